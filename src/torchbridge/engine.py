@@ -1,0 +1,130 @@
+"""The path of one file: decode, prefilter, pre-scan, parse, one walk, positions, noqa.
+
+Every front end (the CLI, the flake8 plugin, the Python API) calls ``lint_source``, so they
+can never disagree about a finding.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import libcst as cst
+
+from . import noqa
+from .finding import Finding, diagnostic
+from .model import SemanticModel
+from .positions import resolve_positions
+from .prescan import prescan
+from .rules import CATEGORIES, Rule, RuleContext
+from .rules.base import Report
+from .source import DecodeError, SourceText, decode, from_text
+from .walk import Dispatcher
+
+# The walk recurses once per tree level; the pre-scan bounds the depth well below this.
+_RECURSION_LIMIT = 20_000
+BUG_REPORT = "please report it at https://github.com/torchbridge/torchbridge/issues"
+
+
+def lint_bytes(data: bytes, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True) -> list[Finding]:
+    try:
+        source = decode(data)
+    except DecodeError as exc:
+        return [diagnostic(filename, "decode-error", f"cannot read the file as Python source: {exc}")]
+    return lint_source(source, filename, rules, apply_noqa=apply_noqa)
+
+
+def lint_source(
+    source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True
+) -> list[Finding]:
+    if isinstance(source, str):
+        source = from_text(source)
+    text = source.text
+    active = [rule for rule in rules if any(needle in text for needle in rule.requires_text)]
+    if not active:
+        return []
+    lines = text.splitlines(keepends=True)
+    if noqa.file_is_exempt(lines):
+        return []
+    if "\x00" in text:
+        return [diagnostic(filename, "syntax-error", "source contains a NUL byte", *_line_col(text, text.index("\x00")))]
+    too_complex = prescan(text)
+    if too_complex is not None:
+        return [
+            diagnostic(
+                filename, "too-complex",
+                f"not checked: {too_complex.reason} (LibCST's parser can crash on such input)",
+                too_complex.line,
+            )
+        ]
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return [diagnostic(filename, "syntax-error", f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)]
+    return _run_rules(module, filename, active, lines if apply_noqa else None)
+
+
+def _run_rules(module: cst.Module, filename: str, rules: Sequence[type[Rule]], lines: list[str] | None) -> list[Finding]:
+    model = SemanticModel()
+    context = RuleContext(model)
+    instances = [rule(context) for rule in rules]
+    dispatcher = Dispatcher([*instances], model.traversals())
+    model.walk = dispatcher.walk
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        dispatcher.walk(module)
+        reports = _by_precedence(context.reports)
+        positions = resolve_positions(module, [r.node for r in reports]) if reports else {}
+    except RecursionError:
+        return [diagnostic(filename, "too-complex", "not checked: the syntax tree is too deep")]
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
+        return [
+            diagnostic(
+                filename, "internal-error",
+                f"internal error while checking this file ({_describe(exc)}); {BUG_REPORT}",
+            )
+        ]
+    finally:
+        sys.setrecursionlimit(limit)
+    suppressions = noqa.Suppressions(lines) if lines is not None else None
+    findings = []
+    for report in reports:
+        where = positions[report.node]
+        line, column = where.start.line, where.start.column + 1
+        if suppressions is not None and suppressions.suppressed(report.rule.code, line):
+            continue
+        findings.append(
+            Finding(
+                filename=filename, line=line, column=column, code=report.rule.code,
+                name=report.rule.name, message=report.message,
+                end_line=where.end.line, end_column=where.end.column + 1,
+            )
+        )
+    return sorted(findings)
+
+
+def _by_precedence(reports: list[Report]) -> list[Report]:
+    """One finding per node: the higher class wins (correctness > portability > performance >
+    style), then the lower code."""
+    best: dict[int, Report] = {}
+    for report in reports:
+        key = id(report.node)
+        current = best.get(key)
+        if current is None or _rank(report) < _rank(current):
+            best[key] = report
+    return list(best.values())
+
+
+def _rank(report: Report) -> tuple[int, str]:
+    return CATEGORIES.index(report.rule.category), report.rule.code
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}{'...' if len(text) > 160 else ''}"
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

@@ -1,0 +1,51 @@
+"""The public result types: a finding, and a diagnostic for a file that could not be checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One reported problem.
+
+    Lines and columns are 1-based; columns count Unicode code points (Ruff's convention),
+    so a finding after ``"é"`` is one column left of where UTF-8 bytes would put it.
+    ``end_line``/``end_column`` point just past the reported node.
+
+    A finding whose ``code`` is ``None`` is a *diagnostic*: the file could not be checked
+    (``name`` says why: ``syntax-error``, ``decode-error``, ``io-error``, ``too-complex``,
+    ``internal-error``).
+    """
+
+    filename: str
+    line: int
+    column: int
+    code: str | None
+    name: str
+    message: str
+    end_line: int
+    end_column: int
+    fix: Any = field(default=None, compare=False)
+
+    @property
+    def is_diagnostic(self) -> bool:
+        return self.code is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "filename": self.filename,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "fix": self.fix,
+        }
+
+
+def diagnostic(filename: str, name: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    return Finding(filename, line, column, None, name, message, line, column)

@@ -1,0 +1,148 @@
+"""Which conditions mean "CUDA is there" (or "the user chose the GPU"), and which mean the opposite.
+
+Real code guards its CUDA uses in many ways: ``torch.cuda.is_available()``, flags that name
+the user's choice (``use_cuda``, ``args.cuda``, ``self.use_gpu``), device comparisons
+(``device.type == 'cuda'``, ``device != 'cpu'``), counts (``device_count() > 0``). The
+classifier reads the words of a condition; it errs towards calling a condition a guard,
+because a missed guard is a false alarm and a false alarm is what makes people switch a
+linter off.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+import libcst as cst
+
+from .names import identifier_words, string_value
+
+
+class Polarity(enum.Enum):
+    NONE = "none"  # not about CUDA
+    POSITIVE = "positive"  # true means CUDA is there / chosen
+    NEGATIVE = "negative"  # true means it is not
+    BOTH = "both"  # about CUDA, direction unclear: both branches count as guarded
+
+    def inverted(self) -> Polarity:
+        if self is Polarity.POSITIVE:
+            return Polarity.NEGATIVE
+        if self is Polarity.NEGATIVE:
+            return Polarity.POSITIVE
+        return self
+
+    @property
+    def guards_true_branch(self) -> bool:
+        return self in (Polarity.POSITIVE, Polarity.BOTH)
+
+    @property
+    def guards_false_branch(self) -> bool:
+        return self in (Polarity.NEGATIVE, Polarity.BOTH)
+
+
+_CUDA_WORD = re.compile(r"cuda|gpu|accelerator")
+_NEGATIVE_WORD = re.compile(r"\bcpu\b|^cpu|cpu$|_cpu_|no_?cuda|no_?gpu|disable|without_(?:cuda|gpu)")
+_DEVICE_LITERAL = re.compile(r"^(?:cuda|gpu)(?::\d+)?$")
+_ZEROISH = frozenset({"0", "none", "false", "-1", "''", '""'})
+
+_EQUAL_OPS = (cst.Equal, cst.Is, cst.In)
+_UNEQUAL_OPS = (cst.NotEqual, cst.IsNot, cst.NotIn)
+_AT_MOST_ZERO_OPS = (cst.Equal, cst.Is, cst.LessThan, cst.LessThanEqual)
+
+
+def mentions_cuda(expr: cst.CSTNode) -> bool:
+    return any(_CUDA_WORD.search(word) for word in identifier_words(expr))
+
+
+def polarity(test: cst.BaseExpression) -> Polarity:
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return polarity(test.expression).inverted()
+    if isinstance(test, cst.BooleanOperation):
+        sides = {polarity(test.left), polarity(test.right)}
+        for candidate in (Polarity.POSITIVE, Polarity.NEGATIVE, Polarity.BOTH):
+            if candidate in sides:
+                return candidate
+        return Polarity.NONE
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        return _comparison_polarity(test.left, test.comparisons[0])
+    return _words_polarity(test)
+
+
+def _words_polarity(expr: cst.CSTNode) -> Polarity:
+    words = identifier_words(expr)
+    if any(_NEGATIVE_WORD.search(word) for word in words):
+        return Polarity.NEGATIVE
+    if any(_CUDA_WORD.search(word) for word in words):
+        return Polarity.POSITIVE
+    return Polarity.NONE
+
+
+def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget) -> Polarity:
+    op, right = target.operator, target.comparator
+    literals = [v.lower() for v in (string_value(left), string_value(right)) if v is not None]
+    if any(_DEVICE_LITERAL.match(v) for v in literals):
+        # device == 'cuda', 'cuda' in str(device), x.device.type != 'cuda'
+        if isinstance(op, _EQUAL_OPS):
+            return Polarity.POSITIVE
+        return Polarity.NEGATIVE if isinstance(op, _UNEQUAL_OPS) else Polarity.BOTH
+    if "cpu" in literals:
+        if isinstance(op, _EQUAL_OPS):
+            return Polarity.NEGATIVE
+        return Polarity.POSITIVE if isinstance(op, _UNEQUAL_OPS) else Polarity.BOTH
+    left_polarity = _words_polarity(left)
+    subject = left_polarity if left_polarity is not Polarity.NONE else _words_polarity(right)
+    if subject is Polarity.NONE:
+        return Polarity.NONE
+    # Counts and optional settings: device_count() > 0, args.gpu is not None, n_gpu == 0.
+    other = right if left_polarity is not Polarity.NONE else left
+    if _literal_text(other) in _ZEROISH:
+        zero_means_absent = isinstance(op, _AT_MOST_ZERO_OPS)
+        return subject.inverted() if zero_means_absent else subject
+    if isinstance(op, (cst.GreaterThan, cst.GreaterThanEqual)):
+        return subject
+    return Polarity.BOTH
+
+
+def _literal_text(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Integer):
+        return expr.value
+    if isinstance(expr, cst.Name) and expr.value in ("None", "False"):
+        return expr.value.lower()
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = _literal_text(expr.expression)
+        return f"-{inner}" if inner else None
+    return None
+
+
+def is_guard_decorator(decorator: cst.Decorator) -> bool:
+    """``@pytest.mark.skipif(not torch.cuda.is_available())``, ``@RunIf(min_cuda_gpus=1)``,
+    ``@require_torch_gpu``...; never ``@pytest.mark.parametrize`` (its device list is data)."""
+    expr = decorator.decorator
+    callee = expr.func if isinstance(expr, cst.Call) else expr
+    if isinstance(callee, cst.Attribute) and callee.attr.value == "parametrize":
+        return False
+    if isinstance(callee, cst.Name) and callee.value == "parametrize":
+        return False
+    return mentions_cuda(expr)
+
+
+_EXIT_CALLS = frozenset({"skip", "skipTest", "exit", "_exit", "abort", "quit", "fail"})
+
+
+def ends_in_exit(body: cst.BaseSuite) -> bool:
+    """The block always leaves: return, raise, continue, break, pytest.skip(), sys.exit()..."""
+    statements = body.body
+    if not statements:
+        return False
+    last = statements[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        if not last.body:
+            return False
+        last = last.body[-1]
+    if isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break)):
+        return True
+    if isinstance(last, cst.Expr) and isinstance(last.value, cst.Call):
+        func = last.value.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        return name in _EXIT_CALLS
+    return False

@@ -1,0 +1,63 @@
+"""Turning expressions into dotted names, and the names of the libraries we know."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+
+def dotted(expr: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else None."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def import_target(alias: cst.ImportAlias) -> str | None:
+    return dotted(alias.name)  # type: ignore[arg-type]
+
+
+def bound_name(alias: cst.ImportAlias) -> str | None:
+    """The local name an import alias binds (``import a.b`` binds ``a``)."""
+    if alias.asname is not None:
+        name = alias.asname.name
+        return name.value if isinstance(name, cst.Name) else None
+    target = import_target(alias)
+    return target.split(".")[0] if target else None
+
+
+def string_value(node: cst.CSTNode) -> str | None:
+    """The value of a plain (not f-, not bytes) string literal, else None."""
+    if isinstance(node, cst.SimpleString):
+        prefix = node.prefix.lower()
+        if "b" in prefix or "f" in prefix:
+            return None
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - a malformed escape is simply not a literal we know
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def identifier_words(expr: cst.CSTNode) -> list[str]:
+    """Identifiers, keyword names and string values inside a small expression, lower-cased."""
+    words: list[str] = []
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            words.append(node.value.lower())
+            continue
+        text = string_value(node)
+        if text is not None:
+            words.append(text.lower())
+            continue
+        if isinstance(node, cst.Arg) and node.keyword is not None:
+            words.append(node.keyword.value.lower())
+        stack.extend(node.children)
+    return words

@@ -1,0 +1,469 @@
+"""The semantic model, built during the engine's one walk and queried by the rules.
+
+The model takes over the traversal of the nodes that open a scope, split the flow, bind a
+name or change the context (a CUDA guard, a method that implements ``cuda``). Rules see the
+state as it is at the node they visit: the bindings that reach it, the guards around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import libcst as cst
+
+from . import guards
+from .names import bound_name, dotted, import_target, string_value
+from .scope import Binding, Scope
+
+Walk = Callable[[cst.CSTNode], None]
+
+# Methods whose body implements the API, and forwards to the real call.
+API_METHODS = frozenset({"cuda", "to", "cpu", "numpy", "_apply", "to_empty"})
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+
+
+class SemanticModel:
+    def __init__(self) -> None:
+        self.walk: Walk = lambda node: None
+        self.module_scope = Scope("module", None, None)
+        self.scope = self.module_scope
+        self.imports_torch = False
+        self._guard_depth = 0
+        self._functions: list[cst.FunctionDef] = []
+        self._classes: list[cst.ClassDef] = []
+        self._hoisted_imports: dict[str, Binding] = {}
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def in_cuda_guard(self) -> bool:
+        """Inside code that runs only when CUDA is there, or when the user chose the GPU."""
+        return self._guard_depth > 0
+
+    @property
+    def function(self) -> cst.FunctionDef | None:
+        return self._functions[-1] if self._functions else None
+
+    @property
+    def in_api_implementation(self) -> bool:
+        """Inside ``def cuda(self, ...)``, ``def to(self, ...)``... of a class."""
+        return any(
+            f.name.value in API_METHODS and self._is_method(f) for f in self._functions
+        )
+
+    def lookup(self, name: str) -> Binding | None:
+        """The binding of ``name`` that reaches the current point, by Python's scope rules."""
+        scope: Scope | None = self.scope
+        first = True
+        while scope is not None:
+            if name in scope.global_names:
+                scope = self.module_scope
+            elif scope.kind == "class" and not first:
+                scope = scope.parent  # class bodies are not visible to nested functions
+                continue
+            binding = scope.bindings.get(name)
+            if binding is not None:
+                return binding
+            if scope is self.module_scope:
+                break
+            scope, first = scope.parent, False
+        # A function body may use a module-level import that comes later in the file.
+        return self._hoisted_imports.get(name) if self.scope is not self.module_scope else None
+
+    def qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
+        """The known objects ``expr`` names: ``th.cuda.is_available`` -> {'torch.cuda.is_available'}."""
+        path = dotted(expr)
+        if path is None:
+            return frozenset()
+        head, _, rest = path.partition(".")
+        binding = self.lookup(head)
+        if binding is None or not binding.qualnames:
+            return frozenset()
+        if not rest:
+            return binding.qualnames
+        return frozenset(f"{q}.{rest}" for q in binding.qualnames)
+
+    def resolves_to(self, expr: cst.BaseExpression, *qualnames: str) -> bool:
+        return not self.qualnames(expr).isdisjoint(qualnames)
+
+    def resolves_into(self, expr: cst.BaseExpression, package: str) -> bool:
+        """``expr`` names something inside ``package`` (``torch.zeros`` is inside ``torch``)."""
+        prefix = package + "."
+        return any(q == package or q.startswith(prefix) for q in self.qualnames(expr))
+
+    # --------------------------------------------------------------- contexts
+
+    @contextmanager
+    def cuda_guard(self, active: bool = True) -> Iterator[None]:
+        self._guard_depth += active
+        try:
+            yield
+        finally:
+            self._guard_depth -= active
+
+    @contextmanager
+    def _scope(self, kind: str, node: cst.CSTNode) -> Iterator[Scope]:
+        outer = self.scope
+        self.scope = Scope(kind, node, outer)
+        try:
+            yield self.scope
+        finally:
+            self.scope = outer
+
+    def _is_method(self, function: cst.FunctionDef) -> bool:
+        return bool(self._classes) and bool(function.params.params)
+
+    # ---------------------------------------------------------------- binding
+
+    def bind(self, name: str, kind: str, node: cst.CSTNode | None = None, **facts: Any) -> None:
+        scope = self.scope
+        while scope.kind == "comprehension" and kind == "walrus":
+            scope = scope.parent  # type: ignore[assignment]
+        if name in scope.global_names:
+            scope = self.module_scope
+        scope.bindings[name] = Binding(
+            name=name, kind=kind, node=node, guarded=self.in_cuda_guard, **facts
+        )
+
+    def bind_target(self, target: cst.BaseExpression, kind: str, node: cst.CSTNode,
+                    value: cst.BaseExpression | None = None) -> None:
+        """Bind the names in an assignment target; walk the expressions it only reads."""
+        if isinstance(target, cst.Name):
+            qualnames = self.qualnames(value) if value is not None else frozenset()
+            if isinstance(value, cst.IfExp):
+                qualnames = self.qualnames(value.body) | self.qualnames(value.orelse)
+            self.bind(target.value, kind, node, value=value, qualnames=qualnames)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.bind_target(element.value, kind, node)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, kind, node)
+        else:  # attribute or subscript: its parts are reads
+            self.walk(target)
+
+    def _bind_import(self, alias: cst.ImportAlias, module: str | None, into: dict[str, Binding] | None = None) -> None:
+        local = bound_name(alias)
+        if local is None:
+            return
+        target = import_target(alias)
+        if module is None:  # import a.b.c [as x]
+            qualname = target if alias.asname is not None else local
+        else:
+            qualname = f"{module}.{target}"
+        root = qualname.split(".")[0] if qualname else ""
+        if root == "torch":
+            self.imports_torch = True
+        binding = Binding(
+            name=local, kind="import", node=alias, qualnames=frozenset({qualname}),
+            guarded=self.in_cuda_guard,
+        )
+        if into is not None:
+            into[local] = binding.join(into.get(local))
+        else:
+            self.scope.bindings[local] = binding
+
+    # -------------------------------------------------------------- traversal
+
+    def traversals(self) -> dict[type, Callable[[Any], None]]:
+        table: dict[type, Callable[[Any], None]] = {}
+        for attr in dir(self):
+            if attr.startswith("traverse_"):
+                table[getattr(cst, attr[len("traverse_"):])] = getattr(self, attr)
+        for comprehension in _COMPREHENSIONS:
+            table[comprehension] = self._traverse_comprehension
+        return table
+
+    def _walk_all(self, nodes: Sequence[cst.CSTNode | None]) -> None:
+        for node in nodes:
+            if node is not None:
+                self.walk(node)
+
+    def traverse_Module(self, node: cst.Module) -> None:
+        self._hoist_imports(node.body)
+        self._walk_block(node.body)
+
+    def _hoist_imports(self, statements: Sequence[cst.BaseStatement]) -> None:
+        """Module-level imports, anywhere at top level, for function bodies defined earlier."""
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Import):
+                        for alias in small.names:
+                            self._bind_import(alias, None, into=self._hoisted_imports)
+                    elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+                        module = dotted(small.module)
+                        if not isinstance(small.names, cst.ImportStar):
+                            for alias in small.names:
+                                self._bind_import(alias, module, into=self._hoisted_imports)
+            elif isinstance(statement, (cst.If, cst.Try, cst.With)):
+                blocks = [statement.body]
+                if isinstance(statement, cst.Try):
+                    blocks += [h.body for h in statement.handlers]
+                orelse = getattr(statement, "orelse", None)
+                if orelse is not None and not isinstance(orelse, cst.If):
+                    blocks.append(orelse.body)
+                for block in blocks:
+                    if isinstance(block, cst.IndentedBlock):
+                        self._hoist_imports(block.body)
+
+    def traverse_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._walk_block(node.body)
+
+    def _walk_block(self, statements: Sequence[cst.BaseStatement]) -> None:
+        """Walk statements in order; after a CUDA early exit the rest of the block is guarded."""
+        guarded_rest = 0
+        try:
+            for statement in statements:
+                self.walk(statement)
+                if self._guards_rest_of_block(statement):
+                    self._guard_depth += 1
+                    guarded_rest += 1
+        finally:
+            self._guard_depth -= guarded_rest
+
+    def _guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
+        if isinstance(statement, cst.If):
+            polarity = guards.polarity(statement.test)
+            if statement.orelse is None:
+                return polarity.guards_false_branch and guards.ends_in_exit(statement.body)
+            if isinstance(statement.orelse, cst.Else):
+                return polarity.guards_true_branch and guards.ends_in_exit(statement.orelse.body)
+            return False
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assert) and guards.polarity(small.test).guards_true_branch:
+                    return True
+                if (
+                    isinstance(small, cst.Assign)
+                    and self.scope is self.module_scope
+                    and any(isinstance(t.target, cst.Name) and t.target.value == "pytestmark" for t in small.targets)
+                    and guards.mentions_cuda(small.value)
+                ):
+                    return True
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    # pytest.skip(..., allow_module_level=True) under a condition is an If;
+                    # a bare call to a CUDA-requiring skip helper guards what follows.
+                    func = small.value.func
+                    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+                    if "skip" in name.lower() and guards.mentions_cuda(small.value):
+                        return True
+        return False
+
+    # flow: branches meet, and the bindings that differ become joins
+
+    def _branch(self, body: cst.CSTNode | None, guarded: bool, base: dict[str, Binding]) -> dict[str, Binding]:
+        self.scope.bindings = dict(base)
+        if body is not None:
+            with self.cuda_guard(guarded):
+                self.walk(body)
+        return self.scope.bindings
+
+    def traverse_If(self, node: cst.If) -> None:
+        self.walk(node.test)
+        polarity = guards.polarity(node.test)
+        base = self.scope.snapshot()
+        after_body = self._branch(node.body, polarity.guards_true_branch, base)
+        self._branch(node.orelse, polarity.guards_false_branch, base)
+        self.scope.join_from(after_body, base)
+
+    def traverse_Else(self, node: cst.Else) -> None:
+        self.walk(node.body)
+
+    def traverse_IfExp(self, node: cst.IfExp) -> None:
+        self.walk(node.test)
+        polarity = guards.polarity(node.test)
+        # 'cuda' if <anything> else 'cpu': the expression itself is the choice.
+        is_choice = _is_cpu_literal(node.orelse) or _is_cpu_literal(node.body)
+        with self.cuda_guard(is_choice or polarity.guards_true_branch):
+            self.walk(node.body)
+        with self.cuda_guard(is_choice or polarity.guards_false_branch):
+            self.walk(node.orelse)
+
+    def traverse_While(self, node: cst.While) -> None:
+        self.walk(node.test)
+        polarity = guards.polarity(node.test)
+        base = self.scope.snapshot()
+        with self.cuda_guard(polarity.guards_true_branch):
+            self.walk(node.body)
+        self.scope.join_from(base, base)
+        self._walk_all([node.orelse])
+
+    def traverse_For(self, node: cst.For) -> None:
+        self.walk(node.iter)
+        base = self.scope.snapshot()
+        self.bind_target(node.target, "loop", node)
+        self.walk(node.body)
+        self.scope.join_from(base, base)
+        self._walk_all([node.orelse])
+
+    def traverse_Try(self, node: cst.Try) -> None:
+        base = self.scope.snapshot()
+        self.walk(node.body)
+        self.scope.join_from(base, base)
+        after_body = self.scope.snapshot()
+        ends = [after_body]
+        for handler in node.handlers:
+            self.scope.bindings = dict(after_body)
+            self._walk_all([handler.type])
+            if handler.name is not None:
+                self.bind_target(handler.name.name, "except", handler)  # type: ignore[arg-type]
+            self.walk(handler.body)
+            ends.append(self.scope.snapshot())
+        self.scope.bindings = dict(after_body)
+        self._walk_all([node.orelse])
+        for end in ends[1:]:
+            self.scope.join_from(end, after_body)
+        self._walk_all([node.finalbody])
+
+    traverse_TryStar = traverse_Try  # type: ignore[assignment]
+
+    def traverse_Match(self, node: cst.Match) -> None:
+        self.walk(node.subject)
+        base = self.scope.snapshot()
+        ends = []
+        for case in node.cases:
+            self.scope.bindings = dict(base)
+            self._walk_all([case.pattern, case.guard, case.body])
+            ends.append(self.scope.snapshot())
+        self.scope.bindings = dict(base)
+        for end in ends:
+            self.scope.join_from(end, base)
+
+    def traverse_With(self, node: cst.With) -> None:
+        for item in node.items:
+            self.walk(item.item)
+            if item.asname is not None:
+                self.bind_target(item.asname.name, "with", item, item.item)  # type: ignore[arg-type]
+        self.walk(node.body)
+
+    # binding statements
+
+    def traverse_Assign(self, node: cst.Assign) -> None:
+        self.walk(node.value)
+        for target in node.targets:
+            self.bind_target(target.target, "assign", node, node.value)
+
+    def traverse_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.walk(node.annotation)
+        self._walk_all([node.value])
+        if isinstance(node.target, cst.Name) and node.value is None:
+            return  # a bare annotation binds nothing
+        self.bind_target(node.target, "assign", node, node.value)
+
+    def traverse_AugAssign(self, node: cst.AugAssign) -> None:
+        self.walk(node.target)
+        self.walk(node.value)
+        if isinstance(node.target, cst.Name):
+            self.bind(node.target.value, "other", node)
+
+    def traverse_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.walk(node.value)
+        if isinstance(node.target, cst.Name):
+            self.bind(node.target.value, "walrus", node, value=node.value, qualnames=self.qualnames(node.value))
+
+    def traverse_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self._bind_import(alias, None)
+
+    def traverse_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = dotted(node.module) if node.module is not None and not node.relative else None
+        for alias in node.names:
+            if module is None:  # relative import: a local module, nothing we know
+                local = bound_name(alias)
+                if local:
+                    self.bind(local, "import", alias)
+            else:
+                self._bind_import(alias, module)
+
+    def traverse_Global(self, node: cst.Global) -> None:
+        self.scope.global_names.update(n.name.value for n in node.names)
+
+    def traverse_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.scope.nonlocal_names.update(n.name.value for n in node.names)
+
+    # scopes
+
+    def traverse_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._walk_all(node.decorators)
+        self._walk_params_outside(node.params)
+        self._walk_all([node.returns])
+        guarded = any(guards.is_guard_decorator(d) for d in node.decorators) or _names_cuda(node.name.value)
+        self.bind(node.name.value, "def", node)
+        with self._scope("function", node), self.cuda_guard(guarded):
+            self._bind_params(node.params)
+            self._functions.append(node)
+            try:
+                self.walk(node.body)
+            finally:
+                self._functions.pop()
+
+    def traverse_Lambda(self, node: cst.Lambda) -> None:
+        self._walk_params_outside(node.params)
+        with self._scope("lambda", node):
+            self._bind_params(node.params)
+            self.walk(node.body)
+
+    def traverse_ClassDef(self, node: cst.ClassDef) -> None:
+        self._walk_all(node.decorators)
+        self._walk_all([*node.bases, *node.keywords])
+        guarded = any(guards.is_guard_decorator(d) for d in node.decorators) or _names_cuda(node.name.value)
+        with self._scope("class", node), self.cuda_guard(guarded):
+            self._classes.append(node)
+            try:
+                self.walk(node.body)
+            finally:
+                self._classes.pop()
+        self.bind(node.name.value, "class", node)
+
+    def _walk_params_outside(self, params: cst.Parameters) -> None:
+        """Defaults and annotations are evaluated in the enclosing scope."""
+        for param in _all_params(params):
+            self._walk_all([param.default, param.annotation.annotation if param.annotation else None])
+
+    def _bind_params(self, params: cst.Parameters) -> None:
+        for param in _all_params(params):
+            self.bind(param.name.value, "param", param, value=param.default)
+
+    def _traverse_comprehension(self, node: Any) -> None:
+        first = node.for_in
+        self.walk(first.iter)  # the first iterable is evaluated outside
+        with self._scope("comprehension", node):
+            for_in: cst.CompFor | None = first
+            while for_in is not None:
+                if for_in is not first:
+                    self.walk(for_in.iter)
+                self.bind_target(for_in.target, "loop", for_in)
+                self._walk_all(for_in.ifs)
+                for_in = for_in.inner_for_in
+            if isinstance(node, cst.DictComp):
+                self.walk(node.key)
+                self.walk(node.value)
+            else:
+                self.walk(node.elt)
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    found = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            found.append(star)
+    return found
+
+
+def _names_cuda(name: str) -> bool:
+    """``def test_forward_cuda``, ``def to_gpu``, ``class CUDATests``: CUDA-only by name."""
+    lowered = name.lower()
+    return "cuda" in lowered or "gpu" in lowered
+
+
+def _is_cpu_literal(expr: cst.BaseExpression) -> bool:
+    if (string_value(expr) or "").lower() == "cpu":
+        return True
+    if isinstance(expr, cst.Call) and expr.args:
+        return (string_value(expr.args[0].value) or "").lower() == "cpu"
+    return False

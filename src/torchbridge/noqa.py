@@ -1,0 +1,71 @@
+"""``# noqa`` handling, exactly as flake8 7 does it.
+
+flake8 searches each reported line for its inline ``# noqa`` pattern (anywhere on the line,
+strings included), and treats all physical lines of one multi-line statement or string as
+one line, so a ``# noqa`` on any of them covers them all. The same regular expressions and
+the same grouping are used here, so ``torchbridge check`` and ``flake8 --select TNP``
+suppress the same findings; a test runs flake8 itself as the oracle.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+
+# The same patterns as flake8.defaults (7.x).
+NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+NOQA_FILE = re.compile(r"\s*# (?:flake8|torchbridge)[:=]\s*noqa", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[,\s]")
+
+
+def file_is_exempt(lines: list[str]) -> bool:
+    """``# flake8: noqa`` or ``# torchbridge: noqa`` on a line of its own skips the file."""
+    return any(NOQA_FILE.match(line) for line in lines)
+
+
+def noqa_line_mapping(lines: list[str]) -> dict[int, str]:
+    """Map each line number to the text searched for ``# noqa`` (its whole statement)."""
+    mapping: dict[int, str] = {}
+    lowest, highest = len(lines) + 2, -1
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            lowest = min(lowest, token.start[0])
+            highest = max(highest, token.end[0])
+            if token.type in (tokenize.NL, tokenize.NEWLINE):
+                joined = "".join(lines[lowest - 1 : highest])
+                for number in range(lowest, highest + 1):
+                    mapping[number] = joined
+                lowest, highest = len(lines) + 2, -1
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    return mapping
+
+
+def is_suppressed(code: str, noqa_text: str) -> bool:
+    match = NOQA_INLINE.search(noqa_text)
+    if match is None:
+        return False
+    codes_text = match.group("codes")
+    if codes_text is None:
+        return True  # a blanket # noqa
+    codes = [c.strip() for c in _SEPARATORS.split(codes_text) if c.strip()]
+    return code in codes or code.startswith(tuple(codes))
+
+
+class Suppressions:
+    """Answers "is this finding suppressed?" for one file, tokenizing only when needed."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._mapping: dict[int, str] | None = None
+
+    def suppressed(self, code: str, line: int) -> bool:
+        if self._mapping is None:
+            self._mapping = noqa_line_mapping(self._lines)
+        text = self._mapping.get(line)
+        if text is None:
+            text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        return is_suppressed(code, text)

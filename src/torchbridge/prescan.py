@@ -1,0 +1,73 @@
+"""A cheap scan that keeps pathological files away from LibCST's native parser.
+
+LibCST's parser does not raise on some inputs: it crashes the process. Measured with
+libcst 1.9 on Python 3.11: 2,000 nested brackets, or an 8,000-term ``a+a+...`` /
+``a and a and ...`` / ``a.b.b...`` / ``f()()...`` chain, end in a segmentation fault, and
+parse time grows quadratically on the way there (1k/2k/4k-term ``+`` chains: 0.4/1.1/3.8 s;
+1,000 nested lists: 5 s). CPython itself rejects more than 200 nested brackets.
+
+The scan reads only structure (brackets, separators, operators), skipping strings and
+comments, with one regular expression; it costs about 7% of a LibCST parse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_DEPTH = 200  # CPython's own limit on nested brackets
+MAX_CHAIN = 1000  # operator or trailer links in one expression
+
+_STRING = (
+    r"[rRbBuUfF]{0,2}(?:'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|"(?:[^"\\\n]|\\.)*")'
+)
+_TOKENS = re.compile(
+    r"(?P<skip>#[^\n]*|\\\r?\n|" + _STRING + r")"
+    r"|(?P<open>[(\[{])|(?P<close>[)\]}])"
+    r"|(?P<sep>[,;:=\n])"
+    r"|(?P<link>\b(?:and|or|not|if|else|lambda|await)\b|\*\*|//|<<|>>|[-+*/%&|^@.~<>])",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class TooComplex:
+    line: int
+    reason: str
+
+
+def prescan(text: str) -> TooComplex | None:
+    """Return why the file must not be parsed, or None when it is safe."""
+    depth = 0
+    links = [0]  # links counted at each open bracket level
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "skip":
+            continue
+        if kind == "open":
+            links[-1] += 1  # a call or subscript trailer is a link of the enclosing chain
+            depth += 1
+            links.append(0)
+            if depth > MAX_DEPTH:
+                return TooComplex(_line_of(text, match.start()), f"brackets nested more than {MAX_DEPTH} deep")
+        elif kind == "close":
+            if depth:
+                depth -= 1
+                links.pop()
+        elif kind == "sep":
+            if match.group() != "\n" or not depth:
+                links[-1] = 0
+        else:
+            links[-1] += 1
+            if links[-1] > MAX_CHAIN:
+                return TooComplex(
+                    _line_of(text, match.start()), f"an expression chains more than {MAX_CHAIN} operators"
+                )
+    return None
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1

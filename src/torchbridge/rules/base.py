@@ -1,0 +1,107 @@
+"""The rule API: a rule is a class with its code, name, documentation and examples.
+
+A rule declares ``visit_<Node>`` / ``leave_<Node>`` methods like a LibCST visitor; the
+engine dispatches them from its one lean walk, and the rule asks ``self.model`` what the
+code means at that point. A rule reports with ``self.report(node, message)``.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from ..model import SemanticModel
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
+CATEGORIES = ("correctness", "portability", "performance", "style")  # the precedence, highest first
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must not report."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", textwrap.dedent(self.code).lstrip("\n"))
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must report, at the given (line, column) places, 1-based.
+
+    ``fixed``, ``applicability`` and ``expect`` describe the fix; they stay empty until the
+    rule has one.
+    """
+
+    code: str
+    findings: Sequence[tuple[int, int]] = ()
+    fixed: str | None = None
+    applicability: str | None = None
+    expect: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", textwrap.dedent(self.code).lstrip("\n"))
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", textwrap.dedent(self.fixed).lstrip("\n"))
+
+
+@dataclass
+class Report:
+    rule: Rule
+    node: cst.CSTNode
+    message: str
+
+
+@dataclass
+class RuleContext:
+    model: SemanticModel
+    reports: list[Report] = field(default_factory=list)
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case
+    message: ClassVar[str]  # the default message
+    category: ClassVar[str]  # one of CATEGORIES
+    default_enabled: ClassVar[bool] = True
+    # The rule can only fire when one of these substrings is in the file (the prefilter).
+    requires_text: ClassVar[tuple[str, ...]] = ("torch",)
+    VALID: ClassVar[Sequence[Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def __init__(self, context: RuleContext) -> None:
+        self.context = context
+        self.model = context.model
+
+    def report(self, node: cst.CSTNode, message: str | None = None) -> None:
+        self.context.reports.append(Report(self, node, message or self.message))
+
+    @classmethod
+    def documentation(cls) -> dict[str, str]:
+        """The docstring's sections, by heading, in the order written."""
+        return parse_doc_sections(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        what = cls.documentation().get("What it does", "")
+        return " ".join(what.split("\n\n")[0].split())
+
+
+_HEADING = re.compile(r"^## (.+?)\s*$", re.M)
+
+
+def parse_doc_sections(doc: str) -> dict[str, str]:
+    text = textwrap.dedent(doc).strip("\n")
+    sections: dict[str, str] = {}
+    matches = list(_HEADING.finditer(text))
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        sections[match.group(1)] = text[match.end() : end].strip("\n")
+    return sections

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ..base import Invalid, Rule, Valid
+from .positions import cuda_literal, device_arguments
+
+
+class HardcodedCudaDevice(Rule):
+    """
+    ## What it does
+    Finds a hard-coded `'cuda'` or `'cuda:N'` string in a device position that no CUDA
+    check guards: `.to('cuda')`, `.to(device='cuda')`, `device='cuda'` in a torch call,
+    `torch.device('cuda')`, `map_location='cuda'` in `torch.load`. A name bound to such a
+    literal (`device = "cuda"`) that reaches a device position is reported at the literal.
+
+    ## Why is this bad?
+    On a machine without CUDA, every use of such a device raises: a CPU build of torch says
+    `AssertionError: Torch not compiled with CUDA enabled`, and `torch.load(f,
+    map_location='cuda')` says `RuntimeError: Attempting to deserialize object on a CUDA
+    device but torch.cuda.is_available() is False`. Choosing the device once, at run time,
+    makes the same code run everywhere. (`torch.device('cuda')` alone is only a descriptor;
+    its first use raises.)
+
+    Not reported: uses under a CUDA guard (`if torch.cuda.is_available():`, `if use_cuda:`,
+    `if args.cuda:`, `if device.type == 'cuda':`, the `'cuda' if ... else 'cpu'` expression,
+    after `if not torch.cuda.is_available(): return`, in tests under a CUDA `skipif`),
+    comparisons (`x.device.type == 'cuda'`), `device_type=` of autocast, backend and kernel
+    names, and methods that implement `cuda` or `to`.
+
+    ## Example
+    ```python
+    import torch
+
+    model = torch.nn.Linear(4, 2).to("cuda")
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = torch.nn.Linear(4, 2).to(DEVICE)
+    ```
+
+    ## Fix safety
+    No fix yet. The fix (reusing a module-level cuda-or-cpu device variable) comes with
+    the autofix work and follows the fix contract.
+
+    ## References
+    - [PyTorch: device-agnostic code](https://docs.pytorch.org/docs/stable/notes/cuda.html#device-agnostic-code)
+    - [`torch.device`](https://docs.pytorch.org/docs/stable/tensor_attributes.html#torch.device)
+    """
+
+    code = "TNP301"
+    name = "hardcoded-cuda-device"
+    message = "Hard-coded CUDA device {device!r} crashes on machines without CUDA; choose the device at run time"
+    category = "portability"
+    requires_text = ("cuda",)
+
+    VALID = [
+        Valid(
+            """
+            import torch
+            device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            x = torch.zeros(3).to(device)
+            """
+        ),
+        Valid(
+            """
+            import torch
+            if torch.cuda.is_available():
+                x = torch.zeros(3, device="cuda")
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def run(x, use_cuda):
+                if use_cuda:
+                    x = x.to("cuda")
+                return x
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def f(x):
+                if x.device.type == "cuda":
+                    return x
+                with torch.autocast(device_type="cuda"):
+                    return x
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def main():
+                if not torch.cuda.is_available():
+                    return
+                torch.zeros(1).to("cuda")
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            x = torch.zeros(3).to("cuda")
+            """,
+            findings=[(2, 23)],
+        ),
+        Invalid(
+            """
+            import torch as th
+            w = th.load("w.pt", map_location="cuda:0")
+            """,
+            findings=[(2, 34)],
+        ),
+        Invalid(
+            """
+            import torch
+            device = "cuda"
+            def forward(x):
+                return x.to(device)
+            """,
+            findings=[(2, 10)],
+        ),
+        Invalid(
+            """
+            import torch
+            dev = torch.device("cuda")
+            """,
+            findings=[(2, 20)],
+        ),
+    ]
+
+    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context)
+        self._reported: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        model = self.model
+        if not model.imports_torch or model.in_api_implementation:
+            return
+        for argument in device_arguments(model, node):
+            literal = cuda_literal(argument)
+            if literal is not None:
+                if not model.in_cuda_guard:
+                    self._report_once(argument, self.message.format(device=literal))
+            elif isinstance(argument, cst.Name):
+                self._check_bound_name(argument)
+
+    def _check_bound_name(self, name: cst.Name) -> None:
+        binding = self.model.lookup(name.value)
+        if binding is None or binding.kind not in ("assign", "walrus") or binding.value is None:
+            return
+        literal = cuda_literal(binding.value)
+        if literal is None or binding.guarded or self.model.in_cuda_guard:
+            return
+        self._report_once(
+            binding.value,
+            f"Hard-coded CUDA device {literal!r} (bound to `{name.value}` and used as a device) "
+            "crashes on machines without CUDA; choose the device at run time",
+        )
+
+    def _report_once(self, node: cst.CSTNode, message: str) -> None:
+        if id(node) not in self._reported:
+            self._reported.add(id(node))
+            self.report(node, message)

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ..base import Invalid, Rule, Valid
+
+
+class HardcodedCudaCall(Rule):
+    """
+    ## What it does
+    Finds a `.cuda()` or `.cuda(N)` call that no CUDA check guards.
+
+    ## Why is this bad?
+    `.cuda()` raises on every machine without CUDA (`AssertionError: Torch not compiled with
+    CUDA enabled` on a CPU build of torch), so a script that calls it unconditionally runs
+    only on NVIDIA GPUs. `.to(device)` with a device chosen once at run time runs
+    everywhere, and behaves the same as `.cuda()` where CUDA is present.
+
+    Not reported: calls under a CUDA guard (`if torch.cuda.is_available():`, `if
+    args.cuda:`, `if self.use_gpu:`, after `assert torch.cuda.is_available()`, in tests under
+    a CUDA `skipif`, in functions named for CUDA such as `test_forward_cuda`), and methods
+    that implement `cuda` or `to` and forward to the real call.
+
+    ## Example
+    ```python
+    import torch
+
+    model = torch.nn.Linear(4, 2).cuda()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = torch.nn.Linear(4, 2).to(DEVICE)
+    ```
+
+    ## Fix safety
+    No fix yet. The fix (`.cuda()` to `.to(DEVICE)`, keeping `non_blocking=` and
+    `memory_format=`) comes with the autofix work and follows the fix contract.
+
+    ## References
+    - [PyTorch: device-agnostic code](https://docs.pytorch.org/docs/stable/notes/cuda.html#device-agnostic-code)
+    - [`Tensor.cuda`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.cuda.html)
+    """
+
+    code = "TNP302"
+    name = "hardcoded-cuda-call"
+    message = "`.cuda()` crashes on machines without CUDA; use `.to(device)` with a device chosen at run time"
+    category = "portability"
+    requires_text = (".cuda(",)
+
+    VALID = [
+        Valid(
+            """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            if torch.cuda.is_available():
+                model = model.cuda()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def train(args, model):
+                if args.cuda:
+                    model.cuda()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            class Wrapper(torch.nn.Module):
+                def cuda(self, device=None):
+                    return super().cuda(device)
+            """
+        ),
+        Valid(
+            """
+            import pytest
+            import torch
+
+            @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+            def test_forward():
+                torch.zeros(2).cuda()
+            """
+        ),
+        Valid(
+            """
+            x = load().cuda()  # not torch code: the file never imports torch
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            model = torch.nn.Linear(4, 2).cuda()
+            """,
+            findings=[(2, 9)],
+        ),
+        Invalid(
+            """
+            import torch
+            def step(batch):
+                return batch.cuda(non_blocking=True)
+            """,
+            findings=[(3, 12)],
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "cuda"):
+            return
+        model = self.model
+        if not model.imports_torch or model.in_cuda_guard or model.in_api_implementation:
+            return
+        self.report(node)
