@@ -9,8 +9,9 @@ from .positions import cuda_literal, device_arguments
 class HardcodedCudaDevice(Rule):
     """
     ## What it does
-    Finds a hard-coded `'cuda'` or `'cuda:N'` string in a device position that no CUDA
-    check guards: `.to('cuda')`, `.to(device='cuda')`, `device='cuda'` in a torch call,
+    Finds a hard-coded `'cuda'` or `'cuda:N'` device that no CUDA check guards.
+
+    Device positions are `.to('cuda')`, `.to(device='cuda')`, `device='cuda'` in a torch call,
     `torch.device('cuda')`, `map_location='cuda'` in `torch.load`. A name bound to such a
     literal (`device = "cuda"`) that reaches a device position is reported at the literal.
 

@@ -9,8 +9,10 @@ from .positions import cuda_literal
 class CudaDefaultArgument(Rule):
     """
     ## What it does
-    Finds `'cuda'` as the default of something the user can override: an argparse
-    `add_argument(..., default='cuda')`, or a function parameter `def f(device='cuda')`.
+    Finds `'cuda'` as the default of something the user can override.
+
+    That is an argparse `add_argument(..., default='cuda')`, or a function parameter
+    `def f(device='cuda')`.
 
     ## Why is this bad?
     A user without CUDA must know to pass `--device cpu` (or `device="cpu"`), or the

@@ -1,0 +1,146 @@
+"""Which files a run checks: walk the given paths, skip what must be skipped."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pathspec import GitIgnoreSpec
+
+from .config import ConfigResolver, Settings, compiled_patterns, relative_to_root
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+# Never worth descending into: version control, environments, caches, build output.
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "*.egg-info",
+    "__pycache__", "__pypackages__", "build", "dist", "_build", "buck-out", "node_modules",
+    "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".torchbridge_cache",
+    ".ipynb_checkpoints",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path
+    settings: Settings
+    error: str | None = None  # why it cannot even be opened (a symlink loop, say)
+
+
+def _excluded(path: Path, settings: Settings, is_dir: bool) -> bool:
+    name = path.name + ("/" if is_dir else "")
+    if compiled_patterns(DEFAULT_EXCLUDES).match_file(name):
+        return True
+    patterns = (*settings.exclude, *settings.extend_exclude)
+    if not patterns:
+        return False
+    relative = relative_to_root(path, settings.root) + ("/" if is_dir else "")
+    spec = compiled_patterns(patterns)
+    return spec.match_file(relative) or spec.match_file(name)
+
+
+class _GitIgnores:
+    """The .gitignore files that apply below a directory, read as the walk meets them."""
+
+    def __init__(self) -> None:
+        self._specs: dict[Path, GitIgnoreSpec | None] = {}
+
+    def _spec(self, directory: Path) -> GitIgnoreSpec | None:
+        if directory not in self._specs:
+            spec = None
+            try:
+                with open(directory / ".gitignore", encoding="utf-8", errors="replace") as handle:
+                    spec = GitIgnoreSpec.from_lines(handle.read().splitlines())
+            except OSError:
+                pass
+            self._specs[directory] = spec
+        return self._specs[directory]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        """Checks the .gitignore of every folder from the repository root down to ``path``."""
+        for directory in _ancestors_within_repo(path.parent):
+            spec = self._spec(directory)
+            if spec is None:
+                continue
+            relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
+            if spec.match_file(relative):
+                return True
+        return False
+
+
+def _ancestors_within_repo(directory: Path) -> list[Path]:
+    chain = []
+    current = directory
+    while True:
+        chain.append(current)
+        if (current / ".git").exists() or current.parent == current:
+            break
+        current = current.parent
+    return chain if (chain[-1] / ".git").exists() else [directory]
+
+
+def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False) -> Iterator[Target]:
+    """Yield the files to check, in a stable order. Explicit files are checked even when
+    excluded, unless ``force_exclude``."""
+    gitignores = _GitIgnores()
+    seen: set[Path] = set()
+    for given in paths:
+        path = given.absolute()
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists()
+        except OSError as exc:
+            yield Target(given, resolver.for_path(path), f"cannot open: {exc.strerror or exc}")
+            continue
+        if not exists:
+            if path.is_symlink():
+                yield Target(given, resolver.for_path(path), "cannot open: a broken symlink or a symlink loop")
+            else:
+                yield Target(given, resolver.for_path(path), "no such file or directory")
+            continue
+        settings = resolver.for_path(path)
+        if force_exclude and (_excluded(path, settings, is_dir) or (settings.respect_gitignore and gitignores.ignored(path, is_dir))):
+            continue
+        if not is_dir:
+            if path not in seen:
+                seen.add(path)
+                yield Target(given, settings)
+            continue
+        yield from _walk(given, resolver, gitignores, seen)
+
+
+def _walk(root: Path, resolver: ConfigResolver, gitignores: _GitIgnores, seen: set[Path]) -> Iterator[Target]:
+    for directory, dirnames, filenames in os.walk(root, followlinks=False):
+        base = Path(directory)
+        if (base / "pyvenv.cfg").exists() and base != root:
+            dirnames[:] = []
+            continue
+        settings = resolver.for_path(base / "_")
+        kept = []
+        for name in sorted(dirnames):
+            child = base / name
+            if child.is_symlink():
+                continue  # never follow directory links: they can loop
+            if _excluded(child, settings, True):
+                continue
+            if settings.respect_gitignore and gitignores.ignored(child.absolute(), True):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            if not name.endswith(PYTHON_SUFFIXES):
+                continue
+            child = base / name
+            if _excluded(child, settings, False):
+                continue
+            if settings.respect_gitignore and gitignores.ignored(child.absolute(), False):
+                continue
+            absolute = child.absolute()
+            if absolute in seen:
+                continue
+            seen.add(absolute)
+            if child.is_symlink() and not child.exists():
+                yield Target(child, settings, "cannot open: a broken symlink or a symlink loop")
+            else:
+                yield Target(child, settings)

@@ -1,0 +1,12 @@
+"""Output formats: one module each, each a ``render(findings, stream)`` function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from ..finding import Finding
+from . import json_format, text
+
+Renderer = Callable[[Sequence[Finding], TextIO], None]
+FORMATS: dict[str, Renderer] = {"text": text.render, "json": json_format.render}
