@@ -52,6 +52,11 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
 
 
+def walk_children(node: cst.CSTNode, walk: Callable[[cst.CSTNode], None]) -> None:
+    for child in children(node):
+        walk(child)
+
+
 Handler = Callable[[Any], Any]
 
 

@@ -15,7 +15,7 @@ import re
 
 import libcst as cst
 
-from .names import identifier_words, string_value
+from .names import callee_name, identifier_words, string_value
 
 
 class Polarity(enum.Enum):
@@ -119,11 +119,7 @@ def is_guard_decorator(decorator: cst.Decorator) -> bool:
     ``@require_torch_gpu``...; never ``@pytest.mark.parametrize`` (its device list is data)."""
     expr = decorator.decorator
     callee = expr.func if isinstance(expr, cst.Call) else expr
-    if isinstance(callee, cst.Attribute) and callee.attr.value == "parametrize":
-        return False
-    if isinstance(callee, cst.Name) and callee.value == "parametrize":
-        return False
-    return mentions_cuda(expr)
+    return callee_name(callee) != "parametrize" and mentions_cuda(expr)
 
 
 _EXIT_CALLS = frozenset({"skip", "skipTest", "exit", "_exit", "abort", "quit", "fail"})
@@ -142,7 +138,5 @@ def ends_in_exit(body: cst.BaseSuite) -> bool:
     if isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break)):
         return True
     if isinstance(last, cst.Expr) and isinstance(last.value, cst.Call):
-        func = last.value.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
-        return name in _EXIT_CALLS
+        return callee_name(last.value.func) in _EXIT_CALLS
     return False

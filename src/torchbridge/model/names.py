@@ -61,3 +61,12 @@ def identifier_words(expr: cst.CSTNode) -> list[str]:
             words.append(node.keyword.value.lower())
         stack.extend(node.children)
     return words
+
+
+def callee_name(func: cst.BaseExpression) -> str | None:
+    """The last name of a callee: ``skip`` for ``pytest.skip``, ``f`` for ``f``."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None

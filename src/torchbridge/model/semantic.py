@@ -14,7 +14,8 @@ from typing import Any
 import libcst as cst
 
 from . import guards
-from .names import bound_name, dotted, import_target, string_value
+from .names import bound_name, callee_name, dotted, import_target, string_value
+from ..walk import walk_children
 from .scope import Binding, Scope
 
 Walk = Callable[[cst.CSTNode], None]
@@ -246,8 +247,7 @@ class SemanticModel:
                 if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                     # pytest.skip(..., allow_module_level=True) under a condition is an If;
                     # a bare call to a CUDA-requiring skip helper guards what follows.
-                    func = small.value.func
-                    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+                    name = callee_name(small.value.func) or ""
                     if "skip" in name.lower() and guards.mentions_cuda(small.value):
                         return True
         return False
@@ -339,6 +339,15 @@ class SemanticModel:
                 self.bind_target(item.asname.name, "with", item, item.item)  # type: ignore[arg-type]
         self.walk(node.body)
 
+    def traverse_Call(self, node: cst.Call) -> None:
+        # pytest.param(..., marks=RunIf(min_cuda_gpus=1)): the case runs only with CUDA.
+        guarded = callee_name(node.func) == "param" and any(
+            arg.keyword is not None and arg.keyword.value == "marks" and guards.mentions_cuda(arg.value)
+            for arg in node.args
+        )
+        with self.cuda_guard(guarded):
+            walk_children(node, self.walk)
+
     # binding statements
 
     def traverse_Assign(self, node: cst.Assign) -> None:
@@ -389,10 +398,12 @@ class SemanticModel:
     # scopes
 
     def traverse_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._walk_all(node.decorators)
-        self._walk_params_outside(node.params)
-        self._walk_all([node.returns])
+        # A CUDA-only test's parametrize lists and defaults belong to it: walk them guarded.
         guarded = any(guards.is_guard_decorator(d) for d in node.decorators) or _names_cuda(node.name.value)
+        with self.cuda_guard(guarded):
+            self._walk_all(node.decorators)
+            self._walk_params_outside(node.params)
+            self._walk_all([node.returns])
         self.bind(node.name.value, "def", node)
         with self._scope("function", node), self.cuda_guard(guarded):
             self._bind_params(node.params)
@@ -409,9 +420,10 @@ class SemanticModel:
             self.walk(node.body)
 
     def traverse_ClassDef(self, node: cst.ClassDef) -> None:
-        self._walk_all(node.decorators)
-        self._walk_all([*node.bases, *node.keywords])
         guarded = any(guards.is_guard_decorator(d) for d in node.decorators) or _names_cuda(node.name.value)
+        with self.cuda_guard(guarded):
+            self._walk_all(node.decorators)
+            self._walk_all([*node.bases, *node.keywords])
         with self._scope("class", node), self.cuda_guard(guarded):
             self._classes.append(node)
             try:

@@ -15,13 +15,32 @@ DEVICE_KEYWORDS = frozenset({"device", "map_location", "pin_memory_device"})
 # Tensor and module methods that take a device= keyword; for .to() the first positional too.
 DEVICE_METHODS = frozenset({"to", "to_empty", "new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"})
 # torch functions whose first positional argument is a device.
-POSITIONAL_DEVICE_FUNCTIONS = frozenset({"torch.device", "torch.set_default_device"})
+POSITIONAL_DEVICE_FUNCTIONS = frozenset({"torch.set_default_device"})
 
 
 def cuda_literal(node: cst.CSTNode) -> str | None:
     """``'cuda'`` or ``'cuda:N'`` as a plain string literal, else None."""
     value = string_value(node)
     return value if value is not None and _CUDA_LITERAL.match(value) else None
+
+
+def cuda_device(model: SemanticModel, expr: cst.BaseExpression) -> tuple[cst.SimpleString, str] | None:
+    """A hard-coded CUDA device: ``'cuda'``, ``'cuda:1'``, ``torch.device('cuda')``,
+    ``torch.device('cuda', 1)``, ``torch.device(type='cuda')``. Returns the string literal
+    (where a finding points) and its text.
+
+    ``torch.device('cuda')`` by itself is only a descriptor (it never raises), so it counts
+    only where it reaches a device position, like a plain string would.
+    """
+    text = cuda_literal(expr)
+    if text is not None:
+        return expr, text  # type: ignore[return-value]
+    if isinstance(expr, cst.Call) and model.resolves_to(expr.func, "torch.device"):
+        for arg in expr.args:
+            if (arg.keyword is None and not arg.star) or (arg.keyword is not None and arg.keyword.value == "type"):
+                text = cuda_literal(arg.value)
+                return (arg.value, text) if text is not None else None  # type: ignore[return-value]
+    return None
 
 
 def device_arguments(model: SemanticModel, call: cst.Call) -> Iterator[cst.BaseExpression]:

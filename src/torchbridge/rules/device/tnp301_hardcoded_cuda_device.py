@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..base import Invalid, Rule, Valid
-from .positions import cuda_literal, device_arguments
+from .positions import cuda_device, device_arguments
 
 
 class HardcodedCudaDevice(Rule):
@@ -12,8 +12,9 @@ class HardcodedCudaDevice(Rule):
     Finds a hard-coded `'cuda'` or `'cuda:N'` device that no CUDA check guards.
 
     Device positions are `.to('cuda')`, `.to(device='cuda')`, `device='cuda'` in a torch call,
-    `torch.device('cuda')`, `map_location='cuda'` in `torch.load`. A name bound to such a
-    literal (`device = "cuda"`) that reaches a device position is reported at the literal.
+    `map_location='cuda'` in `torch.load`, `torch.set_default_device('cuda')`; the device may
+    be a string or `torch.device('cuda')`. A name bound to such a device (`device = "cuda"`)
+    that reaches a device position is reported at the literal.
 
     ## Why is this bad?
     On a machine without CUDA, every use of such a device raises: a CPU build of torch says
@@ -60,6 +61,15 @@ class HardcodedCudaDevice(Rule):
     requires_text = ("cuda",)
 
     VALID = [
+        Valid(
+            """
+            import torch
+            def test_root_device(strategy):
+                # a descriptor compared or stored is not a CUDA use
+                strategy.parallel_devices = [torch.device("cuda", 1)]
+                assert strategy.root_device == torch.device("cuda", 1)
+            """
+        ),
         Valid(
             """
             import torch
@@ -131,6 +141,7 @@ class HardcodedCudaDevice(Rule):
             """
             import torch
             dev = torch.device("cuda")
+            model = torch.nn.Linear(2, 2).to(dev)
             """,
             findings=[(2, 20)],
         ),
@@ -144,24 +155,27 @@ class HardcodedCudaDevice(Rule):
         model = self.model
         if not model.imports_torch or model.in_api_implementation:
             return
+        if model.in_cuda_guard:
+            return
         for argument in device_arguments(model, node):
-            literal = cuda_literal(argument)
-            if literal is not None:
-                if not model.in_cuda_guard:
-                    self._report_once(argument, self.message.format(device=literal))
+            found = cuda_device(model, argument)
+            if found is not None:
+                literal, text = found
+                self._report_once(literal, self.message.format(device=text))
             elif isinstance(argument, cst.Name):
                 self._check_bound_name(argument)
 
     def _check_bound_name(self, name: cst.Name) -> None:
         binding = self.model.lookup(name.value)
-        if binding is None or binding.kind not in ("assign", "walrus") or binding.value is None:
+        if binding is None or binding.kind not in ("assign", "walrus") or binding.value is None or binding.guarded:
             return
-        literal = cuda_literal(binding.value)
-        if literal is None or binding.guarded or self.model.in_cuda_guard:
+        found = cuda_device(self.model, binding.value)
+        if found is None:
             return
+        literal, text = found
         self._report_once(
-            binding.value,
-            f"Hard-coded CUDA device {literal!r} (bound to `{name.value}` and used as a device) "
+            literal,
+            f"Hard-coded CUDA device {text!r} (bound to `{name.value}` and used as a device) "
             "crashes on machines without CUDA; choose the device at run time",
         )
 

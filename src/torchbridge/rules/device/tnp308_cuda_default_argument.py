@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..base import Invalid, Rule, Valid
-from .positions import cuda_literal
+from .positions import cuda_device
 
 
 class CudaDefaultArgument(Rule):
@@ -12,7 +12,7 @@ class CudaDefaultArgument(Rule):
     Finds `'cuda'` as the default of something the user can override.
 
     That is an argparse `add_argument(..., default='cuda')`, or a function parameter
-    `def f(device='cuda')`.
+    `def f(device='cuda')` or `def f(device=torch.device('cuda'))`.
 
     ## Why is this bad?
     A user without CUDA must know to pass `--device cpu` (or `device="cpu"`), or the
@@ -81,6 +81,15 @@ class CudaDefaultArgument(Rule):
         Invalid(
             """
             import torch
+            class Loader:
+                def __init__(self, device: torch.device = torch.device("cuda")):
+                    self.device = device
+            """,
+            findings=[(3, 60)],
+        ),
+        Invalid(
+            """
+            import torch
             def run(x, device="cuda:0"):
                 return x.to(device)
             """,
@@ -112,6 +121,7 @@ class CudaDefaultArgument(Rule):
                 self._check(param.default)
 
     def _check(self, default: cst.BaseExpression) -> None:
-        literal = cuda_literal(default)
-        if literal is not None:
-            self.report(default, self.message.format(device=literal))
+        found = cuda_device(self.model, default)
+        if found is not None:
+            literal, text = found
+            self.report(literal, self.message.format(device=text))
