@@ -399,7 +399,7 @@ class SemanticModel:
 
     def traverse_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A CUDA-only test's parametrize lists and defaults belong to it: walk them guarded.
-        guarded = any(guards.is_guard_decorator(d) for d in node.decorators) or _names_cuda(node.name.value)
+        guarded = self._guarded_by_decorators(node.decorators) or _names_cuda(node.name.value)
         with self.cuda_guard(guarded):
             self._walk_all(node.decorators)
             self._walk_params_outside(node.params)
@@ -420,7 +420,7 @@ class SemanticModel:
             self.walk(node.body)
 
     def traverse_ClassDef(self, node: cst.ClassDef) -> None:
-        guarded = any(guards.is_guard_decorator(d) for d in node.decorators) or _names_cuda(node.name.value)
+        guarded = self._guarded_by_decorators(node.decorators) or _names_cuda(node.name.value)
         with self.cuda_guard(guarded):
             self._walk_all(node.decorators)
             self._walk_all([*node.bases, *node.keywords])
@@ -431,6 +431,17 @@ class SemanticModel:
             finally:
                 self._classes.pop()
         self.bind(node.name.value, "class", node)
+
+    def _guarded_by_decorators(self, decorators: Sequence[cst.Decorator]) -> bool:
+        """A CUDA skip decorator, written out or through a name (``gpu_only = pytest.mark.skipif(...)``)."""
+        for decorator in decorators:
+            if guards.is_guard_decorator(decorator):
+                return True
+            if isinstance(decorator.decorator, cst.Name):
+                binding = self.lookup(decorator.decorator.value)
+                if binding is not None and binding.value is not None and guards.mentions_cuda(binding.value):
+                    return True
+        return False
 
     def _walk_params_outside(self, params: cst.Parameters) -> None:
         """Defaults and annotations are evaluated in the enclosing scope."""
