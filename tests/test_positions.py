@@ -21,7 +21,7 @@ def test_columns_count_code_points_not_bytes():
     # 'é' is two UTF-8 bytes and '€' three; each is one code point.
     source = 'import torch\ny = "é€"; z = torch.zeros(1).cuda()\n'
     assert where(source) == [(2, 15, 2, 36)]
-    assert len("y = \"é€\"; ".encode()) + 1 == 18  # UTF-8 bytes would say 18
+    assert len("y = \"é€\"; z = ".encode()) + 1 == 18  # where UTF-8 bytes would put it
 
 
 def test_astral_characters_are_one_column():
