@@ -6,6 +6,7 @@ can never disagree about a finding.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Sequence
 
@@ -43,7 +44,9 @@ def lint_source(
     active = [rule for rule in rules if any(needle in text for needle in rule.requires_text)]
     if not active:
         return []
-    lines = text.splitlines(keepends=True)
+    # Python's (and flake8's) lines end only at \n, \r\n and \r; str.splitlines would also
+    # split at form feeds and U+2028, which would shift every later line number.
+    lines = io.StringIO(text, newline="").readlines()
     if noqa.file_is_exempt(lines):
         return []
     if "\x00" in text:

@@ -31,8 +31,7 @@ class TorchbridgeChecker:
         self.lines = lines
         self.filename = filename
 
-    # Off-by-default rules the user named more specifically than "TNP" (see parse_options).
-    off_by_default_selected: frozenset[str] = frozenset()
+    _options: Any = None
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -40,20 +39,26 @@ class TorchbridgeChecker:
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
-        # flake8 lets an explicit ``--select TNP`` beat its default ignore list, which would
-        # turn on every off-by-default rule. torchbridge's rule is that only a selector more
-        # specific than ``TNP`` (``TNP3``, ``TNP308``) enables one; apply it here so both
-        # front ends report the same set for the same selection.
+        # Kept by reference and read at run time: flake8's Python API (get_style_guide)
+        # sets ``select`` on this object after parse_options has run.
+        cls._options = options
+
+    @classmethod
+    def rules(cls) -> list[type]:
+        """flake8 lets an explicit ``--select TNP`` beat its default ignore list, which would
+        turn on every off-by-default rule. torchbridge's rule is that only a selector more
+        specific than ``TNP`` (``TNP3``, ``TNP308``) enables one; applying it here makes both
+        front ends report the same set for the same selection."""
+        options = cls._options
         selectors = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
         selectors = [s.strip().upper() for s in selectors]
-        cls.off_by_default_selected = frozenset(
-            r.code for r in all_rules()
-            if not r.default_enabled and any(len(s) > len("TNP") and r.code.startswith(s) for s in selectors)
-        )
+        return [
+            r for r in all_rules()
+            if r.default_enabled or any(len(s) > len("TNP") and r.code.startswith(s) for s in selectors)
+        ]
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        rules = [r for r in all_rules() if r.default_enabled or r.code in self.off_by_default_selected]
-        findings = lint_source("".join(self.lines), self.filename, rules, apply_noqa=False)
+        findings = lint_source("".join(self.lines), self.filename, self.rules(), apply_noqa=False)
         for finding in findings:
             if finding.code is None:
                 text = f"{NOT_CHECKED_CODE} torchbridge could not check this file ({finding.name}): {finding.message}"

@@ -1,8 +1,10 @@
 """``# noqa`` handling, exactly as flake8 7 does it.
 
 flake8 searches each reported line for its inline ``# noqa`` pattern (anywhere on the line,
-strings included), and treats all physical lines of one multi-line statement or string as
-one line, so a ``# noqa`` on any of them covers them all. The same regular expressions and
+strings included), and treats the physical lines of one token run as one line: a
+multi-line string or a backslash-continued statement, so a ``# noqa`` on any of them
+covers them all. (Lines inside brackets end tokenizer runs of their own, so there the
+``# noqa`` must sit on the finding's line, in flake8 and here alike.) The same regular expressions and
 the same grouping are used here, so ``torchbridge check`` and ``flake8 --select TNP``
 suppress the same findings; a test runs flake8 itself as the oracle.
 """

@@ -41,14 +41,31 @@ def semantic_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     )
 
 
+def _node_types() -> frozenset[type]:
+    found: set[type] = set()
+    pending = [cst.CSTNode]
+    while pending:
+        cls = pending.pop()
+        found.add(cls)
+        pending.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+# ``isinstance(x, cst.CSTNode)`` goes through ABC machinery; a set lookup on the exact type
+# is several times cheaper, and this test runs for every field of every node.
+NODE_TYPES = _node_types()
+_SEQUENCES = (tuple, list)
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     for name in semantic_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind in NODE_TYPES:
             yield value
-        elif type(value) in (tuple, list):
+        elif kind in _SEQUENCES:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if type(item) in NODE_TYPES:
                     yield item
 
 
@@ -88,11 +105,12 @@ class Dispatcher:
         else:
             for name in semantic_fields(node_type):
                 value = getattr(node, name)
-                if isinstance(value, cst.CSTNode):
+                kind = type(value)
+                if kind in NODE_TYPES:
                     self.walk(value)
-                elif type(value) in (tuple, list):
+                elif kind in _SEQUENCES:
                     for item in value:
-                        if isinstance(item, cst.CSTNode):
+                        if type(item) in NODE_TYPES:
                             self.walk(item)
         for handler in self.leaves.get(node_type, ()):
             handler(node)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..walk import children
+
 
 def dotted(expr: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a chain of names and attributes, else None."""
@@ -59,7 +61,7 @@ def identifier_words(expr: cst.CSTNode) -> list[str]:
             continue
         if isinstance(node, cst.Arg) and node.keyword is not None:
             words.append(node.keyword.value.lower())
-        stack.extend(node.children)
+        stack.extend(children(node))
     return words
 
 
