@@ -120,7 +120,7 @@ def _torchbridge_check(argv: list[str]) -> str:
 @pytest.fixture(autouse=True)
 def plugin_defaults(monkeypatch):
     """The plugin keeps a reference to flake8's options (set by parse_options, so by every
-    every in-process flake8 run here): start each test from flake8's defaults, restore after."""
+    in-process flake8 run here): start each test from flake8's defaults, restore after."""
     monkeypatch.setattr(TorchbridgeChecker, "_options", None)
 
 
