@@ -376,11 +376,6 @@ def test_unlistable_directory_is_reported(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a named pipe (FIFO) called *.py in a checked folder is opened for reading and the run "
-    "blocks forever (-j 1 and -j N alike) instead of reporting it and going on",
-)
 def test_named_pipe_in_a_checked_folder_does_not_hang(tmp_path):
     pkg = tmp_path / "pkg"
     pkg.mkdir()
@@ -488,12 +483,6 @@ def test_pathological_expression_inside_an_f_string_is_too_complex(tmp_path, exp
     assert [r["code"] for r in files["good.py"]] == ["TNP301"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ':' resets the pre-scan's chain counter, so nested 'lambda:' are never counted: "
-    "1,500 of them are parsed although they exceed the 1,000-link limit, and 4,000 crash the process "
-    "(SIGSEGV, after about 15 s of parsing)",
-)
 def test_deeply_nested_lambdas_are_too_complex(tmp_path):
     source = "import torch\nx = 'cuda'\ny = " + "lambda: " * 1500 + "0\n"
     code, records, stderr = lint_in_child(tmp_path, source.encode())

@@ -43,6 +43,7 @@ def prescan(text: str) -> TooComplex | None:
     """Return why the file must not be parsed, or None when it is safe."""
     depth = 0
     links = [0]  # links counted at each open bracket level
+    lambdas = 0  # ``lambda:`` nests through the ':' that resets a chain, so count it apart
     for match in _TOKENS.finditer(text):
         kind = match.lastgroup
         if kind == "skip":
@@ -58,9 +59,16 @@ def prescan(text: str) -> TooComplex | None:
                 depth -= 1
                 links.pop()
         elif kind == "sep":
-            if match.group() != "\n" or not depth:
+            separator = match.group()
+            if separator != "\n" or not depth:
                 links[-1] = 0
+            if separator in ";\n" and not depth:
+                lambdas = 0
         else:
+            if match.group() == "lambda":
+                lambdas += 1
+                if lambdas > MAX_CHAIN:
+                    return TooComplex(_line_of(text, match.start()), f"more than {MAX_CHAIN} nested lambdas")
             links[-1] += 1
             if links[-1] > MAX_CHAIN:
                 return TooComplex(

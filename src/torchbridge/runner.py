@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
@@ -23,6 +24,9 @@ def check_file(target: Target) -> list[Finding]:
     if target.error is not None:
         return [diagnostic(filename, "io-error", target.error)]
     try:
+        # A named pipe or device called *.py would block the run forever: read only files.
+        if not stat.S_ISREG(os.stat(target.path).st_mode):
+            return [diagnostic(filename, "io-error", "not a regular file")]
         with open(target.path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:

@@ -40,7 +40,9 @@ class Polarity(enum.Enum):
         return self in (Polarity.NEGATIVE, Polarity.BOTH)
 
 
-_CUDA_WORD = re.compile(r"cuda|gpu|accelerator")
+# "accelerator" alone is too wide: Hugging Face Accelerate's object is called that too
+# (``if accelerator.sync_gradients:`` is no guard); torch.accelerator's calls are named apart.
+_CUDA_WORD = re.compile(r"cuda|gpu|current_accelerator")
 _NEGATIVE_WORD = re.compile(r"\bcpu\b|^cpu|cpu$|_cpu_|no_?cuda|no_?gpu|disable|without_(?:cuda|gpu)")
 _DEVICE_LITERAL = re.compile(r"^(?:cuda|gpu)(?::\d+)?$")
 _ZEROISH = frozenset({"0", "none", "false", "-1", "''", '""'})
@@ -72,9 +74,14 @@ def _words_polarity(expr: cst.CSTNode) -> Polarity:
     words = identifier_words(expr)
     if any(_NEGATIVE_WORD.search(word) for word in words):
         return Polarity.NEGATIVE
-    if any(_CUDA_WORD.search(word) for word in words):
+    if any(_CUDA_WORD.search(word) for word in words) or _is_torch_accelerator_check(words):
         return Polarity.POSITIVE
     return Polarity.NONE
+
+
+def _is_torch_accelerator_check(words: list[str]) -> bool:
+    """``torch.accelerator.is_available()`` / ``device_count()``."""
+    return "accelerator" in words and "torch" in words
 
 
 def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget) -> Polarity:

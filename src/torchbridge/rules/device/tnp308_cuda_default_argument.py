@@ -117,10 +117,14 @@ class CudaDefaultArgument(Rule):
 
     def _check_params(self, params: cst.Parameters) -> None:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            if param.default is not None:
+            # Only devices: not a ``device_type`` (autocast, GradScaler) or an accelerator name.
+            name = param.name.value
+            if param.default is not None and (name in ("device", "map_location") or name.endswith("_device")):
                 self._check(param.default)
 
     def _check(self, default: cst.BaseExpression) -> None:
+        if self.model.in_cuda_guard:
+            return
         found = cuda_device(self.model, default)
         if found is not None:
             literal, text = found
