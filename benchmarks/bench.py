@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import io
 import json
 import os
 import re
@@ -146,7 +147,7 @@ def passes_prefilter(text: str | None, needles: tuple[str, ...]) -> bool:
     """What torchbridge's engine does before it parses (engine.lint_source)."""
     if text is None:
         return True  # the engine reports it; count it as checked
-    return any(n in text for n in needles) and not file_is_exempt(text.splitlines(keepends=True))
+    return any(n in text for n in needles) and not file_is_exempt(io.StringIO(text, newline="").readlines())
 
 
 def materialise(files: list[SourceFile], where: Path) -> Path:

@@ -111,7 +111,9 @@ def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool
 
 
 def _walk(root: Path, resolver: ConfigResolver, gitignores: _GitIgnores, seen: set[Path]) -> Iterator[Target]:
-    for directory, dirnames, filenames in os.walk(root, followlinks=False):
+    unlistable: list[OSError] = []
+    for directory, dirnames, filenames in os.walk(root, onerror=unlistable.append, followlinks=False):
+        yield from _unlistable_targets(unlistable, resolver)
         base = Path(directory)
         if (base / "pyvenv.cfg").exists() and base != root:
             dirnames[:] = []
@@ -144,3 +146,13 @@ def _walk(root: Path, resolver: ConfigResolver, gitignores: _GitIgnores, seen: s
                 yield Target(child, settings, "cannot open: a broken symlink or a symlink loop")
             else:
                 yield Target(child, settings)
+    yield from _unlistable_targets(unlistable, resolver)
+
+
+def _unlistable_targets(errors: list[OSError], resolver: ConfigResolver) -> Iterator[Target]:
+    """A directory the walk could not list is reported, never skipped in silence: the run
+    must not say 'All checks passed!' about files it never saw."""
+    while errors:
+        error = errors.pop(0)
+        where = Path(os.fsdecode(error.filename)) if error.filename is not None else Path(".")
+        yield Target(where, resolver.for_path(where.absolute() / "_"), f"cannot list the directory: {error.strerror or error}")

@@ -6,8 +6,10 @@ can never disagree about a finding.
 
 from __future__ import annotations
 
+import ast
 import io
 import sys
+import warnings
 from collections.abc import Sequence
 
 import libcst as cst
@@ -63,8 +65,35 @@ def lint_source(
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        return [diagnostic(filename, "syntax-error", f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)]
+        return [_parse_failure(text, filename, exc)]
     return _run_rules(module, filename, active, lines if apply_noqa else None)
+
+
+def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Finding:
+    """Say where the file is broken, in CPython's words and position.
+
+    LibCST's native parser reports column 0 for most errors, no position at all for tokenizer
+    errors, and sometimes the line after the error; CPython's own parser is exact. Asked only
+    on this error path, it also tells a real syntax error from valid Python that LibCST
+    cannot parse (thousands of concatenated strings or comprehension clauses).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings must not reach the user's terminal
+            compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        line = error.lineno or exc.raw_line
+        column = error.offset if error.lineno and error.offset else 1
+        return diagnostic(filename, "syntax-error", f"{type(error).__name__}: {error.msg}", line, max(column, 1))
+    except (ValueError, RecursionError, MemoryError):
+        pass  # CPython gave up too; LibCST's account is the best there is
+    else:
+        return diagnostic(
+            filename, "too-complex",
+            "not checked: valid Python that LibCST's parser cannot parse (often thousands of chained terms)",
+            exc.raw_line,
+        )
+    return diagnostic(filename, "syntax-error", f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)
 
 
 def _run_rules(module: cst.Module, filename: str, rules: Sequence[type[Rule]], lines: list[str] | None) -> list[Finding]:
