@@ -55,7 +55,11 @@ class Settings:
             )
         cached = self._selection_cache.get(ignored)
         if cached is None:
-            cached = self._selection_cache[ignored] = self.selection.without(ignored).rules()
+            # A per-file ignore removes every rule it names, however specifically the rule
+            # was selected (Ruff's per-file-ignores): no specificity contest as with ``ignore``.
+            cached = self._selection_cache[ignored] = tuple(
+                rule for rule in self.selection.rules() if not rule.code.startswith(ignored)
+            )
         return cached
 
 
@@ -137,7 +141,7 @@ def load_file(path: Path, *, explicit: bool = False) -> Settings | None:
             document = tomllib.load(handle)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # TOML must be UTF-8
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     tool = document.get("tool", {})
     table = tool.get("torchbridge") if isinstance(tool, dict) else None

@@ -35,9 +35,9 @@ def _excluded(path: Path, settings: Settings, is_dir: bool) -> bool:
     patterns = (*settings.exclude, *settings.extend_exclude)
     if not patterns:
         return False
-    relative = relative_to_root(path, settings.root) + ("/" if is_dir else "")
-    spec = compiled_patterns(patterns)
-    return spec.match_file(relative) or spec.match_file(name)
+    # Only the path relative to the configuration's folder: matching the bare name as well
+    # would let an anchored pattern ("/top.py") match at any depth.
+    return compiled_patterns(patterns).match_file(relative_to_root(path, settings.root) + ("/" if is_dir else ""))
 
 
 class _GitIgnores:
@@ -100,7 +100,7 @@ def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool
                 yield Target(given, resolver.for_path(path), "no such file or directory")
             continue
         settings = resolver.for_path(path)
-        if force_exclude and (_excluded(path, settings, is_dir) or (settings.respect_gitignore and gitignores.ignored(path, is_dir))):
+        if force_exclude and _force_excluded(path, settings, is_dir, gitignores):
             continue
         if not is_dir:
             if path not in seen:
@@ -108,6 +108,18 @@ def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool
                 yield Target(given, settings)
             continue
         yield from _walk(given, resolver, gitignores, seen)
+
+
+def _force_excluded(path: Path, settings: Settings, is_dir: bool, gitignores: _GitIgnores) -> bool:
+    """Whether the walk would have skipped ``path``: it, or a folder between it and the
+    configuration's root (``node_modules/``, a virtual environment), is excluded."""
+    if settings.respect_gitignore and gitignores.ignored(path, is_dir):
+        return True
+    if _excluded(path, settings, is_dir) or (is_dir and (path / "pyvenv.cfg").exists()):
+        return True
+    root = settings.root.absolute()
+    folders = [parent for parent in path.parents if parent != root and parent.is_relative_to(root)]
+    return any(_excluded(folder, settings, True) or (folder / "pyvenv.cfg").exists() for folder in folders)
 
 
 def _walk(root: Path, resolver: ConfigResolver, gitignores: _GitIgnores, seen: set[Path]) -> Iterator[Target]:

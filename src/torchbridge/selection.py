@@ -60,6 +60,3 @@ class Selection:
 
     def rules(self) -> tuple[type[Rule], ...]:
         return tuple(rule for rule in all_rules() if self.enabled(rule))
-
-    def without(self, ignored: Sequence[str]) -> Selection:
-        return Selection(self.select, self.extend_select, (*self.ignore, *ignored))
