@@ -106,7 +106,10 @@ def _run_rules(module: cst.Module, filename: str, rules: Sequence[type[Rule]], l
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
     try:
         dispatcher.walk(module)
-        reports = _by_precedence(context.reports)
+        reports = context.reports
+        if model.cuda_only_module:
+            reports = [r for r in reports if not r.rule.silent_in_cuda_only_modules]
+        reports = _by_precedence(reports)
         positions = resolve_positions(module, [r.node for r in reports]) if reports else {}
     except RecursionError:
         return [diagnostic(filename, "too-complex", "not checked: the syntax tree is too deep")]

@@ -52,6 +52,34 @@ _UNEQUAL_OPS = (cst.NotEqual, cst.IsNot, cst.NotIn)
 _AT_MOST_ZERO_OPS = (cst.Equal, cst.Is, cst.LessThan, cst.LessThanEqual)
 
 
+# Calls that raise on a machine without CUDA (measured on torch 2.13 CPU: AssertionError "Torch
+# not compiled with CUDA enabled", AttributeError on the missing _cuda_* binding, RuntimeError
+# "Tried to instantiate dummy base class Event"). torch.cuda.empty_cache, max_memory_allocated
+# and manual_seed_all do not raise, so they prove nothing. See docs/guards.md.
+CUDA_REQUIRING_CALLS = frozenset({
+    "torch.cuda.set_device", "torch.cuda.synchronize", "torch.cuda.current_device",
+    "torch.cuda.Event", "torch.cuda.Stream", "torch.cuda.get_device_name", "torch.cuda.init",
+    "torch.cuda.reset_peak_memory_stats",
+})
+# Of those, the ones that pick the process's GPU: code that calls them unguarded is written
+# for GPU ranks, and so is the rest of its module.
+CUDA_COMMITTING_CALLS = frozenset({"torch.cuda.set_device"})
+# init_process_group(backend="nccl") raises "Distributed package doesn't have NCCL built in".
+PROCESS_GROUP_INITS = frozenset({"torch.distributed.init_process_group"})
+# Top-level packages that need CUDA to import or to do anything (cuda is NVIDIA's cuda-python).
+CUDA_ONLY_PACKAGES = frozenset({"tensorrt", "torch_tensorrt", "pycuda", "cuda", "cupy", "polygraphy"})
+
+
+def names_nccl_backend(call: cst.Call) -> bool:
+    """``init_process_group("nccl")``, ``init_process_group(backend="nccl", ...)``."""
+    for position, argument in enumerate(call.args):
+        keyword = argument.keyword.value if argument.keyword is not None else None
+        if keyword == "backend" or (keyword is None and position == 0 and argument.star == ""):
+            text = string_value(argument.value)
+            return text is not None and "nccl" in text.lower()
+    return False
+
+
 def mentions_cuda(expr: cst.CSTNode) -> bool:
     return any(_CUDA_WORD.search(word) for word in identifier_words(expr))
 

@@ -36,6 +36,8 @@ class SemanticModel:
         self._functions: list[cst.FunctionDef] = []
         self._classes: list[cst.ClassDef] = []
         self._hoisted_imports: dict[str, Binding] = {}
+        # Set when the module shows that it runs only with CUDA (see ``commits_to_cuda``).
+        self.cuda_only_module = False
 
     # ----------------------------------------------------------------- queries
 
@@ -184,6 +186,7 @@ class SemanticModel:
 
     def traverse_Module(self, node: cst.Module) -> None:
         self._hoist_imports(node.body)
+        self.cuda_only_module = any(_imports_cuda_only_package(statement) for statement in node.body)
         self._walk_block(node.body)
 
     def _hoist_imports(self, statements: Sequence[cst.BaseStatement]) -> None:
@@ -237,6 +240,8 @@ class SemanticModel:
             for small in statement.body:
                 if isinstance(small, cst.Assert) and guards.polarity(small.test).guards_true_branch:
                     return True
+                if self._requires_cuda(small):
+                    return True
                 if (
                     isinstance(small, cst.Assign)
                     and self.scope is self.module_scope
@@ -251,6 +256,34 @@ class SemanticModel:
                     if "skip" in name.lower() and guards.mentions_cuda(small.value):
                         return True
         return False
+
+    def _requires_cuda(self, statement: cst.BaseSmallStatement) -> bool:
+        """A statement that raises without CUDA (``torch.cuda.set_device(rank)``,
+        ``start = torch.cuda.Event(...)``): code after it in the block runs only with CUDA.
+        An unguarded call that picks the process's GPU or NCCL also commits the module."""
+        if isinstance(statement, cst.Expr):
+            value: cst.BaseExpression | None = statement.value
+        elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
+            value = statement.value
+        else:
+            return False
+        calls = value.elements if isinstance(value, cst.Tuple) else [value] if value is not None else []
+        found = False
+        for element in calls:
+            call = element.value if isinstance(element, cst.BaseElement) else element
+            if not isinstance(call, cst.Call):
+                continue
+            qualnames = self.qualnames(call.func)
+            if not qualnames.isdisjoint(guards.CUDA_REQUIRING_CALLS):
+                found = True
+                commits = not qualnames.isdisjoint(guards.CUDA_COMMITTING_CALLS)
+            elif not qualnames.isdisjoint(guards.PROCESS_GROUP_INITS) and guards.names_nccl_backend(call):
+                found = commits = True
+            else:
+                continue
+            if commits and not self.in_cuda_guard:
+                self.cuda_only_module = True
+        return found
 
     # flow: branches meet, and the bindings that differ become joins
 
@@ -476,6 +509,23 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
         if isinstance(star, cst.Param):
             found.append(star)
     return found
+
+
+def _imports_cuda_only_package(statement: cst.BaseStatement) -> bool:
+    """An unconditional top-level ``import tensorrt`` / ``from cuda import cudart``: a module
+    built on a CUDA-only library cannot run without CUDA, whatever its devices say."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.Import):
+            modules = [dotted(alias.name) or "" for alias in small.names]
+        elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+            modules = [dotted(small.module) or ""]
+        else:
+            continue
+        if any(module.partition(".")[0] in guards.CUDA_ONLY_PACKAGES for module in modules):
+            return True
+    return False
 
 
 def _names_cuda(name: str) -> bool:

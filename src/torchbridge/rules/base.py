@@ -73,6 +73,9 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     # The rule can only fire when one of these substrings is in the file (the prefilter).
     requires_text: ClassVar[tuple[str, ...]] = ("torch",)
+    # A rule about code that breaks without CUDA says nothing in a module that cannot run
+    # without CUDA anyway (it imports TensorRT, or pins its process to a GPU unguarded).
+    silent_in_cuda_only_modules: ClassVar[bool] = False
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
 

@@ -28,7 +28,11 @@ class HardcodedCudaDevice(Rule):
     `if args.cuda:`, `if device.type == 'cuda':`, the `'cuda' if ... else 'cpu'` expression,
     after `if not torch.cuda.is_available(): return`, in tests under a CUDA `skipif`),
     comparisons (`x.device.type == 'cuda'`), `device_type=` of autocast, backend and kernel
-    names, and methods that implement `cuda` or `to`.
+    names, and methods that implement `cuda` or `to`. Code that cannot run without CUDA
+    anyway is not reported either: what follows an unguarded call that raises without CUDA
+    (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) in its block, and whole modules that
+    import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
+    process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
 
     ## Example
     ```python
@@ -58,6 +62,7 @@ class HardcodedCudaDevice(Rule):
     name = "hardcoded-cuda-device"
     message = "Hard-coded CUDA device {device!r} crashes on machines without CUDA; choose the device at run time"
     category = "portability"
+    silent_in_cuda_only_modules = True
     requires_text = ("cuda",)
 
     VALID = [

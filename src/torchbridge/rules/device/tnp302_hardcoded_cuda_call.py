@@ -18,8 +18,12 @@ class HardcodedCudaCall(Rule):
 
     Not reported: calls under a CUDA guard (`if torch.cuda.is_available():`, `if
     args.cuda:`, `if self.use_gpu:`, after `assert torch.cuda.is_available()`, in tests under
-    a CUDA `skipif`, in functions named for CUDA such as `test_forward_cuda`), and methods
-    that implement `cuda` or `to` and forward to the real call.
+    a CUDA `skipif`, in functions named for CUDA such as `test_forward_cuda`), methods
+    that implement `cuda` or `to` and forward to the real call, and code that cannot run
+    without CUDA anyway: what follows an unguarded call that raises without CUDA
+    (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) in its block, and whole modules that
+    import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
+    process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
 
     ## Example
     ```python
@@ -49,6 +53,7 @@ class HardcodedCudaCall(Rule):
     name = "hardcoded-cuda-call"
     message = "`.cuda()` crashes on machines without CUDA; use `.to(device)` with a device chosen at run time"
     category = "portability"
+    silent_in_cuda_only_modules = True
     requires_text = (".cuda(",)
 
     VALID = [
@@ -91,6 +96,15 @@ class HardcodedCudaCall(Rule):
             x = load().cuda()  # not torch code: the file never imports torch
             """
         ),
+        Valid(
+            """
+            import torch
+            import torch.distributed as dist
+            def main(rank):
+                dist.init_process_group("nccl", rank=rank)  # NCCL ranks are GPUs
+                return torch.nn.Linear(4, 2).cuda()
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -107,6 +121,15 @@ class HardcodedCudaCall(Rule):
                 return batch.cuda(non_blocking=True)
             """,
             findings=[(3, 12)],
+        ),
+        Invalid(
+            """
+            import torch
+            def evaluate(model, batch):
+                torch.cuda.empty_cache()  # does not raise without CUDA: no proof of CUDA
+                return model(batch.cuda())
+            """,
+            findings=[(4, 18)],
         ),
     ]
 

@@ -49,6 +49,7 @@ class CudaDefaultArgument(Rule):
     name = "cuda-default-argument"
     message = "Default device {device!r} crashes for users without CUDA unless they override it"
     category = "portability"
+    silent_in_cuda_only_modules = True
     default_enabled = False
     requires_text = ("cuda",)
 
