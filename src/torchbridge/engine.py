@@ -66,7 +66,7 @@ def lint_source(
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         return [_parse_failure(text, filename, exc)]
-    return _run_rules(module, filename, active, lines if apply_noqa else None)
+    return _run_rules(module, text, filename, active, lines if apply_noqa else None)
 
 
 def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Finding:
@@ -96,8 +96,11 @@ def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Find
     return diagnostic(filename, "syntax-error", f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)
 
 
-def _run_rules(module: cst.Module, filename: str, rules: Sequence[type[Rule]], lines: list[str] | None) -> list[Finding]:
+def _run_rules(module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str] | None) -> list[Finding]:
     model = SemanticModel()
+    model.track_values = any(rule.needs_values for rule in rules)
+    model.freezes_parameters = "requires_grad = False" in text or "requires_grad_(False)" in text
+    model.sets_default_device = "set_default_device" in text
     context = RuleContext(model)
     instances = [rule(context) for rule in rules]
     dispatcher = Dispatcher([*instances], model.traversals())
@@ -110,7 +113,8 @@ def _run_rules(module: cst.Module, filename: str, rules: Sequence[type[Rule]], l
         if model.cuda_only_module:
             reports = [r for r in reports if not r.rule.silent_in_cuda_only_modules]
         reports = _by_precedence(reports)
-        positions = resolve_positions(module, [r.node for r in reports]) if reports else {}
+        wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]
+        positions = resolve_positions(module, wanted) if reports else {}
     except RecursionError:
         return [diagnostic(filename, "too-complex", "not checked: the syntax tree is too deep")]
     except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
@@ -132,11 +136,17 @@ def _run_rules(module: cst.Module, filename: str, rules: Sequence[type[Rule]], l
         findings.append(
             Finding(
                 filename=filename, line=line, column=column, code=report.rule.code,
-                name=report.rule.name, message=report.message,
+                name=report.rule.name, message=_with_evidence_line(report, positions),
                 end_line=where.end.line, end_column=where.end.column + 1,
             )
         )
     return sorted(findings)
+
+
+def _with_evidence_line(report: Report, positions: dict) -> str:
+    if report.evidence is None:
+        return report.message
+    return report.message.replace("{line}", str(positions[report.evidence].start.line))
 
 
 def _by_precedence(reports: list[Report]) -> list[Report]:

@@ -72,3 +72,18 @@ def callee_name(func: cst.BaseExpression) -> str | None:
     if isinstance(func, cst.Name):
         return func.value
     return None
+
+
+def first_argument(call: cst.Call) -> cst.BaseExpression | None:
+    """The first positional argument of ``call`` (not a ``*args``), or None."""
+    for arg in call.args:
+        if arg.keyword is None and not arg.star:
+            return arg.value
+    return None
+
+
+def keyword_argument(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from .values import UNKNOWN, Value
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -17,6 +19,7 @@ class Binding:
     value: cst.BaseExpression | None = None  # the assigned expression, for ``name = value``
     qualnames: frozenset[str] = frozenset()  # the known object it aliases (``torch``, ``torch.tensor``)
     guarded: bool = False  # made inside a CUDA guard
+    facts: Value = UNKNOWN  # what the bound value is (kind, layout, grad, placement)
 
     def join(self, other: Binding | None) -> Binding:
         """The binding after two paths meet: the same one, or a merged, value-less one."""
@@ -27,6 +30,7 @@ class Binding:
             kind="join",
             qualnames=self.qualnames | other.qualnames,
             guarded=self.guarded and other.guarded,
+            facts=self.facts.join(other.facts),
         )
 
 

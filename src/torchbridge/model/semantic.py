@@ -13,10 +13,12 @@ from typing import Any
 
 import libcst as cst
 
-from . import guards
+from . import guards, returns
+from .evaluate import Evaluator
 from .names import bound_name, callee_name, dotted, import_target, string_value
 from ..walk import walk_children
-from .scope import Binding, Scope
+from .scope import Binding, Scope, rebind
+from .values import UNKNOWN, Kind, Value
 
 Walk = Callable[[cst.CSTNode], None]
 
@@ -36,8 +38,17 @@ class SemanticModel:
         self._functions: list[cst.FunctionDef] = []
         self._classes: list[cst.ClassDef] = []
         self._hoisted_imports: dict[str, Binding] = {}
-        # Set when the module shows that it runs only with CUDA (see ``commits_to_cuda``).
+        # Set when the module shows that it runs only with CUDA (see ``_requires_cuda``).
         self.cuda_only_module = False
+        # Values are followed only when a rule asks (the engine sets this); names always are.
+        self.track_values = False
+        self.evaluator = Evaluator(self)
+        self._no_grad_depth = 0
+        # Whole-file facts that make some values unknown (set from the source text).
+        self.freezes_parameters = False  # ``requires_grad = False`` somewhere: outputs may not need grad
+        self.sets_default_device = False  # ``torch.set_default_device``: factories may not be on the CPU
+        self._self_attributes: list[dict[str, Value]] = []  # per class being walked
+        self._returns: list[list[Value]] = []  # per function being walked
 
     # ----------------------------------------------------------------- queries
 
@@ -45,6 +56,22 @@ class SemanticModel:
     def in_cuda_guard(self) -> bool:
         """Inside code that runs only when CUDA is there, or when the user chose the GPU."""
         return self._guard_depth > 0
+
+    @property
+    def in_no_grad(self) -> bool:
+        """Inside ``torch.no_grad()`` / ``inference_mode()``, as a block or a decorator, or a
+        hook that a framework runs without grad (Lightning's ``validation_step``)."""
+        return self._no_grad_depth > 0
+
+    def value_of(self, expr: cst.BaseExpression) -> Value:
+        """What ``expr`` is at this point: kind, layout, grad, placement (often unknown)."""
+        return self.evaluator.value(expr)
+
+    def self_attribute(self, name: str) -> Value:
+        """``self.<name>`` inside a class, when every assignment to it agrees."""
+        if not self._self_attributes or not self._functions:
+            return UNKNOWN
+        return self._self_attributes[-1].get(name, UNKNOWN)
 
     @property
     def function(self) -> cst.FunctionDef | None:
@@ -138,10 +165,26 @@ class SemanticModel:
             qualnames = self.qualnames(value) if value is not None else frozenset()
             if isinstance(value, cst.IfExp):
                 qualnames = self.qualnames(value.body) | self.qualnames(value.orelse)
-            self.bind(target.value, kind, node, value=value, qualnames=qualnames)
+            facts = self.evaluator.value(value) if self.track_values and value is not None else UNKNOWN
+            self.bind(target.value, kind, node, value=value, qualnames=qualnames, facts=facts)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self.bind_target(element.value, kind, node)
+            # a, b = x, y: element by element when the shapes match, else unknown.
+            values: list[cst.BaseExpression | None] = [None] * len(target.elements)
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements) and not any(
+                isinstance(e, cst.StarredElement) for e in (*value.elements, *target.elements)
+            ):
+                values = [e.value for e in value.elements]
+            for element, element_value in zip(target.elements, values):
+                self.bind_target(element.value, kind, node, element_value)
+        elif (
+            self.track_values and isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+            and target.value.value == "self" and self._self_attributes and self._functions
+        ):
+            self.walk(target)
+            attributes = self._self_attributes[-1]
+            facts = self.evaluator.value(value) if value is not None else UNKNOWN
+            name = target.attr.value
+            attributes[name] = attributes[name].join(facts) if name in attributes else facts
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, kind, node)
         else:  # attribute or subscript: its parts are reads
@@ -318,6 +361,7 @@ class SemanticModel:
     def traverse_While(self, node: cst.While) -> None:
         self.walk(node.test)
         polarity = guards.polarity(node.test)
+        self._forget_rebound(node.body)
         base = self.scope.snapshot()
         with self.cuda_guard(polarity.guards_true_branch):
             self.walk(node.body)
@@ -326,6 +370,7 @@ class SemanticModel:
 
     def traverse_For(self, node: cst.For) -> None:
         self.walk(node.iter)
+        self._forget_rebound(node.body)
         base = self.scope.snapshot()
         self.bind_target(node.target, "loop", node)
         self.walk(node.body)
@@ -366,11 +411,40 @@ class SemanticModel:
             self.scope.join_from(end, base)
 
     def traverse_With(self, node: cst.With) -> None:
+        no_grad = False
         for item in node.items:
             self.walk(item.item)
+            no_grad = no_grad or self._turns_grad_off(item.item)
             if item.asname is not None:
-                self.bind_target(item.asname.name, "with", item, item.item)  # type: ignore[arg-type]
-        self.walk(node.body)
+                self.bind_target(item.asname.name, "with", item, None)  # type: ignore[arg-type]
+        self._no_grad_depth += no_grad
+        try:
+            self.walk(node.body)
+        finally:
+            self._no_grad_depth -= no_grad
+
+    def _turns_grad_off(self, expr: cst.BaseExpression) -> bool:
+        """``torch.no_grad()``, ``torch.inference_mode()``, ``torch.set_grad_enabled(False)``."""
+        call = expr if isinstance(expr, cst.Call) else None
+        target = call.func if call is not None else expr
+        qualnames = self.qualnames(target)
+        if not qualnames.isdisjoint(returns.NO_GRAD):
+            mode = call.args[0].value if call is not None and call.args else None
+            return not (isinstance(mode, cst.Name) and mode.value == "False")
+        if returns.SET_GRAD_ENABLED in qualnames and call is not None and call.args:
+            value = call.args[0].value
+            return isinstance(value, cst.Name) and value.value == "False"
+        return False
+
+    def _forget_rebound(self, body: cst.BaseSuite) -> None:
+        """At a loop's head, a name the body rebinds may hold the previous iteration's value."""
+        if not self.track_values:
+            return
+        bindings = self.scope.bindings
+        for name in _rebound_names(body):
+            binding = bindings.get(name)
+            if binding is not None and binding.facts is not UNKNOWN:
+                bindings[name] = rebind(binding, facts=UNKNOWN)
 
     def traverse_Call(self, node: cst.Call) -> None:
         # pytest.param(..., marks=RunIf(min_cuda_gpus=1)): the case runs only with CUDA.
@@ -399,12 +473,22 @@ class SemanticModel:
         self.walk(node.target)
         self.walk(node.value)
         if isinstance(node.target, cst.Name):
-            self.bind(node.target.value, "other", node)
+            facts = UNKNOWN
+            if self.track_values:
+                before = self.evaluator.value(node.target)
+                # In place: an array keeps its layout; a tensor takes on the operand's grad.
+                facts = before if before.kind is Kind.NDARRAY else (
+                    self.evaluator.binary(before, self.evaluator.value(node.value))
+                    if before.kind is Kind.TENSOR else UNKNOWN
+                )
+            self.bind(node.target.value, "other", node, facts=facts)
 
     def traverse_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.walk(node.value)
         if isinstance(node.target, cst.Name):
-            self.bind(node.target.value, "walrus", node, value=node.value, qualnames=self.qualnames(node.value))
+            facts = self.evaluator.value(node.value) if self.track_values else UNKNOWN
+            self.bind(node.target.value, "walrus", node, value=node.value, qualnames=self.qualnames(node.value),
+                      facts=facts)
 
     def traverse_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -437,14 +521,35 @@ class SemanticModel:
             self._walk_all(node.decorators)
             self._walk_params_outside(node.params)
             self._walk_all([node.returns])
-        self.bind(node.name.value, "def", node)
+        self.bind(node.name.value, "def", node, facts=Value(Kind.FUNCTION, result=self._annotated(
+            node.returns.annotation if node.returns is not None else None)))
+        no_grad = any(self._turns_grad_off(d.decorator) for d in node.decorators) or self._is_no_grad_hook(node)
         with self._scope("function", node), self.cuda_guard(guarded):
             self._bind_params(node.params)
             self._functions.append(node)
+            self._returns.append([])
+            self._no_grad_depth += no_grad
             try:
                 self.walk(node.body)
             finally:
+                self._no_grad_depth -= no_grad
                 self._functions.pop()
+                found = self._returns.pop()
+        if node.name.value == "forward" and self._self_attributes and found:
+            result = found[0]
+            for other in found[1:]:
+                result = result.join(other)
+            self._self_attributes[-1]["<forward>"] = result
+
+    def traverse_Return(self, node: cst.Return) -> None:
+        self._walk_all([node.value])
+        if self.track_values and self._returns:
+            self._returns[-1].append(self.evaluator.value(node.value) if node.value is not None else UNKNOWN)
+
+    def _is_no_grad_hook(self, node: cst.FunctionDef) -> bool:
+        if node.name.value not in returns.LIGHTNING_NO_GRAD_HOOKS or not self._classes:
+            return False
+        return any("Lightning" in (dotted(base.value) or "") for base in self._classes[-1].bases)
 
     def traverse_Lambda(self, node: cst.Lambda) -> None:
         self._walk_params_outside(node.params)
@@ -459,11 +564,25 @@ class SemanticModel:
             self._walk_all([*node.bases, *node.keywords])
         with self._scope("class", node), self.cuda_guard(guarded):
             self._classes.append(node)
+            self._self_attributes.append({})
             try:
                 self.walk(node.body)
             finally:
                 self._classes.pop()
-        self.bind(node.name.value, "class", node)
+                attributes = self._self_attributes.pop()
+        self.bind(node.name.value, "class", node, facts=self._class_facts(node, attributes))
+
+    def _class_facts(self, node: cst.ClassDef, attributes: dict[str, Value]) -> Value:
+        """The file's own ``nn.Module`` subclass: calling an instance gives what ``forward``
+        returns, when every ``return`` in it gives a tensor."""
+        if not self.track_values or not any(self.resolves_into(b.value, "torch.nn") for b in node.bases):
+            return UNKNOWN
+        output = attributes.get("<forward>", UNKNOWN)
+        if output.kind is not Kind.TENSOR:
+            output = UNKNOWN
+        elif not self.freezes_parameters and output.grad is None:
+            output = output.but(grad=True, evidence=node.name)  # its parameters require grad
+        return Value(Kind.FUNCTION, result=Value(Kind.MODULE, result=output))
 
     def _guarded_by_decorators(self, decorators: Sequence[cst.Decorator]) -> bool:
         """A CUDA skip decorator, written out or through a name (``gpu_only = pytest.mark.skipif(...)``)."""
@@ -483,7 +602,19 @@ class SemanticModel:
 
     def _bind_params(self, params: cst.Parameters) -> None:
         for param in _all_params(params):
-            self.bind(param.name.value, "param", param, value=param.default)
+            facts = self._annotated(param.annotation.annotation) if param.annotation is not None else UNKNOWN
+            self.bind(param.name.value, "param", param, value=param.default, facts=facts)
+
+    def _annotated(self, annotation: cst.BaseExpression | None) -> Value:
+        """``x: np.ndarray`` is an ndarray, ``-> torch.Tensor`` a tensor (layout, grad unknown)."""
+        if annotation is None or not self.track_values:
+            return UNKNOWN
+        qualnames = self.qualnames(annotation)
+        if not qualnames.isdisjoint(returns.NDARRAY_TYPES):
+            return Value(Kind.NDARRAY, evidence=annotation)
+        if not qualnames.isdisjoint(returns.TENSOR_TYPES):
+            return Value(Kind.TENSOR)
+        return UNKNOWN
 
     def _traverse_comprehension(self, node: Any) -> None:
         first = node.for_in
@@ -526,6 +657,50 @@ def _imports_cuda_only_package(statement: cst.BaseStatement) -> bool:
         if any(module.partition(".")[0] in guards.CUDA_ONLY_PACKAGES for module in modules):
             return True
     return False
+
+
+def _rebound_names(body: cst.CSTNode) -> set[str]:
+    """Names a loop body assigns, in its statements and nested blocks (not in nested scopes)."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            found.add(node.name.value)
+            continue
+        if isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)):
+            pending.extend(node.body)
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                found.update(_target_names(target.target))
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            found.update(_target_names(node.target))
+        elif isinstance(node, cst.For):
+            found.update(_target_names(node.target))
+            pending.extend(n for n in (node.body, node.orelse) if n is not None)
+        elif isinstance(node, (cst.If, cst.While)):
+            pending.extend(n for n in (node.body, node.orelse) if n is not None)
+        elif isinstance(node, cst.Else):
+            pending.append(node.body)
+        elif isinstance(node, cst.With):
+            found.update(n for item in node.items if item.asname is not None for n in _target_names(item.asname.name))
+            pending.append(node.body)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            pending.extend(n for n in (node.body, node.orelse, node.finalbody) if n is not None)
+            pending.extend(handler.body for handler in node.handlers)
+        elif isinstance(node, cst.Match):
+            pending.extend(case.body for case in node.cases)
+    return found
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _target_names(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
 
 
 def _names_cuda(name: str) -> bool:

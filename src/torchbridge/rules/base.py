@@ -56,7 +56,8 @@ class Invalid:
 class Report:
     rule: Rule
     node: cst.CSTNode
-    message: str
+    message: str  # "{line}" in it becomes the evidence's line
+    evidence: cst.CSTNode | None = None  # where the model learned what the message claims
 
 
 @dataclass
@@ -76,6 +77,8 @@ class Rule:
     # A rule about code that breaks without CUDA says nothing in a module that cannot run
     # without CUDA anyway (it imports TensorRT, or pins its process to a GPU unguarded).
     silent_in_cuda_only_modules: ClassVar[bool] = False
+    # The rule asks what values are (``model.value_of``): the model then follows them.
+    needs_values: ClassVar[bool] = False
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
 
@@ -83,8 +86,8 @@ class Rule:
         self.context = context
         self.model = context.model
 
-    def report(self, node: cst.CSTNode, message: str | None = None) -> None:
-        self.context.reports.append(Report(self, node, message or self.message))
+    def report(self, node: cst.CSTNode, message: str | None = None, evidence: cst.CSTNode | None = None) -> None:
+        self.context.reports.append(Report(self, node, message or self.message, evidence))
 
     @classmethod
     def documentation(cls) -> dict[str, str]:

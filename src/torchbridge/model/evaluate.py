@@ -1,0 +1,374 @@
+"""The value of an expression, from the bindings that reach it and the tables in ``returns.py``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from . import returns
+from .names import dotted, first_argument, keyword_argument, string_value
+from .values import NDARRAY, NUMBER, TENSOR, UNKNOWN, Kind, Layout, Value
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
+
+_CONTAINERS = {cst.List: Kind.LIST, cst.ListComp: Kind.LIST, cst.Tuple: Kind.TUPLE, cst.Dict: Kind.DICT,
+               cst.DictComp: Kind.DICT}
+
+
+class Evaluator:
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+
+    def value(self, expr: cst.BaseExpression | None) -> Value:
+        if expr is None:
+            return UNKNOWN
+        kind = _CONTAINERS.get(type(expr))
+        if kind is not None:
+            return Value(kind)
+        if isinstance(expr, (cst.Integer, cst.Float)):
+            return NUMBER
+        if isinstance(expr, cst.Name):
+            binding = self.model.lookup(expr.value)
+            return binding.facts if binding is not None else UNKNOWN
+        if isinstance(expr, cst.Call):
+            return self._call(expr)
+        if isinstance(expr, cst.Attribute):
+            return self._attribute(expr)
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr)
+        if isinstance(expr, cst.BinaryOperation):
+            return self.binary(self.value(expr.left), self.value(expr.right))
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            operand = self.value(expr.expression)
+            return operand.but(layout=Layout.UNKNOWN, evidence=None) if operand.kind is Kind.TENSOR else UNKNOWN
+        if isinstance(expr, cst.IfExp):
+            return self.value(expr.body).join(self.value(expr.orelse))
+        if isinstance(expr, cst.NamedExpr):
+            return self.value(expr.value)
+        return UNKNOWN
+
+    # ----------------------------------------------------------------- calls
+
+    def _call(self, call: cst.Call) -> Value:
+        func = call.func
+        qualnames = self.model.qualnames(func)
+        if qualnames:
+            known = self._known_function(call, qualnames)
+            if known is not None:
+                return known
+        if isinstance(func, cst.Attribute):
+            receiver = self.value(func.value)
+            if receiver.kind is Kind.NDARRAY:
+                return self._array_method(call, func.attr.value, receiver)
+            if receiver.kind is Kind.TENSOR:
+                return self._tensor_method(call, func.attr.value, receiver)
+            if receiver.kind is Kind.MODULE and func.attr.value in ("forward", "__call__"):
+                return self._module_result(receiver, call)
+        callee = self.value(func)
+        if callee.kind is Kind.MODULE:
+            return self._module_result(callee, call)
+        if callee.kind is Kind.FUNCTION and callee.result is not None:
+            return callee.result
+        return UNKNOWN
+
+    def _known_function(self, call: cst.Call, qualnames: frozenset[str]) -> Value | None:
+        for name in qualnames:
+            if name in returns.NUMPY_NEW_ARRAY:
+                return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_ndim_of_shape(call), evidence=call)
+            if name in returns.NUMPY_RANDOM_SIZED:
+                return self._random(call, returns.NUMPY_RANDOM_SIZED[name])
+            if name == returns.NUMPY_LOAD:
+                path = string_value(call.args[0].value) if call.args else None
+                if path is None or not path.endswith(".npy"):
+                    return UNKNOWN  # an .npz archive, or a pickled object
+                return Value(Kind.NDARRAY, Layout.CONTIGUOUS, evidence=call)
+            if name in returns.NUMPY_KEEPS_LAYOUT or name in returns.NUMPY_COPY_KEEP_ORDER:
+                source = self.value(first_argument(call))
+                if source.kind is Kind.NDARRAY:
+                    if name in returns.NUMPY_KEEPS_LAYOUT:
+                        return source
+                    return _copied_keeping_order(source, call)
+                return Value(Kind.NDARRAY, evidence=call) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
+            if name in returns.NUMPY_FLIPS:
+                return self._flipped(self.value(first_argument(call)), call)
+            if name == "numpy.rot90":
+                return self._rot90(call)
+            if name in returns.NUMPY_TRANSPOSES:
+                return self._transposed(self.value(first_argument(call)), name.rsplit(".", 1)[1], call.args[1:], call)
+            if name in returns.TORCH_FACTORIES:
+                return self._factory(call, name)
+            if name in returns.TORCH_FROM_ARRAY:
+                source = self.value(first_argument(call))
+                if source.kind is Kind.NDARRAY:
+                    return Value(Kind.TENSOR, source.layout, source.ndim, grad=False,
+                                 on_device=_devicekeyword_argument(call) or False, evidence=source.evidence)
+                return TENSOR if source.kind is Kind.TENSOR or name == "torch.from_numpy" else UNKNOWN
+            if name in returns.TORCH_OPS:
+                return self._tensor_op(call)
+            if name == returns.PARAMETER:
+                frozen = keyword_argument(call, "requires_grad")
+                return Value(Kind.TENSOR, grad=not (frozen is not None and _is_false(frozen)), evidence=call)
+            if name in returns.TENSOR_MODULES:
+                return Value(Kind.MODULE, result=self._module_output(call))
+        return None
+
+    def _random(self, call: cst.Call, size_at: int | None) -> Value:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        sized = keyword_argument(call, "size") is not None or (
+            len(positional) > size_at if size_at is not None else bool(positional)
+        )
+        return Value(Kind.NDARRAY, Layout.CONTIGUOUS, evidence=call) if sized else UNKNOWN
+
+    def _factory(self, call: cst.Call, name: str) -> Value:
+        requires = keyword_argument(call, "requires_grad")
+        grad = requires is not None and not _is_false(requires) and not self.model.in_no_grad
+        on_device = _devicekeyword_argument(call)
+        if on_device is False and keyword_argument(call, "device") is None and self.model.sets_default_device:
+            on_device = None  # torch.set_default_device moved the factories' default
+        evidence = call if grad or on_device else None
+        return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
+
+    def _tensor_op(self, call: cst.Call) -> Value:
+        inputs = [self.value(arg.value) for arg in call.args if arg.keyword is None and not arg.star]
+        inputs = [v for v in inputs if v.kind is Kind.TENSOR] or [TENSOR]
+        return self._combined(inputs)
+
+    def _combined(self, tensors: list[Value]) -> Value:
+        """The result of an operation on tensors: it requires grad when an input does."""
+        grad: bool | None = False
+        evidence = None
+        for tensor in tensors:
+            if tensor.grad:
+                grad, evidence = True, tensor.evidence
+                break
+            if tensor.grad is None:
+                grad = None
+        if self.model.in_no_grad:
+            grad, evidence = False, None
+        on_device = True if any(t.on_device for t in tensors) else (
+            False if all(t.on_device is False for t in tensors) else None
+        )
+        if on_device and evidence is None:
+            evidence = next(t.evidence for t in tensors if t.on_device)
+        return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
+
+    def _module_output(self, call: cst.Call) -> Value:
+        if self.model.freezes_parameters:
+            return TENSOR
+        return Value(Kind.TENSOR, grad=True, evidence=call)
+
+    def _module_result(self, module: Value, call: cst.Call) -> Value:
+        result = module.result or UNKNOWN
+        if result.kind is Kind.TENSOR and self.model.in_no_grad:
+            return result.but(grad=False, evidence=None)
+        if result.grad:
+            return result.but(evidence=call)  # the message points at the module's call
+        return result
+
+    # --------------------------------------------------------------- methods
+
+    def _array_method(self, call: cst.Call, method: str, array: Value) -> Value:
+        if method in returns.ARRAY_METHODS_CONTIGUOUS:
+            ordered = keyword_argument(call, "order") is not None or (method != "copy" and call.args)
+            return Value(Kind.NDARRAY, Layout.UNKNOWN if ordered else Layout.CONTIGUOUS,
+                         ndim=array.ndim if method == "copy" else 1)
+        if method in returns.ARRAY_METHODS_KEEP_ORDER:
+            return _copied_keeping_order(array, call)
+        if method in ("transpose", "swapaxes"):
+            return self._transposed(array, method, call.args, call)
+        if method in returns.ARRAY_REDUCTIONS:
+            if not call.args:
+                return Value(Kind.NUMPY_SCALAR)
+            return NDARRAY
+        if method == "tolist":
+            return UNKNOWN  # a list, or a Python scalar for a 0-d array
+        return UNKNOWN
+
+    def _tensor_method(self, call: cst.Call, method: str, tensor: Value) -> Value:
+        if method in returns.TENSOR_METHODS_SAME:
+            if method in ("max", "min") and call.args:
+                return UNKNOWN
+            return self._combined([tensor]).but(layout=Layout.UNKNOWN)
+        if method in returns.TENSOR_METHODS_DETACHED:
+            return tensor.but(grad=False, layout=Layout.UNKNOWN, evidence=tensor.evidence if tensor.on_device else None)
+        if method == "requires_grad_":
+            off = call.args and _is_false(call.args[0].value)
+            return tensor.but(grad=not off, evidence=call)
+        if method == "cpu":
+            return tensor.but(on_device=False, layout=Layout.UNKNOWN, evidence=tensor.evidence if tensor.grad else None)
+        if method == "cuda":
+            return tensor.but(on_device=True, layout=Layout.UNKNOWN, evidence=call)
+        if method == "to":
+            target = _device_argument(call)
+            if target is None:
+                return self._combined([tensor])  # a dtype, or something unknown
+            return tensor.but(on_device=target, layout=Layout.UNKNOWN, evidence=call if target else tensor.evidence)
+        if method == "numpy":
+            return Value(Kind.NDARRAY)
+        if method == "tolist":
+            return UNKNOWN
+        return UNKNOWN
+
+    # ------------------------------------------------------------ attributes
+
+    def _attribute(self, node: cst.Attribute) -> Value:
+        base = self.value(node.value)
+        attr = node.attr.value
+        if base.kind is Kind.NDARRAY and attr == "T":
+            return self._transposed(base, "T", (), node)
+        if base.kind is Kind.TENSOR:
+            if attr == "data":
+                return base.but(grad=False, evidence=base.evidence if base.on_device else None)
+            if attr in ("T", "mT", "real"):
+                return self._combined([base])
+            return UNKNOWN
+        if isinstance(node.value, cst.Name) and node.value.value == "self":
+            return self.model.self_attribute(attr)
+        return UNKNOWN
+
+    # ------------------------------------------------------------- subscripts
+
+    def _subscript(self, node: cst.Subscript) -> Value:
+        base = self.value(node.value)
+        if base.kind is Kind.NDARRAY:
+            slices = [e.slice for e in node.slice]
+            if not all(isinstance(s, cst.Slice) or _is_ellipsis(s) for s in slices):
+                return UNKNOWN  # an integer or fancy index: a row, a scalar or a copy
+            if any(isinstance(s, cst.Slice) and _negative_step(s) for s in slices):
+                if base.layout is Layout.NEGATIVE:
+                    return Value(Kind.NDARRAY, Layout.UNKNOWN, base.ndim)  # may flip back
+                return Value(Kind.NDARRAY, Layout.NEGATIVE, base.ndim, evidence=node)
+            if base.layout is Layout.NEGATIVE:
+                return base  # a plain slice keeps the strides' signs
+            return Value(Kind.NDARRAY, Layout.UNKNOWN, base.ndim)
+        if base.kind is Kind.TENSOR:
+            return self._combined([base])
+        return UNKNOWN
+
+    # -------------------------------------------------------------- helpers
+
+    def binary(self, left: Value, right: Value) -> Value:
+        tensors = [v for v in (left, right) if v.kind is Kind.TENSOR]
+        if tensors:
+            if any(v.kind is Kind.UNKNOWN for v in (left, right)):
+                # The other operand may be a tensor that requires grad or lives elsewhere.
+                combined = self._combined([*tensors, TENSOR])
+                return combined.but(grad=True if combined.grad else None) if combined.grad is not False else combined
+            return self._combined(tensors)
+        if Kind.NDARRAY in (left.kind, right.kind) and {left.kind, right.kind} <= {Kind.NDARRAY, Kind.NUMBER}:
+            return NDARRAY.but(evidence=left.evidence or right.evidence)
+        return UNKNOWN
+
+    def _flipped(self, source: Value, call: cst.Call) -> Value:
+        if source.kind is not Kind.NDARRAY or source.layout is Layout.NEGATIVE:
+            return Value(Kind.NDARRAY, Layout.UNKNOWN, source.ndim)
+        return Value(Kind.NDARRAY, Layout.NEGATIVE, source.ndim, evidence=call)
+
+    def _rot90(self, call: cst.Call) -> Value:
+        source = self.value(first_argument(call))
+        if source.kind is not Kind.NDARRAY:
+            return NDARRAY
+        turns = keyword_argument(call, "k")
+        positional = [a for a in call.args if a.keyword is None]
+        if turns is None and len(positional) > 1:
+            turns = positional[1].value
+        count = 1 if turns is None else _int_value(turns)
+        if count is None:
+            return Value(Kind.NDARRAY, Layout.UNKNOWN, source.ndim)
+        if count % 4 == 0:
+            return source
+        return self._flipped(source, call)
+
+    def _transposed(self, source: Value, how: str, args: object, node: cst.CSTNode) -> Value:
+        if source.kind is not Kind.NDARRAY:
+            return UNKNOWN if how == "T" else NDARRAY
+        if source.layout is Layout.NEGATIVE:
+            return source  # still negative: a transpose only permutes the strides
+        arguments = [a for a in args if isinstance(a, cst.Arg) and a.keyword is None]  # type: ignore[attr-defined]
+        axes = [_int_value(a.value) for a in arguments]
+        if len(arguments) == 1 and isinstance(arguments[0].value, (cst.Tuple, cst.List)):
+            axes = [_int_value(e.value) for e in arguments[0].value.elements]
+        if how in ("swapaxes", "moveaxis"):
+            moved = len(axes) == 2 and None not in axes and axes[0] != axes[1]
+            layout = Layout.TRANSPOSED if moved and source.layout is Layout.CONTIGUOUS else Layout.UNKNOWN
+            return Value(Kind.NDARRAY, layout, source.ndim, evidence=node if moved else None)
+        if axes:  # transpose(2, 0, 1) / transpose((2, 0, 1))
+            permuted = None not in axes and axes != sorted(axes)  # type: ignore[type-var]
+            ndim = len(axes)
+        else:  # .T, transpose(): reverses the axes, a change only from two dimensions on
+            permuted = source.ndim is not None and source.ndim >= 2
+            ndim = source.ndim
+        if permuted and source.layout is Layout.CONTIGUOUS:
+            return Value(Kind.NDARRAY, Layout.TRANSPOSED, ndim, evidence=node)
+        return Value(Kind.NDARRAY, Layout.UNKNOWN, ndim)
+
+
+def _copied_keeping_order(source: Value, call: cst.Call) -> Value:
+    """``np.array(x)``, ``x.astype(t)``: strides become positive, a transposition stays."""
+    if keyword_argument(call, "order") is not None:
+        return NDARRAY
+    layout = source.layout
+    if layout is Layout.NEGATIVE:
+        layout = Layout.UNKNOWN  # positive, but whether C-contiguous depends on which axis
+    return Value(Kind.NDARRAY, layout, source.ndim, evidence=source.evidence if layout is Layout.TRANSPOSED else call)
+
+
+def _is_false(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _int_value(expr: cst.BaseExpression) -> int | None:
+    if isinstance(expr, cst.Integer):
+        return int(expr.value, 0)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = _int_value(expr.expression)
+        return -inner if inner is not None else None
+    return None
+
+
+def _negative_step(node: cst.Slice) -> bool:
+    step = _int_value(node.step) if node.step is not None else None
+    return step is not None and step < 0
+
+
+def _is_ellipsis(node: cst.BaseSlice) -> bool:
+    return isinstance(node, cst.Index) and isinstance(node.value, cst.Ellipsis)
+
+
+def _ndim_of_shape(call: cst.Call) -> int | None:
+    shape = first_argument(call)
+    if isinstance(shape, (cst.Tuple, cst.List)):
+        return len(shape.elements)
+    if isinstance(shape, cst.Integer):
+        return 1
+    return None
+
+
+def _device_text(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Call) and dotted(expr.func) in ("torch.device", "device") and expr.args:
+        expr = expr.args[0].value
+    text = string_value(expr)
+    return text.lower() if text is not None else None
+
+
+def _on_device(expr: cst.BaseExpression) -> bool | None:
+    """True for a literal accelerator device, False for 'cpu', None when unknown."""
+    text = _device_text(expr)
+    if text is None:
+        return None
+    return text.split(":")[0] != "cpu"
+
+
+def _devicekeyword_argument(call: cst.Call) -> bool | None:
+    device = keyword_argument(call, "device")
+    return False if device is None else _on_device(device)
+
+
+def _device_argument(call: cst.Call) -> bool | None:
+    """Where ``.to(...)`` moves a tensor: True, False, or None (a dtype, a variable)."""
+    device = keyword_argument(call, "device")
+    if device is None:
+        device = first_argument(call)
+    return _on_device(device) if device is not None else None

@@ -1,0 +1,84 @@
+"""What a value is: its kind (ndarray, tensor, list...) and, for arrays and tensors, what
+they are like (layout, grad, placement).
+
+The facts come from a forward flow: each assignment stores the value of its right-hand side
+in the binding, branches join (``Value.join``: facts that differ become unknown), and names
+a loop rebinds are unknown at the loop's head. Unknown is a first-class answer; a rule
+reports only what a value is proven to be. The return kinds of NumPy and torch calls are
+data, in ``returns.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+import libcst as cst
+
+
+class Kind(enum.Enum):
+    NDARRAY = "ndarray"
+    NUMPY_SCALAR = "numpy scalar"
+    TENSOR = "tensor"
+    LIST = "list"
+    TUPLE = "tuple"
+    DICT = "dict"
+    MODULE = "nn.Module"
+    FUNCTION = "function"
+    DEVICE = "device"
+    DTYPE = "dtype"
+    NUMBER = "number"  # a Python int or float literal
+    UNKNOWN = "unknown"
+
+
+class Layout(enum.Enum):
+    CONTIGUOUS = "contiguous"
+    TRANSPOSED = "transposed"  # dense, positive strides, not C-contiguous
+    NEGATIVE = "negative strides"  # at least one stride < 0: torch raises ValueError
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Value:
+    kind: Kind = Kind.UNKNOWN
+    layout: Layout = Layout.UNKNOWN  # arrays, and tensors made from them
+    ndim: int | None = None
+    grad: bool | None = None  # tensors: requires grad (outside no_grad)
+    on_device: bool | None = None  # tensors: True moved to an accelerator, False on the CPU
+    result: Value | None = None  # callables (functions, modules): what calling them gives
+    # The node that established the interesting fact (a flip, a transpose, a .cuda()): its
+    # line goes into the message so that a reader can judge the finding.
+    evidence: cst.CSTNode | None = None
+
+    def join(self, other: Value) -> Value:
+        """The value after two paths meet: what both paths agree on."""
+        if self == other:
+            return self
+        if self.kind is not other.kind:
+            return UNKNOWN
+        return Value(
+            kind=self.kind,
+            layout=self.layout if self.layout is other.layout else Layout.UNKNOWN,
+            ndim=self.ndim if self.ndim == other.ndim else None,
+            grad=self.grad if self.grad == other.grad else None,
+            on_device=self.on_device if self.on_device == other.on_device else None,
+            result=self.result.join(other.result) if self.result and other.result else None,
+            evidence=self.evidence if self.evidence is not None else other.evidence,
+        )
+
+    def but(self, **changes: object) -> Value:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_array(self) -> bool:
+        return self.kind is Kind.NDARRAY
+
+    @property
+    def is_tensor(self) -> bool:
+        return self.kind is Kind.TENSOR
+
+
+UNKNOWN = Value()
+NDARRAY = Value(Kind.NDARRAY)
+TENSOR = Value(Kind.TENSOR)
+NUMBER = Value(Kind.NUMBER)

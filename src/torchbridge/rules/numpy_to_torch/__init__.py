@@ -1,0 +1,1 @@
+"""NumPy to torch conversions (TNP1xx)."""

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ...model import SemanticModel
+from ...model.names import first_argument, keyword_argument, string_value
+from ...model.values import Kind
+from ..base import Invalid, Rule, Valid
+from ..explain import quote
+
+# A call that asks for these gets something as_tensor cannot give: leave it alone.
+_COPY_REASONS = ("requires_grad", "pin_memory")
+
+
+class TensorCopiesNdarray(Rule):
+    """
+    ## What it does
+    Finds `torch.tensor(a)` where `a` is proven to be a NumPy ndarray (not a list, a NumPy
+    scalar or a tensor), without `requires_grad=` or `pin_memory=`, and not moved straight
+    to a device.
+
+    The rule follows `a` from where it was made: NumPy constructors (`np.zeros`, `np.load`
+    of an `.npy`, `np.stack`...), `x.numpy()`, `np.ndarray` annotations, through assignments
+    and branches that agree.
+
+    ## Why is this bad?
+    `torch.tensor` always copies its input. `torch.as_tensor(a)` (or `torch.from_numpy(a)`)
+    shares the array's memory when the dtype matches, and costs nothing; on large arrays the
+    copy is a measurable share of a data pipeline. When a separate copy is intended, saying
+    so (`torch.tensor(a.copy())`, or `torch.from_numpy(a).clone()`) makes it visible.
+
+    Sharing means writes through one are seen through the other: keep the copy where the
+    array is modified later and the tensor must not change.
+
+    ## Example
+    ```python
+    import numpy as np
+    import torch
+
+    features = np.load("features.npy")
+    inputs = torch.tensor(features)
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    import torch
+
+    features = np.load("features.npy")
+    inputs = torch.as_tensor(features)
+    ```
+
+    ## Fix safety
+    No fix yet. Sharing instead of copying changes what later writes do, so the fix comes
+    with the autofix work under the fix contract's aliasing proof.
+
+    ## References
+    - [`torch.as_tensor`](https://docs.pytorch.org/docs/stable/generated/torch.as_tensor.html)
+    - [`torch.tensor`](https://docs.pytorch.org/docs/stable/generated/torch.tensor.html)
+    """
+
+    code = "TNP101"
+    name = "tensor-copies-ndarray"
+    message = "`{array}` is an ndarray{where}: `torch.tensor` copies it; `torch.as_tensor` shares its memory"
+    category = "performance"
+    requires_text = ("tensor(",)
+    needs_values = True
+    VALID = [
+        Valid(
+            """
+            import torch
+            labels = torch.tensor([0, 1, 1])  # a list must be copied
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            scores = np.random.rand(8)
+            mean = torch.tensor(scores.mean())  # a NumPy scalar, not an array
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            weights = np.ones(4)
+            param = torch.tensor(weights, requires_grad=True)  # a leaf that owns its data
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            def tensor(x):
+                return x
+            out = tensor(np.zeros(3))  # a local function, not torch.tensor
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            features = np.load("features.npy")
+            inputs = torch.tensor(features)
+            """,
+            findings=[(4, 10)],
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import torch as th
+            def to_tensor(frame: np.ndarray):
+                return th.tensor(frame, dtype=th.float32)
+            """,
+            findings=[(4, 12)],
+        ),
+    ]
+
+    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context)
+        self._moved: set[int] = set()  # torch.tensor(...) calls whose result goes to a device
+
+    def visit_Call(self, node: cst.Call) -> None:
+        model = self.model
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and _moves_to_device(model, node):
+            self._moved.add(id(func.value))
+        if not model.resolves_to(func, "torch.tensor") or id(node) in self._moved:
+            return
+        source = first_argument(node)
+        if source is None or any(keyword_argument(node, k) is not None for k in _COPY_REASONS):
+            return
+        device = keyword_argument(node, "device")
+        if device is not None and (string_value(device) or "").lower() != "cpu":
+            return  # copied straight to a device: a transfer, not a host copy (TNP303's)
+        value = model.value_of(source)
+        if value.kind is not Kind.NDARRAY:
+            return
+        where = " (line {line})" if value.evidence is not None else ""
+        self.report(node, self.message.format(array=quote(source), where=where), evidence=value.evidence)
+
+
+def _moves_to_device(model: SemanticModel, call: cst.Call) -> bool:
+    """``.cuda()``, ``.to(device)``; not ``.to(torch.float32)``."""
+    method = call.func.attr.value  # type: ignore[attr-defined]
+    if method == "cuda":
+        return True
+    if method != "to":
+        return False
+    target = keyword_argument(call, "device") or first_argument(call)
+    return target is not None and not any(q.startswith("torch.") and q.count(".") == 1 for q in model.qualnames(target))

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ...model.names import first_argument
+from ...model.values import Kind, Layout
+from ..base import Invalid, Rule, Valid
+from ..explain import quote
+from .converters import ARRAY_CONVERTERS, converter_name
+
+
+class NegativeStrideToTensor(Rule):
+    """
+    ## What it does
+    Finds an ndarray with a negative stride passed to `torch.from_numpy`, `torch.as_tensor`,
+    `torch.tensor`, `torch.asarray` or a legacy constructor such as `torch.FloatTensor`.
+
+    An array has a negative stride after `[::-1]` on an axis (`img[:, :, ::-1]`, the usual
+    BGR to RGB step), `np.flip`, `np.flipud`, `np.fliplr` or `np.rot90` (unless `k` is a
+    multiple of 4). The rule follows the array through assignments and reports only when
+    every path that reaches the call carries the negative stride.
+
+    ## Why is this bad?
+    torch has no tensors with negative strides, so every one of these calls raises:
+    `ValueError: At least one stride in the given numpy array is negative, and tensors with
+    negative strides are not currently supported.` Even `torch.tensor`, which copies, and
+    `torch.asarray(..., copy=True)` raise. A reversed Python list is not an ndarray and is
+    fine.
+
+    ## Example
+    ```python
+    import numpy as np
+    import torch
+
+    image = np.load("image.npy")
+    rgb = image[:, :, ::-1]
+    tensor = torch.from_numpy(rgb)
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    import torch
+
+    image = np.load("image.npy")
+    rgb = image[:, :, ::-1].copy()
+    tensor = torch.from_numpy(rgb)
+    ```
+    `np.ascontiguousarray(rgb)` works too; so does flipping the tensor (`torch.flip`), which
+    copies on the torch side.
+
+    ## Fix safety
+    No fix yet. Adding `.copy()` turns a certain crash into a working conversion; it comes
+    with the autofix work and follows the fix contract.
+
+    ## References
+    - [`torch.from_numpy`](https://docs.pytorch.org/docs/stable/generated/torch.from_numpy.html)
+    - [`numpy.flip`](https://numpy.org/doc/stable/reference/generated/numpy.flip.html)
+    """
+
+    code = "TNP102"
+    name = "negative-stride-to-tensor"
+    message = "`{array}` has a negative stride (line {{line}}): `{call}` raises ValueError; pass a copy (`.copy()`)"
+    category = "correctness"
+    requires_text = ("::-", "flip", "rot90")
+    needs_values = True
+    VALID = [
+        Valid(
+            """
+            import numpy as np
+            import torch
+            image = np.zeros((4, 4, 3))
+            tensor = torch.from_numpy(image[:, :, ::-1].copy())
+            """
+        ),
+        Valid(
+            """
+            import torch
+            tokens = [1, 2, 3][::-1]  # a reversed list is no ndarray
+            tensor = torch.tensor(tokens)
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            def load(path, flip):
+                image = np.zeros((4, 4))
+                if flip:
+                    image = np.fliplr(image)
+                return torch.from_numpy(image)  # flipped on one path only
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            grid = np.rot90(np.zeros((3, 3)), k=4)  # a whole turn: no flip
+            tensor = torch.as_tensor(grid)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            image = np.zeros((4, 4, 3))
+            rgb = image[:, :, ::-1]
+            tensor = torch.from_numpy(rgb)
+            """,
+            findings=[(5, 10)],
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            def augment(mask: np.ndarray):
+                return torch.tensor(np.flip(mask, axis=0))
+            """,
+            findings=[(4, 12)],
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        call = converter_name(self.model, node.func, ARRAY_CONVERTERS)
+        source = first_argument(node) if call is not None else None
+        if source is None:
+            return
+        value = self.model.value_of(source)
+        if value.kind is Kind.NDARRAY and value.layout is Layout.NEGATIVE:
+            self.report(node, self.message.format(array=quote(source), call=call), evidence=value.evidence)

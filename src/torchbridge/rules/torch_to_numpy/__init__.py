@@ -1,0 +1,1 @@
+"""torch to NumPy conversions (TNP2xx)."""

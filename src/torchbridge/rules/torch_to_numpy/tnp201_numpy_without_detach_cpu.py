@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ...model.names import keyword_argument
+from ...model.values import Kind
+from ..base import Invalid, Rule, Valid
+from ..explain import quote
+
+
+class NumpyWithoutDetachCpu(Rule):
+    """
+    ## What it does
+    Finds `.numpy()` on a tensor that the model shows to require grad (outside `no_grad`) or
+    to live on a device, also after `.cpu()`, `.detach()` or `.data` where those do not
+    help.
+
+    A tensor requires grad when it is an `nn.Parameter`, was made with
+    `requires_grad=True` or `requires_grad_()`, or comes from a module or an operation on
+    such a tensor outside `torch.no_grad()` / `torch.inference_mode()`; `.detach()`,
+    `.data` and `.item()` end that. It lives on a device after `.cuda()` or `.to('cuda')`
+    until `.cpu()`. Tensors of unknown provenance are never reported.
+
+    ## Why is this bad?
+    Both raise. With grad on: `RuntimeError: Can't call numpy() on Tensor that requires
+    grad. Use tensor.detach().numpy() instead.` On a device: `TypeError: can't convert
+    cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory
+    first.` `.detach()` and `.data` do not avoid the second.
+
+    ## Example
+    ```python
+    import torch
+
+    model = torch.nn.Linear(4, 2)
+    scores = model(torch.randn(8, 4)).numpy()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    model = torch.nn.Linear(4, 2)
+    scores = model(torch.randn(8, 4)).detach().cpu().numpy()
+    ```
+    Or compute under `with torch.no_grad():` when no gradient is needed at all.
+
+    ## Fix safety
+    No fix yet. `.detach().cpu().numpy()` (or `.numpy(force=True)` from torch 1.13) comes
+    with the autofix work and follows the fix contract.
+
+    ## References
+    - [`Tensor.numpy`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.numpy.html)
+    - [`torch.no_grad`](https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html)
+    """
+
+    code = "TNP201"
+    name = "numpy-without-detach-cpu"
+    message = "`{tensor}` {state}: `.numpy()` raises {error}; call `{remedy}` first"
+    category = "correctness"
+    requires_text = (".numpy(",)
+    needs_values = True
+    VALID = [
+        Valid(
+            """
+            import torch
+            def to_array(batch):
+                return batch.numpy()  # unknown provenance: not reported
+            """
+        ),
+        Valid(
+            """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            with torch.no_grad():
+                scores = model(torch.randn(8, 4)).numpy()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            weight = torch.nn.Parameter(torch.randn(3))
+            values = weight.detach().numpy()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            weight = torch.nn.Parameter(torch.randn(3))
+            values = weight.numpy(force=True)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            scores = model(torch.randn(8, 4)).numpy()
+            """,
+            findings=[(3, 10)],
+        ),
+        Invalid(
+            """
+            import torch
+            x = torch.randn(8).cuda()
+            values = x.detach().numpy()
+            """,
+            findings=[(3, 10)],
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "numpy"):
+            return
+        force = keyword_argument(node, "force")
+        if force is not None and not (isinstance(force, cst.Name) and force.value == "False"):
+            return
+        value = self.model.value_of(func.value)
+        if value.kind is not Kind.TENSOR:
+            return
+        grad = bool(value.grad) and not self.model.in_no_grad
+        if grad and value.on_device:  # the device is checked first
+            state, error, remedy = "requires grad and is on a device", "TypeError", ".detach().cpu()"
+        elif grad:
+            state, error, remedy = "requires grad", "RuntimeError", ".detach()"
+        elif value.on_device:
+            state, error, remedy = "is on a device", "TypeError", ".cpu()"
+        else:
+            return
+        if value.evidence is not None:
+            state += " (line {line})"
+        self.report(node, self.message.format(tensor=quote(func.value), state=state, error=error, remedy=remedy),
+                    evidence=value.evidence)
