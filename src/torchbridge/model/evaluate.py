@@ -110,8 +110,17 @@ class Evaluator:
             if name == returns.PARAMETER:
                 frozen = keyword_argument(call, "requires_grad")
                 return Value(Kind.TENSOR, grad=not (frozen is not None and _is_false(frozen)), evidence=call)
-            if name in returns.TENSOR_MODULES:
-                return Value(Kind.MODULE, result=self._module_output(call))
+            if name in returns.PARAMETRIZED_MODULES:
+                return self._parametrized_module()
+            if name in returns.STATELESS_MODULES:
+                return Value(Kind.MODULE, grad=False, result=TENSOR)
+            if name == returns.SEQUENTIAL:
+                layers = [self.value(arg.value) for arg in call.args if not arg.star]
+                if layers and all(layer.kind is Kind.MODULE and layer.result is not None for layer in layers):
+                    if any(layer.grad for layer in layers):
+                        return self._parametrized_module()
+                    return Value(Kind.MODULE, grad=False, result=TENSOR)
+                return Value(Kind.MODULE)
         return None
 
     def _random(self, call: cst.Call, size_at: int | None) -> Value:
@@ -154,14 +163,19 @@ class Evaluator:
             evidence = next(t.evidence for t in tensors if t.on_device)
         return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
 
-    def _module_output(self, call: cst.Call) -> Value:
-        if self.model.freezes_parameters:
-            return TENSOR
-        return Value(Kind.TENSOR, grad=True, evidence=call)
+    def _parametrized_module(self) -> Value:
+        """A module with parameters: they require grad unless the file freezes some."""
+        grad = None if self.model.freezes_parameters else True
+        return Value(Kind.MODULE, grad=grad, result=Value(Kind.TENSOR, grad=grad))
 
     def _module_result(self, module: Value, call: cst.Call) -> Value:
+        """Calling a module: its parameters' grad, or (without parameters) its inputs'."""
         result = module.result or UNKNOWN
-        if result.kind is Kind.TENSOR and self.model.in_no_grad:
+        if result.kind is not Kind.TENSOR:
+            return result
+        if module.grad is False:
+            return self._tensor_op(call)
+        if self.model.in_no_grad:
             return result.but(grad=False, evidence=None)
         if result.grad:
             return result.but(evidence=call)  # the message points at the module's call

@@ -114,7 +114,7 @@ def _is_torch_accelerator_check(words: list[str]) -> bool:
 
 def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget) -> Polarity:
     op, right = target.operator, target.comparator
-    literals = [v.lower() for v in (string_value(left), string_value(right)) if v is not None]
+    literals = [v.lower() for v in (_device_text(left), _device_text(right)) if v is not None]
     if any(_DEVICE_LITERAL.match(v) for v in literals):
         # device == 'cuda', 'cuda' in str(device), x.device.type != 'cuda'
         if isinstance(op, _EQUAL_OPS):
@@ -138,6 +138,13 @@ def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget)
     return Polarity.BOTH
 
 
+def _device_text(expr: cst.BaseExpression) -> str | None:
+    """``'cuda'``, and ``torch.device('cuda')`` read as its string (``x.device != torch.device('cuda')``)."""
+    if isinstance(expr, cst.Call) and callee_name(expr.func) == "device" and expr.args:
+        return string_value(expr.args[0].value)
+    return string_value(expr)
+
+
 def _literal_text(expr: cst.BaseExpression) -> str | None:
     if isinstance(expr, cst.Integer):
         return expr.value
@@ -154,8 +161,13 @@ def is_guard_decorator(decorator: cst.Decorator) -> bool:
     ``@require_torch_gpu``...; never ``@pytest.mark.parametrize`` (its device list is data)."""
     expr = decorator.decorator
     callee = expr.func if isinstance(expr, cst.Call) else expr
-    return callee_name(callee) != "parametrize" and mentions_cuda(expr)
+    name = callee_name(callee) or ""
+    return name != "parametrize" and (mentions_cuda(expr) or _REQUIRES_ACCELERATOR.match(name) is not None)
 
+
+# Test-suite skip decorators named for the hardware they need (Hugging Face's
+# ``@require_torch_accelerator``, ``@require_torch_multi_accelerator``).
+_REQUIRES_ACCELERATOR = re.compile(r"^requires?_(?:torch_)?(?:multi_)?accelerator")
 
 _EXIT_CALLS = frozenset({"skip", "skipTest", "exit", "_exit", "abort", "quit", "fail"})
 

@@ -79,19 +79,25 @@ TENSOR_METHODS_SAME = frozenset({
 # Methods that end the autograd history.
 TENSOR_METHODS_DETACHED = frozenset({"detach", "detach_"})
 
-# torch.nn modules whose call returns one tensor.
-TENSOR_MODULES = frozenset(
+# torch.nn modules whose call returns one tensor. Those with parameters (which require grad
+# by default) give a result that requires grad; the others pass their input's grad on.
+PARAMETRIZED_MODULES = frozenset(
     f"torch.nn.{name}" for name in (
         "Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-        "ConvTranspose3d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm",
-        "GroupNorm", "InstanceNorm2d", "Embedding", "Dropout", "Dropout2d", "ReLU", "GELU",
-        "SiLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Identity",
-        "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-        "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
-        "Sequential", "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+        "ConvTranspose3d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
+        "Embedding", "PReLU",
+    )
+)
+STATELESS_MODULES = frozenset(
+    f"torch.nn.{name}" for name in (
+        "Dropout", "Dropout2d", "ReLU", "GELU", "SiLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
+        "LogSoftmax", "Flatten", "Identity", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",
+        "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+        "Upsample", "PixelShuffle", "MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
         "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss",
     )
 )
+SEQUENTIAL = "torch.nn.Sequential"
 MODULE_BASE = "torch.nn.Module"
 PARAMETER = "torch.nn.Parameter"
 

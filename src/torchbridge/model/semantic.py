@@ -580,9 +580,9 @@ class SemanticModel:
         output = attributes.get("<forward>", UNKNOWN)
         if output.kind is not Kind.TENSOR:
             output = UNKNOWN
-        elif not self.freezes_parameters and output.grad is None:
-            output = output.but(grad=True, evidence=node.name)  # its parameters require grad
-        return Value(Kind.FUNCTION, result=Value(Kind.MODULE, result=output))
+        # Whether the output requires grad is what forward showed: True when a layer with
+        # parameters produced it, unknown otherwise.
+        return Value(Kind.FUNCTION, result=Value(Kind.MODULE, grad=output.grad or None, result=output))
 
     def _guarded_by_decorators(self, decorators: Sequence[cst.Decorator]) -> bool:
         """A CUDA skip decorator, written out or through a name (``gpu_only = pytest.mark.skipif(...)``)."""
