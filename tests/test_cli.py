@@ -157,7 +157,7 @@ def test_exit_zero_does_not_hide_a_file_that_could_not_be_checked(tree, cli):
         (["check", "--bogus"], "unrecognized arguments: --bogus"),
         (["check", "--select", "TNP999"], "--select: unknown rule code or prefix 'TNP999'"),
         (["check", "--extend-select", "E501"], "--extend-select: unknown rule code or prefix 'E501'"),
-        (["check", "--ignore", "TNP4"], "--ignore: unknown rule code or prefix 'TNP4'"),
+        (["check", "--ignore", "TNP7"], "--ignore: unknown rule code or prefix 'TNP7'"),
         (["check", "--config", "missing.toml"], "missing.toml: cannot read the configuration file"),
         (["check", "--config", "."], ".: cannot read the configuration file"),
         (["check", "--config", "a.py", "--isolated"], "--config and --isolated cannot be used together"),

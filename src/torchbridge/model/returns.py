@@ -110,3 +110,4 @@ LIGHTNING_NO_GRAD_HOOKS = frozenset({"validation_step", "test_step", "predict_st
 
 NDARRAY_TYPES = frozenset({"numpy.ndarray"})
 TENSOR_TYPES = frozenset({"torch.Tensor", "torch.FloatTensor", "torch.LongTensor", "torch.nn.Parameter"})
+SEQUENCE_TYPES = frozenset({"typing.List", "typing.Tuple"})

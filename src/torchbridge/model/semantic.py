@@ -15,6 +15,7 @@ import libcst as cst
 
 from . import guards, returns
 from .evaluate import Evaluator
+from .loops import SampleLoop, is_one_sample, sample_loop
 from .names import bound_name, callee_name, dotted, import_target, string_value
 from ..walk import walk_children
 from .scope import Binding, Scope, rebind
@@ -49,6 +50,7 @@ class SemanticModel:
         self.sets_default_device = False  # ``torch.set_default_device``: factories may not be on the CPU
         self._self_attributes: list[dict[str, Value]] = []  # per class being walked
         self._returns: list[list[Value]] = []  # per function being walked
+        self._sample_loops: list[SampleLoop] = []  # the per-sample loops around this point
 
     # ----------------------------------------------------------------- queries
 
@@ -66,6 +68,13 @@ class SemanticModel:
     def value_of(self, expr: cst.BaseExpression) -> Value:
         """What ``expr`` is at this point: kind, layout, grad, placement (often unknown)."""
         return self.evaluator.value(expr)
+
+    def one_sample(self, expr: cst.BaseExpression) -> SampleLoop | None:
+        """The per-sample loop (or comprehension) in which ``expr`` holds one sample, if any."""
+        for loop in reversed(self._sample_loops):
+            if is_one_sample(loop, expr):
+                return loop
+        return None
 
     def self_attribute(self, name: str) -> Value:
         """``self.<name>`` inside a class, when every assignment to it agrees."""
@@ -167,6 +176,8 @@ class SemanticModel:
                 qualnames = self.qualnames(value.body) | self.qualnames(value.orelse)
             facts = self.evaluator.value(value) if self.track_values and value is not None else UNKNOWN
             self.bind(target.value, kind, node, value=value, qualnames=qualnames, facts=facts)
+            if self._sample_loops and value is not None:
+                self._mark_sample(target.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             # a, b = x, y: element by element when the shapes match, else unknown.
             values: list[cst.BaseExpression | None] = [None] * len(target.elements)
@@ -189,6 +200,14 @@ class SemanticModel:
             self.bind_target(target.value, kind, node)
         else:  # attribute or subscript: its parts are reads
             self.walk(target)
+
+    def _mark_sample(self, name: str, value: cst.BaseExpression) -> None:
+        """A name assigned from a sample holds one; reassigned from anything else, it does not."""
+        for loop in self._sample_loops:
+            if is_one_sample(loop, value):
+                loop.names.add(name)
+            else:
+                loop.names.discard(name)
 
     def _bind_import(self, alias: cst.ImportAlias, module: str | None, into: dict[str, Binding] | None = None) -> None:
         local = bound_name(alias)
@@ -373,7 +392,14 @@ class SemanticModel:
         self._forget_rebound(node.body)
         base = self.scope.snapshot()
         self.bind_target(node.target, "loop", node)
-        self.walk(node.body)
+        loop = sample_loop(node, node.target, node.iter, self.evaluator.value) if self.track_values else None
+        if loop is not None:
+            self._sample_loops.append(loop)
+        try:
+            self.walk(node.body)
+        finally:
+            if loop is not None:
+                self._sample_loops.pop()
         self.scope.join_from(base, base)
         self._walk_all([node.orelse])
 
@@ -609,6 +635,12 @@ class SemanticModel:
         """``x: np.ndarray`` is an ndarray, ``-> torch.Tensor`` a tensor (layout, grad unknown)."""
         if annotation is None or not self.track_values:
             return UNKNOWN
+        container = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+        if isinstance(container, cst.Name) and container.value in ("list", "tuple") and self.lookup(container.value) is None:
+            return Value(Kind.LIST if container.value == "list" else Kind.TUPLE)
+        qualnames = self.qualnames(container)
+        if not qualnames.isdisjoint(returns.SEQUENCE_TYPES):
+            return Value(Kind.LIST if "List" in min(qualnames) else Kind.TUPLE)
         qualnames = self.qualnames(annotation)
         if not qualnames.isdisjoint(returns.NDARRAY_TYPES):
             return Value(Kind.NDARRAY, evidence=annotation)
@@ -619,6 +651,16 @@ class SemanticModel:
     def _traverse_comprehension(self, node: Any) -> None:
         first = node.for_in
         self.walk(first.iter)  # the first iterable is evaluated outside
+        loop = sample_loop(node, first.target, first.iter, self.evaluator.value) if self.track_values else None
+        if loop is not None:
+            self._sample_loops.append(loop)
+        try:
+            self._walk_comprehension(node, first)
+        finally:
+            if loop is not None:
+                self._sample_loops.pop()
+
+    def _walk_comprehension(self, node: Any, first: cst.CompFor) -> None:
         with self._scope("comprehension", node):
             for_in: cst.CompFor | None = first
             while for_in is not None:

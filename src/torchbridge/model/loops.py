@@ -1,0 +1,96 @@
+"""Which loops run once per sample, and which values in them are one sample.
+
+A loop is per sample when it iterates over an in-memory collection the model knows (a list,
+tuple, ndarray or tensor), over ``range(len(x))`` indexing ``x[i]``, or indexes a dataset
+(``dataset[i]``). Iterating over a DataLoader, a dict's items or anything unknown is not:
+those give batches or fields. Comprehensions count as loops. Inside such a loop, the loop
+variable and every name assigned from it hold one sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ..walk import children
+from .names import dotted
+from .values import Kind
+
+_COLLECTIONS = frozenset({Kind.LIST, Kind.TUPLE, Kind.NDARRAY, Kind.TENSOR})
+# enumerate(xs), zip(xs, ys), reversed(xs), sorted(xs): still one element at a time.
+_ELEMENTWISE_WRAPPERS = frozenset({"enumerate", "zip", "reversed", "sorted"})
+
+
+@dataclass
+class SampleLoop:
+    node: cst.CSTNode = field(repr=False)
+    names: set[str] = field(default_factory=set)  # names that hold one sample
+    index: str | None = None  # the index of a range(...) loop
+    indexed: set[str] = field(default_factory=set)  # containers whose [index] is one sample
+
+
+def names_in(expr: cst.CSTNode) -> set[str]:
+    """The plain names an expression reads (not attribute names, not keyword names)."""
+    found: set[str] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            continue
+        else:
+            stack.extend(children(node))
+    return found
+
+
+def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
+                value_of) -> SampleLoop | None:  # type: ignore[no-untyped-def]
+    """The per-sample reading of ``for target in iterable``, or None for batch-level loops."""
+    targets = names_in(target)
+    if any("batch" in name.lower() for name in targets):
+        return None  # named for what it is: a batch, whatever the collection
+    inner = iterable
+    while isinstance(inner, cst.Call) and dotted(inner.func) in _ELEMENTWISE_WRAPPERS and inner.args:
+        inner = inner.args[0].value
+    if isinstance(inner, cst.Call) and dotted(inner.func) == "range":
+        return _range_loop(node, target, inner)
+    if value_of(inner).kind in _COLLECTIONS:
+        return SampleLoop(node, names=targets)
+    return None
+
+
+def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call) -> SampleLoop | None:
+    if not isinstance(target, cst.Name):
+        return None
+    indexed: set[str] = set()
+    bound = call.args[-1].value if call.args else None
+    if isinstance(bound, cst.Call) and dotted(bound.func) == "len" and bound.args:
+        container = dotted(bound.args[0].value)
+        if container is not None:
+            indexed.add(container)
+    return SampleLoop(node, index=target.value, indexed=indexed)
+
+
+def is_one_sample(loop: SampleLoop, expr: cst.CSTNode) -> bool:
+    """``expr`` reads a sample of ``loop``: a sample name, ``xs[i]`` or ``dataset[i]``."""
+    if loop.names & names_in(expr):
+        return True
+    if loop.index is None:
+        return False
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Subscript) and _indexes_with(node, loop.index):
+            container = dotted(node.value) or ""
+            if container in loop.indexed or "dataset" in container.lower():
+                return True
+        stack.extend(children(node))
+    return False
+
+
+def _indexes_with(node: cst.Subscript, index: str) -> bool:
+    return any(isinstance(e.slice, cst.Index) and index in names_in(e.slice.value) for e in node.slice)

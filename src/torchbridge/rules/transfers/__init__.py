@@ -1,0 +1,1 @@
+"""Data movement in loops and hot paths (TNP4xx)."""
