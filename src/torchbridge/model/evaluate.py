@@ -76,7 +76,7 @@ class Evaluator:
     def _known_function(self, call: cst.Call, qualnames: frozenset[str]) -> Value | None:
         for name in qualnames:
             if name in returns.NUMPY_NEW_ARRAY:
-                return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_ndim_of_shape(call), evidence=call)
+                return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call)
             if name in returns.NUMPY_RANDOM_SIZED:
                 return self._random(call, returns.NUMPY_RANDOM_SIZED[name])
             if name == returns.NUMPY_LOAD:
@@ -128,7 +128,17 @@ class Evaluator:
         sized = keyword_argument(call, "size") is not None or (
             len(positional) > size_at if size_at is not None else bool(positional)
         )
-        return Value(Kind.NDARRAY, Layout.CONTIGUOUS, evidence=call) if sized else UNKNOWN
+        if not sized:
+            return UNKNOWN
+        size = keyword_argument(call, "size")
+        if size is not None:
+            ndim = len(size.elements) if isinstance(size, (cst.Tuple, cst.List)) else 1 if isinstance(size, cst.Integer) else None
+        elif size_at is None:
+            ndim = len(positional)  # rand(3, 8): one argument per dimension
+        else:
+            shape = positional[size_at].value
+            ndim = len(shape.elements) if isinstance(shape, (cst.Tuple, cst.List)) else 1 if isinstance(shape, cst.Integer) else None
+        return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=ndim, evidence=call)
 
     def _factory(self, call: cst.Call, name: str) -> Value:
         requires = keyword_argument(call, "requires_grad")
@@ -351,8 +361,14 @@ def _is_ellipsis(node: cst.BaseSlice) -> bool:
     return isinstance(node, cst.Index) and isinstance(node.value, cst.Ellipsis)
 
 
+def _new_array_ndim(name: str, call: cst.Call) -> int | None:
+    if name in returns.NUMPY_SHAPED:
+        return _ndim_of_shape(call)
+    return returns.NUMPY_FIXED_NDIM.get(name)
+
+
 def _ndim_of_shape(call: cst.Call) -> int | None:
-    shape = first_argument(call)
+    shape = first_argument(call) or keyword_argument(call, "shape")
     if isinstance(shape, (cst.Tuple, cst.List)):
         return len(shape.elements)
     if isinstance(shape, cst.Integer):

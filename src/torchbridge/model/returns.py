@@ -18,6 +18,10 @@ NUMPY_NEW_ARRAY = frozenset({
     "numpy.triu", "numpy.outer", "numpy.cumsum", "numpy.cumprod", "numpy.sort",
     "numpy.argsort", "numpy.pad", "numpy.unique",
 })
+# Of those, the ones whose first argument is the shape, and the ones of a fixed rank.
+NUMPY_SHAPED = frozenset({"numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full"})
+NUMPY_FIXED_NDIM = {"numpy.eye": 2, "numpy.identity": 2, "numpy.arange": 1, "numpy.linspace": 1,
+                    "numpy.logspace": 1, "numpy.outer": 2}
 # Array-or-scalar by their arguments: an ndarray once a size is given.
 NUMPY_RANDOM_SIZED = {  # qualname -> (positional index of the size, or None for *dims)
     "numpy.random.rand": None, "numpy.random.randn": None,

@@ -11,7 +11,7 @@ data, in ``returns.py``.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -48,7 +48,7 @@ class Value:
     result: Value | None = None  # callables (functions, modules): what calling them gives
     # The node that established the interesting fact (a flip, a transpose, a .cuda()): its
     # line goes into the message so that a reader can judge the finding.
-    evidence: cst.CSTNode | None = None
+    evidence: cst.CSTNode | None = field(default=None, repr=False, compare=False)
 
     def join(self, other: Value) -> Value:
         """The value after two paths meet: what both paths agree on."""

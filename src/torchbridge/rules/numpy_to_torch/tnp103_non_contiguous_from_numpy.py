@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ...model.names import first_argument
+from ...model.scope import Binding
+from ...model.values import Kind, Layout
+from ..base import Invalid, Rule, Valid
+from ..explain import quote
+from .converters import SHARING_CONVERTERS, converter_name
+
+
+_Pending = tuple[Binding | None, cst.Call, str, cst.CSTNode | None]
+
+
+class NonContiguousFromNumpy(Rule):
+    """
+    ## What it does
+    Finds `torch.from_numpy` or `torch.as_tensor` of an ndarray that is transposed on every
+    path (`.T`, `transpose`, `swapaxes`, `moveaxis`) and that no copy made contiguous, when
+    the tensor is then used without being made contiguous first.
+
+    Not reported: a tensor returned from `__getitem__` (a DataLoader's collate stacks samples
+    into a new, contiguous batch), one whose first use is `.contiguous()`, and arrays made
+    contiguous before the conversion (`np.ascontiguousarray`, `.copy()`). `.astype()` and
+    `np.array()` copy in the array's own memory order, so a transposed array stays
+    transposed through them.
+
+    ## Why is this bad?
+    Both calls share the array's memory and keep its strides, so the tensor is not
+    contiguous. `.view(-1)` (any `.view` that merges the transposed dimensions) then raises
+    `RuntimeError: view size is not compatible with input tensor's size and stride`, and the
+    layout follows the tensor through element-wise operations and `.to(dtype)`.
+    Non-contiguous is not always slower (BLAS absorbs a transpose; channels-last convolution
+    can be faster), so make the tensor contiguous where the code needs it rather than
+    everywhere.
+
+    ## Example
+    ```python
+    import numpy as np
+    import torch
+
+    image = np.zeros((224, 224, 3), dtype=np.float32)
+    chw = torch.from_numpy(image.transpose(2, 0, 1))
+    flat = chw.view(-1)
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    import torch
+
+    image = np.zeros((224, 224, 3), dtype=np.float32)
+    chw = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+    flat = chw.view(-1)
+    ```
+
+    ## Fix safety
+    No fix yet. Making the tensor contiguous copies it and changes the strides every later
+    operation sees; the fix comes with the autofix work under the fix contract.
+
+    ## References
+    - [`torch.Tensor.contiguous`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.contiguous.html)
+    - [`numpy.ascontiguousarray`](https://numpy.org/doc/stable/reference/generated/numpy.ascontiguousarray.html)
+    """
+
+    code = "TNP103"
+    name = "non-contiguous-from-numpy"
+    message = "`{array}` is transposed (line {{line}}): `{call}` gives a non-contiguous tensor{view}; make it contiguous where that matters"
+    category = "performance"
+    requires_text = ("from_numpy", "as_tensor")
+    needs_values = True
+    VALID = [
+        Valid(
+            """
+            import numpy as np
+            import torch
+            from torch.utils.data import Dataset
+            class Images(Dataset):
+                def __getitem__(self, index):
+                    image = np.zeros((32, 32, 3))
+                    return torch.from_numpy(image.transpose(2, 0, 1))  # collate makes the batch contiguous
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            weights = np.zeros((3, 4))
+            tensor = torch.from_numpy(weights.T).contiguous()
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            weights = np.zeros((3, 4))
+            tensor = torch.from_numpy(weights.T.copy())
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            def f(vector: np.ndarray):
+                return torch.from_numpy(vector.T)  # dimensions unknown: .T of 1-D is no transpose
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            image = np.zeros((224, 224, 3), dtype=np.float32)
+            chw = torch.from_numpy(image.transpose(2, 0, 1))
+            flat = chw.view(-1)
+            """,
+            findings=[(4, 7)],
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            def project(points):
+                matrix = np.random.rand(3, 8)
+                return torch.as_tensor(matrix.T) @ points
+            """,
+            findings=[(5, 12)],
+        ),
+    ]
+
+    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context)
+        self._contiguous: set[int] = set()  # conversions whose result is made contiguous at once
+        self._assigned: set[int] = set()  # conversions bound to a name: the first use decides
+        # name -> (its binding, the conversion, its message, the evidence) until the first use
+        self._pending: dict[str, _Pending] = {}
+        self._seen_uses: set[int] = set()
+
+    def _transposed_conversion(self, node: cst.BaseExpression | None) -> tuple[str, cst.CSTNode | None] | None:
+        """``torch.from_numpy(<transposed ndarray>)``: the message's start, and the evidence."""
+        if not isinstance(node, cst.Call):
+            return None
+        call = converter_name(self.model, node.func, SHARING_CONVERTERS)
+        source = first_argument(node) if call is not None else None
+        if source is None:
+            return None
+        value = self.model.value_of(source)
+        if value.kind is not Kind.NDARRAY or value.layout is not Layout.TRANSPOSED:
+            return None
+        return self.message.format(array=quote(source), call=call, view="{view}"), value.evidence
+
+    def _in_getitem(self) -> bool:
+        function = self.model.function
+        return function is not None and function.name.value == "__getitem__"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "contiguous" and isinstance(func.value, cst.Call):
+            self._contiguous.add(id(func.value))
+        if id(node) in self._contiguous or id(node) in self._assigned or self._in_getitem():
+            return
+        found = self._transposed_conversion(node)
+        if found is not None:
+            message, evidence = found
+            self.report(node, message.replace("{view}", ""), evidence=evidence)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call):
+            self._assigned.add(id(node.value))
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        if id(node.value) not in self._assigned or self._in_getitem():
+            return
+        name = node.targets[0].target.value  # type: ignore[attr-defined]
+        found = self._transposed_conversion(node.value)
+        if found is not None:
+            self._pending[name] = (self.model.lookup(name), node.value, *found)  # type: ignore[arg-type]
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        pending = self._use_of(node.value)
+        if pending is None:
+            return
+        self._seen_uses.add(id(node.value))
+        name = node.value.value  # type: ignore[attr-defined]
+        del self._pending[name]
+        if node.attr.value == "contiguous":
+            return
+        view = " (and `.view` of it raises when the new shape merges the transposed dimensions)" if node.attr.value == "view" else ""
+        _, call, message, evidence = pending
+        self.report(call, message.replace("{view}", view), evidence=evidence)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) in self._seen_uses:
+            return
+        pending = self._use_of(node)
+        if pending is not None:
+            del self._pending[node.value]
+            _, call, message, evidence = pending
+            self.report(call, message.replace("{view}", ""), evidence=evidence)
+
+    def _use_of(self, node: cst.BaseExpression) -> _Pending | None:
+        if not isinstance(node, cst.Name):
+            return None
+        pending = self._pending.get(node.value)
+        if pending is None or self.model.lookup(node.value) is not pending[0]:
+            return None
+        return pending
+
