@@ -1,0 +1,881 @@
+"""The value model (model/values.py, evaluate.py, returns.py and the flow in semantic.py) as the
+three rules that use it see it: TNP101 tensor-copies-ndarray, TNP102 negative-stride-to-tensor,
+TNP201 numpy-without-detach-cpu.
+
+Each case is a small program and the exact set of (line, code) findings it must give. The
+runtime facts behind every case were checked by running the program (or the relevant lines)
+with torch 2.13.0+cpu and numpy 2.4.6: a reported case raises (or copies) as its message says,
+and a case expected silent does not. CUDA-only cases rest on the reference's [V H100] facts
+(``.numpy()`` of a CUDA tensor raises, also after ``.detach()``; ``.to(<cpu device>)`` copies to
+the host).
+
+Cases marked ``xfail(strict=True, reason="BUG: ...")`` are false positives found by adversarial
+review: the rule reports something that is not true on every path at run time. Each asserts
+the correct answer, so it starts passing (and the strict xfail fails) once the model is fixed;
+remove the mark then.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import torchbridge
+
+CODES = ["TNP101", "TNP102", "TNP201"]
+
+
+def found(source: str) -> set[tuple[int, str | None]]:
+    text = textwrap.dedent(source).lstrip("\n")
+    return {(f.line, f.code) for f in torchbridge.check_source(text, select=CODES)}
+
+
+def case(source: str, expected: set[tuple[int, str]], id: str, bug: str | None = None):  # noqa: A002
+    marks = [pytest.mark.xfail(strict=True, reason=f"BUG: {bug}")] if bug else []
+    return pytest.param(source, expected, id=id, marks=marks)
+
+
+# --------------------------------------------------------------------------------------------
+# TNP102: negative strides
+# --------------------------------------------------------------------------------------------
+
+TNP102_CORRECT = [
+    case("""
+        import numpy as np, torch
+        image = np.zeros((4, 4, 3))
+        rgb = image[:, :, ::-1]
+        t = torch.from_numpy(rgb)
+        """, {(4, "TNP102")}, "bgr-to-rgb-slice"),
+    case("""
+        import numpy as np, torch
+        a = np.zeros((2, 3))
+        t1 = torch.as_tensor(np.flip(a, axis=0))
+        t2 = torch.tensor(np.flipud(a))
+        t3 = torch.asarray(np.fliplr(a), copy=True)
+        t4 = torch.Tensor(a[::-1])
+        t5 = torch.tensor(a[::-1], dtype=torch.float32)
+        t6 = torch.as_tensor(a[::-1], dtype=torch.float32)
+        t7 = torch.LongTensor(np.zeros(3, dtype=np.int64)[::-1])
+        """, {(3, "TNP102"), (4, "TNP102"), (5, "TNP102"), (6, "TNP102"), (7, "TNP102"), (8, "TNP102"),
+              (9, "TNP102")}, "every-converter-raises"),
+    case("""
+        import numpy as np, torch
+        a = np.zeros((2, 3))
+        t1 = torch.from_numpy(np.rot90(a))
+        t2 = torch.from_numpy(np.rot90(a, k=-1))
+        t3 = torch.from_numpy(np.rot90(a, 2))
+        t4 = torch.from_numpy(np.rot90(a, k=3))
+        t5 = torch.from_numpy(np.rot90(a, k=4))
+        t6 = torch.from_numpy(np.rot90(a, k=-4))
+        t7 = torch.from_numpy(np.rot90(a, k=n))
+        """, {(3, "TNP102"), (4, "TNP102"), (5, "TNP102"), (6, "TNP102")}, "rot90-turns"),
+    case("""
+        import numpy as np, torch
+        x = np.zeros(3)[::-1]
+        t1 = torch.from_numpy(x.T)
+        t2 = torch.from_numpy(np.transpose(x))
+        t3 = torch.from_numpy(np.asarray(x))
+        t4 = torch.from_numpy(x[1:])
+        t5 = torch.from_numpy(np.zeros((1, 3))[::-1])
+        """, {(3, "TNP102"), (4, "TNP102"), (5, "TNP102"), (6, "TNP102"), (7, "TNP102")},
+        "layout-preserving-views-and-size-1-axis"),
+    case("""
+        import numpy as np, torch
+        x = np.zeros(3)
+        a = torch.from_numpy(x[::-1].copy())
+        b = torch.from_numpy(np.ascontiguousarray(x[::-1]))
+        c = torch.from_numpy(np.array(x[::-1]))
+        d = torch.from_numpy(x[::-1].astype(np.float32))
+        e = torch.from_numpy(np.flip(np.flip(x)))
+        f = torch.from_numpy(x[::-1][::-1])
+        g = torch.from_numpy(x[::step])
+        h = torch.tensor([1, 2, 3][::-1])
+        """, set(), "copies-double-flips-variable-steps-lists"),
+    case("""
+        import numpy as np, torch
+        x = np.zeros(3)[::-1]
+        x += 1
+        t = torch.from_numpy(x)
+        """, {(4, "TNP102")}, "augassign-is-in-place"),
+    case("""
+        import numpy as np, torch
+        a, b = np.flip(np.zeros(3)), np.zeros(3)
+        t1 = torch.from_numpy(b)
+        t2 = torch.from_numpy(a)
+        """, {(4, "TNP102")}, "tuple-unpacking-element-by-element"),
+    case("""
+        import numpy as np, torch, random
+        img = np.zeros((2, 2))
+        if random.random() > 0.5:
+            img = img[::-1]
+        else:
+            img = np.flipud(img)
+        t = torch.from_numpy(img)
+        """, {(7, "TNP102")}, "both-branches-flip"),
+    case("""
+        import numpy as np, torch
+        def load(path, flip):
+            image = np.zeros((4, 4))
+            if flip:
+                image = np.fliplr(image)
+            return torch.from_numpy(image)
+        """, set(), "one-branch-flips"),
+    case("""
+        import numpy as np, torch
+        x = np.flip(np.zeros(3))
+        for i in range(2):
+            if i:
+                t = torch.from_numpy(x)
+            x = np.zeros(3)
+        n = 0
+        y = np.flip(np.zeros(3))
+        while n < 2:
+            if n:
+                t = torch.from_numpy(y)
+            y = y.copy()
+            n += 1
+        """, set(), "loop-carried-names-unknown-at-head"),
+    case("""
+        import contextlib
+        import numpy as np, torch
+        x = np.flip(np.zeros(3))
+        del x
+        x = np.zeros(3)
+        t1 = torch.from_numpy(x)
+        y = np.flip(np.zeros(3))
+        with contextlib.nullcontext(np.zeros(3)) as y:
+            t2 = torch.from_numpy(y)
+        z = np.flip(np.zeros(3))
+        for z in [np.zeros(3)]:
+            t3 = torch.from_numpy(z)
+        w = np.flip(np.zeros(3))
+        ts = [torch.from_numpy(w) for w in [np.zeros(3)]]
+        v = np.flip(np.zeros(3))
+        v, *rest = np.zeros(3), 1
+        t4 = torch.from_numpy(v)
+        u = np.flip(np.zeros(3))
+        us = [(u := np.zeros(3)) for _ in range(1)]
+        t5 = torch.from_numpy(u)
+        """, set(), "rebinding-forms"),
+    case("""
+        import numpy as np, torch
+        x = np.flip(np.zeros(3))
+        ts = [torch.from_numpy(x) for _ in range(1)]
+        """, {(3, "TNP102")}, "comprehension-reads-outer-name"),
+    case("""
+        import numpy as np, torch
+        x = np.zeros(3)
+        class C:
+            x = np.flip(np.zeros(3))
+            t = torch.from_numpy(x)
+            def m(self):
+                return torch.from_numpy(x)
+        """, {(5, "TNP102")}, "class-body-names-invisible-to-methods"),
+    case("""
+        import numpy as np, torch
+        def augment(mask: np.ndarray):
+            return torch.tensor(np.flip(mask, axis=0))
+        """, {(3, "TNP102")}, "annotated-parameter"),
+    case("""
+        import numpy as np, torch
+        import jax.numpy as jnp
+        def f():
+            np = jnp
+            return torch.from_numpy(np.flip(np.zeros(3)))
+        """, set(), "np-shadowed-by-jax"),
+]
+
+TNP102_BUGS = [
+    case("""
+        import numpy as np, torch
+        img = np.zeros((4, 4, 3))
+        t = torch.from_numpy(np.asarray(img[:, :, ::-1], dtype=np.float32))
+        """, set(), "asarray-with-dtype-copies",
+        bug="np.asarray(neg, dtype=other) converts, i.e. copies with positive strides; the model "
+            "returns the source's NEGATIVE layout whatever dtype=/order= say (evaluate.py, NUMPY_KEEPS_LAYOUT)"),
+    case("""
+        import numpy as np, torch
+        img = np.zeros((4, 4, 3))
+        t = torch.from_numpy(np.asarray(img[:, :, ::-1], order="C"))
+        """, set(), "asarray-order-C-copies",
+        bug="np.asarray(neg, order='C') returns a C-contiguous copy; the model keeps NEGATIVE"),
+    case("""
+        import numpy as np, torch
+        a = np.zeros(3)
+        b = np.flip(np.zeros(3))
+        a, b = b, a
+        t = torch.from_numpy(b)
+        """, set(), "tuple-swap",
+        bug="bind_target binds tuple elements one by one and evaluates each right-hand element after "
+            "the previous target is rebound: after `a, b = b, a` the model gives b the new a (negative)"),
+    case("""
+        import numpy as np, torch
+        class DS:
+            def __init__(self):
+                self.data = np.flip(np.zeros(3))
+            def get(self):
+                return torch.from_numpy(self.data)
+            def fix(self):
+                self.data = self.data.copy()
+        """, set(), "self-attribute-rebound-in-a-later-method",
+        bug="self attributes are joined only over the methods walked so far: get() sees __init__'s "
+            "negative array, not fix()'s copy, which is defined later (method order decides)"),
+    case("""
+        import numpy as np, torch
+        x = np.flip(np.zeros(3))
+        def f():
+            return torch.from_numpy(x)
+        x = np.ascontiguousarray(x)
+        f()
+        """, set(), "function-reads-global-rebound-later",
+        bug="a function body is judged with the bindings at its def; the global x it reads is "
+            "rebound (contiguous) before any call"),
+    case("""
+        import numpy as np, torch
+        x = np.flip(np.zeros(3))
+        g = lambda: torch.from_numpy(x)
+        x = x.copy()
+        g()
+        """, set(), "lambda-reads-name-rebound-later",
+        bug="same as functions: the lambda body is judged with the def-time binding of x"),
+    case("""
+        import numpy as np, torch
+        for i in range(3):
+            x = np.zeros(3)
+            if i == 0:
+                break
+            x = np.flip(x)
+        t = torch.from_numpy(x)
+        """, set(), "break-leaves-intermediate-state",
+        bug="after a loop only the state at the end of the body is joined with the head; the state "
+            "at a `break` (x contiguous) is lost"),
+    case("""
+        import numpy as np, torch
+        def risky():
+            raise RuntimeError
+        x = np.flip(np.zeros(3))
+        try:
+            x = np.ascontiguousarray(x)
+            risky()
+            x = x[::-1]
+        except RuntimeError:
+            t = torch.from_numpy(x)
+        """, set(), "try-handler-sees-intermediate-state",
+        bug="an except handler starts from join(state before try, state at end of try); an exception "
+            "in the middle of the body leaves x contiguous"),
+    case("""
+        import contextlib
+        import numpy as np, torch
+        def risky():
+            raise ValueError
+        x = np.zeros(3)
+        with contextlib.suppress(ValueError):
+            risky()
+            x = x[::-1]
+        t = torch.from_numpy(x)
+        """, set(), "suppressing-context-manager",
+        bug="a `with` body is treated as always completing; contextlib.suppress can skip its rest"),
+    case("""
+        import numpy as np, torch
+        x = np.zeros(3)
+        def setup():
+            global x
+            x = np.flip(np.zeros(3))
+        t = torch.from_numpy(x)
+        """, set(), "global-write-applied-at-def",
+        bug="an assignment to a `global` name inside a function body rebinds the module's name when "
+            "the def is walked, though setup() is never called"),
+    case("""
+        import numpy as np, torch
+        def outer():
+            x = np.flip(np.zeros(3))
+            def fix():
+                nonlocal x
+                x = x.copy()
+            fix()
+            return torch.from_numpy(x)
+        """, set(), "nonlocal-write-ignored",
+        bug="`nonlocal` names are recorded but never used: the write in fix() does not reach outer's x"),
+    case("""
+        import numpy as np, torch
+        x = np.flip(np.zeros(3))
+        match {"arr": np.zeros(3)}:
+            case {"arr": x}:
+                t = torch.from_numpy(x)
+        """, set(), "match-capture-pattern-does-not-bind",
+        bug="names captured by match patterns are not bound; x keeps its old (negative) value in the case"),
+    case("""
+        import numpy as np, torch
+        arr = np.flip(np.zeros(4))
+        for step in range(3):
+            if step > 0:
+                t = torch.from_numpy(arr)
+            if (arr := arr.copy()) is not None:
+                pass
+        """, set(), "walrus-in-loop-not-forgotten",
+        bug="_rebound_names ignores walrus targets, so arr keeps its pre-loop value at the loop head"),
+    case("""
+        import numpy as np, torch
+        x = np.flip(np.zeros(3))
+        def f():
+            for i in range(3):
+                if i:
+                    t = torch.from_numpy(x)
+                x = np.zeros(3)
+        """, set(), "local-read-before-local-write-uses-global",
+        bug="x is local to f (assigned in it), so the read sees the previous iteration's contiguous "
+            "array; lookup falls back to the module's x because the local is not bound yet"),
+    case("""
+        import numpy as np, torch
+        def f(*arrays: np.ndarray):
+            return torch.tensor(arrays[::-1])
+        """, set(), "annotated-star-args-are-a-tuple-tnp102",
+        bug="*args: np.ndarray makes `arrays` a tuple, but the annotation is read as the parameter's "
+            "own kind; a reversed tuple has no strides"),
+    case("""
+        import numpy as np, torch
+        t = torch.from_numpy(np.zeros((0, 3))[::-1])
+        """, set(), "empty-array-has-zero-strides",
+        bug="numpy gives empty arrays zero strides ((0, 0) after [::-1]); from_numpy does not raise"),
+    case("""
+        import numpy as np, torch
+        x = np.zeros((2, 2))
+        t = torch.from_numpy(np.flip(x, axis=()))
+        """, set(), "flip-with-no-axes",
+        bug="np.flip(x, axis=()) flips nothing and returns a positive-stride view"),
+    case("""
+        import numpy as np, torch
+        t = torch.from_numpy(np.flip(np.zeros(())))
+        u = torch.from_numpy(np.zeros(())[::-1])
+        """, set(), "0d-arrays-have-no-strides-to-flip",
+        bug="np.flip of a 0-d array returns a numpy scalar (from_numpy raises TypeError) and [::-1] "
+            "of a 0-d array raises IndexError: neither is the negative-stride ValueError reported"),
+    case("""
+        import torch
+        if USE_JAX:
+            import jax.numpy as np
+        else:
+            import numpy as np
+        x = np.flip(np.zeros(3))
+        t = torch.tensor(x)
+        """, set(), "numpy-or-jax-conditional-import",
+        bug="qualnames of a name bound differently on two paths are unioned, and a value call matches "
+            "if any of them is a NumPy function; on the jax path x is a jax Array (no strides, not an "
+            "ndarray). Values should need every qualname to agree"),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# TNP101: torch.tensor of an ndarray
+# --------------------------------------------------------------------------------------------
+
+TNP101_CORRECT = [
+    case("""
+        import numpy as np, torch
+        features = np.load("features.npy")
+        a = torch.tensor(features)
+        b = torch.tensor(np.zeros((2, 3)))
+        c = torch.tensor(np.array([1, 2, 3]))
+        d = torch.tensor(torch.zeros(3).numpy())
+        e = torch.tensor(np.random.rand(3))
+        """, {(3, "TNP101"), (4, "TNP101"), (5, "TNP101"), (6, "TNP101"), (7, "TNP101")}, "proven-arrays"),
+    case("""
+        import numpy as np, torch
+        def to_tensor(frame: np.ndarray):
+            return torch.tensor(frame, dtype=torch.float32)
+        """, {(3, "TNP101")}, "annotated-parameter-unknown-dtype"),
+    case("""
+        import numpy as np, torch
+        a = np.zeros(3)
+        t1 = torch.tensor([0, 1, 1])
+        t2 = torch.tensor(a.mean())
+        t3 = torch.tensor(a, requires_grad=True)
+        t4 = torch.tensor(a, pin_memory=True)
+        t5 = torch.tensor(a).cuda()
+        t6 = torch.tensor(a, device="cuda")
+        t7 = torch.tensor(np.asarray([1, 2, 3]))
+        t8 = torch.tensor(np.random.rand())
+        t9 = torch.tensor(x)
+        """, set(), "lists-scalars-grad-leaves-transfers-unknowns"),
+    case("""
+        import numpy as np
+        import torch
+        def tensor(x):
+            return x
+        out = tensor(np.zeros(3))
+        def g(torch, a):
+            return torch.tensor(np.zeros(3))
+        """, set(), "shadowed-names"),
+]
+
+TNP101_BUGS = [
+    case("""
+        import numpy as np, torch
+        x = np.zeros(3)
+        t = torch.tensor(x.sum(axis=0))
+        """, set(), "axis-reduction-of-1d-is-a-scalar",
+        bug="x.sum(axis=0) of a 1-D array is a numpy scalar; any argument makes a reduction an ndarray "
+            "in _array_method"),
+    case("""
+        import numpy as np, torch
+        x = np.zeros((3, 3))
+        t = torch.tensor(x.sum(dtype=np.float32))
+        """, set(), "reduction-with-only-dtype-is-a-scalar",
+        bug="x.sum(dtype=...) reduces over all axes (a numpy scalar); keyword arguments count as an axis"),
+    case("""
+        import numpy as np, torch
+        v = np.ones(3)
+        t = torch.tensor(v @ v)
+        """, set(), "matmul-of-1d-is-a-scalar",
+        bug="binary() makes every ndarray operation an ndarray; v @ v of 1-D arrays is a numpy scalar"),
+    case("""
+        import numpy as np, torch
+        z = np.zeros(())
+        t = torch.tensor(z * 2)
+        """, set(), "arithmetic-on-0d-is-a-scalar",
+        bug="ufuncs on 0-d arrays return numpy scalars"),
+    case("""
+        import numpy as np, torch
+        def sample(size=None):
+            return torch.tensor(np.random.normal(0.0, 1.0, size=size))
+        """, set(), "random-size-variable-may-be-None",
+        bug="size=<variable> (None by default here) counts as a size; np.random.normal(size=None) is a float"),
+    case("""
+        import numpy as np, torch
+        t = torch.tensor(np.unique(np.zeros(3), return_counts=True))
+        """, set(), "unique-with-return-counts-is-a-tuple",
+        bug="np.unique(..., return_counts/return_index/return_inverse=True) and "
+            "np.linspace(..., retstep=True) return tuples; NUMPY_NEW_ARRAY ignores those flags"),
+    case("""
+        import numpy as np, torch
+        def f(*arrays: np.ndarray):
+            return torch.tensor(arrays)
+        """, set(), "annotated-star-args-are-a-tuple",
+        bug="*args: np.ndarray binds a tuple of arrays; _bind_params gives it the annotation's kind"),
+    case("""
+        import numpy as np, torch
+        async def load() -> np.ndarray:
+            return np.zeros(3)
+        def f():
+            return torch.tensor(load())
+        """, set(), "async-def-returns-a-coroutine",
+        bug="calling an `async def` gives a coroutine, not its annotated return type"),
+    case("""
+        import torch
+        try:
+            import cupy as xp
+        except ImportError:
+            import numpy as xp
+        x = xp.zeros(3)
+        t = torch.tensor(x)
+        """, set(), "cupy-or-numpy-fallback-import",
+        bug="the `try: import cupy as xp / except ImportError: import numpy as xp` idiom: xp.zeros "
+            "matches numpy.zeros through the union of qualnames, but with CuPy installed x is a "
+            "cupy.ndarray on the GPU, not a NumPy ndarray"),
+    case("""
+        import numpy as np, torch
+        a = np.zeros(3)
+        t = torch.tensor(a, dtype=torch.float32)
+        """, set(), "dtype-conversion-copies-with-as_tensor-too",
+        bug="a is proven float64 (np.zeros); torch.as_tensor(a, dtype=torch.float32) copies as well "
+            "(checked with np.shares_memory), so 'torch.as_tensor shares its memory' is false"),
+    case("""
+        import numpy as np, torch
+        torch.set_default_device("cuda")
+        a = np.zeros(3)
+        t = torch.tensor(a)
+        """, set(), "default-device-makes-as_tensor-copy",
+        bug="under torch.set_default_device('cuda') (or `with torch.device('cuda'):`) as_tensor copies "
+            "to the device too (reference, global hazard 3); TNP101 ignores sets_default_device"),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# TNP201: .numpy() on a tensor that requires grad or lives on a device
+# --------------------------------------------------------------------------------------------
+
+TNP201_CORRECT = [
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 2)
+        scores = model(torch.randn(8, 4)).numpy()
+        w = torch.nn.Parameter(torch.randn(3))
+        a = w.numpy()
+        b = w.cpu().numpy()
+        c = w.float().numpy()
+        d = (w // 2).numpy()
+        e = torch.zeros(3, requires_grad=True).numpy()
+        f = torch.bernoulli(w.sigmoid()).numpy()
+        g = w.half().numpy()
+        h = w.numpy(**{})
+        """, {(3, "TNP201"), (5, "TNP201"), (6, "TNP201"), (7, "TNP201"), (8, "TNP201"), (9, "TNP201"),
+              (10, "TNP201"), (11, "TNP201"), (12, "TNP201")}, "grad-kept"),
+    case("""
+        import torch
+        x = torch.randn(8).cuda()
+        a = x.detach().numpy()
+        b = x.data.numpy()
+        c = x.cpu().numpy()
+        d = x.to("cpu").numpy()
+        e = torch.zeros(3, device="cuda").numpy()
+        f = torch.zeros(3).to(torch.device(type="cuda")).numpy()
+        """, {(3, "TNP201"), (4, "TNP201"), (7, "TNP201"), (8, "TNP201")}, "device-kept-until-cpu"),
+    case("""
+        import torch
+        w = torch.nn.Parameter(torch.randn(3))
+        a = w.detach().numpy()
+        b = w.data.numpy()
+        c = w.numpy(force=True)
+        d = torch.tensor(w).numpy()
+        e = w.sum().item()
+        x = torch.randn(3)
+        f = x.numpy()
+        """, set(), "grad-ended"),
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 2)
+        torch.no_grad()
+        out = model(torch.randn(1, 4)).numpy()
+        """, {(4, "TNP201")}, "no_grad-called-without-with-does-nothing"),
+    case("""
+        import torch
+        from torch.autograd import grad_mode
+        model = torch.nn.Linear(4, 2)
+        with torch.no_grad():
+            a = model(torch.randn(1, 4)).numpy()
+        with torch.set_grad_enabled(False):
+            b = model(torch.randn(1, 4)).numpy()
+        with torch.set_grad_enabled(mode=False):
+            c = model(torch.randn(1, 4)).numpy()
+        with grad_mode.no_grad():
+            d = model(torch.randn(1, 4)).numpy()
+        with torch.no_grad():
+            out = model(torch.randn(1, 4))
+        e = out.numpy()
+        @torch.inference_mode()
+        def f(x):
+            return model(x).numpy()
+        @torch.set_grad_enabled(False)
+        def g(x):
+            return model(x).numpy()
+        async def h(x):
+            with torch.no_grad():
+                return model(x).numpy()
+        """, set(), "grad-off-contexts"),
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 2)
+        out = model(torch.randn(1, 4))
+        if flag:
+            out = out.detach()
+        a = out.numpy()
+        """, set(), "detached-on-one-branch"),
+    case("""
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+            def forward(self, x):
+                return self.fc(x)
+        net = Net()
+        y = net(torch.randn(1, 4)).numpy()
+        z = Net()(torch.randn(1, 4)).numpy()
+        """, {(10, "TNP201"), (11, "TNP201")}, "own-module"),
+    case("""
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+            def forward(self, x, aux=False):
+                out = self.fc(x)
+                if aux:
+                    return out, x
+                return out
+        class Frozen(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+            @torch.no_grad()
+            def forward(self, x):
+                return self.fc(x)
+        a = Net()(torch.randn(1, 4), True).numpy()
+        b = Frozen()(torch.randn(1, 4)).numpy()
+        """, set(), "own-module-tuple-or-no-grad-forward"),
+    case("""
+        import torch
+        m = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Identity())
+        a = m(torch.randn(2)).numpy()
+        emb = torch.nn.Embedding.from_pretrained(torch.zeros(3, 2))
+        b = emb(torch.tensor([0])).numpy()
+        lin = torch.nn.Linear(4, 2).requires_grad_(False)
+        c = lin(torch.randn(1, 4)).numpy()
+        """, set(), "modules-without-grad"),
+    case("""
+        import tensorflow as tf
+        t = tf.constant([1.0])
+        a = t.numpy()
+        def to_array(batch):
+            return batch.numpy()
+        """, set(), "unknown-provenance"),
+    case("""
+        import torch
+        import lightning as L
+        class Model(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(4, 2)
+            def validation_step(self, batch, idx):
+                return self.fc(batch).numpy()
+        """, set(), "lightning-validation-step"),
+]
+
+TNP201_BUGS = [
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        pred = model(torch.randn(2, 4)).argmax(1).numpy()
+        """, set(), "argmax-is-an-integer-tensor",
+        bug="argmax/argmin return int64 tensors, which never require grad; TENSOR_METHODS_SAME passes "
+            "the receiver's grad on (the common `model(x).argmax(1).numpy()`)"),
+    case("""
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        a = w.long().numpy()
+        b = w.int().numpy()
+        c = w.bool().numpy()
+        d = w.byte().numpy()
+        e = w.short().numpy()
+        f = w.type_as(torch.zeros(1, dtype=torch.long)).numpy()
+        """, set(), "integer-casts-drop-grad",
+        bug=".long()/.int()/.bool()/.byte()/.short() (and type_as an integer tensor) give tensors "
+            "with requires_grad=False"),
+    case("""
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        idx = torch.multinomial(w.softmax(0), 1).numpy()
+        """, set(), "multinomial-is-an-integer-tensor",
+        bug="torch.multinomial returns int64 indices without grad; TORCH_OPS passes the input's grad on"),
+    case("""
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+            def forward(self, x):
+                return self.fc(x).argmax(-1)
+        y = Net()(torch.randn(1, 4)).numpy()
+        """, set(), "own-module-returning-argmax",
+        bug="the argmax bug through a module's forward"),
+    case("""
+        import torch
+        torch.set_grad_enabled(False)
+        model = torch.nn.Linear(4, 3)
+        out = model(torch.randn(2, 4)).numpy()
+        """, set(), "set_grad_enabled-False-as-a-statement",
+        bug="torch.set_grad_enabled(False) called as a statement turns grad off for the rest of the "
+            "program (inference scripts do this); only its `with`/decorator forms are understood"),
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 2)
+        with torch.autograd.set_grad_enabled(False):
+            a = model(torch.randn(1, 4)).numpy()
+        with torch.autograd.inference_mode():
+            b = model(torch.randn(1, 4)).numpy()
+        """, set(), "autograd-namespace-grad-contexts",
+        bug="torch.autograd.set_grad_enabled and torch.autograd.inference_mode are missing from "
+            "NO_GRAD / SET_GRAD_ENABLED (torch.autograd.no_grad is there)"),
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 2)
+        ctx = torch.no_grad()
+        with ctx:
+            out = model(torch.randn(1, 4)).numpy()
+        """, set(), "no_grad-context-in-a-variable",
+        bug="`with ctx:` where ctx = torch.no_grad() is not recognised"),
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        def step(train):
+            with torch.set_grad_enabled(train):
+                return model(torch.randn(2, 4)).numpy()
+        """, set(), "set_grad_enabled-with-a-variable",
+        bug="set_grad_enabled(<variable>) may turn grad off (step(False) runs fine), so grad is unknown "
+            "inside; the model keeps it True"),
+    case("""
+        import contextlib
+        import torch
+        model = torch.nn.Linear(4, 2)
+        def run(train):
+            with (contextlib.nullcontext() if train else torch.no_grad()):
+                return model(torch.randn(1, 4)).numpy()
+        """, set(), "conditional-no_grad-context",
+        bug="`with (nullcontext() if train else torch.no_grad()):` may turn grad off; the model ignores it"),
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        def predict(x):
+            return model(x).numpy()
+        with torch.no_grad():
+            print(predict(torch.randn(2, 4)))
+        """, set(), "helper-called-only-under-no_grad",
+        bug="a function body is judged as if grad were on; its only call runs under torch.no_grad() "
+            "(likewise generators consumed, and helpers called from @inference_mode functions)"),
+    case("""
+        import torch
+        def make(requires_grad=False):
+            t = torch.zeros(3, requires_grad=requires_grad)
+            return t.numpy()
+        def param(trainable):
+            p = torch.nn.Parameter(torch.zeros(3), requires_grad=trainable)
+            return p.numpy()
+        def flagged(flag):
+            return torch.zeros(3).requires_grad_(flag).numpy()
+        """, set(), "requires_grad-from-a-variable",
+        bug="requires_grad=<variable> / requires_grad_(<variable>) count as True; only a literal False "
+            "counts as off"),
+    case("""
+        import torch
+        p = torch.nn.Parameter(torch.zeros(3), False)
+        a = p.numpy()
+        """, set(), "Parameter-requires_grad-positional",
+        bug="nn.Parameter(data, False): the positional requires_grad is not read"),
+    case("""
+        import torch
+        p = torch.nn.Parameter(torch.zeros(3))
+        p.requires_grad_(False)
+        a = p.numpy()
+        w = torch.zeros(3, requires_grad=True)
+        w.requires_grad = False
+        b = w.numpy()
+        """, set(), "in-place-requires_grad-off-on-a-tensor",
+        bug="requires_grad_(False) as a statement and `t.requires_grad = False` change the tensor in "
+            "place; the binding keeps grad=True (freezes_parameters only affects modules made later)"),
+    case("""
+        import torch
+        model = torch.nn.Linear(3, 3)
+        y = model(torch.zeros(1, 3))
+        y.detach_()
+        c = y.numpy()
+        """, set(), "detach_-as-a-statement",
+        bug="y.detach_() detaches y in place; the binding keeps grad=True"),
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        for p in model.parameters():
+            p.requires_grad=False
+        out = model(torch.randn(2, 4)).numpy()
+        """, set(), "freeze-text-check-needs-spaces",
+        bug="freezes_parameters is a text search for 'requires_grad = False': `requires_grad=False` "
+            "(no spaces), requires_grad_(requires_grad=False) or a variable flag are missed"),
+    case("""
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+                self.fc.requires_grad_(requires_grad=False)
+            def forward(self, x):
+                return self.fc(x)
+        y = Net()(torch.randn(1, 4)).numpy()
+        """, set(), "freeze-with-keyword-argument",
+        bug="requires_grad_(requires_grad=False) does not match the freeze text check"),
+    case("""
+        import torch
+        bn = torch.nn.BatchNorm1d(4, affine=False)
+        a = bn(torch.randn(2, 4)).numpy()
+        ln = torch.nn.LayerNorm(4, elementwise_affine=False)
+        b = ln(torch.randn(2, 4)).numpy()
+        gn = torch.nn.GroupNorm(2, 4, affine=False)
+        c = gn(torch.randn(2, 4)).numpy()
+        emb = torch.nn.Embedding(10, 3, _freeze=True)
+        d = emb(torch.tensor([1])).numpy()
+        """, set(), "parameterless-configurations-of-parametrized-modules",
+        bug="BatchNorm/GroupNorm(affine=False), LayerNorm(elementwise_affine=False) have no parameters "
+            "and Embedding(_freeze=True) none that require grad; PARAMETRIZED_MODULES ignores the arguments"),
+    case("""
+        import torch
+        cpu = torch.device("cpu")
+        ref = torch.zeros(1)
+        x = torch.zeros(3).cuda()
+        a = x.to(cpu).numpy()
+        b = x.to(ref.device).numpy()
+        c = x.to(ref).numpy()
+        """, set(), "to-an-unknown-device-keeps-on_device",
+        bug=".to(<variable>) with an unknown target is treated like a dtype conversion and keeps "
+            "on_device=True; the target may be the CPU"),
+    case("""
+        import torch
+        class W:
+            def __init__(self):
+                self.t = torch.zeros(3, requires_grad=True)
+            def get(self):
+                return self.t.numpy()
+            def freeze(self):
+                self.t = self.t.detach()
+        """, set(), "self-attribute-detached-in-a-later-method",
+        bug="self.t is judged from the methods walked before get(); freeze() comes later"),
+    case("""
+        import torch
+        model = torch.nn.Linear(4, 2)
+        out = model(torch.randn(1, 4))
+        a = out.numpy() if not out.requires_grad else out.detach().numpy()
+        w = torch.nn.Parameter(torch.zeros(3))
+        if not w.requires_grad:
+            b = w.numpy()
+        """, set(), "guarded-by-requires_grad",
+        bug="a .numpy() that only runs when `not t.requires_grad` is reported"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), TNP102_CORRECT + TNP102_BUGS)
+def test_tnp102(source: str, expected: set[tuple[int, str]]) -> None:
+    assert found(source) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), TNP101_CORRECT + TNP101_BUGS)
+def test_tnp101(source: str, expected: set[tuple[int, str]]) -> None:
+    assert found(source) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), TNP201_CORRECT + TNP201_BUGS)
+def test_tnp201(source: str, expected: set[tuple[int, str]]) -> None:
+    assert found(source) == expected
+
+
+CRASH_PROBES = {
+    "no-arguments": "import torch, numpy as np\ntorch.tensor()\ntorch.from_numpy()\nnp.flip()\nnp.rot90()\n"
+                    "np.transpose()\nnp.load()\nx = np.zeros(3)\nx.transpose()\nx.swapaxes()\n",
+    "star-arguments": "import torch, numpy as np\na = [np.zeros(3)]\ntorch.from_numpy(*a)\nnp.flip(*a)\n"
+                      "np.rot90(*a)\nnp.load(*a)\nnp.load(**{})\nnp.zeros(3).transpose(*a)\nnp.swapaxes(*a)\n"
+                      "p = torch.nn.Parameter(*a)\nw = torch.zeros(3).requires_grad_(*a)\n",
+    "star-subscript": "import numpy as np, torch\nidx = (0,)\nx = np.zeros((3, 3))\nt = torch.from_numpy(x[*idx, ::-1])\n",
+    "odd-steps": "import torch, numpy as np\nx = np.zeros(3)\ntorch.from_numpy(x[::1j])\ntorch.from_numpy(x[::-1.0])\n"
+                 "torch.from_numpy(np.rot90(x, 1.5))\ntorch.from_numpy(np.rot90(x, k=10**100))\n",
+    "odd-forwards": "import torch\nfrom torch import nn\nclass A(nn.Module):\n    forward = lambda self, x: x\n"
+                    "class B(nn.Module):\n    def forward(self, x):\n        return\n"
+                    "class C(nn.Module, metaclass=type):\n    pass\nA()(1).numpy()\nB()(1).numpy()\nC()(1).numpy()\n",
+    "self-targets": "import numpy as np\nclass C:\n    def __init__(self):\n        self.x, (self.y, *self.z) = np.zeros(3), (1, 2, 3)\n"
+                    "        for self.w in []: pass\n        with open('f') as self.v: pass\n        self.x += 1\n"
+                    "        self.q: int\n",
+    "new-syntax": "import numpy as np, torch\ndef f[T](x: np.ndarray) -> T:\n    return x\ntype A = np.ndarray\n"
+                  "try:\n    pass\nexcept* ValueError:\n    pass\nmatch [1]:\n    case [*rest]:\n        pass\n"
+                  "    case {**kw}:\n        pass\n",
+    "deep-chains": "import numpy as np, torch\nx = np.zeros(3)\ny = " + " + ".join(["x"] * 300) + "\nt = torch.tensor(y)\n"
+                   "w = torch.zeros(3, requires_grad=True)\nz = w" + ".float()" * 300 + "\n"
+                   "v = " + " if c else ".join(["x[::-1]"] * 150) + "\n",
+    "many-branches": "import numpy as np, torch\nx = np.zeros(3)\n"
+                     + "".join(f"if c{i}:\n    x = x[::-1]\n" for i in range(200)) + "t = torch.from_numpy(x)\n",
+}
+
+
+@pytest.mark.parametrize("source", CRASH_PROBES.values(), ids=CRASH_PROBES.keys())
+def test_unusual_code_does_not_crash_the_value_model(source: str) -> None:
+    findings = torchbridge.check_source(source, select=CODES)
+    assert all(f.code is not None for f in findings), [f.message for f in findings]
