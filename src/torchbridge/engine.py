@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -23,6 +24,10 @@ from .rules import CATEGORIES, Rule, RuleContext
 from .rules.base import Report
 from .source import DecodeError, SourceText, decode, from_text
 from .walk import Dispatcher
+
+# ``p.requires_grad = False``, ``m.requires_grad_(False)``, ``requires_grad_(requires_grad=False)``:
+# some parameters of the file may not require grad, so module outputs are not known to.
+_FREEZES = re.compile(r"requires_grad_?\s*(?:=|\()[^\n]*?False")
 
 # The walk recurses once per tree level; the pre-scan bounds the depth well below this.
 _RECURSION_LIMIT = 20_000
@@ -99,7 +104,7 @@ def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Find
 def _run_rules(module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str] | None) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
-    model.freezes_parameters = "requires_grad = False" in text or "requires_grad_(False)" in text
+    model.freezes_parameters = _FREEZES.search(text) is not None
     model.sets_default_device = "set_default_device" in text
     context = RuleContext(model)
     instances = [rule(context) for rule in rules]

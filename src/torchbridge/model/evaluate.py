@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import returns
-from .names import dotted, first_argument, keyword_argument, string_value
+from .names import dotted, names_in, first_argument, keyword_argument, string_value
 from .values import NDARRAY, NUMBER, TENSOR, UNKNOWN, Kind, Layout, Value
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class Evaluator:
             return UNKNOWN
         kind = _CONTAINERS.get(type(expr))
         if kind is not None:
-            return Value(kind)
+            return Value(kind, result=self._element(expr))
         if isinstance(expr, (cst.Integer, cst.Float)):
             return NUMBER
         if isinstance(expr, cst.Name):
@@ -39,6 +39,9 @@ class Evaluator:
         if isinstance(expr, cst.Subscript):
             return self._subscript(expr)
         if isinstance(expr, cst.BinaryOperation):
+            if isinstance(expr.operator, cst.MatrixMultiply):
+                operands = [self.value(expr.left), self.value(expr.right)]
+                return self._combined(operands) if all(v.kind is Kind.TENSOR for v in operands) else UNKNOWN
             return self.binary(self.value(expr.left), self.value(expr.right))
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             operand = self.value(expr.expression)
@@ -48,6 +51,37 @@ class Evaluator:
         if isinstance(expr, cst.NamedExpr):
             return self.value(expr.value)
         return UNKNOWN
+
+    def element_of(self, iterable: cst.BaseExpression) -> Value:
+        """What iterating ``iterable`` gives: rows of an array or tensor, a list's elements."""
+        value = self.value(iterable)
+        if value.kind in (Kind.NDARRAY, Kind.TENSOR):
+            return Value(value.kind, grad=value.grad, on_device=value.on_device)
+        if value.kind in (Kind.LIST, Kind.TUPLE) and value.result is not None:
+            return value.result
+        return UNKNOWN
+
+    def _element(self, node: cst.BaseExpression) -> Value | None:
+        """The common kind of a list, tuple or list comprehension's elements, if known. A
+        comprehension's element is evaluated only when it reads none of its own variables."""
+        if isinstance(node, cst.ListComp):
+            targets: set[str] = set()
+            for_in: cst.CompFor | None = node.for_in
+            while for_in is not None:
+                targets |= names_in(for_in.target)
+                for_in = for_in.inner_for_in
+            if targets & names_in(node.elt):
+                return None
+            elements = [self.value(node.elt)]
+        elif isinstance(node, (cst.List, cst.Tuple)) and node.elements:
+            if any(isinstance(e, cst.StarredElement) for e in node.elements):
+                return None
+            elements = [self.value(e.value) for e in node.elements]
+        else:
+            return None
+        if elements[0].kind in (Kind.NDARRAY, Kind.TENSOR) and all(e.kind is elements[0].kind for e in elements):
+            return Value(elements[0].kind)
+        return None
 
     # ----------------------------------------------------------------- calls
 
@@ -74,7 +108,11 @@ class Evaluator:
         return UNKNOWN
 
     def _known_function(self, call: cst.Call, qualnames: frozenset[str]) -> Value | None:
+        if len(qualnames) != 1:
+            return None  # import cupy as xp / import numpy as xp on two paths: not known
         for name in qualnames:
+            if any(arg.keyword is not None and arg.keyword.value.startswith(("return_", "retstep")) for arg in call.args):
+                return UNKNOWN  # np.unique(..., return_counts=True), np.linspace(..., retstep=True): tuples
             if name in returns.NUMPY_NEW_ARRAY:
                 return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call)
             if name in returns.NUMPY_RANDOM_SIZED:
@@ -88,6 +126,8 @@ class Evaluator:
                 source = self.value(first_argument(call))
                 if source.kind is Kind.NDARRAY:
                     if name in returns.NUMPY_KEEPS_LAYOUT:
+                        if len(call.args) > 1:  # dtype= or order= may copy: strides unknown
+                            return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call)
                         return source
                     return _copied_keeping_order(source, call)
                 return Value(Kind.NDARRAY, evidence=call) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
@@ -103,14 +143,20 @@ class Evaluator:
                 source = self.value(first_argument(call))
                 if source.kind is Kind.NDARRAY:
                     return Value(Kind.TENSOR, source.layout, source.ndim, grad=False,
-                                 on_device=_devicekeyword_argument(call) or False, evidence=source.evidence)
+                                 on_device=_device_keyword_value(call) or False, evidence=source.evidence)
                 return TENSOR if source.kind is Kind.TENSOR or name == "torch.from_numpy" else UNKNOWN
             if name in returns.TORCH_OPS:
                 return self._tensor_op(call)
             if name == returns.PARAMETER:
-                frozen = keyword_argument(call, "requires_grad")
-                return Value(Kind.TENSOR, grad=not (frozen is not None and _is_false(frozen)), evidence=call)
+                positional = [a.value for a in call.args if a.keyword is None and not a.star]
+                flag = keyword_argument(call, "requires_grad") or (positional[1] if len(positional) > 1 else None)
+                grad = True if flag is None or _is_true(flag) else (False if _is_false(flag) else None)
+                return Value(Kind.TENSOR, grad=grad, evidence=call)
             if name in returns.PARAMETRIZED_MODULES:
+                if any(_is_false(v) for k in returns.AFFINE_SWITCHES if (v := keyword_argument(call, k)) is not None):
+                    return Value(Kind.MODULE, grad=False, result=TENSOR)
+                if any(keyword_argument(call, k) is not None for k in returns.AFFINE_SWITCHES + ("_freeze",)):
+                    return Value(Kind.MODULE, result=TENSOR)  # a flag we cannot read: unknown
                 return self._parametrized_module()
             if name in returns.STATELESS_MODULES:
                 return Value(Kind.MODULE, grad=False, result=TENSOR)
@@ -125,7 +171,10 @@ class Evaluator:
 
     def _random(self, call: cst.Call, size_at: int | None) -> Value:
         positional = [a for a in call.args if a.keyword is None and not a.star]
-        sized = keyword_argument(call, "size") is not None or (
+        size_keyword = keyword_argument(call, "size")
+        if size_keyword is not None and not isinstance(size_keyword, (cst.Tuple, cst.List, cst.Integer)):
+            return UNKNOWN  # size=variable may be None: a scalar
+        sized = size_keyword is not None or (
             len(positional) > size_at if size_at is not None else bool(positional)
         )
         if not sized:
@@ -142,8 +191,11 @@ class Evaluator:
 
     def _factory(self, call: cst.Call, name: str) -> Value:
         requires = keyword_argument(call, "requires_grad")
-        grad = requires is not None and not _is_false(requires) and not self.model.in_no_grad
-        on_device = _devicekeyword_argument(call)
+        grad: bool | None = False
+        if requires is not None and not _is_false(requires):
+            grad = _is_true(requires) or None  # requires_grad=flag: unknown
+        grad = self._under_grad_mode(grad)
+        on_device = _device_keyword_value(call)
         if on_device is False and keyword_argument(call, "device") is None and self.model.sets_default_device:
             on_device = None  # torch.set_default_device moved the factories' default
         evidence = call if grad or on_device else None
@@ -164,14 +216,24 @@ class Evaluator:
                 break
             if tensor.grad is None:
                 grad = None
-        if self.model.in_no_grad:
-            grad, evidence = False, None
+        grad = self._under_grad_mode(grad)
+        if not grad:
+            evidence = None
         on_device = True if any(t.on_device for t in tensors) else (
             False if all(t.on_device is False for t in tensors) else None
         )
         if on_device and evidence is None:
             evidence = next(t.evidence for t in tensors if t.on_device)
         return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
+
+    def _under_grad_mode(self, grad: bool | None) -> bool | None:
+        """A new tensor's grad under the current grad mode: off under no_grad, unknown where
+        the mode itself is (``set_grad_enabled(train)``)."""
+        if self.model.in_no_grad:
+            return False
+        if grad and self.model.grad_mode_unknown:
+            return None
+        return grad
 
     def _parametrized_module(self) -> Value:
         """A module with parameters: they require grad unless the file freezes some."""
@@ -187,6 +249,8 @@ class Evaluator:
             return self._tensor_op(call)
         if self.model.in_no_grad:
             return result.but(grad=False, evidence=None)
+        if result.grad and self.model.grad_mode_unknown:
+            return result.but(grad=None, evidence=None)
         if result.grad:
             return result.but(evidence=call)  # the message points at the module's call
         return result
@@ -205,7 +269,11 @@ class Evaluator:
         if method in returns.ARRAY_REDUCTIONS:
             if not call.args:
                 return Value(Kind.NUMPY_SCALAR)
-            return NDARRAY
+            axis = keyword_argument(call, "axis") or first_argument(call)
+            others = [a for a in call.args if a.keyword is not None and a.keyword.value != "axis"]
+            if axis is not None and not others and not (isinstance(axis, cst.Name) and axis.value == "None"):
+                return NDARRAY.but(evidence=call)
+            return UNKNOWN
         if method == "tolist":
             return UNKNOWN  # a list, or a Python scalar for a 0-d array
         return UNKNOWN
@@ -214,7 +282,12 @@ class Evaluator:
         if method in returns.TENSOR_METHODS_SAME:
             if method in ("max", "min") and call.args:
                 return UNKNOWN
-            return self._combined([tensor]).but(layout=Layout.UNKNOWN)
+            result = self._combined([tensor]).but(layout=Layout.UNKNOWN)
+            if method in returns.TENSOR_METHODS_WITHOUT_GRAD:
+                return result.but(grad=False, evidence=result.evidence if result.on_device else None)
+            if method == "type_as":
+                return result.but(grad=None)  # an integer type ends grad
+            return result
         if method in returns.TENSOR_METHODS_DETACHED:
             return tensor.but(grad=False, layout=Layout.UNKNOWN, evidence=tensor.evidence if tensor.on_device else None)
         if method == "requires_grad_":
@@ -227,13 +300,20 @@ class Evaluator:
         if method == "to":
             target = _device_argument(call)
             if target is None:
-                return self._combined([tensor])  # a dtype, or something unknown
+                destination = keyword_argument(call, "device") or first_argument(call)
+                combined = self._combined([tensor])
+                if destination is not None and not self._is_dtype(destination):
+                    combined = combined.but(on_device=None)  # .to(device_var): maybe the CPU
+                return combined
             return tensor.but(on_device=target, layout=Layout.UNKNOWN, evidence=call if target else tensor.evidence)
         if method == "numpy":
             return Value(Kind.NDARRAY)
         if method == "tolist":
             return UNKNOWN
         return UNKNOWN
+
+    def _is_dtype(self, expr: cst.BaseExpression) -> bool:
+        return any(q in returns.DTYPES for q in self.model.qualnames(expr))
 
     # ------------------------------------------------------------ attributes
 
@@ -339,6 +419,10 @@ def _copied_keeping_order(source: Value, call: cst.Call) -> Value:
     return Value(Kind.NDARRAY, layout, source.ndim, evidence=source.evidence if layout is Layout.TRANSPOSED else call)
 
 
+def _is_true(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "True"
+
+
 def _is_false(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "False"
 
@@ -391,7 +475,7 @@ def _on_device(expr: cst.BaseExpression) -> bool | None:
     return text.split(":")[0] != "cpu"
 
 
-def _devicekeyword_argument(call: cst.Call) -> bool | None:
+def _device_keyword_value(call: cst.Call) -> bool | None:
     device = keyword_argument(call, "device")
     return False if device is None else _on_device(device)
 

@@ -1,10 +1,11 @@
 """Which loops run once per sample, and which values in them are one sample.
 
-A loop is per sample when it iterates over an in-memory collection the model knows (a list,
-tuple, ndarray or tensor), over ``range(len(x))`` indexing ``x[i]``, or indexes a dataset
-(``dataset[i]``). Iterating over a DataLoader, a dict's items or anything unknown is not:
-those give batches or fields. Comprehensions count as loops. Inside such a loop, the loop
-variable and every name assigned from it hold one sample.
+A loop is per sample when it iterates over data the model knows: the rows of an ndarray or
+a tensor, a list or tuple whose elements are arrays or tensors, ``range(len(xs))`` reading
+``xs[i]`` of such data, or ``dataset[i]``. Iterating over a DataLoader, a dict's items, a
+list of settings or anything unknown is not: those give batches, fields or
+configurations. Comprehensions count as loops. Inside such a loop, the loop variable and
+every name assigned from it hold one sample.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ..walk import children
-from .names import dotted
+from .names import dotted, names_in
 from .values import Kind
 
-_COLLECTIONS = frozenset({Kind.LIST, Kind.TUPLE, Kind.NDARRAY, Kind.TENSOR})
+_DATA = frozenset({Kind.NDARRAY, Kind.TENSOR})
 # enumerate(xs), zip(xs, ys), reversed(xs), sorted(xs): still one element at a time.
 _ELEMENTWISE_WRAPPERS = frozenset({"enumerate", "zip", "reversed", "sorted"})
 
@@ -30,26 +31,9 @@ class SampleLoop:
     indexed: set[str] = field(default_factory=set)  # containers whose [index] is one sample
 
 
-def names_in(expr: cst.CSTNode) -> set[str]:
-    """The plain names an expression reads (not attribute names, not keyword names)."""
-    found: set[str] = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            found.add(node.value)
-        elif isinstance(node, cst.Attribute):
-            stack.append(node.value)
-        elif isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
-            continue
-        else:
-            stack.extend(children(node))
-    return found
-
-
 def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
-                value_of) -> SampleLoop | None:  # type: ignore[no-untyped-def]
-    """The per-sample reading of ``for target in iterable``, or None for batch-level loops."""
+                element_of, value_of) -> SampleLoop | None:  # type: ignore[no-untyped-def]
+    """The per-sample reading of ``for target in iterable``, or None for other loops."""
     targets = names_in(target)
     if any("batch" in name.lower() for name in targets):
         return None  # named for what it is: a batch, whatever the collection
@@ -57,21 +41,23 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
     while isinstance(inner, cst.Call) and dotted(inner.func) in _ELEMENTWISE_WRAPPERS and inner.args:
         inner = inner.args[0].value
     if isinstance(inner, cst.Call) and dotted(inner.func) == "range":
-        return _range_loop(node, target, inner)
-    if value_of(inner).kind in _COLLECTIONS:
+        return _range_loop(node, target, inner, element_of, value_of)
+    if element_of(inner).kind in _DATA:
         return SampleLoop(node, names=targets)
     return None
 
 
-def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call) -> SampleLoop | None:
+def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
+                element_of, value_of) -> SampleLoop | None:  # type: ignore[no-untyped-def]
     if not isinstance(target, cst.Name):
         return None
     indexed: set[str] = set()
     bound = call.args[-1].value if call.args else None
     if isinstance(bound, cst.Call) and dotted(bound.func) == "len" and bound.args:
-        container = dotted(bound.args[0].value)
-        if container is not None:
-            indexed.add(container)
+        container = bound.args[0].value
+        name = dotted(container)
+        if name is not None and (value_of(container).kind in _DATA or element_of(container).kind in _DATA):
+            indexed.add(name)
     return SampleLoop(node, index=target.value, indexed=indexed)
 
 

@@ -80,6 +80,8 @@ TENSOR_METHODS_SAME = frozenset({
     "argmax", "argmin", "norm", "neg", "square", "flip", "roll", "narrow", "gather",
     "squeeze_", "unsqueeze_", "mul_", "add_", "sub_", "div_", "clamp_", "pin_memory",
 })
+# Of those, the ones whose result never requires grad (integer results).
+TENSOR_METHODS_WITHOUT_GRAD = frozenset({"argmax", "argmin", "long", "int", "short", "bool", "byte"})
 # Methods that end the autograd history.
 TENSOR_METHODS_DETACHED = frozenset({"detach", "detach_"})
 
@@ -102,16 +104,24 @@ STATELESS_MODULES = frozenset(
     )
 )
 SEQUENTIAL = "torch.nn.Sequential"
+# Keywords that remove a norm layer's parameters (affine=False) or freeze them.
+AFFINE_SWITCHES = ("affine", "elementwise_affine", "freeze")
 MODULE_BASE = "torch.nn.Module"
 PARAMETER = "torch.nn.Parameter"
 
 # Contexts and decorators that turn grad off.
 NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-                     "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
-SET_GRAD_ENABLED = "torch.set_grad_enabled"
+                     "torch.autograd.inference_mode", "torch.autograd.grad_mode.no_grad",
+                     "torch.autograd.grad_mode.inference_mode"})
+SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
+                              "torch.autograd.grad_mode.set_grad_enabled"})
 # Lightning runs these hooks with grad off.
 LIGHTNING_NO_GRAD_HOOKS = frozenset({"validation_step", "test_step", "predict_step"})
 
 NDARRAY_TYPES = frozenset({"numpy.ndarray"})
 TENSOR_TYPES = frozenset({"torch.Tensor", "torch.FloatTensor", "torch.LongTensor", "torch.nn.Parameter"})
 SEQUENCE_TYPES = frozenset({"typing.List", "typing.Tuple"})
+DTYPES = frozenset(f"torch.{name}" for name in (
+    "float16", "float32", "float64", "bfloat16", "half", "float", "double", "int8", "int16", "int32",
+    "int64", "uint8", "long", "int", "short", "bool", "complex64", "complex128", "cfloat", "cdouble",
+))

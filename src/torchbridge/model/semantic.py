@@ -45,6 +45,8 @@ class SemanticModel:
         self.track_values = False
         self.evaluator = Evaluator(self)
         self._no_grad_depth = 0
+        self._grad_mode_unknown_depth = 0  # set_grad_enabled(flag), a no_grad on one path only
+        self._conditional_depth = 0  # inside an if/while/try branch (not ``if __name__ == ...``)
         # Whole-file facts that make some values unknown (set from the source text).
         self.freezes_parameters = False  # ``requires_grad = False`` somewhere: outputs may not need grad
         self.sets_default_device = False  # ``torch.set_default_device``: factories may not be on the CPU
@@ -64,6 +66,11 @@ class SemanticModel:
         """Inside ``torch.no_grad()`` / ``inference_mode()``, as a block or a decorator, or a
         hook that a framework runs without grad (Lightning's ``validation_step``)."""
         return self._no_grad_depth > 0
+
+    @property
+    def grad_mode_unknown(self) -> bool:
+        """Grad may be on or off here (``with torch.set_grad_enabled(train):``)."""
+        return self._grad_mode_unknown_depth > 0 and not self.in_no_grad
 
     def value_of(self, expr: cst.BaseExpression) -> Value:
         """What ``expr`` is at this point: kind, layout, grad, placement (often unknown)."""
@@ -201,6 +208,28 @@ class SemanticModel:
         else:  # attribute or subscript: its parts are reads
             self.walk(target)
 
+    def _bind_element(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        """``for x in xs``: ``x`` is an element of ``xs`` when the model knows what those are."""
+        if not self.track_values:
+            return
+        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, cst.Call):
+            # zip(xs, ys) -> (x, y); enumerate(xs) -> (i, x)
+            callee = dotted(iterable.func)
+            parts = [a.value for a in iterable.args if a.keyword is None and not a.star]
+            if callee == "enumerate" and len(parts) == 1 and len(target.elements) == 2:
+                self._bind_element(target.elements[1].value, parts[0])
+            elif callee == "zip" and len(parts) == len(target.elements):
+                for element, part in zip(target.elements, parts):
+                    self._bind_element(element.value, part)
+            return
+        if not isinstance(target, cst.Name):
+            return
+        element = self.evaluator.element_of(iterable)
+        if element.kind is not Kind.UNKNOWN:
+            binding = self.scope.bindings.get(target.value)
+            if binding is not None:
+                self.scope.bindings[target.value] = rebind(binding, facts=element)
+
     def _mark_sample(self, name: str, value: cst.BaseExpression) -> None:
         """A name assigned from a sample holds one; reassigned from anything else, it does not."""
         for loop in self._sample_loops:
@@ -280,15 +309,25 @@ class SemanticModel:
 
     def _walk_block(self, statements: Sequence[cst.BaseStatement]) -> None:
         """Walk statements in order; after a CUDA early exit the rest of the block is guarded."""
-        guarded_rest = 0
+        guarded_rest = no_grad_rest = unknown_rest = 0
         try:
             for statement in statements:
                 self.walk(statement)
                 if self._guards_rest_of_block(statement):
                     self._guard_depth += 1
                     guarded_rest += 1
+                if self.track_values:
+                    mode = self._grad_mode_of_statement(statement)
+                    if mode == "off":
+                        self._no_grad_depth += 1
+                        no_grad_rest += 1
+                    elif mode == "unknown":
+                        self._grad_mode_unknown_depth += 1
+                        unknown_rest += 1
         finally:
             self._guard_depth -= guarded_rest
+            self._no_grad_depth -= no_grad_rest
+            self._grad_mode_unknown_depth -= unknown_rest
 
     def _guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
         if isinstance(statement, cst.If):
@@ -343,7 +382,7 @@ class SemanticModel:
                 found = commits = True
             else:
                 continue
-            if commits and not self.in_cuda_guard:
+            if commits and not self.in_cuda_guard and not self._conditional_depth:
                 self.cuda_only_module = True
         return found
 
@@ -360,8 +399,13 @@ class SemanticModel:
         self.walk(node.test)
         polarity = guards.polarity(node.test)
         base = self.scope.snapshot()
-        after_body = self._branch(node.body, polarity.guards_true_branch, base)
-        self._branch(node.orelse, polarity.guards_false_branch, base)
+        conditional = not _is_main_check(node.test)  # a script's main block always runs
+        self._conditional_depth += conditional
+        try:
+            after_body = self._branch(node.body, polarity.guards_true_branch, base)
+            self._branch(node.orelse, polarity.guards_false_branch, base)
+        finally:
+            self._conditional_depth -= conditional
         self.scope.join_from(after_body, base)
 
     def traverse_Else(self, node: cst.Else) -> None:
@@ -392,7 +436,8 @@ class SemanticModel:
         self._forget_rebound(node.body)
         base = self.scope.snapshot()
         self.bind_target(node.target, "loop", node)
-        loop = sample_loop(node, node.target, node.iter, self.evaluator.value) if self.track_values else None
+        self._bind_element(node.target, node.iter)
+        loop = sample_loop(node, node.target, node.iter, self.evaluator.element_of, self.evaluator.value) if self.track_values else None
         if loop is not None:
             self._sample_loops.append(loop)
         try:
@@ -437,30 +482,48 @@ class SemanticModel:
             self.scope.join_from(end, base)
 
     def traverse_With(self, node: cst.With) -> None:
-        no_grad = False
+        modes = []
         for item in node.items:
             self.walk(item.item)
-            no_grad = no_grad or self._turns_grad_off(item.item)
+            modes.append(self._grad_mode(item.item))
             if item.asname is not None:
                 self.bind_target(item.asname.name, "with", item, None)  # type: ignore[arg-type]
+        no_grad, unknown = "off" in modes, "unknown" in modes
         self._no_grad_depth += no_grad
+        self._grad_mode_unknown_depth += unknown
         try:
             self.walk(node.body)
         finally:
             self._no_grad_depth -= no_grad
+            self._grad_mode_unknown_depth -= unknown
 
-    def _turns_grad_off(self, expr: cst.BaseExpression) -> bool:
-        """``torch.no_grad()``, ``torch.inference_mode()``, ``torch.set_grad_enabled(False)``."""
+    def _grad_mode(self, expr: cst.BaseExpression) -> str | None:
+        """``"off"`` for ``torch.no_grad()``, ``inference_mode()``, ``set_grad_enabled(False)``;
+        ``"unknown"`` when a flag decides (``set_grad_enabled(train)``, ``no_grad() if eval
+        else nullcontext()``); None when it leaves grad alone."""
+        if isinstance(expr, cst.IfExp):
+            branches = {self._grad_mode(expr.body), self._grad_mode(expr.orelse)}
+            return "unknown" if branches - {None} else None
         call = expr if isinstance(expr, cst.Call) else None
         target = call.func if call is not None else expr
         qualnames = self.qualnames(target)
+        switch = call.args[0].value if call is not None and call.args else None
         if not qualnames.isdisjoint(returns.NO_GRAD):
-            mode = call.args[0].value if call is not None and call.args else None
-            return not (isinstance(mode, cst.Name) and mode.value == "False")
-        if returns.SET_GRAD_ENABLED in qualnames and call is not None and call.args:
-            value = call.args[0].value
-            return isinstance(value, cst.Name) and value.value == "False"
-        return False
+            if switch is None or _literal_bool(switch) is True:
+                return "off"
+            return None if _literal_bool(switch) is False else "unknown"
+        if not qualnames.isdisjoint(returns.SET_GRAD_ENABLED) and switch is not None:
+            return {False: "off", True: None}.get(_literal_bool(switch), "unknown")  # type: ignore[arg-type]
+        return None
+
+    def _grad_mode_of_statement(self, statement: cst.BaseStatement) -> str | None:
+        """``torch.set_grad_enabled(False)`` as a statement: the rest of the block."""
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    if not self.qualnames(small.value.func).isdisjoint(returns.SET_GRAD_ENABLED):
+                        return self._grad_mode(small.value) or "unknown"  # True after False: unknown
+        return None
 
     def _forget_rebound(self, body: cst.BaseSuite) -> None:
         """At a loop's head, a name the body rebinds may hold the previous iteration's value."""
@@ -549,7 +612,8 @@ class SemanticModel:
             self._walk_all([node.returns])
         self.bind(node.name.value, "def", node, facts=Value(Kind.FUNCTION, result=self._annotated(
             node.returns.annotation if node.returns is not None else None)))
-        no_grad = any(self._turns_grad_off(d.decorator) for d in node.decorators) or self._is_no_grad_hook(node)
+        decorator_modes = {self._grad_mode(d.decorator) for d in node.decorators}
+        no_grad = "off" in decorator_modes or self._is_no_grad_hook(node)
         with self._scope("function", node), self.cuda_guard(guarded):
             self._bind_params(node.params)
             self._functions.append(node)
@@ -627,8 +691,12 @@ class SemanticModel:
             self._walk_all([param.default, param.annotation.annotation if param.annotation else None])
 
     def _bind_params(self, params: cst.Parameters) -> None:
+        stars = {id(params.star_arg), id(params.star_kwarg)}
         for param in _all_params(params):
             facts = self._annotated(param.annotation.annotation) if param.annotation is not None else UNKNOWN
+            if id(param) in stars:  # *args: np.ndarray is a tuple of arrays, **kwargs a dict
+                facts = Value(Kind.TUPLE, result=facts if facts.kind is not Kind.UNKNOWN else None) \
+                    if param is params.star_arg else Value(Kind.DICT)
             self.bind(param.name.value, "param", param, value=param.default, facts=facts)
 
     def _annotated(self, annotation: cst.BaseExpression | None) -> Value:
@@ -636,11 +704,20 @@ class SemanticModel:
         if annotation is None or not self.track_values:
             return UNKNOWN
         container = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+        kind = None
         if isinstance(container, cst.Name) and container.value in ("list", "tuple") and self.lookup(container.value) is None:
-            return Value(Kind.LIST if container.value == "list" else Kind.TUPLE)
-        qualnames = self.qualnames(container)
-        if not qualnames.isdisjoint(returns.SEQUENCE_TYPES):
-            return Value(Kind.LIST if "List" in min(qualnames) else Kind.TUPLE)
+            kind = Kind.LIST if container.value == "list" else Kind.TUPLE
+        elif not self.qualnames(container).isdisjoint(returns.SEQUENCE_TYPES):
+            kind = Kind.LIST if "List" in min(self.qualnames(container)) else Kind.TUPLE
+        if kind is not None:
+            # list[torch.Tensor], Tuple[np.ndarray, ...]: the element's kind when all agree
+            element = UNKNOWN
+            if isinstance(annotation, cst.Subscript):
+                items = [self._annotated(e.slice.value) for e in annotation.slice if isinstance(e.slice, cst.Index)
+                         and not isinstance(e.slice.value, cst.Ellipsis)]
+                if items and all(item.kind is items[0].kind for item in items):
+                    element = items[0].but(evidence=None)
+            return Value(kind, result=element if element.kind is not Kind.UNKNOWN else None)
         qualnames = self.qualnames(annotation)
         if not qualnames.isdisjoint(returns.NDARRAY_TYPES):
             return Value(Kind.NDARRAY, evidence=annotation)
@@ -651,7 +728,7 @@ class SemanticModel:
     def _traverse_comprehension(self, node: Any) -> None:
         first = node.for_in
         self.walk(first.iter)  # the first iterable is evaluated outside
-        loop = sample_loop(node, first.target, first.iter, self.evaluator.value) if self.track_values else None
+        loop = sample_loop(node, first.target, first.iter, self.evaluator.element_of, self.evaluator.value) if self.track_values else None
         if loop is not None:
             self._sample_loops.append(loop)
         try:
@@ -667,6 +744,7 @@ class SemanticModel:
                 if for_in is not first:
                     self.walk(for_in.iter)
                 self.bind_target(for_in.target, "loop", for_in)
+                self._bind_element(for_in.target, for_in.iter)
                 self._walk_all(for_in.ifs)
                 for_in = for_in.inner_for_in
             if isinstance(node, cst.DictComp):
@@ -743,6 +821,17 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.StarredElement):
         return _target_names(target.value)
     return []
+
+
+def _is_main_check(test: cst.BaseExpression) -> bool:
+    """``if __name__ == "__main__":``."""
+    return isinstance(test, cst.Comparison) and dotted(test.left) == "__name__"
+
+
+def _literal_bool(expr: cst.BaseExpression) -> bool | None:
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        return expr.value == "True"
+    return None
 
 
 def _names_cuda(name: str) -> bool:

@@ -9,15 +9,16 @@ from ..base import Invalid, Rule, Valid
 from ..explain import quote
 
 # A call that asks for these gets something as_tensor cannot give: leave it alone.
-_COPY_REASONS = ("requires_grad", "pin_memory")
+# dtype=: as_tensor copies too unless the array already has that dtype, which is unknown.
+_COPY_REASONS = ("requires_grad", "pin_memory", "dtype")
 
 
 class TensorCopiesNdarray(Rule):
     """
     ## What it does
     Finds `torch.tensor(a)` where `a` is proven to be a NumPy ndarray (not a list, a NumPy
-    scalar or a tensor), without `requires_grad=` or `pin_memory=`, and not moved straight
-    to a device.
+    scalar or a tensor), without `requires_grad=`, `pin_memory=` or `dtype=` (a dtype change
+    copies either way), and not moved straight to a device.
 
     The rule follows `a` from where it was made: NumPy constructors (`np.zeros`, `np.load`
     of an `.npy`, `np.stack`...), `x.numpy()`, `np.ndarray` annotations, through assignments
@@ -113,7 +114,7 @@ class TensorCopiesNdarray(Rule):
             import numpy as np
             import torch as th
             def to_tensor(frame: np.ndarray):
-                return th.tensor(frame, dtype=th.float32)
+                return th.tensor(frame)
             """,
             findings=[(4, 12)],
         ),

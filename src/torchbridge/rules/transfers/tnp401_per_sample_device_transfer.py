@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ...model import SemanticModel
+from ...model.values import Kind
 from ...model.names import first_argument, identifier_words, keyword_argument, string_value
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
@@ -130,25 +131,31 @@ class PerSampleDeviceTransfer(Rule):
         moved = _moved_value(model, node)
         if moved is None:
             return
-        loop = model.one_sample(moved)
-        if loop is not None:
-            self.report(node, self.message.format(sample=quote(moved)), evidence=loop.node)
+        data, converted = moved
+        loop = model.one_sample(data)
+        if loop is None:
+            return
+        # A tensor moved whole must be proven one (not a module, not a tokenizer's output);
+        # a conversion's input, xs[i] of known data and dataset[i] are data by construction.
+        if converted or loop.index is not None or model.value_of(data).kind is Kind.TENSOR:
+            self.report(node, self.message.format(sample=quote(data)), evidence=loop.node)
 
 
-def _moved_value(model: SemanticModel, call: cst.Call) -> cst.BaseExpression | None:
-    """What ``call`` moves to a device: the receiver of ``.cuda()`` / ``.to(device)``, or the
-    data of ``torch.tensor(data, device=device)``; None when it moves nothing there."""
+def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpression, bool] | None:
+    """What ``call`` moves to a device (the receiver of ``.cuda()`` / ``.to(device)``, or the
+    data of ``torch.tensor(data, device=device)``) and whether it converts on the way."""
     func = call.func
     if isinstance(func, cst.Attribute):
         if func.attr.value == "cuda":
-            return func.value
+            return func.value, False
         if func.attr.value == "to":
             target = keyword_argument(call, "device") or first_argument(call)
-            return func.value if target is not None and _is_device(model, target) else None
+            return (func.value, False) if target is not None and _is_device(model, target) else None
     if model.qualnames(func) & _PLACING_CONVERTERS:
         device = keyword_argument(call, "device")
-        if device is not None and _is_device(model, device):
-            return first_argument(call)
+        data = first_argument(call)
+        if device is not None and data is not None and _is_device(model, device):
+            return data, True
     return None
 
 
