@@ -288,6 +288,8 @@ class Evaluator:
             if method == "type_as":
                 return result.but(grad=None)  # an integer type ends grad
             return result
+        if method in returns.TENSOR_METHODS_SPLITTING:
+            return Value(Kind.TUPLE, result=self._combined([tensor]).but(layout=Layout.UNKNOWN))
         if method in returns.TENSOR_METHODS_DETACHED:
             return tensor.but(grad=False, layout=Layout.UNKNOWN, evidence=tensor.evidence if tensor.on_device else None)
         if method == "requires_grad_":

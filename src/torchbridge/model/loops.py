@@ -11,12 +11,16 @@ every name assigned from it hold one sample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from ..walk import children
 from .names import dotted, names_in
 from .values import Kind
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
 
 _DATA = frozenset({Kind.NDARRAY, Kind.TENSOR})
 # enumerate(xs), zip(xs, ys), reversed(xs), sorted(xs): still one element at a time.
@@ -32,8 +36,9 @@ class SampleLoop:
 
 
 def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
-                element_of, value_of) -> SampleLoop | None:  # type: ignore[no-untyped-def]
+                model: SemanticModel) -> SampleLoop | None:
     """The per-sample reading of ``for target in iterable``, or None for other loops."""
+    element_of, value_of = model.evaluator.element_of, model.value_of
     targets = names_in(target)
     if any("batch" in name.lower() for name in targets):
         return None  # named for what it is: a batch, whatever the collection
@@ -42,9 +47,18 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
         inner = inner.args[0].value
     if isinstance(inner, cst.Call) and dotted(inner.func) == "range":
         return _range_loop(node, target, inner, element_of, value_of)
-    if element_of(inner).kind in _DATA:
+    if element_of(inner).kind in _DATA and not _list_parameter(model, inner):
         return SampleLoop(node, names=targets)
     return None
+
+
+def _list_parameter(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``images: list[torch.Tensor]`` handed in: in real code a few inputs of different sizes
+    (reference images, ragged embeddings), not a dataset's samples."""
+    if not isinstance(expr, cst.Name):
+        return False
+    binding = model.lookup(expr.value)
+    return binding is not None and binding.kind == "param" and binding.facts.kind in (Kind.LIST, Kind.TUPLE)
 
 
 def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,

@@ -82,6 +82,8 @@ TENSOR_METHODS_SAME = frozenset({
 })
 # Of those, the ones whose result never requires grad (integer results).
 TENSOR_METHODS_WITHOUT_GRAD = frozenset({"argmax", "argmin", "long", "int", "short", "bool", "byte"})
+# Methods that return a tuple of tensors like the receiver.
+TENSOR_METHODS_SPLITTING = frozenset({"unbind", "split", "chunk", "tensor_split"})
 # Methods that end the autograd history.
 TENSOR_METHODS_DETACHED = frozenset({"detach", "detach_"})
 

@@ -437,7 +437,7 @@ class SemanticModel:
         base = self.scope.snapshot()
         self.bind_target(node.target, "loop", node)
         self._bind_element(node.target, node.iter)
-        loop = sample_loop(node, node.target, node.iter, self.evaluator.element_of, self.evaluator.value) if self.track_values else None
+        loop = sample_loop(node, node.target, node.iter, self) if self.track_values else None
         if loop is not None:
             self._sample_loops.append(loop)
         try:
@@ -557,6 +557,13 @@ class SemanticModel:
         if isinstance(node.target, cst.Name) and node.value is None:
             return  # a bare annotation binds nothing
         self.bind_target(node.target, "assign", node, node.value)
+        if isinstance(node.target, cst.Name) and self.track_values:
+            # frames: list[torch.Tensor] = [...]: the annotation says what the value does not
+            declared = self._annotated(node.annotation.annotation)
+            binding = self.scope.bindings.get(node.target.value)
+            if binding is not None and declared.kind is not Kind.UNKNOWN and binding.facts.kind in (declared.kind, Kind.UNKNOWN):
+                if binding.facts.kind is Kind.UNKNOWN or (binding.facts.result is None and declared.result is not None):
+                    self.scope.bindings[node.target.value] = rebind(binding, facts=declared)
 
     def traverse_AugAssign(self, node: cst.AugAssign) -> None:
         self.walk(node.target)
@@ -728,7 +735,7 @@ class SemanticModel:
     def _traverse_comprehension(self, node: Any) -> None:
         first = node.for_in
         self.walk(first.iter)  # the first iterable is evaluated outside
-        loop = sample_loop(node, first.target, first.iter, self.evaluator.element_of, self.evaluator.value) if self.track_values else None
+        loop = sample_loop(node, first.target, first.iter, self) if self.track_values else None
         if loop is not None:
             self._sample_loops.append(loop)
         try:
