@@ -331,11 +331,11 @@ class SemanticModel:
 
     def _guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
         if isinstance(statement, cst.If):
-            polarity = guards.polarity(statement.test)
+            # The exit test is cheap and rarely true: ask it before classifying the condition.
             if statement.orelse is None:
-                return polarity.guards_false_branch and guards.ends_in_exit(statement.body)
+                return guards.ends_in_exit(statement.body) and guards.polarity(statement.test).guards_false_branch
             if isinstance(statement.orelse, cst.Else):
-                return polarity.guards_true_branch and guards.ends_in_exit(statement.orelse.body)
+                return guards.ends_in_exit(statement.orelse.body) and guards.polarity(statement.test).guards_true_branch
             return False
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:

@@ -75,7 +75,7 @@ class PerSampleDeviceTransfer(Rule):
         "sample (about 16 µs each); batch at the source and move each batch once"
     )
     category = "performance"
-    requires_text = ("for ",)
+    requires_text = (".to(", ".cuda(", "device=")
     needs_values = True
     VALID = [
         Valid(
