@@ -28,7 +28,19 @@ class Target:
     error: str | None = None  # why it cannot even be opened (a symlink loop, say)
 
 
-def _excluded(path: Path, settings: Settings, is_dir: bool) -> bool:
+def _exempted(relative: str, exempt: str | None) -> str:
+    """``generated/gen.py`` as the patterns must see it when ``generated`` was given
+    explicitly: the folder itself is named out of every pattern, so that a rule matching the
+    folder does not skip what it holds, while its files' own patterns still apply."""
+    if exempt and (relative == exempt or relative.startswith(exempt + "/")):
+        return _EXEMPT_MARK + relative[len(exempt):]
+    return relative
+
+
+_EXEMPT_MARK = "\x00given"
+
+
+def _excluded(path: Path, settings: Settings, is_dir: bool, exempt: Path | None = None) -> bool:
     name = path.name + ("/" if is_dir else "")
     if compiled_patterns(DEFAULT_EXCLUDES).match_file(name):
         return True
@@ -37,7 +49,10 @@ def _excluded(path: Path, settings: Settings, is_dir: bool) -> bool:
         return False
     # Only the path relative to the configuration's folder: matching the bare name as well
     # would let an anchored pattern ("/top.py") match at any depth.
-    return compiled_patterns(patterns).match_file(relative_to_root(path, settings.root) + ("/" if is_dir else ""))
+    relative = relative_to_root(path, settings.root)
+    if exempt is not None:
+        relative = _exempted(relative, relative_to_root(exempt, settings.root))
+    return compiled_patterns(patterns).match_file(relative + ("/" if is_dir else ""))
 
 
 class _GitIgnores:
@@ -57,14 +72,17 @@ class _GitIgnores:
             self._specs[directory] = spec
         return self._specs[directory]
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
-        """Checks the .gitignore of every folder from the repository root down to ``path``."""
+    def ignored(self, path: Path, is_dir: bool, exempt: Path | None = None) -> bool:
+        """Checks the .gitignore of every folder from the repository root down to ``path``
+        (``exempt``: a folder given explicitly, see ``_exempted``)."""
         for directory in _ancestors_within_repo(path.parent):
             spec = self._spec(directory)
             if spec is None:
                 continue
-            relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
-            if spec.match_file(relative):
+            relative = path.relative_to(directory).as_posix()
+            if exempt is not None and exempt != directory and directory in exempt.parents:
+                relative = _exempted(relative, exempt.relative_to(directory).as_posix())
+            if spec.match_file(relative + ("/" if is_dir else "")):
                 return True
         return False
 
@@ -123,6 +141,7 @@ def _force_excluded(path: Path, settings: Settings, is_dir: bool, gitignores: _G
 
 
 def _walk(root: Path, resolver: ConfigResolver, gitignores: _GitIgnores, seen: set[Path]) -> Iterator[Target]:
+    exempt = root.absolute()  # given explicitly: checked even when a pattern names it
     unlistable: list[OSError] = []
     for directory, dirnames, filenames in os.walk(root, onerror=unlistable.append, followlinks=False):
         yield from _unlistable_targets(unlistable, resolver)
@@ -136,9 +155,9 @@ def _walk(root: Path, resolver: ConfigResolver, gitignores: _GitIgnores, seen: s
             child = base / name
             if child.is_symlink():
                 continue  # never follow directory links: they can loop
-            if _excluded(child, settings, True):
+            if _excluded(child, settings, True, exempt):
                 continue
-            if settings.respect_gitignore and gitignores.ignored(child.absolute(), True):
+            if settings.respect_gitignore and gitignores.ignored(child.absolute(), True, exempt):
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -146,9 +165,9 @@ def _walk(root: Path, resolver: ConfigResolver, gitignores: _GitIgnores, seen: s
             if not name.endswith(PYTHON_SUFFIXES):
                 continue
             child = base / name
-            if _excluded(child, settings, False):
+            if _excluded(child, settings, False, exempt):
                 continue
-            if settings.respect_gitignore and gitignores.ignored(child.absolute(), False):
+            if settings.respect_gitignore and gitignores.ignored(child.absolute(), False, exempt):
                 continue
             absolute = child.absolute()
             if absolute in seen:

@@ -56,6 +56,8 @@ def prescan(text: str) -> TooComplex | None:
             continue
         if kind == "open":
             links[-1] += 1  # a call or subscript trailer is a link of the enclosing chain
+            if links[-1] > MAX_CHAIN:  # f()()()...: a chain of trailers alone
+                return _chain_too_long(text, match.start())
             depth += 1
             links.append(0)
             if depth > MAX_DEPTH:
@@ -77,10 +79,12 @@ def prescan(text: str) -> TooComplex | None:
                     return TooComplex(_line_of(text, match.start()), f"more than {MAX_CHAIN} nested lambdas")
             links[-1] += 1
             if links[-1] > MAX_CHAIN:
-                return TooComplex(
-                    _line_of(text, match.start()), f"an expression chains more than {MAX_CHAIN} operators"
-                )
+                return _chain_too_long(text, match.start())
     return None
+
+
+def _chain_too_long(text: str, offset: int) -> TooComplex:
+    return TooComplex(_line_of(text, offset), f"an expression chains more than {MAX_CHAIN} operators")
 
 
 def _fstring_body(token: str) -> str | None:
