@@ -147,6 +147,8 @@ class Evaluator:
                 return TENSOR if source.kind is Kind.TENSOR or name == "torch.from_numpy" else UNKNOWN
             if name in returns.TORCH_OPS:
                 return self._tensor_op(call)
+            if name == "torch.device":
+                return Value(Kind.DEVICE, on_device=_on_device(call), evidence=call)
             if name == returns.PARAMETER:
                 positional = [a.value for a in call.args if a.keyword is None and not a.star]
                 flag = keyword_argument(call, "requires_grad") or (positional[1] if len(positional) > 1 else None)
@@ -320,6 +322,8 @@ class Evaluator:
     # ------------------------------------------------------------ attributes
 
     def _attribute(self, node: cst.Attribute) -> Value:
+        if self._is_dtype(node):
+            return Value(Kind.DTYPE)
         base = self.value(node.value)
         attr = node.attr.value
         if base.kind is Kind.NDARRAY and attr == "T":

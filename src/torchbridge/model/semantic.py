@@ -401,12 +401,33 @@ class SemanticModel:
         base = self.scope.snapshot()
         conditional = not _is_main_check(node.test)  # a script's main block always runs
         self._conditional_depth += conditional
+        when_true, when_false = self._narrowed(node.test, base)
         try:
-            after_body = self._branch(node.body, polarity.guards_true_branch, base)
-            self._branch(node.orelse, polarity.guards_false_branch, base)
+            after_body = self._branch(node.body, polarity.guards_true_branch, when_true)
+            self._branch(node.orelse, polarity.guards_false_branch, when_false)
         finally:
             self._conditional_depth -= conditional
         self.scope.join_from(after_body, base)
+
+    def _narrowed(self, test: cst.BaseExpression, base: dict[str, Binding]) -> tuple[dict[str, Binding], dict[str, Binding]]:
+        """``if isinstance(x, np.ndarray):``: in that branch ``x`` is an ndarray (``not``
+        swaps the branches). Only a kind is learned; layout, grad and placement stay unknown."""
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        call = test.expression if negated else test  # type: ignore[attr-defined]
+        if not (self.track_values and isinstance(call, cst.Call) and dotted(call.func) == "isinstance"
+                and len(call.args) == 2 and isinstance(call.args[0].value, cst.Name)):
+            return base, base
+        name = call.args[0].value.value  # type: ignore[attr-defined]
+        qualnames = self.qualnames(call.args[1].value)
+        kind = Kind.NDARRAY if not qualnames.isdisjoint(returns.NDARRAY_TYPES) else (
+            Kind.TENSOR if not qualnames.isdisjoint(returns.TENSOR_TYPES) else None)
+        binding = base.get(name) or self.lookup(name)
+        if kind is None or binding is None or binding.facts.kind not in (kind, Kind.UNKNOWN):
+            return base, base
+        narrowed = dict(base)
+        if binding.facts.kind is Kind.UNKNOWN:
+            narrowed[name] = rebind(binding, facts=Value(kind, evidence=call))
+        return (base, narrowed) if negated else (narrowed, base)
 
     def traverse_Else(self, node: cst.Else) -> None:
         self.walk(node.body)
