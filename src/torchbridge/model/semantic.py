@@ -317,6 +317,7 @@ class SemanticModel:
                     self._guard_depth += 1
                     guarded_rest += 1
                 if self.track_values:
+                    self._apply_in_place_grad(statement)
                     mode = self._grad_mode_of_statement(statement)
                     if mode == "off":
                         self._no_grad_depth += 1
@@ -536,6 +537,33 @@ class SemanticModel:
         if not qualnames.isdisjoint(returns.SET_GRAD_ENABLED) and switch is not None:
             return {False: "off", True: None}.get(_literal_bool(switch), "unknown")  # type: ignore[arg-type]
         return None
+
+    def _apply_in_place_grad(self, statement: cst.BaseStatement) -> None:
+        """``p.requires_grad_(False)``, ``y.detach_()``, ``w.requires_grad = False``: the
+        tensor itself changes, so its binding does."""
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return
+        for small in statement.body:
+            name, grad = None, None
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                func = small.value.func
+                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                    if func.attr.value == "detach_":
+                        name, grad = func.value.value, False
+                    elif func.attr.value == "requires_grad_":
+                        args = small.value.args
+                        flag = _literal_bool(args[0].value) if args else True
+                        name, grad = func.value.value, flag
+            elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and isinstance(target.value, cst.Name):
+                    name, grad = target.value.value, _literal_bool(small.value)
+            binding = self.scope.bindings.get(name) if name is not None else None
+            if binding is not None and binding.facts.kind in (Kind.TENSOR, Kind.MODULE):
+                facts = binding.facts.but(grad=grad, evidence=statement if grad else None)
+                if facts.kind is Kind.MODULE and facts.result is not None:
+                    facts = facts.but(result=facts.result.but(grad=grad))
+                self.scope.bindings[name] = rebind(binding, facts=facts)  # type: ignore[index]
 
     def _grad_mode_of_statement(self, statement: cst.BaseStatement) -> str | None:
         """``torch.set_grad_enabled(False)`` as a statement: the rest of the block."""
