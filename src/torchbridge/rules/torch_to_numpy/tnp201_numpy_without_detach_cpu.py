@@ -120,7 +120,7 @@ class NumpyWithoutDetachCpu(Rule):
         if value.kind is not Kind.TENSOR:
             return
         grad = bool(value.grad) and not self.model.in_no_grad and not self.model.grad_mode_unknown
-        if grad and value.on_device:  # the device is checked first
+        if grad and value.on_device:  # the device is checked first (a meta tensor that requires grad, torch 2.13)
             state, error, remedy = "requires grad and is on a device", "TypeError", ".detach().cpu()"
         elif grad:
             state, error, remedy = "requires grad", "RuntimeError", ".detach()"
