@@ -6,13 +6,23 @@ from ..base import Invalid, Rule, Valid
 from .positions import cuda_device
 
 
+# Calls whose device argument is a device *type*: without CUDA they warn or answer, never raise.
+_DEVICE_TYPE_CALLS = frozenset({
+    "torch.get_autocast_dtype", "torch.is_autocast_enabled", "torch.set_autocast_dtype",
+    "torch.set_autocast_enabled", "torch.autocast", "torch.amp.autocast", "torch.amp.GradScaler",
+    "torch.GradScaler", "torch.amp.is_autocast_available",
+})
+
+
 class CudaDefaultArgument(Rule):
     """
     ## What it does
     Finds `'cuda'` as the default of something the user can override.
 
     That is an argparse `add_argument(..., default='cuda')`, or a function parameter
-    `def f(device='cuda')` or `def f(device=torch.device('cuda'))`.
+    `def f(device='cuda')` or `def f(device=torch.device('cuda'))`. A parameter that the
+    function only compares or passes as a device *type* (to autocast, `GradScaler`,
+    `torch.get_autocast_dtype`) is not reported: those work without CUDA.
 
     ## Why is this bad?
     A user without CUDA must know to pass `--device cpu` (or `device="cpu"`), or the
@@ -54,6 +64,15 @@ class CudaDefaultArgument(Rule):
     requires_text = ("cuda",)
 
     VALID = [
+        Valid(
+            """
+            import torch
+            def autocast_dtype(device="cuda"):  # a device type: autocast answers without CUDA
+                if device == "cpu":
+                    return torch.get_autocast_dtype("cpu")
+                return torch.get_autocast_dtype(device)
+            """
+        ),
         Valid(
             """
             import argparse, torch
@@ -98,7 +117,7 @@ class CudaDefaultArgument(Rule):
         ),
     ]
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def _visit_add_argument(self, node: cst.Call) -> None:
         func = node.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "add_argument"):
             return
@@ -108,25 +127,80 @@ class CudaDefaultArgument(Rule):
             if arg.keyword is not None and arg.keyword.value == "default":
                 self._check(arg.value)
 
+    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context)
+        # A function's 'cuda' parameters, until its body shows how they are used:
+        # function -> {parameter name: (literal, text, uses, device-type uses)}
+        self._pending: dict[int, dict[str, list]] = {}
+        self._type_uses: set[int] = set()  # Name nodes in a device-type or comparison position
+        self._not_names: set[int] = set()  # keyword and attribute names: no reads of a variable
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.model.imports_torch:
-            self._check_params(node.params)
+            self._check_params(node.params, node)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         if self.model.imports_torch:
-            self._check_params(node.params)
+            self._check_params(node.params, None)
 
-    def _check_params(self, params: cst.Parameters) -> None:
+    def _check_params(self, params: cst.Parameters, function: cst.FunctionDef | None) -> None:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             # Only devices: not a ``device_type`` (autocast, GradScaler) or an accelerator name.
             name = param.name.value
-            if param.default is not None and (name in ("device", "map_location") or name.endswith("_device")):
-                self._check(param.default)
+            if param.default is None or not (name in ("device", "map_location") or name.endswith("_device")):
+                continue
+            found = self._found(param.default)
+            if found is None:
+                continue
+            if function is None:
+                self.report(found[0], self.message.format(device=found[1]))
+            else:
+                self._pending.setdefault(id(function), {})[name] = [*found, 0, 0]
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self._pending:
+            self._type_uses.update(id(n) for n in (node.left, *(t.comparator for t in node.comparisons)))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._pending and self.model.qualnames(node.func) & _DEVICE_TYPE_CALLS:
+            self._type_uses.update(id(arg.value) for arg in node.args)
+        self._visit_add_argument(node)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if self._pending and node.keyword is not None:
+            self._not_names.add(id(node.keyword))  # device=...: a keyword, not a read
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self._pending:
+            self._not_names.add(id(node.attr))  # self.device: an attribute, not the parameter
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) in self._not_names:
+            return
+        function = self.model.function
+        params = self._pending.get(id(function)) if function is not None else None
+        if not params or node.value not in params:
+            return
+        binding = self.model.lookup(node.value)
+        if binding is None or binding.kind != "param":
+            return
+        use = params[node.value]
+        use[2] += 1
+        use[3] += id(node) in self._type_uses
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        for literal, text, uses, type_uses in self._pending.pop(id(node), {}).values():
+            # Every use names a device *type* (autocast, GradScaler) or is compared: no crash.
+            if not uses or uses != type_uses:
+                self.report(literal, self.message.format(device=text))
+
+    def _found(self, default: cst.BaseExpression) -> tuple[cst.CSTNode, str] | None:
+        if self.model.in_cuda_guard:
+            return None
+        return cuda_device(self.model, default)
 
     def _check(self, default: cst.BaseExpression) -> None:
-        if self.model.in_cuda_guard:
-            return
-        found = cuda_device(self.model, default)
+        found = self._found(default)
         if found is not None:
             literal, text = found
             self.report(literal, self.message.format(device=text))
