@@ -273,8 +273,11 @@ class Evaluator:
                 return Value(Kind.NUMPY_SCALAR)
             axis = keyword_argument(call, "axis") or first_argument(call)
             others = [a for a in call.args if a.keyword is not None and a.keyword.value != "axis"]
-            if axis is not None and not others and not (isinstance(axis, cst.Name) and axis.value == "None"):
-                return NDARRAY.but(evidence=call)
+            # Reducing one axis of a 1-D array leaves a scalar: an array only from two dimensions on.
+            if axis is not None and not others and array.ndim is not None and array.ndim >= 2 and not (
+                isinstance(axis, cst.Name) and axis.value == "None"
+            ):
+                return NDARRAY.but(ndim=array.ndim - 1, evidence=call)
             return UNKNOWN
         if method == "tolist":
             return UNKNOWN  # a list, or a Python scalar for a 0-d array
@@ -295,8 +298,9 @@ class Evaluator:
         if method in returns.TENSOR_METHODS_DETACHED:
             return tensor.but(grad=False, layout=Layout.UNKNOWN, evidence=tensor.evidence if tensor.on_device else None)
         if method == "requires_grad_":
-            off = call.args and _is_false(call.args[0].value)
-            return tensor.but(grad=not off, evidence=call)
+            flag = call.args[0].value if call.args else None
+            grad = True if flag is None or _is_true(flag) else (False if _is_false(flag) else None)
+            return tensor.but(grad=grad, evidence=call if grad else None)
         if method == "cpu":
             return tensor.but(on_device=False, layout=Layout.UNKNOWN, evidence=tensor.evidence if tensor.grad else None)
         if method == "cuda":

@@ -56,7 +56,7 @@ TORCH_OPS = frozenset({
     "torch.abs", "torch.clamp", "torch.softmax", "torch.log_softmax", "torch.flatten",
     "torch.reshape", "torch.squeeze", "torch.unsqueeze", "torch.permute", "torch.transpose",
     "torch.mean", "torch.sum", "torch.pow", "torch.mul", "torch.add", "torch.sub", "torch.div",
-    "torch.bernoulli", "torch.multinomial", "torch.normal", "torch.outer", "torch.cdist",
+    "torch.bernoulli", "torch.normal", "torch.outer", "torch.cdist",
     "torch.nn.functional.relu", "torch.nn.functional.gelu", "torch.nn.functional.silu",
     "torch.nn.functional.sigmoid", "torch.nn.functional.tanh", "torch.nn.functional.softmax",
     "torch.nn.functional.log_softmax", "torch.nn.functional.linear",

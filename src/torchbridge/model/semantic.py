@@ -17,7 +17,7 @@ from . import guards, returns
 from .evaluate import Evaluator
 from .loops import SampleLoop, is_one_sample, sample_loop
 from .names import bound_name, callee_name, dotted, import_target, string_value
-from ..walk import walk_children
+from ..walk import children, walk_children
 from .scope import Binding, Scope, rebind
 from .values import UNKNOWN, Kind, Value
 
@@ -175,13 +175,14 @@ class SemanticModel:
         )
 
     def bind_target(self, target: cst.BaseExpression, kind: str, node: cst.CSTNode,
-                    value: cst.BaseExpression | None = None) -> None:
+                    value: cst.BaseExpression | None = None, facts: Value | None = None) -> None:
         """Bind the names in an assignment target; walk the expressions it only reads."""
         if isinstance(target, cst.Name):
             qualnames = self.qualnames(value) if value is not None else frozenset()
             if isinstance(value, cst.IfExp):
                 qualnames = self.qualnames(value.body) | self.qualnames(value.orelse)
-            facts = self.evaluator.value(value) if self.track_values and value is not None else UNKNOWN
+            if facts is None:
+                facts = self.evaluator.value(value) if self.track_values and value is not None else UNKNOWN
             self.bind(target.value, kind, node, value=value, qualnames=qualnames, facts=facts)
             if self._sample_loops and value is not None:
                 self._mark_sample(target.value, value)
@@ -192,8 +193,10 @@ class SemanticModel:
                 isinstance(e, cst.StarredElement) for e in (*value.elements, *target.elements)
             ):
                 values = [e.value for e in value.elements]
-            for element, element_value in zip(target.elements, values):
-                self.bind_target(element.value, kind, node, element_value)
+            # a, b = b, a: every right-hand side is evaluated before any name is rebound
+            evaluated = [self.evaluator.value(v) if self.track_values and v is not None else UNKNOWN for v in values]
+            for element, element_value, facts in zip(target.elements, values, evaluated):
+                self.bind_target(element.value, kind, node, element_value, facts)
         elif (
             self.track_values and isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
             and target.value.value == "self" and self._self_attributes and self._functions
@@ -497,7 +500,10 @@ class SemanticModel:
         ends = []
         for case in node.cases:
             self.scope.bindings = dict(base)
-            self._walk_all([case.pattern, case.guard, case.body])
+            self._walk_all([case.pattern])
+            for name in _captured_names(case.pattern):
+                self.bind(name, "other", case)  # case {"arr": x}: x is whatever matched
+            self._walk_all([case.guard, case.body])
             ends.append(self.scope.snapshot())
         self.scope.bindings = dict(base)
         for end in ends:
@@ -526,6 +532,10 @@ class SemanticModel:
         if isinstance(expr, cst.IfExp):
             branches = {self._grad_mode(expr.body), self._grad_mode(expr.orelse)}
             return "unknown" if branches - {None} else None
+        if isinstance(expr, cst.Name):
+            binding = self.lookup(expr.value)  # ctx = torch.no_grad(); with ctx:
+            if binding is not None and binding.kind == "assign" and isinstance(binding.value, cst.Call):
+                return self._grad_mode(binding.value)
         call = expr if isinstance(expr, cst.Call) else None
         target = call.func if call is not None else expr
         qualnames = self.qualnames(target)
@@ -666,8 +676,8 @@ class SemanticModel:
             self._walk_all(node.decorators)
             self._walk_params_outside(node.params)
             self._walk_all([node.returns])
-        self.bind(node.name.value, "def", node, facts=Value(Kind.FUNCTION, result=self._annotated(
-            node.returns.annotation if node.returns is not None else None)))
+        returned = node.returns.annotation if node.returns is not None and node.asynchronous is None else None
+        self.bind(node.name.value, "def", node, facts=Value(Kind.FUNCTION, result=self._annotated(returned)))
         decorator_modes = {self._grad_mode(d.decorator) for d in node.decorators}
         no_grad = "off" in decorator_modes or self._is_no_grad_hook(node)
         with self._scope("function", node), self.cuda_guard(guarded):
@@ -833,6 +843,20 @@ def _imports_cuda_only_package(statement: cst.BaseStatement) -> bool:
         if any(module.partition(".")[0] in guards.CUDA_ONLY_PACKAGES for module in modules):
             return True
     return False
+
+
+def _captured_names(pattern: cst.MatchPattern) -> list[str]:
+    """The names a match pattern binds (``case Point(x=a, y=b)``, ``case [first, *rest]``)."""
+    found = []
+    stack: list[cst.CSTNode] = [pattern]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.MatchAs, cst.MatchStar)) and isinstance(node.name, cst.Name):
+            found.append(node.name.value)
+        if isinstance(node, cst.MatchMapping) and isinstance(node.rest, cst.Name):
+            found.append(node.rest.value)
+        stack.extend(children(node))
+    return found
 
 
 def _rebound_names(body: cst.CSTNode) -> set[str]:
