@@ -242,9 +242,7 @@ TNP102_BUGS = [
                 break
             x = np.flip(x)
         t = torch.from_numpy(x)
-        """, set(), "break-leaves-intermediate-state",
-        bug="after a loop only the state at the end of the body is joined with the head; the state "
-            "at a `break` (x contiguous) is lost"),
+        """, set(), "break-leaves-intermediate-state"),
     case("""
         import numpy as np, torch
         def risky():
@@ -256,9 +254,7 @@ TNP102_BUGS = [
             x = x[::-1]
         except RuntimeError:
             t = torch.from_numpy(x)
-        """, set(), "try-handler-sees-intermediate-state",
-        bug="an except handler starts from join(state before try, state at end of try); an exception "
-            "in the middle of the body leaves x contiguous"),
+        """, set(), "try-handler-sees-intermediate-state"),
     case("""
         import contextlib
         import numpy as np, torch

@@ -53,6 +53,8 @@ class SemanticModel:
         self._self_attributes: list[dict[str, Value]] = []  # per class being walked
         self._returns: list[list[Value]] = []  # per function being walked
         self._sample_loops: list[SampleLoop] = []  # the per-sample loops around this point
+        # Per loop being walked: the bindings at each ``break`` and ``continue`` in it.
+        self._loop_exits: list[list[tuple[str, dict[str, Binding]]]] = []
 
     # ----------------------------------------------------------------- queries
 
@@ -451,10 +453,10 @@ class SemanticModel:
         polarity = guards.polarity(node.test)
         self._forget_rebound(node.body)
         base = self.scope.snapshot()
+        self._loop_exits.append([])
         with self.cuda_guard(polarity.guards_true_branch):
             self.walk(node.body)
-        self.scope.join_from(base, base)
-        self._walk_all([node.orelse])
+        self._leave_loop(base, node.orelse)
 
     def traverse_For(self, node: cst.For) -> None:
         self.walk(node.iter)
@@ -465,13 +467,34 @@ class SemanticModel:
         loop = sample_loop(node, node.target, node.iter, self) if self.track_values else None
         if loop is not None:
             self._sample_loops.append(loop)
+        self._loop_exits.append([])
         try:
             self.walk(node.body)
         finally:
             if loop is not None:
                 self._sample_loops.pop()
+        self._leave_loop(base, node.orelse)
+
+    def _leave_loop(self, base: dict[str, Binding], orelse: cst.Else | None) -> None:
+        """After a loop: the head's state (no iteration, or the last one, or a ``continue``),
+        then ``else``, which a ``break`` skips; the states at each ``break`` join last."""
+        exits = self._loop_exits.pop()
         self.scope.join_from(base, base)
-        self._walk_all([node.orelse])
+        for kind, state in exits:
+            if kind == "continue":
+                self.scope.join_from(state, base)
+        self._walk_all([orelse])
+        for kind, state in exits:
+            if kind == "break":
+                self.scope.join_from(state, base)
+
+    def traverse_Break(self, node: cst.Break) -> None:
+        if self._loop_exits:
+            self._loop_exits[-1].append(("break", self.scope.snapshot()))
+
+    def traverse_Continue(self, node: cst.Continue) -> None:
+        if self._loop_exits:
+            self._loop_exits[-1].append(("continue", self.scope.snapshot()))
 
     def traverse_Try(self, node: cst.Try) -> None:
         base = self.scope.snapshot()
@@ -480,7 +503,9 @@ class SemanticModel:
         after_body = self.scope.snapshot()
         ends = [after_body]
         for handler in node.handlers:
+            # An exception may come from any statement of the body: what it rebinds is unknown.
             self.scope.bindings = dict(after_body)
+            self._forget_rebound(node.body)
             self._walk_all([handler.type])
             if handler.name is not None:
                 self.bind_target(handler.name.name, "except", handler)  # type: ignore[arg-type]
