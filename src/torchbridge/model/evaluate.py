@@ -31,7 +31,7 @@ class Evaluator:
             return NUMBER
         if isinstance(expr, cst.Name):
             binding = self.model.lookup(expr.value)
-            return binding.facts if binding is not None else UNKNOWN
+            return self.model.outer_facts(expr.value, binding) if binding is not None else UNKNOWN
         if isinstance(expr, cst.Call):
             return self._call(expr)
         if isinstance(expr, cst.Attribute):

@@ -7,7 +7,7 @@ state as it is at the node they visit: the bindings that reach it, the guards ar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,6 +55,7 @@ class SemanticModel:
         self._sample_loops: list[SampleLoop] = []  # the per-sample loops around this point
         # Per loop being walked: the bindings at each ``break`` and ``continue`` in it.
         self._loop_exits: list[list[tuple[str, dict[str, Binding]]]] = []
+        self._module_assignments: dict[str, int] = {}  # how often the module body binds each name
 
     # ----------------------------------------------------------------- queries
 
@@ -172,9 +173,18 @@ class SemanticModel:
             scope = scope.parent  # type: ignore[assignment]
         if name in scope.global_names:
             scope = self.module_scope
+            # A function's write to a global happens when (and if) it is called: unknown.
+            facts["facts"] = UNKNOWN
         scope.bindings[name] = Binding(
             name=name, kind=kind, node=node, guarded=self.in_cuda_guard, **facts
         )
+
+    def outer_facts(self, name: str, binding: Binding) -> Value:
+        """What a function body may assume about a module-level name: a function runs when it
+        is called, so a name the module binds more than once is unknown inside it."""
+        if self.scope is self.module_scope or self.module_scope.bindings.get(name) is not binding:
+            return binding.facts
+        return binding.facts if self._module_assignments.get(name, 0) <= 1 else UNKNOWN
 
     def bind_target(self, target: cst.BaseExpression, kind: str, node: cst.CSTNode,
                     value: cst.BaseExpression | None = None, facts: Value | None = None) -> None:
@@ -283,6 +293,8 @@ class SemanticModel:
     def traverse_Module(self, node: cst.Module) -> None:
         self._hoist_imports(node.body)
         self.cuda_only_module = any(_imports_cuda_only_package(statement) for statement in node.body)
+        if self.track_values:
+            self._module_assignments = _assignment_counts(node)
         self._walk_block(node.body)
 
     def _hoist_imports(self, statements: Sequence[cst.BaseStatement]) -> None:
@@ -886,29 +898,39 @@ def _captured_names(pattern: cst.MatchPattern) -> list[str]:
 
 def _rebound_names(body: cst.CSTNode) -> set[str]:
     """Names a loop body assigns, in its statements and nested blocks (not in nested scopes)."""
-    found: set[str] = set()
+    return set(_assignment_counts(body))
+
+
+def _assignment_counts(body: cst.CSTNode) -> dict[str, int]:
+    """How many statements of ``body`` (and its nested blocks, not nested scopes) bind each name."""
+    found: dict[str, int] = {}
+
+    def count(names: Iterable[str]) -> None:
+        for name in names:
+            found[name] = found.get(name, 0) + 1
+
     pending: list[cst.CSTNode] = [body]
     while pending:
         node = pending.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            found.add(node.name.value)
+            count([node.name.value])
             continue
-        if isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)):
+        if isinstance(node, (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)):
             pending.extend(node.body)
         elif isinstance(node, cst.Assign):
             for target in node.targets:
-                found.update(_target_names(target.target))
+                count(_target_names(target.target))
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-            found.update(_target_names(node.target))
+            count(_target_names(node.target))
         elif isinstance(node, cst.For):
-            found.update(_target_names(node.target))
+            count(_target_names(node.target))
             pending.extend(n for n in (node.body, node.orelse) if n is not None)
         elif isinstance(node, (cst.If, cst.While)):
             pending.extend(n for n in (node.body, node.orelse) if n is not None)
         elif isinstance(node, cst.Else):
             pending.append(node.body)
         elif isinstance(node, cst.With):
-            found.update(n for item in node.items if item.asname is not None for n in _target_names(item.asname.name))
+            count(n for item in node.items if item.asname is not None for n in _target_names(item.asname.name))
             pending.append(node.body)
         elif isinstance(node, (cst.Try, cst.TryStar)):
             pending.extend(n for n in (node.body, node.orelse, node.finalbody) if n is not None)
