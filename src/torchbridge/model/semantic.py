@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
@@ -50,7 +51,7 @@ class SemanticModel:
         # Whole-file facts that make some values unknown (set from the source text).
         self.freezes_parameters = False  # ``requires_grad = False`` somewhere: outputs may not need grad
         self.sets_default_device = False  # ``torch.set_default_device``: factories may not be on the CPU
-        self._self_attributes: list[dict[str, Value]] = []  # per class being walked
+        self._class_facts_stack: list[ClassFacts] = []  # per class being walked
         self._returns: list[list[Value]] = []  # per function being walked
         self._sample_loops: list[SampleLoop] = []  # the per-sample loops around this point
         # Per loop being walked: the bindings at each ``break`` and ``continue`` in it.
@@ -88,9 +89,9 @@ class SemanticModel:
 
     def self_attribute(self, name: str) -> Value:
         """``self.<name>`` inside a class, when every assignment to it agrees."""
-        if not self._self_attributes or not self._functions:
+        if not self._class_facts_stack or not self._functions:
             return UNKNOWN
-        return self._self_attributes[-1].get(name, UNKNOWN)
+        return self._class_facts_stack[-1].attribute(name)
 
     @property
     def function(self) -> cst.FunctionDef | None:
@@ -211,13 +212,10 @@ class SemanticModel:
                 self.bind_target(element.value, kind, node, element_value, facts)
         elif (
             self.track_values and isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
-            and target.value.value == "self" and self._self_attributes and self._functions
+            and target.value.value == "self" and self._class_facts_stack and self._functions
         ):
             self.walk(target)
-            attributes = self._self_attributes[-1]
-            facts = self.evaluator.value(value) if value is not None else UNKNOWN
-            name = target.attr.value
-            attributes[name] = attributes[name].join(facts) if name in attributes else facts
+            self._class_facts_stack[-1].assign(target.attr.value, self.evaluator.value(value) if value is not None else UNKNOWN)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, kind, node)
         else:  # attribute or subscript: its parts are reads
@@ -728,11 +726,11 @@ class SemanticModel:
                 self._no_grad_depth -= no_grad
                 self._functions.pop()
                 found = self._returns.pop()
-        if node.name.value == "forward" and self._self_attributes and found:
+        if node.name.value == "forward" and self._class_facts_stack and found:
             result = found[0]
             for other in found[1:]:
                 result = result.join(other)
-            self._self_attributes[-1]["<forward>"] = result
+            self._class_facts_stack[-1].forward = result
 
     def traverse_Return(self, node: cst.Return) -> None:
         self._walk_all([node.value])
@@ -757,20 +755,20 @@ class SemanticModel:
             self._walk_all([*node.bases, *node.keywords])
         with self._scope("class", node), self.cuda_guard(guarded):
             self._classes.append(node)
-            self._self_attributes.append({})
+            self._class_facts_stack.append(ClassFacts(_self_assignment_counts(node.body) if self.track_values else {}))
             try:
                 self.walk(node.body)
             finally:
                 self._classes.pop()
-                attributes = self._self_attributes.pop()
-        self.bind(node.name.value, "class", node, facts=self._class_facts(node, attributes))
+                facts = self._class_facts_stack.pop()
+        self.bind(node.name.value, "class", node, facts=self._class_facts(node, facts))
 
-    def _class_facts(self, node: cst.ClassDef, attributes: dict[str, Value]) -> Value:
+    def _class_facts(self, node: cst.ClassDef, facts: ClassFacts) -> Value:
         """The file's own ``nn.Module`` subclass: calling an instance gives what ``forward``
         returns, when every ``return`` in it gives a tensor."""
         if not self.track_values or not any(self.resolves_into(b.value, "torch.nn") for b in node.bases):
             return UNKNOWN
-        output = attributes.get("<forward>", UNKNOWN)
+        output = facts.forward
         if output.kind is not Kind.TENSOR:
             output = UNKNOWN
         # Whether the output requires grad is what forward showed: True when a layer with
@@ -893,6 +891,42 @@ def _captured_names(pattern: cst.MatchPattern) -> list[str]:
         if isinstance(node, cst.MatchMapping) and isinstance(node.rest, cst.Name):
             found.append(node.rest.value)
         stack.extend(children(node))
+    return found
+
+
+@dataclass
+class ClassFacts:
+    """What a class's methods store in ``self`` and what its ``forward`` returns."""
+
+    total: dict[str, int]  # assignments to self.<name> anywhere in the class
+    attributes: dict[str, Value] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
+    forward: Value = UNKNOWN
+
+    def assign(self, name: str, value: Value) -> None:
+        self.attributes[name] = self.attributes[name].join(value) if name in self.attributes else value
+        self.seen[name] = self.seen.get(name, 0) + 1
+
+    def attribute(self, name: str) -> Value:
+        # Known only once every assignment in the class is seen: a later method may rebind it.
+        if self.seen.get(name, 0) != self.total.get(name, 0):
+            return UNKNOWN
+        return self.attributes.get(name, UNKNOWN)
+
+
+def _self_assignment_counts(body: cst.BaseSuite) -> dict[str, int]:
+    """How many statements in the class's methods assign each ``self.<name>``."""
+    found: dict[str, int] = {}
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+                    found[target.attr.value] = found.get(target.attr.value, 0) + 1
+        elif not isinstance(node, (cst.ClassDef, cst.BaseExpression)):
+            pending.extend(children(node))
     return found
 
 
