@@ -449,9 +449,7 @@ TNP101_BUGS = [
         torch.set_default_device("cuda")
         a = np.zeros(3)
         t = torch.tensor(a)
-        """, set(), "default-device-makes-as_tensor-copy",
-        bug="under torch.set_default_device('cuda') (or `with torch.device('cuda'):`) as_tensor copies "
-            "to the device too (reference, global hazard 3); TNP101 ignores sets_default_device"),
+        """, set(), "default-device-makes-as_tensor-copy"),
 ]
 
 
@@ -765,8 +763,7 @@ TNP201_BUGS = [
         w = torch.nn.Parameter(torch.zeros(3))
         if not w.requires_grad:
             b = w.numpy()
-        """, set(), "guarded-by-requires_grad",
-        bug="a .numpy() that only runs when `not t.requires_grad` is reported"),
+        """, set(), "guarded-by-requires_grad"),
 ]
 
 

@@ -425,11 +425,28 @@ class SemanticModel:
             self._conditional_depth -= conditional
         self.scope.join_from(after_body, base)
 
+    def _narrowed_grad(self, test: cst.BaseExpression, base: dict[str, Binding]) -> tuple[dict[str, Binding], dict[str, Binding]] | None:
+        """``if t.requires_grad:``: t requires grad in the body and not in the else branch."""
+        if not (self.track_values and isinstance(test, cst.Attribute) and test.attr.value == "requires_grad"
+                and isinstance(test.value, cst.Name)):
+            return None
+        name = test.value.value
+        binding = base.get(name)
+        if binding is None or binding.facts.kind is not Kind.TENSOR:
+            return None
+        when_true, when_false = dict(base), dict(base)
+        when_true[name] = rebind(binding, facts=binding.facts.but(grad=True if binding.facts.grad else None))
+        when_false[name] = rebind(binding, facts=binding.facts.but(grad=False, evidence=None))
+        return when_true, when_false
+
     def _narrowed(self, test: cst.BaseExpression, base: dict[str, Binding]) -> tuple[dict[str, Binding], dict[str, Binding]]:
         """``if isinstance(x, np.ndarray):``: in that branch ``x`` is an ndarray (``not``
         swaps the branches). Only a kind is learned; layout, grad and placement stay unknown."""
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
         call = test.expression if negated else test  # type: ignore[attr-defined]
+        grad_test = self._narrowed_grad(call, base)
+        if grad_test is not None:  # if t.requires_grad: / if not t.requires_grad:
+            return (grad_test[1], grad_test[0]) if negated else grad_test
         if not (self.track_values and isinstance(call, cst.Call) and dotted(call.func) == "isinstance"
                 and len(call.args) == 2 and isinstance(call.args[0].value, cst.Name)):
             return base, base
@@ -453,10 +470,18 @@ class SemanticModel:
         polarity = guards.polarity(node.test)
         # 'cuda' if <anything> else 'cpu': the expression itself is the choice.
         is_choice = _is_cpu_literal(node.orelse) or _is_cpu_literal(node.body)
-        with self.cuda_guard(is_choice or polarity.guards_true_branch):
-            self.walk(node.body)
-        with self.cuda_guard(is_choice or polarity.guards_false_branch):
-            self.walk(node.orelse)
+        before = self.scope.bindings
+        when_true, when_false = self._narrowed(node.test, before) if self.track_values else (before, before)
+        try:
+            self.scope.bindings = when_true if when_true is before else dict(when_true)
+            with self.cuda_guard(is_choice or polarity.guards_true_branch):
+                self.walk(node.body)
+            self.scope.bindings = before if when_false is before else dict(when_false)
+            with self.cuda_guard(is_choice or polarity.guards_false_branch):
+                self.walk(node.orelse)
+        finally:
+            if when_true is not before or when_false is not before:
+                self.scope.bindings = before
 
     def traverse_While(self, node: cst.While) -> None:
         self.walk(node.test)

@@ -131,6 +131,8 @@ class TensorCopiesNdarray(Rule):
             self._moved.add(id(func.value))
         if not model.resolves_to(func, "torch.tensor") or id(node) in self._moved:
             return
+        if model.sets_default_device:
+            return  # under torch.set_default_device, as_tensor copies to that device too
         source = first_argument(node)
         if source is None or any(keyword_argument(node, k) is not None for k in _COPY_REASONS):
             return
