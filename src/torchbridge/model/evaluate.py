@@ -132,6 +132,9 @@ class Evaluator:
                     return _copied_keeping_order(source, call)
                 return Value(Kind.NDARRAY, evidence=call) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
             if name in returns.NUMPY_FLIPS:
+                axis = keyword_argument(call, "axis")
+                if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
+                    return self.value(first_argument(call))  # axis=(): nothing is flipped
                 return self._flipped(self.value(first_argument(call)), call)
             if name == "numpy.rot90":
                 return self._rot90(call)
@@ -346,7 +349,7 @@ class Evaluator:
 
     def _subscript(self, node: cst.Subscript) -> Value:
         base = self.value(node.value)
-        if base.kind is Kind.NDARRAY:
+        if base.kind is Kind.NDARRAY and base.ndim != 0:  # a 0-d array cannot be sliced
             slices = [e.slice for e in node.slice]
             if not all(isinstance(s, cst.Slice) or _is_ellipsis(s) for s in slices):
                 return UNKNOWN  # an integer or fancy index: a row, a scalar or a copy
@@ -371,11 +374,15 @@ class Evaluator:
                 combined = self._combined([*tensors, TENSOR])
                 return combined.but(grad=True if combined.grad else None) if combined.grad is not False else combined
             return self._combined(tensors)
+        if 0 in (left.ndim, right.ndim):
+            return UNKNOWN  # arithmetic on a 0-d array gives a NumPy scalar
         if Kind.NDARRAY in (left.kind, right.kind) and {left.kind, right.kind} <= {Kind.NDARRAY, Kind.NUMBER}:
             return NDARRAY.but(evidence=left.evidence or right.evidence)
         return UNKNOWN
 
     def _flipped(self, source: Value, call: cst.Call) -> Value:
+        if source.ndim == 0:
+            return UNKNOWN  # np.flip of a 0-d array returns a NumPy scalar
         if source.kind is not Kind.NDARRAY or source.layout is Layout.NEGATIVE:
             return Value(Kind.NDARRAY, Layout.UNKNOWN, source.ndim)
         return Value(Kind.NDARRAY, Layout.NEGATIVE, source.ndim, evidence=call)
