@@ -306,9 +306,7 @@ TNP102_BUGS = [
                 if i:
                     t = torch.from_numpy(x)
                 x = np.zeros(3)
-        """, set(), "local-read-before-local-write-uses-global",
-        bug="x is local to f (assigned in it), so the read sees the previous iteration's contiguous "
-            "array; lookup falls back to the module's x because the local is not bound yet"),
+        """, set(), "local-read-before-local-write-uses-global"),
     case("""
         import numpy as np, torch
         def f(*arrays: np.ndarray):

@@ -742,6 +742,7 @@ class SemanticModel:
         no_grad = "off" in decorator_modes or self._is_no_grad_hook(node)
         with self._scope("function", node), self.cuda_guard(guarded):
             self._bind_params(node.params)
+            self._bind_locals(node.body)
             self._functions.append(node)
             self._returns.append([])
             self._no_grad_depth += no_grad
@@ -756,6 +757,16 @@ class SemanticModel:
             for other in found[1:]:
                 result = result.join(other)
             self._class_facts_stack[-1].forward = result
+
+    def _bind_locals(self, body: cst.BaseSuite) -> None:
+        """A name the function assigns anywhere is local in all of it (Python's rule): until
+        its assignment runs, a read sees no module value (an earlier loop iteration's, or an
+        UnboundLocalError)."""
+        outer: set[str] = set()
+        bindings = self.scope.bindings
+        for name in _assignment_counts(body, outer):
+            if name not in bindings and name not in outer:
+                bindings[name] = Binding(name=name, kind="unbound", guarded=self.in_cuda_guard)
 
     def traverse_Return(self, node: cst.Return) -> None:
         self._walk_all([node.value])
@@ -960,8 +971,9 @@ def _rebound_names(body: cst.CSTNode) -> set[str]:
     return set(_assignment_counts(body))
 
 
-def _assignment_counts(body: cst.CSTNode) -> dict[str, int]:
-    """How many statements of ``body`` (and its nested blocks, not nested scopes) bind each name."""
+def _assignment_counts(body: cst.CSTNode, declared: set[str] | None = None) -> dict[str, int]:
+    """How many statements of ``body`` (and its nested blocks, not nested scopes) bind each name;
+    the names it declares ``global`` or ``nonlocal`` go into ``declared`` when given."""
     found: dict[str, int] = {}
 
     def count(names: Iterable[str]) -> None:
@@ -976,6 +988,9 @@ def _assignment_counts(body: cst.CSTNode) -> dict[str, int]:
             continue
         if isinstance(node, (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)):
             pending.extend(node.body)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            if declared is not None:
+                declared.update(n.name.value for n in node.names)
         elif isinstance(node, cst.Assign):
             for target in node.targets:
                 count(_target_names(target.target))
