@@ -279,8 +279,7 @@ TNP102_BUGS = [
                 x = x.copy()
             fix()
             return torch.from_numpy(x)
-        """, set(), "nonlocal-write-ignored",
-        bug="`nonlocal` names are recorded but never used: the write in fix() does not reach outer's x"),
+        """, set(), "nonlocal-write-ignored"),
     case("""
         import numpy as np, torch
         x = np.flip(np.zeros(3))

@@ -176,6 +176,14 @@ class SemanticModel:
             scope = self.module_scope
             # A function's write to a global happens when (and if) it is called: unknown.
             facts["facts"] = UNKNOWN
+        elif name in scope.nonlocal_names:
+            # The same for an enclosing function's variable: its value is unknown from here on.
+            enclosing = scope.parent
+            while enclosing is not None and name not in enclosing.bindings:
+                enclosing = enclosing.parent
+            if enclosing is not None and enclosing is not self.module_scope:
+                enclosing.bindings[name] = rebind(enclosing.bindings[name], facts=UNKNOWN)
+            facts["facts"] = UNKNOWN
         scope.bindings[name] = Binding(
             name=name, kind=kind, node=node, guarded=self.in_cuda_guard, **facts
         )
