@@ -114,8 +114,3 @@ class Dispatcher:
                             self.walk(item)
         for handler in self.leaves.get(node_type, ()):
             handler(node)
-
-    def walk_all(self, nodes: Iterable[cst.CSTNode | None]) -> None:
-        for node in nodes:
-            if node is not None:
-                self.walk(node)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import returns
-from .names import dotted, names_in, first_argument, keyword_argument, string_value
+from .names import (
+    device_argument, device_text, first_argument, keyword_argument, literal_bool, names_in, string_value,
+)
 from .values import NDARRAY, NUMBER, TENSOR, UNKNOWN, Kind, Layout, Value
 
 if TYPE_CHECKING:
@@ -110,88 +112,86 @@ class Evaluator:
     def _known_function(self, call: cst.Call, qualnames: frozenset[str]) -> Value | None:
         if len(qualnames) != 1:
             return None  # import cupy as xp / import numpy as xp on two paths: not known
-        for name in qualnames:
-            if any(arg.keyword is not None and arg.keyword.value.startswith(("return_", "retstep")) for arg in call.args):
-                return UNKNOWN  # np.unique(..., return_counts=True), np.linspace(..., retstep=True): tuples
-            if name in returns.NUMPY_NEW_ARRAY:
-                return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call)
-            if name in returns.NUMPY_RANDOM_SIZED:
-                return self._random(call, returns.NUMPY_RANDOM_SIZED[name])
-            if name == returns.NUMPY_LOAD:
-                path = string_value(call.args[0].value) if call.args else None
-                if path is None or not path.endswith(".npy"):
-                    return UNKNOWN  # an .npz archive, or a pickled object
-                return Value(Kind.NDARRAY, Layout.CONTIGUOUS, evidence=call)
-            if name in returns.NUMPY_KEEPS_LAYOUT or name in returns.NUMPY_COPY_KEEP_ORDER:
-                source = self.value(first_argument(call))
-                if source.kind is Kind.NDARRAY:
-                    if name in returns.NUMPY_KEEPS_LAYOUT:
-                        if len(call.args) > 1:  # dtype= or order= may copy: strides unknown
-                            return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call)
-                        return source
-                    return _copied_keeping_order(source, call)
-                return Value(Kind.NDARRAY, evidence=call) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
-            if name in returns.NUMPY_FLIPS:
-                axis = keyword_argument(call, "axis")
-                if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
-                    return self.value(first_argument(call))  # axis=(): nothing is flipped
-                return self._flipped(self.value(first_argument(call)), call)
-            if name == "numpy.rot90":
-                return self._rot90(call)
-            if name in returns.NUMPY_TRANSPOSES:
-                return self._transposed(self.value(first_argument(call)), name.rsplit(".", 1)[1], call.args[1:], call)
-            if name in returns.TORCH_FACTORIES:
-                return self._factory(call, name)
-            if name in returns.TORCH_FROM_ARRAY:
-                source = self.value(first_argument(call))
-                if source.kind is Kind.NDARRAY:
-                    return Value(Kind.TENSOR, source.layout, source.ndim, grad=False,
-                                 on_device=_device_keyword_value(call) or False, evidence=source.evidence)
-                return TENSOR if source.kind is Kind.TENSOR or name == "torch.from_numpy" else UNKNOWN
-            if name in returns.TORCH_OPS:
-                return self._tensor_op(call)
-            if name == "torch.device":
-                return Value(Kind.DEVICE, on_device=_on_device(call), evidence=call)
-            if name == returns.PARAMETER:
-                positional = [a.value for a in call.args if a.keyword is None and not a.star]
-                flag = keyword_argument(call, "requires_grad") or (positional[1] if len(positional) > 1 else None)
-                grad = True if flag is None or _is_true(flag) else (False if _is_false(flag) else None)
-                return Value(Kind.TENSOR, grad=grad, evidence=call)
-            if name in returns.PARAMETRIZED_MODULES:
-                if any(_is_false(v) for k in returns.AFFINE_SWITCHES if (v := keyword_argument(call, k)) is not None):
-                    return Value(Kind.MODULE, grad=False, result=TENSOR)
-                if any(keyword_argument(call, k) is not None for k in returns.AFFINE_SWITCHES + ("_freeze",)):
-                    return Value(Kind.MODULE, result=TENSOR)  # a flag we cannot read: unknown
-                return self._parametrized_module()
-            if name in returns.STATELESS_MODULES:
+        (name,) = qualnames
+        if any(arg.keyword is not None and arg.keyword.value.startswith(("return_", "retstep")) for arg in call.args):
+            return UNKNOWN  # np.unique(..., return_counts=True), np.linspace(..., retstep=True): tuples
+        if name in returns.NUMPY_NEW_ARRAY:
+            return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call)
+        if name in returns.NUMPY_RANDOM_SIZED:
+            return self._random(call, returns.NUMPY_RANDOM_SIZED[name])
+        if name == returns.NUMPY_LOAD:
+            path = string_value(call.args[0].value) if call.args else None
+            if path is None or not path.endswith(".npy"):
+                return UNKNOWN  # an .npz archive, or a pickled object
+            return Value(Kind.NDARRAY, Layout.CONTIGUOUS, evidence=call)
+        if name in returns.NUMPY_KEEPS_LAYOUT or name in returns.NUMPY_COPY_KEEP_ORDER:
+            source = self.value(first_argument(call))
+            if source.kind is Kind.NDARRAY:
+                if name in returns.NUMPY_KEEPS_LAYOUT:
+                    if len(call.args) > 1:  # dtype= or order= may copy: strides unknown
+                        return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call)
+                    return source
+                return _copied_keeping_order(source, call)
+            return Value(Kind.NDARRAY, evidence=call) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
+        if name in returns.NUMPY_FLIPS:
+            axis = keyword_argument(call, "axis")
+            if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
+                return self.value(first_argument(call))  # axis=(): nothing is flipped
+            return self._flipped(self.value(first_argument(call)), call)
+        if name == "numpy.rot90":
+            return self._rot90(call)
+        if name in returns.NUMPY_TRANSPOSES:
+            return self._transposed(self.value(first_argument(call)), name.rsplit(".", 1)[1], call.args[1:], call)
+        if name in returns.TORCH_FACTORIES:
+            return self._factory(call, name)
+        if name in returns.TORCH_FROM_ARRAY:
+            source = self.value(first_argument(call))
+            if source.kind is Kind.NDARRAY:
+                return Value(Kind.TENSOR, source.layout, source.ndim, grad=False,
+                             on_device=self._placement_keyword(call), evidence=source.evidence)
+            return TENSOR if source.kind is Kind.TENSOR or name == "torch.from_numpy" else UNKNOWN
+        if name in returns.TORCH_OPS:
+            return self._tensor_op(call)
+        if name == "torch.device":
+            return Value(Kind.DEVICE, on_device=_literal_placement(call), evidence=call)
+        if name == returns.PARAMETER:
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            flag = keyword_argument(call, "requires_grad") or (positional[1] if len(positional) > 1 else None)
+            grad = True if flag is None or _is_true(flag) else (False if _is_false(flag) else None)
+            return Value(Kind.TENSOR, grad=grad, evidence=call)
+        if name in returns.PARAMETRIZED_MODULES:
+            for keyword, disabling in returns.PARAMETER_SWITCHES.items():
+                flag = keyword_argument(call, keyword)
+                setting = literal_bool(flag) if flag is not None else not disabling
+                if setting is disabling:
+                    return Value(Kind.MODULE, grad=False, result=TENSOR)  # affine=False: no parameters
+                if setting is None:
+                    return Value(Kind.MODULE, result=TENSOR)  # affine=flag: unknown
+            return self._parametrized_module()
+        if name in returns.STATELESS_MODULES:
+            return Value(Kind.MODULE, grad=False, result=TENSOR)
+        if name == returns.SEQUENTIAL:
+            layers = [self.value(arg.value) for arg in call.args if not arg.star]
+            if layers and all(layer.kind is Kind.MODULE and layer.result is not None for layer in layers):
+                if any(layer.grad for layer in layers):
+                    return self._parametrized_module()
                 return Value(Kind.MODULE, grad=False, result=TENSOR)
-            if name == returns.SEQUENTIAL:
-                layers = [self.value(arg.value) for arg in call.args if not arg.star]
-                if layers and all(layer.kind is Kind.MODULE and layer.result is not None for layer in layers):
-                    if any(layer.grad for layer in layers):
-                        return self._parametrized_module()
-                    return Value(Kind.MODULE, grad=False, result=TENSOR)
-                return Value(Kind.MODULE)
+            return Value(Kind.MODULE)
         return None
 
     def _random(self, call: cst.Call, size_at: int | None) -> Value:
         positional = [a for a in call.args if a.keyword is None and not a.star]
-        size_keyword = keyword_argument(call, "size")
-        if size_keyword is not None and not isinstance(size_keyword, (cst.Tuple, cst.List, cst.Integer)):
-            return UNKNOWN  # size=variable may be None: a scalar
-        sized = size_keyword is not None or (
-            len(positional) > size_at if size_at is not None else bool(positional)
-        )
-        if not sized:
-            return UNKNOWN
         size = keyword_argument(call, "size")
+        if size is not None and not isinstance(size, (cst.Tuple, cst.List, cst.Integer)):
+            return UNKNOWN  # size=variable may be None: a scalar
+        if size is None and size_at is not None and len(positional) > size_at:
+            size = positional[size_at].value
         if size is not None:
-            ndim = len(size.elements) if isinstance(size, (cst.Tuple, cst.List)) else 1 if isinstance(size, cst.Integer) else None
-        elif size_at is None:
+            ndim = _rank(size)
+        elif size_at is None and positional:
             ndim = len(positional)  # rand(3, 8): one argument per dimension
         else:
-            shape = positional[size_at].value
-            ndim = len(shape.elements) if isinstance(shape, (cst.Tuple, cst.List)) else 1 if isinstance(shape, cst.Integer) else None
+            return UNKNOWN  # no size: a scalar
         return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=ndim, evidence=call)
 
     def _factory(self, call: cst.Call, name: str) -> Value:
@@ -200,7 +200,7 @@ class Evaluator:
         if requires is not None and not _is_false(requires):
             grad = _is_true(requires) or None  # requires_grad=flag: unknown
         grad = self._under_grad_mode(grad)
-        on_device = _device_keyword_value(call)
+        on_device = self._placement_keyword(call)
         if on_device is False and keyword_argument(call, "device") is None and self.model.sets_default_device:
             on_device = None  # torch.set_default_device moved the factories' default
         evidence = call if grad or on_device else None
@@ -309,13 +309,10 @@ class Evaluator:
         if method == "cuda":
             return tensor.but(on_device=True, layout=Layout.UNKNOWN, evidence=call)
         if method == "to":
-            target = _device_argument(call)
-            if target is None:
-                destination = keyword_argument(call, "device") or first_argument(call)
-                combined = self._combined([tensor])
-                if destination is not None and not self._is_dtype(destination):
-                    combined = combined.but(on_device=None)  # .to(device_var): maybe the CPU
-                return combined
+            destination = device_argument(call)
+            if destination is None or self.value(destination).kind is Kind.DTYPE:
+                return self._combined([tensor])  # a dtype conversion stays where it is
+            target = self.placement(destination)  # None: .to(device_var) may be the CPU
             return tensor.but(on_device=target, layout=Layout.UNKNOWN, evidence=call if target else tensor.evidence)
         if method == "numpy":
             return Value(Kind.NDARRAY)
@@ -323,13 +320,24 @@ class Evaluator:
             return UNKNOWN
         return UNKNOWN
 
-    def _is_dtype(self, expr: cst.BaseExpression) -> bool:
-        return any(q in returns.DTYPES for q in self.model.qualnames(expr))
+    def placement(self, expr: cst.BaseExpression) -> bool | None:
+        """Where a device expression points: True an accelerator, False the CPU, None unknown
+        (``'cuda:0'``, ``torch.device('cpu')``, a name bound to either)."""
+        placement = _literal_placement(expr)
+        if placement is not None:
+            return placement
+        value = self.value(expr)
+        return value.on_device if value.kind is Kind.DEVICE else None
+
+    def _placement_keyword(self, call: cst.Call) -> bool | None:
+        """The placement a ``device=`` keyword gives a new tensor (the CPU when absent)."""
+        device = keyword_argument(call, "device")
+        return False if device is None else self.placement(device)
 
     # ------------------------------------------------------------ attributes
 
     def _attribute(self, node: cst.Attribute) -> Value:
-        if self._is_dtype(node):
+        if not self.model.qualnames(node).isdisjoint(returns.DTYPES):
             return Value(Kind.DTYPE)
         base = self.value(node.value)
         attr = node.attr.value
@@ -370,9 +378,7 @@ class Evaluator:
         tensors = [v for v in (left, right) if v.kind is Kind.TENSOR]
         if tensors:
             if any(v.kind is Kind.UNKNOWN for v in (left, right)):
-                # The other operand may be a tensor that requires grad or lives elsewhere.
-                combined = self._combined([*tensors, TENSOR])
-                return combined.but(grad=True if combined.grad else None) if combined.grad is not False else combined
+                tensors.append(TENSOR)  # the other operand may be a tensor with grad, elsewhere
             return self._combined(tensors)
         if 0 in (left.ndim, right.ndim):
             return UNKNOWN  # arithmetic on a 0-d array gives a NumPy scalar
@@ -437,11 +443,11 @@ def _copied_keeping_order(source: Value, call: cst.Call) -> Value:
 
 
 def _is_true(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "True"
+    return literal_bool(expr) is True
 
 
 def _is_false(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "False"
+    return literal_bool(expr) is False
 
 
 def _int_value(expr: cst.BaseExpression) -> int | None:
@@ -470,36 +476,17 @@ def _new_array_ndim(name: str, call: cst.Call) -> int | None:
 
 def _ndim_of_shape(call: cst.Call) -> int | None:
     shape = first_argument(call) or keyword_argument(call, "shape")
+    return _rank(shape) if shape is not None else None
+
+
+def _rank(shape: cst.BaseExpression) -> int | None:
+    """The number of dimensions a literal shape gives: ``(3, 4)`` 2, ``5`` 1."""
     if isinstance(shape, (cst.Tuple, cst.List)):
         return len(shape.elements)
-    if isinstance(shape, cst.Integer):
-        return 1
-    return None
+    return 1 if isinstance(shape, cst.Integer) else None
 
 
-def _device_text(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Call) and dotted(expr.func) in ("torch.device", "device") and expr.args:
-        expr = expr.args[0].value
-    text = string_value(expr)
-    return text.lower() if text is not None else None
-
-
-def _on_device(expr: cst.BaseExpression) -> bool | None:
-    """True for a literal accelerator device, False for 'cpu', None when unknown."""
-    text = _device_text(expr)
-    if text is None:
-        return None
-    return text.split(":")[0] != "cpu"
-
-
-def _device_keyword_value(call: cst.Call) -> bool | None:
-    device = keyword_argument(call, "device")
-    return False if device is None else _on_device(device)
-
-
-def _device_argument(call: cst.Call) -> bool | None:
-    """Where ``.to(...)`` moves a tensor: True, False, or None (a dtype, a variable)."""
-    device = keyword_argument(call, "device")
-    if device is None:
-        device = first_argument(call)
-    return _on_device(device) if device is not None else None
+def _literal_placement(expr: cst.BaseExpression) -> bool | None:
+    """True for a written-out accelerator device, False for 'cpu', None otherwise."""
+    text = device_text(expr)
+    return None if text is None else text.split(":")[0].lower() != "cpu"

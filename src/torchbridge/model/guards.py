@@ -15,7 +15,7 @@ import re
 
 import libcst as cst
 
-from .names import callee_name, identifier_words, string_value
+from .names import callee_name, device_text, identifier_words, string_value
 
 
 class Polarity(enum.Enum):
@@ -55,7 +55,7 @@ _AT_MOST_ZERO_OPS = (cst.Equal, cst.Is, cst.LessThan, cst.LessThanEqual)
 # Calls that raise on a machine without CUDA (measured on torch 2.13 CPU: AssertionError "Torch
 # not compiled with CUDA enabled", AttributeError on the missing _cuda_* binding, RuntimeError
 # "Tried to instantiate dummy base class Event"). torch.cuda.empty_cache, max_memory_allocated
-# and manual_seed_all do not raise, so they prove nothing. See docs/guards.md.
+# and manual_seed_all do not raise, so they prove nothing.
 CUDA_REQUIRING_CALLS = frozenset({
     "torch.cuda.set_device", "torch.cuda.synchronize", "torch.cuda.current_device",
     "torch.cuda.Event", "torch.cuda.Stream", "torch.cuda.get_device_name", "torch.cuda.init",
@@ -114,7 +114,8 @@ def _is_torch_accelerator_check(words: list[str]) -> bool:
 
 def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget) -> Polarity:
     op, right = target.operator, target.comparator
-    literals = [v.lower() for v in (_device_text(left), _device_text(right)) if v is not None]
+    # torch.device('cuda') reads as 'cuda' here: x.device != torch.device('cuda') is no guard
+    literals = [v.lower() for v in (device_text(left), device_text(right)) if v is not None]
     if any(_DEVICE_LITERAL.match(v) for v in literals):
         # device == 'cuda', 'cuda' in str(device), x.device.type != 'cuda'
         if isinstance(op, _EQUAL_OPS):
@@ -136,13 +137,6 @@ def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget)
     if isinstance(op, (cst.GreaterThan, cst.GreaterThanEqual)):
         return subject
     return Polarity.BOTH
-
-
-def _device_text(expr: cst.BaseExpression) -> str | None:
-    """``'cuda'``, and ``torch.device('cuda')`` read as its string (``x.device != torch.device('cuda')``)."""
-    if isinstance(expr, cst.Call) and callee_name(expr.func) == "device" and expr.args:
-        return string_value(expr.args[0].value)
-    return string_value(expr)
 
 
 def _literal_text(expr: cst.BaseExpression) -> str | None:

@@ -104,3 +104,24 @@ def names_in(expr: cst.CSTNode) -> set[str]:
         else:
             stack.extend(children(node))
     return found
+
+
+def device_text(expr: cst.BaseExpression) -> str | None:
+    """A device written out: ``'cuda:1'``, and ``torch.device('cuda', 1)`` read as its
+    type string (``'cuda'``); None for anything else."""
+    if isinstance(expr, cst.Call) and callee_name(expr.func) == "device" and expr.args:
+        return string_value(expr.args[0].value)
+    return string_value(expr)
+
+
+def device_argument(call: cst.Call) -> cst.BaseExpression | None:
+    """Where ``x.to(...)`` sends ``x``: its ``device=`` or its first positional argument
+    (which may also be a dtype)."""
+    return keyword_argument(call, "device") or first_argument(call)
+
+
+def literal_bool(expr: cst.BaseExpression) -> bool | None:
+    """``True`` / ``False`` as written, else None (a flag only known at run time)."""
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        return expr.value == "True"
+    return None

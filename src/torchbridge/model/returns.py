@@ -106,9 +106,9 @@ STATELESS_MODULES = frozenset(
     )
 )
 SEQUENTIAL = "torch.nn.Sequential"
-# Keywords that remove a norm layer's parameters (affine=False) or freeze them.
-AFFINE_SWITCHES = ("affine", "elementwise_affine", "freeze")
-MODULE_BASE = "torch.nn.Module"
+# Constructor keywords that leave a layer without parameters that require grad, and the value
+# that does so: BatchNorm2d(affine=False), LayerNorm(elementwise_affine=False), Embedding(_freeze=True).
+PARAMETER_SWITCHES = {"affine": False, "elementwise_affine": False, "_freeze": True}
 PARAMETER = "torch.nn.Parameter"
 
 # Contexts and decorators that turn grad off.

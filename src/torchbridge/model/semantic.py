@@ -17,7 +17,7 @@ import libcst as cst
 from . import guards, returns
 from .evaluate import Evaluator
 from .loops import SampleLoop, is_one_sample, sample_loop
-from .names import bound_name, callee_name, dotted, import_target, string_value
+from .names import bound_name, callee_name, dotted, import_target, literal_bool, string_value
 from ..walk import children, walk_children
 from .scope import Binding, Scope, rebind
 from .values import UNKNOWN, Kind, Value
@@ -86,6 +86,10 @@ class SemanticModel:
             if is_one_sample(loop, expr):
                 return loop
         return None
+
+    def placement_of(self, expr: cst.BaseExpression) -> bool | None:
+        """Where a device expression points: True an accelerator, False the CPU, None unknown."""
+        return self.evaluator.placement(expr)
 
     def self_attribute(self, name: str) -> Value:
         """``self.<name>`` inside a class, when every assignment to it agrees."""
@@ -609,11 +613,11 @@ class SemanticModel:
         qualnames = self.qualnames(target)
         switch = call.args[0].value if call is not None and call.args else None
         if not qualnames.isdisjoint(returns.NO_GRAD):
-            if switch is None or _literal_bool(switch) is True:
+            if switch is None or literal_bool(switch) is True:
                 return "off"
-            return None if _literal_bool(switch) is False else "unknown"
+            return None if literal_bool(switch) is False else "unknown"
         if not qualnames.isdisjoint(returns.SET_GRAD_ENABLED) and switch is not None:
-            return {False: "off", True: None}.get(_literal_bool(switch), "unknown")  # type: ignore[arg-type]
+            return {False: "off", True: None}.get(literal_bool(switch), "unknown")  # type: ignore[arg-type]
         return None
 
     def _apply_in_place_grad(self, statement: cst.BaseStatement) -> None:
@@ -630,12 +634,12 @@ class SemanticModel:
                         name, grad = func.value.value, False
                     elif func.attr.value == "requires_grad_":
                         args = small.value.args
-                        flag = _literal_bool(args[0].value) if args else True
+                        flag = literal_bool(args[0].value) if args else True
                         name, grad = func.value.value, flag
             elif isinstance(small, cst.Assign) and len(small.targets) == 1:
                 target = small.targets[0].target
                 if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and isinstance(target.value, cst.Name):
-                    name, grad = target.value.value, _literal_bool(small.value)
+                    name, grad = target.value.value, literal_bool(small.value)
             binding = self.scope.bindings.get(name) if name is not None else None
             if binding is not None and binding.facts.kind in (Kind.TENSOR, Kind.MODULE):
                 facts = binding.facts.but(grad=grad, evidence=statement if grad else None)
@@ -1035,12 +1039,6 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
 def _is_main_check(test: cst.BaseExpression) -> bool:
     """``if __name__ == "__main__":``."""
     return isinstance(test, cst.Comparison) and dotted(test.left) == "__name__"
-
-
-def _literal_bool(expr: cst.BaseExpression) -> bool | None:
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
-        return expr.value == "True"
-    return None
 
 
 def _names_cuda(name: str) -> bool:

@@ -69,14 +69,6 @@ class Value:
     def but(self, **changes: object) -> Value:
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    @property
-    def is_array(self) -> bool:
-        return self.kind is Kind.NDARRAY
-
-    @property
-    def is_tensor(self) -> bool:
-        return self.kind is Kind.TENSOR
-
 
 UNKNOWN = Value()
 NDARRAY = Value(Kind.NDARRAY)

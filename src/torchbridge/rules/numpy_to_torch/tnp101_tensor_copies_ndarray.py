@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ...model import SemanticModel
-from ...model.names import first_argument, keyword_argument, string_value
+from ...model.names import device_argument, first_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
@@ -137,7 +137,7 @@ class TensorCopiesNdarray(Rule):
         if source is None or any(keyword_argument(node, k) is not None for k in _COPY_REASONS):
             return
         device = keyword_argument(node, "device")
-        if device is not None and (string_value(device) or "").lower() != "cpu":
+        if device is not None and model.placement_of(device) is not False:
             return  # copied straight to a device: a transfer, not a host copy (TNP303's)
         value = model.value_of(source)
         if value.kind is not Kind.NDARRAY:
@@ -147,11 +147,9 @@ class TensorCopiesNdarray(Rule):
 
 
 def _moves_to_device(model: SemanticModel, call: cst.Call) -> bool:
-    """``.cuda()``, ``.to(device)``; not ``.to(torch.float32)``."""
+    """``.cuda()``, ``.to(device)``; not ``.to(torch.float32)`` or ``.to("cpu")``."""
     method = call.func.attr.value  # type: ignore[attr-defined]
     if method == "cuda":
         return True
-    if method != "to":
-        return False
-    target = keyword_argument(call, "device") or first_argument(call)
-    return target is not None and not any(q.startswith("torch.") and q.count(".") == 1 for q in model.qualnames(target))
+    target = device_argument(call) if method == "to" else None
+    return target is not None and model.value_of(target).kind is not Kind.DTYPE and model.placement_of(target) is not False

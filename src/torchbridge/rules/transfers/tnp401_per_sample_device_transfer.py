@@ -4,7 +4,7 @@ import libcst as cst
 
 from ...model import SemanticModel
 from ...model.values import Kind
-from ...model.names import first_argument, identifier_words, keyword_argument, string_value
+from ...model.names import device_argument, first_argument, identifier_words, keyword_argument
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 
@@ -58,7 +58,8 @@ class PerSampleDeviceTransfer(Rule):
     ```
 
     ## Fix safety
-    No fix. Batching is legal only when no iteration depends on an earlier one, the source
+    Display only (with the autofix work): the batched form will be shown as text, never
+    applied. Batching is legal only when no iteration depends on an earlier one, the source
     is not mutated in the loop, the samples stack, the batch fits in device memory, the
     loop has no early exit and no observable side effects, and nothing relies on each
     sample owning its storage; a linter cannot prove that.
@@ -149,7 +150,7 @@ def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpressi
         if func.attr.value == "cuda":
             return func.value, False
         if func.attr.value == "to":
-            target = keyword_argument(call, "device") or first_argument(call)
+            target = device_argument(call)
             return (func.value, False) if target is not None and _is_device(model, target) else None
     if model.qualnames(func) & _PLACING_CONVERTERS:
         device = keyword_argument(call, "device")
@@ -160,16 +161,11 @@ def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpressi
 
 
 def _is_device(model: SemanticModel, expr: cst.BaseExpression) -> bool:
-    """An accelerator device: not 'cpu', not a dtype; a literal, torch.device(...), or a name
-    that says it is one (``device``, ``self.device``, ``args.dev``)."""
-    text = string_value(expr)
-    if text is not None:
-        return text.split(":")[0].lower() != "cpu"
-    if isinstance(expr, cst.Call):
-        if not model.resolves_to(expr.func, "torch.device") or not expr.args:
-            return False
-        first = string_value(expr.args[0].value)
-        return first is None or first.lower() != "cpu"
-    if any(q.startswith("torch.") for q in model.qualnames(expr)):
-        return False  # torch.float16 and the like
+    """An accelerator device: not 'cpu', not a dtype; one the model knows, or a name that
+    says it is one (``device``, ``self.device``, ``args.dev``)."""
+    if model.value_of(expr).kind is Kind.DTYPE:
+        return False
+    placement = model.placement_of(expr)
+    if placement is not None:
+        return placement
     return any(word in _DEVICE_WORDS or word.endswith("device") for word in identifier_words(expr))
