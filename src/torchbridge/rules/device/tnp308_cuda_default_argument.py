@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from ..base import Invalid, Rule, Valid
@@ -12,6 +14,14 @@ _DEVICE_TYPE_CALLS = frozenset({
     "torch.set_autocast_enabled", "torch.autocast", "torch.amp.autocast", "torch.amp.GradScaler",
     "torch.GradScaler", "torch.amp.is_autocast_available",
 })
+
+
+@dataclass
+class _Parameter:
+    literal: cst.CSTNode  # the 'cuda' default, where the finding points
+    text: str
+    uses: int = 0  # reads of the parameter in its function
+    type_uses: int = 0  # of those, device-type arguments and comparisons
 
 
 class CudaDefaultArgument(Rule):
@@ -129,9 +139,8 @@ class CudaDefaultArgument(Rule):
 
     def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context)
-        # A function's 'cuda' parameters, until its body shows how they are used:
-        # function -> {parameter name: (literal, text, uses, device-type uses)}
-        self._pending: dict[int, dict[str, list]] = {}
+        # A function's 'cuda' parameters, until its body shows how they are used.
+        self._pending: dict[int, dict[str, _Parameter]] = {}
         self._type_uses: set[int] = set()  # Name nodes in a device-type or comparison position
         self._not_names: set[int] = set()  # keyword and attribute names: no reads of a variable
 
@@ -155,7 +164,7 @@ class CudaDefaultArgument(Rule):
             if function is None:
                 self.report(found[0], self.message.format(device=found[1]))
             else:
-                self._pending.setdefault(id(function), {})[name] = [*found, 0, 0]
+                self._pending.setdefault(id(function), {})[name] = _Parameter(*found)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if self._pending:
@@ -184,15 +193,15 @@ class CudaDefaultArgument(Rule):
         binding = self.model.lookup(node.value)
         if binding is None or binding.kind != "param":
             return
-        use = params[node.value]
-        use[2] += 1
-        use[3] += id(node) in self._type_uses
+        parameter = params[node.value]
+        parameter.uses += 1
+        parameter.type_uses += id(node) in self._type_uses
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        for literal, text, uses, type_uses in self._pending.pop(id(node), {}).values():
+        for parameter in self._pending.pop(id(node), {}).values():
             # Every use names a device *type* (autocast, GradScaler) or is compared: no crash.
-            if not uses or uses != type_uses:
-                self.report(literal, self.message.format(device=text))
+            if not parameter.uses or parameter.uses != parameter.type_uses:
+                self.report(parameter.literal, self.message.format(device=parameter.text))
 
     def _found(self, default: cst.BaseExpression) -> tuple[cst.CSTNode, str] | None:
         if self.model.in_cuda_guard:
