@@ -122,11 +122,20 @@ def test_json_output_fields(tree, cli):
     assert (code, err) == (1, "")
     (record,) = json.loads(out)
     assert list(record) == ["code", "name", "message", "filename", "line", "column", "end_line", "end_column", "fix"]
-    assert {k: v for k, v in record.items() if k != "message"} == {
+    assert {k: v for k, v in record.items() if k not in ("message", "fix")} == {
         "code": "TNP301", "name": "hardcoded-cuda-device", "filename": "a.py",
-        "line": 2, "column": 23, "end_line": 2, "end_column": 29, "fix": None,
+        "line": 2, "column": 23, "end_line": 2, "end_column": 29,
     }
     assert "'cuda'" in record["message"]
+    fix = record["fix"]
+    assert (fix["applicability"], fix["contract"]) == ("unsafe", "TNP30x/insert-device")
+    assert fix["expect"]["verdicts"] == {"cpu": "crash-fix", "cuda": "equivalent"}
+    # Edits in the findings' convention: 1-based lines, 1-based code-point columns.
+    assert fix["edits"] == [
+        {"content": 'DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\n',
+         "location": {"line": 2, "column": 1}, "end_location": {"line": 2, "column": 1}},
+        {"content": "DEVICE", "location": {"line": 2, "column": 23}, "end_location": {"line": 2, "column": 29}},
+    ]
 
 
 def test_json_output_with_nothing_found_is_an_empty_array(tree, cli):

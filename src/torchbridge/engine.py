@@ -17,10 +17,11 @@ import libcst as cst
 
 from . import noqa
 from .finding import Finding, diagnostic
+from .fixes import TextIndex, resolve
 from .model import SemanticModel
 from .positions import resolve_positions
 from .prescan import prescan
-from .rules import CATEGORIES, Rule, RuleContext
+from .rules import CATEGORIES, Rule, RuleContext, RuleOptions
 from .rules.base import Report
 from .source import DecodeError, SourceText, decode, from_text
 from .walk import Dispatcher
@@ -34,16 +35,20 @@ _RECURSION_LIMIT = 20_000
 BUG_REPORT = "please report it at https://github.com/torchbridge/torchbridge/issues"
 
 
-def lint_bytes(data: bytes, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True) -> list[Finding]:
+def lint_bytes(
+    data: bytes, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
+    options: RuleOptions | None = None,
+) -> list[Finding]:
     try:
         source = decode(data)
     except DecodeError as exc:
         return [diagnostic(filename, "decode-error", f"cannot read the file as Python source: {exc}")]
-    return lint_source(source, filename, rules, apply_noqa=apply_noqa)
+    return lint_source(source, filename, rules, apply_noqa=apply_noqa, options=options)
 
 
 def lint_source(
-    source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True
+    source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
+    options: RuleOptions | None = None,
 ) -> list[Finding]:
     if isinstance(source, str):
         source = from_text(source)
@@ -71,7 +76,7 @@ def lint_source(
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         return [_parse_failure(text, filename, exc)]
-    return _run_rules(module, text, filename, active, lines if apply_noqa else None)
+    return _run_rules(module, text, filename, active, lines, apply_noqa, options or RuleOptions())
 
 
 def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Finding:
@@ -101,12 +106,15 @@ def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Find
     return diagnostic(filename, "syntax-error", f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)
 
 
-def _run_rules(module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str] | None) -> list[Finding]:
+def _run_rules(
+    module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
+    options: RuleOptions,
+) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
     model.freezes_parameters = _FREEZES.search(text) is not None
     model.sets_default_device = "set_default_device" in text
-    context = RuleContext(model)
+    context = RuleContext(model, text, options)
     instances = [rule(context) for rule in rules]
     dispatcher = Dispatcher([*instances], model.traversals())
     model.walk = dispatcher.walk
@@ -119,6 +127,7 @@ def _run_rules(module: cst.Module, text: str, filename: str, rules: Sequence[typ
             reports = [r for r in reports if not r.rule.silent_in_cuda_only_modules]
         reports = _by_precedence(reports)
         wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]
+        wanted += [node for r in reports if r.fix is not None for node in r.fix.anchors()]
         positions = resolve_positions(module, wanted) if reports else {}
     except RecursionError:
         return [diagnostic(filename, "too-complex", "not checked: the syntax tree is too deep")]
@@ -131,7 +140,8 @@ def _run_rules(module: cst.Module, text: str, filename: str, rules: Sequence[typ
         ]
     finally:
         sys.setrecursionlimit(limit)
-    suppressions = noqa.Suppressions(lines) if lines is not None else None
+    suppressions = noqa.Suppressions(lines) if apply_noqa else None
+    index = TextIndex(lines, module.default_newline) if any(r.fix is not None for r in reports) else None
     findings = []
     for report in reports:
         where = positions[report.node]
@@ -143,6 +153,7 @@ def _run_rules(module: cst.Module, text: str, filename: str, rules: Sequence[typ
                 filename=filename, line=line, column=column, code=report.rule.code,
                 name=report.rule.name, message=_with_evidence_line(report, positions),
                 end_line=where.end.line, end_column=where.end.column + 1,
+                fix=resolve(report.fix, positions, index) if report.fix is not None and index is not None else None,
             )
         )
     return sorted(findings)

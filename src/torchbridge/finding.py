@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .fixes import Fix
 
 
 @dataclass(frozen=True, order=True)
@@ -27,7 +30,7 @@ class Finding:
     message: str
     end_line: int
     end_column: int
-    fix: Any = field(default=None, compare=False)
+    fix: Fix | None = field(default=None, compare=False)  # as the rule proposes it (``fixes.Fix``)
 
     @property
     def is_diagnostic(self) -> bool:
@@ -43,7 +46,7 @@ class Finding:
             "column": self.column,
             "end_line": self.end_line,
             "end_column": self.end_column,
-            "fix": self.fix,
+            "fix": self.fix.to_json() if self.fix is not None else None,
         }
 
 

@@ -21,6 +21,11 @@ class SourceText:
     encoding: str  # as declared by a PEP 263 cookie, else utf-8
     bom: bool
     lone_cr: bool  # the file used lone CRs (old Mac style), which LibCST cannot round-trip
+    raw: str = ""  # the text as decoded (lone CRs kept; no BOM): what a fix edits and writes
+
+    def encode(self, text: str) -> bytes:
+        """``text`` as this file's bytes: its encoding, its BOM. Raises UnicodeEncodeError."""
+        return (codecs.BOM_UTF8 if self.bom else b"") + text.encode(self.encoding)
 
 
 def decode(data: bytes) -> SourceText:
@@ -45,9 +50,10 @@ def decode(data: bytes) -> SourceText:
 def from_text(text: str, *, encoding: str = "utf-8", bom: bool = False) -> SourceText:
     if text.startswith("\ufeff"):
         text, bom = text[1:], True
+    raw = text
     lone_cr = "\r" in text and _LONE_CR.search(text) is not None
     if lone_cr:
         # A lone CR ends a line for Python; LibCST does not round-trip it. Each CR becomes
         # one LF, so every line and column stays where it was.
         text = _LONE_CR.sub("\n", text)
-    return SourceText(text=text, encoding=encoding, bom=bom, lone_cr=lone_cr)
+    return SourceText(text=text, encoding=encoding, bom=bom, lone_cr=lone_cr, raw=raw)

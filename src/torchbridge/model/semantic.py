@@ -57,6 +57,7 @@ class SemanticModel:
         # Per loop being walked: the bindings at each ``break`` and ``continue`` in it.
         self._loop_exits: list[list[tuple[str, dict[str, Binding]]]] = []
         self._module_assignments: dict[str, int] = {}  # how often the module body binds each name
+        self.module: cst.Module | None = None
 
     # ----------------------------------------------------------------- queries
 
@@ -192,6 +193,19 @@ class SemanticModel:
             name=name, kind=kind, node=node, guarded=self.in_cuda_guard, **facts
         )
 
+    def module_bound_names(self) -> set[str]:
+        """Every name the module's body binds, anywhere in it (not in functions or classes)."""
+        return set(self._module_counts()) | set(self._hoisted_imports)
+
+    def module_assignment_count(self, name: str) -> int:
+        """How many statements of the module's body bind ``name`` (imports not counted)."""
+        return self._module_counts().get(name, 0)
+
+    def _module_counts(self) -> dict[str, int]:
+        if not self._module_assignments and self.module is not None:
+            self._module_assignments = _assignment_counts(self.module)
+        return self._module_assignments
+
     def outer_facts(self, name: str, binding: Binding) -> Value:
         """What a function body may assume about a module-level name: a function runs when it
         is called, so a name the module binds more than once is unknown inside it."""
@@ -301,6 +315,7 @@ class SemanticModel:
                 self.walk(node)
 
     def traverse_Module(self, node: cst.Module) -> None:
+        self.module = node
         self._hoist_imports(node.body)
         self.cuda_only_module = any(_imports_cuda_only_package(statement) for statement in node.body)
         if self.track_values:

@@ -6,9 +6,9 @@ import importlib
 import pkgutil
 from functools import cache
 
-from .base import CATEGORIES, DOC_SECTIONS, Invalid, Rule, RuleContext, Valid
+from .base import CATEGORIES, DOC_SECTIONS, Invalid, Rule, RuleContext, RuleOptions, Valid
 
-__all__ = ["CATEGORIES", "DOC_SECTIONS", "Invalid", "Rule", "RuleContext", "Valid", "all_rules", "rule_by_code"]
+__all__ = ["CATEGORIES", "DOC_SECTIONS", "Invalid", "Rule", "RuleContext", "RuleOptions", "Valid", "all_rules", "rule_by_code"]
 
 
 @cache

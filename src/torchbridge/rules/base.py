@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
 if TYPE_CHECKING:
+    from ..fixes import FixSpec
     from ..model import SemanticModel
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
@@ -36,15 +37,17 @@ class Valid:
 class Invalid:
     """Code the rule must report, at the given (line, column) places, 1-based.
 
-    ``fixed``, ``applicability`` and ``expect`` describe the fix; they stay empty until the
-    rule has one.
+    ``fixed`` is the code after ``torchbridge fix --unsafe-fixes`` (None: the findings have
+    no fix that can be applied), ``applicability`` the fix's (``safe``, ``unsafe``,
+    ``display``), and ``expect`` the verifier's expected verdict per device, as the fix
+    contract states them.
     """
 
     code: str
     findings: Sequence[tuple[int, int]] = ()
     fixed: str | None = None
     applicability: str | None = None
-    expect: str | None = None
+    expect: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", textwrap.dedent(self.code).lstrip("\n"))
@@ -58,11 +61,21 @@ class Report:
     node: cst.CSTNode
     message: str  # "{line}" in it becomes the evidence's line
     evidence: cst.CSTNode | None = None  # where the model learned what the message claims
+    fix: FixSpec | None = None
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """Settings that shape what rules suggest (from ``[tool.torchbridge]``)."""
+
+    device_idiom: str = "cuda"  # "accelerator": inserted device variables use torch.accelerator
 
 
 @dataclass
 class RuleContext:
     model: SemanticModel
+    text: str = ""  # the source being checked
+    options: RuleOptions = field(default_factory=RuleOptions)
     reports: list[Report] = field(default_factory=list)
 
 
@@ -86,13 +99,23 @@ class Rule:
         self.context = context
         self.model = context.model
 
-    def report(self, node: cst.CSTNode, message: str | None = None, evidence: cst.CSTNode | None = None) -> None:
-        self.context.reports.append(Report(self, node, message or self.message, evidence))
+    def report(
+        self, node: cst.CSTNode, message: str | None = None, evidence: cst.CSTNode | None = None,
+        fix: FixSpec | None = None,
+    ) -> None:
+        self.context.reports.append(Report(self, node, message or self.message, evidence, fix))
 
     @classmethod
     def documentation(cls) -> dict[str, str]:
-        """The docstring's sections, by heading, in the order written."""
-        return parse_doc_sections(cls.__doc__ or "")
+        """The docstring's sections, by heading, in the order written; "Fix safety" ends with
+        the text the fix contract gives for the rule's fixes."""
+        from ..contract import entries_for, fix_safety
+
+        sections = parse_doc_sections(cls.__doc__ or "")
+        if entries_for(cls.code) and "Fix safety" in sections:
+            intro = sections["Fix safety"].strip()
+            sections["Fix safety"] = (intro + "\n\n" if intro else "") + fix_safety(cls.code)
+        return sections
 
     @classmethod
     def summary(cls) -> str:

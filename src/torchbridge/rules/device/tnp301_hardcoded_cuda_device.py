@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...fixes import FixSpec, NodeEdit, replace
+from ...model import string_value
 from ..base import Invalid, Rule, Valid
+from .fix import EditsFor, device_fix, receiver_is_proven
 from .positions import cuda_device, device_arguments
 
 
@@ -50,8 +53,11 @@ class HardcodedCudaDevice(Rule):
     ```
 
     ## Fix safety
-    No fix yet. The fix (reusing a module-level cuda-or-cpu device variable) comes with
-    the autofix work and follows the fix contract.
+    The literal becomes the device variable; `torch.device('cuda')` becomes the variable when
+    it holds a `torch.device`, else `torch.device(NAME)`. An indexed device (`'cuda:1'`,
+    `torch.device('cuda', 1)`) is reported but never rewritten: which GPU is meant is the
+    author's choice. A name bound to `'cuda'` and used as a device gets an unsafe fix, since
+    the name may be used elsewhere too.
 
     ## References
     - [PyTorch: device-agnostic code](https://docs.pytorch.org/docs/stable/notes/cuda.html#device-agnostic-code)
@@ -64,6 +70,7 @@ class HardcodedCudaDevice(Rule):
     category = "portability"
     silent_in_cuda_only_modules = True
     requires_text = ("cuda",)
+    needs_values = True  # the fix is safe only on a receiver proven a tensor or a module
 
     VALID = [
         Valid(
@@ -125,13 +132,35 @@ class HardcodedCudaDevice(Rule):
             x = torch.zeros(3).to("cuda")
             """,
             findings=[(2, 23)],
+            fixed="""
+            import torch
+            DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            x = torch.zeros(3).to(DEVICE)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        ),
+        Invalid(
+            """
+            import torch
+            DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+            x = torch.zeros(3, device="cuda")
+            """,
+            findings=[(3, 27)],
+            fixed="""
+            import torch
+            DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+            x = torch.zeros(3, device=DEVICE)
+            """,
+            applicability="safe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
         ),
         Invalid(
             """
             import torch as th
             w = th.load("w.pt", map_location="cuda:0")
             """,
-            findings=[(2, 34)],
+            findings=[(2, 34)],  # an index: reported, never rewritten
         ),
         Invalid(
             """
@@ -141,6 +170,15 @@ class HardcodedCudaDevice(Rule):
                 return x.to(device)
             """,
             findings=[(2, 10)],
+            fixed="""
+            import torch
+            DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            device = DEVICE
+            def forward(x):
+                return x.to(device)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
         ),
         Invalid(
             """
@@ -149,6 +187,14 @@ class HardcodedCudaDevice(Rule):
             model = torch.nn.Linear(2, 2).to(dev)
             """,
             findings=[(2, 20)],
+            fixed="""
+            import torch
+            DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            dev = DEVICE
+            model = torch.nn.Linear(2, 2).to(dev)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
         ),
     ]
 
@@ -162,11 +208,13 @@ class HardcodedCudaDevice(Rule):
             return
         if model.in_cuda_guard:
             return
+        proven = receiver_is_proven(model, node.func)
         for argument in device_arguments(model, node):
             found = cuda_device(model, argument)
             if found is not None:
                 literal, text = found
-                self._report_once(literal, self.message.format(device=text))
+                fix = device_fix(self.context, _device_edits(argument, literal), receiver_proven=proven)
+                self._report_once(literal, self.message.format(device=text), fix)
             elif isinstance(argument, cst.Name):
                 self._check_bound_name(argument)
 
@@ -178,13 +226,32 @@ class HardcodedCudaDevice(Rule):
         if found is None:
             return
         literal, text = found
+        # The name may be used elsewhere too (compared, printed): never a safe fix.
+        fix = device_fix(self.context, _device_edits(binding.value, literal), receiver_proven=False)
         self._report_once(
             literal,
             f"Hard-coded CUDA device {text!r} (bound to `{name.value}` and used as a device) "
             "crashes on machines without CUDA; choose the device at run time",
+            fix,
         )
 
-    def _report_once(self, node: cst.CSTNode, message: str) -> None:
+    def _report_once(self, node: cst.CSTNode, message: str, fix: FixSpec | None) -> None:
         if id(node) not in self._reported:
             self._reported.add(id(node))
-            self.report(node, message)
+            self.report(node, message, fix=fix)
+
+
+def _device_edits(device: cst.BaseExpression, literal: cst.SimpleString) -> EditsFor:
+    """``'cuda'`` -> ``NAME``; ``torch.device('cuda')`` -> ``NAME`` (a torch.device) or
+    ``torch.device(NAME)`` (a string). None for an index: ``'cuda:1'``, ``torch.device('cuda', 1)``."""
+
+    def edits(name: str, holds_device: bool) -> tuple[NodeEdit, ...] | None:
+        if string_value(literal) != "cuda":
+            return None
+        if device is literal:
+            return (replace(literal, name),)
+        if not isinstance(device, cst.Call) or len(device.args) != 1:
+            return None
+        return (replace(device, name),) if holds_device else (replace(literal, name),)
+
+    return edits

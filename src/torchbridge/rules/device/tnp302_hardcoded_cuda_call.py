@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...fixes import Anchor, NodeEdit, insert_before, replace, replace_span
 from ..base import Invalid, Rule, Valid
+from .fix import device_fix, receiver_is_proven
 
 
 class HardcodedCudaCall(Rule):
@@ -41,8 +43,8 @@ class HardcodedCudaCall(Rule):
     ```
 
     ## Fix safety
-    No fix yet. The fix (`.cuda()` to `.to(DEVICE)`, keeping `non_blocking=` and
-    `memory_format=`) comes with the autofix work and follows the fix contract.
+    `.cuda()` becomes `.to(NAME)`, keeping `non_blocking=` and `memory_format=`; `.cuda(1)`
+    and `.cuda(device=...)` are reported but never rewritten.
 
     ## References
     - [PyTorch: device-agnostic code](https://docs.pytorch.org/docs/stable/notes/cuda.html#device-agnostic-code)
@@ -55,6 +57,7 @@ class HardcodedCudaCall(Rule):
     category = "portability"
     silent_in_cuda_only_modules = True
     requires_text = (".cuda(",)
+    needs_values = True  # the fix is safe only on a receiver proven a tensor or a module
 
     VALID = [
         Valid(
@@ -113,6 +116,28 @@ class HardcodedCudaCall(Rule):
             model = torch.nn.Linear(4, 2).cuda()
             """,
             findings=[(2, 9)],
+            fixed="""
+            import torch
+            DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            model = torch.nn.Linear(4, 2).to(DEVICE)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        ),
+        Invalid(
+            """
+            import torch
+            device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            model = torch.nn.Linear(4, 2).cuda()
+            """,
+            findings=[(3, 9)],
+            fixed="""
+            import torch
+            device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            model = torch.nn.Linear(4, 2).to(device)
+            """,
+            applicability="safe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
         ),
         Invalid(
             """
@@ -121,6 +146,14 @@ class HardcodedCudaCall(Rule):
                 return batch.cuda(non_blocking=True)
             """,
             findings=[(3, 12)],
+            fixed="""
+            import torch
+            DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            def step(batch):
+                return batch.to(DEVICE, non_blocking=True)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
         ),
         Invalid(
             """
@@ -130,6 +163,15 @@ class HardcodedCudaCall(Rule):
                 return model(batch.cuda())
             """,
             findings=[(4, 18)],
+            fixed="""
+            import torch
+            DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            def evaluate(model, batch):
+                torch.cuda.empty_cache()  # does not raise without CUDA: no proof of CUDA
+                return model(batch.to(DEVICE))
+            """,
+            applicability="unsafe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
         ),
     ]
 
@@ -140,4 +182,19 @@ class HardcodedCudaCall(Rule):
         model = self.model
         if not model.imports_torch or model.in_cuda_guard or model.in_api_implementation:
             return
-        self.report(node)
+        fix = device_fix(self.context, lambda name, _: _to_device(node, name),
+                         receiver_proven=receiver_is_proven(model, func))
+        self.report(node, fix=fix)
+
+
+_KEPT_KEYWORDS = frozenset({"non_blocking", "memory_format"})
+
+
+def _to_device(call: cst.Call, name: str) -> tuple[NodeEdit, ...] | None:
+    """``x.cuda()`` -> ``x.to(NAME)``; ``x.cuda(non_blocking=True)`` -> ``x.to(NAME, non_blocking=True)``."""
+    func: cst.Attribute = call.func  # type: ignore[assignment]
+    if not call.args:
+        return (replace_span(Anchor(func.attr, "start"), Anchor(call, "end"), f"to({name})"),)
+    if any(arg.keyword is None or arg.keyword.value not in _KEPT_KEYWORDS for arg in call.args):
+        return None  # a device index, or an argument .to() does not take
+    return replace(func.attr, "to"), insert_before(call.args[0].keyword, f"{name}, ")  # type: ignore[arg-type]

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...contract import entry
+from ...fixes import FixSpec, replace
+from ...imports import module_reference
 from ...model import SemanticModel
+from ...model.aliasing import shares_unobservably
 from ...model.names import device_argument, first_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -53,8 +57,8 @@ class TensorCopiesNdarray(Rule):
     ```
 
     ## Fix safety
-    No fix yet. Sharing instead of copying changes what later writes do, so the fix comes
-    with the autofix work under the fix contract's aliasing proof.
+    Sharing instead of copying changes what later writes to the array do, so the fix is
+    safe only where the model proves the array is fresh and never used again.
 
     ## References
     - [`torch.as_tensor`](https://docs.pytorch.org/docs/stable/generated/torch.as_tensor.html)
@@ -109,6 +113,15 @@ class TensorCopiesNdarray(Rule):
             inputs = torch.tensor(features)
             """,
             findings=[(4, 10)],
+            # A module-level name is a global: another module may still read the array.
+            fixed="""
+            import numpy as np
+            import torch
+            features = np.load("features.npy")
+            inputs = torch.as_tensor(features)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "differs"},
         ),
         Invalid(
             """
@@ -118,6 +131,34 @@ class TensorCopiesNdarray(Rule):
                 return th.tensor(frame)
             """,
             findings=[(4, 12)],
+            fixed="""
+            import numpy as np
+            import torch as th
+            def to_tensor(frame: np.ndarray):
+                return th.as_tensor(frame)
+            """,
+            applicability="unsafe",  # the caller still holds ``frame``
+            expect={"cpu": "differs"},
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from torch import tensor
+            def batch(frames):
+                stacked = np.stack(frames)
+                return tensor(stacked)
+            """,
+            findings=[(5, 12)],
+            fixed="""
+            import numpy as np
+            from torch import tensor
+            import torch
+            def batch(frames):
+                stacked = np.stack(frames)
+                return torch.as_tensor(stacked)
+            """,
+            applicability="safe",
+            expect={"cpu": "equivalent"},
         ),
     ]
 
@@ -144,7 +185,20 @@ class TensorCopiesNdarray(Rule):
         if value.kind is not Kind.NDARRAY:
             return
         where = " (line {line})" if value.evidence is not None else ""
-        self.report(node, self.message.format(array=quote(source), where=where), evidence=value.evidence)
+        self.report(node, self.message.format(array=quote(source), where=where), evidence=value.evidence,
+                    fix=self._fix(node, source))
+
+    def _fix(self, call: cst.Call, source: cst.BaseExpression) -> FixSpec | None:
+        proven = shares_unobservably(self.model, source)
+        key = "TNP101/as-tensor" if proven else "TNP101/as-tensor-unproven"
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            return FixSpec(entry(key), (replace(func.attr, "as_tensor"),))
+        found = module_reference(self.model, "torch")  # ``from torch import tensor``
+        if found is None:
+            return None
+        torch, imports = found
+        return FixSpec(entry(key), (*imports, replace(func, f"{torch}.as_tensor")))
 
 
 def _moves_to_device(model: SemanticModel, call: cst.Call) -> bool:

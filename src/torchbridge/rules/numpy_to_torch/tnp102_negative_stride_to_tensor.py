@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...contract import entry
+from ...fixes import FixSpec, append_method
 from ...model.names import first_argument
 from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
@@ -50,8 +52,7 @@ class NegativeStrideToTensor(Rule):
     copies on the torch side.
 
     ## Fix safety
-    No fix yet. Adding `.copy()` turns a certain crash into a working conversion; it comes
-    with the autofix work and follows the fix contract.
+    Adding `.copy()` turns a certain crash into a working conversion.
 
     ## References
     - [`torch.from_numpy`](https://docs.pytorch.org/docs/stable/generated/torch.from_numpy.html)
@@ -110,6 +111,15 @@ class NegativeStrideToTensor(Rule):
             tensor = torch.from_numpy(rgb)
             """,
             findings=[(5, 10)],
+            fixed="""
+            import numpy as np
+            import torch
+            image = np.zeros((4, 4, 3))
+            rgb = image[:, :, ::-1]
+            tensor = torch.from_numpy(rgb.copy())
+            """,
+            applicability="safe",
+            expect={"cpu": "crash-fix"},
         ),
         Invalid(
             """
@@ -119,6 +129,14 @@ class NegativeStrideToTensor(Rule):
                 return torch.tensor(np.flip(mask, axis=0))
             """,
             findings=[(4, 12)],
+            fixed="""
+            import numpy as np
+            import torch
+            def augment(mask: np.ndarray):
+                return torch.tensor(np.flip(mask, axis=0).copy())
+            """,
+            applicability="safe",
+            expect={"cpu": "crash-fix"},
         ),
     ]
 
@@ -129,4 +147,5 @@ class NegativeStrideToTensor(Rule):
             return
         value = self.model.value_of(source)
         if value.kind is Kind.NDARRAY and value.layout is Layout.NEGATIVE:
-            self.report(node, self.message.format(array=quote(source), call=call), evidence=value.evidence)
+            fix = FixSpec(entry("TNP102/copy"), append_method(source, "copy()"))
+            self.report(node, self.message.format(array=quote(source), call=call), evidence=value.evidence, fix=fix)

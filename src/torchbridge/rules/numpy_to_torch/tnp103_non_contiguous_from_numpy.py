@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
+from ...contract import entry
+from ...fixes import FixSpec, replace, wrap_call
+from ...imports import module_reference
 from ...model.names import first_argument
 from ...model.scope import Binding
 from ...model.values import Kind, Layout
@@ -10,7 +15,7 @@ from ..explain import quote
 from .converters import SHARING_CONVERTERS, converter_name
 
 
-_Pending = tuple[Binding | None, cst.Call, str, cst.CSTNode | None]
+_Pending = tuple[Binding | None, cst.Call, str, cst.CSTNode | None, "FixSpec | None"]
 
 
 class NonContiguousFromNumpy(Rule):
@@ -56,8 +61,9 @@ class NonContiguousFromNumpy(Rule):
     ```
 
     ## Fix safety
-    No fix yet. Making the tensor contiguous copies it and changes the strides every later
-    operation sees; the fix comes with the autofix work under the fix contract.
+    Where the tensor's first use is `.view(shape)`, `.reshape(shape)` does the same where
+    `.view` works and copies where it raised. Otherwise the array is made contiguous, which
+    copies it and changes the strides every later operation sees.
 
     ## References
     - [`torch.Tensor.contiguous`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.contiguous.html)
@@ -117,6 +123,15 @@ class NonContiguousFromNumpy(Rule):
             flat = chw.view(-1)
             """,
             findings=[(4, 7)],
+            fixed="""
+            import numpy as np
+            import torch
+            image = np.zeros((224, 224, 3), dtype=np.float32)
+            chw = torch.from_numpy(image.transpose(2, 0, 1))
+            flat = chw.reshape(-1)
+            """,
+            applicability="safe",
+            expect={"cpu": "crash-fix"},
         ),
         Invalid(
             """
@@ -127,6 +142,15 @@ class NonContiguousFromNumpy(Rule):
                 return torch.as_tensor(matrix.T) @ points
             """,
             findings=[(5, 12)],
+            fixed="""
+            import numpy as np
+            import torch
+            def project(points):
+                matrix = np.random.rand(3, 8)
+                return torch.as_tensor(np.ascontiguousarray(matrix.T)) @ points
+            """,
+            applicability="unsafe",
+            expect={"cpu": "differs"},
         ),
     ]
 
@@ -137,9 +161,11 @@ class NonContiguousFromNumpy(Rule):
         # name -> (its binding, the conversion, its message, the evidence) until the first use
         self._pending: dict[str, _Pending] = {}
         self._seen_uses: set[int] = set()
+        self._view_calls: dict[int, cst.Call] = {}  # x.view(...) calls, by their ``x.view``
 
-    def _transposed_conversion(self, node: cst.BaseExpression | None) -> tuple[str, cst.CSTNode | None] | None:
-        """``torch.from_numpy(<transposed ndarray>)``: the message's start, and the evidence."""
+    def _transposed_conversion(self, node: cst.BaseExpression | None) -> tuple[str, cst.CSTNode | None, FixSpec | None] | None:
+        """``torch.from_numpy(<transposed ndarray>)``: the message's start, the evidence, and
+        the fix that makes the array contiguous."""
         if not isinstance(node, cst.Call):
             return None
         call = converter_name(self.model, node.func, SHARING_CONVERTERS)
@@ -149,7 +175,15 @@ class NonContiguousFromNumpy(Rule):
         value = self.model.value_of(source)
         if value.kind is not Kind.NDARRAY or value.layout is not Layout.TRANSPOSED:
             return None
-        return self.message.format(array=quote(source), call=call, view="{view}"), value.evidence
+        message = self.message.format(array=quote(source), call=call, view="{view}")
+        return message, value.evidence, self._contiguous_fix(source)
+
+    def _contiguous_fix(self, source: cst.BaseExpression) -> FixSpec | None:
+        found = module_reference(self.model, "numpy")
+        if found is None:
+            return None
+        numpy, imports = found
+        return FixSpec(entry("TNP103/ascontiguousarray"), (*imports, *wrap_call(source, f"{numpy}.ascontiguousarray")))
 
     def _in_getitem(self) -> bool:
         function = self.model.function
@@ -159,12 +193,14 @@ class NonContiguousFromNumpy(Rule):
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "contiguous" and isinstance(func.value, cst.Call):
             self._contiguous.add(id(func.value))
+        if isinstance(func, cst.Attribute) and func.attr.value == "view":
+            self._view_calls[id(func)] = node
         if id(node) in self._contiguous or id(node) in self._assigned or self._in_getitem():
             return
         found = self._transposed_conversion(node)
         if found is not None:
-            message, evidence = found
-            self.report(node, message.replace("{view}", ""), evidence=evidence)
+            message, evidence, fix = found
+            self.report(node, message.replace("{view}", ""), evidence=evidence, fix=fix)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call):
@@ -185,11 +221,14 @@ class NonContiguousFromNumpy(Rule):
         self._seen_uses.add(id(node.value))
         name = node.value.value  # type: ignore[attr-defined]
         del self._pending[name]
-        if node.attr.value == "contiguous":
-            return
+        if node.attr.value in ("contiguous", "reshape"):
+            return  # made contiguous, or reshaped (which copies where a view cannot be had)
         view = " (and `.view` of it raises when the new shape merges the transposed dimensions)" if node.attr.value == "view" else ""
-        _, call, message, evidence = pending
-        self.report(call, message.replace("{view}", view), evidence=evidence)
+        _, call, message, evidence, fix = pending
+        view_call = self._view_calls.get(id(node)) if view else None
+        if view_call is not None and _is_shape(view_call.args):
+            fix = FixSpec(entry("TNP103/reshape"), (replace(node.attr, "reshape"),))
+        self.report(call, message.replace("{view}", view), evidence=evidence, fix=fix)
 
     def visit_Name(self, node: cst.Name) -> None:
         if id(node) in self._seen_uses:
@@ -197,8 +236,8 @@ class NonContiguousFromNumpy(Rule):
         pending = self._use_of(node)
         if pending is not None:
             del self._pending[node.value]
-            _, call, message, evidence = pending
-            self.report(call, message.replace("{view}", ""), evidence=evidence)
+            _, call, message, evidence, fix = pending
+            self.report(call, message.replace("{view}", ""), evidence=evidence, fix=fix)
 
     def _use_of(self, node: cst.BaseExpression) -> _Pending | None:
         if not isinstance(node, cst.Name):
@@ -208,3 +247,26 @@ class NonContiguousFromNumpy(Rule):
             return None
         return pending
 
+
+
+def _is_shape(args: Sequence[cst.Arg]) -> bool:
+    """``(-1)``, ``(n_batch, -1)`` with literal sizes, ``((2, 3))``, ``(x.size())``, ``(x.shape)``:
+    a shape for certain, never a dtype (``.reshape(torch.int32)`` raises where ``.view`` did not)."""
+    if not args or any(arg.keyword is not None or arg.star for arg in args):
+        return False
+    return all(_is_size(arg.value) for arg in args)
+
+
+def _is_size(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Integer):
+        return True
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return isinstance(expr.expression, cst.Integer)
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return all(not isinstance(e, cst.StarredElement) and _is_size(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "shape":
+        return True
+    return (
+        isinstance(expr, cst.Call) and not expr.args and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "size"
+    )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...contract import entry
+from ...fixes import Anchor, FixSpec, replace_span
 from ...model.names import keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -45,8 +47,8 @@ class NumpyWithoutDetachCpu(Rule):
     Or compute under `with torch.no_grad():` when no gradient is needed at all.
 
     ## Fix safety
-    No fix yet. `.detach().cpu().numpy()` (or `.numpy(force=True)` from torch 1.13) comes
-    with the autofix work and follows the fix contract.
+    `.detach()` and `.cpu()` return the tensor itself (the same memory) when there is
+    nothing to detach or move, so the fix changes only the cases that raised.
 
     ## References
     - [`Tensor.numpy`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.numpy.html)
@@ -98,6 +100,13 @@ class NumpyWithoutDetachCpu(Rule):
             scores = model(torch.randn(8, 4)).numpy()
             """,
             findings=[(3, 10)],
+            fixed="""
+            import torch
+            model = torch.nn.Linear(4, 2)
+            scores = model(torch.randn(8, 4)).detach().cpu().numpy()
+            """,
+            applicability="safe",
+            expect={"cpu": "crash-fix", "cuda": "crash-fix"},
         ),
         Invalid(
             """
@@ -106,6 +115,13 @@ class NumpyWithoutDetachCpu(Rule):
             values = x.detach().numpy()
             """,
             findings=[(3, 10)],
+            fixed="""
+            import torch
+            x = torch.randn(8).cuda()
+            values = x.detach().cpu().numpy()
+            """,
+            applicability="safe",
+            expect={"cpu": "crash-fix", "cuda": "crash-fix"},
         ),
     ]
 
@@ -131,4 +147,25 @@ class NumpyWithoutDetachCpu(Rule):
         if value.evidence is not None:
             state += " (line {line})"
         self.report(node, self.message.format(tensor=quote(func.value), state=state, error=error, remedy=remedy),
-                    evidence=value.evidence)
+                    evidence=value.evidence, fix=self._fix(node))
+
+    def _fix(self, call: cst.Call) -> FixSpec | None:
+        """``X[.cpu()][.detach()][.data].numpy()`` -> ``X.detach().cpu().numpy()``."""
+        if call.args:
+            return None
+        first: cst.Attribute = call.func  # type: ignore[assignment]
+        base = first.value
+        while True:
+            if isinstance(base, cst.Call) and not base.args and isinstance(base.func, cst.Attribute) and base.func.attr.value in _PEELED:
+                first, base = base.func, base.func.value
+            elif isinstance(base, cst.Attribute) and base.attr.value == "data":
+                first, base = base, base.value
+            else:
+                break
+        proven = self.model.value_of(base).kind is Kind.TENSOR
+        key = "TNP201/detach-cpu" if proven else "TNP201/detach-cpu-unproven"
+        # From the first method's name (after its dot), so parentheses around X stay.
+        return FixSpec(entry(key), (replace_span(Anchor(first.attr, "start"), Anchor(call, "end"), "detach().cpu().numpy()"),))
+
+
+_PEELED = frozenset({"cpu", "detach"})

@@ -5,6 +5,8 @@ import libcst as cst
 from ...model import SemanticModel
 from ...model.values import Kind
 from ...model.names import device_argument, first_argument, identifier_words, keyword_argument
+from ...contract import entry
+from ...fixes import FixSpec
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 
@@ -58,8 +60,7 @@ class PerSampleDeviceTransfer(Rule):
     ```
 
     ## Fix safety
-    Display only (with the autofix work): the batched form will be shown as text, never
-    applied. Batching is legal only when no iteration depends on an earlier one, the source
+    The suggestion is shown, never applied. Batching is legal only when no iteration depends on an earlier one, the source
     is not mutated in the loop, the samples stack, the batch fits in device memory, the
     loop has no early exit and no observable side effects, and nothing relies on each
     sample owning its storage; a linter cannot prove that.
@@ -112,6 +113,8 @@ class PerSampleDeviceTransfer(Rule):
             inputs = [torch.from_numpy(s).to("cuda") for s in samples]
             """,
             findings=[(4, 11)],
+            applicability="display",
+            expect={"cpu": "not-verifiable"},
         ),
         Invalid(
             """
@@ -124,6 +127,8 @@ class PerSampleDeviceTransfer(Rule):
                 return out
             """,
             findings=[(6, 20)],
+            applicability="display",
+            expect={"cpu": "not-verifiable"},
         ),
     ]
 
@@ -139,7 +144,8 @@ class PerSampleDeviceTransfer(Rule):
         # A tensor moved whole must be proven one (not a module, not a tokenizer's output);
         # a conversion's input, xs[i] of known data and dataset[i] are data by construction.
         if converted or loop.index is not None or model.value_of(data).kind is Kind.TENSOR:
-            self.report(node, self.message.format(sample=quote(data)), evidence=loop.node)
+            self.report(node, self.message.format(sample=quote(data)), evidence=loop.node,
+                        fix=FixSpec(entry("TNP401/batch"), ()))
 
 
 def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpression, bool] | None:

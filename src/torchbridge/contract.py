@@ -1,0 +1,277 @@
+"""The fix contract as data: one entry per rewrite, as ``reference/fix-contract.md`` states it.
+
+Rules do not decide how safe their fixes are: a rule picks the entry whose preconditions it
+proved for this occurrence, and the entry says whether the fix is applied (``safe``), only
+with ``--unsafe-fixes`` (``unsafe``) or only shown (``display``), and what the verifier must
+observe. Each rule's "Fix safety" documentation is generated from here (``fix_safety``),
+and a test checks that the rules' INVALID examples say the same.
+
+The law, in short: a fix is safe only when every precondition is in-file ([F]) and proven;
+any process-wide precondition ([P]) makes it unsafe; an unproven [F] one downgrades it to
+unsafe, never drops it silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+APPLICABILITIES = ("safe", "unsafe", "display")
+SCOPES = {"F": "in-file", "P": "process-wide", "D": "device-dependent"}
+VERDICTS = ("equivalent", "crash-fix", "differs", "not-verifiable")
+
+
+@dataclass(frozen=True)
+class Precondition:
+    scope: str  # "F", "P" or "D"
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"unknown precondition scope {self.scope!r}")
+
+
+@dataclass(frozen=True)
+class ContractEntry:
+    key: str  # "TNP101/as-tensor": the rule, then the rewrite
+    rewrite: str  # the rewrite, as the documentation states it
+    applicability: str
+    preconditions: tuple[Precondition, ...]
+    # The verifier's expected verdict per device ("cpu", "cuda").
+    expect: Mapping[str, str]  # (a dict: entries travel to worker processes by pickle)
+    # Differences the preconditions make unobservable in the program: reported, not "differs".
+    allowed: tuple[str, ...] = ()
+    # For an unsafe entry: the kinds of difference it may show.
+    differs: tuple[str, ...] = ()
+    # For a crash-fix: the error the original raises, as its message starts.
+    crash: str | None = None
+    note: str = ""  # one sentence for the documentation: why this applicability
+    title: str = ""  # the fix's title shown to the user
+
+    def __post_init__(self) -> None:
+        if self.applicability not in APPLICABILITIES:
+            raise ValueError(f"{self.key}: unknown applicability {self.applicability!r}")
+        scopes = {p.scope for p in self.preconditions}
+        # The law: a process-wide precondition makes a fix unsafe whatever its class.
+        if self.applicability == "safe" and "P" in scopes:
+            raise ValueError(f"{self.key}: a safe fix cannot have a process-wide precondition")
+        for verdict in self.expect.values():
+            if verdict not in VERDICTS:
+                raise ValueError(f"{self.key}: unknown verdict {verdict!r}")
+        if self.applicability == "display" and set(self.expect.values()) != {"not-verifiable"}:
+            raise ValueError(f"{self.key}: a display fix is not verifiable")
+        if "differs" in self.expect.values() and self.applicability == "safe":
+            raise ValueError(f"{self.key}: only an unsafe fix may be expected to differ")
+
+    @property
+    def rule(self) -> str:
+        return self.key.split("/")[0]
+
+
+F, P = "F", "P"
+_NEGATIVE_STRIDE = "ValueError: At least one stride in the given numpy array is negative"
+_NO_CUDA = "the original raises without CUDA (AssertionError: Torch not compiled with CUDA enabled)"
+
+_DEVICE_REUSE_PRECONDITIONS = (
+    Precondition(F, 'the module binds `NAME` exactly once, at module level, to `torch.device("cuda" if '
+                    'torch.cuda.is_available() else "cpu")` or its bare-string form, never rebinds it '
+                    "(`global` writes included) and does not shadow it where it is used"),
+    Precondition(F, "a module-level use comes after that binding"),
+    Precondition(F, "the receiver of `.cuda()` / `.to()` is a tensor or a module"),
+    Precondition(F, "the device has no index (`'cuda:1'`, `.cuda(1)` are reported, never rewritten)"),
+)
+
+ENTRIES: tuple[ContractEntry, ...] = (
+    ContractEntry(
+        key="TNP101/as-tensor",
+        rewrite="`torch.tensor(a, **kw)` → `torch.as_tensor(a, **kw)` (keeps `dtype=` and `device=`)",
+        applicability="safe",
+        preconditions=(
+            Precondition(F, "`a` is an ndarray on every path"),
+            Precondition(F, "`a` is a fresh array: made in this function by a NumPy call that returns new, "
+                            "writable, owning memory (not a parameter, an attribute, a slice or view, "
+                            "`np.frombuffer`, `np.asarray`, `np.load(mmap_mode=...)`)"),
+            Precondition(F, "`a` is dead after the conversion: not used again, not captured by a closure, "
+                            "not stored, returned or passed elsewhere, converted at most once per definition"),
+            Precondition(F, "no `requires_grad=` or `pin_memory=`"),
+        ),
+        expect={"cpu": "equivalent"},
+        allowed=("aliasing",),
+        note="The tensor shares the array's memory instead of copying it; the array is never seen "
+             "again, so the sharing cannot be observed.",
+        title="Replace `torch.tensor` with `torch.as_tensor` (shares the array's memory)",
+    ),
+    ContractEntry(
+        key="TNP101/as-tensor-unproven",
+        rewrite="the same, when the array may be used again, is not fresh, or is not proven an ndarray",
+        applicability="unsafe",
+        preconditions=(),
+        expect={"cpu": "differs"},
+        differs=("aliasing", "warnings"),
+        note="A later write to the array now changes the tensor too, and a read-only array warns.",
+        title="Replace `torch.tensor` with `torch.as_tensor` (the tensor will share the array's memory)",
+    ),
+    ContractEntry(
+        key="TNP102/copy",
+        rewrite="`conv(E)` → `conv(E.copy())` for `from_numpy`, `as_tensor`, `tensor`, `asarray`, where `E` "
+                "has a negative stride",
+        applicability="safe",
+        preconditions=(
+            Precondition(F, "the base of `E` is an ndarray"),
+            Precondition(F, "the stride is negative on every path that reaches the call"),
+        ),
+        expect={"cpu": "crash-fix"},
+        allowed=("aliasing for empty arrays",),
+        crash=_NEGATIVE_STRIDE,
+        note="The original always raises; the copy has positive strides and converts.",
+        title="Pass a copy (`.copy()`): torch cannot hold negative strides",
+    ),
+    ContractEntry(
+        key="TNP103/ascontiguousarray",
+        rewrite="`conv(E)` → `conv(np.ascontiguousarray(E))` for a transposed `E`",
+        applicability="unsafe",
+        preconditions=(Precondition(F, "`E` has at least one dimension (a 0-d array would become shape (1,))"),),
+        expect={"cpu": "differs"},
+        differs=("aliasing", "strides"),
+        note="The tensor no longer shares the array's memory and its strides change.",
+        title="Make the array contiguous first (`np.ascontiguousarray`)",
+    ),
+    ContractEntry(
+        key="TNP103/reshape",
+        rewrite="`t.view(shape)` → `t.reshape(shape)` where `t` is the tensor made from a transposed array",
+        applicability="safe",
+        preconditions=(
+            Precondition(F, "`t` is a tensor on every path"),
+            Precondition(F, "the arguments are a shape (integers, a tuple, `t.size()`), never a dtype "
+                            "(`reshape(torch.int32)` raises)"),
+        ),
+        expect={"cpu": "crash-fix"},
+        crash="RuntimeError: view size is not compatible with input tensor's size and stride",
+        note="Where `.view` raised, `.reshape` copies; where it did not, `.reshape` returns the same view.",
+        title="Use `.reshape` (`.view` fails on a transposed tensor)",
+    ),
+    ContractEntry(
+        key="TNP201/detach-cpu",
+        rewrite="`X.numpy()`, `X.cpu().numpy()`, `X.detach().numpy()`, `X.data.numpy()`, `X.cpu().data.numpy()`, "
+                "`X.data.cpu().numpy()` → `X.detach().cpu().numpy()`",
+        applicability="safe",
+        preconditions=(Precondition(F, "`X` is a tensor on every path (TensorFlow and others have `.numpy()` too)"),),
+        expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+        crash="RuntimeError: Can't call numpy() on Tensor that requires grad / TypeError: can't convert cuda:0 "
+              "device type tensor to numpy",
+        note="The original raises for a tensor that requires grad or lives on a device; otherwise "
+             "`.detach()` and `.cpu()` return the same memory, so nothing else changes.",
+        title="Call `.detach().cpu()` before `.numpy()`",
+    ),
+    ContractEntry(
+        key="TNP201/detach-cpu-unproven",
+        rewrite="the same, when the base of the chain is not proven a tensor",
+        applicability="unsafe",
+        preconditions=(),
+        expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+        note="Only the receiver of `.numpy()` was proven a tensor, not what the chain starts from.",
+        title="Call `.detach().cpu()` before `.numpy()`",
+    ),
+    ContractEntry(
+        key="TNP30x/device-variable",
+        rewrite="`.cuda()` → `.to(NAME)`; `'cuda'` in a device position → `NAME`; `torch.device('cuda')` → "
+                "`NAME` (or `torch.device(NAME)` for the string form); `non_blocking=` and `memory_format=` kept; "
+                "`NAME` is the module's existing cuda-or-cpu device variable",
+        applicability="safe",
+        preconditions=_DEVICE_REUSE_PRECONDITIONS,
+        expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        crash=_NO_CUDA,
+        note="On a machine with CUDA the variable is the CUDA device; without it the original raised.",
+        title="Use the module's device variable `{name}`",
+    ),
+    ContractEntry(
+        key="TNP30x/device-variable-unproven",
+        rewrite="the same, when the receiver of `.cuda()` / `.to()` is not proven a tensor or a module",
+        applicability="unsafe",
+        preconditions=(),
+        expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        crash=_NO_CUDA,
+        note="Another library's `.cuda()` may take other arguments or mean something else.",
+        title="Use the module's device variable `{name}`",
+    ),
+    ContractEntry(
+        key="TNP30x/insert-device",
+        rewrite='the same, inserting `DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")` '
+                "after the module's imports when it has no such variable",
+        applicability="unsafe",
+        preconditions=(
+            Precondition(P, "calling `torch.cuda.is_available()` at import time breaks forked CUDA workers "
+                            "(measured on an H100)"),
+            Precondition(F, "the name `DEVICE` is unused in the module"),
+            Precondition(F, "no use precedes the insertion point"),
+        ),
+        expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        crash=_NO_CUDA,
+        note="A new module-level statement runs at import time in every process that imports the module.",
+        title="Choose the device at run time (`DEVICE`, inserted after the imports)",
+    ),
+    ContractEntry(
+        key="TNP30x/insert-accelerator",
+        rewrite='the same with `device-idiom = "accelerator"`: `DEVICE = torch.accelerator.current_accelerator() '
+                'if torch.accelerator.is_available() else torch.device("cpu")`',
+        applicability="unsafe",
+        preconditions=(
+            Precondition(P, "picks MPS or XPU where present, whose dtype support differs from CUDA's"),
+            Precondition(F, "the name `DEVICE` is unused in the module"),
+            Precondition(F, "no use precedes the insertion point"),
+        ),
+        expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        crash=_NO_CUDA,
+        note="The accelerator may not be CUDA at all.",
+        title="Choose the accelerator at run time (`DEVICE`, inserted after the imports)",
+    ),
+    ContractEntry(
+        key="TNP401/batch",
+        rewrite="move the whole batch once, where it is built, instead of each sample in the loop",
+        applicability="display",
+        preconditions=(Precondition(F, "whether the samples can be batched (same shape, dtype) is not provable"),),
+        expect={"cpu": "not-verifiable"},
+        note="Shown as a suggestion; never applied.",
+        title="Move the batch to the device once, outside the loop (stack the samples first)",
+    ),
+)
+
+_BY_KEY = {entry.key: entry for entry in ENTRIES}
+
+
+def entry(key: str) -> ContractEntry:
+    return _BY_KEY[key]
+
+
+def entries_for(code: str) -> tuple[ContractEntry, ...]:
+    """The entries for a rule; the device rules share the ``TNP30x`` ones."""
+    family = "TNP30x" if code in DEVICE_FIX_RULES else code
+    return tuple(e for e in ENTRIES if e.rule == family)
+
+
+DEVICE_FIX_RULES = frozenset({"TNP301", "TNP302"})
+
+
+_HEADINGS = {"safe": "Safe", "unsafe": "Unsafe (`--unsafe-fixes`)", "display": "Display only (never applied)"}
+
+
+def fix_safety(code: str, lint_only_reason: str = "") -> str:
+    """The "Fix safety" section of a rule's documentation, generated from its entries."""
+    entries = entries_for(code)
+    if not entries:
+        return lint_only_reason or "No fix: this rule only reports."
+    parts = []
+    for e in entries:
+        lines = [f"**{_HEADINGS[e.applicability]}**: {e.rewrite}. {e.note}".rstrip()]
+        for p in e.preconditions:
+            lines.append(f"- [{p.scope}] {p.text}")
+        expect = ", ".join(f"{verdict} on {device}" for device, verdict in e.expect.items())
+        details = [f"verifier: {expect}"]
+        if e.allowed:
+            details.append(f"allowed differences: {', '.join(e.allowed)}")
+        if e.differs:
+            details.append(f"may differ in: {', '.join(e.differs)}")
+        lines.append(f"- {'; '.join(details)}")
+        parts.append("\n".join(lines))
+    legend = "[F] proven in the file; [P] depends on process-wide state, so never safe."
+    return "\n\n".join(parts) + "\n\n" + legend

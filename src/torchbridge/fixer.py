@@ -1,0 +1,112 @@
+"""Applying fixes to one source text until none applies.
+
+Each pass lints the text, takes the applicable fixes in source order, keeps those whose edits
+do not overlap the ones already taken (identical edits, such as one import two fixes need,
+are made once), applies them, and checks that the result still compiles. A later pass sees
+the fixed code, so nested findings (a fix that reveals another) are fixed in the same run.
+A result that does not compile, or a run that does not settle within ``MAX_PASSES``, gives
+back the original text untouched and a diagnostic that names the rules involved.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .engine import lint_source
+from .finding import Finding, diagnostic
+from .fixes import Edit, apply_edits, compatible
+from .rules import Rule, RuleOptions
+from .source import SourceText, from_text
+
+MAX_PASSES = 10
+
+
+@dataclass
+class FixResult:
+    source: SourceText  # the original
+    text: str  # the fixed text (the original when nothing applied or the fix was refused)
+    applied: list[Finding] = field(default_factory=list)  # fixed, in the pass they were fixed
+    remaining: list[Finding] = field(default_factory=list)  # findings of ``text``
+    error: Finding | None = None  # why the fixes were refused
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.source.raw
+
+
+def fix_source_text(
+    source: SourceText, filename: str, rules: Sequence[type[Rule]], *, unsafe: bool = False,
+    options: RuleOptions | None = None,
+) -> FixResult:
+    result = FixResult(source, source.raw)
+    current = source
+    seen = {source.raw}
+    for _ in range(MAX_PASSES):
+        findings = lint_source(current, filename, rules, options=options)
+        if current is source:
+            result.remaining = findings  # what a refusal leaves
+        if any(f.is_diagnostic for f in findings):
+            if current is not source:  # a fix made code LibCST cannot read: refuse it
+                return _refused(result, filename, result.applied, "produced code that cannot be parsed")
+            return result
+        fixable = [f for f in findings if f.fix is not None and f.fix.applies(unsafe)]
+        if not fixable:
+            result.text, result.remaining = current.raw, findings
+            return result
+        chosen, edits = _non_overlapping(fixable)
+        text = apply_edits(current.raw, edits)
+        problem = compile_problem(text, filename)
+        if problem is not None:
+            culprits = [f for f in chosen if compile_problem(apply_edits(current.raw, list(f.fix.edits)), filename)]
+            return _refused(result, filename, culprits or chosen, f"produced code that does not compile ({problem})")
+        if text in seen:
+            return _refused(result, filename, chosen, "undoes an earlier fix (the fixes do not settle)")
+        seen.add(text)
+        result.applied += chosen
+        current = from_text(text, encoding=source.encoding, bom=source.bom)
+    still = [f for f in lint_source(current, filename, rules, options=options) if f.fix is not None and f.fix.applies(unsafe)]
+    if not still:
+        result.text = current.raw
+        result.remaining = lint_source(current, filename, rules, options=options)
+        return result
+    return _refused(result, filename, still, f"still finds something to fix after {MAX_PASSES} passes")
+
+
+def _non_overlapping(fixable: list[Finding]) -> tuple[list[Finding], list[Edit]]:
+    chosen: list[Finding] = []
+    edits: list[Edit] = []
+    for finding in fixable:
+        candidate = finding.fix.edits  # type: ignore[union-attr]
+        if compatible(edits, candidate):
+            chosen.append(finding)
+            edits.extend(edit for edit in candidate if edit not in edits)
+    # Stable: edits a fix inserts at one point keep the order the fix gave them.
+    return chosen, sorted(edits, key=lambda edit: (edit.start, edit.end))
+
+
+def compile_problem(text: str, filename: str) -> str | None:
+    """Why Python would reject ``text``, or None. LibCST accepts some code Python does not
+    (an import before ``from __future__``, a misplaced ``nonlocal``)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # A full compile: an AST alone misses the symbol table's errors (``nonlocal``).
+            compile(text, filename, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return f"{type(error).__name__}: {error.msg} (line {error.lineno})"
+    except (ValueError, RecursionError, MemoryError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _refused(result: FixResult, filename: str, culprits: list[Finding], why: str) -> FixResult:
+    codes = ", ".join(sorted({f.code for f in culprits if f.code}))
+    result.text = result.source.raw
+    result.applied = []
+    result.error = diagnostic(
+        filename, "fix-error", f"not fixed: the fix for {codes or 'a finding'} {why}; the file was left unchanged",
+        culprits[0].line if culprits else 1, culprits[0].column if culprits else 1,
+    )
+    return result

@@ -1,0 +1,104 @@
+"""The device fix TNP301 and TNP302 share: use a device chosen at run time.
+
+Safe when the module already has its cuda-or-cpu device variable (bound once, at module
+level, before the use, never rebound or shadowed) and the receiver is a tensor or a module;
+unsafe when the variable has to be inserted (import-time ``is_available()`` is process-wide
+state) or the receiver is unknown. An indexed device (``'cuda:1'``, ``.cuda(1)``) is never
+rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import libcst as cst
+
+from ...contract import entry
+from ...fixes import FixSpec, NodeEdit
+from ...imports import module_reference, new_line_after_header
+from ...model import SemanticModel, string_value
+from ...model.values import Kind
+from ..base import RuleContext
+
+INSERTED_NAME = "DEVICE"
+# Builds the edits from the variable's name and whether it holds a torch.device (not a string).
+EditsFor = Callable[[str, bool], "tuple[NodeEdit, ...] | None"]
+
+
+def device_fix(context: RuleContext, edits_for: EditsFor, *, receiver_proven: bool) -> FixSpec | None:
+    model = context.model
+    found = device_variable(model, context.text)
+    if found is not None:
+        name, holds_device = found
+        edits = edits_for(name, holds_device)
+        if edits is None:
+            return None
+        chosen = entry("TNP30x/device-variable" if receiver_proven else "TNP30x/device-variable-unproven")
+        return FixSpec(chosen, edits, title=chosen.title.format(name=name))
+    return _inserted_variable_fix(context, edits_for)
+
+
+def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> FixSpec | None:
+    model = context.model
+    if re.search(rf"\b{INSERTED_NAME}\b", context.text):
+        return None  # the name is taken (or at least mentioned): never guess another
+    reference = module_reference(model, "torch", in_header=True)
+    edits = edits_for(INSERTED_NAME, True)
+    if reference is None or edits is None:
+        return None
+    torch, imports = reference
+    if context.options.device_idiom == "accelerator":
+        key = "TNP30x/insert-accelerator"
+        value = (f"{torch}.accelerator.current_accelerator() if {torch}.accelerator.is_available() "
+                 f'else {torch}.device("cpu")')
+    else:
+        key = "TNP30x/insert-device"
+        value = f'{torch}.device("cuda" if {torch}.cuda.is_available() else "cpu")'
+    statement = new_line_after_header(model, f"{INSERTED_NAME} = {value}")
+    if statement is None:
+        return None
+    return FixSpec(entry(key), (*imports, statement, *edits))
+
+
+def device_variable(model: SemanticModel, text: str) -> tuple[str, bool] | None:
+    """The module's ``NAME = torch.device("cuda" if torch.cuda.is_available() else "cpu")``
+    (or its bare-string form) that the current point sees: its name, and whether it holds a
+    ``torch.device``."""
+    for name, binding in model.module_scope.bindings.items():
+        if binding.kind != "assign" or binding.value is None:
+            continue
+        form = _cuda_or_cpu(model, binding.value)
+        if form is None or model.module_assignment_count(name) != 1:
+            continue
+        if model.lookup(name) is not binding or re.search(rf"\b(?:global|nonlocal)\b[^\n]*\b{name}\b", text):
+            continue  # shadowed here, or written by a function
+        return name, form == "device"
+    return None
+
+
+def _cuda_or_cpu(model: SemanticModel, value: cst.BaseExpression) -> str | None:
+    """``"string"`` for ``"cuda" if torch.cuda.is_available() else "cpu"``, ``"device"`` for
+    ``torch.device(<that>)``; None for anything else (the ``torch.accelerator`` forms
+    included: they pick MPS or XPU)."""
+    if isinstance(value, cst.IfExp):
+        test = value.test
+        if (
+            isinstance(test, cst.Call) and not test.args and model.resolves_to(test.func, "torch.cuda.is_available")
+            and string_value(value.body) == "cuda" and string_value(value.orelse) == "cpu"
+        ):
+            return "string"
+        return None
+    if isinstance(value, cst.Call) and model.resolves_to(value.func, "torch.device") and len(value.args) == 1:
+        arg = value.args[0]
+        if arg.keyword is None and not arg.star and _cuda_or_cpu(model, arg.value) == "string":
+            return "device"
+    return None
+
+
+def receiver_is_proven(model: SemanticModel, func: cst.BaseExpression) -> bool:
+    """For a method call (``x.cuda()``, ``x.to('cuda')``): ``x`` is a tensor or a module.
+    A torch function has no receiver to prove."""
+    if not isinstance(func, cst.Attribute) or model.qualnames(func):
+        return True
+    return model.value_of(func.value).kind in (Kind.TENSOR, Kind.MODULE)
