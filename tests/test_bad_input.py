@@ -134,7 +134,7 @@ def test_syntax_error_through_the_cli_goes_on_to_other_files(tmp_path, capsys, m
     assert lines[0].startswith("bad.py:3:") and "syntax-error: SyntaxError" in lines[0]
     assert lines[1] == f"good.py:2:{GOOD_COLUMN}: TNP301 " + lines[1].split(" TNP301 ", 1)[1]
     assert lines[2] == "Found 1 finding in 1 file. 1 file could not be checked."
-    assert len(lines) == 3
+    assert lines[3:] == ["No fixes available (1 hidden fix can be enabled with `--unsafe-fixes`)."]
 
 
 def _cpython_position(source: str) -> tuple[int, int]:
@@ -333,7 +333,7 @@ def test_symlink_loop_given_explicitly(tmp_path, monkeypatch, capsys):
     assert lines[2].startswith(f"good.py:2:{GOOD_COLUMN}: TNP301 ")
     assert lines[3].startswith("missing.py:1:1: io-error: ")
     assert lines[4] == "Found 1 finding in 1 file. 3 files could not be checked."
-    assert len(lines) == 5
+    assert len(lines) == 6  # and the unsafe-fix hint
 
 
 def test_unlistable_directory_is_reported(tmp_path, monkeypatch, capsys):
@@ -524,7 +524,7 @@ def test_dead_worker_through_the_cli(tmp_path, monkeypatch, capsys):
     assert lines[0].startswith(f"a.py:2:{GOOD_COLUMN}: TNP301 ")
     assert lines[1].startswith("boom.py:1:1: internal-error: ")
     assert lines[2].startswith(f"z.py:2:{GOOD_COLUMN}: TNP301 ")
-    assert len(lines) == 4
+    assert len(lines) == 5  # the summary, the unsafe-fix hint
 
 
 # --------------------------------------------------------------------------- all at once

@@ -17,6 +17,9 @@ DEVICE = 'import torch\nx = torch.zeros(3).to("cuda")\n'  # TNP301 at 2:23
 CALL = "import torch\ny = x.cuda()\n"  # TNP302 at 2:5
 # TNP308 at 4:36, when selected: it is off by default.
 DEFAULT_ARG = 'import argparse\nimport torch\np = argparse.ArgumentParser()\np.add_argument("--device", default="cuda")\n'
+# What check says after its summary when the findings have only unsafe fixes.
+HINT1 = "No fixes available (1 hidden fix can be enabled with `--unsafe-fixes`)."
+HINT2 = "No fixes available (2 hidden fixes can be enabled with `--unsafe-fixes`)."
 THREE = {"a.py": DEVICE, "b.py": CALL, "c.py": DEFAULT_ARG}
 DOC_HEADINGS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## References"]
 TEXT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<code>TNP\d{3}) (?P<message>\S.*)$")
@@ -29,7 +32,7 @@ def test_default_path_is_the_working_directory(tree, cli):
     tree({"a.py": DEVICE, "sub/b.py": CALL})
     code, out, err = cli("check")  # the default job count: worker processes
     assert (code, err) == (1, "")
-    assert [line.split(": ")[0] for line in out.splitlines()] == ["a.py:2:23", "sub/b.py:2:5", "Found 2 findings in 2 files."]
+    assert [line.split(": ")[0] for line in out.splitlines()] == ["a.py:2:23", "sub/b.py:2:5", "Found 2 findings in 2 files.", HINT2]
     assert cli("check", ".") == (code, out, err)
 
 
@@ -84,7 +87,8 @@ def test_text_output_is_sorted_by_path_then_position(tree, cli):
     })
     code, out, err = cli("check", "-j", "1", "sub", "b.py", ".")  # given out of order, and twice
     assert (code, err) == (1, "")
-    *lines, summary = out.splitlines()
+    *lines, summary, hint = out.splitlines()
+    assert hint == "No fixes available (6 hidden fixes can be enabled with `--unsafe-fixes`)."
     parsed = [TEXT_LINE.match(line) for line in lines]
     assert all(parsed), lines
     assert [(m["path"], int(m["line"]), int(m["column"]), m["code"]) for m in parsed] == [
@@ -112,7 +116,8 @@ def test_text_output_is_sorted_by_path_then_position(tree, cli):
 def test_text_summary_line(tree, cli, files, summary):
     tree(files)
     code, out, _ = cli("check", "-j", "1")
-    assert out.splitlines()[-1] == summary
+    lines = [line for line in out.splitlines() if "hidden fix" not in line]
+    assert lines[-1] == summary
     assert code == (0 if summary.startswith("All") else 1)
 
 
@@ -150,7 +155,7 @@ def test_exit_zero_reports_findings_but_exits_0(tree, cli):
     tree({"a.py": DEVICE})
     code, out, err = cli("check", "--exit-zero", "a.py")
     assert (code, err) == (0, "")
-    assert out.startswith("a.py:2:23: TNP301 ") and out.endswith("Found 1 finding in 1 file.\n")
+    assert out.startswith("a.py:2:23: TNP301 ") and out.endswith(f"Found 1 finding in 1 file.\n{HINT1}\n")
 
 
 def test_exit_zero_does_not_hide_a_file_that_could_not_be_checked(tree, cli):
@@ -204,7 +209,7 @@ def test_stdin_is_reported_under_stdin_filename(tree, cli, stdin):
     code, out, err = cli("check", "-", "--stdin-filename", "pkg/x.py")
     assert (code, err) == (1, "")
     assert out.splitlines()[0].startswith("pkg/x.py:2:23: TNP301 ")
-    assert out.splitlines()[1:] == ["Found 1 finding in 1 file."]
+    assert out.splitlines()[1:] == ["Found 1 finding in 1 file.", HINT1]
 
 
 def test_stdin_without_a_name_is_reported_as_dash(tree, cli, stdin):

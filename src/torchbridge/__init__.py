@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .finding import Finding
 
 __version__ = "0.1.0"
-__all__ = ["Finding", "__version__", "check_source"]
+__all__ = ["Finding", "FixedSource", "__version__", "check_source", "fix_source"]
 
 
 def check_source(
@@ -25,9 +26,54 @@ def check_source(
     Raises ``ValueError`` for an unknown code or prefix.
     """
     from .engine import lint_source
+
+    return lint_source(source, filename, _rules(select, ignore))
+
+
+@dataclass(frozen=True)
+class FixedSource:
+    source: str  # the fixed source (the input itself when nothing was fixed)
+    applied: list[Finding]  # the findings whose fixes were applied, pass by pass
+    remaining: list[Finding]  # the findings of ``source``; a refused fix adds a ``fix-error`` diagnostic
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+def fix_source(
+    source: str,
+    *,
+    unsafe: bool = False,
+    filename: str = "<string>",
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    device_idiom: str = "cuda",
+) -> FixedSource:
+    """Apply fixes to Python source text until none applies, and return the result.
+
+    Safe fixes are applied; with ``unsafe`` the unsafe ones too (the fix contract decides
+    which is which). A result that would not compile, or fixes that do not settle, leave
+    the source unchanged and add a ``fix-error`` diagnostic to ``remaining``.
+    ``device_idiom="accelerator"`` makes inserted device variables use ``torch.accelerator``.
+    """
+    from .fixer import fix_source_text
+    from .rules import RuleOptions
+    from .source import from_text
+
+    if device_idiom not in ("cuda", "accelerator"):
+        raise ValueError(f"device_idiom: expected 'cuda' or 'accelerator', got {device_idiom!r}")
+    result = fix_source_text(
+        from_text(source), filename, _rules(select, ignore), unsafe=unsafe, options=RuleOptions(device_idiom),
+    )
+    text = result.text if not source.startswith("\ufeff") else "\ufeff" + result.text
+    remaining = [*result.remaining, *([result.error] if result.error is not None else [])]
+    return FixedSource(text, list(result.applied), remaining)
+
+
+def _rules(select: Sequence[str] | None, ignore: Sequence[str] | None) -> tuple:
     from .selection import Selection, validate_selectors
 
     chosen = validate_selectors(select, "select") if select is not None else None
     ignored = validate_selectors(ignore or (), "ignore")
-    rules = Selection(select=chosen, ignore=ignored).rules()
-    return lint_source(source, filename, rules)
+    return Selection(select=chosen, ignore=ignored).rules()

@@ -1,7 +1,9 @@
-"""The ``torchbridge`` command: ``check``, ``rule``, ``rules``.
+"""The ``torchbridge`` command: ``check``, ``fix``, ``rule``, ``rules``.
 
-Exit codes follow Ruff: 0 nothing found; 1 findings, or a file that could not be checked;
-2 a usage or configuration error, or an internal error.
+Exit codes follow Ruff: 0 nothing found (or nothing left after fixing); 1 findings, or a
+file that could not be checked, fixed or written; 2 a usage or configuration error, or an
+internal error. ``--fix-only`` and ``fix -`` exit 0 whatever findings remain; ``--diff``
+exits 1 when there is a diff.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +20,10 @@ from .config import ConfigError, ConfigResolver
 from .discovery import discover
 from .docs import rule_markdown
 from .engine import BUG_REPORT, lint_bytes
-from .finding import Finding
+from .finding import Finding, diagnostic
+from .fix_files import FileFixed, FixMode, fix_files, unified_diff
+from .fixer import fix_source_text
+from .source import DecodeError, decode
 from .output import FORMATS
 from .rules import all_rules, rule_by_code
 from .runner import check_files, default_jobs, sort_key
@@ -45,19 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = commands.add_parser("check", help="check files and report findings")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .); - reads standard input")
-    check.add_argument("--select", type=_codes, metavar="CODES", help="rule codes or prefixes to run, replacing the default set")
-    check.add_argument("--extend-select", type=_codes, default=[], metavar="CODES", help="rule codes or prefixes to add")
-    check.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="rule codes or prefixes to leave out")
-    check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file for every file")
-    check.add_argument("--isolated", action="store_true", help="ignore all configuration files")
-    check.add_argument("--stdin-filename", metavar="NAME", help="the name to report for standard input")
-    check.add_argument("--force-exclude", action="store_true", help="apply excludes to paths given explicitly too")
-    check.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None,
-                       help="check files that .gitignore ignores")
-    check.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPU count)")
+    _add_run_options(check)
+    check.add_argument("--fix", action=argparse.BooleanOptionalAction, default=None,
+                       help="apply safe fixes (default: the configuration's fix = true/false)")
+    _add_fix_options(check)
+
+    fix = commands.add_parser("fix", help="apply fixes, then report what remains (same as check --fix)")
+    _add_run_options(fix)
+    _add_fix_options(fix)
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", metavar="CODE")
@@ -65,6 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--output-format", choices=["text", "json"], default="text")
     return parser
+
+
+def _add_run_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .); - reads standard input")
+    command.add_argument("--select", type=_codes, metavar="CODES", help="rule codes or prefixes to run, replacing the default set")
+    command.add_argument("--extend-select", type=_codes, default=[], metavar="CODES", help="rule codes or prefixes to add")
+    command.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="rule codes or prefixes to leave out")
+    command.add_argument("--output-format", choices=sorted(FORMATS), default="text")
+    command.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    command.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file for every file")
+    command.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    command.add_argument("--stdin-filename", metavar="NAME", help="the name to report for standard input")
+    command.add_argument("--force-exclude", action="store_true", help="apply excludes to paths given explicitly too")
+    command.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None,
+                         help="check files that .gitignore ignores")
+    command.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPU count)")
+
+
+def _add_fix_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
+                         help="apply unsafe fixes too (default: the configuration's unsafe-fixes)")
+    command.add_argument("--diff", action="store_true",
+                         help="print the fixes as a unified diff and write nothing; exit 1 when there is a diff")
+    command.add_argument("--show-fixes", action="store_true", help="list the fixes applied")
+    command.add_argument("--fix-only", action="store_true",
+                         help="apply fixes and report nothing; exit 0 whatever remains (for hooks and editors)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "check":
+    if args.command in ("check", "fix"):
         return _check(args)
     if args.command == "rule":
         return _rule(args.code)
@@ -105,38 +132,119 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be at least 1")
     if args.config is not None and args.isolated:
         raise UsageError("--config and --isolated cannot be used together")
+    # ``fix``, ``--diff`` and ``--fix-only`` fix whatever the configuration says; ``check``
+    # fixes with --fix, or where the configuration says ``fix = true``.
+    fixing = True if args.command == "fix" or args.diff or args.fix_only else getattr(args, "fix", None)
     overrides = {
         "select": validate_selectors(args.select, "--select") if args.select is not None else None,
         "extend_select": validate_selectors(args.extend_select, "--extend-select"),
         "ignore": validate_selectors(args.ignore, "--ignore"),
         "respect_gitignore": args.respect_gitignore,
+        "fix": fixing,
+        "unsafe_fixes": args.unsafe_fixes,
     }
     resolver = ConfigResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
     paths: list[Path] = args.paths or [Path(".")]
     if any(str(p) == "-" for p in paths):
         if len(paths) > 1:
             raise UsageError("'-' (standard input) cannot be combined with other paths")
-        findings = _check_stdin(resolver, args.stdin_filename)
-    else:
-        targets = list(discover(paths, resolver, force_exclude=args.force_exclude))
-        findings = check_files(targets, args.jobs or default_jobs())
-    FORMATS[args.output_format](findings, sys.stdout)
+        return _stdin(args, resolver)
+    targets = list(discover(paths, resolver, force_exclude=args.force_exclude))
+    to_fix = [t for t in targets if t.settings.fix]
+    findings = check_files([t for t in targets if not t.settings.fix], args.jobs or default_jobs())
+    fixed = fix_files(to_fix, args.jobs or default_jobs(), FixMode(diff=args.diff)) if to_fix else []
+    findings = sorted([*findings, *(f for result in fixed for f in result.findings)], key=sort_key)
+    applied = sum(len(result.applied) for result in fixed)
+    if args.diff:
+        return _report_diff(fixed, findings)
+    unsafe = any(t.settings.unsafe_fixes for t in targets)
+    if not args.fix_only:
+        FORMATS[args.output_format](findings, sys.stdout, unsafe=unsafe, fixed=applied)
+    if args.show_fixes:
+        # JSON on standard output stays parseable: the list goes to standard error then.
+        _show_fixes(fixed, sys.stdout if args.output_format == "text" else sys.stderr)
     sys.stdout.flush()
+    return _exit_code(findings, exit_zero=args.exit_zero or args.fix_only)
+
+
+def _exit_code(findings: list[Finding], *, exit_zero: bool) -> int:
+    """0 nothing found; 1 findings, or a file that could not be checked, written or fixed;
+    2 an internal error. ``exit_zero`` (and ``--fix-only``) forgive findings, not files
+    that could not be handled."""
     if any(f.name == "internal-error" for f in findings):
         return EXIT_ERROR
-    if findings and not args.exit_zero:
+    if any(f.is_diagnostic for f in findings):
         return EXIT_FINDINGS
-    if args.exit_zero and any(f.is_diagnostic for f in findings):
+    if findings and not exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
 
-def _check_stdin(resolver: ConfigResolver, stdin_filename: str | None) -> list[Finding]:
-    name = stdin_filename or "-"
-    path = Path(stdin_filename) if stdin_filename else Path.cwd() / "-"
+def _report_diff(fixed: list[FileFixed], findings: list[Finding]) -> int:
+    for result in fixed:
+        sys.stdout.write(result.diff)
+    would = sum(len(result.applied) for result in fixed if result.diff)
+    problems = [f for f in findings if f.is_diagnostic]
+    for f in problems:
+        sys.stderr.write(f"{f.filename}:{f.line}:{f.column}: {f.name}: {f.message}\n")
+    sys.stderr.write(f"Would fix {would} finding{'' if would == 1 else 's'}.\n" if would else "No fixes to apply.\n")
+    sys.stdout.flush()
+    if any(f.name == "internal-error" for f in problems):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if would or problems else EXIT_CLEAN
+
+
+def _show_fixes(fixed: list[FileFixed], stream) -> None:  # type: ignore[no-untyped-def]
+    changed = [result for result in fixed if result.applied]
+    if not changed:
+        stream.write("No fixes applied.\n")
+        return
+    total = sum(len(result.applied) for result in changed)
+    stream.write(f"Fixed {total} finding{'' if total == 1 else 's'}:\n")
+    for result in changed:
+        stream.write(f"- {result.filename}:\n")
+        counts = Counter(result.applied)
+        for (code, title), count in sorted(counts.items()):
+            stream.write(f"    {count} × {code} ({title})\n")
+
+
+def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
+    name = args.stdin_filename or "-"
+    path = Path(args.stdin_filename) if args.stdin_filename else Path.cwd() / "-"
     settings = resolver.for_path(path.absolute())
     data = sys.stdin.buffer.read()
-    return sorted(lint_bytes(data, name, settings.rules_for(path)), key=sort_key)
+    rules = settings.rules_for(path)
+    if not settings.fix:
+        findings = sorted(lint_bytes(data, name, rules, options=settings.rule_options), key=sort_key)
+        FORMATS[args.output_format](findings, sys.stdout, unsafe=settings.unsafe_fixes)
+        sys.stdout.flush()
+        return _exit_code(findings, exit_zero=args.exit_zero)
+    # Fixing standard input: the code goes to standard output (the original when nothing
+    # could be fixed, so an editor never loses the buffer), everything else to standard error.
+    try:
+        source = decode(data)
+    except DecodeError as exc:
+        sys.stdout.buffer.write(data)
+        sys.stderr.write(f"{name}: decode-error: cannot read the input as Python source: {exc}\n")
+        return EXIT_FINDINGS
+    result = fix_source_text(source, name, rules, unsafe=settings.unsafe_fixes, options=settings.rule_options)
+    findings = [*result.remaining, *([result.error] if result.error is not None else [])]
+    if args.diff:
+        sys.stdout.write(unified_diff(name, source.raw, result.text))
+    else:
+        try:
+            sys.stdout.buffer.write(source.encode(result.text))
+        except UnicodeEncodeError:
+            sys.stdout.buffer.write(data)
+            findings.append(diagnostic(name, "write-error", f"not fixed: the fix cannot be written in {source.encoding}"))
+    sys.stdout.flush()
+    if not args.fix_only:
+        FORMATS["text"](findings, sys.stderr, unsafe=settings.unsafe_fixes, fixed=len(result.applied))
+    if any(f.name == "internal-error" for f in findings):
+        return EXIT_ERROR
+    if args.diff:
+        return EXIT_FINDINGS if result.changed or any(f.is_diagnostic for f in findings) else EXIT_CLEAN
+    return EXIT_FINDINGS if any(f.is_diagnostic for f in findings) else EXIT_CLEAN
 
 
 def _rule(code: str) -> int:

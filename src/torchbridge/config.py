@@ -11,6 +11,7 @@ from typing import Any
 
 from pathspec import GitIgnoreSpec
 
+from .rules import RuleOptions
 from .selection import Selection, SelectionError, validate_selectors
 
 if sys.version_info >= (3, 11):
@@ -40,7 +41,13 @@ class Settings:
     respect_gitignore: bool = True
     torch_version: str | None = None
     device_idiom: str = "cuda"
+    fix: bool = False  # ``check`` applies safe fixes
+    unsafe_fixes: bool = False  # fixes apply unsafe ones too
     _selection_cache: dict[tuple[str, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def rule_options(self) -> RuleOptions:
+        return RuleOptions(device_idiom=self.device_idiom)
 
     @property
     def selection(self) -> Selection:
@@ -118,8 +125,8 @@ def parse_table(table: dict[str, Any], config_file: Path) -> Settings:
             )
         elif key in ("exclude", "extend-exclude"):
             changes[key.replace("-", "_")] = _string_list(value, where)
-        elif key == "respect-gitignore":
-            changes["respect_gitignore"] = _expect(value, bool, where, "true or false")
+        elif key in ("respect-gitignore", "fix", "unsafe-fixes"):
+            changes[key.replace("-", "_")] = _expect(value, bool, where, "true or false")
         elif key == "torch-version":
             _expect(value, str, where, 'a version string such as "2.4"')
             if not _VERSION.match(value):
@@ -201,8 +208,9 @@ class ConfigResolver:
             changes["extend_select"] = (*settings.extend_select, *o["extend_select"])
         if o.get("ignore"):
             changes["ignore"] = (*settings.ignore, *o["ignore"])
-        if o.get("respect_gitignore") is not None:
-            changes["respect_gitignore"] = o["respect_gitignore"]
+        for key in ("respect_gitignore", "fix", "unsafe_fixes"):
+            if o.get(key) is not None:
+                changes[key] = o[key]
         if o.get("extend_exclude"):
             changes["extend_exclude"] = (*settings.extend_exclude, *o["extend_exclude"])
         return replace(settings, **changes) if changes else settings

@@ -29,6 +29,7 @@ class FixResult:
     text: str  # the fixed text (the original when nothing applied or the fix was refused)
     applied: list[Finding] = field(default_factory=list)  # fixed, in the pass they were fixed
     remaining: list[Finding] = field(default_factory=list)  # findings of ``text``
+    before: list[Finding] = field(default_factory=list)  # findings of the original
     error: Finding | None = None  # why the fixes were refused
 
     @property
@@ -46,7 +47,7 @@ def fix_source_text(
     for _ in range(MAX_PASSES):
         findings = lint_source(current, filename, rules, options=options)
         if current is source:
-            result.remaining = findings  # what a refusal leaves
+            result.before = result.remaining = findings  # what a refusal leaves
         if any(f.is_diagnostic for f in findings):
             if current is not source:  # a fix made code LibCST cannot read: refuse it
                 return _refused(result, filename, result.applied, "produced code that cannot be parsed")

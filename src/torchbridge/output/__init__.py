@@ -8,5 +8,5 @@ from typing import TextIO
 from ..finding import Finding
 from . import json_format, text
 
-Renderer = Callable[[Sequence[Finding], TextIO], None]
+Renderer = Callable[..., None]  # (findings, stream, *, unsafe=False, fixed=0)
 FORMATS: dict[str, Renderer] = {"text": text.render, "json": json_format.render}
