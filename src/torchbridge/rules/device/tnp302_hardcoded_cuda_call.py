@@ -142,6 +142,23 @@ class HardcodedCudaCall(Rule):
         Invalid(
             """
             import torch
+            device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            def step(batch):
+                return batch.cuda()  # batch may be another library's object
+            """,
+            findings=[(4, 12)],
+            fixed="""
+            import torch
+            device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            def step(batch):
+                return batch.to(device)  # batch may be another library's object
+            """,
+            applicability="unsafe",
+            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        ),
+        Invalid(
+            """
+            import torch
             def step(batch):
                 return batch.cuda(non_blocking=True)
             """,

@@ -1,0 +1,106 @@
+"""The fix contract, the rules' INVALID examples and their documentation agree.
+
+Each INVALID example states the code after ``fix --unsafe-fixes``, the applicability of its
+fix and the verifier's expectation; the contract entry the rule picked must say the same,
+a safe run must apply exactly the safe ones, and every contract entry a rule can reach is
+shown by at least one example.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from torchbridge import check_source, fix_source
+from torchbridge.contract import APPLICABILITIES, ENTRIES, entries_for, fix_safety
+from torchbridge.rules import all_rules
+
+RULES = all_rules()
+# Entries no example can reach, and why (they exist so that law 3 holds: an unproven
+# precondition downgrades a fix to unsafe rather than dropping it).
+UNREACHABLE_FROM_EXAMPLES = {
+    # TNP201 reports only a receiver proven a tensor; the chain's base is then proven too.
+    "TNP201/detach-cpu-unproven",
+    # Needs device-idiom = "accelerator": tests/test_fixer.py covers it.
+    "TNP30x/insert-accelerator",
+}
+
+
+def _examples():
+    for rule in RULES:
+        for index, example in enumerate(rule.INVALID):
+            yield pytest.param(rule, example, id=f"{rule.code}-invalid-{index}")
+
+
+@pytest.mark.parametrize(("rule", "example"), list(_examples()))
+def test_example_fix_matches_the_contract(rule, example):
+    findings = check_source(example.code, select=[rule.code])
+    fixes = [f.fix for f in findings if f.fix is not None]
+    if example.applicability is None:
+        assert fixes == [], f"{rule.code}: the example declares no fix, the rule offers one"
+        assert example.fixed is None
+        return
+    assert fixes, f"{rule.code}: the example declares a fix, the rule offers none"
+    assert {fix.applicability for fix in fixes} == {example.applicability}
+    for fix in fixes:
+        assert fix.entry in entries_for(rule.code)
+        assert dict(fix.entry.expect) == dict(example.expect), f"{rule.code}: the example's expectation is not the contract's"
+    result = fix_source(example.code, unsafe=True, select=[rule.code])
+    if example.applicability == "display":
+        assert result.source == example.code and not result.applied
+        return
+    assert result.source == example.fixed
+    compile(result.source, "<fixed>", "exec")
+    # A second run changes nothing.
+    assert fix_source(result.source, unsafe=True, select=[rule.code]).source == result.source
+    # Without --unsafe-fixes only safe fixes apply.
+    safe_run = fix_source(example.code, select=[rule.code])
+    expected = example.fixed if example.applicability == "safe" else example.code
+    assert safe_run.source == expected
+
+
+def test_every_reachable_entry_has_an_example():
+    shown = set()
+    for rule in RULES:
+        for example in rule.INVALID:
+            for finding in check_source(example.code, select=[rule.code]):
+                if finding.fix is not None:
+                    shown.add(finding.fix.entry.key)
+    rule_codes = {r.code for r in RULES}
+    reachable = {e.key for e in ENTRIES if e.rule in rule_codes or e.rule == "TNP30x"}
+    assert reachable - UNREACHABLE_FROM_EXAMPLES == shown
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_fix_safety_documentation_comes_from_the_contract(rule):
+    text = rule.documentation()["Fix safety"]
+    if entries_for(rule.code):
+        assert text.endswith(fix_safety(rule.code))
+        for entry in entries_for(rule.code):
+            heading = {"safe": "**Safe**", "unsafe": "**Unsafe", "display": "**Display only"}[entry.applicability]
+            assert heading in text
+    else:
+        assert "No fix" in text
+
+
+def test_example_fields_are_well_formed():
+    for rule in RULES:
+        for example in rule.INVALID:
+            assert example.applicability in (None, *APPLICABILITIES)
+            if example.applicability not in (None, "display"):
+                assert example.fixed is not None and example.expect
+            if example.applicability is not None:
+                assert example.expect is not None
+
+
+def test_contract_law_is_enforced_on_entries():
+    from torchbridge.contract import ContractEntry, Precondition
+
+    with pytest.raises(ValueError, match="process-wide"):
+        ContractEntry("X/y", "r", "safe", (Precondition("P", "default device"),), {"cpu": "equivalent"})
+    with pytest.raises(ValueError, match="only an unsafe fix"):
+        ContractEntry("X/y", "r", "safe", (), {"cpu": "differs"})
+    with pytest.raises(ValueError, match="not verifiable"):
+        ContractEntry("X/y", "r", "display", (), {"cpu": "equivalent"})
+    for entry in ENTRIES:
+        if any(p.scope == "P" for p in entry.preconditions):
+            assert entry.applicability != "safe", entry.key
