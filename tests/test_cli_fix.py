@@ -174,3 +174,18 @@ def test_device_idiom_accelerator_inserts_the_accelerator_form(tree, cli):
         "import torch\nDEVICE = torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
         'else torch.device("cpu")\nx = torch.zeros(3).to(DEVICE)\n'
     )
+
+
+def test_display_suggestion_is_shown_and_never_applied(tree, cli):
+    source = (
+        "import numpy as np\nimport torch\nsamples = [np.zeros(16) for _ in range(1024)]\n"
+        'inputs = [torch.from_numpy(s).to("cuda") for s in samples]\n'
+    )
+    root = tree({"a.py": source})
+    code, out, _ = cli("check", "--isolated", "--select", "TNP401", "a.py")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("a.py:4:11: TNP401 ") and "[*]" not in lines[0]
+    assert lines[1] == "  help: Move the batch to the device once, outside the loop (stack the samples first)"
+    assert cli("fix", "--isolated", "--unsafe-fixes", "--select", "TNP401", "a.py")[0] == 1
+    assert read(root, "a.py") == source

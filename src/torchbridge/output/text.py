@@ -1,4 +1,5 @@
-"""``path:line:col: CODE [*] message``, then a summary, and what ``fix`` could do."""
+"""``path:line:col: CODE [*] message`` (and ``  help: ...`` for a display-only suggestion),
+then a summary, and what ``fix`` could do."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ def render(findings: Sequence[Finding], stream: TextIO, *, unsafe: bool = False,
         label = f.code if f.code is not None else f"{f.name}:"
         marker = " [*]" if f.fix is not None and f.fix.applies(unsafe) else ""
         stream.write(f"{f.filename}:{f.line}:{f.column}: {label}{marker} {f.message}\n")
+        if f.fix is not None and f.fix.applicability == "display":
+            stream.write(f"  help: {f.fix.title}\n")  # a suggestion no fix run applies
     if fixed:
         stream.write(f"Fixed {_plural(fixed, 'finding')}.\n")
     stream.write(summary(findings) + "\n")

@@ -26,7 +26,8 @@ class NonContiguousFromNumpy(Rule):
     the tensor is then used without being made contiguous first.
 
     Not reported: a tensor returned from `__getitem__` (a DataLoader's collate stacks samples
-    into a new, contiguous batch), one whose first use is `.contiguous()`, and arrays made
+    into a new, contiguous batch), one whose first use is `.contiguous()` or `.reshape()`
+    (which copies where a view cannot be had), and arrays made
     contiguous before the conversion (`np.ascontiguousarray`, `.copy()`). `.astype()` and
     `np.array()` copy in the array's own memory order, so a transposed array stays
     transposed through them.
