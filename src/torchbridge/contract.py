@@ -81,6 +81,11 @@ _DEVICE_REUSE_PRECONDITIONS = (
     Precondition(F, "the device has no index (`'cuda:1'`, `.cuda(1)` are reported, never rewritten)"),
 )
 
+_INSERTION_PRECONDITIONS = (
+    Precondition(F, "the name `DEVICE` is unused in the module"),
+    Precondition(F, "no use precedes the insertion point"),
+)
+
 ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP101/as-tensor",
@@ -202,8 +207,7 @@ ENTRIES: tuple[ContractEntry, ...] = (
         preconditions=(
             Precondition(P, "calling `torch.cuda.is_available()` at import time breaks forked CUDA workers "
                             "(measured on an H100)"),
-            Precondition(F, "the name `DEVICE` is unused in the module"),
-            Precondition(F, "no use precedes the insertion point"),
+            *_INSERTION_PRECONDITIONS,
         ),
         expect={"cpu": "crash-fix", "cuda": "equivalent"},
         crash=_NO_CUDA,
@@ -217,8 +221,7 @@ ENTRIES: tuple[ContractEntry, ...] = (
         applicability="unsafe",
         preconditions=(
             Precondition(P, "picks MPS or XPU where present, whose dtype support differs from CUDA's"),
-            Precondition(F, "the name `DEVICE` is unused in the module"),
-            Precondition(F, "no use precedes the insertion point"),
+            *_INSERTION_PRECONDITIONS,
         ),
         expect={"cpu": "crash-fix", "cuda": "equivalent"},
         crash=_NO_CUDA,

@@ -197,6 +197,10 @@ class SemanticModel:
         """Every name the module's body binds, anywhere in it (not in functions or classes)."""
         return set(self._module_counts()) | set(self._hoisted_imports)
 
+    def module_imports(self, name: str) -> bool:
+        """The module's body imports ``name`` somewhere."""
+        return name in self._hoisted_imports
+
     def module_assignment_count(self, name: str) -> int:
         """How many statements of the module's body bind ``name`` (imports not counted)."""
         return self._module_counts().get(name, 0)

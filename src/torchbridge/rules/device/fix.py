@@ -69,8 +69,8 @@ def device_variable(model: SemanticModel, text: str) -> tuple[str, bool] | None:
         if binding.kind != "assign" or binding.value is None:
             continue
         form = _cuda_or_cpu(model, binding.value)
-        if form is None or model.module_assignment_count(name) != 1:
-            continue
+        if form is None or model.module_assignment_count(name) != 1 or model.module_imports(name):
+            continue  # bound more than once (an import counts)
         if model.lookup(name) is not binding or re.search(rf"\b(?:global|nonlocal)\b[^\n]*\b{name}\b", text):
             continue  # shadowed here, or written by a function
         return name, form == "device"

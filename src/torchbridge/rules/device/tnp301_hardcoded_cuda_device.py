@@ -213,7 +213,8 @@ class HardcodedCudaDevice(Rule):
             found = cuda_device(model, argument)
             if found is not None:
                 literal, text = found
-                fix = device_fix(self.context, _device_edits(argument, literal), receiver_proven=proven)
+                edits = _device_edits(argument, literal, string_only=_is_keyword(node, argument, "pin_memory_device"))
+                fix = device_fix(self.context, edits, receiver_proven=proven)
                 self._report_once(literal, self.message.format(device=text), fix)
             elif isinstance(argument, cst.Name):
                 self._check_bound_name(argument)
@@ -241,12 +242,18 @@ class HardcodedCudaDevice(Rule):
             self.report(node, message, fix=fix)
 
 
-def _device_edits(device: cst.BaseExpression, literal: cst.SimpleString) -> EditsFor:
+def _is_keyword(call: cst.Call, value: cst.BaseExpression, keyword: str) -> bool:
+    return any(arg.value is value and arg.keyword is not None and arg.keyword.value == keyword for arg in call.args)
+
+
+def _device_edits(device: cst.BaseExpression, literal: cst.SimpleString, *, string_only: bool = False) -> EditsFor:
     """``'cuda'`` -> ``NAME``; ``torch.device('cuda')`` -> ``NAME`` (a torch.device) or
-    ``torch.device(NAME)`` (a string). None for an index: ``'cuda:1'``, ``torch.device('cuda', 1)``."""
+    ``torch.device(NAME)`` (a string). None for an index: ``'cuda:1'``, ``torch.device('cuda', 1)``;
+    and, with ``string_only`` (DataLoader's ``pin_memory_device`` takes a string), for a
+    variable holding a ``torch.device``."""
 
     def edits(name: str, holds_device: bool) -> tuple[NodeEdit, ...] | None:
-        if string_value(literal) != "cuda":
+        if string_value(literal) != "cuda" or (string_only and holds_device):
             return None
         if device is literal:
             return (replace(literal, name),)

@@ -1,0 +1,169 @@
+"""The fixer's helpers and the preconditions of each fix, one behaviour per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from torchbridge import check_source, fix_source
+
+
+def fixed(source: str, unsafe: bool = True, **options) -> str:
+    return fix_source(source, unsafe=unsafe, select=["TNP"], **options).source
+
+
+def fix_of(source: str, code: str):
+    (finding,) = [f for f in check_source(source, select=[code]) if f.code == code]
+    return finding.fix
+
+
+# ---------------------------------------------------------------- the import helper
+
+
+def test_existing_alias_is_reused():
+    source = "import numpy as np\nfrom torch import tensor\nimport torch as th\ndef f():\n    a = np.zeros(3)\n    return tensor(a)\n"
+    assert fixed(source).endswith("    return th.as_tensor(a)\n")
+
+
+def test_new_import_goes_after_docstring_future_and_leading_imports():
+    source = '"""Doc."""\nfrom __future__ import annotations\nimport torch\nx = torch.zeros(3).cuda()\n'
+    assert fixed(source) == (
+        '"""Doc."""\nfrom __future__ import annotations\nimport torch\n'
+        'DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.zeros(3).to(DEVICE)\n'
+    )
+
+
+def test_import_added_for_a_from_import_only_file():
+    source = "import numpy as np\nfrom torch import tensor\ndef f():\n    a = np.zeros(3)\n    return tensor(a)\n"
+    assert fixed(source) == source.replace("from torch import tensor\n", "from torch import tensor\nimport torch\n").replace(
+        "return tensor(a)", "return torch.as_tensor(a)"
+    )
+
+
+def test_shadowed_module_name_is_never_used():
+    # ``torch`` is a parameter here: importing it at module level would not reach this use.
+    source = "import numpy as np\nfrom torch import tensor\ndef f(torch):\n    a = np.zeros(3)\n    return tensor(a)\n"
+    finding = [f for f in check_source(source, select=["TNP101"])]
+    assert finding and finding[0].fix is None
+    assert fixed(source) == source
+
+
+def test_name_bound_to_something_else_is_never_imported_over():
+    # numpy under ``np`` is taken: a TNP103 fix needing numpy must not add ``import numpy as np``.
+    source = (
+        "import numpy\nimport torch\nnp = 'taken'\ndef f():\n    m = numpy.zeros((3, 4))\n"
+        "    return torch.as_tensor(m.T) @ torch.ones(3, dtype=torch.float64)\n"
+    )
+    assert "numpy.ascontiguousarray(m.T)" in fixed(source)
+
+
+# ---------------------------------------------------------------- preconditions
+
+
+def test_tnp101_array_used_again_is_unsafe():
+    source = "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    t = torch.tensor(a)\n    a += 1\n    return t\n"
+    assert fix_of(source, "TNP101").applicability == "unsafe"
+
+
+def test_tnp101_array_converted_in_a_loop_is_unsafe():
+    source = "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    for _ in range(2):\n        t = torch.tensor(a)\n    return t\n"
+    assert fix_of(source, "TNP101").applicability == "unsafe"
+
+
+def test_tnp101_array_captured_by_a_closure_is_unsafe():
+    source = "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    g = lambda: a\n    return torch.tensor(a), g\n"
+    assert fix_of(source, "TNP101").applicability == "unsafe"
+
+
+def test_tnp101_view_of_a_parameter_is_unsafe():
+    source = "import numpy as np\nimport torch\ndef f(a: np.ndarray):\n    b = np.asarray(a)\n    return torch.tensor(b)\n"
+    assert fix_of(source, "TNP101").applicability == "unsafe"
+
+
+def test_tnp101_fresh_array_defined_and_converted_in_the_same_loop_is_safe():
+    source = "import numpy as np\nimport torch\ndef f(xs):\n    for x in xs:\n        a = np.stack([x, x])\n        yield torch.tensor(a)\n"
+    assert fix_of(source, "TNP101").applicability == "safe"
+
+
+def test_tnp103_view_with_a_dtype_falls_back_to_the_unsafe_fix():
+    source = (
+        "import numpy as np\nimport torch\nimage = np.zeros((4, 5, 3), dtype=np.float32)\n"
+        "chw = torch.from_numpy(image.transpose(2, 0, 1))\nbits = chw.view(torch.int32)\n"
+    )
+    fix = fix_of(source, "TNP103")
+    assert (fix.applicability, fix.entry.key) == ("unsafe", "TNP103/ascontiguousarray")
+
+
+def test_tnp201_numpy_with_arguments_has_no_fix():
+    source = "import torch\nw = torch.nn.Parameter(torch.ones(2))\nv = w.numpy(force=False)\n"
+    assert fix_of(source, "TNP201") is None
+
+
+@pytest.mark.parametrize("call", ["x.cuda(1)", "x.cuda(device=0)", 'x.to("cuda:1")', 'x.to(torch.device("cuda", 1))'])
+def test_indexed_device_is_reported_never_rewritten(call):
+    source = f"import torch\nx = torch.zeros(2)\ny = {call}\n"
+    findings = check_source(source, select=["TNP3"])
+    assert findings and all(f.fix is None for f in findings)
+    assert fixed(source) == source
+
+
+def test_device_variable_rebound_by_an_import_is_not_reused():
+    source = 'import torch\ndevice = "cuda" if torch.cuda.is_available() else "cpu"\nfrom cfg import device\nx = torch.zeros(2, device="cuda")\n'
+    assert fix_of(source, "TNP301").entry.key == "TNP30x/insert-device"
+
+
+def test_device_variable_written_through_global_is_not_reused():
+    source = (
+        'import torch\ndevice = torch.device("cuda" if torch.cuda.is_available() else "cpu")\n'
+        "def pick():\n    global device\n    device = torch.device('cpu')\n"
+        'x = torch.zeros(2, device="cuda")\n'
+    )
+    fix = fix_of(source, "TNP301")
+    assert fix.entry.key == "TNP30x/insert-device"
+
+
+def test_accelerator_device_variable_is_not_reused():
+    source = (
+        "import torch\ndevice = torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
+        'else torch.device("cpu")\nx = torch.zeros(2, device="cuda")\n'
+    )
+    assert fix_of(source, "TNP301").entry.key == "TNP30x/insert-device"
+
+
+def test_device_variable_defined_after_the_use_is_not_reused():
+    source = 'import torch\nx = torch.zeros(2, device="cuda")\ndevice = "cuda" if torch.cuda.is_available() else "cpu"\n'
+    assert fix_of(source, "TNP301").entry.key == "TNP30x/insert-device"
+
+
+def test_pin_memory_device_takes_only_a_string_variable():
+    base = "import torch\nfrom torch.utils.data import DataLoader\n{var}\ndef f(ds):\n    return DataLoader(ds, pin_memory_device=\"cuda\")\n"
+    as_device = base.format(var='device = torch.device("cuda" if torch.cuda.is_available() else "cpu")')
+    as_string = base.format(var='device = "cuda" if torch.cuda.is_available() else "cpu"')
+    assert fix_of(as_device, "TNP301") is None
+    assert fix_of(as_string, "TNP301").applicability == "safe"
+
+
+def test_name_device_already_used_blocks_insertion():
+    source = "import torch\nDEVICE = 3\nx = torch.zeros(3).cuda()\n"
+    assert fix_of(source, "TNP302") is None
+
+
+def test_accelerator_idiom():
+    source = "import torch as th\nx = th.zeros(3).cuda()\n"
+    assert fixed(source, device_idiom="accelerator") == (
+        "import torch as th\nDEVICE = th.accelerator.current_accelerator() if th.accelerator.is_available() "
+        'else th.device("cpu")\nx = th.zeros(3).to(DEVICE)\n'
+    )
+    with pytest.raises(ValueError, match="device_idiom"):
+        fix_source(source, device_idiom="mps")
+
+
+def test_many_findings_share_one_inserted_variable():
+    source = 'import torch\na = torch.zeros(3).cuda()\nb = torch.ones(3, device="cuda")\nc = a.to("cuda")\n'
+    out = fixed(source)
+    assert out.count("DEVICE = torch.device(") == 1
+    assert out.endswith("a = torch.zeros(3).to(DEVICE)\nb = torch.ones(3, device=DEVICE)\nc = a.to(DEVICE)\n")
+
+
+def test_noqa_suppressed_finding_is_not_fixed():
+    source = "import numpy as np\nimport torch\nimage = np.zeros((2, 2))\nt = torch.from_numpy(image[::-1])  # noqa: TNP102\n"
+    assert fixed(source) == source
