@@ -141,7 +141,7 @@ def _run_rules(
     finally:
         sys.setrecursionlimit(limit)
     suppressions = noqa.Suppressions(lines) if apply_noqa else None
-    index = TextIndex(lines, module.default_newline) if any(r.fix is not None for r in reports) else None
+    index = TextIndex(lines, module.default_newline, text) if any(r.fix is not None for r in reports) else None
     findings = []
     for report in reports:
         where = positions[report.node]

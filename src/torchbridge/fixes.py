@@ -61,15 +61,47 @@ def insert_line_before(statement: cst.CSTNode, line: str) -> NodeEdit:
 
 
 @dataclass(frozen=True)
+class Hole:
+    """A part of the probed code the verifier replaces by generated inputs: ``role`` says
+    what it may be ("array", "tensor", "receiver": a tensor or a module), ``facts`` what the
+    model proved about it (kind, layout, grad, placement) as plain data."""
+
+    node: cst.BaseExpression
+    role: str
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the verifier runs for a fix: ``subject`` before and after the edits that fall
+    inside it, with the holes filled by inputs, used as ``use`` says (``"{}"``: as it is;
+    ``"torch.zeros(2).to({})"``: as a device), after ``prelude`` (module-level definitions
+    the code relies on, such as an existing device variable). ``names`` maps the other free
+    names to what they import (``{"th": "torch"}``)."""
+
+    subject: cst.CSTNode
+    holes: tuple[Hole, ...] = ()
+    use: str = "{}"
+    prelude: tuple[cst.CSTNode, ...] = ()
+    names: tuple[tuple[str, str], ...] = ()
+
+    def anchors(self) -> list[cst.CSTNode]:
+        return [self.subject, *(h.node for h in self.holes), *self.prelude]
+
+
+@dataclass(frozen=True)
 class FixSpec:
-    """A fix as a rule states it: the contract entry it meets, and its edits."""
+    """A fix as a rule states it: the contract entry it meets, its edits, and what the
+    verifier runs to prove it (None: not verifiable)."""
 
     entry: ContractEntry
     edits: tuple[NodeEdit, ...]
     title: str | None = None  # the entry's title unless given
+    probe: Probe | None = None
 
     def anchors(self) -> list[cst.CSTNode]:
-        return [a.node for edit in self.edits for a in (edit.start, edit.end)]
+        nodes = [a.node for edit in self.edits for a in (edit.start, edit.end)]
+        return nodes + (self.probe.anchors() if self.probe is not None else [])
 
 
 @dataclass(frozen=True, order=True)
@@ -93,10 +125,24 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class ProbeText:
+    """A probe as text: the two snippets (holes replaced by their names), and the rest."""
+
+    original: str
+    fixed: str
+    holes: tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...]  # (name, role, facts)
+    use: str
+    prelude: tuple[str, ...]  # statements run first on both sides
+    fixed_prelude: tuple[str, ...]  # statements the fix inserts, run first on the fixed side
+    names: tuple[tuple[str, str], ...]  # (local name, qualified name) on both sides
+
+
+@dataclass(frozen=True)
 class Fix:
     title: str
     entry: ContractEntry
     edits: tuple[Edit, ...]
+    probe: ProbeText | None = None
 
     @property
     def applicability(self) -> str:
@@ -125,7 +171,8 @@ class Fix:
 class TextIndex:
     """Turns (line, column) positions into offsets in one text, and back."""
 
-    def __init__(self, lines: list[str], newline: str) -> None:
+    def __init__(self, lines: list[str], newline: str, text: str | None = None) -> None:
+        self.text = text
         self.starts = [0]
         for line in lines:
             self.starts.append(self.starts[-1] + len(line))
@@ -161,7 +208,72 @@ def resolve(spec: FixSpec, positions: Mapping[cst.CSTNode, CodeRange], index: Te
         line, column = index.position(start)
         end_line, end_column = index.position(end)
         edits.append(Edit(start, end, content, line, column, end_line, end_column))
-    return Fix(spec.title or spec.entry.title, spec.entry, tuple(edits))
+    probe = _probe_text(spec.probe, edits, positions, index) if spec.probe is not None else None
+    return Fix(spec.title or spec.entry.title, spec.entry, tuple(edits), probe)
+
+
+def _probe_text(probe: Probe, edits: list[Edit], positions: Mapping[cst.CSTNode, CodeRange], index: TextIndex) -> ProbeText | None:
+    """The subject's text before and after the edits inside it, holes named ``_in0``..."""
+    span = _span(probe.subject, positions, index)
+    holes = [_span(h.node, positions, index) for h in probe.holes]
+    prelude = [_span(n, positions, index) for n in probe.prelude]
+    if span is None or None in holes or None in prelude or index.text is None:
+        return None
+    start, end = span
+    inside = [e for e in edits if start <= e.start and e.end <= end]
+    outside = [e for e in edits if not (start <= e.start and e.end <= end)]
+    named = [(f"_in{i}", s, e) for i, (s, e) in enumerate(holes)]  # type: ignore[misc]
+    for edit in inside:
+        if any(s < edit.end and edit.start < e for _, s, e in named):
+            return None  # an edit inside a hole: the hole cannot stand for it
+    pieces = [*((s, e, name) for name, s, e in named), *((e.start, e.end, e.content) for e in inside)]
+    original = _splice(index.text, start, end, [(s, e, name) for name, s, e in named])
+    fixed = _splice(index.text, start, end, pieces)
+    text = index.text
+    inserted = tuple(e.content.strip() for e in outside if e.start == e.end and e.content.strip())
+    names = dict(probe.names)
+    statements = []
+    for line in inserted:
+        alias = _imported_alias(line)
+        if alias is not None:
+            names.setdefault(*alias)
+        else:
+            statements.append(line)
+    return ProbeText(
+        original=original, fixed=fixed,
+        holes=tuple((name, h.role, tuple(sorted(h.facts.items()))) for (name, _, _), h in zip(named, probe.holes)),
+        use=probe.use,
+        prelude=tuple(text[s:e] for s, e in prelude),  # type: ignore[misc]
+        fixed_prelude=tuple(statements),
+        names=tuple(sorted(names.items())),
+    )
+
+
+def _span(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange], index: TextIndex) -> tuple[int, int] | None:
+    where = positions.get(node)
+    if where is None:
+        return None
+    return index.offset(where.start.line, where.start.column), index.offset(where.end.line, where.end.column)
+
+
+def _splice(text: str, start: int, end: int, pieces: list[tuple[int, int, str]]) -> str:
+    out, cursor = [], start
+    for s, e, content in sorted(pieces, key=lambda p: (p[0], p[1])):
+        out.append(text[cursor:s])
+        out.append(content)
+        cursor = e
+    out.append(text[cursor:end])
+    return "".join(out)
+
+
+def _imported_alias(line: str) -> tuple[str, str] | None:
+    """``import numpy as np`` -> ("np", "numpy"); ``import torch`` -> ("torch", "torch")."""
+    words = line.split()
+    if len(words) == 2 and words[0] == "import":
+        return words[1].split(".")[0], words[1].split(".")[0]
+    if len(words) == 4 and words[0] == "import" and words[2] == "as":
+        return words[3], words[1]
+    return None
 
 
 def _offset(anchor: Anchor, positions: Mapping[cst.CSTNode, CodeRange], index: TextIndex) -> int | None:

@@ -10,23 +10,29 @@ rewritten.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import libcst as cst
 
 from ...contract import entry
-from ...fixes import FixSpec, NodeEdit
+from ...fixes import FixSpec, Hole, NodeEdit
 from ...imports import module_reference, new_line_after_header
 from ...model import SemanticModel, string_value
 from ...model.values import Kind
 from ..base import RuleContext
+from ..probe import probe
 
 INSERTED_NAME = "DEVICE"
 # Builds the edits from the variable's name and whether it holds a torch.device (not a string).
 EditsFor = Callable[[str, bool], "tuple[NodeEdit, ...] | None"]
 
 
-def device_fix(context: RuleContext, edits_for: EditsFor, *, receiver_proven: bool) -> FixSpec | None:
+def device_fix(
+    context: RuleContext, edits_for: EditsFor, *, receiver_proven: bool, subject: cst.CSTNode,
+    holes: Sequence[Hole] = (), use: str = "{}",
+) -> FixSpec | None:
+    """The fix, and its probe: ``subject`` with ``holes``, used as ``use`` says."""
     model = context.model
     found = device_variable(model, context.text)
     if found is not None:
@@ -35,11 +41,19 @@ def device_fix(context: RuleContext, edits_for: EditsFor, *, receiver_proven: bo
         if edits is None:
             return None
         chosen = entry("TNP30x/device-variable" if receiver_proven else "TNP30x/device-variable-unproven")
-        return FixSpec(chosen, edits, title=chosen.title.format(name=name))
-    return _inserted_variable_fix(context, edits_for)
+        # The verifier defines the variable as the module does, never by importing the module.
+        definition = model.module_scope.bindings[name].node
+        check = probe(model, subject, holes, use=use, prelude=[definition] if definition is not None else [])
+        return FixSpec(chosen, edits, title=chosen.title.format(name=name), probe=check)
+    inserted = _inserted_variable_fix(context, edits_for)
+    if inserted is None:
+        return None
+    fix, torch = inserted
+    return replace(fix, probe=probe(model, subject, holes, use=use, names={torch: "torch"}))
 
 
-def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> FixSpec | None:
+def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[FixSpec, str] | None:
+    """The fix that inserts the device variable, and the name torch has in that line."""
     model = context.model
     if re.search(rf"\b{INSERTED_NAME}\b", context.text):
         return None  # the name is taken (or at least mentioned): never guess another
@@ -58,7 +72,7 @@ def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> FixSpec
     statement = new_line_after_header(model, f"{INSERTED_NAME} = {value}")
     if statement is None:
         return None
-    return FixSpec(entry(key), (*imports, statement, *edits))
+    return FixSpec(entry(key), (*imports, statement, *edits)), torch
 
 
 def device_variable(model: SemanticModel, text: str) -> tuple[str, bool] | None:

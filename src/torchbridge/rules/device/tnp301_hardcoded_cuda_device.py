@@ -5,6 +5,7 @@ import libcst as cst
 from ...fixes import FixSpec, NodeEdit, replace
 from ...model import string_value
 from ..base import Invalid, Rule, Valid
+from ..probe import AS_A_DEVICE
 from .fix import EditsFor, device_fix, receiver_is_proven
 from .positions import cuda_device, device_arguments
 
@@ -214,7 +215,7 @@ class HardcodedCudaDevice(Rule):
             if found is not None:
                 literal, text = found
                 edits = _device_edits(argument, literal, string_only=_is_keyword(node, argument, "pin_memory_device"))
-                fix = device_fix(self.context, edits, receiver_proven=proven)
+                fix = device_fix(self.context, edits, receiver_proven=proven, subject=argument, use=AS_A_DEVICE)
                 self._report_once(literal, self.message.format(device=text), fix)
             elif isinstance(argument, cst.Name):
                 self._check_bound_name(argument)
@@ -228,7 +229,8 @@ class HardcodedCudaDevice(Rule):
             return
         literal, text = found
         # The name may be used elsewhere too (compared, printed): never a safe fix.
-        fix = device_fix(self.context, _device_edits(binding.value, literal), receiver_proven=False)
+        fix = device_fix(self.context, _device_edits(binding.value, literal), receiver_proven=False,
+                         subject=binding.value, use=AS_A_DEVICE)
         self._report_once(
             literal,
             f"Hard-coded CUDA device {text!r} (bound to `{name.value}` and used as a device) "

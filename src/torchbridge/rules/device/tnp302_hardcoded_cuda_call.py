@@ -4,6 +4,7 @@ import libcst as cst
 
 from ...fixes import Anchor, NodeEdit, insert_before, replace, replace_span
 from ..base import Invalid, Rule, Valid
+from ..probe import hole
 from .fix import device_fix, receiver_is_proven
 
 
@@ -200,7 +201,8 @@ class HardcodedCudaCall(Rule):
         if not model.imports_torch or model.in_cuda_guard or model.in_api_implementation:
             return
         fix = device_fix(self.context, lambda name, _: _to_device(node, name),
-                         receiver_proven=receiver_is_proven(model, func))
+                         receiver_proven=receiver_is_proven(model, func),
+                         subject=node, holes=[hole(model, func.value, "receiver")])
         self.report(node, fix=fix)
 
 

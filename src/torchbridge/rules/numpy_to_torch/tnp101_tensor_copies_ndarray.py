@@ -10,6 +10,7 @@ from ...model.aliasing import shares_unobservably
 from ...model.names import device_argument, first_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
+from ..probe import hole, probe
 from ..explain import quote
 
 # A call that asks for these gets something as_tensor cannot give: leave it alone.
@@ -192,13 +193,15 @@ class TensorCopiesNdarray(Rule):
         proven = shares_unobservably(self.model, source)
         key = "TNP101/as-tensor" if proven else "TNP101/as-tensor-unproven"
         func = call.func
+        check = probe(self.model, call, [hole(self.model, source, "array")])
         if isinstance(func, cst.Attribute):
-            return FixSpec(entry(key), (replace(func.attr, "as_tensor"),))
+            return FixSpec(entry(key), (replace(func.attr, "as_tensor"),), probe=check)
         found = module_reference(self.model, "torch")  # ``from torch import tensor``
         if found is None:
             return None
         torch, imports = found
-        return FixSpec(entry(key), (*imports, replace(func, f"{torch}.as_tensor")))
+        check = probe(self.model, call, [hole(self.model, source, "array")], names={torch: "torch"})
+        return FixSpec(entry(key), (*imports, replace(func, f"{torch}.as_tensor")), probe=check)
 
 
 def _moves_to_device(model: SemanticModel, call: cst.Call) -> bool:

@@ -7,6 +7,7 @@ from ...fixes import FixSpec, append_method
 from ...model.names import first_argument
 from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
+from ..probe import hole, probe
 from ..explain import quote
 from .converters import ARRAY_CONVERTERS, converter_name
 
@@ -147,5 +148,6 @@ class NegativeStrideToTensor(Rule):
             return
         value = self.model.value_of(source)
         if value.kind is Kind.NDARRAY and value.layout is Layout.NEGATIVE:
-            fix = FixSpec(entry("TNP102/copy"), append_method(source, "copy()"))
+            check = probe(self.model, node, [hole(self.model, source, "array")])
+            fix = FixSpec(entry("TNP102/copy"), append_method(source, "copy()"), probe=check)
             self.report(node, self.message.format(array=quote(source), call=call), evidence=value.evidence, fix=fix)

@@ -11,6 +11,7 @@ from ...model.names import first_argument
 from ...model.scope import Binding
 from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
+from ..probe import hole, probe
 from ..explain import quote
 from .converters import SHARING_CONVERTERS, converter_name
 
@@ -177,14 +178,16 @@ class NonContiguousFromNumpy(Rule):
         if value.kind is not Kind.NDARRAY or value.layout is not Layout.TRANSPOSED:
             return None
         message = self.message.format(array=quote(source), call=call, view="{view}")
-        return message, value.evidence, self._contiguous_fix(source)
+        return message, value.evidence, self._contiguous_fix(node, source)
 
-    def _contiguous_fix(self, source: cst.BaseExpression) -> FixSpec | None:
+    def _contiguous_fix(self, conversion: cst.Call, source: cst.BaseExpression) -> FixSpec | None:
         found = module_reference(self.model, "numpy")
         if found is None:
             return None
         numpy, imports = found
-        return FixSpec(entry("TNP103/ascontiguousarray"), (*imports, *wrap_call(source, f"{numpy}.ascontiguousarray")))
+        check = probe(self.model, conversion, [hole(self.model, source, "array")], names={numpy: "numpy"})
+        return FixSpec(entry("TNP103/ascontiguousarray"), (*imports, *wrap_call(source, f"{numpy}.ascontiguousarray")),
+                       probe=check)
 
     def _in_getitem(self) -> bool:
         function = self.model.function
@@ -228,7 +231,8 @@ class NonContiguousFromNumpy(Rule):
         _, call, message, evidence, fix = pending
         view_call = self._view_calls.get(id(node)) if view else None
         if view_call is not None and _is_shape(view_call.args):
-            fix = FixSpec(entry("TNP103/reshape"), (replace(node.attr, "reshape"),))
+            check = probe(self.model, view_call, [hole(self.model, node.value, "tensor")])
+            fix = FixSpec(entry("TNP103/reshape"), (replace(node.attr, "reshape"),), probe=check)
         self.report(call, message.replace("{view}", view), evidence=evidence, fix=fix)
 
     def visit_Name(self, node: cst.Name) -> None:

@@ -7,6 +7,7 @@ from ...fixes import Anchor, FixSpec, replace_span
 from ...model.names import keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
+from ..probe import hole, probe
 from ..explain import quote
 
 
@@ -165,7 +166,8 @@ class NumpyWithoutDetachCpu(Rule):
         proven = self.model.value_of(base).kind is Kind.TENSOR
         key = "TNP201/detach-cpu" if proven else "TNP201/detach-cpu-unproven"
         # From the first method's name (after its dot), so parentheses around X stay.
-        return FixSpec(entry(key), (replace_span(Anchor(first.attr, "start"), Anchor(call, "end"), "detach().cpu().numpy()"),))
+        edit = replace_span(Anchor(first.attr, "start"), Anchor(call, "end"), "detach().cpu().numpy()")
+        return FixSpec(entry(key), (edit,), probe=probe(self.model, call, [hole(self.model, base, "tensor")]))
 
 
 _PEELED = frozenset({"cpu", "detach"})

@@ -1,0 +1,113 @@
+"""The runtime verifier: runs each fix's original and fixed code on generated inputs, on CPU
+and on CUDA, and checks that what differs is exactly what the fix contract allows.
+
+An optional extra (``pip install torchbridge[verify]``: NumPy, torch, hypothesis).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..finding import Finding
+from .verdict import DeviceVerdict
+
+INSTALL_HINT = (
+    "the verifier needs NumPy, torch and hypothesis: pip install 'torchbridge[verify]' "
+    "(for a CPU-only torch: pip install torch --index-url https://download.pytorch.org/whl/cpu)"
+)
+DEVICES = ("cpu", "cuda")
+
+
+def missing_requirements() -> list[str]:
+    return [name for name in ("numpy", "torch", "hypothesis") if importlib.util.find_spec(name) is None]
+
+
+@dataclass
+class FixVerdict:
+    finding: Finding
+    devices: list[DeviceVerdict] = field(default_factory=list)
+
+    @property
+    def entry_key(self) -> str:
+        return self.finding.fix.entry.key if self.finding.fix is not None else ""
+
+    def verdicts(self) -> dict[str, str]:
+        return {d.device: d.verdict for d in self.devices}
+
+    def proven(self, require_cuda: bool = False) -> bool:
+        """Observed ``equivalent`` or ``crash-fix`` wherever it ran (law 4: what
+        ``fix --verify`` applies); a CUDA skip counts against it only with ``require_cuda``."""
+        ok = {"equivalent", "crash-fix"} | ({"skipped (no CUDA)"} if not require_cuda else set())
+        return bool(self.devices) and all(d.verdict in ok for d in self.devices) and any(
+            d.verdict in ("equivalent", "crash-fix") for d in self.devices
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        f = self.finding
+        fix = f.fix
+        return {
+            "code": f.code, "filename": f.filename, "line": f.line, "column": f.column,
+            "contract": self.entry_key, "applicability": fix.applicability if fix else None,
+            "verdict": self.verdicts(),
+            "reason": {d.device: d.reason for d in self.devices if d.reason},
+            "allowed_differences": list(fix.entry.allowed) if fix else [],
+            "cases": {d.device: d.to_json() for d in self.devices},
+        }
+
+
+class Verifier:
+    """Imports NumPy and torch once (never touching CUDA), then forks a child per fix and
+    side. ``devices``: which runs to do; CUDA is looked for in a child."""
+
+    def __init__(self, devices: tuple[str, ...] = DEVICES, *, cuda_available: bool | None = None) -> None:
+        from .sandbox import cuda_devices, prepare_parent
+
+        prepare_parent()
+        self.devices = devices
+        if cuda_available is None:
+            cuda_available = "cuda" in devices and cuda_devices() > 0
+        self.cuda = cuda_available
+
+    def verify(self, finding: Finding) -> FixVerdict:
+        from .allowlist import NotAllowed, check
+
+        fix = finding.fix
+        result = FixVerdict(finding)
+        if fix is None:
+            return result
+        planned = [d for d in fix.entry.expect if d in self.devices]
+        if fix.applicability == "display" or fix.probe is None:
+            why = "a display fix is never applied" if fix.applicability == "display" else "no probe for this fix"
+            result.devices = [DeviceVerdict(d, "not-verifiable", why) for d in planned]
+            return result
+        probe = fix.probe
+        names = dict(probe.names)
+        sources = [probe.use.format(probe.original), probe.use.format(probe.fixed), *probe.prelude, *probe.fixed_prelude]
+        try:
+            check(sources, names, [name for name, _, _ in probe.holes])
+        except NotAllowed as exc:
+            result.devices = [DeviceVerdict(d, "not-verifiable", str(exc)) for d in planned]
+            return result
+        for device in planned:
+            result.devices.append(self._run(fix, device))
+        return result
+
+    def _run(self, fix, device: str) -> DeviceVerdict:  # noqa: ANN001
+        from .cases import draw_cases
+        from .sandbox import SideFailed, run_in_child, run_side
+        from .verdict import aggregate
+
+        if device == "cuda" and not self.cuda:
+            return DeviceVerdict(device, "skipped (no CUDA)", "no CUDA device in this process")
+        probe = dataclasses.asdict(fix.probe)
+        unsafe = fix.applicability != "safe"
+        cases = draw_cases(fix.probe.holes, fix.entry.key, unsafe, ("cpu",) if device == "cpu" else ("cpu", "cuda"))
+        try:
+            original = run_in_child(run_side, probe, "original", cases, device, cpu_only=device == "cpu")
+            fixed = run_in_child(run_side, probe, "fixed", cases, device, cpu_only=device == "cpu")
+        except SideFailed as exc:
+            return DeviceVerdict(device, "not-verifiable", str(exc), cases=len(cases))
+        return aggregate(fix.entry, device, cases, original, fixed)

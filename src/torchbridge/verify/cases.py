@@ -1,0 +1,174 @@
+"""Inputs for a probe's holes: descriptors drawn in the parent, built the same way in each child.
+
+A descriptor is plain data (dtype, shape, layout, flags, a seed), so the original's child and
+the fixed one build equal inputs independently, in the same order. The space a hole draws
+from is what the model proved about it (kind, layout, grad); a safe fix draws only from the
+part its proven preconditions allow (the fix contract's law 4a), an unsafe fix from all of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+MIN_CASES = 25
+DTYPES = ("float16", "float32", "float64", "int32", "int64", "uint8", "bool", "complex64")
+FLOAT_DTYPES = ("float16", "float32", "float64")
+ARRAY_LAYOUTS = ("C", "F", "transposed", "negative", "view")
+
+# Preconditions that narrow a safe fix's inputs, by contract entry (law 4a).
+SAFE_SPACES: dict[str, dict[str, Any]] = {
+    # A fresh array: new, writable, owning memory in native byte order.
+    "TNP101/as-tensor": {"layouts": ("C",), "readonly": (False,), "byteswap": (False,)},
+}
+
+
+def _layouts(facts: dict[str, Any]) -> tuple[str, ...]:
+    layout = facts.get("layout")
+    if layout == "negative strides":
+        return ("negative",)
+    if layout == "transposed":
+        return ("transposed",)
+    if layout == "contiguous":
+        return ("C",)
+    return ARRAY_LAYOUTS
+
+
+@st.composite
+def array_descriptor(draw, facts: dict[str, Any], narrow: dict[str, Any], unsafe: bool, dtypes=DTYPES):
+    layouts = narrow.get("layouts") or _layouts(facts)
+    layout = draw(st.sampled_from(layouts))
+    known_ndim = facts.get("ndim")
+    low = 2 if layout == "transposed" else (1 if layout in ("negative", "view") else 0)
+    ndim = known_ndim if isinstance(known_ndim, int) and known_ndim >= low else draw(st.integers(low, 3))
+    # Empty dimensions included; a flipped or transposed axis needs two elements to show.
+    shape = tuple(draw(st.integers(0 if layout == "C" else 2, 4)) for _ in range(ndim))
+    readonly = draw(st.sampled_from(narrow.get("readonly", (False, True))))
+    # Byte-swapped arrays only where nothing was proven: see docs/verification.md.
+    byteswap = draw(st.sampled_from(narrow.get("byteswap", (False, True) if unsafe else (False,))))
+    return {
+        "dtype": draw(st.sampled_from(dtypes)), "shape": shape, "layout": layout, "readonly": readonly,
+        "byteswap": byteswap, "seed": draw(st.integers(0, 2**16)),
+    }
+
+
+@st.composite
+def tensor_descriptor(draw, facts: dict[str, Any], devices: tuple[str, ...]):
+    grad = facts.get("grad")
+    requires_grad = draw(st.sampled_from((grad,) if isinstance(grad, bool) else (False, True)))
+    array_facts = {"layout": facts.get("layout"), "ndim": facts.get("ndim")}
+    array = draw(array_descriptor(array_facts, {"readonly": (False,), "byteswap": (False,)}, False,
+                                  FLOAT_DTYPES if requires_grad else DTYPES))
+    if array["layout"] == "negative":
+        array["layout"] = "C"  # torch has no negative strides
+    on_device = facts.get("on_device")
+    device = draw(st.sampled_from(devices if on_device is None else (devices[-1] if on_device else "cpu",)))
+    return {"kind": "tensor", "array": array, "requires_grad": requires_grad, "device": device}
+
+
+@st.composite
+def receiver_descriptor(draw, facts: dict[str, Any], devices: tuple[str, ...]):
+    kind = facts.get("kind")
+    choices = ("tensor", "module") if kind not in ("tensor", "nn.Module") else ("tensor" if kind == "tensor" else "module",)
+    if draw(st.sampled_from(choices)) == "module":
+        return {"kind": "module", "seed": draw(st.integers(0, 2**16)), "device": "cpu"}
+    return draw(tensor_descriptor(facts, ("cpu",)))
+
+
+def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], unsafe: bool, devices: tuple[str, ...]):
+    if role == "array":
+        return array_descriptor(facts, narrow, unsafe).map(lambda d: {"kind": "array", **d})
+    if role == "tensor":
+        return tensor_descriptor(facts, devices)
+    if role == "receiver":
+        return receiver_descriptor(facts, devices)
+    raise ValueError(f"unknown hole role {role!r}")
+
+
+def draw_cases(holes, entry_key: str, unsafe: bool, devices: tuple[str, ...], count: int = 30) -> list[dict[str, Any]]:
+    """``count`` input sets (hole name -> descriptor), the same on every call."""
+    narrow = {} if unsafe else SAFE_SPACES.get(entry_key, {})
+    strategy = st.fixed_dictionaries({
+        "seed": st.integers(0, 2**16),
+        **{name: hole_strategy(role, dict(facts), narrow, unsafe, devices) for name, role, facts in holes},
+    })
+    drawn: list[dict[str, Any]] = []
+
+    @settings(max_examples=count * 3, derandomize=True, database=None, deadline=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def collect(case):
+        if len(drawn) < count and case not in drawn:
+            drawn.append(case)
+
+    collect()
+    while len(drawn) < max(MIN_CASES, 1):  # a probe without holes: the same case again
+        drawn.append({"seed": len(drawn)})
+    return drawn
+
+
+def case_size(case: dict[str, Any]) -> int:
+    """How big a case's inputs are (for picking the smallest counterexample)."""
+    total = 0
+    for value in case.values():
+        if isinstance(value, dict):
+            array = value.get("array", value)
+            shape = array.get("shape", ())
+            size = 1
+            for n in shape:
+                size *= n
+            total += len(shape) * 100 + size
+    return total
+
+
+def build(descriptor: dict[str, Any], device: str):  # noqa: ANN201 - numpy or torch values
+    """The value a descriptor stands for (in the child, with NumPy and torch imported)."""
+    import numpy as np
+    import torch
+
+    kind = descriptor["kind"]
+    if kind == "array":
+        return _array(np, descriptor)
+    if kind == "module":
+        torch.manual_seed(descriptor["seed"])
+        return torch.nn.Linear(3, 3)
+    array = _array(np, descriptor["array"])
+    tensor = torch.from_numpy(array) if array.flags.writeable else torch.from_numpy(array.copy())
+    target = device if descriptor["device"] != "cpu" else "cpu"
+    if target != "cpu":
+        tensor = tensor.to(target)
+    if descriptor["requires_grad"]:
+        tensor = tensor.detach().requires_grad_(True)
+    return tensor
+
+
+def _array(np, d: dict[str, Any]):  # noqa: ANN001, ANN202
+    rng = np.random.default_rng(d["seed"])
+    shape = tuple(d["shape"])
+    layout = d["layout"]
+    base_shape = tuple(reversed(shape)) if layout == "transposed" else shape
+    if layout == "view":
+        base_shape = (*shape[:-1], shape[-1] * 2) if shape else shape
+    values = np.asarray(rng.standard_normal(base_shape) * 10)
+    dtype = np.dtype(d["dtype"])
+    if dtype.kind == "b":
+        array = values > 0
+    elif dtype.kind in "iu":
+        array = np.abs(values).astype(dtype) if dtype.kind == "u" else values.astype(dtype)
+    else:
+        array = values.astype(dtype)
+    if layout == "F":
+        array = np.asfortranarray(array)
+    elif layout == "transposed":
+        array = array.T
+    elif layout == "negative":
+        array = array[..., ::-1]
+    elif layout == "view" and shape:
+        array = array[..., ::2]
+    if d["byteswap"]:
+        array = array.astype(array.dtype.newbyteorder())
+    if d["readonly"]:
+        array.flags.writeable = False
+    return array
