@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(fix)
     _add_fix_options(fix)
 
+    verify = commands.add_parser("verify", help="run each fix's original and fixed code and compare (needs torchbridge[verify])")
+    _add_run_options(verify)
+    verify.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
+                        help="verify unsafe fixes too (default: the configuration's unsafe-fixes)")
+    verify.add_argument("--device", choices=["cpu", "cuda", "all"], default="all", help="which runs to do (default: all)")
+    verify.add_argument("--require-cuda", action="store_true", help="a CUDA run skipped for want of CUDA is a failure")
+    verify.add_argument("--rules", action="store_true",
+                        help="verify every rule's INVALID example against its declared expectation")
+
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", metavar="CODE")
 
@@ -92,6 +101,8 @@ def _add_fix_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--show-fixes", action="store_true", help="list the fixes applied")
     command.add_argument("--fix-only", action="store_true",
                          help="apply fixes and report nothing; exit 0 whatever remains (for hooks and editors)")
+    command.add_argument("--verify", action="store_true",
+                         help="apply only the fixes the runtime verifier proves (needs torchbridge[verify])")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,6 +130,10 @@ def _main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.command in ("check", "fix"):
         return _check(args)
+    if args.command == "verify":
+        from .verify_cli import run_verify
+
+        return run_verify(args)
     if args.command == "rule":
         return _rule(args.code)
     if args.command == "rules":
@@ -152,8 +167,14 @@ def _check(args: argparse.Namespace) -> int:
     targets = list(discover(paths, resolver, force_exclude=args.force_exclude))
     to_fix = [t for t in targets if t.settings.fix]
     findings = check_files([t for t in targets if not t.settings.fix], args.jobs or default_jobs())
-    fixed = fix_files(to_fix, args.jobs or default_jobs(), FixMode(diff=args.diff)) if to_fix else []
+    if args.verify and to_fix:
+        _require_verifier()
+    jobs = 1 if args.verify else args.jobs or default_jobs()  # one verifier, one fork server
+    fixed = fix_files(to_fix, jobs, FixMode(diff=args.diff, verify=args.verify)) if to_fix else []
     findings = sorted([*findings, *(f for result in fixed for f in result.findings)], key=sort_key)
+    for result in fixed:
+        for line in result.rejected:
+            sys.stderr.write(line + "\n")
     applied = sum(len(result.applied) for result in fixed)
     if args.diff:
         return _report_diff(fixed, findings)
@@ -165,6 +186,14 @@ def _check(args: argparse.Namespace) -> int:
         _show_fixes(fixed, sys.stdout if args.output_format == "text" else sys.stderr)
     sys.stdout.flush()
     return _exit_code(findings, exit_zero=args.exit_zero or args.fix_only)
+
+
+def _require_verifier() -> None:
+    from .verify import INSTALL_HINT, missing_requirements
+
+    missing = missing_requirements()
+    if missing:
+        raise UsageError(f"--verify: {', '.join(missing)} not installed; {INSTALL_HINT}")
 
 
 def _exit_code(findings: list[Finding], *, exit_zero: bool) -> int:

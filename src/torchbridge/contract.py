@@ -112,8 +112,12 @@ ENTRIES: tuple[ContractEntry, ...] = (
         applicability="unsafe",
         preconditions=(),
         expect={"cpu": "differs"},
-        differs=("aliasing", "warnings"),
-        note="A later write to the array now changes the tensor too, and a read-only array warns.",
+        # The verifier also saw strides differ: torch.tensor copies a strided view into a
+        # contiguous tensor, as_tensor keeps its strides. The contract's table lists aliasing
+        # and the read-only warning only.
+        differs=("aliasing", "strides", "warnings"),
+        note="A later write to the array now changes the tensor too, a read-only array warns, and a "
+             "strided view's tensor keeps its strides instead of being made contiguous.",
         title="Replace `torch.tensor` with `torch.as_tensor` (the tensor will share the array's memory)",
     ),
     ContractEntry(

@@ -20,6 +20,7 @@ from .writing import WriteError, write_atomically
 class FixMode:
     unsafe: bool | None = None  # None: each file's settings decide (``unsafe-fixes``)
     diff: bool = False  # show what would change; write nothing
+    verify: bool = False  # apply only the fixes the runtime verifier proves
 
 
 @dataclass
@@ -28,6 +29,7 @@ class FileFixed:
     findings: list[Finding] = field(default_factory=list)  # what remains, and why a file was not fixed
     applied: list[tuple[str, str]] = field(default_factory=list)  # (code, fix title) of each applied fix
     diff: str = ""
+    rejected: list[str] = field(default_factory=list)  # fixes ``--verify`` did not apply, and why
 
 
 def fix_file(target: Target, mode: FixMode) -> FileFixed:
@@ -41,10 +43,13 @@ def fix_file(target: Target, mode: FixMode) -> FileFixed:
         return FileFixed(filename, [diagnostic(filename, "decode-error", f"cannot read the file as Python source: {exc}")])
     settings = target.settings
     unsafe = settings.unsafe_fixes if mode.unsafe is None else mode.unsafe
+    accept = _verified if mode.verify else None
     result = fix_source_text(
         source, filename, settings.rules_for(target.path), unsafe=unsafe, options=settings.rule_options,
+        accept=accept,
     )
     done = FileFixed(filename, list(result.remaining))
+    done.rejected = [f"{filename}:{f.line}:{f.column}: {f.code} not fixed: {why}" for f, why in result.rejected]
     if result.error is not None:
         done.findings.append(result.error)
         return done
@@ -63,6 +68,24 @@ def fix_file(target: Target, mode: FixMode) -> FileFixed:
         return FileFixed(filename, [*result.before, diagnostic(filename, "write-error", reason)])
     done.applied = applied
     return done
+
+
+_VERIFIER = None
+
+
+def _verified(finding: Finding) -> str | None:
+    """None when the verifier proves the fix; else why it was not applied."""
+    global _VERIFIER
+    from .verify import Verifier
+
+    if _VERIFIER is None:
+        _VERIFIER = Verifier()
+    verdict = _VERIFIER.verify(finding)
+    if verdict.proven():
+        return None
+    seen = "; ".join(f"{d.device}: {d.verdict}" + (f" ({', '.join(d.differences) or d.reason})" if d.differences or d.reason else "")
+                     for d in verdict.devices)
+    return f"the verifier did not prove it ({seen or 'nothing ran'})"
 
 
 def fix_files(targets: Sequence[Target], jobs: int, mode: FixMode) -> list[FileFixed]:

@@ -11,7 +11,7 @@ back the original text untouched and a diagnostic that names the rules involved.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .engine import lint_source
@@ -30,6 +30,7 @@ class FixResult:
     applied: list[Finding] = field(default_factory=list)  # fixed, in the pass they were fixed
     remaining: list[Finding] = field(default_factory=list)  # findings of ``text``
     before: list[Finding] = field(default_factory=list)  # findings of the original
+    rejected: list[tuple[Finding, str]] = field(default_factory=list)  # fixes ``accept`` turned down, and why
     error: Finding | None = None  # why the fixes were refused
 
     @property
@@ -39,9 +40,12 @@ class FixResult:
 
 def fix_source_text(
     source: SourceText, filename: str, rules: Sequence[type[Rule]], *, unsafe: bool = False,
-    options: RuleOptions | None = None,
+    options: RuleOptions | None = None, accept: Callable[[Finding], str | None] | None = None,
 ) -> FixResult:
+    """``accept`` (the verifier, with ``fix --verify``) may turn a fix down: it returns None
+    to accept, else the reason."""
     result = FixResult(source, source.raw)
+    turned_down: set[tuple[str | None, str]] = set()
     current = source
     seen = {source.raw}
     for _ in range(MAX_PASSES):
@@ -53,6 +57,8 @@ def fix_source_text(
                 return _refused(result, filename, result.applied, "produced code that cannot be parsed")
             return result
         fixable = [f for f in findings if f.fix is not None and f.fix.applies(unsafe)]
+        if accept is not None:
+            fixable = _accepted(fixable, accept, result, turned_down)
         if not fixable:
             result.text, result.remaining = current.raw, findings
             return result
@@ -68,11 +74,29 @@ def fix_source_text(
         result.applied += chosen
         current = from_text(text, encoding=source.encoding, bom=source.bom)
     still = [f for f in lint_source(current, filename, rules, options=options) if f.fix is not None and f.fix.applies(unsafe)]
+    if accept is not None:
+        still = _accepted(still, accept, result, turned_down)
     if not still:
         result.text = current.raw
         result.remaining = lint_source(current, filename, rules, options=options)
         return result
     return _refused(result, filename, still, f"still finds something to fix after {MAX_PASSES} passes")
+
+
+def _accepted(fixable: list[Finding], accept: Callable[[Finding], str | None], result: FixResult,
+              turned_down: set[tuple[str | None, str]]) -> list[Finding]:
+    kept = []
+    for finding in fixable:
+        key = (finding.code, finding.fix.probe.original if finding.fix and finding.fix.probe else finding.message)
+        if key in turned_down:
+            continue
+        why = accept(finding)
+        if why is None:
+            kept.append(finding)
+        else:
+            turned_down.add(key)
+            result.rejected.append((finding, why))
+    return kept
 
 
 def _non_overlapping(fixable: list[Finding]) -> tuple[list[Finding], list[Edit]]:

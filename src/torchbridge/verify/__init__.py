@@ -103,8 +103,7 @@ class Verifier:
         if device == "cuda" and not self.cuda:
             return DeviceVerdict(device, "skipped (no CUDA)", "no CUDA device in this process")
         probe = dataclasses.asdict(fix.probe)
-        unsafe = fix.applicability != "safe"
-        cases = draw_cases(fix.probe.holes, fix.entry.key, unsafe, ("cpu",) if device == "cpu" else ("cpu", "cuda"))
+        cases = draw_cases(fix.probe.holes, fix.entry.key, ("cpu",) if device == "cpu" else ("cpu", "cuda"))
         try:
             original = run_in_child(run_side, probe, "original", cases, device, cpu_only=device == "cpu")
             fixed = run_in_child(run_side, probe, "fixed", cases, device, cpu_only=device == "cpu")

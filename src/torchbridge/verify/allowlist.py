@@ -26,7 +26,7 @@ FUNCTIONS = frozenset({
     "torch.zeros", "torch.ones", "torch.empty", "torch.full", "torch.arange", "torch.eye",
     "torch.device", "torch.cuda.is_available", "torch.accelerator.is_available",
     "torch.accelerator.current_accelerator", "torch.stack", "torch.cat",
-    "torch.nn.Linear", "torch.nn.Parameter",
+    "torch.nn.Linear", "torch.nn.Parameter", "torch.set_default_device", "torch.get_default_device",
 })
 # Attributes that are values, not calls (dtypes, ``.T``).
 ATTRIBUTES = frozenset({

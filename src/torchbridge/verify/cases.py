@@ -3,7 +3,8 @@
 A descriptor is plain data (dtype, shape, layout, flags, a seed), so the original's child and
 the fixed one build equal inputs independently, in the same order. The space a hole draws
 from is what the model proved about it (kind, layout, grad); a safe fix draws only from the
-part its proven preconditions allow (the fix contract's law 4a), an unsafe fix from all of it.
+part its proven preconditions allow (the fix contract's law 4a), an unsafe fix from all that
+its finding did not prove (``SPACES``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,20 @@ DTYPES = ("float16", "float32", "float64", "int32", "int64", "uint8", "bool", "c
 FLOAT_DTYPES = ("float16", "float32", "float64")
 ARRAY_LAYOUTS = ("C", "F", "transposed", "negative", "view")
 
-# Preconditions that narrow a safe fix's inputs, by contract entry (law 4a).
-SAFE_SPACES: dict[str, dict[str, Any]] = {
+# The array space of each entry's hole (law 4a): what its proven preconditions allow, and for
+# an unsafe fix everything its finding did not prove.
+SPACES: dict[str, dict[str, Any]] = {
     # A fresh array: new, writable, owning memory in native byte order.
     "TNP101/as-tensor": {"layouts": ("C",), "readonly": (False,), "byteswap": (False,)},
+    # Nothing proven but that it is an array.
+    "TNP101/as-tensor-unproven": {"layouts": ARRAY_LAYOUTS, "readonly": (False, True), "byteswap": (False, True)},
+    # A negative stride on every path; byte order is not proven, and a byte-swapped array
+    # raises in both versions, with different messages (docs/verification.md).
+    "TNP102/copy": {"layouts": ("negative",), "readonly": (False, True), "byteswap": (False,)},
+    # Transposed on every path (so at least 2-d); nothing else proven.
+    "TNP103/ascontiguousarray": {"layouts": ("transposed",), "readonly": (False, True), "byteswap": (False, True)},
 }
+DEFAULT_SPACE = {"readonly": (False, True), "byteswap": (False,)}
 
 
 def _layouts(facts: dict[str, Any]) -> tuple[str, ...]:
@@ -37,7 +47,7 @@ def _layouts(facts: dict[str, Any]) -> tuple[str, ...]:
 
 
 @st.composite
-def array_descriptor(draw, facts: dict[str, Any], narrow: dict[str, Any], unsafe: bool, dtypes=DTYPES):
+def array_descriptor(draw, facts: dict[str, Any], narrow: dict[str, Any], dtypes=DTYPES):
     layouts = narrow.get("layouts") or _layouts(facts)
     layout = draw(st.sampled_from(layouts))
     known_ndim = facts.get("ndim")
@@ -46,8 +56,7 @@ def array_descriptor(draw, facts: dict[str, Any], narrow: dict[str, Any], unsafe
     # Empty dimensions included; a flipped or transposed axis needs two elements to show.
     shape = tuple(draw(st.integers(0 if layout == "C" else 2, 4)) for _ in range(ndim))
     readonly = draw(st.sampled_from(narrow.get("readonly", (False, True))))
-    # Byte-swapped arrays only where nothing was proven: see docs/verification.md.
-    byteswap = draw(st.sampled_from(narrow.get("byteswap", (False, True) if unsafe else (False,))))
+    byteswap = draw(st.sampled_from(narrow.get("byteswap", (False,))))
     return {
         "dtype": draw(st.sampled_from(dtypes)), "shape": shape, "layout": layout, "readonly": readonly,
         "byteswap": byteswap, "seed": draw(st.integers(0, 2**16)),
@@ -56,16 +65,15 @@ def array_descriptor(draw, facts: dict[str, Any], narrow: dict[str, Any], unsafe
 
 @st.composite
 def tensor_descriptor(draw, facts: dict[str, Any], devices: tuple[str, ...]):
-    grad = facts.get("grad")
-    requires_grad = draw(st.sampled_from((grad,) if isinstance(grad, bool) else (False, True)))
+    """Tensors with and without grad, on each device of the run: what a tensor requires or
+    where it lives is what the fixes change, never a precondition of one."""
+    requires_grad = draw(st.booleans())
     array_facts = {"layout": facts.get("layout"), "ndim": facts.get("ndim")}
-    array = draw(array_descriptor(array_facts, {"readonly": (False,), "byteswap": (False,)}, False,
+    array = draw(array_descriptor(array_facts, {"readonly": (False,), "byteswap": (False,)},
                                   FLOAT_DTYPES if requires_grad else DTYPES))
     if array["layout"] == "negative":
         array["layout"] = "C"  # torch has no negative strides
-    on_device = facts.get("on_device")
-    device = draw(st.sampled_from(devices if on_device is None else (devices[-1] if on_device else "cpu",)))
-    return {"kind": "tensor", "array": array, "requires_grad": requires_grad, "device": device}
+    return {"kind": "tensor", "array": array, "requires_grad": requires_grad, "device": draw(st.sampled_from(devices))}
 
 
 @st.composite
@@ -77,9 +85,9 @@ def receiver_descriptor(draw, facts: dict[str, Any], devices: tuple[str, ...]):
     return draw(tensor_descriptor(facts, ("cpu",)))
 
 
-def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], unsafe: bool, devices: tuple[str, ...]):
+def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], devices: tuple[str, ...]):
     if role == "array":
-        return array_descriptor(facts, narrow, unsafe).map(lambda d: {"kind": "array", **d})
+        return array_descriptor(facts, narrow).map(lambda d: {"kind": "array", **d})
     if role == "tensor":
         return tensor_descriptor(facts, devices)
     if role == "receiver":
@@ -87,12 +95,13 @@ def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], unsa
     raise ValueError(f"unknown hole role {role!r}")
 
 
-def draw_cases(holes, entry_key: str, unsafe: bool, devices: tuple[str, ...], count: int = 30) -> list[dict[str, Any]]:
-    """``count`` input sets (hole name -> descriptor), the same on every call."""
-    narrow = {} if unsafe else SAFE_SPACES.get(entry_key, {})
+def draw_cases(holes, entry_key: str, devices: tuple[str, ...], count: int = 30) -> list[dict[str, Any]]:
+    """``count`` input sets (hole name -> descriptor), the same on every call, after the
+    corners of the space."""
+    narrow = SPACES.get(entry_key, DEFAULT_SPACE)
     strategy = st.fixed_dictionaries({
         "seed": st.integers(0, 2**16),
-        **{name: hole_strategy(role, dict(facts), narrow, unsafe, devices) for name, role, facts in holes},
+        **{name: hole_strategy(role, dict(facts), narrow, devices) for name, role, facts in holes},
     })
     drawn: list[dict[str, Any]] = []
 
@@ -104,9 +113,29 @@ def draw_cases(holes, entry_key: str, unsafe: bool, devices: tuple[str, ...], co
             drawn.append(case)
 
     collect()
+    drawn[:0] = _corners(holes, narrow)
     while len(drawn) < max(MIN_CASES, 1):  # a probe without holes: the same case again
         drawn.append({"seed": len(drawn)})
     return drawn
+
+
+def _corners(holes, narrow: dict[str, Any]) -> list[dict[str, Any]]:
+    """One case per layout, read-only flag and byte order an array hole allows, so that
+    every corner of its space is run whatever hypothesis draws."""
+    corners = []
+    for name, role, _ in holes:
+        if role != "array":
+            continue
+        for layout in narrow.get("layouts", ("C",)):
+            for readonly in narrow.get("readonly", (False,)):
+                for byteswap in narrow.get("byteswap", (False,)):
+                    shape = (3, 2) if layout != "C" else (2, 3)
+                    array = {"kind": "array", "dtype": "float32", "shape": shape, "layout": layout,
+                             "readonly": readonly, "byteswap": byteswap, "seed": len(corners)}
+                    corners.append({"seed": len(corners), name: array})
+    if len({h[0] for h in holes}) != 1:
+        return []  # corners fill one hole; with several, hypothesis covers them
+    return corners
 
 
 def case_size(case: dict[str, Any]) -> int:

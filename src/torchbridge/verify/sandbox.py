@@ -192,11 +192,10 @@ def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     if isinstance(value, torch.Tensor):
-        host = value.detach().cpu()
         summary = {
             "type": "Tensor", "dtype": str(value.dtype), "shape": tuple(value.shape), "device": value.device.type,
             "strides": tuple(value.stride()), "requires_grad": value.requires_grad, "is_leaf": value.is_leaf,
-            "values": _digest(host.resolve_conj().numpy() if host.dtype != torch.bfloat16 else host.float().numpy()),
+            "values": _tensor_values(value, torch),
         }
         summary["aliasing"] = _aliasing(value, inputs)
         return summary
@@ -211,6 +210,13 @@ def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(value, tuple):
         return {"type": "tuple", "items": [summarize(v, inputs) for v in value]}
     return {"type": type(value).__name__, "repr": repr(value)[:200]}
+
+
+def _tensor_values(value, torch) -> str:  # noqa: ANN001
+    if value.device.type == "meta":
+        return "meta"  # no data to compare
+    host = value.detach().cpu().resolve_conj()
+    return _digest(host.float().numpy() if host.dtype == torch.bfloat16 else host.numpy())
 
 
 def _digest(array) -> str:  # noqa: ANN001
@@ -254,6 +260,8 @@ def _write_shows(value: Any, given: Any, np, torch) -> bool:  # noqa: ANN001
 def _shares(value: Any, given: Any, np, torch) -> bool:  # noqa: ANN001
     def storage(x):  # noqa: ANN001, ANN202
         if isinstance(x, torch.Tensor):
+            if x.device.type == "meta":
+                return None
             return x.untyped_storage().data_ptr(), x.untyped_storage().nbytes()
         if isinstance(x, torch.nn.Module):
             return None

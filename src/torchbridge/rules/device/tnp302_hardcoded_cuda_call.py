@@ -202,11 +202,17 @@ class HardcodedCudaCall(Rule):
             return
         fix = device_fix(self.context, lambda name, _: _to_device(node, name),
                          receiver_proven=receiver_is_proven(model, func),
-                         subject=node, holes=[hole(model, func.value, "receiver")])
+                         subject=node, holes=[hole(model, func.value, _receiver_role(node))])
         self.report(node, fix=fix)
 
 
 _KEPT_KEYWORDS = frozenset({"non_blocking", "memory_format"})
+
+
+def _receiver_role(call: cst.Call) -> str:
+    """``x.cuda(non_blocking=True)`` can only mean a tensor (``Module.cuda`` takes neither
+    keyword); a bare ``x.cuda()`` may be a tensor or a module."""
+    return "tensor" if call.args else "receiver"
 
 
 def _to_device(call: cst.Call, name: str) -> tuple[NodeEdit, ...] | None:

@@ -1,0 +1,155 @@
+"""``torchbridge verify``: verdicts for the fixes in some files, or for every rule's examples."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .config import ConfigResolver
+from .discovery import discover
+from .engine import lint_bytes
+from .finding import Finding
+from .rules import all_rules
+from .runner import read_target, sort_key
+from .selection import validate_selectors
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from .verify import INSTALL_HINT, missing_requirements
+
+    missing = missing_requirements()
+    if missing:
+        sys.stderr.write(f"torchbridge verify: {', '.join(missing)} not installed; {INSTALL_HINT}\n")
+        return EXIT_ERROR
+    from .verify import Verifier
+
+    devices = ("cpu", "cuda") if args.device == "all" else (args.device,)
+    verifier = Verifier(devices)
+    if args.rules:
+        return _verify_rules(verifier, args)
+    findings = _findings_with_fixes(args)
+    results = []
+    for index, finding in enumerate(findings, start=1):
+        _progress(index, len(findings))
+        results.append(verifier.verify(finding))
+    _progress_done(len(findings))
+    failed = [r for r in results if not _passes(r, args.require_cuda)]
+    if args.output_format == "json":
+        json.dump([r.to_json() for r in results], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for r in results:
+            sys.stdout.write(_line(r) + "\n")
+        proven = sum(r.proven(args.require_cuda) for r in results)
+        sys.stdout.write(f"{len(results)} fixes: {proven} proven, {len(failed)} failed"
+                         f"{'' if not results else ''}.\n" if results else "No fixes to verify.\n")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _passes(result, require_cuda: bool) -> bool:  # noqa: ANN001
+    """Not ``differs``; with --require-cuda, no CUDA skip. Not-verifiable is reported, not failed."""
+    for d in result.devices:
+        if d.verdict == "differs" and d.verdict not in result.finding.fix.entry.expect.values():
+            return False
+        if d.verdict == "differs" and result.finding.fix.applicability == "safe":
+            return False
+        if require_cuda and d.verdict == "skipped (no CUDA)":
+            return False
+    return True
+
+
+def _line(result) -> str:  # noqa: ANN001
+    f = result.finding
+    verdicts = "; ".join(
+        f"{d.device}: {d.verdict}" + (f" ({', '.join(d.differences)})" if d.differences else "")
+        + (f" [{d.reason}]" if d.reason and d.verdict != "skipped (no CUDA)" else "")
+        for d in result.devices
+    )
+    return f"{f.filename}:{f.line}:{f.column}: {f.code} [{f.fix.applicability}] {verdicts}"
+
+
+def _findings_with_fixes(args: argparse.Namespace) -> list[Finding]:
+    overrides: dict[str, Any] = {
+        "select": validate_selectors(args.select, "--select") if args.select is not None else None,
+        "extend_select": validate_selectors(args.extend_select, "--extend-select"),
+        "ignore": validate_selectors(args.ignore, "--ignore"),
+        "respect_gitignore": args.respect_gitignore,
+        "unsafe_fixes": args.unsafe_fixes,
+    }
+    resolver = ConfigResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
+    found = []
+    for target in discover(args.paths or [Path(".")], resolver, force_exclude=args.force_exclude):
+        data = read_target(target)
+        if isinstance(data, Finding):
+            continue
+        settings = target.settings
+        for finding in lint_bytes(data, str(target.path), settings.rules_for(target.path), options=settings.rule_options):
+            if finding.fix is not None and finding.fix.applies(settings.unsafe_fixes):
+                found.append(finding)
+    return sorted(found, key=sort_key)
+
+
+def _verify_rules(verifier, args: argparse.Namespace) -> int:  # noqa: ANN001
+    """Every INVALID example's fix against its declared expectation (and, for ``differs``,
+    the contract's difference kinds)."""
+    from . import check_source
+
+    mismatches = 0
+    checked = 0
+    records = []
+    for rule in all_rules():
+        for index, example in enumerate(rule.INVALID):
+            if example.applicability is None:
+                continue
+            for finding in check_source(example.code, filename=f"{rule.code}-invalid-{index}", select=[rule.code]):
+                if finding.fix is None:
+                    continue
+                checked += 1
+                _progress(checked, 0)
+                result = verifier.verify(finding)
+                problems = _example_mismatch(result, example.expect or {}, args.require_cuda)
+                mismatches += bool(problems)
+                records.append((result, problems))
+    _progress_done(checked)
+    if args.output_format == "json":
+        json.dump([{**r.to_json(), "mismatch": p} for r, p in records], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for result, problems in records:
+            mark = "ok  " if not problems else "FAIL"
+            sys.stdout.write(f"{mark} {_line(result)}" + (f"  <- {problems}" if problems else "") + "\n")
+        sys.stdout.write(f"{checked} example fixes verified: {checked - mismatches} as declared, {mismatches} not.\n")
+    return EXIT_FAILED if mismatches else EXIT_OK
+
+
+def _example_mismatch(result, declared: dict[str, str], require_cuda: bool) -> str:  # noqa: ANN001
+    problems = []
+    entry = result.finding.fix.entry
+    for d in result.devices:
+        if d.verdict == "skipped (no CUDA)":
+            if require_cuda:
+                problems.append(f"{d.device}: skipped, and --require-cuda")
+            continue
+        want = declared.get(d.device)
+        if d.verdict != want:
+            problems.append(f"{d.device}: declared {want}, observed {d.verdict}" + (f" ({d.reason})" if d.reason else ""))
+        elif d.verdict == "differs" and tuple(d.differences) != tuple(sorted(entry.differs)):
+            problems.append(f"{d.device}: differs in {d.differences}, the contract says {sorted(entry.differs)}")
+    return "; ".join(problems)
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\rverifying fix {done}{f'/{total}' if total else ''}...")
+        sys.stderr.flush()
+
+
+def _progress_done(total: int) -> None:
+    if sys.stderr.isatty() and total:
+        sys.stderr.write("\r" + " " * 40 + "\r")
+        sys.stderr.flush()
