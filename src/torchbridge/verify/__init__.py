@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ INSTALL_HINT = (
     "(for a CPU-only torch: pip install torch --index-url https://download.pytorch.org/whl/cpu)"
 )
 DEVICES = ("cpu", "cuda")
+SHRINK_SECONDS = 3.0  # per fix and device that differs: the search for a smaller counterexample
 
 
 def missing_requirements() -> list[str]:
@@ -109,4 +111,54 @@ class Verifier:
             fixed = run_in_child(run_side, probe, "fixed", cases, device, cpu_only=device == "cpu")
         except SideFailed as exc:
             return DeviceVerdict(device, "not-verifiable", str(exc), cases=len(cases))
-        return aggregate(fix.entry, device, cases, original, fixed)
+        verdict = aggregate(fix.entry, device, cases, original, fixed)
+        if verdict.verdict == "differs":
+            smaller = _shrunk_counterexample(fix, probe, device)
+            if smaller is not None:
+                verdict.counterexample = smaller
+        return verdict
+
+
+def _shrunk_counterexample(fix, probe: dict[str, Any], device: str) -> dict[str, Any] | None:  # noqa: ANN001
+    """The smallest input hypothesis finds on which the two sides differ (each example in a
+    fresh pair of children), or None when its budget runs out first."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    from .cases import case_strategy
+    from .sandbox import SideFailed, run_in_child, run_side
+    from .verdict import allowed_kinds, compare, expected_errors
+
+    expected = expected_errors(fix.entry)
+    found: dict[str, Any] = {}
+    deadline = time.monotonic() + SHRINK_SECONDS
+
+    def differs(case: dict[str, Any]) -> bool:
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+        try:
+            original = run_in_child(run_side, probe, "original", [case], device, cpu_only=device == "cpu")[0]
+            fixed = run_in_child(run_side, probe, "fixed", [case], device, cpu_only=device == "cpu")[0]
+        except SideFailed:
+            return False
+        kinds, _ = compare(original, fixed, expected)
+        if kinds - allowed_kinds(fix.entry, case):
+            found.update(case=case, original=original, fixed=fixed, kinds=sorted(kinds))
+            return True
+        return False
+
+    strategy = case_strategy(fix.probe.holes, fix.entry.key, ("cpu",) if device == "cpu" else ("cpu", "cuda"))
+    budget = settings(max_examples=40, database=None, derandomize=True, deadline=None,
+                      suppress_health_check=list(HealthCheck))
+    try:
+        find(strategy, differs, settings=budget)
+    except NoSuchExample:
+        return None
+    except Exception:  # noqa: BLE001 - out of time, or hypothesis gave up: keep what was found
+        pass
+    # Shrinking only ever accepts a smaller failing input: the last one found is the smallest.
+    return dict(found) or None
+
+
+class _OutOfTime(Exception):
+    pass

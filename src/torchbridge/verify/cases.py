@@ -95,14 +95,20 @@ def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], devi
     raise ValueError(f"unknown hole role {role!r}")
 
 
+def case_strategy(holes, entry_key: str, devices: tuple[str, ...]):
+    """One input set: a seed, and a descriptor per hole."""
+    narrow = SPACES.get(entry_key, DEFAULT_SPACE)
+    return st.fixed_dictionaries({
+        "seed": st.integers(0, 2**16),
+        **{name: hole_strategy(role, dict(facts), narrow, devices) for name, role, facts in holes},
+    })
+
+
 def draw_cases(holes, entry_key: str, devices: tuple[str, ...], count: int = 30) -> list[dict[str, Any]]:
     """``count`` input sets (hole name -> descriptor), the same on every call, after the
     corners of the space."""
     narrow = SPACES.get(entry_key, DEFAULT_SPACE)
-    strategy = st.fixed_dictionaries({
-        "seed": st.integers(0, 2**16),
-        **{name: hole_strategy(role, dict(facts), narrow, devices) for name, role, facts in holes},
-    })
+    strategy = case_strategy(holes, entry_key, devices)
     drawn: list[dict[str, Any]] = []
 
     @settings(max_examples=count * 3, derandomize=True, database=None, deadline=None,

@@ -51,10 +51,11 @@ def _count_cuda() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
-def run_in_child(function, *args: Any, cpu_only: bool, time_limit: float = TIME_LIMIT_S) -> Any:  # noqa: ANN001
-    """``function(*args)`` in a forked child; its (pickled) return value."""
-    if not hasattr(os, "fork"):
-        raise SideFailed("the verifier's fork server needs a POSIX system")
+def run_in_child(function, *args: Any, cpu_only: bool, time_limit: float = TIME_LIMIT_S, spawn: bool = False) -> Any:  # noqa: ANN001
+    """``function(*args)`` in a forked child (a spawned one where there is no fork, as on
+    Windows: slower, since it imports torch again); its (pickled) return value."""
+    if spawn or not hasattr(os, "fork"):
+        return _run_spawned(function, args, cpu_only, time_limit)
     read_end, write_end = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -110,6 +111,53 @@ def _collect(pid: int, read_end: int, time_limit: float) -> Any:
     if state != "ok":
         raise SideFailed(f"the child failed: {value}")
     return value
+
+
+def _run_spawned(function, args: tuple, cpu_only: bool, time_limit: float) -> Any:  # noqa: ANN001
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_spawned_main, args=(sender, function, args, cpu_only), daemon=True)
+    process.start()
+    sender.close()
+    deadline = time.monotonic() + time_limit
+    why = None
+    try:
+        while not receiver.poll(0.05):
+            if time.monotonic() > deadline:
+                why = f"timed out after {time_limit:.0f} s"
+                break
+            if process.pid is not None and _rss(process.pid) > MEMORY_LIMIT_BYTES:
+                why = f"used more than {MEMORY_LIMIT_BYTES >> 30} GiB of memory"
+                break
+            if not process.is_alive() and not receiver.poll(0):
+                why = f"the child died (exit code {process.exitcode})"
+                break
+        if why is None:
+            state, value = receiver.recv()
+    except EOFError:
+        why = f"the child died (exit code {process.exitcode})"
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        receiver.close()
+    if why is not None:
+        raise SideFailed(why)
+    if state != "ok":
+        raise SideFailed(f"the child failed: {value}")
+    return value
+
+
+def _spawned_main(sender, function, args: tuple, cpu_only: bool) -> None:  # noqa: ANN001
+    if cpu_only:
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+    try:
+        sender.send(("ok", function(*args)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        sender.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
 def _rss(pid: int) -> int:
