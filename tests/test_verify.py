@@ -45,12 +45,13 @@ def test_verify_rules_passes_on_cpu(capsys):
     assert "cpu: crash-fix" in out and "cpu: equivalent" in out and "cpu: differs" in out
 
 
-def test_require_cuda_turns_a_skip_into_a_failure(capsys, monkeypatch):
+def test_require_cuda_turns_a_skip_into_a_failure(tree, cli, monkeypatch):
     monkeypatch.setattr(sandbox, "cuda_devices", lambda: 0)  # the device list, faked: no CUDA
-    code = main(["verify", "--rules", "--require-cuda"])
-    out, _ = capsys.readouterr()
+    tree({"a.py": "import torch\nx = torch.zeros(3).cuda()\n"})
+    assert cli("verify", "--isolated", "--unsafe-fixes", "a.py")[0] == 0
+    code, out, _ = cli("verify", "--isolated", "--unsafe-fixes", "--require-cuda", "a.py")
     assert code == 1
-    assert "cuda: skipped, and --require-cuda" in out
+    assert "cpu: crash-fix; cuda: skipped (no CUDA)" in out
 
 
 # ---------------------------------------------------------------- not a rubber stamp
@@ -234,3 +235,18 @@ def test_spawned_child_where_there_is_no_fork():
     assert sandbox.run_in_child(_visible_devices, cpu_only=True, spawn=True) == ""
     with pytest.raises(sandbox.SideFailed, match="timed out"):
         sandbox.run_in_child(_sleep, cpu_only=True, time_limit=1, spawn=True)
+
+
+def test_tnp106_fold_on_a_list_of_floats_differs_in_values(verifier):
+    """The list's first tensor is float32: folding `.double()` into the call changes values."""
+    finding = one_fix("import torch\nw = torch.tensor([0.1, 0.2, 0.7]).double()\n", "TNP106")
+    assert finding.fix.applicability == "unsafe"
+    # Declared safe, as a careless rule might: the verifier still sees the values differ.
+    safe = dataclasses.replace(finding, fix=dataclasses.replace(
+        finding.fix, entry=one_fix(
+            "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    return torch.tensor(a).double()\n", "TNP106",
+        ).fix.entry,
+    ))
+    verdict = verifier.verify(safe).devices[0]
+    assert verdict.verdict == "differs" and "values" in verdict.differences
+    assert verdict.counterexample["case"]["_in0"]["kind"] == "list"

@@ -163,6 +163,35 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Use `.reshape` (`.view` fails on a transposed tensor)",
     ),
     ContractEntry(
+        key="TNP106/dtype-in-call",
+        rewrite="`torch.tensor(a).float()` → `torch.tensor(a, dtype=torch.float32)` (and `.double()`, `.half()`, "
+                "`.long()`, `.int()`, `.to(<dtype>)`)",
+        applicability="safe",
+        preconditions=(
+            Precondition(F, "`a` is an ndarray on every path (a list's first tensor has the default dtype, "
+                            "process-wide state)"),
+            Precondition(F, "the call is `torch.tensor`, not `torch.Tensor` or `torch.from_numpy`"),
+            Precondition(F, "no `requires_grad=` (leaf-ness) and no `dtype=` already"),
+            Precondition(F, "the cast is to a dtype, not a device"),
+        ),
+        expect={"cpu": "equivalent"},
+        allowed=("warnings",),
+        note="One copy instead of two, with the same values; a complex-to-real cast's warning disappears.",
+        title="Pass the dtype to `torch.tensor` (one copy instead of two)",
+    ),
+    ContractEntry(
+        key="TNP106/dtype-in-call-unproven",
+        rewrite="the same on a list or a source not proven an ndarray",
+        applicability="unsafe",
+        preconditions=(),
+        expect={"cpu": "differs"},
+        allowed=("warnings",),
+        differs=("values",),
+        note="A list of floats first becomes float32: `torch.tensor([0.1]).double()` is not "
+             "`torch.tensor([0.1], dtype=torch.float64)` (measured).",
+        title="Pass the dtype to `torch.tensor` (one copy instead of two)",
+    ),
+    ContractEntry(
         key="TNP201/detach-cpu",
         rewrite="`X.numpy()`, `X.cpu().numpy()`, `X.detach().numpy()`, `X.data.numpy()`, `X.cpu().data.numpy()`, "
                 "`X.data.cpu().numpy()` → `X.detach().cpu().numpy()`",

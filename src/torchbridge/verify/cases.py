@@ -85,9 +85,18 @@ def receiver_descriptor(draw, facts: dict[str, Any], devices: tuple[str, ...]):
     return draw(tensor_descriptor(facts, ("cpu",)))
 
 
+@st.composite
+def list_descriptor(draw):
+    """A flat Python list of floats, ints or bools (what ``torch.tensor`` is also given)."""
+    return {"kind": "list", "elements": draw(st.sampled_from(("float", "int", "bool"))),
+            "length": draw(st.integers(0, 5)), "seed": draw(st.integers(0, 2**16))}
+
+
 def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], devices: tuple[str, ...]):
     if role == "array":
         return array_descriptor(facts, narrow).map(lambda d: {"kind": "array", **d})
+    if role == "data":  # an array or a list: what the model could not tell apart
+        return st.one_of(array_descriptor(facts, narrow).map(lambda d: {"kind": "array", **d}), list_descriptor())
     if role == "tensor":
         return tensor_descriptor(facts, devices)
     if role == "receiver":
@@ -166,6 +175,11 @@ def build(descriptor: dict[str, Any], device: str):  # noqa: ANN201 - numpy or t
     kind = descriptor["kind"]
     if kind == "array":
         return _array(np, descriptor)
+    if kind == "list":
+        rng = np.random.default_rng(descriptor["seed"])
+        values = rng.standard_normal(descriptor["length"]) * 10
+        convert = {"float": float, "int": lambda v: int(v), "bool": lambda v: bool(v > 0)}[descriptor["elements"]]
+        return [convert(v) for v in values]
     if kind == "module":
         torch.manual_seed(descriptor["seed"])
         return torch.nn.Linear(3, 3)

