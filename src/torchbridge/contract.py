@@ -214,6 +214,36 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Call `.detach().cpu()` before `.numpy()`",
     ),
     ContractEntry(
+        key="TNP204/detach-first",
+        rewrite="`X.cpu().detach()` → `X.detach().cpu()`",
+        applicability="safe",
+        preconditions=(Precondition(F, "`X` is a tensor on every path"),),
+        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        note="Values, device, grad state and aliasing are the same; nothing is recorded in the autograd graph.",
+        title="Detach before the copy to the CPU",
+    ),
+    ContractEntry(
+        key="TNP204/detach-first-unproven",
+        rewrite="the same, when `X` is not proven a tensor",
+        applicability="unsafe",
+        preconditions=(),
+        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        note="Another library's `.cpu()` and `.detach()` may mean something else.",
+        title="Detach before the copy to the CPU",
+    ),
+    ContractEntry(
+        key="TNP307/device-type",
+        rewrite="`x.device == torch.device('cuda')` → `x.device.type == 'cuda'`; `x.device == 'cuda'` → "
+                "`x.device.type == 'cuda'` (and `!=`)",
+        applicability="unsafe",
+        preconditions=(Precondition(F, "the comparison's result changes: that is the fix's purpose"),),
+        # Where the tensors live decides where the answer changes: 'cuda' on a CUDA run, 'cpu' on CPU.
+        expect={"cpu": "differs", "cuda": "differs"},
+        differs=("values",),
+        note="The comparison stops being always False (or always True).",
+        title="Compare the device type (`.device.type`)",
+    ),
+    ContractEntry(
         key="TNP30x/device-variable",
         rewrite="`.cuda()` → `.to(NAME)`; `'cuda'` in a device position → `NAME`; `torch.device('cuda')` → "
                 "`NAME` (or `torch.device(NAME)` for the string form); `non_blocking=` and `memory_format=` kept; "

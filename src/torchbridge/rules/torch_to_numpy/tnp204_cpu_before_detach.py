@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ...contract import entry
+from ...fixes import Anchor, FixSpec, replace_span
+from ...model.values import Kind
+from ..base import Invalid, Rule, Valid
+from ..explain import quote
+from ..probe import hole, probe
+
+
+class CpuBeforeDetach(Rule):
+    """
+    ## What it does
+    Finds `x.cpu().detach()`.
+
+    ## Why is this bad?
+    `.cpu()` on a tensor that requires grad is recorded in the autograd graph (a `_to_copy`
+    node) only to be cut off by the `.detach()` that follows. `x.detach().cpu()` gives the
+    same values, sharing the same memory, without recording anything.
+
+    ## Example
+    ```python
+    import torch
+
+    model = torch.nn.Linear(4, 2)
+    scores = model(torch.randn(8, 4)).cpu().detach().numpy()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    model = torch.nn.Linear(4, 2)
+    scores = model(torch.randn(8, 4)).detach().cpu().numpy()
+    ```
+
+    ## Fix safety
+    The two orders give equal values, dtype, device, grad state and aliasing.
+
+    ## References
+    - [`Tensor.detach`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.detach.html)
+    - [Autograd mechanics](https://docs.pytorch.org/docs/stable/notes/autograd.html)
+    """
+
+    code = "TNP204"
+    name = "cpu-before-detach"
+    message = "`{tensor}.cpu().detach()` records the copy in the autograd graph first; use `.detach().cpu()`"
+    category = "style"
+    requires_text = (".detach(",)
+    needs_values = True
+    VALID = [
+        Valid(
+            """
+            import torch
+            def to_host(x):
+                return x.detach().cpu()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def to_host(x):
+                return x.cpu(memory_format=torch.contiguous_format).detach()  # arguments: left alone
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            scores = model(torch.randn(8, 4)).cpu().detach().numpy()
+            """,
+            findings=[(3, 10)],
+            fixed="""
+            import torch
+            model = torch.nn.Linear(4, 2)
+            scores = model(torch.randn(8, 4)).detach().cpu().numpy()
+            """,
+            applicability="safe",
+            expect={"cpu": "equivalent", "cuda": "equivalent"},
+        ),
+        Invalid(
+            """
+            import torch
+            def to_host(x):
+                return x.cpu().detach()
+            """,
+            findings=[(3, 12)],
+            fixed="""
+            import torch
+            def to_host(x):
+                return x.detach().cpu()
+            """,
+            applicability="unsafe",  # x may not be a tensor
+            expect={"cpu": "equivalent", "cuda": "equivalent"},
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "detach" and not node.args):
+            return
+        inner = func.value
+        if not (isinstance(inner, cst.Call) and not inner.args and isinstance(inner.func, cst.Attribute)
+                and inner.func.attr.value == "cpu"):
+            return
+        base = inner.func.value
+        proven = self.model.value_of(base).kind is Kind.TENSOR
+        edit = replace_span(Anchor(inner.func.attr, "start"), Anchor(node, "end"), "detach().cpu()")
+        fix = FixSpec(entry("TNP204/detach-first" if proven else "TNP204/detach-first-unproven"), (edit,),
+                      probe=probe(self.model, node, [hole(self.model, base, "tensor")]))
+        self.report(node, self.message.format(tensor=quote(base)), fix=fix)
