@@ -244,6 +244,26 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Compare the device type (`.device.type`)",
     ),
     ContractEntry(
+        key="TNP306/convert-first",
+        rewrite="`nn.Parameter(t).cuda()` → `nn.Parameter(t.cuda())` (and `.to(...)`, `.double()`...)",
+        applicability="unsafe",
+        preconditions=(Precondition(F, "the module gains a parameter: intended, but a behaviour change"),),
+        expect={"cpu": "differs", "cuda": "differs"},
+        differs=("type",),
+        note="The result stays a Parameter (a leaf, so its grad state differs too), and the module registers it.",
+        title="Convert the data before wrapping it in `nn.Parameter`",
+    ),
+    ContractEntry(
+        key="TNP404/assign",
+        rewrite="a tensor's `x.to(...)` whose result is discarded → `x = x.to(...)`",
+        applicability="unsafe",
+        preconditions=(Precondition(F, "what the following code sees changes: that is the fix's purpose"),),
+        expect={"cpu": "differs", "cuda": "differs"},
+        differs=("aliasing", "dtype", "grad", "strides", "values"),
+        note="The name now holds the converted tensor: a copy, in the new dtype or place, contiguous.",
+        title="Assign the result (`x = x.to(...)`)",
+    ),
+    ContractEntry(
         key="TNP30x/device-variable",
         rewrite="`.cuda()` → `.to(NAME)`; `'cuda'` in a device position → `NAME`; `torch.device('cuda')` → "
                 "`NAME` (or `torch.device(NAME)` for the string form); `non_blocking=` and `memory_format=` kept; "

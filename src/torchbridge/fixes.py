@@ -135,6 +135,7 @@ class ProbeText:
     prelude: tuple[str, ...]  # statements run first on both sides
     fixed_prelude: tuple[str, ...]  # statements the fix inserts, run first on the fixed side
     names: tuple[tuple[str, str], ...]  # (local name, qualified name) on both sides
+    hole_sources: tuple[str, ...] = ()  # each hole's own text, where it is a plain name
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ def _probe_text(probe: Probe, edits: list[Edit], positions: Mapping[cst.CSTNode,
         prelude=tuple(text[s:e] for s, e in prelude),  # type: ignore[misc]
         fixed_prelude=tuple(statements),
         names=tuple(sorted(names.items())),
+        hole_sources=tuple(h.node.value if isinstance(h.node, cst.Name) else "" for h in probe.holes),
     )
 
 

@@ -14,6 +14,8 @@ from ..walk import children
 # The verifier provides torch under this name for ``use`` templates.
 TORCH = "_torch"
 AS_A_DEVICE = TORCH + ".zeros(2).to({})"
+# Run the snippets as statements; compare what the holes hold afterwards.
+STATEMENT = "exec"
 
 
 def facts(value: Value) -> dict[str, object]:

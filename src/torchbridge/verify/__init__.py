@@ -87,9 +87,10 @@ class Verifier:
             return result
         probe = fix.probe
         names = dict(probe.names)
-        sources = [probe.use.format(probe.original), probe.use.format(probe.fixed), *probe.prelude, *probe.fixed_prelude]
+        use = "{}" if probe.use == "exec" else probe.use
+        sources = [use.format(probe.original), use.format(probe.fixed), *probe.prelude, *probe.fixed_prelude]
         try:
-            check(sources, names, [name for name, _, _ in probe.holes])
+            check(sources, names, [name for name, _, _ in probe.holes], [own for own in probe.hole_sources if own])
         except NotAllowed as exc:
             result.devices = [DeviceVerdict(d, "not-verifiable", str(exc)) for d in planned]
             return result

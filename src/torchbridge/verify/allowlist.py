@@ -52,10 +52,10 @@ class NotAllowed(Exception):
     """Why a probe is not run."""
 
 
-def check(sources: Iterable[str], names: dict[str, str], inputs: Iterable[str]) -> None:
+def check(sources: Iterable[str], names: dict[str, str], inputs: Iterable[str], extra_names: Iterable[str] = ()) -> None:
     """Raise ``NotAllowed`` unless every piece of ``sources`` may run. ``names`` maps free
     names to the qualified names they import; ``inputs`` are the generated values."""
-    known = set(inputs) | {"_torch"}
+    known = set(inputs) | {"_torch"} | set(extra_names)
     trees = []
     for source in sources:
         try:

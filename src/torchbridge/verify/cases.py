@@ -32,6 +32,8 @@ SPACES: dict[str, dict[str, Any]] = {
     # Transposed on every path (so at least 2-d); nothing else proven.
     "TNP103/ascontiguousarray": {"layouts": ("transposed",), "readonly": (False, True), "byteswap": (False, True)},
 }
+# A Parameter of integer data raises (it would require grad) in the original as in the fix.
+SPACES["TNP306/convert-first"] = {"dtypes": FLOAT_DTYPES}
 DEFAULT_SPACE = {"readonly": (False, True), "byteswap": (False,)}
 
 
@@ -64,13 +66,13 @@ def array_descriptor(draw, facts: dict[str, Any], narrow: dict[str, Any], dtypes
 
 
 @st.composite
-def tensor_descriptor(draw, facts: dict[str, Any], devices: tuple[str, ...]):
+def tensor_descriptor(draw, facts: dict[str, Any], devices: tuple[str, ...], dtypes: tuple[str, ...] = DTYPES):
     """Tensors with and without grad, on each device of the run: what a tensor requires or
     where it lives is what the fixes change, never a precondition of one."""
     requires_grad = draw(st.booleans())
     array_facts = {"layout": facts.get("layout"), "ndim": facts.get("ndim")}
     array = draw(array_descriptor(array_facts, {"readonly": (False,), "byteswap": (False,)},
-                                  FLOAT_DTYPES if requires_grad else DTYPES))
+                                  FLOAT_DTYPES if requires_grad else dtypes))
     if array["layout"] == "negative":
         array["layout"] = "C"  # torch has no negative strides
     return {"kind": "tensor", "array": array, "requires_grad": requires_grad, "device": draw(st.sampled_from(devices))}
@@ -98,7 +100,7 @@ def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], devi
     if role == "data":  # an array or a list: what the model could not tell apart
         return st.one_of(array_descriptor(facts, narrow).map(lambda d: {"kind": "array", **d}), list_descriptor())
     if role == "tensor":
-        return tensor_descriptor(facts, devices)
+        return tensor_descriptor(facts, devices, narrow.get("dtypes", DTYPES))
     if role == "receiver":
         return receiver_descriptor(facts, devices)
     raise ValueError(f"unknown hole role {role!r}")

@@ -194,7 +194,11 @@ def run_side(probe: dict[str, Any], side: str, cases: list[dict[str, Any]], devi
 
     snippet = probe["original"] if side == "original" else probe["fixed"]
     statements = list(probe["prelude"]) + (list(probe["fixed_prelude"]) if side == "fixed" else [])
-    expression = compile(probe["use"].format(snippet), "<probe>", "eval")
+    # A statement probe (``use == "exec"``) runs the snippet and returns what the holes hold.
+    statement_probe = probe["use"] == "exec"
+    watched = list(zip([name for name, _, _ in probe["holes"]], probe.get("hole_sources") or [""] * len(probe["holes"])))
+    expression = compile(snippet if statement_probe else probe["use"].format(snippet), "<probe>",
+                         "exec" if statement_probe else "eval")
     code = [compile(statement, "<probe>", "exec") for statement in statements]
     modules = {name: _resolve(qualname) for name, qualname in probe["names"]}
     observations = []
@@ -204,12 +208,19 @@ def run_side(probe: dict[str, Any], side: str, cases: list[dict[str, Any]], devi
         random.seed(case.get("seed", 0))
         inputs = {name: build(descriptor, device) for name, descriptor in case.items() if name != "seed"}
         namespace = {"_torch": torch, **modules, **inputs}
+        if statement_probe:
+            # A statement may rebind the hole's own name (``x = _in0.to(...)``): start it as the input.
+            namespace.update({own: inputs[name] for name, own in watched if own and name in inputs})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 for statement in code:
                     exec(statement, namespace)  # noqa: S102 - allowlisted probe statements only
-                result = eval(expression, namespace)  # noqa: S307 - allowlisted probe expression only
+                if statement_probe:
+                    exec(expression, namespace)  # noqa: S102 - an allowlisted probe statement only
+                    result = tuple(namespace[own or name] for name, own in watched)
+                else:
+                    result = eval(expression, namespace)  # noqa: S307 - allowlisted probe expression only
             except Exception as exc:  # noqa: BLE001 - the outcome is what is compared
                 observation: dict[str, Any] = {"raised": (type(exc).__name__, str(exc).split("\n")[0][:200])}
             else:
@@ -241,7 +252,7 @@ def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
     if isinstance(value, torch.Tensor):
         summary = {
-            "type": "Tensor", "dtype": str(value.dtype), "shape": tuple(value.shape), "device": value.device.type,
+            "type": type(value).__name__, "dtype": str(value.dtype), "shape": tuple(value.shape), "device": value.device.type,
             "strides": tuple(value.stride()), "requires_grad": value.requires_grad, "is_leaf": value.is_leaf,
             "values": _tensor_values(value, torch),
         }
@@ -255,7 +266,7 @@ def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(value, torch.nn.Module):
         params = [(str(p.dtype), p.device.type, tuple(p.shape), _digest(p.detach().cpu().numpy())) for p in value.parameters()]
         return {"type": type(value).__name__, "parameters": params, "aliasing": _aliasing(value, inputs)}
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) and not isinstance(value, torch.Size):
         return {"type": "tuple", "items": [summarize(v, inputs) for v in value]}
     return {"type": type(value).__name__, "repr": repr(value)[:200]}
 
