@@ -103,6 +103,10 @@ class SemanticModel:
         return self._functions[-1] if self._functions else None
 
     @property
+    def enclosing_class(self) -> cst.ClassDef | None:
+        return self._classes[-1] if self._classes else None
+
+    @property
     def in_api_implementation(self) -> bool:
         """Inside ``def cuda(self, ...)``, ``def to(self, ...)``... of a class."""
         return any(

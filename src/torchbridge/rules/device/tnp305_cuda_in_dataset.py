@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from ..base import Invalid, Rule, Valid
+from .positions import cuda_device, device_arguments
+
+DATASET_BASES = frozenset({
+    "torch.utils.data.Dataset", "torch.utils.data.IterableDataset",
+    "torch.utils.data.dataset.Dataset", "torch.utils.data.dataset.IterableDataset",
+})
+# The methods a DataLoader worker runs.
+WORKER_METHODS = frozenset({"__getitem__", "__getitems__", "__iter__"})
+WORKER_FUNCTIONS = frozenset({"collate_fn", "worker_init_fn"})
+# torch.cuda calls that create no CUDA context: queries, and the lazy seeding and cache calls
+# that wait for (or skip without) an initialized CUDA.
+HARMLESS_CUDA_CALLS = frozenset({
+    "torch.cuda.is_available", "torch.cuda.device_count", "torch.cuda.is_initialized",
+    "torch.cuda.manual_seed", "torch.cuda.manual_seed_all", "torch.cuda.seed", "torch.cuda.seed_all",
+    "torch.cuda.empty_cache",
+})
+_PASSED_AS = re.compile(r"\b(?:collate_fn|worker_init_fn)\s*=\s*([A-Za-z_]\w*)")
+
+
+class CudaInDataset(Rule):
+    """
+    ## What it does
+    Finds CUDA use in code that DataLoader workers run: the `__getitem__`, `__getitems__`
+    or `__iter__` of a `Dataset` / `IterableDataset` subclass, and functions named or passed
+    as `collate_fn` or `worker_init_fn`. CUDA use is `.cuda()`, a `'cuda'` device
+    (`.to('cuda')`, `device='cuda'`) and `torch.cuda.*` calls other than `is_available()` and
+    `device_count()` (and the lazy `manual_seed`, `seed` and `empty_cache`, which create no
+    CUDA context). Guarded uses are reported too: a guard does not make CUDA work in a
+    forked worker.
+
+    ## Why is this bad?
+    With `num_workers > 0` and the default `fork` start method, the first CUDA call in a
+    worker raises `RuntimeError: Cannot re-initialize CUDA in forked subprocess` (measured);
+    with `spawn`, every worker creates its own CUDA context and its own share of GPU
+    memory. The DataLoader documentation recommends returning CPU tensors and letting
+    `pin_memory=True` speed up the copy. It works with `num_workers=0` only, which is easy
+    to change later without noticing.
+
+    ## Example
+    ```python
+    import torch
+    from torch.utils.data import Dataset
+
+    class Images(Dataset):
+        def __getitem__(self, index):
+            return torch.zeros(3, 32, 32).cuda()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch.utils.data import DataLoader, Dataset
+
+    class Images(Dataset):
+        def __getitem__(self, index):
+            return torch.zeros(3, 32, 32)
+
+    # loader = DataLoader(Images(), pin_memory=torch.cuda.is_available())
+    # ... batch = batch.to(device, non_blocking=True) in the training loop
+    ```
+
+    ## Fix safety
+    No fix: the batch would reach the training loop on the CPU, and code that consumes it
+    there has to change too.
+
+    ## References
+    - [Multi-process data loading](https://docs.pytorch.org/docs/stable/data.html#multi-process-data-loading)
+    - [Memory pinning](https://docs.pytorch.org/docs/stable/data.html#memory-pinning)
+    """
+
+    code = "TNP305"
+    name = "cuda-in-dataset"
+    message = (
+        "CUDA in {where}: a forked DataLoader worker raises 'Cannot re-initialize CUDA in forked subprocess'; "
+        "return CPU data and move the batch in the training loop"
+    )
+    category = "correctness"
+    requires_text = ("cuda",)
+    VALID = [
+        Valid(
+            """
+            import torch
+            from torch.utils.data import Dataset
+            class Images(Dataset):
+                def __getitem__(self, index):
+                    return torch.zeros(3, 32, 32)
+            """
+        ),
+        Valid(
+            """
+            import torch
+            from torch.utils.data import Dataset
+            class Images(Dataset):
+                def to_gpu(self, batch):  # not run by a worker
+                    return batch.cuda()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def collate_fn(batch):
+                pin = torch.cuda.is_available()  # no CUDA context
+                return torch.stack(batch)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import Dataset
+            class Images(Dataset):
+                def __getitem__(self, index):
+                    return torch.zeros(3, 32, 32).cuda()
+            """,
+            findings=[(5, 16)],
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader
+            def to_device(batch):
+                return [x.to("cuda") for x in batch]
+            loader = DataLoader(range(8), collate_fn=to_device)
+            """,
+            findings=[(4, 18)],
+        ),
+    ]
+
+    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context)
+        self._passed = set(_PASSED_AS.findall(context.text))  # functions handed to a DataLoader
+
+    def visit_Call(self, node: cst.Call) -> None:
+        where = self._worker_code()
+        if where is None:
+            return
+        model = self.model
+        func = node.func
+        message = self.message.format(where=where)
+        if isinstance(func, cst.Attribute) and func.attr.value == "cuda" and not model.qualnames(func):
+            self.report(node, message)
+            return
+        names = model.qualnames(func)
+        if any(q.startswith("torch.cuda.") for q in names) and names.isdisjoint(HARMLESS_CUDA_CALLS):
+            self.report(node, message)
+            return
+        for argument in device_arguments(model, node):
+            found = cuda_device(model, argument)
+            if found is not None:
+                self.report(found[0], message)
+
+    def _worker_code(self) -> str | None:
+        """What worker code the current point is in, as the message names it; else None."""
+        function = self.model.function
+        if function is None:
+            return None
+        name = function.name.value
+        if name in WORKER_FUNCTIONS or name in self._passed:
+            return f"`{name}` (a DataLoader worker runs it)"
+        cls = self.model.enclosing_class
+        if name in WORKER_METHODS and cls is not None and self._is_dataset(cls):
+            return f"`{cls.name.value}.{name}` (DataLoader workers run it)"
+        return None
+
+    def _is_dataset(self, cls: cst.ClassDef) -> bool:
+        return any(not self.model.qualnames(base.value).isdisjoint(DATASET_BASES) for base in cls.bases)
