@@ -214,6 +214,25 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Call `.detach().cpu()` before `.numpy()`",
     ),
     ContractEntry(
+        key="TNP203/detach",
+        rewrite="`.data` in a conversion chain ending in `.numpy()` → `.detach()`",
+        applicability="safe",
+        preconditions=(Precondition(F, "the receiver is a tensor on every path"),),
+        expect={"cpu": "equivalent"},
+        note="Both share the tensor's memory without grad; only autograd's version counter differs, "
+             "which a read into NumPy never touches.",
+        title="Use `.detach()` instead of `.data`",
+    ),
+    ContractEntry(
+        key="TNP203/detach-unproven",
+        rewrite="the same, when the receiver is not proven a tensor",
+        applicability="unsafe",
+        preconditions=(),
+        expect={"cpu": "equivalent"},
+        note="Another library's `.data` may be something else entirely.",
+        title="Use `.detach()` instead of `.data`",
+    ),
+    ContractEntry(
         key="TNP204/detach-first",
         rewrite="`X.cpu().detach()` → `X.detach().cpu()`",
         applicability="safe",

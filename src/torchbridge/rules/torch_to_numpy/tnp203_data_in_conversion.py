@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from ...contract import entry
+from ...fixes import FixSpec, replace
+from ...model.values import Kind
+from ..base import Invalid, Rule, Valid
+from ..explain import quote
+from ..probe import hole, probe
+
+# What may sit between `.data` and the `.numpy()` that ends the chain.
+_CHAIN = frozenset({"cpu", "detach"})
+
+
+class DataInConversion(Rule):
+    """
+    ## What it does
+    Finds `.data` in a chain that ends in `.numpy()`: `x.data.numpy()`,
+    `x.data.cpu().numpy()`, `x.cpu().data.numpy()`. Off by default: the idiom is old but
+    not wrong.
+
+    ## Why is this bad?
+    `.data` gives a tensor that shares storage and does not require grad, like `.detach()`,
+    but its in-place changes are invisible to autograd's version counter; the autograd
+    notes advise `.detach()`. In a chain that only reads the values into NumPy the two
+    are equivalent, so `.detach()` costs nothing and says what is meant.
+
+    ## Example
+    ```python
+    import torch
+
+    weight = torch.nn.Parameter(torch.randn(3))
+    values = weight.data.cpu().numpy()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    weight = torch.nn.Parameter(torch.randn(3))
+    values = weight.detach().cpu().numpy()
+    ```
+
+    ## Fix safety
+    Only chains that end in `.numpy()` are reported: there `.data` and `.detach()` give the
+    same values sharing the same memory. Outside them (`x.data.mul_(2)`) the two differ
+    for autograd, and are not touched.
+
+    ## References
+    - [Autograd mechanics: in-place operations](https://docs.pytorch.org/docs/stable/notes/autograd.html#in-place-operations-with-autograd)
+    - [`Tensor.detach`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.detach.html)
+    """
+
+    code = "TNP203"
+    name = "data-in-conversion"
+    message = "`{tensor}.data` in a conversion to NumPy: `.detach()` is the same here, and tracked by autograd"
+    category = "style"
+    default_enabled = False
+    requires_text = (".data",)
+    needs_values = True
+    VALID = [
+        Valid(
+            """
+            import torch
+            weight = torch.nn.Parameter(torch.randn(3))
+            weight.data.mul_(2)  # not a conversion: .data and .detach() differ here
+            """
+        ),
+        Valid(
+            """
+            import torch
+            weight = torch.nn.Parameter(torch.randn(3))
+            values = weight.detach().cpu().numpy()
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            weight = torch.nn.Parameter(torch.randn(3))
+            values = weight.data.cpu().numpy()
+            """,
+            findings=[(3, 10)],
+            fixed="""
+            import torch
+            weight = torch.nn.Parameter(torch.randn(3))
+            values = weight.detach().cpu().numpy()
+            """,
+            applicability="safe",
+            expect={"cpu": "equivalent"},
+        ),
+        Invalid(
+            """
+            def to_array(x):
+                return x.cpu().data.numpy()
+            """,
+            findings=[(2, 12)],
+            fixed="""
+            def to_array(x):
+                return x.cpu().detach().numpy()
+            """,
+            applicability="unsafe",  # x may not be a tensor
+            expect={"cpu": "equivalent"},
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "numpy" and not node.args):
+            return
+        link = func.value
+        while True:
+            if isinstance(link, cst.Attribute) and link.attr.value == "data":
+                self._report(node, link)
+                return
+            if isinstance(link, cst.Call) and not link.args and isinstance(link.func, cst.Attribute) and link.func.attr.value in _CHAIN:
+                link = link.func.value
+                continue
+            return
+
+    def _report(self, call: cst.Call, data: cst.Attribute) -> None:
+        proven = self.model.value_of(data.value).kind is Kind.TENSOR
+        key = "TNP203/detach" if proven else "TNP203/detach-unproven"
+        check = probe(self.model, call, [hole(self.model, data.value, "tensor")])
+        fix = FixSpec(entry(key), (replace(data.attr, "detach()"),), probe=check)
+        self.report(data, self.message.format(tensor=quote(data.value)), fix=fix)
