@@ -24,7 +24,7 @@ from torchbridge.cli import main
 FLIP = "import numpy as np\nimport torch\nimage = np.zeros((2, 2, 3))\nrgb = image[:, :, ::-1]\nt = torch.from_numpy(rgb)\n"
 FLIP_FIXED = FLIP.replace("from_numpy(rgb)", "from_numpy(rgb.copy())")
 # One unsafe TNP302 fix that inserts a line: DEVICE after the imports.
-CUDA = "import torch\nx = torch.zeros(3).cuda()\n"
+CUDA = "import torch\nx = torch.nn.Linear(3, 3).cuda()\n"
 
 
 def fix(path: Path, *extra: str, capsys=None) -> int:
@@ -56,7 +56,7 @@ def test_newline_style_is_kept_and_used_for_new_lines(tmp_path, capsys, newline)
     path = tmp_path / "a.py"
     path.write_bytes(CUDA.replace("\n", newline).encode())
     assert fix(path, "--unsafe-fixes", capsys=capsys) == 0
-    expected = 'import torch\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.zeros(3).to(DEVICE)\n'
+    expected = 'import torch\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.nn.Linear(3, 3).to(DEVICE)\n'
     if newline == "\r\n":
         assert path.read_bytes() == expected.replace("\n", "\r\n").encode()
     else:  # LibCST sees lone CRs as LFs; the CRs already there stay
@@ -83,9 +83,9 @@ def test_missing_final_newline_stays_missing(tmp_path, capsys):
 def test_inserted_line_at_the_end_of_a_file_without_final_newline():
     result = fix_source("import torch", unsafe=True)
     assert result.source == "import torch"  # nothing to fix
-    source = "import torch\nx = torch.zeros(3).cuda()"
+    source = "import torch\nx = torch.nn.Linear(3, 3).cuda()"
     fixed = fix_source(source, unsafe=True).source
-    assert fixed.endswith("x = torch.zeros(3).to(DEVICE)")
+    assert fixed.endswith("x = torch.nn.Linear(3, 3).to(DEVICE)")
     compile(fixed, "<fixed>", "exec")
 
 
@@ -184,7 +184,7 @@ def test_fix_that_does_not_compile_is_refused_and_names_its_rule(tmp_path, capsy
 
     monkeypatch.setattr(device_fix, "new_line_after_header", lambda model, line: insert_line_before(imports.layout(model).first, line))
     path = tmp_path / "a.py"
-    original = "from __future__ import annotations\nimport torch\nx = torch.zeros(3).cuda()\n"
+    original = "from __future__ import annotations\nimport torch\nx = torch.nn.Linear(3, 3).cuda()\n"
     path.write_text(original)
     code = main(["fix", "--isolated", "--unsafe-fixes", str(path)])
     out, _ = capsys.readouterr()

@@ -25,10 +25,10 @@ def test_existing_alias_is_reused():
 
 
 def test_new_import_goes_after_docstring_future_and_leading_imports():
-    source = '"""Doc."""\nfrom __future__ import annotations\nimport torch\nx = torch.zeros(3).cuda()\n'
+    source = '"""Doc."""\nfrom __future__ import annotations\nimport torch\nx = torch.nn.Linear(3, 3).cuda()\n'
     assert fixed(source) == (
         '"""Doc."""\nfrom __future__ import annotations\nimport torch\n'
-        'DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.zeros(3).to(DEVICE)\n'
+        'DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.nn.Linear(3, 3).to(DEVICE)\n'
     )
 
 
@@ -143,25 +143,25 @@ def test_pin_memory_device_takes_only_a_string_variable():
 
 
 def test_name_device_already_used_blocks_insertion():
-    source = "import torch\nDEVICE = 3\nx = torch.zeros(3).cuda()\n"
+    source = "import torch\nDEVICE = 3\nx = torch.nn.Linear(3, 3).cuda()\n"
     assert fix_of(source, "TNP302") is None
 
 
 def test_accelerator_idiom():
-    source = "import torch as th\nx = th.zeros(3).cuda()\n"
+    source = "import torch as th\nx = th.nn.Linear(3, 3).cuda()\n"
     assert fixed(source, device_idiom="accelerator") == (
         "import torch as th\nDEVICE = th.accelerator.current_accelerator() if th.accelerator.is_available() "
-        'else th.device("cpu")\nx = th.zeros(3).to(DEVICE)\n'
+        'else th.device("cpu")\nx = th.nn.Linear(3, 3).to(DEVICE)\n'
     )
     with pytest.raises(ValueError, match="device_idiom"):
         fix_source(source, device_idiom="mps")
 
 
 def test_many_findings_share_one_inserted_variable():
-    source = 'import torch\na = torch.zeros(3).cuda()\nb = torch.ones(3, device="cuda")\nc = a.to("cuda")\n'
+    source = 'import torch\na = torch.nn.Linear(3, 3).cuda()\nb = torch.ones(3, device="cuda")\nc = a.to("cuda")\n'
     out = fixed(source)
     assert out.count("DEVICE = torch.device(") == 1
-    assert out.endswith("a = torch.zeros(3).to(DEVICE)\nb = torch.ones(3, device=DEVICE)\nc = a.to(DEVICE)\n")
+    assert out.endswith("a = torch.nn.Linear(3, 3).to(DEVICE)\nb = torch.ones(3, device=DEVICE)\nc = a.to(DEVICE)\n")
 
 
 def test_noqa_suppressed_finding_is_not_fixed():

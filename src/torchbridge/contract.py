@@ -263,6 +263,33 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Compare the device type (`.device.type`)",
     ),
     ContractEntry(
+        key="TNP303/device-in-factory",
+        rewrite="`torch.F(...).to(dev)` → `torch.F(..., device=dev)` for the fill factories `zeros ones full eye "
+                "tensor`, their `_like` forms, and `arange` with integer arguments only",
+        applicability="safe",
+        preconditions=(
+            Precondition(F, "no `requires_grad=True` (leaf-ness), no `generator=`"),
+            Precondition(F, "`.to` has exactly one argument and it is a device (a device string, `torch.device(...)`, "
+                            "the cuda-or-cpu expression, or a name bound to one)"),
+            Precondition(F, "no `device=` already"),
+        ),
+        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        note="The same values, made on the device in one step.",
+        title="Create the tensor on the device (`device=`)",
+    ),
+    ContractEntry(
+        key="TNP303/device-in-factory-differs",
+        rewrite="the same for float `arange`, `linspace`, `logspace` and the random factories",
+        applicability="unsafe",
+        preconditions=(),
+        expect={"cpu": "equivalent", "cuda": "differs"},
+        differs=("rng", "values"),
+        note="The device's generator draws other numbers (and the CPU stream shifts), and float ranges come from "
+             "other kernels (`torch.arange(0, 1, 0.1).cuda()` differs from `torch.arange(0, 1, 0.1, device='cuda')` "
+             "on an H100); on the CPU both sides are the same.",
+        title="Create the tensor on the device (`device=`)",
+    ),
+    ContractEntry(
         key="TNP306/convert-first",
         rewrite="`nn.Parameter(t).cuda()` → `nn.Parameter(t.cuda())` (and `.to(...)`, `.double()`...)",
         applicability="unsafe",

@@ -24,6 +24,9 @@ FUNCTIONS = frozenset({
     # torch: conversions, factories, devices.
     "torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.asarray", "torch.Tensor",
     "torch.zeros", "torch.ones", "torch.empty", "torch.full", "torch.arange", "torch.eye",
+    "torch.linspace", "torch.logspace", "torch.zeros_like", "torch.ones_like", "torch.full_like",
+    "torch.rand", "torch.randn", "torch.randint", "torch.randperm", "torch.normal", "torch.rand_like",
+    "torch.randn_like", "torch.randint_like",
     "torch.device", "torch.cuda.is_available", "torch.accelerator.is_available",
     "torch.accelerator.current_accelerator", "torch.stack", "torch.cat",
     "torch.nn.Linear", "torch.nn.Parameter", "torch.set_default_device", "torch.get_default_device",
