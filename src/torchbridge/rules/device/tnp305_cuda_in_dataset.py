@@ -82,7 +82,8 @@ class CudaInDataset(Rule):
         "return CPU data and move the batch in the training loop"
     )
     category = "correctness"
-    requires_text = ("cuda",)
+    # Worker code is a Dataset's method or a function named or passed as one of these.
+    requires_text = ("Dataset", "collate_fn", "worker_init_fn")
     VALID = [
         Valid(
             """

@@ -58,7 +58,8 @@ class DeviceEquality(Rule):
     name = "device-equality"
     message = "`{left} {op} {right}` is always {always}: {why}; compare `.device.type` with {kind!r}"
     category = "correctness"
-    requires_text = (".device",)
+    # The prefilter: `<x>.device ==` / `!=`, or a comparison with `torch.device(...)`.
+    requires_text = (".device ==", ".device !=", ".device==", ".device!=", "== torch.device", "!= torch.device")
     needs_values = True
     VALID = [
         Valid(

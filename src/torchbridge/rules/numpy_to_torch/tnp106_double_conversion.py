@@ -63,7 +63,7 @@ class DoubleConversion(Rule):
     name = "double-conversion"
     message = "`torch.tensor(...).{cast}` copies twice; pass `dtype={dtype}` to `torch.tensor` instead"
     category = "style"
-    requires_text = ("tensor(",)
+    requires_text = (").float()", ").double()", ").half()", ").long()", ").int()", ").to(")
     needs_values = True
     VALID = [
         Valid(
