@@ -805,3 +805,18 @@ CRASH_PROBES = {
 def test_unusual_code_does_not_crash_the_value_model(source: str) -> None:
     findings = torchbridge.check_source(source, select=CODES)
     assert all(f.code is not None for f in findings), [f.message for f in findings]
+
+
+def test_a_test_for_another_type_forgets_the_annotation():
+    """`image: torch.Tensor` but `if type(image) is Image:` -- inside, it is no tensor."""
+    from torchbridge import check_source
+
+    source = (
+        "import numpy as np\nimport torch\nfrom PIL.Image import Image\n"
+        "def f(image: torch.Tensor):\n    if type(image) is Image:\n        return np.array(image)\n"
+        "    if isinstance(image, Image):\n        return np.asarray(image)\n    return np.asarray(image)\n"
+    )
+    assert [f.line for f in check_source(source, select=["TNP202"]) if f.line in (6, 8)] == []
+    # Without the type tests the annotation is trusted.
+    plain = "import numpy as np\nimport torch\ndef f(image: torch.Tensor):\n    return np.asarray(image)\n"
+    assert [f.line for f in check_source(plain, select=["TNP202"])] == [4]

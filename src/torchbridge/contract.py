@@ -70,6 +70,8 @@ class ContractEntry:
 
 F, P = "F", "P"
 _NEGATIVE_STRIDE = "ValueError: At least one stride in the given numpy array is negative"
+_GRAD_OR_DEVICE = ("RuntimeError: Can't call numpy() on Tensor that requires grad / TypeError: can't convert cuda:0 "
+                   "device type tensor to numpy")
 _NO_CUDA = "the original raises without CUDA (AssertionError: Torch not compiled with CUDA enabled)"
 
 _DEVICE_REUSE_PRECONDITIONS = (
@@ -212,6 +214,35 @@ ENTRIES: tuple[ContractEntry, ...] = (
         expect={"cpu": "crash-fix", "cuda": "crash-fix"},
         note="Only the receiver of `.numpy()` was proven a tensor, not what the chain starts from.",
         title="Call `.detach().cpu()` before `.numpy()`",
+    ),
+    ContractEntry(
+        key="TNP202/detach-cpu",
+        rewrite="`np.asarray(X)` → `X.detach().cpu().numpy()`",
+        applicability="safe",
+        preconditions=(
+            Precondition(F, "`X` is a tensor on every path"),
+            Precondition(F, "no `dtype=`, `copy=` or `order=` arguments"),
+        ),
+        expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+        crash=_GRAD_OR_DEVICE,
+        note="It raised for a tensor that requires grad or lives on a device; otherwise both share the "
+             "tensor's memory.",
+        title="Convert with `.detach().cpu().numpy()`",
+    ),
+    ContractEntry(
+        key="TNP202/detach-cpu-array",
+        rewrite="`np.array(X)` → `np.array(X.detach().cpu().numpy())`",
+        applicability="safe",
+        preconditions=(
+            Precondition(F, "`X` is a tensor on every path"),
+            Precondition(F, "no `dtype=`, `copy=` or `order=` arguments"),
+        ),
+        expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+        allowed=("warnings",),
+        crash=_GRAD_OR_DEVICE,
+        note="It raised for a tensor that requires grad or lives on a device; NumPy 2's `__array__` copy-keyword "
+             "DeprecationWarning disappears (measured).",
+        title="Convert with `.detach().cpu().numpy()` inside `np.array`",
     ),
     ContractEntry(
         key="TNP203/detach",

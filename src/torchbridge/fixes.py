@@ -318,12 +318,17 @@ def compatible(accepted: list[Edit], candidate: tuple[Edit, ...]) -> bool:
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.List, cst.Tuple, cst.Dict, cst.Set)
 
 
+def needs_parentheses(expr: cst.BaseExpression) -> bool:
+    """Whether a trailer (``.copy()``) appended to ``expr`` would bind to only part of it."""
+    return not isinstance(expr, _ATOMS)
+
+
 def append_method(expr: cst.BaseExpression, call: str) -> tuple[NodeEdit, ...]:
     """Edits that call ``call`` (``"copy()"``) on ``expr``, parenthesizing it when needed.
 
     A node's range excludes its own parentheses, so ``(a + b)`` is wrapped again:
     ``((a + b).copy())``, which is still right."""
-    if isinstance(expr, _ATOMS):
+    if not needs_parentheses(expr):
         return (insert_after(expr, f".{call}"),)
     return insert_before(expr, "("), insert_after(expr, f").{call}")
 

@@ -482,16 +482,24 @@ class SemanticModel:
         grad_test = self._narrowed_grad(call, base)
         if grad_test is not None:  # if t.requires_grad: / if not t.requires_grad:
             return (grad_test[1], grad_test[0]) if negated else grad_test
-        if not (self.track_values and isinstance(call, cst.Call) and dotted(call.func) == "isinstance"
-                and len(call.args) == 2 and isinstance(call.args[0].value, cst.Name)):
+        tested = _type_test(call) if self.track_values else None
+        if tested is None:
             return base, base
-        name = call.args[0].value.value  # type: ignore[attr-defined]
-        qualnames = self.qualnames(call.args[1].value)
+        name, cls = tested
+        qualnames = self.qualnames(cls)
         kind = Kind.NDARRAY if not qualnames.isdisjoint(returns.NDARRAY_TYPES) else (
             Kind.TENSOR if not qualnames.isdisjoint(returns.TENSOR_TYPES) else None)
         binding = base.get(name) or self.lookup(name)
-        if kind is None or binding is None or binding.facts.kind not in (kind, Kind.UNKNOWN):
+        if binding is None:
             return base, base
+        if kind is None or binding.facts.kind not in (kind, Kind.UNKNOWN):
+            # A test for another type (``type(image) is Image`` on a parameter annotated as a
+            # tensor): where it holds, the value is not what the model thought.
+            if binding.facts.kind is Kind.UNKNOWN:
+                return base, base
+            forgotten = dict(base)
+            forgotten[name] = rebind(binding, facts=UNKNOWN)
+            return (base, forgotten) if negated else (forgotten, base)
         narrowed = dict(base)
         if binding.facts.kind is Kind.UNKNOWN:
             narrowed[name] = rebind(binding, facts=Value(kind, evidence=call))
@@ -1057,6 +1065,22 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.StarredElement):
         return _target_names(target.value)
     return []
+
+
+def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
+    """``isinstance(x, C)``, ``type(x) is C``, ``type(x) == C``: the name and the class."""
+    if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2:
+        if isinstance(test.args[0].value, cst.Name):
+            return test.args[0].value.value, test.args[1].value
+        return None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        left, target = test.left, test.comparisons[0]
+        if (
+            isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(left, cst.Call) and dotted(left.func) == "type"
+            and len(left.args) == 1 and isinstance(left.args[0].value, cst.Name)
+        ):
+            return left.args[0].value.value, target.comparator
+    return None
 
 
 def _is_main_check(test: cst.BaseExpression) -> bool:
