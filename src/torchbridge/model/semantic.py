@@ -77,6 +77,10 @@ class SemanticModel:
         """Grad may be on or off here (``with torch.set_grad_enabled(train):``)."""
         return self._grad_mode_unknown_depth > 0 and not self.in_no_grad
 
+    def requires_grad_here(self, value: Value) -> bool:
+        """The value is a tensor proven to require grad, and grad is on at this point."""
+        return bool(value.grad) and not self.in_no_grad and not self.grad_mode_unknown
+
     def value_of(self, expr: cst.BaseExpression) -> Value:
         """What ``expr`` is at this point: kind, layout, grad, placement (often unknown)."""
         return self.evaluator.value(expr)

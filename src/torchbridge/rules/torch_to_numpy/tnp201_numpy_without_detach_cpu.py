@@ -137,7 +137,7 @@ class NumpyWithoutDetachCpu(Rule):
         value = self.model.value_of(func.value)
         if value.kind is not Kind.TENSOR:
             return
-        grad = bool(value.grad) and not self.model.in_no_grad and not self.model.grad_mode_unknown
+        grad = self.model.requires_grad_here(value)
         if grad and value.on_device:  # the device is checked first (a meta tensor that requires grad, torch 2.13)
             state, error, remedy = "requires grad and is on a device", "TypeError", ".detach().cpu()"
         elif grad:

@@ -124,7 +124,7 @@ class NumpyArrayOfTensor(Rule):
         value = self.model.value_of(source)
         if value.kind is not Kind.TENSOR:
             return
-        grad = bool(value.grad) and not self.model.in_no_grad and not self.model.grad_mode_unknown
+        grad = self.model.requires_grad_here(value)
         state = " (it requires grad: this raises)" if grad else " (it is on a device: this raises)" if value.on_device else ""
         message = self.message.format(function=function, tensor=quote(source), state=state)
         self.report(node, message, fix=self._fix(node, source, function))
