@@ -221,6 +221,28 @@ def test_fix_verify_applies_only_proven_fixes(tree, cli):
     assert "TNP101 not fixed: the verifier did not prove it (cpu: differs" in err
 
 
+def test_without_the_extra_installed_verify_says_how_to_install_it(tmp_path):
+    """For real: numpy, torch and hypothesis cannot be imported in this subprocess."""
+    import subprocess
+    import sys
+
+    blocker = (
+        "import sys, importlib.abc, importlib.util\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('numpy', 'torch', 'hypothesis'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "_find = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda n, *a: None if n in ('numpy', 'torch', 'hypothesis') else _find(n, *a)\n"
+        "from torchbridge.cli import main\n"
+        "sys.exit(main(['verify', '--rules']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", blocker], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "pip install 'torchbridge[verify]'" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_missing_extra_is_a_clear_error(cli, monkeypatch):
     import torchbridge.verify as verify
 

@@ -155,20 +155,6 @@ def _corners(holes, narrow: dict[str, Any]) -> list[dict[str, Any]]:
     return corners
 
 
-def case_size(case: dict[str, Any]) -> int:
-    """How big a case's inputs are (for picking the smallest counterexample)."""
-    total = 0
-    for value in case.values():
-        if isinstance(value, dict):
-            array = value.get("array", value)
-            shape = array.get("shape", ())
-            size = 1
-            for n in shape:
-                size *= n
-            total += len(shape) * 100 + size
-    return total
-
-
 def build(descriptor: dict[str, Any], device: str):  # noqa: ANN201 - numpy or torch values
     """The value a descriptor stands for (in the child, with NumPy and torch imported)."""
     import numpy as np

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import ContractEntry
-from .cases import case_size
 
 # Law 5: how a CUDA use fails in a process without CUDA.
 NO_CUDA_ERRORS = (
@@ -122,3 +121,17 @@ def aggregate(entry: ContractEntry, device: str, cases: list[dict[str, Any]],
     elif verdict.crashes_fixed:
         verdict.verdict = "crash-fix"
     return verdict
+
+
+def case_size(case: dict[str, Any]) -> int:
+    """How big a case's inputs are (for picking the smallest counterexample)."""
+    total = 0
+    for value in case.values():
+        if isinstance(value, dict):
+            array = value.get("array", value)
+            shape = array.get("shape", ())
+            size = 1
+            for n in shape:
+                size *= n
+            total += len(shape) * 100 + size
+    return total
