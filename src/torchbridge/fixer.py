@@ -45,7 +45,7 @@ def fix_source_text(
     """``accept`` (the verifier, with ``fix --verify``) may turn a fix down: it returns None
     to accept, else the reason."""
     result = FixResult(source, source.raw)
-    turned_down: set[tuple[str | None, str]] = set()
+    turned_down: set[object] = set()
     current = source
     seen = {source.raw}
     for _ in range(MAX_PASSES):
@@ -73,21 +73,23 @@ def fix_source_text(
         seen.add(text)
         result.applied += chosen
         current = from_text(text, encoding=source.encoding, bom=source.bom)
-    still = [f for f in lint_source(current, filename, rules, options=options) if f.fix is not None and f.fix.applies(unsafe)]
+    findings = lint_source(current, filename, rules, options=options)
+    still = [f for f in findings if f.fix is not None and f.fix.applies(unsafe)]
     if accept is not None:
         still = _accepted(still, accept, result, turned_down)
     if not still:
-        result.text = current.raw
-        result.remaining = lint_source(current, filename, rules, options=options)
+        result.text, result.remaining = current.raw, findings
         return result
     return _refused(result, filename, still, f"still finds something to fix after {MAX_PASSES} passes")
 
 
 def _accepted(fixable: list[Finding], accept: Callable[[Finding], str | None], result: FixResult,
-              turned_down: set[tuple[str | None, str]]) -> list[Finding]:
+              turned_down: set[object]) -> list[Finding]:
     kept = []
     for finding in fixable:
-        key = (finding.code, finding.fix.probe.original if finding.fix and finding.fix.probe else finding.message)
+        # The same probe (snippet, hole facts, contract entry) gets the same verdict: ask once.
+        fix = finding.fix
+        key = (fix.entry.key, fix.probe) if fix is not None and fix.probe is not None else (finding.code, finding.message)
         if key in turned_down:
             continue
         why = accept(finding)

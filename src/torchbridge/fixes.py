@@ -104,7 +104,7 @@ class FixSpec:
         return nodes + (self.probe.anchors() if self.probe is not None else [])
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Edit:
     """One text edit: ``content`` replaces ``text[start:end]`` (offsets in code points)."""
 
@@ -314,8 +314,9 @@ def compatible(accepted: list[Edit], candidate: tuple[Edit, ...]) -> bool:
     return True
 
 
-# Expressions a trailer (``.copy()``) binds to as a whole, without parentheses.
-_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.List, cst.Tuple, cst.Dict, cst.Set)
+# Expressions a trailer (``.copy()``) binds to as a whole, without parentheses. Not a tuple:
+# its range excludes its parentheses, and ``a, b`` may have none.
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.List, cst.Dict, cst.Set)
 
 
 def needs_parentheses(expr: cst.BaseExpression) -> bool:

@@ -14,7 +14,7 @@ import libcst as cst
 
 from .fixes import NodeEdit, insert_line_after, insert_line_before
 from .model import SemanticModel
-from .model.names import bound_name, dotted, import_target
+from .model.names import dotted, imported_name
 
 # How each module is imported when the file does not import it yet.
 _NEW_IMPORTS = {"torch": ("torch", "import torch"), "numpy": ("np", "import numpy as np")}
@@ -71,14 +71,12 @@ def _imported(small: cst.Import | cst.ImportFrom) -> dict[str, frozenset[str]]:
     if isinstance(small.names, cst.ImportStar):
         return found
     module = dotted(small.module) if isinstance(small, cst.ImportFrom) and small.module and not small.relative else None
+    if isinstance(small, cst.ImportFrom) and module is None:
+        return found  # a relative import: a local module
     for alias in small.names:
-        local, target = bound_name(alias), import_target(alias)
-        if local is None or target is None:
-            continue
-        if isinstance(small, cst.Import):
-            found[local] = frozenset({target if alias.asname is not None else local})
-        elif module is not None:
-            found[local] = frozenset({f"{module}.{target}"})
+        named = imported_name(alias, module)
+        if named is not None:
+            found[named[0]] = frozenset({named[1]})
     return found
 
 

@@ -32,6 +32,17 @@ def bound_name(alias: cst.ImportAlias) -> str | None:
     return target.split(".")[0] if target else None
 
 
+def imported_name(alias: cst.ImportAlias, module: str | None) -> tuple[str, str] | None:
+    """The local name an import binds and the qualified name it stands for:
+    ``import a.b`` -> (a, a); ``import a.b as c`` -> (c, a.b); ``from m import x as y`` -> (y, m.x)."""
+    local, target = bound_name(alias), import_target(alias)
+    if local is None or target is None:
+        return None
+    if module is None:
+        return local, target if alias.asname is not None else local
+    return local, f"{module}.{target}"
+
+
 def string_value(node: cst.CSTNode) -> str | None:
     """The value of a plain (not f-, not bytes) string literal, else None."""
     if isinstance(node, cst.SimpleString):

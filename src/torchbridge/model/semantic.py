@@ -17,7 +17,7 @@ import libcst as cst
 from . import guards, returns
 from .evaluate import Evaluator
 from .loops import SampleLoop, is_one_sample, sample_loop
-from .names import bound_name, callee_name, dotted, import_target, literal_bool, string_value
+from .names import bound_name, callee_name, dotted, imported_name, literal_bool, string_value
 from ..walk import children, walk_children
 from .scope import Binding, Scope, rebind
 from .values import UNKNOWN, Kind, Value
@@ -290,14 +290,10 @@ class SemanticModel:
                 loop.names.discard(name)
 
     def _bind_import(self, alias: cst.ImportAlias, module: str | None, into: dict[str, Binding] | None = None) -> None:
-        local = bound_name(alias)
-        if local is None:
+        found = imported_name(alias, module)
+        if found is None:
             return
-        target = import_target(alias)
-        if module is None:  # import a.b.c [as x]
-            qualname = target if alias.asname is not None else local
-        else:
-            qualname = f"{module}.{target}"
+        local, qualname = found
         root = qualname.split(".")[0] if qualname else ""
         if root == "torch":
             self.imports_torch = True
