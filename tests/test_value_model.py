@@ -820,3 +820,16 @@ def test_a_test_for_another_type_forgets_the_annotation():
     # Without the type tests the annotation is trusted.
     plain = "import numpy as np\nimport torch\ndef f(image: torch.Tensor):\n    return np.asarray(image)\n"
     assert [f.line for f in check_source(plain, select=["TNP202"])] == [4]
+
+
+def test_device_strings_are_devices_and_say_where_they_point():
+    """`"cuda:1"` and `"cpu"` are devices; a name bound to `"cpu"` points at the CPU, and the
+    cuda-or-cpu expression is a device of unknown placement."""
+    from torchbridge import check_source
+
+    base = "import torch\n{binding}\ndef f(n):\n    return torch.zeros(n).to(device)\n"
+    found = lambda binding: [f.code for f in check_source(base.format(binding=binding), select=["TNP303"])]  # noqa: E731
+    assert found('device = "cpu"') == []
+    assert found('device = "cuda" if torch.cuda.is_available() else "cpu"') == ["TNP303"]
+    assert found("device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')") == ["TNP303"]
+    assert found('device = "not a device"') == []

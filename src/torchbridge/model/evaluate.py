@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -31,6 +32,11 @@ class Evaluator:
             return Value(kind, result=self._element(expr))
         if isinstance(expr, (cst.Integer, cst.Float)):
             return NUMBER
+        if isinstance(expr, cst.SimpleString):
+            text = string_value(expr)
+            if text is not None and _DEVICE_STRING.match(text):  # "cuda", "cuda:1", "cpu"...
+                return Value(Kind.DEVICE, on_device=text.split(":")[0] != "cpu", evidence=expr)
+            return UNKNOWN
         if isinstance(expr, cst.Name):
             binding = self.model.lookup(expr.value)
             return self.model.outer_facts(expr.value, binding) if binding is not None else UNKNOWN
@@ -484,6 +490,9 @@ def _rank(shape: cst.BaseExpression) -> int | None:
     if isinstance(shape, (cst.Tuple, cst.List)):
         return len(shape.elements)
     return 1 if isinstance(shape, cst.Integer) else None
+
+
+_DEVICE_STRING = re.compile(r"^(?:cuda|cpu|mps|xpu|meta|hpu|xla)(?::\d+)?$")
 
 
 def _literal_placement(expr: cst.BaseExpression) -> bool | None:

@@ -4,7 +4,6 @@ import libcst as cst
 
 from ...contract import entry
 from ...fixes import Anchor, FixSpec, insert_after, replace_span
-from ...model import SemanticModel, string_value
 from ...model.names import device_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -16,7 +15,6 @@ RANGES = frozenset({"arange", "linspace", "logspace"})
 RANDOM = frozenset({"rand", "randn", "randint", "randperm", "normal", "rand_like", "randn_like", "randint_like"})
 UNFIXED = frozenset({"empty", "empty_like"})  # contents undefined: nothing to compare them by
 FACTORIES = FILL | RANGES | RANDOM | UNFIXED
-_DEVICE_PREFIXES = ("cuda", "cpu", "mps", "xpu")
 _EMPTY = cst.Module(body=[])
 
 
@@ -136,8 +134,10 @@ class CreateThenMove(Rule):
         target = device_argument(node)
         if factory is None or target is None or keyword_argument(func.value, "device") is not None:
             return
-        if not _device_proven(self.model, target) or self.model.placement_of(_bound_value(self.model, target)) is False:
-            return  # not a device, or the CPU: nothing moves
+        # A device string, torch.device(...), the cuda-or-cpu expression or a name bound to one;
+        # never a parameter of unknown type (`.to(tensor)` also casts). The CPU moves nothing.
+        if self.model.value_of(target).kind is not Kind.DEVICE or self.model.placement_of(target) is False:
+            return
         if cuda_device(self.model, target) is not None:
             return  # a hard-coded 'cuda' is TNP301's first; the fold follows once it is a variable
         self.report(node, self.message.format(factory=factory), fix=self._fix(node, func.value, factory, target))
@@ -169,31 +169,3 @@ class CreateThenMove(Rule):
             if binding is not None and binding.node is not None:
                 prelude.append(binding.node)  # the device variable, defined as the module does
         return FixSpec(entry(key), edits, probe=probe(self.model, call, prelude=prelude))
-
-
-def _bound_value(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
-    """What a name was bound to (``device = "cpu"``), or the expression itself."""
-    if isinstance(expr, cst.Name):
-        binding = model.lookup(expr.value)
-        if binding is not None and binding.kind == "assign" and binding.value is not None:
-            return binding.value
-    return expr
-
-
-def _device_proven(model: SemanticModel, expr: cst.BaseExpression, depth: int = 0) -> bool:
-    """A device string, ``torch.device(...)``, the cuda-or-cpu expression, or a name bound
-    (once, here) to one of those; never a parameter of unknown type."""
-    text = string_value(expr)
-    if text is not None:
-        return text.startswith(_DEVICE_PREFIXES)
-    if model.value_of(expr).kind is Kind.DEVICE:
-        return True
-    if isinstance(expr, cst.IfExp):
-        return _device_proven(model, expr.body, depth) and _device_proven(model, expr.orelse, depth)
-    if isinstance(expr, cst.Name) and depth == 0:
-        binding = model.lookup(expr.value)
-        return (
-            binding is not None and binding.kind == "assign" and binding.value is not None
-            and _device_proven(model, binding.value, depth + 1)
-        )
-    return False
