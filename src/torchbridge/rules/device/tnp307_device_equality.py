@@ -16,9 +16,9 @@ class DeviceEquality(Rule):
     Finds a device compared for equality where the answer is fixed in advance:
     `x.device == torch.device('cuda')` (False for a tensor on `cuda:0`) and a device compared
     with a string, `x.device == 'cuda'` (always False, even `torch.device('cpu') == 'cpu'`),
-    and their `!=` forms. A string comparison is reported only where `x` is proven a
-    tensor: the `.device` of other objects is often a string itself (an argparse option, a
-    precision plugin's setting).
+    and their `!=` forms, where `x` is proven a tensor: the `.device` of other objects is
+    often a string itself (an argparse option, a precision plugin's setting), or an
+    unindexed `torch.device` that does equal `torch.device('cuda')`.
 
     ## Why is this bad?
     A tensor on the GPU lives on `cuda:0`, and `torch.device('cuda:0') == torch.device('cuda')`
@@ -115,13 +115,13 @@ class DeviceEquality(Rule):
         Invalid(
             """
             import torch
-            def needs_copy(x):
+            def needs_copy(x: torch.Tensor):
                 return x.device != torch.device("cuda")
             """,
             findings=[(3, 12)],
             fixed="""
             import torch
-            def needs_copy(x):
+            def needs_copy(x: torch.Tensor):
                 return x.device.type != "cuda"
             """,
             applicability="unsafe",
@@ -159,8 +159,10 @@ class DeviceEquality(Rule):
         found = self._fixed_answer(right)
         if found is None:
             return
-        if found[1].startswith("a torch.device never") and self.model.value_of(left.value).kind is not Kind.TENSOR:  # type: ignore[attr-defined]
-            return  # `.device` of something else may be a string itself (an argparse option, a plugin's setting)
+        if self.model.value_of(left.value).kind is not Kind.TENSOR:  # type: ignore[attr-defined]
+            # The `.device` of something else may be a string (an argparse option, a plugin's
+            # setting) or an unindexed torch.device: only a tensor's is fixed in advance.
+            return
         kind, why, literal = found
         always = "False" if op == "==" else "True"
         message = self.message.format(left=_short(left), op=op, right=_short(right), always=always, why=why, kind=kind)

@@ -12,6 +12,10 @@ from ..explain import quote
 from .converters import ARRAY_CONVERTERS, converter_name
 
 
+# The conversions the fix contract's `.copy()` rewrite covers.
+COPY_FIXED = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.tensor", "torch.asarray"})
+
+
 class NegativeStrideToTensor(Rule):
     """
     ## What it does
@@ -53,7 +57,8 @@ class NegativeStrideToTensor(Rule):
     copies on the torch side.
 
     ## Fix safety
-    Adding `.copy()` turns a certain crash into a working conversion.
+    Adding `.copy()` turns a certain crash into a working conversion. A legacy constructor
+    (`torch.FloatTensor(a)`) is reported without a fix: TNP105 replaces it.
 
     ## References
     - [`torch.from_numpy`](https://docs.pytorch.org/docs/stable/generated/torch.from_numpy.html)
@@ -148,6 +153,8 @@ class NegativeStrideToTensor(Rule):
             return
         value = self.model.value_of(source)
         if value.kind is Kind.NDARRAY and value.layout is Layout.NEGATIVE:
-            check = probe(self.model, node, [hole(self.model, source, "array")])
-            fix = FixSpec(entry("TNP102/copy"), append_method(source, "copy()"), probe=check)
+            fix = None
+            if call in COPY_FIXED:  # the contract's converters; a legacy constructor gets no fix
+                check = probe(self.model, node, [hole(self.model, source, "array")])
+                fix = FixSpec(entry("TNP102/copy"), append_method(source, "copy()"), probe=check)
             self.report(node, self.message.format(array=quote(source), call=call), evidence=value.evidence, fix=fix)
