@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .config import ConfigError, ConfigResolver
@@ -150,15 +151,7 @@ def _check(args: argparse.Namespace) -> int:
     # ``fix``, ``--diff`` and ``--fix-only`` fix whatever the configuration says; ``check``
     # fixes with --fix, or where the configuration says ``fix = true``.
     fixing = True if args.command == "fix" or args.diff or args.fix_only else getattr(args, "fix", None)
-    overrides = {
-        "select": validate_selectors(args.select, "--select") if args.select is not None else None,
-        "extend_select": validate_selectors(args.extend_select, "--extend-select"),
-        "ignore": validate_selectors(args.ignore, "--ignore"),
-        "respect_gitignore": args.respect_gitignore,
-        "fix": fixing,
-        "unsafe_fixes": args.unsafe_fixes,
-    }
-    resolver = ConfigResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
+    resolver = resolver_for(args, fix=fixing)
     paths: list[Path] = args.paths or [Path(".")]
     if any(str(p) == "-" for p in paths):
         if len(paths) > 1:
@@ -194,6 +187,18 @@ def _require_verifier() -> None:
     missing = missing_requirements()
     if missing:
         raise UsageError(f"--verify: {', '.join(missing)} not installed; {INSTALL_HINT}")
+
+
+def resolver_for(args: argparse.Namespace, **overrides: Any) -> ConfigResolver:
+    """The configuration of a run: its files, with the command line's options on top."""
+    overrides.update(
+        select=validate_selectors(args.select, "--select") if args.select is not None else None,
+        extend_select=validate_selectors(args.extend_select, "--extend-select"),
+        ignore=validate_selectors(args.ignore, "--ignore"),
+        respect_gitignore=args.respect_gitignore,
+        unsafe_fixes=args.unsafe_fixes,
+    )
+    return ConfigResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
 
 
 def _exit_code(findings: list[Finding], *, exit_zero: bool) -> int:

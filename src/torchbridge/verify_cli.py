@@ -8,13 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigResolver
 from .discovery import discover
 from .engine import lint_bytes
 from .finding import Finding
 from .rules import all_rules
 from .runner import read_target, sort_key
-from .selection import validate_selectors
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -46,21 +44,18 @@ def run_verify(args: argparse.Namespace) -> int:
         for r in results:
             sys.stdout.write(_line(r) + "\n")
         proven = sum(r.proven(args.require_cuda) for r in results)
-        sys.stdout.write(f"{len(results)} fixes: {proven} proven, {len(failed)} failed"
-                         f"{'' if not results else ''}.\n" if results else "No fixes to verify.\n")
+        sys.stdout.write(f"{len(results)} fixes: {proven} proven, {len(failed)} failed.\n" if results else "No fixes to verify.\n")
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def _passes(result, require_cuda: bool) -> bool:  # noqa: ANN001
-    """Not ``differs``; with --require-cuda, no CUDA skip. Not-verifiable is reported, not failed."""
-    for d in result.devices:
-        if d.verdict == "differs" and d.verdict not in result.finding.fix.entry.expect.values():
-            return False
-        if d.verdict == "differs" and result.finding.fix.applicability == "safe":
-            return False
-        if require_cuda and d.verdict == "skipped (no CUDA)":
-            return False
-    return True
+    """No ``differs`` where the contract does not expect one (a safe fix never may); with
+    --require-cuda, no CUDA skip. Not-verifiable is reported, not failed."""
+    expect = result.finding.fix.entry.expect
+    return not any(
+        (d.verdict == "differs" and expect.get(d.device) != "differs") or (require_cuda and d.verdict == "skipped (no CUDA)")
+        for d in result.devices
+    )
 
 
 def _line(result) -> str:  # noqa: ANN001
@@ -74,14 +69,9 @@ def _line(result) -> str:  # noqa: ANN001
 
 
 def _findings_with_fixes(args: argparse.Namespace) -> list[Finding]:
-    overrides: dict[str, Any] = {
-        "select": validate_selectors(args.select, "--select") if args.select is not None else None,
-        "extend_select": validate_selectors(args.extend_select, "--extend-select"),
-        "ignore": validate_selectors(args.ignore, "--ignore"),
-        "respect_gitignore": args.respect_gitignore,
-        "unsafe_fixes": args.unsafe_fixes,
-    }
-    resolver = ConfigResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
+    from .cli import resolver_for
+
+    resolver = resolver_for(args)
     found = []
     for target in discover(args.paths or [Path(".")], resolver, force_exclude=args.force_exclude):
         data = read_target(target)
