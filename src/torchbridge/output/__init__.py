@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TextIO
+from collections.abc import Callable
 
-from ..finding import Finding
 from . import json_format, text
 
 Renderer = Callable[..., None]  # (findings, stream, *, unsafe=False, fixed=0)

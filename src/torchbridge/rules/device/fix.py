@@ -25,7 +25,7 @@ from ..probe import probe
 
 INSERTED_NAME = "DEVICE"
 # Builds the edits from the variable's name and whether it holds a torch.device (not a string).
-EditsFor = Callable[[str, bool], "tuple[NodeEdit, ...] | None"]
+EditsFor = Callable[[str, bool], tuple[NodeEdit, ...] | None]
 
 
 def device_fix(
