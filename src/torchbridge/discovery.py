@@ -11,7 +11,7 @@ from pathspec import GitIgnoreSpec
 
 from .config import ConfigResolver, Settings, compiled_patterns, relative_to_root
 
-PYTHON_SUFFIXES = (".py", ".pyi")
+PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks: their Python code cells (notebook.py)
 # Never worth descending into: version control, environments, caches, build output.
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "*.egg-info",

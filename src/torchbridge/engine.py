@@ -11,7 +11,7 @@ import io
 import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
@@ -19,6 +19,7 @@ from . import noqa
 from .finding import Finding, diagnostic
 from .fixes import TextIndex, resolve
 from .model import SemanticModel
+from .notebook import is_notebook, lint_notebook
 from .positions import resolve_positions
 from .prescan import prescan
 from .rules import CATEGORIES, Rule, RuleContext, RuleOptions
@@ -39,6 +40,12 @@ def lint_bytes(
     data: bytes, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
     options: RuleOptions | None = None,
 ) -> list[Finding]:
+    if is_notebook(filename):
+        # Its code cells as one module; findings come back in cell positions.
+        return lint_notebook(
+            data, filename,
+            lambda text, names: lint_source(text, filename, rules, apply_noqa=apply_noqa, options=options, line_names=names),
+        )
     try:
         source = decode(data)
     except DecodeError as exc:
@@ -48,8 +55,10 @@ def lint_bytes(
 
 def lint_source(
     source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
-    options: RuleOptions | None = None,
+    options: RuleOptions | None = None, line_names: Callable[[int], str] = str,
 ) -> list[Finding]:
+    """``line_names`` says how a message names a line of ``source`` (a notebook's module
+    says ``3 of cell 2``)."""
     if isinstance(source, str):
         source = from_text(source)
     text = source.text
@@ -76,7 +85,7 @@ def lint_source(
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         return [_parse_failure(text, filename, exc)]
-    return _run_rules(module, text, filename, active, lines, apply_noqa, options or RuleOptions())
+    return _run_rules(module, text, filename, active, lines, apply_noqa, options or RuleOptions(), line_names)
 
 
 def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Finding:
@@ -108,7 +117,7 @@ def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Find
 
 def _run_rules(
     module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
-    options: RuleOptions,
+    options: RuleOptions, line_names: Callable[[int], str],
 ) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
@@ -151,7 +160,7 @@ def _run_rules(
         findings.append(
             Finding(
                 filename=filename, line=line, column=column, code=report.rule.code,
-                name=report.rule.name, message=_with_evidence_line(report, positions),
+                name=report.rule.name, message=_with_evidence_line(report, positions, line_names),
                 end_line=where.end.line, end_column=where.end.column + 1,
                 fix=resolve(report.fix, positions, index) if report.fix is not None and index is not None else None,
             )
@@ -159,10 +168,10 @@ def _run_rules(
     return sorted(findings)
 
 
-def _with_evidence_line(report: Report, positions: dict) -> str:
+def _with_evidence_line(report: Report, positions: dict, line_names: Callable[[int], str]) -> str:
     if report.evidence is None:
         return report.message
-    return report.message.replace("{line}", str(positions[report.evidence].start.line))
+    return report.message.replace("{line}", line_names(positions[report.evidence].start.line))
 
 
 def _by_precedence(reports: list[Report]) -> list[Report]:

@@ -31,6 +31,13 @@ class Finding:
     end_line: int
     end_column: int
     fix: Fix | None = field(default=None, compare=False)  # as the rule proposes it (``fixes.Fix``)
+    cell: int | None = None  # in a notebook: the cell (1-based among all cells), and lines count within it
+
+    @property
+    def location(self) -> str:
+        """``path:line:col``, or ``path:cell N:line:col`` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.filename}:{cell}{self.line}:{self.column}"
 
     @property
     def is_diagnostic(self) -> bool:
@@ -47,6 +54,7 @@ class Finding:
             "end_line": self.end_line,
             "end_column": self.end_column,
             "fix": self.fix.to_json() if self.fix is not None else None,
+            **({"cell": self.cell} if self.cell is not None else {}),
         }
 
 

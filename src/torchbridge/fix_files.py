@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .discovery import Target
 from .finding import Finding, diagnostic
 from .fixer import fix_source_text
+from .notebook import Locator, NotebookError, cell_texts, from_module, is_notebook, read_notebook, to_module
 from .runner import read_target, run_all, sort_key
-from .source import DecodeError, decode
+from .source import DecodeError, SourceText, decode, from_text
 from .writing import WriteError, write_atomically
 
 
@@ -32,42 +33,91 @@ class FileFixed:
     rejected: list[str] = field(default_factory=list)  # fixes ``--verify`` did not apply, and why
 
 
+@dataclass(frozen=True)
+class _Document:
+    """What the fixer edits, and how its fixed text goes back into the file."""
+
+    source: SourceText
+    encode: Callable[[str], bytes]  # the file's bytes; raises UnicodeEncodeError or NotebookError
+    diff: Callable[[str], str]
+    place: Callable[[Finding, str], Finding] = lambda finding, text: finding  # a finding of ``text``, in the file's positions
+    line_names: Callable[[str], Callable[[int], str]] | None = None  # how messages name the lines of a text
+
+
 def fix_file(target: Target, mode: FixMode) -> FileFixed:
     filename = str(target.path)
     data = read_target(target)
     if isinstance(data, Finding):
         return FileFixed(filename, [data])
-    try:
-        source = decode(data)
-    except DecodeError as exc:
-        return FileFixed(filename, [diagnostic(filename, "decode-error", f"cannot read the file as Python source: {exc}")])
+    document = _read_document(data, filename)
+    if isinstance(document, Finding):
+        return FileFixed(filename, [document])
+    if document is None:
+        return FileFixed(filename)
+    source, place = document.source, document.place
     settings = target.settings
     unsafe = settings.unsafe_fixes if mode.unsafe is None else mode.unsafe
     accept = _verified if mode.verify else None
     result = fix_source_text(
         source, filename, settings.rules_for(target.path), unsafe=unsafe, options=settings.rule_options,
-        accept=accept,
+        accept=accept, line_names=document.line_names,
     )
-    done = FileFixed(filename, list(result.remaining))
-    done.rejected = [f"{filename}:{f.line}:{f.column}: {f.code} not fixed: {why}" for f, why in result.rejected]
+    done = FileFixed(filename, [place(f, result.text) for f in result.remaining])
+    done.rejected = [f"{place(f, result.text).location}: {f.code} not fixed: {why}" for f, why in result.rejected]
     if result.error is not None:
-        done.findings.append(result.error)
+        done.findings.append(place(result.error, source.raw))
         return done
     if not result.changed:
         return done
     applied = [(f.code or "", f.fix.title if f.fix else "") for f in result.applied]
-    if mode.diff:
-        done.diff = unified_diff(filename, result.source.raw, result.text)
-        done.applied = applied
-        return done
+    # Nothing written on a refusal: what the file still holds is what the original check found.
+    unchanged = [place(f, source.raw) for f in result.before]
     try:
-        write_atomically(target.path, source.encode(result.text))
-    except (WriteError, UnicodeEncodeError) as exc:
+        if mode.diff:
+            done.diff = document.diff(result.text)
+        else:
+            write_atomically(target.path, document.encode(result.text))
+    except (WriteError, UnicodeEncodeError, NotebookError) as exc:
+        if isinstance(exc, NotebookError):
+            return FileFixed(filename, [*unchanged, diagnostic(filename, "fix-error", f"not fixed: {exc}; the file was left unchanged")])
         reason = str(exc) if isinstance(exc, WriteError) else f"not fixed: the fix cannot be written in {source.encoding}"
-        # Nothing was written: what the file still holds is what the original check found.
-        return FileFixed(filename, [*result.before, diagnostic(filename, "write-error", reason)])
+        return FileFixed(filename, [*unchanged, diagnostic(filename, "write-error", reason)])
     done.applied = applied
     return done
+
+
+def _read_document(data: bytes, filename: str) -> _Document | Finding | None:
+    """The file as the fixer sees it; a diagnostic when it cannot be read; None for a
+    notebook with nothing to fix (another language, no code cells)."""
+    if is_notebook(filename):
+        return _notebook_document(data, filename)
+    try:
+        source = decode(data)
+    except DecodeError as exc:
+        return diagnostic(filename, "decode-error", f"cannot read the file as Python source: {exc}")
+    return _Document(source, source.encode, lambda text: unified_diff(filename, source.raw, text))
+
+
+def _notebook_document(data: bytes, filename: str) -> _Document | Finding | None:
+    try:
+        notebook = read_notebook(data)
+    except NotebookError as exc:
+        return diagnostic(filename, "decode-error", f"cannot read the notebook: {exc}")
+    if notebook is None or not notebook.cells:
+        return None
+    module = to_module(notebook)
+
+    def diff(text: str) -> str:
+        return "".join(
+            unified_diff(f"{filename}:cell {cell.number}", cell.text, fixed)
+            for cell, fixed in cell_texts(module, text) if fixed != cell.text
+        )
+
+    return _Document(
+        from_text(module.text), lambda text: notebook.encode(from_module(module, text)), diff,
+        lambda finding, text: Locator(module, text).finding(finding),
+        lambda text: Locator(module, text).line_name,
+    )
 
 
 _VERIFIER = None
@@ -88,10 +138,13 @@ def _verified(finding: Finding) -> str | None:
     return f"the verifier did not prove it ({seen or 'nothing ran'})"
 
 
-def fix_files(targets: Sequence[Target], jobs: int, mode: FixMode) -> list[FileFixed]:
+def fix_files(
+    targets: Sequence[Target], jobs: int, mode: FixMode, progress: Callable[[], None] | None = None,
+) -> list[FileFixed]:
     results = run_all(
         targets, jobs, functools.partial(fix_file, mode=mode),
         lambda target, why: FileFixed(str(target.path), [diagnostic(str(target.path), "internal-error", why)]),
+        progress,
     )
     for result in results:
         result.findings.sort(key=sort_key)

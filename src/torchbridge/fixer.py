@@ -41,15 +41,22 @@ class FixResult:
 def fix_source_text(
     source: SourceText, filename: str, rules: Sequence[type[Rule]], *, unsafe: bool = False,
     options: RuleOptions | None = None, accept: Callable[[Finding], str | None] | None = None,
+    line_names: Callable[[str], Callable[[int], str]] | None = None,
 ) -> FixResult:
     """``accept`` (the verifier, with ``fix --verify``) may turn a fix down: it returns None
-    to accept, else the reason."""
+    to accept, else the reason. ``line_names(text)`` says how messages name the lines of
+    ``text`` (a notebook's module: ``3 of cell 2``)."""
+
+    def lint(text: SourceText) -> list[Finding]:
+        names = line_names(text.text) if line_names is not None else str
+        return lint_source(text, filename, rules, options=options, line_names=names)
+
     result = FixResult(source, source.raw)
     turned_down: set[object] = set()
     current = source
     seen = {source.raw}
     for _ in range(MAX_PASSES):
-        findings = lint_source(current, filename, rules, options=options)
+        findings = lint(current)
         if current is source:
             result.before = result.remaining = findings  # what a refusal leaves
         if any(f.is_diagnostic for f in findings):
@@ -73,7 +80,7 @@ def fix_source_text(
         seen.add(text)
         result.applied += chosen
         current = from_text(text, encoding=source.encoding, bom=source.bom)
-    findings = lint_source(current, filename, rules, options=options)
+    findings = lint(current)
     still = [f for f in findings if f.fix is not None and f.fix.applies(unsafe)]
     if accept is not None:
         still = _accepted(still, accept, result, turned_down)

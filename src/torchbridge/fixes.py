@@ -115,12 +115,14 @@ class Edit:
     column: int = 0
     end_line: int = 0
     end_column: int = 0
+    cell: int | None = None  # in a notebook: the cell ``line`` counts in
 
     def to_json(self) -> dict[str, Any]:
+        cell = {"cell": self.cell} if self.cell is not None else {}
         return {
             "content": self.content,
-            "location": {"line": self.line, "column": self.column},
-            "end_location": {"line": self.end_line, "column": self.end_column},
+            "location": {**cell, "line": self.line, "column": self.column},
+            "end_location": {**cell, "line": self.end_line, "column": self.end_column},
         }
 
 
