@@ -25,7 +25,7 @@ from .finding import Finding, diagnostic
 from .fix_files import FileFixed, FixMode, fix_files, unified_diff
 from .fixer import fix_source_text
 from .source import DecodeError, decode
-from .output import FORMATS
+from .output import FORMATS, HUMAN_FORMATS, STATISTICS, default_format, write_report
 from .rules import all_rules, rule_by_code
 from .runner import check_files, default_jobs, sort_key
 from .selection import SelectionError, validate_selectors
@@ -53,16 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check files and report findings")
     _add_run_options(check)
+    _add_report_options(check)
     check.add_argument("--fix", action=argparse.BooleanOptionalAction, default=None,
                        help="apply safe fixes (default: the configuration's fix = true/false)")
     _add_fix_options(check)
 
     fix = commands.add_parser("fix", help="apply fixes, then report what remains (same as check --fix)")
     _add_run_options(fix)
+    _add_report_options(fix)
     _add_fix_options(fix)
 
     verify = commands.add_parser("verify", help="run each fix's original and fixed code and compare (needs torchbridge[verify])")
     _add_run_options(verify)
+    verify.add_argument("--output-format", choices=["text", "json"], default="text")
     verify.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
                         help="verify unsafe fixes too (default: the configuration's unsafe-fixes)")
     verify.add_argument("--device", choices=["cpu", "cuda", "all"], default="all", help="which runs to do (default: all)")
@@ -83,7 +86,6 @@ def _add_run_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--select", type=_codes, metavar="CODES", help="rule codes or prefixes to run, replacing the default set")
     command.add_argument("--extend-select", type=_codes, default=[], metavar="CODES", help="rule codes or prefixes to add")
     command.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="rule codes or prefixes to leave out")
-    command.add_argument("--output-format", choices=sorted(FORMATS), default="text")
     command.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     command.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file for every file")
     command.add_argument("--isolated", action="store_true", help="ignore all configuration files")
@@ -92,6 +94,13 @@ def _add_run_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None,
                          help="check files that .gitignore ignores")
     command.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPU count)")
+
+
+def _add_report_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--output-format", choices=list(FORMATS), default=None,
+                         help="how to report findings (default: full on a terminal, text otherwise)")
+    command.add_argument("--statistics", action="store_true",
+                         help="count the findings per rule, with how many are fixable, instead of listing them")
 
 
 def _add_fix_options(command: argparse.ArgumentParser) -> None:
@@ -151,6 +160,7 @@ def _check(args: argparse.Namespace) -> int:
     # ``fix``, ``--diff`` and ``--fix-only`` fix whatever the configuration says; ``check``
     # fixes with --fix, or where the configuration says ``fix = true``.
     fixing = True if args.command == "fix" or args.diff or args.fix_only else getattr(args, "fix", None)
+    args.output_format = _output_format(args)
     resolver = resolver_for(args, fix=fixing)
     paths: list[Path] = args.paths or [Path(".")]
     if any(str(p) == "-" for p in paths):
@@ -173,12 +183,25 @@ def _check(args: argparse.Namespace) -> int:
         return _report_diff(fixed, findings)
     unsafe = any(t.settings.unsafe_fixes for t in targets)
     if not args.fix_only:
-        FORMATS[args.output_format](findings, sys.stdout, unsafe=unsafe, fixed=applied)
+        write_report(args.output_format, findings, sys.stdout, unsafe=unsafe, fixed=applied, statistics=args.statistics)
     if args.show_fixes:
-        # JSON on standard output stays parseable: the list goes to standard error then.
-        _show_fixes(fixed, sys.stdout if args.output_format == "text" else sys.stderr)
+        # Machine-read output on standard output stays parseable: the list goes to standard error then.
+        _show_fixes(fixed, sys.stdout if args.output_format in HUMAN_FORMATS else sys.stderr)
     sys.stdout.flush()
     return _exit_code(findings, exit_zero=args.exit_zero or args.fix_only)
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    """The format asked for, or the default for where standard output goes; --statistics
+    only where it has a place."""
+    output_format = args.output_format or default_format(sys.stdout)
+    if args.statistics:
+        if output_format not in STATISTICS:
+            raise UsageError(f"--statistics cannot be used with --output-format {output_format} (only {', '.join(STATISTICS)})")
+        clash = next((option for option, on in (("--diff", args.diff), ("--fix-only", args.fix_only)) if on), None)
+        if clash is not None:
+            raise UsageError(f"--statistics and {clash} cannot be used together")
+    return output_format
 
 
 def _require_verifier() -> None:
@@ -220,7 +243,7 @@ def _report_diff(fixed: list[FileFixed], findings: list[Finding]) -> int:
     would = sum(len(result.applied) for result in fixed if result.diff)
     problems = [f for f in findings if f.is_diagnostic]
     for f in problems:
-        sys.stderr.write(f"{f.filename}:{f.line}:{f.column}: {f.name}: {f.message}\n")
+        sys.stderr.write(f"{f.location}: {f.name}: {f.message}\n")
     sys.stderr.write(f"Would fix {would} finding{'' if would == 1 else 's'}.\n" if would else "No fixes to apply.\n")
     sys.stdout.flush()
     if any(f.name == "internal-error" for f in problems):
@@ -250,7 +273,8 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
     rules = settings.rules_for(path)
     if not settings.fix:
         findings = sorted(lint_bytes(data, name, rules, options=settings.rule_options), key=sort_key)
-        FORMATS[args.output_format](findings, sys.stdout, unsafe=settings.unsafe_fixes)
+        write_report(args.output_format, findings, sys.stdout, unsafe=settings.unsafe_fixes,
+                     statistics=args.statistics, given_sources={name: data})
         sys.stdout.flush()
         return _exit_code(findings, exit_zero=args.exit_zero)
     # Fixing standard input: the code goes to standard output (the original when nothing
@@ -273,7 +297,9 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
             findings.append(diagnostic(name, "write-error", f"not fixed: the fix cannot be written in {source.encoding}"))
     sys.stdout.flush()
     if not args.fix_only:
-        FORMATS["text"](findings, sys.stderr, unsafe=settings.unsafe_fixes, fixed=len(result.applied))
+        # The code has standard output: the report goes to standard error, as text.
+        write_report("text", findings, sys.stderr, unsafe=settings.unsafe_fixes, fixed=len(result.applied),
+                     statistics=args.statistics)
     if any(f.name == "internal-error" for f in findings):
         return EXIT_ERROR
     if args.diff:

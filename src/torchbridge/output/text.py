@@ -1,5 +1,6 @@
 """``path:line:col: CODE [*] message`` (and ``  help: ...`` for a display-only suggestion),
-then a summary, and what ``fix`` could do."""
+then a summary, and what ``fix`` could do. The default when standard output is not a
+terminal."""
 
 from __future__ import annotations
 
@@ -7,21 +8,26 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..finding import Finding
+from .report import Report, headline, plural
 
 
-def render(findings: Sequence[Finding], stream: TextIO, *, unsafe: bool = False, fixed: int = 0) -> None:
-    """``[*]`` marks a finding whose fix ``torchbridge fix`` would apply (with ``unsafe``,
-    ``--unsafe-fixes`` is on); ``fixed`` counts the findings a fix run already fixed."""
-    for f in findings:
-        label = f.code if f.code is not None else f"{f.name}:"
-        marker = " [*]" if f.fix is not None and f.fix.applies(unsafe) else ""
-        stream.write(f"{f.filename}:{f.line}:{f.column}: {label}{marker} {f.message}\n")
+def render(report: Report, stream: TextIO) -> None:
+    """``[*]`` marks a finding whose fix ``torchbridge fix`` would apply (with
+    ``report.unsafe``, ``--unsafe-fixes`` is on)."""
+    for f in report.findings:
+        stream.write(headline(f, report) + "\n")
         if f.fix is not None and f.fix.applicability == "display":
             stream.write(f"  help: {f.fix.title}\n")  # a suggestion no fix run applies
-    if fixed:
-        stream.write(f"Fixed {_plural(fixed, 'finding')}.\n")
-    stream.write(summary(findings) + "\n")
-    fixes = fix_summary(findings, unsafe)
+    write_footer(report, stream)
+
+
+def write_footer(report: Report, stream: TextIO) -> None:
+    """What a fix run fixed, how many findings in how many files, and what ``fix`` could do."""
+    if report.fixed:
+        stream.write(f"Fixed {plural(report.fixed, 'finding')}.\n")
+    line = summary(report.findings)
+    stream.write((report.style.success(line) if not report.findings else line) + "\n")
+    fixes = fix_summary(report.findings, report.unsafe)
     if fixes:
         stream.write(fixes + "\n")
 
@@ -34,9 +40,9 @@ def summary(findings: Sequence[Finding]) -> str:
     parts = []
     if problems:
         files = len({f.filename for f in problems})
-        parts.append(f"Found {_plural(len(problems), 'finding')} in {_plural(files, 'file')}.")
+        parts.append(f"Found {plural(len(problems), 'finding')} in {plural(files, 'file')}.")
     if unchecked:
-        parts.append(f"{_plural(unchecked, 'file')} could not be checked.")
+        parts.append(f"{plural(unchecked, 'file')} could not be checked.")
     return " ".join(parts)
 
 
@@ -45,11 +51,7 @@ def fix_summary(findings: Sequence[Finding], unsafe: bool) -> str:
     fixable = sum(1 for f in findings if f.fix is not None and f.fix.applies(unsafe))
     hidden = 0 if unsafe else sum(1 for f in findings if f.fix is not None and f.fix.applies(True) and not f.fix.applies(False))
     command = "`torchbridge fix --unsafe-fixes`" if unsafe else "`torchbridge fix`"
-    hint = f" ({_plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with `--unsafe-fixes`)" if hidden else ""
+    hint = f" ({plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with `--unsafe-fixes`)" if hidden else ""
     if fixable:
         return f"[*] {fixable} fixable with {command}{hint}."
     return f"No fixes available{hint}." if hidden else ""
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"

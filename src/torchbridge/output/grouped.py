@@ -1,0 +1,23 @@
+"""Findings under their file's name, one indented line each (``line:col CODE [*] message``),
+then the summary."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from .report import Report, by_file, fixable, label, position
+from .text import write_footer
+
+
+def render(report: Report, stream: TextIO) -> None:
+    style = report.style
+    for filename, findings in by_file(report.findings).items():
+        stream.write(style.path(filename) + ":\n")
+        width = max(len(position(f)) for f in findings)
+        for f in findings:
+            marker = " " + style.fixable("[*]") if fixable(f, report.unsafe) else ""
+            stream.write(f"  {position(f).ljust(width)} {style.code(label(f))}{marker} {f.message}\n")
+            if f.fix is not None and f.fix.applicability == "display":
+                stream.write(f"  {' ' * width} help: {f.fix.title}\n")
+        stream.write("\n")
+    write_footer(report, stream)

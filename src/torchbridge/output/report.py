@@ -1,0 +1,137 @@
+"""What every output format is handed, and the small readings of a finding they share."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import NamedTuple
+
+from ..finding import Finding
+from ..rules import all_rules
+from .sources import SourceLines, relative_path
+from .style import PLAIN, Style
+
+
+@dataclass
+class Report:
+    findings: Sequence[Finding]
+    unsafe: bool = False  # --unsafe-fixes is on: ``[*]`` marks unsafe fixes too
+    fixed: int = 0  # findings a fix run already fixed
+    sources: SourceLines = field(default_factory=SourceLines)
+    style: Style = PLAIN
+
+    def source_line(self, finding: Finding) -> str | None:
+        """The text of the finding's first line, where the file can be read and the position
+        is one in it. A notebook finding's line counts within its cell, not within the
+        ``.ipynb`` file's JSON, so it has none here."""
+        if cell_of(finding) is not None or not has_position(finding):
+            return None
+        return self.sources.line(finding.filename, finding.line)
+
+    def fingerprints(self) -> list[str]:
+        """One fingerprint per finding that survives unrelated edits: a hash of the path,
+        the code, the finding's line with its whitespace normalized, and which of the
+        identical (path, code, line) findings it is, in source order. No line number goes
+        in, so lines inserted or deleted above leave it alone. Where the line cannot be read
+        (a vanished file) the line number stands in; a notebook finding's counts within its
+        cell."""
+        seen: Counter[tuple[str, ...]] = Counter()
+        prints = []
+        for finding in self.findings:
+            text = self.source_line(finding)
+            anchor = " ".join(text.split()) if text is not None else f"line {finding.line}"
+            cell = cell_of(finding)
+            key = (relative_path(finding.filename), finding.code or finding.name, "" if cell is None else str(cell), anchor)
+            occurrence = seen[key]
+            seen[key] += 1
+            prints.append(hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8")).hexdigest())
+        return prints
+
+
+def cell_of(finding: Finding) -> int | None:
+    """The notebook cell a finding is in, for findings that carry one."""
+    return getattr(finding, "cell", None)
+
+
+def has_position(finding: Finding) -> bool:
+    """Diagnostics such as ``io-error`` or ``write-error`` are about the whole file and sit
+    at 1:1 only because a position is required; those are not shown as places."""
+    return not finding.is_diagnostic or finding.name == "syntax-error" or (finding.line, finding.column) != (1, 1)
+
+
+def position(finding: Finding) -> str:
+    """``line:col``, or ``cell N:line:col`` in a notebook."""
+    cell = cell_of(finding)
+    return f"{'' if cell is None else f'cell {cell}:'}{finding.line}:{finding.column}"
+
+
+def located_message(finding: Finding) -> str:
+    """The message, led by the cell and line for a notebook finding, for the formats whose
+    positions can only point into the file."""
+    cell = cell_of(finding)
+    return finding.message if cell is None else f"cell {cell}, line {finding.line}: {finding.message}"
+
+
+def label(finding: Finding) -> str:
+    """The rule code, or a diagnostic's name followed by a colon."""
+    return finding.code if finding.code is not None else f"{finding.name}:"
+
+
+def fixable(finding: Finding, unsafe: bool) -> bool:
+    return finding.fix is not None and finding.fix.applies(unsafe)
+
+
+def headline(finding: Finding, report: Report) -> str:
+    """``path:line:col: CODE [*] message``: the line the text, concise and full formats share."""
+    style = report.style
+    marker = " " + style.fixable("[*]") if fixable(finding, report.unsafe) else ""
+    where = f"{style.path(finding.filename)}:{position(finding)}:"
+    return f"{where} {style.code(label(finding))}{marker} {finding.message}"
+
+
+class Severity(NamedTuple):
+    sarif: str  # result level: error, warning, note
+    github: str  # workflow command: error, warning, notice
+    gitlab: str  # code quality severity: info, minor, major, critical, blocker
+    codeclimate: str  # Code Climate category
+
+
+# By the rule's class: a crash is an error, portability and speed are warnings, style a note.
+SEVERITIES = {
+    "correctness": Severity("error", "error", "major", "Bug Risk"),
+    "portability": Severity("warning", "warning", "minor", "Compatibility"),
+    "performance": Severity("warning", "warning", "minor", "Performance"),
+    "style": Severity("note", "notice", "info", "Style"),
+}
+DIAGNOSTIC = Severity("error", "error", "major", "Bug Risk")  # a file that could not be checked
+
+
+def severity(finding: Finding) -> Severity:
+    rule = rules_by_code().get(finding.code or "")
+    return DIAGNOSTIC if rule is None else SEVERITIES.get(rule.category, SEVERITIES["correctness"])
+
+
+@cache
+def rules_by_code() -> dict[str, type]:
+    return {rule.code: rule for rule in all_rules()}
+
+
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural_form or word + 's')}"
+
+
+def by_file(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
+    """Findings per file, files in the order they first appear."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.filename, []).append(finding)
+    return groups
+
+
+def rule_name(finding: Finding) -> str:
+    rule = rules_by_code().get(finding.code or "")
+    return rule.name if rule is not None else finding.name
+

@@ -1,0 +1,157 @@
+"""SARIF 2.1.0, for GitHub code scanning (``github/codeql-action/upload-sarif``) and other
+SARIF viewers.
+
+One run: the ``torchbridge`` driver with every rule's metadata (results point at theirs by
+``ruleId`` and ``ruleIndex``), ``columnKind: unicodeCodePoints`` (our columns count code
+points), results with a level from the rule's class, a region and a
+``partialFingerprints`` entry that survives unrelated edits, and each fix's edits as SARIF
+``fixes``. Files that could not be checked are tool execution notifications, not results:
+they say nothing about the code. Paths are relative to ``%SRCROOT%``, the working directory.
+
+The package has no project URL, so rules carry their help as text and Markdown (the rule's
+documentation, as ``torchbridge rule CODE`` prints it) rather than a ``helpUri``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from .. import __version__
+from ..docs import rule_markdown
+from ..finding import Finding
+from ..fixes import Fix
+from ..rules import Rule, all_rules
+from .report import SEVERITIES, Report, cell_of, has_position, located_message, severity
+from .sources import relative_path
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+FINGERPRINT_KEY = "torchbridge/v1"
+SOURCE_ROOT = "%SRCROOT%"
+
+
+def render(report: Report, stream: TextIO) -> None:
+    rules = all_rules()
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results, notifications = [], []
+    for finding, fingerprint in zip(report.findings, report.fingerprints()):
+        if finding.is_diagnostic:
+            notifications.append(_notification(finding))
+        else:
+            results.append(_result(finding, index.get(finding.code or ""), fingerprint))
+    run = {
+        "tool": {
+            "driver": {
+                "name": "torchbridge",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_descriptor(rule) for rule in rules],
+            }
+        },
+        "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "invocations": [
+            {
+                "executionSuccessful": not any(f.name == "internal-error" for f in report.findings),
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+    }
+    json.dump({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+@cache
+def _descriptor(rule: type[Rule]) -> dict[str, Any]:
+    summary = rule.summary()
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": _first_sentence(summary)},
+        "fullDescription": {"text": summary},
+        "help": {
+            "text": f"{summary} Run `torchbridge rule {rule.code}` for the full documentation.",
+            "markdown": rule_markdown(rule),
+        },
+        "defaultConfiguration": {
+            "level": SEVERITIES[rule.category].sarif,
+            "enabled": rule.default_enabled,
+        },
+        "properties": {"tags": [rule.category], "precision": "high"},
+    }
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"(.+?\.)(?=\s+[A-Z`(])", text)
+    return match.group(1) if match else text
+
+
+def _result(finding: Finding, rule_index: int | None, fingerprint: str) -> dict[str, Any]:
+    result: dict[str, Any] = {"ruleId": finding.code}
+    if rule_index is not None:
+        result["ruleIndex"] = rule_index
+    result["level"] = severity(finding).sarif
+    result["message"] = {"text": located_message(finding)}
+    result["locations"] = [_location(finding)]
+    result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
+    fixes = [_fix(finding, finding.fix)] if finding.fix is not None and finding.fix.edits and cell_of(finding) is None else []
+    if fixes:
+        result["fixes"] = fixes
+    cell = cell_of(finding)
+    if cell is not None:
+        result["properties"] = {"cell": cell}
+    return result
+
+
+def _location(finding: Finding) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _artifact(finding.filename)}
+    if has_position(finding) and cell_of(finding) is None:
+        region = {"startLine": finding.line, "startColumn": finding.column}
+        if (finding.end_line, finding.end_column) > (finding.line, finding.column):
+            region.update(endLine=finding.end_line, endColumn=finding.end_column)
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def _artifact(filename: str) -> dict[str, Any]:
+    path = relative_path(filename)
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}  # outside the working directory
+    return {"uri": quote(path), "uriBaseId": SOURCE_ROOT}
+
+
+def _fix(finding: Finding, fix: Fix) -> dict[str, Any]:
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [
+            {
+                "artifactLocation": _artifact(finding.filename),
+                "replacements": [
+                    {
+                        # An insertion is an empty region: start and end are the same place.
+                        "deletedRegion": {
+                            "startLine": edit.line, "startColumn": edit.column,
+                            "endLine": edit.end_line, "endColumn": edit.end_column,
+                        },
+                        "insertedContent": {"text": edit.content},
+                    }
+                    for edit in fix.edits
+                ],
+            }
+        ],
+        "properties": {"applicability": fix.applicability},
+    }
+
+
+def _notification(finding: Finding) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": f"{finding.name}: {located_message(finding)}"},
+        "descriptor": {"id": finding.name},
+        "locations": [_location(finding)],
+    }

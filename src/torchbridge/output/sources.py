@@ -1,0 +1,59 @@
+"""The source lines findings point into (for the formats that show them or hash them), and
+the repository-relative paths the CI formats report."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..source import DecodeError, decode
+
+
+class SourceLines:
+    """Each file read and decoded once, as the engine does (PEP 263 cookie, BOM, a lone CR
+    ends a line), so line numbers agree with the findings'. ``given`` holds the bytes of
+    inputs that are not files on disk (standard input)."""
+
+    def __init__(self, given: Mapping[str, bytes] | None = None) -> None:
+        self._given = dict(given or {})
+        self._lines: dict[str, list[str] | None] = {}
+
+    def line(self, filename: str, number: int) -> str | None:
+        if filename not in self._lines:
+            self._lines[filename] = self._read(filename)
+        lines = self._lines[filename]
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1]
+
+    def _read(self, filename: str) -> list[str] | None:
+        data = self._given.get(filename)
+        if data is None:
+            try:
+                # Only regular files: a named pipe called *.py would block the report.
+                if not stat.S_ISREG(os.stat(filename).st_mode):
+                    return None
+                with open(filename, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                return None
+        try:
+            text = decode(data).text
+        except DecodeError:
+            return None
+        return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def relative_path(filename: str) -> str:
+    """A POSIX path relative to the working directory (where CI runs: the repository root)
+    when the file is under it; otherwise the path as given."""
+    path = Path(filename)
+    if path.is_absolute():
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            return path.as_posix()
+    return path.as_posix()
+
