@@ -188,11 +188,13 @@ def _mask(lines: list[str]) -> tuple[list[str], list[str]]:
     out, hidden = [], []
     scanner = _LineScanner()
     continued_escape = False
+    indent = ""
     for line in lines:
         at_start = scanner.at_statement_start()
         code = line[: scanner.code_end(line)] if at_start or continued_escape else ""
         if continued_escape or (at_start and _is_escape(code)):
-            indent = line[: len(line) - len(line.lstrip(" \t"))]
+            if not continued_escape:  # a continuation line takes the indentation of its first line
+                indent = line[: len(line) - len(line.lstrip(" \t"))]
             ending = line[len(line.rstrip("\r\n")):]
             out.append(indent + ("pass  " if indent else "") + MASK + ending)
             hidden.append(line)

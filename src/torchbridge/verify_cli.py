@@ -64,7 +64,7 @@ def _line(result) -> str:  # noqa: ANN001
         + (f" [{d.reason}]" if d.reason and d.verdict != "skipped (no CUDA)" else "")
         for d in result.devices
     )
-    return f"{f.filename}:{f.line}:{f.column}: {f.code} [{f.fix.applicability}] {verdicts}"
+    return f"{f.location}: {f.code} [{f.fix.applicability}] {verdicts}"
 
 
 def _findings_with_fixes(args: argparse.Namespace) -> list[Finding]:
