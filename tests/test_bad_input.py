@@ -488,11 +488,11 @@ def test_valid_but_huge_expression_is_not_called_a_syntax_error(tmp_path, expres
 
 
 def _crash_on_boom(real):
-    def check_file(target):
+    def check_file(target, **options):  # options: the cache
         if target.path.name == "boom.py":
             faulthandler.disable()  # pytest's faulthandler would print the child's stack
             os.kill(os.getpid(), signal.SIGSEGV)
-        return real(target)
+        return real(target, **options)
 
     return check_file
 

@@ -27,6 +27,9 @@ from .fixer import fix_source_text
 from .source import DecodeError, decode
 from .output import FORMATS, HUMAN_FORMATS, STATISTICS, default_format, write_report
 from .rules import all_rules, rule_by_code
+from .add_noqa import add_noqa
+from .cache import ResultCache
+from .progress import Progress
 from .runner import check_files, default_jobs, sort_key
 from .selection import SelectionError, validate_selectors
 
@@ -53,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check files and report findings")
     _add_run_options(check)
+    _add_cache_options(check)
+    check.add_argument("--add-noqa", action="store_true",
+                       help="append '# noqa: CODE' to every line with a finding, so that a second check reports nothing")
     _add_report_options(check)
     check.add_argument("--fix", action=argparse.BooleanOptionalAction, default=None,
                        help="apply safe fixes (default: the configuration's fix = true/false)")
@@ -60,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fix = commands.add_parser("fix", help="apply fixes, then report what remains (same as check --fix)")
     _add_run_options(fix)
+    _add_cache_options(fix)
     _add_report_options(fix)
     _add_fix_options(fix)
 
@@ -101,6 +108,13 @@ def _add_report_options(command: argparse.ArgumentParser) -> None:
                          help="how to report findings (default: full on a terminal, text otherwise)")
     command.add_argument("--statistics", action="store_true",
                          help="count the findings per rule, with how many are fixable, instead of listing them")
+
+
+def _add_cache_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    command.add_argument("--cache-dir", type=Path, metavar="DIR",
+                         help="where the result cache lives (default: $TORCHBRIDGE_CACHE_DIR, else "
+                              ".torchbridge_cache in the project root)")
 
 
 def _add_fix_options(command: argparse.ArgumentParser) -> None:
@@ -160,20 +174,29 @@ def _check(args: argparse.Namespace) -> int:
     # ``fix``, ``--diff`` and ``--fix-only`` fix whatever the configuration says; ``check``
     # fixes with --fix, or where the configuration says ``fix = true``.
     fixing = True if args.command == "fix" or args.diff or args.fix_only else getattr(args, "fix", None)
+    if getattr(args, "add_noqa", False) and (fixing or args.show_fixes or args.verify):
+        raise UsageError("--add-noqa cannot be combined with fixing (--fix, --diff, --fix-only, --show-fixes, --verify)")
     args.output_format = _output_format(args)
     resolver = resolver_for(args, fix=fixing)
     paths: list[Path] = args.paths or [Path(".")]
     if any(str(p) == "-" for p in paths):
         if len(paths) > 1:
             raise UsageError("'-' (standard input) cannot be combined with other paths")
+        if getattr(args, "add_noqa", False):
+            raise UsageError("--add-noqa edits files; it cannot read standard input")
         return _stdin(args, resolver)
     targets = list(discover(paths, resolver, force_exclude=args.force_exclude))
+    cache = None if args.no_cache else ResultCache.for_run(args.cache_dir)
+    if getattr(args, "add_noqa", False):
+        return add_noqa(targets, args.jobs or default_jobs())
     to_fix = [t for t in targets if t.settings.fix]
-    findings = check_files([t for t in targets if not t.settings.fix], args.jobs or default_jobs())
+    progress = Progress(len(targets))
+    findings = check_files([t for t in targets if not t.settings.fix], args.jobs or default_jobs(), cache, progress)
     if args.verify and to_fix:
         _require_verifier()
     jobs = 1 if args.verify else args.jobs or default_jobs()  # one verifier, one fork server
-    fixed = fix_files(to_fix, jobs, FixMode(diff=args.diff, verify=args.verify)) if to_fix else []
+    fixed = fix_files(to_fix, jobs, FixMode(diff=args.diff, verify=args.verify), progress) if to_fix else []
+    progress.finish()
     findings = sorted([*findings, *(f for result in fixed for f in result.findings)], key=sort_key)
     for result in fixed:
         for line in result.rejected:

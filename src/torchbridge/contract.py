@@ -400,6 +400,17 @@ ENTRIES: tuple[ContractEntry, ...] = (
         note="Shown as a suggestion; never applied.",
         title="Move the batch to the device once, outside the loop (stack the samples first)",
     ),
+    ContractEntry(
+        key="TNP901/remove-code",
+        rewrite="`# noqa: CODES` → the same comment without the codes that suppress nothing (without the "
+                "directive when no code is left)",
+        applicability="safe",
+        preconditions=(Precondition(F, "every rule the code covers is enabled and reported nothing on the line, "
+                                       "or the code covers no rule"),),
+        expect={"cpu": "not-verifiable"},
+        note="A comment changes no behaviour of the program, only what is reported.",
+        title="Remove the unused `noqa` code",
+    ),
 )
 
 _BY_KEY = {entry.key: entry for entry in ENTRIES}

@@ -24,6 +24,7 @@ from .positions import resolve_positions
 from .prescan import prescan
 from .rules import CATEGORIES, Rule, RuleContext, RuleOptions
 from .rules.base import Report
+from .rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .source import DecodeError, SourceText, decode, from_text
 from .walk import Dispatcher
 
@@ -62,8 +63,10 @@ def lint_source(
     if isinstance(source, str):
         source = from_text(source)
     text = source.text
-    active = [rule for rule in rules if any(needle in text for needle in rule.requires_text)]
-    if not active:
+    # TNP901 reads the noqa comments after the other rules ran: it needs no tree of its own.
+    judge_noqa = apply_noqa and UnusedNoqa in rules and any(needle in text for needle in UnusedNoqa.requires_text)
+    active = [rule for rule in rules if rule is not UnusedNoqa and any(needle in text for needle in rule.requires_text)]
+    if not active and not judge_noqa:
         return []
     # Python's (and flake8's) lines end only at \n, \r\n and \r; str.splitlines would also
     # split at form feeds and U+2028, which would shift every later line number.
@@ -81,11 +84,19 @@ def lint_source(
                 too_complex.line,
             )
         ]
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        return [_parse_failure(text, filename, exc)]
-    return _run_rules(module, text, filename, active, lines, apply_noqa, options or RuleOptions(), line_names)
+    suppressed: list[tuple[str, int]] = []  # (code, line) of each finding a noqa comment hid
+    findings: list[Finding] = []
+    if active:
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            return [_parse_failure(text, filename, exc)]
+        findings = _run_rules(
+            module, text, filename, active, lines, apply_noqa, options or RuleOptions(), line_names, suppressed,
+        )
+    if judge_noqa and not any(f.is_diagnostic for f in findings):
+        findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules)])
+    return findings
 
 
 def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Finding:
@@ -117,7 +128,7 @@ def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Find
 
 def _run_rules(
     module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
-    options: RuleOptions, line_names: Callable[[int], str],
+    options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
 ) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
@@ -156,6 +167,7 @@ def _run_rules(
         where = positions[report.node]
         line, column = where.start.line, where.start.column + 1
         if suppressions is not None and suppressions.suppressed(report.rule.code, line):
+            suppressed.append((report.rule.code, line))
             continue
         findings.append(
             Finding(

@@ -14,11 +14,13 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from dataclasses import dataclass
 
 # The same patterns as flake8.defaults (7.x).
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 NOQA_FILE = re.compile(r"\s*# (?:flake8|torchbridge)[:=]\s*noqa", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]")
+_TRAILING_SEPARATORS = re.compile(r"[,\s]+$")
 
 
 def file_is_exempt(lines: list[str]) -> bool:
@@ -26,34 +28,66 @@ def file_is_exempt(lines: list[str]) -> bool:
     return any(NOQA_FILE.match(line) for line in lines)
 
 
-def noqa_line_mapping(lines: list[str]) -> dict[int, str]:
-    """Map each line number to the text searched for ``# noqa`` (its whole statement)."""
-    mapping: dict[int, str] = {}
-    lowest, highest = len(lines) + 2, -1
+@dataclass(frozen=True)
+class TokenRun:
+    """Physical lines flake8 reads as one for ``# noqa``: ``first`` to ``last`` (1-based). A
+    comment can only end a run, so it sits on ``last``, from column ``comment`` (0-based,
+    in code points); ``comment`` is None when the run has none."""
+
+    first: int
+    last: int
+    comment: int | None
+
+
+def token_runs(lines: list[str]) -> list[TokenRun] | None:
+    """The file's token runs in order; None when it does not tokenize."""
+    runs = []
+    lowest, highest, comment = len(lines) + 2, -1, None
     try:
         for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
             if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
             lowest = min(lowest, token.start[0])
             highest = max(highest, token.end[0])
+            if token.type == tokenize.COMMENT:
+                comment = token.start[1]
             if token.type in (tokenize.NL, tokenize.NEWLINE):
-                joined = "".join(lines[lowest - 1 : highest])
-                for number in range(lowest, highest + 1):
-                    mapping[number] = joined
-                lowest, highest = len(lines) + 2, -1
+                runs.append(TokenRun(lowest, highest, comment))
+                lowest, highest, comment = len(lines) + 2, -1, None
     except (tokenize.TokenError, SyntaxError):
-        return {}
+        return None
+    return runs
+
+
+def noqa_line_mapping(lines: list[str]) -> dict[int, str]:
+    """Map each line number to the text searched for ``# noqa`` (its whole statement)."""
+    mapping: dict[int, str] = {}
+    for run in token_runs(lines) or ():
+        joined = "".join(lines[run.first - 1 : run.last])
+        for number in range(run.first, run.last + 1):
+            mapping[number] = joined
     return mapping
+
+
+def directive_codes(match: re.Match[str]) -> list[str]:
+    """The codes a ``# noqa:`` directive names, in order (none for a blanket ``# noqa``)."""
+    return [c for c in _SEPARATORS.split(match.group("codes") or "") if c]
+
+
+def codes_span(match: re.Match[str]) -> tuple[int, int]:
+    """Where a directive's codes start and end, without the separators the pattern takes
+    after the last one (spaces, a comma, even the line's newline)."""
+    start = match.start("codes")
+    return start, start + len(_TRAILING_SEPARATORS.sub("", match.group("codes")))
 
 
 def is_suppressed(code: str, noqa_text: str) -> bool:
     match = NOQA_INLINE.search(noqa_text)
     if match is None:
         return False
-    codes_text = match.group("codes")
-    if codes_text is None:
+    if match.group("codes") is None:
         return True  # a blanket # noqa
-    codes = [c.strip() for c in _SEPARATORS.split(codes_text) if c.strip()]
+    codes = directive_codes(match)
     return code in codes or code.startswith(tuple(codes))
 
 

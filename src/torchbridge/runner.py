@@ -7,6 +7,7 @@ worker, reports that file, and starts a new worker for the rest.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import stat
@@ -15,17 +16,35 @@ from typing import Any
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 
+from .cache import ResultCache
 from .discovery import Target
 from .engine import lint_bytes
 from .finding import Finding, diagnostic
 
 
-def check_file(target: Target) -> list[Finding]:
+def check_file(target: Target, cache: ResultCache | None = None) -> list[Finding]:
+    """The file's findings, from ``cache`` when it has them for these very bytes."""
     data = read_target(target)
     if isinstance(data, Finding):
         return [data]
+    entry = cache.entry_for(target, data) if cache is not None else None
+    if entry is not None:
+        found = cache.load(entry, str(target.path))  # type: ignore[union-attr]
+        if found is not None:
+            return found
     settings = target.settings
-    return lint_bytes(data, str(target.path), settings.rules_for(target.path), options=settings.rule_options)
+    findings = lint_bytes(data, str(target.path), settings.rules_for(target.path), options=settings.rule_options)
+    if entry is not None:
+        cache.store(entry, findings)  # type: ignore[union-attr]
+    return findings
+
+
+def cached_findings(target: Target, cache: ResultCache) -> list[Finding] | None:
+    """The file's findings if the cache has them, else None (a file that cannot be read is
+    left to ``check_file``, which reports it)."""
+    data = read_target(target)
+    entry = cache.entry_for(target, data) if not isinstance(data, Finding) else None
+    return cache.load(entry, str(target.path)) if entry is not None else None
 
 
 def read_target(target: Target) -> bytes | Finding:
@@ -47,21 +66,47 @@ def read_target(target: Target) -> bytes | Finding:
         return diagnostic(filename, "io-error", f"cannot read: {exc.strerror or exc}")
 
 
-def check_files(targets: Sequence[Target], jobs: int) -> list[Finding]:
-    results = run_all(targets, jobs, check_file, lambda target, why: [_crash_report(target, why)])
+def check_files(
+    targets: Sequence[Target], jobs: int, cache: ResultCache | None = None, progress: Callable[[], None] | None = None,
+) -> list[Finding]:
+    """Every target's findings, sorted; with a cache, the files it knows are answered here
+    and only the others go to the workers."""
+    results: list[list[Finding]] = []
+    missed = list(targets)
+    if cache is not None:
+        cache.prepare({target.settings.root for target in targets})
+        missed = []
+        for target in targets:
+            found = cached_findings(target, cache)
+            if found is None:
+                missed.append(target)
+                continue
+            results.append(found)
+            if progress is not None:
+                progress()
+    task = functools.partial(check_file, cache=cache) if cache is not None else check_file
+    results += run_all(missed, jobs, task, lambda target, why: [_crash_report(target, why)], progress)
     return sorted((f for findings in results for f in findings), key=sort_key)
 
 
 Task = Callable[[Target], Any]
 
 
-def run_all(targets: Sequence[Target], jobs: int, task: Task, crashed: Callable[[Target, str], Any]) -> list[Any]:
+def run_all(
+    targets: Sequence[Target], jobs: int, task: Task, crashed: Callable[[Target, str], Any],
+    progress: Callable[[], None] | None = None,
+) -> list[Any]:
     """``task`` on every target, in worker processes when ``jobs`` > 1; ``crashed`` stands in
-    for the result of a target whose worker died."""
+    for the result of a target whose worker died; ``progress`` is called after each target."""
     jobs = max(1, min(jobs, len(targets)))
     if jobs == 1:
-        return [task(target) for target in targets]
-    return _run_parallel(targets, jobs, task, crashed)
+        results = []
+        for target in targets:
+            results.append(task(target))
+            if progress is not None:
+                progress()
+        return results
+    return _run_parallel(targets, jobs, task, crashed, progress)
 
 
 def sort_key(finding: Finding) -> tuple:
@@ -99,7 +144,10 @@ class _Worker:
         self.target: Target | None = None
 
 
-def _run_parallel(targets: Sequence[Target], jobs: int, task: Task, crashed: Callable[[Target, str], Any]) -> list[Any]:
+def _run_parallel(
+    targets: Sequence[Target], jobs: int, task: Task, crashed: Callable[[Target, str], Any],
+    progress: Callable[[], None] | None,
+) -> list[Any]:
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     pending = list(reversed(targets))
@@ -117,6 +165,8 @@ def _run_parallel(targets: Sequence[Target], jobs: int, task: Task, crashed: Cal
                 if worker.connection in ready or worker.connection.poll():
                     try:
                         results.append(worker.connection.recv())
+                        if progress is not None:
+                            progress()
                         worker.target = None
                         _feed(worker, pending)
                         continue
@@ -124,6 +174,8 @@ def _run_parallel(targets: Sequence[Target], jobs: int, task: Task, crashed: Cal
                         pass
                 if worker.process.sentinel in ready and not worker.process.is_alive():
                     results.append(crashed(worker.target, _how_it_died(worker)))
+                    if progress is not None:
+                        progress()
                     worker.connection.close()
                     workers[index] = replacement = _Worker(context, task, crashed)
                     _feed(replacement, pending)

@@ -1,0 +1,1 @@
+"""The linter itself: its own comments (TNP9xx)."""
