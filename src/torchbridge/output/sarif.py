@@ -99,12 +99,11 @@ def _result(finding: Finding, rule_index: int | None, fingerprint: str) -> dict[
     result["message"] = {"text": located_message(finding)}
     result["locations"] = [_location(finding)]
     result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
-    fixes = [_fix(finding, finding.fix)] if finding.fix is not None and finding.fix.edits and cell_of(finding) is None else []
-    if fixes:
-        result["fixes"] = fixes
     cell = cell_of(finding)
     if cell is not None:
-        result["properties"] = {"cell": cell}
+        result["properties"] = {"cell": cell}  # and no fixes: their edits count lines within the cell
+    elif finding.fix is not None and finding.fix.edits:
+        result["fixes"] = [_fix(finding, finding.fix)]
     return result
 
 
