@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from torchbridge.notebook import MASK, NotebookError, from_module, read_notebook, to_module
+from torchbridge.notebook import MASK, NotebookError, cell_sources, from_module, read_notebook, to_module
 
 PYTHON = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
           "language_info": {"name": "python", "version": "3.11.0"}}
@@ -145,6 +145,23 @@ def test_a_name_from_an_earlier_cell_is_known(tree, cli):
     tree({"f.ipynb": notebook(code("import numpy as np\nimport torch\nt = torch.zeros(2, requires_grad=True)"),
                               code("n = t.numpy()"))})
     assert records(cli, "f.ipynb") == [("f.ipynb", 2, 1, 5, "TNP201")]
+
+
+def test_a_notebook_from_standard_input(tree, cli, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(TRAIN.encode())))
+    code_, out, _ = cli("check", "-", "--stdin-filename", "train.ipynb", "--output-format", "json")
+    assert code_ == 1
+    assert [(r["filename"], r["cell"], r["line"], r["code"]) for r in json.loads(out)] == [
+        ("train.ipynb", 4, 2, "TNP101"), ("train.ipynb", 4, 3, "TNP204"),
+    ]
+
+
+def test_cell_sources_are_the_python_cells_by_number():
+    data = notebook(markdown("m"), code("%%bash\nls"), code("%%time\nx = 1"), code("y = 2", as_string=True)).encode()
+    assert cell_sources(data) == {3: "%%time\nx = 1", 4: "y = 2"}
+    assert cell_sources(b"{") == {}
 
 
 # --------------------------------------------------------------------------- which notebooks

@@ -129,6 +129,16 @@ def read_notebook(data: bytes) -> Notebook | None:
     return Notebook(raw, bom, tuple(found))
 
 
+def cell_sources(data: bytes) -> dict[int, str]:
+    """Each Python cell's text by its number, for output formats that show source lines;
+    empty for a notebook that cannot be read."""
+    try:
+        notebook = read_notebook(data)
+    except NotebookError:
+        return {}
+    return {cell.number: cell.text for cell in notebook.cells} if notebook is not None else {}
+
+
 def _is_python(metadata: object) -> bool:
     """What the kernel says (``language_info``, then ``kernelspec``); no word means Python."""
     if not isinstance(metadata, dict):
