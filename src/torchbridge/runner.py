@@ -110,7 +110,7 @@ def run_all(
 
 
 def sort_key(finding: Finding) -> tuple:
-    return (finding.filename, finding.line, finding.column, finding.code or "", finding.message)
+    return (finding.filename, finding.cell or 0, finding.line, finding.column, finding.code or "", finding.message)
 
 
 def default_jobs() -> int:
