@@ -3,6 +3,8 @@ standard input, output and exit codes (Ruff's)."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 FLIP = "import numpy as np\nimport torch\nimage = np.zeros((2, 2, 3))\nrgb = image[:, :, ::-1]\nt = torch.from_numpy(rgb)\n"
@@ -174,6 +176,22 @@ def test_device_idiom_accelerator_inserts_the_accelerator_form(tree, cli):
         "import torch\nDEVICE = torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
         'else torch.device("cpu")\nx = torch.nn.Linear(3, 3).to(DEVICE)\n'
     )
+
+
+AMP = "import torch\nscaler = torch.cuda.amp.GradScaler(1024.0)\n@torch.cuda.amp.custom_bwd\ndef backward(ctx, g):\n    return g\n"
+
+
+@pytest.mark.parametrize(("declared", "fixed"), [(None, False), ("2.3", False), ("2.4", True), ("2.13.0", True)])
+def test_amp_fixes_are_safe_only_under_a_declared_torch_version(tree, cli, declared, fixed):
+    config = f'[tool.torchbridge]\ntorch-version = "{declared}"\n' if declared else "[tool.torchbridge]\n"
+    root = tree({"a.py": AMP, "pyproject.toml": config})
+    code = cli("fix", "a.py")[0]
+    expected = (
+        'import torch\nscaler = torch.amp.GradScaler("cuda", init_scale=1024.0)\n'
+        '@torch.amp.custom_bwd(device_type="cuda")\ndef backward(ctx, g):\n    return g\n'
+    )
+    assert (read(root, "a.py") == expected) is fixed
+    assert code == (0 if fixed else 1)
 
 
 def test_display_suggestion_is_shown_and_never_applied(tree, cli):

@@ -22,6 +22,9 @@ UNREACHABLE_FROM_EXAMPLES = {
     "TNP201/detach-cpu-unproven",
     # Needs device-idiom = "accelerator": tests/test_fixer.py covers it.
     "TNP30x/insert-accelerator",
+    # Safe only where the project declares torch-version >= 2.4: tests/test_cli_fix.py covers them.
+    "TNP304/amp-namespace",
+    "TNP304/amp-decorator",
 }
 
 

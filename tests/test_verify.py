@@ -96,6 +96,26 @@ def test_values_that_differ_are_caught(verifier):
     assert verdict.verdict == "differs" and "values" in verdict.differences
 
 
+@pytest.mark.parametrize(
+    ("source", "naive"),
+    [
+        # The positional argument becomes the device (P13: silent for GradScaler).
+        ("import torch\nscaler = torch.cuda.amp.GradScaler(1024.0)\n", 'torch.amp.GradScaler(1024.0)'),
+        # The old explicit cache setting dropped: the new API inherits the global one.
+        ("import torch\nwith torch.cpu.amp.autocast(False):\n    pass\n", 'torch.amp.autocast("cpu", enabled=False)'),
+    ],
+)
+def test_tnp304_naive_rewrites_differ(verifier, source, naive):
+    finding = one_fix(source, "TNP304")
+    assert verifier.verify(finding).verdicts()["cpu"] == "equivalent"
+    if "autocast" in naive:  # a process that turned the autocast cache off, as P13 measured
+        probe = dataclasses.replace(finding.fix.probe, prelude=("_torch.set_autocast_cache_enabled(False)",))
+        finding = dataclasses.replace(finding, fix=dataclasses.replace(finding.fix, probe=probe))
+        assert verifier.verify(finding).verdicts()["cpu"] == "equivalent"
+    verdict = verifier.verify(with_fixed(finding, naive)).devices[0]
+    assert verdict.verdict == "differs" and "values" in verdict.differences
+
+
 # ---------------------------------------------------------------- isolation
 
 

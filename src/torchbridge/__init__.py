@@ -49,22 +49,28 @@ def fix_source(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
     device_idiom: str = "cuda",
+    torch_version: str | None = None,
 ) -> FixedSource:
     """Apply fixes to Python source text until none applies, and return the result.
 
     Safe fixes are applied; with ``unsafe`` the unsafe ones too (the fix contract decides
     which is which). A result that would not compile, or fixes that do not settle, leave
     the source unchanged and add a ``fix-error`` diagnostic to ``remaining``.
-    ``device_idiom="accelerator"`` makes inserted device variables use ``torch.accelerator``.
+    ``device_idiom="accelerator"`` makes inserted device variables use ``torch.accelerator``;
+    ``torch_version`` is the oldest torch the code supports (``"2.4"``), as the
+    ``torch-version`` setting declares it: fixes to newer APIs are safe only at or above it.
     """
+    from .config import _VERSION
     from .fixer import fix_source_text
     from .rules import RuleOptions
     from .source import from_text
 
     if device_idiom not in ("cuda", "accelerator"):
         raise ValueError(f"device_idiom: expected 'cuda' or 'accelerator', got {device_idiom!r}")
+    if torch_version is not None and not _VERSION.match(torch_version):
+        raise ValueError(f"torch_version: expected a version such as '2.4', got {torch_version!r}")
     result = fix_source_text(
-        from_text(source), filename, _rules(select, ignore), unsafe=unsafe, options=RuleOptions(device_idiom),
+        from_text(source), filename, _rules(select, ignore), unsafe=unsafe, options=RuleOptions(device_idiom, torch_version),
     )
     text = result.text if not source.startswith("\ufeff") else "\ufeff" + result.text
     remaining = [*result.remaining, *([result.error] if result.error is not None else [])]

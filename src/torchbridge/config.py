@@ -47,7 +47,7 @@ class Settings:
 
     @property
     def rule_options(self) -> RuleOptions:
-        return RuleOptions(device_idiom=self.device_idiom)
+        return RuleOptions(device_idiom=self.device_idiom, torch_version=self.torch_version)
 
     @property
     def selection(self) -> Selection:

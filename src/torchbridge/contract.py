@@ -87,6 +87,13 @@ _INSERTION_PRECONDITIONS = (
     Precondition(F, "the name `DEVICE` is unused in the module"),
     Precondition(F, "no use precedes the insertion point"),
 )
+_AMP_PRECONDITIONS = (
+    Precondition(F, "the callee resolves to the deprecated `torch.cuda.amp` / `torch.cpu.amp` API"),
+    Precondition(F, "no `*args` or `**kwargs` in the call (positions cannot be mapped, and a written-out default "
+                    "could collide)"),
+    Precondition(F, "the project declares `torch-version` ≥ 2.4 in its configuration (a declared minimum is in-file "
+                    "knowledge; an installed version is not)"),
+)
 
 ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
@@ -319,6 +326,50 @@ ENTRIES: tuple[ContractEntry, ...] = (
              "other kernels (`torch.arange(0, 1, 0.1).cuda()` differs from `torch.arange(0, 1, 0.1, device='cuda')` "
              "on an H100); on the CPU both sides are the same.",
         title="Create the tensor on the device (`device=`)",
+    ),
+    ContractEntry(
+        key="TNP304/amp-namespace",
+        rewrite='`torch.cuda.amp.autocast(...)` → `torch.amp.autocast("cuda", ...)`, `torch.cuda.amp.GradScaler(...)` → '
+                '`torch.amp.GradScaler("cuda", ...)`, `torch.cpu.amp.*` likewise with `"cpu"`; positional arguments '
+                "become the old signature's keywords, and autocast's old explicit defaults are written out "
+                "(`dtype=torch.float16`, `torch.bfloat16` on the CPU, `cache_enabled=True`)",
+        applicability="safe",
+        preconditions=_AMP_PRECONDITIONS,
+        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        allowed=("warnings",),
+        note="The new call builds the same object; only the deprecation warning goes.",
+        title="Use `torch.amp` with the device type",
+    ),
+    ContractEntry(
+        key="TNP304/amp-namespace-undeclared",
+        rewrite="the same, when the project does not declare `torch-version` ≥ 2.4",
+        applicability="unsafe",
+        preconditions=(Precondition(P, "the installed torch has `torch.amp.GradScaler` (2.3+) and "
+                                       "`torch.amp.custom_fwd` (2.4+)"),),
+        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        allowed=("warnings",),
+        note='On torch older than 2.4 the new names may not exist; declare `torch-version = "2.4"` to make it safe.',
+        title="Use `torch.amp` with the device type",
+    ),
+    ContractEntry(
+        key="TNP304/amp-decorator",
+        rewrite='`@torch.cuda.amp.custom_fwd(...)` → `@torch.amp.custom_fwd(device_type="cuda", ...)`, '
+                '`@torch.cuda.amp.custom_bwd` → `@torch.amp.custom_bwd(device_type="cuda")`',
+        applicability="safe",
+        preconditions=_AMP_PRECONDITIONS,
+        expect={"cpu": "not-verifiable"},
+        note="The decorators change an `autograd.Function`, which the verifier's expressions do not build; "
+             "a runtime test runs both versions' forward and backward instead.",
+        title="Use `torch.amp` with the device type",
+    ),
+    ContractEntry(
+        key="TNP304/amp-decorator-undeclared",
+        rewrite="the same, when the project does not declare `torch-version` ≥ 2.4",
+        applicability="unsafe",
+        preconditions=(Precondition(P, "the installed torch has `torch.amp.custom_fwd` (2.4+)"),),
+        expect={"cpu": "not-verifiable"},
+        note='On torch older than 2.4 `torch.amp.custom_fwd` does not exist; declare `torch-version = "2.4"`.',
+        title="Use `torch.amp` with the device type",
     ),
     ContractEntry(
         key="TNP306/convert-first",

@@ -69,6 +69,7 @@ class RuleOptions:
     """Settings that shape what rules suggest (from ``[tool.torchbridge]``)."""
 
     device_idiom: str = "cuda"  # "accelerator": inserted device variables use torch.accelerator
+    torch_version: str | None = None  # the oldest torch the project declares it supports
 
 
 @dataclass

@@ -30,6 +30,10 @@ FUNCTIONS = frozenset({
     "torch.device", "torch.cuda.is_available", "torch.accelerator.is_available",
     "torch.accelerator.current_accelerator", "torch.stack", "torch.cat",
     "torch.nn.Linear", "torch.nn.Parameter", "torch.set_default_device", "torch.get_default_device",
+    "torch.set_autocast_cache_enabled",
+    # AMP objects: building one only records settings.
+    "torch.amp.autocast", "torch.amp.GradScaler", "torch.cuda.amp.autocast", "torch.cuda.amp.GradScaler",
+    "torch.cpu.amp.autocast", "torch.cpu.amp.GradScaler",
 })
 # Attributes that are values, not calls (dtypes, ``.T``).
 ATTRIBUTES = frozenset({

@@ -266,6 +266,11 @@ def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(value, torch.nn.Module):
         params = [(str(p.dtype), p.device.type, tuple(p.shape), _digest(p.detach().cpu().numpy())) for p in value.parameters()]
         return {"type": type(value).__name__, "parameters": params, "aliasing": _aliasing(value, inputs)}
+    if isinstance(value, (torch.amp.autocast, torch.amp.GradScaler)):
+        # Settings objects: what they will do is what they recorded (the deprecated
+        # subclasses carry the same class name and add only their warning).
+        settings = {k: repr(v) for k, v in vars(value).items() if isinstance(v, (bool, int, float, str, torch.dtype))}
+        return {"type": type(value).__name__, "settings": sorted(settings.items())}
     if isinstance(value, tuple) and not isinstance(value, torch.Size):
         return {"type": "tuple", "items": [summarize(v, inputs) for v in value]}
     return {"type": type(value).__name__, "repr": repr(value)[:200]}

@@ -84,7 +84,7 @@ def compare(original: dict[str, Any], fixed: dict[str, Any], expected: tuple[str
 _FIELDS = {
     "type": "type", "dtype": "dtype", "shape": "shape", "device": "device", "strides": "strides",
     "requires_grad": "grad", "is_leaf": "grad", "values": "values", "aliasing": "aliasing",
-    "parameters": "values", "repr": "values",
+    "parameters": "values", "repr": "values", "settings": "values",
 }
 
 

@@ -1,0 +1,358 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ...contract import entry
+from ...fixes import Anchor, FixSpec, NodeEdit, insert_after, insert_before, replace, replace_span
+from ...imports import module_reference
+from ..base import Invalid, Rule, Valid
+from ..probe import probe
+
+
+@dataclass(frozen=True)
+class _OldApi:
+    member: str  # the name under ``torch.amp``
+    device: str  # the device type the old namespace stood for
+    parameters: tuple[str, ...]  # the old signature's positional parameters, in order
+    # Old defaults that the new API no longer passes explicitly (P13: it inherits them from
+    # the enclosing autocast state instead), written out so the rewrite stays exact.
+    defaults: tuple[tuple[str, str], ...] = ()
+    keep_positional: bool = False  # the first parameter keeps its place in the new API
+
+    @property
+    def is_decorator(self) -> bool:
+        return self.member in ("custom_fwd", "custom_bwd")
+
+
+_SCALER = ("init_scale", "growth_factor", "backoff_factor", "growth_interval", "enabled")
+DEPRECATED = {
+    "torch.cuda.amp.autocast": _OldApi("autocast", "cuda", ("enabled", "dtype", "cache_enabled"),
+                                       (("dtype", "float16"), ("cache_enabled", "True"))),
+    "torch.cpu.amp.autocast": _OldApi("autocast", "cpu", ("enabled", "dtype", "cache_enabled"),
+                                      (("dtype", "bfloat16"), ("cache_enabled", "True"))),
+    "torch.cuda.amp.GradScaler": _OldApi("GradScaler", "cuda", _SCALER),
+    "torch.cpu.amp.GradScaler": _OldApi("GradScaler", "cpu", _SCALER),
+    "torch.cuda.amp.custom_fwd": _OldApi("custom_fwd", "cuda", ("fwd",), keep_positional=True),
+    "torch.cuda.amp.custom_bwd": _OldApi("custom_bwd", "cuda", ("bwd",), keep_positional=True),
+}
+# The modules that define them, as the old names are also reached (``torch.cuda.amp.autocast_mode``).
+_QUALNAMES = frozenset(DEPRECATED) | {
+    name.replace(".amp.", f".amp.{module}.")
+    for name in DEPRECATED
+    for module in ("autocast_mode", "grad_scaler", "common")
+}
+# A test that picks an API by torch version: both branches are compatibility code.
+_FALLBACK_ERRORS = frozenset({"AttributeError", "ImportError", "TypeError"})
+_VERSION_TEST = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d|hasattr", re.I)
+
+
+def _old_api(qualnames: frozenset[str]) -> tuple[str, _OldApi] | None:
+    for name in sorted(qualnames & _QUALNAMES):
+        short = re.sub(r"\.amp\.\w+\.", ".amp.", name) if name not in DEPRECATED else name
+        if short in DEPRECATED:
+            return short, DEPRECATED[short]
+    return None
+
+
+class DeprecatedAmp(Rule):
+    """
+    ## What it does
+    Finds calls of the deprecated device-specific AMP API: `torch.cuda.amp.autocast(...)`,
+    `torch.cuda.amp.GradScaler(...)`, `torch.cpu.amp.autocast(...)`,
+    `torch.cpu.amp.GradScaler(...)`, and the `torch.cuda.amp.custom_fwd` / `custom_bwd`
+    decorators, also through `from torch.cuda import amp` or `from torch.cuda.amp import
+    autocast`. Calls in a branch that chooses the API by torch version
+    (`X if _TORCH_GREATER_EQUAL_2_4 else torch.cuda.amp.GradScaler()`) or in an `except
+    AttributeError` / `ImportError` / `TypeError` fallback after trying the new API are
+    compatibility code and are not reported.
+
+    ## Why is this bad?
+    Since torch 2.4 each of these emits a `FutureWarning` (`torch.cuda.amp.autocast(args...)
+    is deprecated. Please use torch.amp.autocast('cuda', args...) instead.`) and is slated
+    for removal. The replacement is not a rename: `torch.amp.autocast` takes the device type
+    first, so `torch.amp.autocast(False)` would pass `False` as the device, and
+    `torch.amp.GradScaler(1024.0)` silently takes `1024.0` as its device and keeps the
+    default scale. The old autocast also passed `dtype=torch.float16` (`bfloat16` on the
+    CPU) and `cache_enabled=True` explicitly, where the new one inherits them from an
+    enclosing autocast.
+
+    ## Example
+    ```python
+    import torch
+
+    scaler = torch.cuda.amp.GradScaler(1024.0)
+    with torch.cuda.amp.autocast(True):
+        pass
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    scaler = torch.amp.GradScaler("cuda", init_scale=1024.0)
+    with torch.amp.autocast("cuda", enabled=True, dtype=torch.float16, cache_enabled=True):
+        pass
+    ```
+
+    ## Fix safety
+    The fix names the device type first, turns every positional argument into the keyword
+    of the old signature and writes out the old explicit defaults, so the new call builds
+    the same object. Calls with `*args` or `**kwargs` get no fix (their positions cannot be
+    mapped). The import of the old name is left in place: remove it once nothing uses it.
+
+    ## References
+    - [Automatic mixed precision](https://docs.pytorch.org/docs/stable/amp.html)
+    - [PyTorch PR #126527: the deprecation](https://github.com/pytorch/pytorch/pull/126527)
+    """
+
+    code = "TNP304"
+    name = "deprecated-amp"
+    message = "`{old}` is deprecated since torch 2.4; use `torch.amp.{member}` with the device type `'{device}'`"
+    category = "style"
+    requires_text = ("amp",)
+    VALID = [
+        Valid(
+            """
+            import torch
+            scaler = torch.amp.GradScaler("cuda")
+            with torch.amp.autocast("cuda"):
+                pass
+            """
+        ),
+        Valid(
+            """
+            import torch
+            from lightning.fabric.utilities.imports import _TORCH_GREATER_EQUAL_2_4
+            scaler = torch.amp.GradScaler("cuda") if _TORCH_GREATER_EQUAL_2_4 else torch.cuda.amp.GradScaler()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            try:
+                scaler = torch.amp.GradScaler(device="cuda")
+            except (AttributeError, TypeError):  # an older torch
+                scaler = torch.cuda.amp.GradScaler()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            # Only calls warn: a reference to the class is left alone.
+            assert isinstance(scaler, torch.cuda.amp.GradScaler)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            scaler = torch.cuda.amp.GradScaler(1024.0)
+            """,
+            findings=[(2, 10)],
+            fixed="""
+            import torch
+            scaler = torch.amp.GradScaler("cuda", init_scale=1024.0)
+            """,
+            applicability="unsafe",  # the project declares no torch-version >= 2.4
+            expect={"cpu": "equivalent", "cuda": "equivalent"},
+        ),
+        Invalid(
+            """
+            import torch
+            context = torch.cpu.amp.autocast(False)
+            """,
+            findings=[(2, 11)],
+            fixed="""
+            import torch
+            context = torch.amp.autocast("cpu", enabled=False, dtype=torch.bfloat16, cache_enabled=True)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "equivalent", "cuda": "equivalent"},
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.cuda.amp import autocast
+            context = autocast(dtype=torch.bfloat16)
+            """,
+            findings=[(3, 11)],
+            fixed="""
+            import torch
+            from torch.cuda.amp import autocast
+            context = torch.amp.autocast("cuda", dtype=torch.bfloat16, cache_enabled=True)
+            """,
+            applicability="unsafe",
+            expect={"cpu": "equivalent", "cuda": "equivalent"},
+        ),
+        Invalid(
+            """
+            from torch.cuda.amp import GradScaler
+            scaler = GradScaler()
+            """,
+            findings=[(2, 10)],
+            fixed="""
+            from torch.cuda.amp import GradScaler
+            import torch
+            scaler = torch.amp.GradScaler("cuda")
+            """,
+            applicability="unsafe",
+            expect={"cpu": "equivalent", "cuda": "equivalent"},
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.cuda import amp
+            class Scale(torch.autograd.Function):
+                @staticmethod
+                @amp.custom_fwd(cast_inputs=torch.float32)
+                def forward(ctx, x):
+                    return x * 2
+                @staticmethod
+                @amp.custom_bwd
+                def backward(ctx, grad):
+                    return grad * 2
+            """,
+            findings=[(5, 6), (9, 6)],
+            fixed="""
+            import torch
+            from torch.cuda import amp
+            class Scale(torch.autograd.Function):
+                @staticmethod
+                @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
+                def forward(ctx, x):
+                    return x * 2
+                @staticmethod
+                @torch.amp.custom_bwd(device_type="cuda")
+                def backward(ctx, grad):
+                    return grad * 2
+            """,
+            applicability="unsafe",
+            expect={"cpu": "not-verifiable"},
+        ),
+    ]
+
+    def __init__(self, context) -> None:  # noqa: ANN001
+        super().__init__(context)
+        self._version_branches = 0
+
+    def visit_If(self, node: cst.If) -> None:
+        self._version_branches += _is_version_test(node.test)
+
+    def leave_If(self, node: cst.If) -> None:
+        self._version_branches -= _is_version_test(node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._version_branches += _is_version_test(node.test)
+
+    def leave_IfExp(self, node: cst.IfExp) -> None:
+        self._version_branches -= _is_version_test(node.test)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._version_branches += _is_fallback(node)
+
+    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._version_branches -= _is_fallback(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._check(node.func, node)
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        if not isinstance(node.decorator, cst.Call):  # ``@custom_bwd``: a decorator used bare
+            self._check(node.decorator, None)
+
+    def _check(self, reference: cst.BaseExpression, call: cst.Call | None) -> None:
+        if self._version_branches:
+            return
+        found = _old_api(self.model.qualnames(reference))
+        if found is None:
+            return
+        old, api = found
+        if call is None and not api.is_decorator:
+            return
+        node = call if call is not None else reference
+        message = self.message.format(old=old, member=api.member, device=api.device)
+        self.report(node, message, fix=self._fix(reference, call, api))
+
+    def _fix(self, reference: cst.BaseExpression, call: cst.Call | None, api: _OldApi) -> FixSpec | None:
+        found = module_reference(self.model, "torch")
+        if found is None:
+            return None
+        torch, imports = found
+        callee = f"{torch}.amp.{api.member}"
+        device = f'"{api.device}"' if not api.is_decorator else f'device_type="{api.device}"'
+        if call is None:
+            edits: tuple[NodeEdit, ...] = (replace(reference, f"{callee}({device})"),)
+        else:
+            arguments = _argument_edits(call, api, device, torch)
+            if arguments is None:
+                return None
+            edits = (replace(reference, callee), *arguments)
+        declared = _at_least(self.context.options.torch_version, (2, 4))
+        key = "TNP304/amp-namespace" if declared else "TNP304/amp-namespace-undeclared"
+        if api.is_decorator:
+            key = key.replace("amp-namespace", "amp-decorator")
+        check = probe(self.model, call) if call is not None and not api.is_decorator else None
+        return FixSpec(entry(key), (*imports, *edits), probe=check)
+
+
+def _argument_edits(call: cst.Call, api: _OldApi, device: str, torch: str) -> tuple[NodeEdit, ...] | None:
+    """The device first (or, for the decorators, after their function), positional
+    arguments named, and the old explicit defaults written out."""
+    args = list(call.args)
+    if any(arg.star for arg in args):
+        return None  # ``*args`` / ``**kwargs``: positions cannot be mapped
+    positional = [arg for arg in args if arg.keyword is None]
+    if len(positional) > len(api.parameters):
+        return None  # the old call raised TypeError: keep it
+    given = {arg.keyword.value for arg in args if arg.keyword is not None}
+    given |= set(api.parameters[: len(positional)])
+    missing = [f"{name}={torch}.{value}" if value != "True" else f"{name}={value}"
+               for name, value in api.defaults if name not in given]
+    if not args:
+        return (replace_call_arguments(call, ", ".join([device, *missing])),)
+    edits: list[NodeEdit] = []
+    if not (api.keep_positional and positional):
+        edits.append(insert_before(args[0], f"{device}, "))
+    for index, arg in enumerate(positional):
+        if api.keep_positional and index == 0:
+            edits.append(insert_after(arg.value, f", {device}"))
+        else:
+            edits.append(insert_before(arg, f"{api.parameters[index]}="))
+    if missing:
+        edits.append(insert_after(args[-1].value, ", " + ", ".join(missing)))
+    return tuple(edits)
+
+
+def replace_call_arguments(call: cst.Call, arguments: str) -> NodeEdit:
+    """``f()`` → ``f(arguments)``: the empty parentheses are rewritten."""
+    return replace_span(Anchor(call.func, "end"), Anchor(call, "end"), f"({arguments})")
+
+
+def _is_version_test(test: cst.BaseExpression) -> bool:
+    pending: list[cst.CSTNode] = [test]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Name) and _VERSION_TEST.search(node.value):
+            return True
+        if isinstance(node, cst.SimpleString) and "version" in node.value.lower():
+            return True
+        pending.extend(node.children)
+    return False
+
+
+def _is_fallback(handler: cst.ExceptHandler) -> bool:
+    """``except (AttributeError, TypeError):``: the fallback for a torch without the new API."""
+    caught = handler.type
+    items = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    return any(isinstance(item, cst.Name) and item.value in _FALLBACK_ERRORS for item in items)
+
+
+def _at_least(version: str | None, minimum: tuple[int, ...]) -> bool:
+    if version is None:
+        return False
+    parts = tuple(int(p) for p in re.findall(r"\d+", version)[: len(minimum)])
+    return parts >= minimum
