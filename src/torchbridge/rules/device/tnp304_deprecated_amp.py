@@ -238,6 +238,7 @@ class DeprecatedAmp(Rule):
     def __init__(self, context) -> None:  # noqa: ANN001
         super().__init__(context)
         self._version_branches = 0
+        self._fallbacks: set[int] = set()
 
     def visit_If(self, node: cst.If) -> None:
         self._version_branches += _is_version_test(node.test)
@@ -251,11 +252,18 @@ class DeprecatedAmp(Rule):
     def leave_IfExp(self, node: cst.IfExp) -> None:
         self._version_branches -= _is_version_test(node.test)
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        self._version_branches += _is_fallback(node)
+    # The model walks an ``except`` clause's body, not the clause: the bodies are marked here.
+    def visit_Try(self, node: cst.Try) -> None:
+        self._fallbacks.update(id(handler.body) for handler in node.handlers if _is_fallback(handler))
 
-    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        self._version_branches -= _is_fallback(node)
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._version_branches += id(node) in self._fallbacks
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._version_branches -= id(node) in self._fallbacks
+
+    visit_SimpleStatementSuite = visit_IndentedBlock  # ``except AttributeError: x = ...``
+    leave_SimpleStatementSuite = leave_IndentedBlock
 
     def visit_Call(self, node: cst.Call) -> None:
         self._check(node.func, node)
