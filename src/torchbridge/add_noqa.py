@@ -83,7 +83,7 @@ def add_noqa_to_file(target: Target) -> NoqaAdded:
     try:
         write_atomically(target.path, source.encode(text))
     except (WriteError, UnicodeEncodeError) as exc:
-        reason = str(exc) if isinstance(exc, WriteError) else f"cannot be written in {source.encoding}"
+        reason = str(exc).removeprefix("not fixed: ") if isinstance(exc, WriteError) else f"cannot be written in {source.encoding}"
         done.problems.append(diagnostic(filename, "write-error", f"no noqa comments added: {reason}"))
         return done
     done.added = added
