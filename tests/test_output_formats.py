@@ -10,7 +10,6 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 
 from torchbridge import __version__
 from torchbridge.cli import main
-from torchbridge.finding import Finding, diagnostic
+from torchbridge.finding import Finding
 from torchbridge.output import FORMATS, write_report
 from torchbridge.output.github import escape_data, escape_property
 from torchbridge.rules import all_rules
@@ -602,29 +601,41 @@ def test_statistics_for_standard_input_fixes_go_to_standard_error(tree, capsys, 
 # --------------------------------------------------------------------------- notebooks
 
 
-@dataclass(frozen=True, order=True)
-class CellFinding(Finding):
-    """A finding in a notebook cell, as the notebook support reports one."""
+def notebook(*sources: str) -> str:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Training\n"]}]
+    cells += [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+               "source": source.splitlines(keepends=True)} for source in sources]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
 
-    cell: int | None = None
+
+NOTEBOOK = ("import torch", 'y = 1\nx = torch.zeros(3).to("cuda")')  # TNP301 in cell 3, line 2
 
 
-def test_every_format_says_which_notebook_cell(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "nb.ipynb").write_text("{}", encoding="utf-8")
-    finding = CellFinding("nb.ipynb", 2, 5, "TNP302", "hardcoded-cuda-call", "`.cuda()` crashes", 2, 13, cell=3)
-    problem = diagnostic("nb.ipynb", "syntax-error", "SyntaxError: bad", 1, 4)
-    outputs = {}
-    for output_format in FORMATS:
-        stream = io.StringIO()
-        write_report(output_format, [finding, problem], stream)
-        outputs[output_format] = stream.getvalue()
-    for output_format in HUMAN:
-        assert "nb.ipynb:cell 3:2:5: TNP302" in outputs[output_format] or "cell 3:2:5 TNP302" in outputs[output_format]
-    assert "|" not in outputs["full"].split("\n\n")[0]  # a cell's line is not a line of the .ipynb file
-    assert "::warning title=TNP302,file=nb.ipynb::cell 3, line 2: `.cuda()` crashes" in outputs["github"]
-    assert json.loads(outputs["gitlab"])[0]["description"] == "TNP302 hardcoded-cuda-call: cell 3, line 2: `.cuda()` crashes"
+def test_every_format_says_which_notebook_cell(tree, capsys):
+    tree({"nb.ipynb": notebook(*NOTEBOOK)})
+    outputs = {output_format: check(capsys, output_format, "nb.ipynb")[1] for output_format in FORMATS}
+    for output_format in ("full", "text", "concise"):
+        assert outputs[output_format].startswith("nb.ipynb:cell 3:2:23: TNP301 "), output_format
+    assert "\n  cell 3:2:23 TNP301 " in outputs["grouped"]
+    # full shows the cell's line.
+    assert outputs["full"].splitlines()[2:4] == ['2 | x = torch.zeros(3).to("cuda")', "  |                       ^^^^^^"]
+    assert json.loads(outputs["json"])[0]["cell"] == 3
+    assert json.loads(outputs["json-lines"].splitlines()[0])["cell"] == 3
+    # The CI formats can only point at the .ipynb file: the cell and line lead the message.
+    assert outputs["github"].startswith("::warning title=TNP301,file=nb.ipynb::cell 3, line 2: Hard-coded CUDA device")
+    assert json.loads(outputs["gitlab"])[0]["description"].startswith("TNP301 hardcoded-cuda-device: cell 3, line 2: ")
     document = json.loads(outputs["sarif"])
     assert_valid_sarif(document)
     (result,) = document["runs"][0]["results"]
     assert result["properties"] == {"cell": 3} and "region" not in result["locations"][0]["physicalLocation"]
+    assert result["message"]["text"].startswith("cell 3, line 2: ")
+    assert "fixes" not in result  # the edits count lines within the cell, not within the file
+
+
+def test_notebook_fingerprints_survive_a_cell_inserted_above(tree, capsys):
+    tree({"nb.ipynb": notebook(*NOTEBOOK)})
+    before = gitlab(capsys, "nb.ipynb")
+    tree({"nb.ipynb": notebook("import numpy as np\nprint(np.pi)", *NOTEBOOK)})
+    after = gitlab(capsys, "nb.ipynb")
+    assert [i["description"][:36] for i in after] == ["TNP301 hardcoded-cuda-device: cell 4"]
+    assert [i["fingerprint"] for i in after] == [i["fingerprint"] for i in before]

@@ -24,27 +24,25 @@ class Report:
     style: Style = PLAIN
 
     def source_line(self, finding: Finding) -> str | None:
-        """The text of the finding's first line, where the file can be read and the position
-        is one in it. A notebook finding's line counts within its cell, not within the
-        ``.ipynb`` file's JSON, so it has none here."""
-        if cell_of(finding) is not None or not has_position(finding):
+        """The text of the finding's first line (in its cell, in a notebook), where the file
+        can be read and the position is one in it."""
+        if not has_position(finding):
             return None
-        return self.sources.line(finding.filename, finding.line)
+        return self.sources.line(finding.filename, finding.line, cell_of(finding))
 
     def fingerprints(self) -> list[str]:
         """One fingerprint per finding that survives unrelated edits: a hash of the path,
         the code, the finding's line with its whitespace normalized, and which of the
-        identical (path, code, line) findings it is, in source order. No line number goes
-        in, so lines inserted or deleted above leave it alone. Where the line cannot be read
-        (a vanished file) the line number stands in; a notebook finding's counts within its
-        cell."""
+        identical (path, code, line) findings it is, in source order (a notebook's: cell by
+        cell). No line or cell number goes in, so lines or cells inserted or deleted above
+        leave it alone. Where the line cannot be read (a vanished file) its place stands in.
+        """
         seen: Counter[tuple[str, ...]] = Counter()
         prints = []
         for finding in self.findings:
             text = self.source_line(finding)
-            anchor = " ".join(text.split()) if text is not None else f"line {finding.line}"
-            cell = cell_of(finding)
-            key = (relative_path(finding.filename), finding.code or finding.name, "" if cell is None else str(cell), anchor)
+            anchor = " ".join(text.split()) if text is not None else f"{position(finding)} unread"
+            key = (relative_path(finding.filename), finding.code or finding.name, anchor)
             occurrence = seen[key]
             seen[key] += 1
             prints.append(hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8")).hexdigest())

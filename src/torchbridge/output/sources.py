@@ -8,42 +8,51 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..notebook import cell_sources, is_notebook
 from ..source import DecodeError, decode
 
 
 class SourceLines:
     """Each file read and decoded once, as the engine does (PEP 263 cookie, BOM, a lone CR
-    ends a line), so line numbers agree with the findings'. ``given`` holds the bytes of
-    inputs that are not files on disk (standard input)."""
+    ends a line), so line numbers agree with the findings'; a notebook's lines by cell, as
+    its findings count them. ``given`` holds the bytes of inputs that are not files on disk
+    (standard input)."""
 
     def __init__(self, given: Mapping[str, bytes] | None = None) -> None:
         self._given = dict(given or {})
-        self._lines: dict[str, list[str] | None] = {}
+        self._lines: dict[str, dict[int | None, list[str]]] = {}
 
-    def line(self, filename: str, number: int) -> str | None:
+    def line(self, filename: str, number: int, cell: int | None = None) -> str | None:
         if filename not in self._lines:
             self._lines[filename] = self._read(filename)
-        lines = self._lines[filename]
+        lines = self._lines[filename].get(cell)
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]
 
-    def _read(self, filename: str) -> list[str] | None:
+    def _read(self, filename: str) -> dict[int | None, list[str]]:
+        """The file's lines under None, or each notebook cell's under its number; nothing
+        for a file that cannot be read."""
         data = self._given.get(filename)
         if data is None:
             try:
                 # Only regular files: a named pipe called *.py would block the report.
                 if not stat.S_ISREG(os.stat(filename).st_mode):
-                    return None
+                    return {}
                 with open(filename, "rb") as handle:
                     data = handle.read()
             except OSError:
-                return None
+                return {}
+        if is_notebook(filename):
+            return {number: _split(text) for number, text in cell_sources(data).items()}
         try:
-            text = decode(data).text
+            return {None: _split(decode(data).text)}
         except DecodeError:
-            return None
-        return [line.removesuffix("\r") for line in text.split("\n")]
+            return {}
+
+
+def _split(text: str) -> list[str]:
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def relative_path(filename: str) -> str:
