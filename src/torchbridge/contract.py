@@ -172,6 +172,23 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Use `.reshape` (`.view` fails on a transposed tensor)",
     ),
     ContractEntry(
+        key="TNP105/from-numpy-cast",
+        rewrite="`torch.FloatTensor(a)` → `torch.from_numpy(a).float()` (`DoubleTensor` → `.double()`, `LongTensor` → "
+                "`.long()`...; `torch.Tensor(a)` → `torch.from_numpy(a).to(torch.get_default_dtype())`), keeping the "
+                "sharing of an array whose dtype already matches",
+        applicability="unsafe",
+        preconditions=(
+            Precondition(F, "`a` is an ndarray on every path"),
+            Precondition(F, "`a` is not 0-d (the constructor reads an integer 0-d array as a size)"),
+            Precondition(P, "`torch.Tensor(a)` follows the default dtype"),
+        ),
+        expect={"cpu": "differs"},
+        differs=("shape", "strides", "values"),
+        note="Equal on arrays of one or more dimensions; a 0-d array is a size to the constructor and a "
+             "scalar to `from_numpy`.",
+        title="Use `torch.from_numpy` and a cast",
+    ),
+    ContractEntry(
         key="TNP106/dtype-in-call",
         rewrite="`torch.tensor(a).float()` → `torch.tensor(a, dtype=torch.float32)` (and `.double()`, `.half()`, "
                 "`.long()`, `.int()`, `.to(<dtype>)`)",

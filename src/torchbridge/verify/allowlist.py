@@ -30,7 +30,9 @@ FUNCTIONS = frozenset({
     "torch.device", "torch.cuda.is_available", "torch.accelerator.is_available",
     "torch.accelerator.current_accelerator", "torch.stack", "torch.cat",
     "torch.nn.Linear", "torch.nn.Parameter", "torch.set_default_device", "torch.get_default_device",
-    "torch.set_autocast_cache_enabled",
+    "torch.set_autocast_cache_enabled", "torch.get_default_dtype",
+    "torch.FloatTensor", "torch.DoubleTensor", "torch.HalfTensor", "torch.BFloat16Tensor", "torch.LongTensor",
+    "torch.IntTensor", "torch.ShortTensor", "torch.CharTensor", "torch.ByteTensor", "torch.BoolTensor",
     # AMP objects: building one only records settings.
     "torch.amp.autocast", "torch.amp.GradScaler", "torch.cuda.amp.autocast", "torch.cuda.amp.GradScaler",
     "torch.cpu.amp.autocast", "torch.cpu.amp.GradScaler",
@@ -44,6 +46,7 @@ METHODS = frozenset({
     "copy", "astype", "transpose", "reshape", "view", "contiguous", "numpy", "detach", "cpu",
     "cuda", "to", "float", "double", "half", "long", "int", "flatten", "ravel", "size",
     "clone", "sum", "mean", "permute", "unsqueeze", "squeeze", "requires_grad_", "item", "tolist",
+    "bfloat16", "short", "char", "byte", "bool",
 })
 # Never, whatever the spelling: named here so that the reason is clear.
 FORBIDDEN = frozenset({
