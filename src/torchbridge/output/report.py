@@ -50,8 +50,8 @@ class Report:
 
 
 def cell_of(finding: Finding) -> int | None:
-    """The notebook cell a finding is in, for findings that carry one."""
-    return getattr(finding, "cell", None)
+    """The notebook cell a finding is in (None outside notebooks)."""
+    return finding.cell
 
 
 def has_position(finding: Finding) -> bool:
