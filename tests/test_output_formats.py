@@ -205,7 +205,7 @@ def test_no_color_turns_colour_off_even_on_a_terminal_and_against_force_color(tr
     tree({"a.py": DEVICE})
     monkeypatch.setenv("NO_COLOR", value)
     monkeypatch.setenv("FORCE_COLOR", "1")
-    piped_stream, screen = sys.stdout, terminal()
+    screen = terminal()
     main(["check", "--isolated", "a.py"])
     assert ESC not in screen.getvalue() and "^^^^^^" in screen.getvalue()
 
@@ -213,7 +213,7 @@ def test_no_color_turns_colour_off_even_on_a_terminal_and_against_force_color(tr
 def test_an_empty_no_color_does_not_count(tree, terminal, monkeypatch):
     tree({"a.py": DEVICE})
     monkeypatch.setenv("NO_COLOR", "")
-    piped_stream, screen = sys.stdout, terminal()
+    screen = terminal()
     main(["check", "--isolated", "a.py"])
     assert ESC in screen.getvalue()
 
@@ -231,7 +231,7 @@ def test_force_color_colours_a_pipe_but_never_a_format_for_programs(tree, capsys
 def test_a_dumb_terminal_gets_no_colour(tree, terminal, monkeypatch):
     tree({"a.py": DEVICE})
     monkeypatch.setenv("TERM", "dumb")
-    piped_stream, screen = sys.stdout, terminal()
+    screen = terminal()
     main(["check", "--isolated", "a.py"])
     assert ESC not in screen.getvalue() and "^^^^^^" in screen.getvalue()
 
