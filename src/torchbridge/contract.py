@@ -172,6 +172,22 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Use `.reshape` (`.view` fails on a transposed tensor)",
     ),
     ContractEntry(
+        key="TNP104/stack",
+        rewrite="`torch.tensor(L)` → `torch.from_numpy(np.stack(L))` (and `torch.as_tensor(L)`)",
+        applicability="unsafe",
+        preconditions=(
+            Precondition(F, "every element of `L` is an ndarray"),
+            Precondition(F, "`L` is not empty, its elements are not 0-d and share one dtype: torch and NumPy "
+                            "promote mixed dtypes differently, `np.stack([])` raises (P1 R1f)"),
+        ),
+        expect={"cpu": "differs"},
+        allowed=("warnings",),  # torch's own "extremely slow" warning goes
+        differs=("dtype", "error", "values"),
+        note="Equal for a non-empty list of arrays of one dtype and shape; mixed dtypes promote differently "
+             "(int64 with float32 is float32 in torch, float64 in NumPy), and an empty list raises.",
+        title="Stack the arrays with NumPy, then share the result (`torch.from_numpy(np.stack(...))`)",
+    ),
+    ContractEntry(
         key="TNP105/from-numpy-cast",
         rewrite="`torch.FloatTensor(a)` → `torch.from_numpy(a).float()` (`DoubleTensor` → `.double()`, `LongTensor` → "
                 "`.long()`...; `torch.Tensor(a)` → `torch.from_numpy(a).to(torch.get_default_dtype())`), keeping the "

@@ -94,6 +94,28 @@ def list_descriptor(draw):
             "length": draw(st.integers(0, 5)), "seed": draw(st.integers(0, 2**16))}
 
 
+@st.composite
+def sequence_descriptor(draw, item: str, devices: tuple[str, ...]):
+    """A list of arrays or tensors, as gathered before one conversion: mostly alike, and the
+    cases where the rewrites differ (P1 R1f, P9): empty, 0-d items, mixed dtypes, ragged."""
+    length = draw(st.sampled_from((2, 3, 1, 4, 0)))  # mostly non-empty: the empty list is one corner
+    shape = tuple(draw(st.integers(1, 3)) for _ in range(draw(st.sampled_from((1, 2, 0)))))
+    dtypes = FLOAT_DTYPES if item == "tensor" else DTYPES
+    dtype = draw(st.sampled_from(dtypes))
+    mixed, ragged = draw(st.booleans()), draw(st.booleans())
+    items = []
+    for index in range(length):
+        item_shape = (*shape[:-1], shape[-1] + 1) if ragged and shape and index == length - 1 else shape
+        array = {"dtype": draw(st.sampled_from(dtypes)) if mixed else dtype, "shape": item_shape, "layout": "C",
+                 "readonly": False, "byteswap": False, "seed": draw(st.integers(0, 2**16))}
+        if item == "tensor":
+            items.append({"kind": "tensor", "array": array, "requires_grad": draw(st.booleans()),
+                          "device": draw(st.sampled_from(devices))})
+        else:
+            items.append({"kind": "array", **array})
+    return {"kind": "sequence", "items": items}
+
+
 def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], devices: tuple[str, ...]):
     if role == "array":
         return array_descriptor(facts, narrow).map(lambda d: {"kind": "array", **d})
@@ -103,6 +125,8 @@ def hole_strategy(role: str, facts: dict[str, Any], narrow: dict[str, Any], devi
         return tensor_descriptor(facts, devices, narrow.get("dtypes", DTYPES))
     if role == "receiver":
         return receiver_descriptor(facts, devices)
+    if role in ("array list", "tensor list"):
+        return sequence_descriptor(role.split()[0], devices)
     raise ValueError(f"unknown hole role {role!r}")
 
 
@@ -141,6 +165,9 @@ def _corners(holes, narrow: dict[str, Any]) -> list[dict[str, Any]]:
     every corner of its space is run whatever hypothesis draws."""
     corners = []
     for name, role, _ in holes:
+        if role in ("array list", "tensor list"):
+            corners += [{"seed": len(corners) + i, name: seq} for i, seq in enumerate(_sequence_corners(role.split()[0]))]
+            continue
         if role != "array":
             continue
         for layout in narrow.get("layouts", ("C",)):
@@ -155,6 +182,32 @@ def _corners(holes, narrow: dict[str, Any]) -> list[dict[str, Any]]:
     return corners
 
 
+# The lists on which the stacking rewrites differ (P1 R1f, P9), next to a plain one.
+_SEQUENCE_CORNERS = (
+    (("float32", (2, 3)), ("float32", (2, 3))),
+    (),
+    (("int64", (2,)), ("float32", (2,))),
+    (("float32", ()), ("float32", ())),
+    (("float32", (2,)), ("float32", (3,))),
+)
+
+
+def _sequence_corners(item: str) -> list[dict[str, Any]]:
+    sequences = []
+    for shapes in _SEQUENCE_CORNERS:
+        items = []
+        for index, (dtype, shape) in enumerate(shapes):
+            array = {"dtype": dtype, "shape": shape, "layout": "C", "readonly": False, "byteswap": False, "seed": index}
+            if item == "tensor":
+                if dtype != "float32":
+                    continue  # tensors: the float cases
+                items.append({"kind": "tensor", "array": array, "requires_grad": False, "device": "cpu"})
+            else:
+                items.append({"kind": "array", **array})
+        sequences.append({"kind": "sequence", "items": items})
+    return sequences
+
+
 def build(descriptor: dict[str, Any], device: str):  # noqa: ANN201 - numpy or torch values
     """The value a descriptor stands for (in the child, with NumPy and torch imported)."""
     import numpy as np
@@ -163,6 +216,8 @@ def build(descriptor: dict[str, Any], device: str):  # noqa: ANN201 - numpy or t
     kind = descriptor["kind"]
     if kind == "array":
         return _array(np, descriptor)
+    if kind == "sequence":
+        return [build(item, device) for item in descriptor["items"]]
     if kind == "list":
         rng = np.random.default_rng(descriptor["seed"])
         values = rng.standard_normal(descriptor["length"]) * 10

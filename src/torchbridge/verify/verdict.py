@@ -127,7 +127,9 @@ def case_size(case: dict[str, Any]) -> int:
     """How big a case's inputs are (for picking the smallest counterexample)."""
     total = 0
     for value in case.values():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value.get("kind") == "sequence":
+            total += 1000 + case_size(dict(enumerate(value["items"])))
+        elif isinstance(value, dict):
             array = value.get("array", value)
             shape = array.get("shape", ())
             size = 1

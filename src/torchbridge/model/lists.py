@@ -1,0 +1,141 @@
+"""What a list built by appending holds: ``frames = []`` ... ``frames.append(np.load(p))``.
+
+The usual way data is gathered before one conversion (`torch.tensor(frames)`,
+`np.array(outputs)`) is an empty list filled in a loop. The model's flow does not follow
+mutations, so the rules that ask about such lists report each ``.append`` as the walk
+passes it (``observe``), with the value the model sees *there*; ``elements`` then answers
+for a list whose every use in its function is accounted for: one binding to a list
+display, ``.append(x)`` statements already seen, ``len(...)``, and the conversion asked
+about. Anything else (``extend``, an index assignment, passing the list elsewhere, a
+closure) leaves the answer unknown.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..walk import children
+from .returns import NUMPY_NEW_ARRAY
+from .values import UNKNOWN, Kind, Value
+
+_HARMLESS_CALLS = frozenset({"len"})
+
+
+class ListContents:
+    def __init__(self) -> None:
+        self.appended: dict[int, list[Value]] = {}  # id(binding node) -> the appended values
+        self.seen: set[int] = set()  # id of each ``.append`` call recorded
+
+    def observe(self, model, call: cst.Call) -> None:  # type: ignore[no-untyped-def]
+        """Record ``name.append(x)``: what ``x`` is here."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+                and len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None):
+            return
+        if id(call) in self.seen:
+            return  # another rule reported it already
+        self.seen.add(id(call))
+        binding = model.lookup(func.value.value)
+        if binding is None or binding.node is None:
+            return
+        self.appended.setdefault(id(binding.node), []).append(model.value_of(call.args[0].value))
+
+
+def contents(model) -> ListContents:  # type: ignore[no-untyped-def]
+    found = getattr(model, "_list_contents", None)
+    if found is None:
+        found = model._list_contents = ListContents()
+    return found
+
+
+def observe_append(model, call: cst.Call) -> None:  # type: ignore[no-untyped-def]
+    contents(model).observe(model, call)
+
+
+def elements(model, name: cst.Name) -> Value:  # type: ignore[no-untyped-def]
+    """What every element of the list ``name`` is, where all of its uses are accounted for:
+    the common kind of its display's items and its appended values; UNKNOWN otherwise."""
+    function = model.function
+    binding = model.lookup(name.value)
+    if function is None or binding is None or model.scope.bindings.get(name.value) is not binding:
+        return UNKNOWN  # a module-level list: other modules may fill it
+    definition = binding.node
+    if binding.kind != "assign" or not isinstance(definition, cst.Assign) or len(definition.targets) != 1:
+        return UNKNOWN
+    display = definition.value
+    if isinstance(display, cst.ListComp):
+        first = Value(Kind.NDARRAY) if _always_an_array(model, display.elt) else model.value_of(display).result
+        if first is None:
+            return UNKNOWN
+        values = [first]
+    elif isinstance(display, cst.List) and not any(isinstance(e, cst.StarredElement) for e in display.elements):
+        values = [model.value_of(e.value) for e in display.elements]  # items of a literal display
+    else:
+        return UNKNOWN
+    appends = _accounted_uses(function, name, definition)
+    if appends is None:
+        return UNKNOWN
+    tracker = contents(model)
+    if any(id(call) not in tracker.seen for call in appends):
+        return UNKNOWN  # an append the walk has not reached: what it adds is not known yet
+    values += tracker.appended.get(id(definition), [])
+    if not values:
+        return UNKNOWN
+    kind = values[0].kind
+    if kind not in (Kind.NDARRAY, Kind.TENSOR) or any(v.kind is not kind for v in values):
+        return UNKNOWN
+    joined = values[0]
+    for value in values[1:]:
+        joined = joined.join(value)
+    return joined
+
+
+def _accounted_uses(function: cst.FunctionDef, name: cst.Name, definition: cst.Assign) -> list[cst.Call] | None:
+    """The ``name.append(...)`` calls of the function, when every other occurrence of the
+    name is its definition, ``len(name)`` or ``name`` itself; None otherwise."""
+    appends: list[cst.Call] = []
+    allowed: set[int] = {id(name), id(definition.targets[0].target)}
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            func = node.func
+            if (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+                    and func.value.value == name.value):
+                appends.append(node)
+                allowed.add(id(func.value))
+            elif (isinstance(func, cst.Name) and func.value in _HARMLESS_CALLS and len(node.args) == 1
+                  and isinstance(node.args[0].value, cst.Name)):
+                allowed.add(id(node.args[0].value))
+        elif isinstance(node, cst.Name):
+            if node.value == name.value and id(node) not in allowed:
+                return None
+            continue
+        # Children after the parent: a call marks its own names allowed before they are seen.
+        stack.extend(reversed(list(children(node))))
+    return appends
+
+
+def element_value(model, expr: cst.BaseExpression) -> Value:  # type: ignore[no-untyped-def]
+    """What every element of the list or tuple ``expr`` is: a display's or comprehension's
+    items, or an appended-to list's; UNKNOWN when not known."""
+    if isinstance(expr, cst.Name):
+        found = elements(model, expr)
+        if found.kind is not Kind.UNKNOWN:
+            return found
+    value = model.value_of(expr)
+    if value.kind in (Kind.LIST, Kind.TUPLE) and value.result is not None:
+        return value.result
+    if isinstance(expr, cst.ListComp) and _always_an_array(model, expr.elt):
+        return Value(Kind.NDARRAY)
+    return UNKNOWN
+
+
+def _always_an_array(model, elt: cst.BaseExpression) -> bool:  # type: ignore[no-untyped-def]
+    """A comprehension item that is an ndarray whatever its loop variables hold: a NumPy
+    constructor's result, or ``.numpy()``."""
+    if not isinstance(elt, cst.Call):
+        return False
+    if isinstance(elt.func, cst.Attribute) and elt.func.attr.value == "numpy" and not elt.args:
+        return True
+    return not model.qualnames(elt.func).isdisjoint(NUMPY_NEW_ARRAY | {"numpy.array", "numpy.asarray"})
