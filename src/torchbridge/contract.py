@@ -285,6 +285,23 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Convert with `.detach().cpu().numpy()` inside `np.array`",
     ),
     ContractEntry(
+        key="TNP202/stack-list",
+        rewrite="`np.array(L)` / `np.asarray(L)` of a list of tensors → `torch.stack(L).detach().cpu().numpy()`",
+        applicability="unsafe",
+        preconditions=(
+            Precondition(F, "every element of `L` is a tensor"),
+            Precondition(F, "`L` is not empty and its tensors have one shape and dtype: ragged, 0-d or mixed "
+                            "elements differ (P9)"),
+        ),
+        expect={"cpu": "differs", "cuda": "differs"},
+        differs=("error",),
+        crash=_GRAD_OR_DEVICE,
+        note="One stack and one copy to the host instead of one per tensor. An empty list raises in `torch.stack` "
+             "where NumPy gives an empty float64 array, and ragged lists raise other errors; 0-d tensors and mixed "
+             "float dtypes gave equal results on CPU (verifier, torch 2.13).",
+        title="Stack the tensors with torch, then convert once",
+    ),
+    ContractEntry(
         key="TNP203/detach",
         rewrite="`.data` in a conversion chain ending in `.numpy()` → `.detach()`",
         applicability="safe",

@@ -3,7 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from ...contract import entry
-from ...fixes import Anchor, FixSpec, append_method, needs_parentheses, replace_span
+from ...fixes import Anchor, FixSpec, append_method, insert_after, needs_parentheses, replace, replace_span
+from ...imports import module_reference
+from ...model.lists import element_value, observe_append
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -58,6 +60,8 @@ class NumpyArrayOfTensor(Rule):
     code = "TNP202"
     name = "numpy-array-of-tensor"
     message = "`np.{function}({tensor})` converts a tensor{state}; call `{tensor}.detach().cpu().numpy()`"
+    list_message = ("`np.{function}({tensors})` converts a list of tensors one by one{state}; stack them first: "
+                    "`torch.stack({tensors}).detach().cpu().numpy()`")
     category = "correctness"
     requires_text = ("array(",)
     needs_values = True
@@ -113,9 +117,35 @@ class NumpyArrayOfTensor(Rule):
             applicability="safe",
             expect={"cpu": "crash-fix", "cuda": "crash-fix"},
         ),
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            model = torch.nn.Linear(4, 2)
+            def predict(batches):
+                outputs = []
+                for x in batches:
+                    outputs.append(model(x))
+                return np.array(outputs)
+            """,
+            findings=[(8, 12)],
+            fixed="""
+            import numpy as np
+            import torch
+            model = torch.nn.Linear(4, 2)
+            def predict(batches):
+                outputs = []
+                for x in batches:
+                    outputs.append(model(x))
+                return torch.stack(outputs).detach().cpu().numpy()
+            """,
+            applicability="unsafe",
+            expect={"cpu": "differs", "cuda": "differs"},
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
+        observe_append(self.model, node)
         names = self.model.qualnames(node.func)
         function = "asarray" if "numpy.asarray" in names else "array" if "numpy.array" in names else None
         source = first_argument(node) if function is not None else None
@@ -123,11 +153,31 @@ class NumpyArrayOfTensor(Rule):
             return
         value = self.model.value_of(source)
         if value.kind is not Kind.TENSOR:
+            self._check_list(node, source, function)  # type: ignore[arg-type]
             return
         grad = self.model.requires_grad_here(value)
         state = " (it requires grad: this raises)" if grad else " (it is on a device: this raises)" if value.on_device else ""
         message = self.message.format(function=function, tensor=quote(source), state=state)
         self.report(node, message, fix=self._fix(node, source, function))
+
+    def _check_list(self, call: cst.Call, source: cst.BaseExpression, function: str) -> None:
+        """``np.array(outputs)`` where every element of ``outputs`` is a tensor (P9)."""
+        element = element_value(self.model, source)
+        if element.kind is not Kind.TENSOR:
+            return
+        state = " (one requires grad: this raises)" if element.grad else " (they are on a device: this raises)" \
+            if element.on_device else ""
+        message = self.list_message.format(function=function, tensors=quote(source), state=state)
+        self.report(call, message, fix=self._stack_fix(call, source))
+
+    def _stack_fix(self, call: cst.Call, source: cst.BaseExpression) -> FixSpec | None:
+        found = module_reference(self.model, "torch")
+        if found is None or len(call.args) != 1 or call.args[0].star or call.args[0].keyword is not None:
+            return None
+        torch, imports = found
+        edits = (*imports, replace(call.func, f"{torch}.stack"), insert_after(call, ".detach().cpu().numpy()"))
+        check = probe(self.model, call, [hole(self.model, source, "tensor list")], names={torch: "torch"})
+        return FixSpec(entry("TNP202/stack-list"), edits, probe=check)
 
     def _fix(self, call: cst.Call, source: cst.BaseExpression, function: str) -> FixSpec | None:
         if len(call.args) != 1 or call.args[0].star or any(a.keyword is not None and a.keyword.value in _OPTIONS for a in call.args):
