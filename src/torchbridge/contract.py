@@ -432,6 +432,20 @@ ENTRIES: tuple[ContractEntry, ...] = (
         title="Convert the data before wrapping it in `nn.Parameter`",
     ),
     ContractEntry(
+        key="TNP402/hoist",
+        rewrite="a loop-invariant transfer → a variable assigned once, just before the loop",
+        applicability="unsafe",
+        preconditions=(
+            Precondition(F, "nothing the transfer reads is rebound, stored into or changed in place in the loop"),
+            Precondition(F, "the moved tensor is an operand, not assigned (so not changed in place later): "
+                            "hoisting shares one tensor across iterations"),
+        ),
+        expect={"cpu": "not-verifiable"},
+        note="An error in the transfer now happens before the loop, even when the loop runs zero times, and the "
+             "moved tensor stays alive for the whole loop. The verifier runs expressions, not loops.",
+        title="Move the transfer before the loop",
+    ),
+    ContractEntry(
         key="TNP404/assign",
         rewrite="a tensor's `x.to(...)` whose result is discarded → `x = x.to(...)`",
         applicability="unsafe",

@@ -60,6 +60,15 @@ def insert_line_before(statement: cst.CSTNode, line: str) -> NodeEdit:
     return insert_before(statement, line + "\n")
 
 
+# In an edit's content: the indentation of the line the edit starts on.
+INDENT = "\x00indent\x00"
+
+
+def insert_statement_before(statement: cst.CSTNode, line: str) -> NodeEdit:
+    """A new statement just before ``statement``, at its indentation, in any block."""
+    return insert_before(statement, line + "\n" + INDENT)
+
+
 @dataclass(frozen=True)
 class Hole:
     """A part of the probed code the verifier replaces by generated inputs: ``role`` says
@@ -205,6 +214,12 @@ def resolve(spec: FixSpec, positions: Mapping[cst.CSTNode, CodeRange], index: Te
         if start is None or end is None or end < start:
             return None
         content = edit.content.replace("\n", index.newline)
+        if INDENT in content:
+            line_start = index.offset(index.position(start)[0], 0)
+            indentation = index.text[line_start:start] if index.text is not None else ""
+            if indentation.strip():
+                return None  # the statement does not start its line (``x = 1; for ...``)
+            content = content.replace(INDENT, indentation)
         if edit.start.side == "next-line" and start == index.length and not index.ends_with_newline:
             # After the last line of a file without a final newline: start a line, add none.
             content = index.newline + content[: -len(index.newline)]
