@@ -186,13 +186,14 @@ class SyncInTrainingLoop(Rule):
 
 
 def _training_call(body: cst.CSTNode) -> cst.Call | None:
-    """The first ``x.backward()`` or ``optimizer.step()`` in a loop body (nested functions
-    and classes aside): what makes the loop a training loop."""
+    """The first ``x.backward()`` or ``optimizer.step()`` in a loop body, not in a nested
+    loop (an epoch loop reads once per epoch, not per step), function or class: what makes
+    the loop a training loop."""
     stack: list[cst.CSTNode] = [body]
     found: list[cst.Call] = []
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While)):
             continue
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
             method = node.func.attr.value
