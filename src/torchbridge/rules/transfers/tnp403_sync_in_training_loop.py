@@ -10,7 +10,8 @@ from ..base import Invalid, Rule, Valid
 from ..explain import quote
 from ...walk import children
 
-_SYNC_METHODS = frozenset({"item", "cpu", "numpy", "tolist"})
+# Not ``.numpy()``: it raises on a device tensor, so where it works it waits for nothing.
+_SYNC_METHODS = frozenset({"item", "cpu", "tolist"})
 _SYNC_BUILTINS = frozenset({"float", "int", "bool"})
 _NOT_TENSORS = frozenset({Kind.NDARRAY, Kind.NUMPY_SCALAR, Kind.NUMBER, Kind.LIST, Kind.TUPLE, Kind.DICT,
                           Kind.MODULE, Kind.FUNCTION, Kind.DEVICE, Kind.DTYPE})
@@ -28,8 +29,9 @@ class SyncInTrainingLoop(Rule):
     ## What it does
     Finds a read of a tensor's value on the host on every step of a training loop (a `for`
     or `while` loop whose body calls `.backward()` or an optimizer's or scaler's `.step()`):
-    `.item()`, `.cpu()`, `.numpy()`, `.tolist()`, and `float(t)` / `int(t)` / `bool(t)` of a
-    tensor. Reads inside an `if` body (periodic logging) are not reported. Off by default:
+    `.item()`, `.cpu()`, `.tolist()`, and `float(t)` / `int(t)` / `bool(t)` of a tensor
+    (not `.numpy()`, which raises on a device tensor, so it only runs on host ones). Reads
+    inside an `if` body (periodic logging) are not reported. Off by default:
     on a CPU there is nothing to wait for, and many training loops read the loss on purpose.
 
     ## Why is this bad?
