@@ -112,7 +112,7 @@ class DeprecatedAmp(Rule):
     name = "deprecated-amp"
     message = "`{old}` is deprecated since torch 2.4; use `torch.amp.{member}` with the device type `'{device}'`"
     category = "style"
-    requires_text = ("amp",)
+    requires_text = ("amp.", "amp import")
     VALID = [
         Valid(
             """
@@ -237,30 +237,32 @@ class DeprecatedAmp(Rule):
 
     def __init__(self, context) -> None:  # noqa: ANN001
         super().__init__(context)
-        self._version_branches = 0
+        # The tests of the ``if``s around the current node: read only when a call is found.
+        self._tests: list[cst.BaseExpression] = []
+        self._fallback_depth = 0
         self._fallbacks: set[int] = set()
 
     def visit_If(self, node: cst.If) -> None:
-        self._version_branches += _is_version_test(node.test)
+        self._tests.append(node.test)
 
     def leave_If(self, node: cst.If) -> None:
-        self._version_branches -= _is_version_test(node.test)
+        self._tests.pop()
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._version_branches += _is_version_test(node.test)
+        self._tests.append(node.test)
 
     def leave_IfExp(self, node: cst.IfExp) -> None:
-        self._version_branches -= _is_version_test(node.test)
+        self._tests.pop()
 
     # The model walks an ``except`` clause's body, not the clause: the bodies are marked here.
     def visit_Try(self, node: cst.Try) -> None:
         self._fallbacks.update(id(handler.body) for handler in node.handlers if _is_fallback(handler))
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._version_branches += id(node) in self._fallbacks
+        self._fallback_depth += id(node) in self._fallbacks
 
     def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self._version_branches -= id(node) in self._fallbacks
+        self._fallback_depth -= id(node) in self._fallbacks
 
     visit_SimpleStatementSuite = visit_IndentedBlock  # ``except AttributeError: x = ...``
     leave_SimpleStatementSuite = leave_IndentedBlock
@@ -273,10 +275,8 @@ class DeprecatedAmp(Rule):
             self._check(node.decorator, None)
 
     def _check(self, reference: cst.BaseExpression, call: cst.Call | None) -> None:
-        if self._version_branches:
-            return
         found = _old_api(self.model.qualnames(reference))
-        if found is None:
+        if found is None or self._fallback_depth or any(_is_version_test(test) for test in self._tests):
             return
         old, api = found
         if call is None and not api.is_decorator:

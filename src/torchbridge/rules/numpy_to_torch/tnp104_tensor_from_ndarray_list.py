@@ -67,7 +67,7 @@ class TensorFromNdarrayList(Rule):
     message = ("`{converter}({sequence})` converts a list of ndarrays element by element (about 125x slower, "
                "measured); stack them first: `torch.from_numpy(np.stack({sequence}))`")
     category = "performance"
-    requires_text = ("torch",)
+    requires_text = ("tensor(",)  # torch.tensor( and torch.as_tensor(
     needs_values = True
     VALID = [
         Valid(

@@ -27,9 +27,20 @@ _LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Concat
 @dataclass
 class _Frame:
     node: cst.CSTNode  # the loop, or the ``forward`` method
-    changed: set[str]  # names and dotted paths bound or changed in it
     is_forward: bool = False
     assigned: set[int] = field(default_factory=set)
+    _changed: set[str] | None = None
+
+    @property
+    def changed(self) -> set[str]:
+        """The names and dotted paths bound or changed in it (scanned only when a transfer asks)."""
+        if self._changed is None:
+            if isinstance(self.node, cst.FunctionDef):
+                parameters = {p.name.value for p in _parameters(self.node) if p.name.value != "self"}
+                self._changed = _changed_in(self.node.body) | parameters
+            else:
+                self._changed = _changed_in(self.node)
+        return self._changed
 
 
 class LoopInvariantTransfer(Rule):
@@ -149,13 +160,13 @@ class LoopInvariantTransfer(Rule):
     # ------------------------------------------------------------------ frames
 
     def visit_For(self, node: cst.For) -> None:
-        self._frames.append(_Frame(node, _changed_in(node)))
+        self._frames.append(_Frame(node))
 
     def leave_For(self, node: cst.For) -> None:
         self._frames.pop()
 
     def visit_While(self, node: cst.While) -> None:
-        self._frames.append(_Frame(node, _changed_in(node)))
+        self._frames.append(_Frame(node))
 
     def leave_While(self, node: cst.While) -> None:
         self._frames.pop()
@@ -163,8 +174,7 @@ class LoopInvariantTransfer(Rule):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A nested function's body does not run once per iteration of the loop around it.
         forward = node.name.value == "forward" and self.model.enclosing_class is not None
-        changed = _changed_in(node.body) | {p.name.value for p in _parameters(node) if p.name.value != "self"}
-        self._frames.append(_Frame(node, changed, is_forward=forward))
+        self._frames.append(_Frame(node, is_forward=forward))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._frames.pop()

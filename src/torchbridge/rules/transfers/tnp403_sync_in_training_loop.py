@@ -19,9 +19,17 @@ _NOT_TENSORS = frozenset({Kind.NDARRAY, Kind.NUMPY_SCALAR, Kind.NUMBER, Kind.LIS
 
 @dataclass
 class _Loop:
-    node: cst.CSTNode
-    training_call: cst.Call | None  # the ``.backward()`` / ``optimizer.step()`` that makes it a training loop
+    node: cst.For | cst.While
     conditional_depth: int = 0  # ``if`` bodies entered inside the loop
+    _training_call: cst.Call | None | bool = False  # False: not looked for yet
+
+    @property
+    def training_call(self) -> cst.Call | None:
+        """The ``.backward()`` / ``optimizer.step()`` that makes it a training loop (looked
+        for only when a read asks)."""
+        if self._training_call is False:
+            self._training_call = _training_call(self.node.body)
+        return self._training_call  # type: ignore[return-value]
 
 
 class SyncInTrainingLoop(Rule):
@@ -126,13 +134,13 @@ class SyncInTrainingLoop(Rule):
         self._branches: set[int] = set()
 
     def visit_For(self, node: cst.For) -> None:
-        self._loops.append(_Loop(node, _training_call(node.body)))
+        self._loops.append(_Loop(node))
 
     def leave_For(self, node: cst.For) -> None:
         self._loops.pop()
 
     def visit_While(self, node: cst.While) -> None:
-        self._loops.append(_Loop(node, _training_call(node.body)))
+        self._loops.append(_Loop(node))
 
     def leave_While(self, node: cst.While) -> None:
         self._loops.pop()
@@ -166,10 +174,10 @@ class SyncInTrainingLoop(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         loop = self._loops[-1] if self._loops else None
-        if loop is None or loop.training_call is None or loop.conditional_depth:
+        if loop is None or loop.conditional_depth:
             return
         value = self._synced_value(node)
-        if value is None:
+        if value is None or loop.training_call is None:
             return
         trainer = dotted(loop.training_call.func) or "backward"
         message = self.message.format(expr=quote(node), trainer=f"{trainer}()")
