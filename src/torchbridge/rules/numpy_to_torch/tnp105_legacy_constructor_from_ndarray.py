@@ -159,6 +159,8 @@ class LegacyConstructorFromNdarray(Rule):
         single = choices[0] if len(choices) == 1 else None
         casts = {_cast_text(c.cast, "torch") for c in choices}
         cast = casts.pop() if len(casts) == 1 else " and its cast"
+        if any(c.on_cuda for c in choices):
+            cast += "`, then `.to(device)"  # the CUDA constructors also move the data
         constructor = f"`{quote(node.func)}`"
         if single is None:  # a run-time alias: name what it may be
             constructor += " (" + " or ".join(f"`{c.qualname}`" for c in choices) + ")"
