@@ -60,6 +60,8 @@ class _GitIgnores:
 
     def __init__(self) -> None:
         self._specs: dict[Path, GitIgnoreSpec | None] = {}
+        # directory -> (its folders up to the enclosing repository's root, that root or None)
+        self._chains: dict[Path, tuple[tuple[Path, ...], Path | None]] = {}
 
     def _spec(self, directory: Path) -> GitIgnoreSpec | None:
         if directory not in self._specs:
@@ -72,10 +74,30 @@ class _GitIgnores:
             self._specs[directory] = spec
         return self._specs[directory]
 
+    def _ancestors_within_repo(self, directory: Path) -> tuple[Path, ...]:
+        """The folders from ``directory`` up to its repository's root, or only ``directory``
+        outside a repository. Each folder is asked about ``.git`` once per run: a tree
+        outside any repository would otherwise be walked up to ``/`` for every file."""
+        chain, root = self._chain(directory)
+        return chain if root is not None else (directory,)
+
+    def _chain(self, directory: Path) -> tuple[tuple[Path, ...], Path | None]:
+        found = self._chains.get(directory)
+        if found is None:
+            if (directory / ".git").exists():
+                found = ((directory,), directory)
+            elif directory.parent == directory:
+                found = ((directory,), None)
+            else:
+                above, root = self._chain(directory.parent)
+                found = ((directory, *above), root)
+            self._chains[directory] = found
+        return found
+
     def ignored(self, path: Path, is_dir: bool, exempt: Path | None = None) -> bool:
         """Checks the .gitignore of every folder from the repository root down to ``path``
         (``exempt``: a folder given explicitly, see ``_exempted``)."""
-        for directory in _ancestors_within_repo(path.parent):
+        for directory in self._ancestors_within_repo(path.parent):
             spec = self._spec(directory)
             if spec is None:
                 continue
@@ -85,17 +107,6 @@ class _GitIgnores:
             if spec.match_file(relative + ("/" if is_dir else "")):
                 return True
         return False
-
-
-def _ancestors_within_repo(directory: Path) -> list[Path]:
-    chain = []
-    current = directory
-    while True:
-        chain.append(current)
-        if (current / ".git").exists() or current.parent == current:
-            break
-        current = current.parent
-    return chain if (chain[-1] / ".git").exists() else [directory]
 
 
 def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False) -> Iterator[Target]:
