@@ -167,3 +167,28 @@ def test_many_findings_share_one_inserted_variable():
 def test_noqa_suppressed_finding_is_not_fixed():
     source = "import numpy as np\nimport torch\nimage = np.zeros((2, 2))\nt = torch.from_numpy(image[::-1])  # noqa: TNP102\n"
     assert fixed(source) == source
+
+
+LATE_IMPORT = "import os\nos.environ.setdefault('A', '1')\nimport torch\nimport torch.nn as nn\n"
+
+
+def test_device_variable_goes_after_a_late_torch_import_and_its_run_of_imports():
+    result = fix_source(LATE_IMPORT + "x = nn.Linear(2, 2).cuda()\n", unsafe=True, select=["TNP302"])
+    assert result.source == LATE_IMPORT + (
+        'DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = nn.Linear(2, 2).to(DEVICE)\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A function defined before the import might be called before the new line runs.
+        "import os\ndef early():\n    return torch.ones(2).cuda()\nimport torch\n",
+        # The name is assigned too: `torch` in the new line may not be the module.
+        "import os\nprint(1)\nimport torch\ntorch = None\nx = torch.ones(2).cuda()\n",
+    ],
+)
+def test_no_device_variable_where_a_late_import_does_not_come_first(source):
+    (finding,) = check_source(source, select=["TNP302"])
+    assert finding.fix is None
+    assert fix_source(source, unsafe=True, select=["TNP302"]).source == source

@@ -46,7 +46,7 @@ def _layout(model: SemanticModel) -> ModuleLayout:
         if index == 0 and _is_docstring(statement):
             header_end = statement
             continue
-        if not all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body):
+        if not _only_imports(statement):
             break
         header_end = statement
         for small in statement.body:
@@ -88,6 +88,40 @@ def new_line_after_header(model: SemanticModel, line: str) -> NodeEdit | None:
     if where.first is not None:
         return insert_line_before(where.first, line)
     return None
+
+
+def later_import(model: SemanticModel, module: str) -> tuple[str, cst.BaseStatement] | None:
+    """The name ``import <module>`` binds after the leading imports (after ``sys.path``
+    set-up, or inside ``try: ... except ImportError``), and the statement a new line goes
+    after (the end of that import's run of imports), when the code being walked comes after
+    it and nothing assigns the name."""
+    body = list(model.module.body) if model.module is not None else []
+    found: tuple[str, cst.BaseStatement] | None = None
+    for statement in body:
+        lines = statement.body.body if isinstance(statement, cst.Try) else [statement]
+        for line in lines:
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for small in line.body:
+                if isinstance(small, cst.Import) and not isinstance(small.names, cst.ImportStar):
+                    for name, qualnames in _imported(small).items():
+                        if qualnames == frozenset({module}):
+                            found = (name, statement)
+    if found is None or model.top_statement is None or model.top_statement not in body:
+        return None
+    name, statement = found
+    index = body.index(statement)
+    while index + 1 < len(body) and _only_imports(body[index + 1]):
+        index += 1  # after the run of imports it belongs to, not between them
+    if body.index(model.top_statement) <= index or model.module_assignment_count(name):
+        return None  # used before the insertion point, or the name is also assigned
+    return name, body[index]
+
+
+def _only_imports(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
 
 
 def module_reference(model: SemanticModel, module: str, *, in_header: bool = False) -> tuple[str, tuple[NodeEdit, ...]] | None:

@@ -58,6 +58,7 @@ class SemanticModel:
         self._loop_exits: list[list[tuple[str, dict[str, Binding]]]] = []
         self._module_assignments: dict[str, int] = {}  # how often the module body binds each name
         self.module: cst.Module | None = None
+        self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
 
     # ----------------------------------------------------------------- queries
 
@@ -360,8 +361,11 @@ class SemanticModel:
     def _walk_block(self, statements: Sequence[cst.BaseStatement]) -> None:
         """Walk statements in order; after a CUDA early exit the rest of the block is guarded."""
         guarded_rest = no_grad_rest = unknown_rest = 0
+        top_level = self.module is not None and statements is self.module.body
         try:
             for statement in statements:
+                if top_level:
+                    self.top_statement = statement
                 self.walk(statement)
                 if self._guards_rest_of_block(statement):
                     self._guard_depth += 1

@@ -16,8 +16,8 @@ from dataclasses import replace
 import libcst as cst
 
 from ...contract import entry
-from ...fixes import FixSpec, Hole, NodeEdit
-from ...imports import module_reference, new_line_after_header
+from ...fixes import FixSpec, Hole, NodeEdit, insert_line_after
+from ...imports import later_import, module_reference, new_line_after_header
 from ...model import SemanticModel, string_value
 from ...model.values import Kind
 from ..base import RuleContext
@@ -59,8 +59,14 @@ def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[F
         return None  # the name is taken (or at least mentioned): never guess another
     reference = module_reference(model, "torch", in_header=True)
     edits = edits_for(INSERTED_NAME, True)
-    if reference is None or edits is None:
+    if edits is None:
         return None
+    after: cst.BaseStatement | None = None  # None: after the leading imports
+    if reference is None:
+        later = later_import(model, "torch")  # torch imported after some set-up code
+        if later is None:
+            return None
+        reference, after = (later[0], ()), later[1]
     torch, imports = reference
     if context.options.device_idiom == "accelerator":
         key = "TNP30x/insert-accelerator"
@@ -69,7 +75,8 @@ def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[F
     else:
         key = "TNP30x/insert-device"
         value = f'{torch}.device("cuda" if {torch}.cuda.is_available() else "cpu")'
-    statement = new_line_after_header(model, f"{INSERTED_NAME} = {value}")
+    line = f"{INSERTED_NAME} = {value}"
+    statement = new_line_after_header(model, line) if after is None else insert_line_after(after, line)
     if statement is None:
         return None
     return FixSpec(entry(key), (*imports, statement, *edits)), torch
