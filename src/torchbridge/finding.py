@@ -34,10 +34,15 @@ class Finding:
     cell: int | None = None  # in a notebook: the cell (1-based among all cells), and lines count within it
 
     @property
+    def position(self) -> str:
+        """``line:col``, or ``cell N:line:col`` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{cell}{self.line}:{self.column}"
+
+    @property
     def location(self) -> str:
         """``path:line:col``, or ``path:cell N:line:col`` in a notebook."""
-        cell = f"cell {self.cell}:" if self.cell is not None else ""
-        return f"{self.filename}:{cell}{self.line}:{self.column}"
+        return f"{self.filename}:{self.position}"
 
     @property
     def is_diagnostic(self) -> bool:

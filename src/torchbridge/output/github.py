@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..finding import Finding
-from .report import Report, cell_of, has_position, located_message, severity
+from .report import Report, has_position, located_message, severity
 from .sources import relative_path
 
 
@@ -23,7 +23,7 @@ def render(report: Report, stream: TextIO) -> None:
 
 def command(finding: Finding) -> str:
     properties = {"title": finding.code or finding.name, "file": relative_path(finding.filename)}
-    if has_position(finding) and cell_of(finding) is None:  # a cell's line is not a line of the .ipynb file
+    if has_position(finding) and finding.cell is None:  # a cell's line is not a line of the .ipynb file
         properties["line"] = str(finding.line)
         if finding.end_line == finding.line:
             properties["col"] = str(finding.column)

@@ -12,7 +12,7 @@ import json
 from typing import Any, TextIO
 
 from ..finding import Finding
-from .report import Report, cell_of, located_message, rule_name, severity
+from .report import Report, located_message, rule_name, severity
 from .sources import relative_path
 
 
@@ -24,7 +24,7 @@ def render(report: Report, stream: TextIO) -> None:
 
 def _issue(finding: Finding, fingerprint: str) -> dict[str, Any]:
     level = severity(finding)
-    in_file = cell_of(finding) is None
+    in_file = finding.cell is None
     heading = f"{finding.code} {rule_name(finding)}" if finding.code is not None else finding.name
     return {
         "type": "issue",

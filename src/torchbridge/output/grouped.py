@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from .report import Report, by_file, fixable, label, position
+from .report import Report, by_file, fixable, label
 from .text import write_footer
 
 
@@ -13,10 +13,10 @@ def render(report: Report, stream: TextIO) -> None:
     style = report.style
     for filename, findings in by_file(report.findings).items():
         stream.write(style.path(filename) + ":\n")
-        width = max(len(position(f)) for f in findings)
+        width = max(len(f.position) for f in findings)
         for f in findings:
             marker = " " + style.fixable("[*]") if fixable(f, report.unsafe) else ""
-            stream.write(f"  {position(f).ljust(width)} {style.code(label(f))}{marker} {f.message}\n")
+            stream.write(f"  {f.position.ljust(width)} {style.code(label(f))}{marker} {f.message}\n")
             if f.fix is not None and f.fix.applicability == "display":
                 stream.write(f"  {' ' * width} help: {f.fix.title}\n")
         stream.write("\n")

@@ -28,7 +28,7 @@ class Report:
         can be read and the position is one in it."""
         if not has_position(finding):
             return None
-        return self.sources.line(finding.filename, finding.line, cell_of(finding))
+        return self.sources.line(finding.filename, finding.line, finding.cell)
 
     def fingerprints(self) -> list[str]:
         """One fingerprint per finding that survives unrelated edits: a hash of the path,
@@ -41,17 +41,12 @@ class Report:
         prints = []
         for finding in self.findings:
             text = self.source_line(finding)
-            anchor = " ".join(text.split()) if text is not None else f"{position(finding)} unread"
+            anchor = " ".join(text.split()) if text is not None else f"{finding.position} unread"
             key = (relative_path(finding.filename), finding.code or finding.name, anchor)
             occurrence = seen[key]
             seen[key] += 1
             prints.append(hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8")).hexdigest())
         return prints
-
-
-def cell_of(finding: Finding) -> int | None:
-    """The notebook cell a finding is in (None outside notebooks)."""
-    return finding.cell
 
 
 def has_position(finding: Finding) -> bool:
@@ -60,16 +55,10 @@ def has_position(finding: Finding) -> bool:
     return not finding.is_diagnostic or finding.name == "syntax-error" or (finding.line, finding.column) != (1, 1)
 
 
-def position(finding: Finding) -> str:
-    """``line:col``, or ``cell N:line:col`` in a notebook."""
-    cell = cell_of(finding)
-    return f"{'' if cell is None else f'cell {cell}:'}{finding.line}:{finding.column}"
-
-
 def located_message(finding: Finding) -> str:
     """The message, led by the cell and line for a notebook finding, for the formats whose
     positions can only point into the file."""
-    cell = cell_of(finding)
+    cell = finding.cell
     return finding.message if cell is None else f"cell {cell}, line {finding.line}: {finding.message}"
 
 
@@ -86,7 +75,7 @@ def headline(finding: Finding, report: Report) -> str:
     """``path:line:col: CODE [*] message``: the line the text, concise and full formats share."""
     style = report.style
     marker = " " + style.fixable("[*]") if fixable(finding, report.unsafe) else ""
-    where = f"{style.path(finding.filename)}:{position(finding)}:"
+    where = f"{style.path(finding.filename)}:{finding.position}:"
     return f"{where} {style.code(label(finding))}{marker} {finding.message}"
 
 

@@ -26,7 +26,7 @@ from ..docs import rule_markdown
 from ..finding import Finding
 from ..fixes import Fix
 from ..rules import Rule, all_rules
-from .report import SEVERITIES, Report, cell_of, has_position, located_message, severity
+from .report import SEVERITIES, Report, has_position, located_message, severity
 from .sources import relative_path
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -99,7 +99,7 @@ def _result(finding: Finding, rule_index: int | None, fingerprint: str) -> dict[
     result["message"] = {"text": located_message(finding)}
     result["locations"] = [_location(finding)]
     result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
-    cell = cell_of(finding)
+    cell = finding.cell
     if cell is not None:
         result["properties"] = {"cell": cell}  # and no fixes: their edits count lines within the cell
     elif finding.fix is not None and finding.fix.edits:
@@ -109,7 +109,7 @@ def _result(finding: Finding, rule_index: int | None, fingerprint: str) -> dict[
 
 def _location(finding: Finding) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": _artifact(finding.filename)}
-    if has_position(finding) and cell_of(finding) is None:
+    if has_position(finding) and finding.cell is None:
         region = {"startLine": finding.line, "startColumn": finding.column}
         if (finding.end_line, finding.end_column) > (finding.line, finding.column):
             region.update(endLine=finding.end_line, endColumn=finding.end_column)
