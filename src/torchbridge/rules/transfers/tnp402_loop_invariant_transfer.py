@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from ...contract import entry
 from ...fixes import FixSpec, insert_statement_before, replace
-from ...imports import layout
 from ...model.names import device_argument, dotted, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -165,11 +165,8 @@ class LoopInvariantTransfer(Rule):
     def leave_For(self, node: cst.For) -> None:
         self._frames.pop()
 
-    def visit_While(self, node: cst.While) -> None:
-        self._frames.append(_Frame(node))
-
-    def leave_While(self, node: cst.While) -> None:
-        self._frames.pop()
+    visit_While = visit_For  # type: ignore[assignment]
+    leave_While = leave_For  # type: ignore[assignment]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A nested function's body does not run once per iteration of the loop around it.
@@ -277,8 +274,8 @@ class LoopInvariantTransfer(Rule):
     def _hoist(self, call: cst.Call, data: cst.BaseExpression, frame: _Frame) -> FixSpec | None:
         stem = (dotted(data) or ("constant" if _is_constant(data) else "data")).split(".")[-1]
         name = f"{stem}_on_device"
-        if name in layout(self.model).bound or self.model.lookup(name) is not None or _mentions(self.model, name):
-            return None
+        if re.search(rf"\b{name}\b", self.context.text):
+            return None  # the name is taken (or at least mentioned): never guess another
         text = cst.Module([]).code_for_node(call)
         edits = (insert_statement_before(frame.node, f"{name} = {text}"), replace(call, name))
         return FixSpec(entry("TNP402/hoist"), edits)
@@ -376,13 +373,3 @@ def _is_constant(expr: cst.BaseExpression) -> bool:
         )
     return False
 
-
-def _mentions(model, name: str) -> bool:  # type: ignore[no-untyped-def]
-    """``name`` appears anywhere in the module (a later binding would clash with the new one)."""
-    stack: list[cst.CSTNode] = [model.module] if model.module is not None else []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name) and node.value == name:
-            return True
-        stack.extend(children(node))
-    return False

@@ -139,11 +139,8 @@ class SyncInTrainingLoop(Rule):
     def leave_For(self, node: cst.For) -> None:
         self._loops.pop()
 
-    def visit_While(self, node: cst.While) -> None:
-        self._loops.append(_Loop(node))
-
-    def leave_While(self, node: cst.While) -> None:
-        self._loops.pop()
+    visit_While = visit_For  # type: ignore[assignment]
+    leave_While = leave_For  # type: ignore[assignment]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._loops.append(None)
