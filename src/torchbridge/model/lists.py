@@ -1,13 +1,12 @@
 """What a list built by appending holds: ``frames = []`` ... ``frames.append(np.load(p))``.
 
 The usual way data is gathered before one conversion (`torch.tensor(frames)`,
-`np.array(outputs)`) is an empty list filled in a loop. The model's flow does not follow
-mutations, so the rules that ask about such lists report each ``.append`` as the walk
-passes it (``observe``), with the value the model sees *there*; ``elements`` then answers
-for a list whose every use in its function is accounted for: one binding to a list
-display, ``.append(x)`` statements already seen, ``len(...)``, and the conversion asked
-about. Anything else (``extend``, an index assignment, passing the list elsewhere, a
-closure) leaves the answer unknown.
+`np.array(outputs)`) is an empty list filled in a loop. The flow does not follow
+mutations, so the model records each ``.append`` as its walk passes it (``observe``), with
+the value it sees *there*; ``elements`` then answers for a list whose every use in its
+function is accounted for: one binding to a list display, ``.append(x)`` statements
+already walked, ``len(...)``, and the conversion asked about. Anything else (``extend``, an
+index assignment, passing the list elsewhere, a closure) leaves the answer unknown.
 """
 
 from __future__ import annotations
@@ -32,8 +31,6 @@ class ListContents:
         if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
                 and len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None):
             return
-        if id(call) in self.seen:
-            return  # another rule reported it already
         self.seen.add(id(call))
         binding = model.lookup(func.value.value)
         if binding is None or binding.node is None:

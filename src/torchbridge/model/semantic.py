@@ -16,6 +16,7 @@ import libcst as cst
 
 from . import guards, returns
 from .evaluate import Evaluator
+from .lists import observe_append
 from .loops import SampleLoop, is_one_sample, sample_loop
 from .names import bound_name, callee_name, dotted, imported_name, literal_bool, string_value
 from ..walk import children, walk_children
@@ -709,6 +710,8 @@ class SemanticModel:
         )
         with self.cuda_guard(guarded):
             walk_children(node, self.walk)
+        if self.track_values:
+            observe_append(self, node)  # ``frames.append(x)``: what ``x`` is here
 
     # binding statements
 

@@ -5,7 +5,7 @@ import libcst as cst
 from ...contract import entry
 from ...fixes import FixSpec, replace, wrap_call
 from ...imports import module_reference
-from ...model.lists import element_value, observe_append
+from ...model.lists import element_value
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -133,7 +133,6 @@ class TensorFromNdarrayList(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        observe_append(self.model, node)
         found = self.model.qualnames(node.func).intersection(_SEQUENCE_CONVERTERS)
         if not found:
             return

@@ -5,7 +5,7 @@ import libcst as cst
 from ...contract import entry
 from ...fixes import Anchor, FixSpec, append_method, insert_after, needs_parentheses, replace, replace_span
 from ...imports import module_reference
-from ...model.lists import element_value, observe_append
+from ...model.lists import element_value
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -145,7 +145,6 @@ class NumpyArrayOfTensor(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        observe_append(self.model, node)
         names = self.model.qualnames(node.func)
         function = "asarray" if "numpy.asarray" in names else "array" if "numpy.array" in names else None
         source = first_argument(node) if function is not None else None
