@@ -233,7 +233,10 @@ class SemanticModel:
         if isinstance(target, cst.Name):
             qualnames = self.qualnames(value) if value is not None else frozenset()
             if isinstance(value, cst.IfExp):
-                qualnames = self.qualnames(value.body) | self.qualnames(value.orelse)
+                # ``Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor``: either
+                # one, when both are known (an unknown branch may be anything)
+                body, orelse = self.qualnames(value.body), self.qualnames(value.orelse)
+                qualnames = body | orelse if body and orelse else frozenset()
             if facts is None:
                 facts = self.evaluator.value(value) if self.track_values and value is not None else UNKNOWN
             self.bind(target.value, kind, node, value=value, qualnames=qualnames, facts=facts)

@@ -169,15 +169,10 @@ class LegacyConstructorFromNdarray(Rule):
         self.report(node, message, fix=fix)
 
     def _constructors(self, func: cst.BaseExpression) -> list[_Constructor]:
-        """What ``func`` may be: one constructor, or the two of a conditional alias."""
-        direct = [c for q in sorted(self.model.qualnames(func)) if (c := _constructor(q)) is not None]
-        if direct or not isinstance(func, cst.Name):
-            return direct
-        binding = self.model.lookup(func.value)
-        if binding is None or binding.kind != "assign" or not isinstance(binding.value, cst.IfExp):
-            return []
-        branches = [self._constructors(b) for b in (binding.value.body, binding.value.orelse)]
-        return [c for found in branches for c in found] if all(branches) else []
+        """What ``func`` may be: one constructor, or the two of a run-time alias (the model
+        gives a name bound to ``A if c else B`` both names)."""
+        found = [_constructor(q) for q in sorted(self.model.qualnames(func))]
+        return [c for c in found if c is not None] if all(found) else []
 
     def _fix(self, call: cst.Call, array: cst.BaseExpression, constructor: _Constructor) -> FixSpec | None:
         found = module_reference(self.model, "torch")
