@@ -38,23 +38,23 @@ DEPRECATED = {
     "torch.cuda.amp.custom_fwd": _OldApi("custom_fwd", "cuda", ("fwd",), keep_positional=True),
     "torch.cuda.amp.custom_bwd": _OldApi("custom_bwd", "cuda", ("bwd",), keep_positional=True),
 }
-# The modules that define them, as the old names are also reached (``torch.cuda.amp.autocast_mode``).
-_QUALNAMES = frozenset(DEPRECATED) | {
-    name.replace(".amp.", f".amp.{module}.")
+# Each old name, also as reached through the module that defines it
+# (``torch.cuda.amp.autocast_mode.autocast``), mapped to its public spelling.
+_SPELLINGS = {
+    spelling: name
     for name in DEPRECATED
-    for module in ("autocast_mode", "grad_scaler", "common")
+    for spelling in (name, *(name.replace(".amp.", f".amp.{module}.")
+                              for module in ("autocast_mode", "grad_scaler", "common")))
 }
-# A test that picks an API by torch version: both branches are compatibility code.
+# What an ``except`` catches when it falls back to the old API on an older torch.
 _FALLBACK_ERRORS = frozenset({"AttributeError", "ImportError", "TypeError"})
+# A test that picks an API by torch version: both branches are compatibility code.
 _VERSION_TEST = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d|hasattr", re.I)
 
 
 def _old_api(qualnames: frozenset[str]) -> tuple[str, _OldApi] | None:
-    for name in sorted(qualnames & _QUALNAMES):
-        short = re.sub(r"\.amp\.\w+\.", ".amp.", name) if name not in DEPRECATED else name
-        if short in DEPRECATED:
-            return short, DEPRECATED[short]
-    return None
+    names = sorted(_SPELLINGS[q] for q in qualnames if q in _SPELLINGS)
+    return (names[0], DEPRECATED[names[0]]) if names else None
 
 
 class DeprecatedAmp(Rule):
