@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import libcst as cst
 
@@ -29,18 +30,14 @@ class _Frame:
     node: cst.CSTNode  # the loop, or the ``forward`` method
     is_forward: bool = False
     assigned: set[int] = field(default_factory=set)
-    _changed: set[str] | None = None
 
-    @property
+    @cached_property
     def changed(self) -> set[str]:
         """The names and dotted paths bound or changed in it (scanned only when a transfer asks)."""
-        if self._changed is None:
-            if isinstance(self.node, cst.FunctionDef):
-                parameters = {p.name.value for p in _parameters(self.node) if p.name.value != "self"}
-                self._changed = _changed_in(self.node.body) | parameters
-            else:
-                self._changed = _changed_in(self.node)
-        return self._changed
+        if isinstance(self.node, cst.FunctionDef):
+            parameters = {p.name.value for p in _parameters(self.node) if p.name.value != "self"}
+            return _changed_in(self.node.body) | parameters
+        return _changed_in(self.node)
 
 
 class LoopInvariantTransfer(Rule):

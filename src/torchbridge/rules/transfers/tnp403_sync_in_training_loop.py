@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import libcst as cst
 
@@ -21,15 +22,12 @@ _NOT_TENSORS = frozenset({Kind.NDARRAY, Kind.NUMPY_SCALAR, Kind.NUMBER, Kind.LIS
 class _Loop:
     node: cst.For | cst.While
     conditional_depth: int = 0  # ``if`` bodies entered inside the loop
-    _training_call: cst.Call | None | bool = False  # False: not looked for yet
 
-    @property
+    @cached_property
     def training_call(self) -> cst.Call | None:
         """The ``.backward()`` / ``optimizer.step()`` that makes it a training loop (looked
         for only when a read asks)."""
-        if self._training_call is False:
-            self._training_call = _training_call(self.node.body)
-        return self._training_call  # type: ignore[return-value]
+        return _training_call(self.node.body)
 
 
 class SyncInTrainingLoop(Rule):
