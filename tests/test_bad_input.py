@@ -404,6 +404,90 @@ def test_50000_line_file_is_checked_with_correct_findings(tmp_path, monkeypatch,
     assert elapsed < 90, f"a 50,000-line file took {elapsed:.1f} s"
 
 
+def test_file_over_the_size_limit_is_reported_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    # 1.2 MB: over the default limit of 1 MiB (a 200,000-line file took 87 s and 2.3 GB).
+    (tmp_path / "huge.py").write_text("import torch\n" + "x = 1\n" * 200_000 + "y = torch.zeros(1).cuda()\n")
+    (tmp_path / "small.py").write_text("import torch\ny = torch.zeros(1).cuda()\n")
+    code, records, err = run_cli_json(capsys, "--isolated", ".")
+    assert code == 1 and err == ""
+    found = {name: [(r["name"], r["code"]) for r in rs] for name, rs in by_file(records).items()}
+    assert found == {"huge.py": [("too-large", None)], "small.py": [("hardcoded-cuda-call", "TNP302")]}
+    [huge] = by_file(records)["huge.py"]
+    assert "1,200,039 bytes" in huge["message"] and "max-file-size" in huge["message"]
+
+
+def test_size_limit_is_a_setting(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    source = "import torch\ny = torch.zeros(1).cuda()  # é\n"
+    size = len(source.encode())  # bytes, not characters: one more than len(source)
+    (tmp_path / "a.py").write_text(source)
+    for limit, names in ((size - 1, ["too-large"]), (size, ["hardcoded-cuda-call"])):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.torchbridge]\nmax-file-size = {limit}\n")
+        code, records, _ = run_cli_json(capsys, ".")
+        assert (code, [r["name"] for r in records]) == (1, names)
+    assert fix_source_with_limit(source, size - 1) == source  # never fixed either
+
+
+def fix_source_with_limit(source: str, limit: int) -> str:
+    from torchbridge.fixer import fix_source_text
+    from torchbridge.rules import RuleOptions
+    from torchbridge.source import from_text
+
+    options = RuleOptions(max_file_size=limit)
+    return fix_source_text(from_text(source), "a.py", DEFAULT_RULES, unsafe=True, options=options).text
+
+
+@pytest.mark.parametrize("value", ["0", "-5", '"1MB"', "1.5", "true"])
+def test_bad_size_limit_is_a_configuration_error(tmp_path, monkeypatch, capsys, value):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text("import torch\n")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.torchbridge]\nmax-file-size = {value}\n")
+    code, out, err = run_cli(capsys, "check", ".")
+    assert code == 2 and "max-file-size" in err and "bytes" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- broken files no rule could match
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["import torch\ndef f(:\n    pass\n", "import numpy as np\nx = [1, 2\n", "import torch\nif x\n    y = 1\n"],
+)
+def test_broken_torch_file_that_no_rule_matches_is_a_syntax_error(source):
+    assert not any(rule_could_match(rule, source) for rule in DEFAULT_RULES)
+    [finding] = lint(source.encode())
+    assert (finding.name, finding.code) == ("syntax-error", None)
+    compile_error = syntax_error_of(source)
+    assert (finding.line, finding.column) == (compile_error.lineno, compile_error.offset)
+
+
+def test_syntax_newer_than_the_running_python_is_not_called_broken():
+    # PEP 695 (Python 3.12): CPython 3.11 rejects it, LibCST reads it.
+    source = "import torch\ntype Batch = list[torch.Tensor]\ndef first[T](items: list[T]) -> T:\n    return items[0]\n"
+    assert not any(rule_could_match(rule, source) for rule in DEFAULT_RULES)
+    assert lint(source.encode()) == []
+
+
+def test_broken_file_about_neither_torch_nor_numpy_is_still_skipped():
+    # Documented: such files are left to the project's other tools, unparsed.
+    assert lint(b"def f(:\n    pass\n") == []
+
+
+def rule_could_match(rule, source: str) -> bool:
+    from torchbridge.prefilter import mentions
+
+    return mentions(source, rule.requires_text)
+
+
+def syntax_error_of(source: str) -> SyntaxError:
+    try:
+        compile(source, "case.py", "exec")
+    except SyntaxError as error:
+        return error
+    raise AssertionError("the source compiles")
+
+
 NESTED = "import torch\nx = torch.zeros(1).cuda()\ny = " + "(" * 2000 + "1" + ")" * 2000 + "\n"
 PLUS_CHAIN = "import torch\nx = torch.zeros(1).cuda()\n\ny = " + "+".join(["a"] * 8000) + "\n"
 ATTR_CHAIN = "import torch\nx = torch.zeros(1).cuda()\nz = 1\n\ny = a" + ".b" * 5000 + "\n"

@@ -68,5 +68,5 @@ def test_targeted_positions_match_libcst_position_provider():
     wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
     expected = wrapper.resolve(cst.metadata.PositionProvider)
     for subset in (calls, calls[:1], calls[-1:], calls[1:3]):
-        got = resolve_positions(module, subset)
-        assert got == {node: expected[node] for node in subset}
+        got = resolve_positions(module, subset, source)
+        assert dict(got) == {node: expected[node] for node in subset}

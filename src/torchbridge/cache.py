@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR_NAME = ".torchbridge_cache"
 CACHE_DIR_ENV = "TORCHBRIDGE_CACHE_DIR"
-SCHEMA = 1  # the entry format; a change makes every older entry a miss
+SCHEMA = 2  # the entry format; a change makes every older entry a miss
 # Diagnostics of the file itself are as stable as findings; a crash or an unreadable file is not.
 _UNCACHEABLE = frozenset({"internal-error", "io-error"})
 _CACHEDIR_TAG = (
@@ -172,7 +172,7 @@ def _fix(record: dict[str, Any]) -> Any:
 
     probe = record["probe"]
     return Fix(
-        record["title"], entry(record["contract"]), tuple(Edit(**edit) for edit in record["edits"]),
+        record["title"], entry(record["contract"]), tuple(Edit(**{name: _tuples(value) for name, value in edit.items()}) for edit in record["edits"]),
         ProbeText(**{name: _tuples(value) for name, value in probe.items()}) if probe is not None else None,
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 from pathspec import GitIgnoreSpec
 
 from .rules import RuleOptions
+from .rules.base import DEFAULT_MAX_FILE_SIZE
 from .selection import Selection, SelectionError, validate_selectors
 
 if sys.version_info >= (3, 11):
@@ -41,13 +42,16 @@ class Settings:
     respect_gitignore: bool = True
     torch_version: str | None = None
     device_idiom: str = "cuda"
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     fix: bool = False  # ``check`` applies safe fixes
     unsafe_fixes: bool = False  # fixes apply unsafe ones too
     _selection_cache: dict[tuple[str, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def rule_options(self) -> RuleOptions:
-        return RuleOptions(device_idiom=self.device_idiom, torch_version=self.torch_version)
+        return RuleOptions(
+            device_idiom=self.device_idiom, torch_version=self.torch_version, max_file_size=self.max_file_size,
+        )
 
     @property
     def selection(self) -> Selection:
@@ -136,6 +140,11 @@ def parse_table(table: dict[str, Any], config_file: Path) -> Settings:
             if value not in DEVICE_IDIOMS:
                 raise ConfigError(f"{where}: expected one of {', '.join(map(repr, DEVICE_IDIOMS))}, got {value!r}")
             changes["device_idiom"] = value
+        elif key == "max-file-size":
+            _expect(value, int, where, "a size in bytes")
+            if value < 1:
+                raise ConfigError(f"{where}: expected a positive size in bytes, got {value!r}")
+            changes["max_file_size"] = value
         else:
             raise ConfigError(f"{config_file}: unknown key {key!r} in [tool.torchbridge]")
     return replace(settings, **changes)

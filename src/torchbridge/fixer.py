@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .engine import lint_source
 from .finding import Finding, diagnostic
-from .fixes import Edit, apply_edits, compatible
+from .fixes import Edit, apply_edits, compatible, misplaced
 from .rules import Rule, RuleOptions
 from .source import SourceText, from_text
 
@@ -70,6 +70,10 @@ def fix_source_text(
             result.text, result.remaining = current.raw, findings
             return result
         chosen, edits = _non_overlapping(fixable)
+        astray = [f for f in chosen if any(misplaced(current.text, edit) for edit in f.fix.edits)]  # type: ignore[union-attr]
+        if astray:
+            # A position that does not match the source: the edit would land on other text.
+            return _refused(result, filename, astray, "would edit text other than the code it was made for")
         text = apply_edits(current.raw, edits)
         problem = compile_problem(text, filename)
         if problem is not None:

@@ -18,6 +18,7 @@ import libcst as cst
 from libcst._position import CodeRange
 
 from .contract import ContractEntry
+from .positions import Positions
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ class Edit:
     end_line: int = 0
     end_column: int = 0
     cell: int | None = None  # in a notebook: the cell ``line`` counts in
+    # The source each anchor node must occupy, as (start, end, LibCST's code for it): the
+    # fixer refuses an edit whose nodes are not where its offsets say (``misplaced``).
+    expects: tuple[tuple[int, int, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         cell = {"cell": self.cell} if self.cell is not None else {}
@@ -205,7 +209,7 @@ class TextIndex:
         return line + 1, offset - self.starts[line] + 1
 
 
-def resolve(spec: FixSpec, positions: Mapping[cst.CSTNode, CodeRange], index: TextIndex) -> Fix | None:
+def resolve(spec: FixSpec, positions: Positions, index: TextIndex) -> Fix | None:
     """The fix's edits as text; None when a node's position is unknown (it never should be)."""
     edits = []
     for edit in spec.edits:
@@ -213,6 +217,7 @@ def resolve(spec: FixSpec, positions: Mapping[cst.CSTNode, CodeRange], index: Te
         end = _offset(edit.end, positions, index)
         if start is None or end is None or end < start:
             return None
+        expects = tuple(_occupied(node, positions, index) for node in dict.fromkeys((edit.start.node, edit.end.node)))
         content = edit.content.replace("\n", index.newline)
         if INDENT in content:
             line_start = index.offset(index.position(start)[0], 0)
@@ -225,7 +230,7 @@ def resolve(spec: FixSpec, positions: Mapping[cst.CSTNode, CodeRange], index: Te
             content = index.newline + content[: -len(index.newline)]
         line, column = index.position(start)
         end_line, end_column = index.position(end)
-        edits.append(Edit(start, end, content, line, column, end_line, end_column))
+        edits.append(Edit(start, end, content, line, column, end_line, end_column, expects=expects))
     probe = _probe_text(spec.probe, edits, positions, index) if spec.probe is not None else None
     return Fix(spec.title or spec.entry.title, spec.entry, tuple(edits), probe)
 
@@ -275,6 +280,13 @@ def _span(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange], index: 
     return index.offset(where.start.line, where.start.column), index.offset(where.end.line, where.end.column)
 
 
+def _occupied(node: cst.CSTNode, positions: Positions, index: TextIndex) -> tuple[int, int, str]:
+    """Where ``node`` lies in the text and the code it must hold there."""
+    where = positions[node]
+    start = index.offset(where.start.line, where.start.column)
+    return start, index.offset(where.end.line, where.end.column), positions.code[node]
+
+
 def _splice(text: str, start: int, end: int, pieces: list[tuple[int, int, str]]) -> str:
     out, cursor = [], start
     for s, e, content in sorted(pieces, key=lambda p: (p[0], p[1])):
@@ -304,6 +316,18 @@ def _offset(anchor: Anchor, positions: Mapping[cst.CSTNode, CodeRange], index: T
     if anchor.side == "end":
         return index.offset(where.end.line, where.end.column)
     return index.offset(where.end.line + 1, 0)
+
+
+def misplaced(text: str, edit: Edit) -> bool:
+    """Whether an anchor node of ``edit`` is not where the edit's offsets put it in ``text``.
+
+    Whitespace is left out of the comparison: LibCST drops some (a form feed in an
+    indentation), and a range shifted by even one character still differs in a token."""
+    return any(_squashed(text[start:end]) != _squashed(code) for start, end, code in edit.expects)
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split())
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:

@@ -9,7 +9,6 @@ rewritten.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -34,7 +33,7 @@ def device_fix(
 ) -> FixSpec | None:
     """The fix, and its probe: ``subject`` with ``holes``, used as ``use`` says."""
     model = context.model
-    found = device_variable(model, context.text)
+    found = device_variable(model, context)
     if found is not None:
         name, holds_device = found
         edits = edits_for(name, holds_device)
@@ -55,7 +54,7 @@ def device_fix(
 def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[FixSpec, str] | None:
     """The fix that inserts the device variable, and the name torch has in that line."""
     model = context.model
-    if re.search(rf"\b{INSERTED_NAME}\b", context.text):
+    if INSERTED_NAME in context.words:
         return None  # the name is taken (or at least mentioned): never guess another
     reference = module_reference(model, "torch", in_header=True)
     edits = edits_for(INSERTED_NAME, True)
@@ -82,7 +81,7 @@ def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[F
     return FixSpec(entry(key), (*imports, statement, *edits)), torch
 
 
-def device_variable(model: SemanticModel, text: str) -> tuple[str, bool] | None:
+def device_variable(model: SemanticModel, context: RuleContext) -> tuple[str, bool] | None:
     """The module's ``NAME = torch.device("cuda" if torch.cuda.is_available() else "cpu")``
     (or its bare-string form) that the current point sees: its name, and whether it holds a
     ``torch.device``."""
@@ -92,7 +91,7 @@ def device_variable(model: SemanticModel, text: str) -> tuple[str, bool] | None:
         form = _cuda_or_cpu(model, binding.value)
         if form is None or model.module_assignment_count(name) != 1 or model.module_imports(name):
             continue  # bound more than once (an import counts)
-        if model.lookup(name) is not binding or re.search(rf"\b(?:global|nonlocal)\b[^\n]*\b{name}\b", text):
+        if model.lookup(name) is not binding or name in context.declared_names:
             continue  # shadowed here, or written by a function
         return name, form == "device"
     return None

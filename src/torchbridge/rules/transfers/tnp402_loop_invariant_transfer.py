@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -271,7 +270,7 @@ class LoopInvariantTransfer(Rule):
     def _hoist(self, call: cst.Call, data: cst.BaseExpression, frame: _Frame) -> FixSpec | None:
         stem = (dotted(data) or ("constant" if _is_constant(data) else "data")).split(".")[-1]
         name = f"{stem}_on_device"
-        if re.search(rf"\b{name}\b", self.context.text):
+        if name in self.context.words:
             return None  # the name is taken (or at least mentioned): never guess another
         text = cst.Module([]).code_for_node(call)
         edits = (insert_statement_before(frame.node, f"{name} = {text}"), replace(call, name))
