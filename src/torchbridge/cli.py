@@ -9,10 +9,12 @@ exits 1 when there is a diff.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from .config import ConfigError, ConfigResolver
 from .discovery import discover
 from .docs import rule_markdown
 from .engine import BUG_REPORT, lint_bytes
+from .filenames import for_text
 from .finding import Finding, diagnostic
 from .fix_files import FileFixed, FixMode, fix_files, unified_diff
 from .fixer import fix_source_text
@@ -130,8 +133,13 @@ def _add_fix_options(command: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with _unencodable_escaped():
+        return _guarded_main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _guarded_main(argv: list[str]) -> int:
     try:
-        code = _main(list(sys.argv[1:] if argv is None else argv))
+        code = _main(argv)
     except UsageError as exc:
         sys.stderr.write(f"torchbridge: error: {exc}\nRun 'torchbridge --help' for usage.\n")
         code = EXIT_ERROR
@@ -147,6 +155,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"torchbridge: internal error ({type(exc).__name__}: {exc}); {BUG_REPORT}\n")
         code = EXIT_ERROR
     return code
+
+
+@contextlib.contextmanager
+def _unencodable_escaped() -> Iterator[None]:
+    """Text the terminal's encoding cannot hold (a file name, a source line) is written as
+    backslash escapes rather than ending the run with UnicodeEncodeError."""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="backslashreplace")
+                changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="strict")
 
 
 def _main(argv: list[str]) -> int:
@@ -282,7 +308,7 @@ def _show_fixes(fixed: list[FileFixed], stream) -> None:  # type: ignore[no-unty
     total = sum(len(result.applied) for result in changed)
     stream.write(f"Fixed {total} finding{'' if total == 1 else 's'}:\n")
     for result in changed:
-        stream.write(f"- {result.filename}:\n")
+        stream.write(f"- {for_text(result.filename)}:\n")
         counts = Counter(result.applied)
         for (code, title), count in sorted(counts.items()):
             stream.write(f"    {count} × {code} ({title})\n")

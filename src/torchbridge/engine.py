@@ -7,7 +7,6 @@ can never disagree about a finding.
 from __future__ import annotations
 
 import ast
-import io
 import re
 import sys
 import warnings
@@ -25,7 +24,7 @@ from .prescan import prescan
 from .rules import CATEGORIES, Rule, RuleContext, RuleOptions
 from .rules.base import Report
 from .rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
-from .source import DecodeError, SourceText, decode, from_text
+from .source import DecodeError, SourceText, decode, from_text, python_lines
 from .walk import Dispatcher
 
 # ``p.requires_grad = False``, ``m.requires_grad_(False)``, ``requires_grad_(requires_grad=False)``:
@@ -68,9 +67,7 @@ def lint_source(
     active = [rule for rule in rules if rule is not UnusedNoqa and any(needle in text for needle in rule.requires_text)]
     if not active and not judge_noqa:
         return []
-    # Python's (and flake8's) lines end only at \n, \r\n and \r; str.splitlines would also
-    # split at form feeds and U+2028, which would shift every later line number.
-    lines = io.StringIO(text, newline="").readlines()
+    lines = python_lines(text)
     if noqa.file_is_exempt(lines):
         return []
     if "\x00" in text:
