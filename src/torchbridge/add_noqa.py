@@ -9,7 +9,6 @@ backslash and never inside a multi-line string. Where that run already has a
 
 from __future__ import annotations
 
-import io
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from .finding import Finding, diagnostic
 from .fixes import Edit, TextIndex, apply_edits
 from .rules.meta.tnp901_unused_noqa import UnusedNoqa
 from .runner import read_target, run_all, sort_key
-from .source import DecodeError, decode
+from .source import DecodeError, decode, python_lines
 from .writing import WriteError, write_atomically
 
 _EDITABLE_SUFFIXES = (".py", ".pyi")  # a notebook's cells are left alone
@@ -93,7 +92,7 @@ def add_noqa_to_file(target: Target) -> NoqaAdded:
 def with_noqa(text: str, findings: Sequence[Finding]) -> tuple[str, int, list[Finding]]:
     """``text`` with the comments added, how many codes were added, and the findings that
     could not get one (with why)."""
-    lines = io.StringIO(text, newline="").readlines()
+    lines = python_lines(text)
     runs = noqa.token_runs(lines)
     if runs is None:
         return text, 0, [_unplaced(f, "the file does not tokenize") for f in findings]

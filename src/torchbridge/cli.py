@@ -3,16 +3,22 @@
 Exit codes follow Ruff: 0 nothing found (or nothing left after fixing); 1 findings, or a
 file that could not be checked, fixed or written; 2 a usage or configuration error, or an
 internal error. ``--fix-only`` and ``fix -`` exit 0 whatever findings remain; ``--diff``
-exits 1 when there is a diff.
+exits 1 when there is a diff. Interrupted (SIGINT, Ctrl-C) the run exits 130, terminated
+(SIGTERM) 143, as a shell reports those signals, after stopping its workers and leaving
+every file whole.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import signal
 import sys
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,7 @@ from .config import ConfigError, ConfigResolver
 from .discovery import discover
 from .docs import rule_markdown
 from .engine import BUG_REPORT, lint_bytes
+from .filenames import for_text
 from .finding import Finding, diagnostic
 from .fix_files import FileFixed, FixMode, fix_files, unified_diff
 from .fixer import fix_source_text
@@ -34,10 +41,16 @@ from .runner import check_files, default_jobs, sort_key
 from .selection import SelectionError, validate_selectors
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 
 
 class UsageError(Exception):
     pass
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived. A BaseException, as KeyboardInterrupt is, so that no ``except
+    Exception`` on the way takes it for one file's failure."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,8 +143,13 @@ def _add_fix_options(command: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with _terminated_as_exception(), _unencodable_escaped():
+        return _guarded_main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _guarded_main(argv: list[str]) -> int:
     try:
-        code = _main(list(sys.argv[1:] if argv is None else argv))
+        code = _main(argv)
     except UsageError as exc:
         sys.stderr.write(f"torchbridge: error: {exc}\nRun 'torchbridge --help' for usage.\n")
         code = EXIT_ERROR
@@ -140,13 +158,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("torchbridge: interrupted\n")
-        code = 130
+        code = EXIT_INTERRUPTED
+    except Terminated:
+        sys.stderr.write("torchbridge: terminated\n")
+        code = EXIT_TERMINATED
     except BrokenPipeError:
         code = EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - never a traceback
         sys.stderr.write(f"torchbridge: internal error ({type(exc).__name__}: {exc}); {BUG_REPORT}\n")
         code = EXIT_ERROR
     return code
+
+
+@contextlib.contextmanager
+def _terminated_as_exception() -> Iterator[None]:
+    """SIGTERM unwinds the run as Ctrl-C does (workers killed, temporary files removed, a
+    one-line message) instead of ending the process where it stands."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; an embedding program keeps its own
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the cleanup too
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _unencodable_escaped() -> Iterator[None]:
+    """Text the terminal's encoding cannot hold (a file name, a source line) is written as
+    backslash escapes rather than ending the run with UnicodeEncodeError."""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="backslashreplace")
+                changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="strict")
 
 
 def _main(argv: list[str]) -> int:
@@ -282,7 +340,7 @@ def _show_fixes(fixed: list[FileFixed], stream) -> None:  # type: ignore[no-unty
     total = sum(len(result.applied) for result in changed)
     stream.write(f"Fixed {total} finding{'' if total == 1 else 's'}:\n")
     for result in changed:
-        stream.write(f"- {result.filename}:\n")
+        stream.write(f"- {for_text(result.filename)}:\n")
         counts = Counter(result.applied)
         for (code, title), count in sorted(counts.items()):
             stream.write(f"    {count} × {code} ({title})\n")

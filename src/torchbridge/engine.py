@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import io
 import re
 import sys
 import warnings
@@ -28,7 +27,7 @@ from .prescan import prescan
 from .rules import CATEGORIES, Rule, RuleContext, RuleOptions
 from .rules.base import Report
 from .rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
-from .source import DecodeError, SourceText, decode, from_text
+from .source import DecodeError, SourceText, decode, from_text, python_lines
 from .walk import Dispatcher
 
 # ``p.requires_grad = False``, ``m.requires_grad_(False)``, ``requires_grad_(requires_grad=False)``:
@@ -88,9 +87,7 @@ def lint_source(
         broken = _syntax_errors(text, filename) if about_torch else []
         if broken or not judge_noqa:
             return broken
-    # Python's (and flake8's) lines end only at \n, \r\n and \r; str.splitlines would also
-    # split at form feeds and U+2028, which would shift every later line number.
-    lines = io.StringIO(text, newline="").readlines()
+    lines = python_lines(text)
     if noqa.file_is_exempt(lines):
         return []
     if "\x00" in text:

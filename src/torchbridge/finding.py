@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .filenames import for_text
+
 if TYPE_CHECKING:
     from .fixes import Fix
 
@@ -41,8 +43,10 @@ class Finding:
 
     @property
     def location(self) -> str:
-        """``path:line:col``, or ``path:cell N:line:col`` in a notebook."""
-        return f"{self.filename}:{self.position}"
+        """``path:line:col``, or ``path:cell N:line:col`` in a notebook, as people read it:
+        the path as ``filenames.for_text`` writes it (undecodable bytes and control
+        characters as escapes)."""
+        return f"{for_text(self.filename)}:{self.position}"
 
     @property
     def is_diagnostic(self) -> bool:

@@ -9,11 +9,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .discovery import Target
+from .filenames import for_diff
 from .finding import Finding, diagnostic
 from .fixer import fix_source_text
 from .notebook import Locator, NotebookError, cell_texts, from_module, is_notebook, read_notebook, to_module
 from .runner import read_target, run_all, sort_key
-from .source import DecodeError, SourceText, decode, from_text
+from .source import DecodeError, SourceText, decode, from_text, python_lines
 from .writing import WriteError, write_atomically
 
 
@@ -109,7 +110,7 @@ def _notebook_document(data: bytes, filename: str) -> _Document | Finding | None
 
     def diff(text: str) -> str:
         return "".join(
-            unified_diff(f"{filename}:cell {cell.number}", cell.text, fixed)
+            unified_diff(filename, cell.text, fixed, cell.number)
             for cell, fixed in cell_texts(module, text) if fixed != cell.text
         )
 
@@ -151,9 +152,17 @@ def fix_files(
     return sorted(results, key=lambda r: r.filename)
 
 
-def unified_diff(filename: str, old: str, new: str) -> str:
+def unified_diff(filename: str, old: str, new: str, cell: int | None = None) -> str:
+    """The change as a unified diff over Python's lines (a form feed stays inside its line).
+    The headers name the file as Git does, so that ``patch -p1`` and ``git apply`` find it:
+    quoted where the name holds control characters or bytes that are not text, and followed
+    by a tab where it holds a space (patch reads a name up to a tab). A notebook's headers
+    name the cell too."""
+    label = f":cell {cell}" if cell is not None else ""
+    tab = "\t" if " " in filename else ""
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{filename}", tofile=f"b/{filename}",
+        python_lines(old), python_lines(new),
+        fromfile=for_diff(f"a/{filename}{label}") + tab, tofile=for_diff(f"b/{filename}{label}") + tab,
     )
     out = []
     for line in lines:

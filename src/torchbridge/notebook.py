@@ -22,7 +22,6 @@ import bisect
 import codecs
 import dataclasses
 import difflib
-import io
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from json.decoder import scanstring
 
 from .finding import Finding, diagnostic
+from .source import python_lines
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -154,7 +154,7 @@ def _cell_magic(text: str) -> str | None:
     """The first line when it is a cell magic (``%%time``), with its line ending."""
     if not text.startswith("%%"):
         return None
-    lines = _lines(text)
+    lines = python_lines(text)
     return lines[0] if lines else None
 
 
@@ -180,17 +180,12 @@ def to_module(notebook: Notebook) -> NotebookModule:
     for index, cell in enumerate(notebook.cells):
         if index:
             parts.append(CELL_BREAK + "\n")
-        lines, hidden = _mask(_lines(cell.body))
+        lines, hidden = _mask(python_lines(cell.body))
         if lines and not lines[-1].endswith(("\n", "\r")):
             lines[-1] += "\n"
         parts.extend(lines)
         masked.append(tuple(hidden))
     return NotebookModule(notebook, "".join(parts), tuple(masked))
-
-
-def _lines(text: str) -> list[str]:
-    # Python's line ends only (\n, \r\n, \r), as the engine counts them.
-    return io.StringIO(text, newline="").readlines()
 
 
 def _mask(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -290,7 +285,7 @@ class Locator:
     def __init__(self, module: NotebookModule, text: str) -> None:
         self.cells = module.notebook.cells
         self.starts = [1]
-        for number, line in enumerate(_lines(text), start=1):
+        for number, line in enumerate(python_lines(text), start=1):
             if line.rstrip("\r\n") == CELL_BREAK:
                 self.starts.append(number + 1)
 
@@ -374,7 +369,7 @@ def cell_texts(module: NotebookModule, fixed: str) -> list[tuple[Cell, str]]:
 
 def _split_cells(text: str) -> list[list[str]]:
     chunks: list[list[str]] = [[]]
-    for line in _lines(text):
+    for line in python_lines(text):
         if line.rstrip("\r\n") == CELL_BREAK:
             chunks.append([])
         else:
@@ -405,7 +400,7 @@ def _source_json(raw: str, cell: Cell, text: str) -> str:
         return json.dumps(text, ensure_ascii=ascii_only)
     old_raw = [raw[start:end] for start, end in cell.items]
     old = [json.loads(item) for item in old_raw]
-    new = _lines(text)
+    new = python_lines(text)
     pieces: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         # Unchanged lines keep their exact JSON text (their escapes included).

@@ -3,6 +3,10 @@
 LibCST's native parser can crash the process on input the pre-scan did not foresee. In a
 parallel run such a crash costs only the file it was on: the parent notices the dead
 worker, reports that file, and starts a new worker for the rest.
+
+Workers never outlive the run: each ends when the parent process does, however it ends
+(``lifetime.die_with_parent``), and an interrupted or terminated parent kills them before
+it unwinds.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import signal
 import stat
 import sys
 from typing import Any
@@ -20,6 +25,7 @@ from .cache import ResultCache
 from .discovery import Target
 from .engine import lint_bytes
 from .finding import Finding, diagnostic
+from .lifetime import die_with_parent
 
 
 def check_file(target: Target, cache: ResultCache | None = None) -> list[Finding]:
@@ -120,7 +126,13 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _worker(connection: Connection, task: Task, crashed: Callable[[Target, str], Any]) -> None:
+def _worker(connection: Connection, task: Task, crashed: Callable[[Target, str], Any], parent_pid: int) -> None:
+    # A forked worker inherits the parent's handlers, which turn a signal into an exception
+    # (and a traceback); a signal to the worker alone ends it quietly, and the parent reports
+    # its file.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    die_with_parent(parent_pid)
     while True:
         try:
             target = connection.recv()
@@ -138,7 +150,7 @@ def _worker(connection: Connection, task: Task, crashed: Callable[[Target, str],
 class _Worker:
     def __init__(self, context: multiprocessing.context.BaseContext, task: Task, crashed: Callable[[Target, str], Any]) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, task, crashed), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, task, crashed, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.target: Target | None = None
@@ -179,6 +191,11 @@ def _run_parallel(
                     worker.connection.close()
                     workers[index] = replacement = _Worker(context, task, crashed)
                     _feed(replacement, pending)
+    except BaseException:
+        # Interrupted or terminated: what the workers are doing is no longer wanted.
+        for worker in workers:
+            worker.process.kill()
+        raise
     finally:
         for worker in workers:
             if worker.process.is_alive():

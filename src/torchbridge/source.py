@@ -28,6 +28,14 @@ class SourceText:
         return (codecs.BOM_UTF8 if self.bom else b"") + text.encode(self.encoding)
 
 
+def python_lines(text: str) -> list[str]:
+    """``text`` split where Python ends a line (``\\n``, ``\\r\\n``, ``\\r``), each line with
+    its end. ``str.splitlines`` also splits at form feeds, vertical tabs, ``\\x1c``-``\\x1e``,
+    ``\\x85``, U+2028 and U+2029, which Python (and flake8, and LibCST) keep inside a line:
+    using it on source text shifts every later line number."""
+    return io.StringIO(text, newline="").readlines()
+
+
 def decode(data: bytes) -> SourceText:
     """Decode source bytes as Python does: BOM, PEP 263 cookie, default UTF-8."""
     try:

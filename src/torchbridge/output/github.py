@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from ..filenames import decodable
 from ..finding import Finding
 from .report import Report, has_position, located_message, severity
 from .sources import relative_path
@@ -22,7 +23,8 @@ def render(report: Report, stream: TextIO) -> None:
 
 
 def command(finding: Finding) -> str:
-    properties = {"title": finding.code or finding.name, "file": relative_path(finding.filename)}
+    # GitHub reads commands as UTF-8: undecodable bytes can only be shown, as \xNN.
+    properties = {"title": finding.code or finding.name, "file": decodable(relative_path(finding.filename))}
     if has_position(finding) and finding.cell is None:  # a cell's line is not a line of the .ipynb file
         properties["line"] = str(finding.line)
         if finding.end_line == finding.line:

@@ -8,18 +8,17 @@ same when unrelated lines move, so GitLab does not report moved findings as new 
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from ..finding import Finding
+from .json_text import dumps
 from .report import Report, located_message, rule_name, severity
 from .sources import relative_path
 
 
 def render(report: Report, stream: TextIO) -> None:
     issues = [_issue(f, fingerprint) for f, fingerprint in zip(report.findings, report.fingerprints())]
-    json.dump(issues, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(dumps(issues, stream, indent=2) + "\n")
 
 
 def _issue(finding: Finding, fingerprint: str) -> dict[str, Any]:

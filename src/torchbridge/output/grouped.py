@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from ..filenames import for_text
 from .report import Report, by_file, fixable, label
 from .text import write_footer
 
@@ -12,7 +13,7 @@ from .text import write_footer
 def render(report: Report, stream: TextIO) -> None:
     style = report.style
     for filename, findings in by_file(report.findings).items():
-        stream.write(style.path(filename) + ":\n")
+        stream.write(style.path(for_text(filename)) + ":\n")
         width = max(len(f.position) for f in findings)
         for f in findings:
             marker = " " + style.fixable("[*]") if fixable(f, report.unsafe) else ""

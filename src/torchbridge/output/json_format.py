@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
+from .json_text import dumps
 from .report import Report
 
 
 def render(report: Report, stream: TextIO) -> None:
-    """Each finding's ``fix`` holds its applicability, title, contract expectation and edits."""
-    json.dump([f.to_json() for f in report.findings], stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    """Each finding's ``fix`` holds its applicability, title, contract expectation and edits.
+    A file name with bytes its file-system encoding cannot decode has a ``\\udcXX`` escape
+    for each (see ``json_text``)."""
+    stream.write(dumps([f.to_json() for f in report.findings], stream, indent=2) + "\n")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
+from .json_text import dumps
 from .report import Report
 
 
 def render(report: Report, stream: TextIO) -> None:
     for f in report.findings:
         # json.dumps escapes the control characters a line would otherwise break on.
-        stream.write(json.dumps(f.to_json(), ensure_ascii=False) + "\n")
+        stream.write(dumps(f.to_json(), stream) + "\n")

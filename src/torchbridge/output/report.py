@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
+from ..filenames import for_text
 from ..finding import Finding
 from ..rules import all_rules
 from .sources import SourceLines, relative_path
@@ -45,7 +46,8 @@ class Report:
             key = (relative_path(finding.filename), finding.code or finding.name, anchor)
             occurrence = seen[key]
             seen[key] += 1
-            prints.append(hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8")).hexdigest())
+            # surrogateescape: a name that is not UTF-8 hashes as its own bytes
+            prints.append(hashlib.sha256("\0".join([*key, str(occurrence)]).encode("utf-8", "surrogateescape")).hexdigest())
         return prints
 
 
@@ -75,7 +77,7 @@ def headline(finding: Finding, report: Report) -> str:
     """``path:line:col: CODE [*] message``: the line the text, concise and full formats share."""
     style = report.style
     marker = " " + style.fixable("[*]") if fixable(finding, report.unsafe) else ""
-    where = f"{style.path(finding.filename)}:{finding.position}:"
+    where = f"{style.path(for_text(finding.filename))}:{finding.position}:"
     return f"{where} {style.code(label(finding))}{marker} {finding.message}"
 
 

@@ -6,7 +6,8 @@ One run: the ``torchbridge`` driver with every rule's metadata (results point at
 points), results with a level from the rule's class, a region and a
 ``partialFingerprints`` entry that survives unrelated edits, and each fix's edits as SARIF
 ``fixes``. Files that could not be checked are tool execution notifications, not results:
-they say nothing about the code. Paths are relative to ``%SRCROOT%``, the working directory.
+they say nothing about the code. Paths are relative to ``%SRCROOT%``, the working directory,
+and percent-encoded byte by byte, so a name that is not valid UTF-8 keeps its bytes.
 
 The package has no project URL, so rules carry their help as text and Markdown (the rule's
 documentation, as ``torchbridge rule CODE`` prints it) rather than a ``helpUri``.
@@ -14,18 +15,18 @@ documentation, as ``torchbridge rule CODE`` prints it) rather than a ``helpUri``
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from .. import __version__
 from ..docs import rule_markdown
+from ..filenames import for_uri
 from ..finding import Finding
 from ..fixes import Fix
 from ..rules import Rule, all_rules
+from .json_text import dumps
 from .report import SEVERITIES, Report, has_position, located_message, severity
 from .sources import relative_path
 
@@ -62,8 +63,7 @@ def render(report: Report, stream: TextIO) -> None:
             }
         ],
     }
-    json.dump({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, stream, indent=2) + "\n")
 
 
 @cache
@@ -121,7 +121,7 @@ def _artifact(filename: str) -> dict[str, Any]:
     path = relative_path(filename)
     if Path(path).is_absolute():
         return {"uri": Path(path).as_uri()}  # outside the working directory
-    return {"uri": quote(path), "uriBaseId": SOURCE_ROOT}
+    return {"uri": for_uri(path), "uriBaseId": SOURCE_ROOT}
 
 
 def _fix(finding: Finding, fix: Fix) -> dict[str, Any]:

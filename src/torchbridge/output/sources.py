@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..notebook import cell_sources, is_notebook
-from ..source import DecodeError, decode
+from ..source import DecodeError, decode, python_lines
 
 
 class SourceLines:
@@ -52,7 +52,10 @@ class SourceLines:
 
 
 def _split(text: str) -> list[str]:
-    return [line.removesuffix("\r") for line in text.split("\n")]
+    lines = [line.removesuffix("\n").removesuffix("\r") for line in python_lines(text)]
+    if not lines or text.endswith(("\n", "\r")):
+        lines.append("")  # the empty last line, where an error at the end of the file points
+    return lines
 
 
 def relative_path(filename: str) -> str:
