@@ -186,31 +186,39 @@ def _describe(status: int) -> str:
 
 def run_side(probe: dict[str, Any], side: str, cases: list[dict[str, Any]], device: str) -> list[dict[str, Any]]:
     """Every case of one side: what it raised or returned, and what it did on the way."""
+    import builtins
     import random
     import warnings
 
     import numpy as np
     import torch
 
-    snippet = probe["original"] if side == "original" else probe["fixed"]
-    statements = list(probe["prelude"]) + (list(probe["fixed_prelude"]) if side == "fixed" else [])
+    from .allowlist import TORCH_NAME, bindings, check_side, side_program
+
+    # The parent checked the probe; the child checks its own side again, so that nothing
+    # reaches exec that the allowlist did not accept, whoever called this.
+    check_side(probe, side)
+    statements, main, mode = side_program(probe, side)
     # A statement probe (``use == "exec"``) runs the snippet and returns what the holes hold.
-    statement_probe = probe["use"] == "exec"
+    statement_probe = mode == "exec"
     watched = list(zip([name for name, _, _ in probe["holes"]], probe.get("hole_sources") or [""] * len(probe["holes"])))
-    expression = compile(snippet if statement_probe else probe["use"].format(snippet), "<probe>",
-                         "exec" if statement_probe else "eval")
+    expression = compile(main, "<probe>", mode)
     code = [compile(statement, "<probe>", "exec") for statement in statements]
-    modules = {name: _resolve(qualname) for name, qualname in probe["names"]}
+    # Listed objects only, found without importing anything (allowlist.resolve).
+    modules = bindings(probe["names"])
     observations = []
     for case in cases:
         torch.manual_seed(case.get("seed", 0))
         np.random.seed(case.get("seed", 0) % (2**32))
         random.seed(case.get("seed", 0))
         inputs = {name: build(descriptor, device) for name, descriptor in case.items() if name != "seed"}
-        namespace = {"_torch": torch, **modules, **inputs}
+        # Builtins cut down to the import hook (torch's C++ code imports through the calling
+        # frame's builtins): a probe names only what the check bound, and open() and the
+        # like would be a NameError even if the check had a gap.
+        namespace = {"__builtins__": {"__import__": builtins.__import__}, TORCH_NAME: torch, **modules, **inputs}
         if statement_probe:
             # A statement may rebind the hole's own name (``x = _in0.to(...)``): start it as the input.
-            namespace.update({own: inputs[name] for name, own in watched if own and name in inputs})
+            namespace.update({own: inputs[name] for name, own in watched if own and name in inputs and not own.startswith("__")})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -229,21 +237,6 @@ def run_side(probe: dict[str, Any], side: str, cases: list[dict[str, Any]], devi
         observation["rng"] = _rng_digest()
         observations.append(observation)
     return observations
-
-
-def _resolve(qualname: str):  # noqa: ANN202
-    import importlib
-
-    parts = qualname.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            value = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attr in parts[cut:]:
-            value = getattr(value, attr)
-        return value
-    raise ImportError(qualname)
 
 
 def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
