@@ -22,6 +22,7 @@ import time
 import traceback
 from typing import Any
 
+from ..lifetime import die_with_parent
 from .cases import build
 
 TIME_LIMIT_S = 60.0
@@ -59,11 +60,13 @@ def run_in_child(function, *args: Any, cpu_only: bool, time_limit: float = TIME_
     read_end, write_end = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_end)
         code = 0
         try:
+            die_with_parent(parent)  # a killed run takes its children with it
             if cpu_only:
                 os.environ["CUDA_VISIBLE_DEVICES"] = ""
             payload = pickle.dumps(("ok", function(*args)))
@@ -98,6 +101,9 @@ def _collect(pid: int, read_end: int, time_limit: float) -> Any:
             if _rss(pid) > MEMORY_LIMIT_BYTES:
                 why = f"used more than {MEMORY_LIMIT_BYTES >> 30} GiB of memory"
                 break
+    except BaseException:
+        why = "interrupted"  # Ctrl-C or another exception in the parent: never wait for the child
+        raise
     finally:
         os.close(read_end)
         if why is not None:
@@ -118,7 +124,7 @@ def _run_spawned(function, args: tuple, cpu_only: bool, time_limit: float) -> An
 
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_spawned_main, args=(sender, function, args, cpu_only), daemon=True)
+    process = context.Process(target=_spawned_main, args=(sender, os.getpid(), function, args, cpu_only), daemon=True)
     process.start()
     sender.close()
     deadline = time.monotonic() + time_limit
@@ -150,7 +156,8 @@ def _run_spawned(function, args: tuple, cpu_only: bool, time_limit: float) -> An
     return value
 
 
-def _spawned_main(sender, function, args: tuple, cpu_only: bool) -> None:  # noqa: ANN001
+def _spawned_main(sender, parent: int, function, args: tuple, cpu_only: bool) -> None:  # noqa: ANN001
+    die_with_parent(parent)
     if cpu_only:
         os.environ["CUDA_VISIBLE_DEVICES"] = ""
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
