@@ -243,7 +243,8 @@ def test_a_module_that_runs_a_program_is_never_imported(tmp_path, module):
     import subprocess
 
     (tmp_path / "a.py").write_text(f"import torch\nfrom {module} import main as f\ns = torch.cuda.amp.GradScaler(init_scale=f)\n")
-    run = subprocess.run([sys.executable, "-m", "torchbridge", "verify", "--isolated", "--unsafe-fixes", "--device", "cpu", "a.py"],
+    command = ["verify", "--isolated", "--unsafe-fixes", "--device", "cpu", "a.py"]
+    run = subprocess.run([sys.executable, "-m", "torchbridge", *command],
                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert f"cpu: not-verifiable [`{module}.main` is never run (imported as `f`)]" in run.stdout
     assert run.stderr == ""

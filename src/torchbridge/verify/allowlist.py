@@ -312,7 +312,10 @@ def check_side(probe: Mapping[str, Any], side: str) -> None:
     _run_check([*((s, "exec") for s in statements), (main, mode)], env)
 
 
-def check(sources: Iterable[str], names: Mapping[str, str], inputs: Iterable[str] | Mapping[str, str], extra_names: Iterable[str] = ()) -> None:
+def check(
+    sources: Iterable[str], names: Mapping[str, str], inputs: Iterable[str] | Mapping[str, str],
+    extra_names: Iterable[str] = (),
+) -> None:
     """Raise ``NotAllowed`` unless the statements ``sources`` may run, in this order.
     ``names`` maps free names to the qualified names they import; ``inputs`` are the
     generated values (name -> hole role; a bare name is an array or a tensor), and
@@ -422,7 +425,7 @@ class _Checker:
             kinds = self.expr(node.value)
             for target in node.targets:
                 if not isinstance(target, ast.Name):
-                    raise NotAllowed(f"assigning to {_what(target) if type(target) in _WHAT else 'anything but a name'} is not run by the verifier")
+                    raise NotAllowed("assigning to anything but a name is not run by the verifier")
                 if target.id.startswith("__"):
                     raise NotAllowed(f"dunder name `{target.id}`")
                 self.env[target.id] = kinds
