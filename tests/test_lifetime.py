@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+import torchbridge.lifetime as lifetime
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads processes from /proc")
 
 DEADLINE = 30.0  # seconds: a worker that outlives its parent by this much was left behind
@@ -156,7 +158,7 @@ def test_a_child_whose_parent_is_already_gone_exits_at_once():
     the parent's stands for it."""
     code = "import os, torchbridge.lifetime as l; l.die_with_parent(os.getpid()); print('survived')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
-    assert (done.returncode, done.stdout) == (1, b"")
+    assert (done.returncode, done.stdout) == (lifetime.EXIT_ORPHANED, b"")
 
 
 # A parent that starts one child, prints the child's pid and waits to be killed. The child

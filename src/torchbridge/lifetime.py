@@ -27,7 +27,7 @@ import threading
 import time
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_ORPHANED = 1  # the exit status of a child whose parent was gone; nobody is left to read it
+EXIT_ORPHANED = 128 + 9  # as if killed by SIGKILL, which is what Linux does; nobody is left to read it
 _POLL_SECONDS = 0.5  # only for a child without a pipe to its parent
 
 
@@ -36,12 +36,12 @@ def die_with_parent(parent_pid: int) -> None:
     (its parent) ends; end it now if that parent is already gone."""
     armed = sys.platform.startswith("linux") and _parent_death_signal(signal.SIGKILL)
     if os.getppid() != parent_pid:
-        os._exit(_ORPHANED)  # the parent died before the request: no signal will come
+        os._exit(EXIT_ORPHANED)  # the parent died before the request: no signal will come
     if not armed:
         threading.Thread(target=_watch, args=(parent_pid,), name="die-with-parent", daemon=True).start()
 
 
-def _parent_death_signal(signum: int) -> bool:
+def _parent_death_signal(signum: int = signal.SIGKILL) -> bool:
     """Ask the kernel for ``signum`` when the parent ends; False where it cannot be asked."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -57,4 +57,4 @@ def _watch(parent_pid: int) -> None:
     else:
         while os.getppid() == parent_pid:
             time.sleep(_POLL_SECONDS)
-    os._exit(_ORPHANED)
+    os._exit(EXIT_ORPHANED)

@@ -74,7 +74,7 @@ class Verifier:
         self.cuda = cuda_available
 
     def verify(self, finding: Finding) -> FixVerdict:
-        from .allowlist import NotAllowed, check
+        from .allowlist import NotAllowed, check_probe
 
         fix = finding.fix
         result = FixVerdict(finding)
@@ -85,12 +85,8 @@ class Verifier:
             why = "a display fix is never applied" if fix.applicability == "display" else "no probe for this fix"
             result.devices = [DeviceVerdict(d, "not-verifiable", why) for d in planned]
             return result
-        probe = fix.probe
-        names = dict(probe.names)
-        use = "{}" if probe.use == "exec" else probe.use
-        sources = [use.format(probe.original), use.format(probe.fixed), *probe.prelude, *probe.fixed_prelude]
         try:
-            check(sources, names, [name for name, _, _ in probe.holes], [own for own in probe.hole_sources if own])
+            check_probe(dataclasses.asdict(fix.probe))
         except NotAllowed as exc:
             result.devices = [DeviceVerdict(d, "not-verifiable", str(exc)) for d in planned]
             return result

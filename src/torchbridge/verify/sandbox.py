@@ -22,6 +22,7 @@ import time
 import traceback
 from typing import Any
 
+from ..lifetime import die_with_parent
 from .cases import build
 
 TIME_LIMIT_S = 60.0
@@ -59,11 +60,13 @@ def run_in_child(function, *args: Any, cpu_only: bool, time_limit: float = TIME_
     read_end, write_end = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_end)
         code = 0
         try:
+            die_with_parent(parent)  # a killed run takes its children with it
             if cpu_only:
                 os.environ["CUDA_VISIBLE_DEVICES"] = ""
             payload = pickle.dumps(("ok", function(*args)))
@@ -98,6 +101,9 @@ def _collect(pid: int, read_end: int, time_limit: float) -> Any:
             if _rss(pid) > MEMORY_LIMIT_BYTES:
                 why = f"used more than {MEMORY_LIMIT_BYTES >> 30} GiB of memory"
                 break
+    except BaseException:
+        why = "interrupted"  # Ctrl-C or another exception in the parent: never wait for the child
+        raise
     finally:
         os.close(read_end)
         if why is not None:
@@ -118,7 +124,7 @@ def _run_spawned(function, args: tuple, cpu_only: bool, time_limit: float) -> An
 
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_spawned_main, args=(sender, function, args, cpu_only), daemon=True)
+    process = context.Process(target=_spawned_main, args=(sender, os.getpid(), function, args, cpu_only), daemon=True)
     process.start()
     sender.close()
     deadline = time.monotonic() + time_limit
@@ -150,7 +156,8 @@ def _run_spawned(function, args: tuple, cpu_only: bool, time_limit: float) -> An
     return value
 
 
-def _spawned_main(sender, function, args: tuple, cpu_only: bool) -> None:  # noqa: ANN001
+def _spawned_main(sender, parent: int, function, args: tuple, cpu_only: bool) -> None:  # noqa: ANN001
+    die_with_parent(parent)
     if cpu_only:
         os.environ["CUDA_VISIBLE_DEVICES"] = ""
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
@@ -186,31 +193,39 @@ def _describe(status: int) -> str:
 
 def run_side(probe: dict[str, Any], side: str, cases: list[dict[str, Any]], device: str) -> list[dict[str, Any]]:
     """Every case of one side: what it raised or returned, and what it did on the way."""
+    import builtins
     import random
     import warnings
 
     import numpy as np
     import torch
 
-    snippet = probe["original"] if side == "original" else probe["fixed"]
-    statements = list(probe["prelude"]) + (list(probe["fixed_prelude"]) if side == "fixed" else [])
+    from .allowlist import TORCH_NAME, bindings, check_side, side_program
+
+    # The parent checked the probe; the child checks its own side again, so that nothing
+    # reaches exec that the allowlist did not accept, whoever called this.
+    check_side(probe, side)
+    statements, main, mode = side_program(probe, side)
     # A statement probe (``use == "exec"``) runs the snippet and returns what the holes hold.
-    statement_probe = probe["use"] == "exec"
+    statement_probe = mode == "exec"
     watched = list(zip([name for name, _, _ in probe["holes"]], probe.get("hole_sources") or [""] * len(probe["holes"])))
-    expression = compile(snippet if statement_probe else probe["use"].format(snippet), "<probe>",
-                         "exec" if statement_probe else "eval")
+    expression = compile(main, "<probe>", mode)
     code = [compile(statement, "<probe>", "exec") for statement in statements]
-    modules = {name: _resolve(qualname) for name, qualname in probe["names"]}
+    # Listed objects only, found without importing anything (allowlist.resolve).
+    modules = bindings(probe["names"])
     observations = []
     for case in cases:
         torch.manual_seed(case.get("seed", 0))
         np.random.seed(case.get("seed", 0) % (2**32))
         random.seed(case.get("seed", 0))
         inputs = {name: build(descriptor, device) for name, descriptor in case.items() if name != "seed"}
-        namespace = {"_torch": torch, **modules, **inputs}
+        # Builtins cut down to the import hook (torch's C++ code imports through the calling
+        # frame's builtins): a probe names only what the check bound, and open() and the
+        # like would be a NameError even if the check had a gap.
+        namespace = {"__builtins__": {"__import__": builtins.__import__}, TORCH_NAME: torch, **modules, **inputs}
         if statement_probe:
             # A statement may rebind the hole's own name (``x = _in0.to(...)``): start it as the input.
-            namespace.update({own: inputs[name] for name, own in watched if own and name in inputs})
+            namespace.update({own: inputs[name] for name, own in watched if own and name in inputs and not own.startswith("__")})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -229,21 +244,6 @@ def run_side(probe: dict[str, Any], side: str, cases: list[dict[str, Any]], devi
         observation["rng"] = _rng_digest()
         observations.append(observation)
     return observations
-
-
-def _resolve(qualname: str):  # noqa: ANN202
-    import importlib
-
-    parts = qualname.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            value = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attr in parts[cut:]:
-            value = getattr(value, attr)
-        return value
-    raise ImportError(qualname)
 
 
 def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
