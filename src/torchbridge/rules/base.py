@@ -65,8 +65,9 @@ class Report:
     fix: FixSpec | None = None
 
 
-# The largest source checked, in UTF-8 bytes. LibCST costs about 10 s of CPU and 500 MB per
-# MiB of code; the largest hand-written file of 16 public PyTorch projects has 300 KB.
+# The largest source checked, in UTF-8 bytes. A MiB of real code costs about 2.5 s of CPU and
+# 300 MB (12 s with 10,000 findings); the largest hand-written file of 16 public PyTorch
+# projects has 300 KB.
 DEFAULT_MAX_FILE_SIZE = 1 << 20
 
 
