@@ -12,6 +12,6 @@ assert (x == y).all()
 
 a = torch.arange(1000, device="cpu")
 b = torch.arange(1000, device="cpu")
-a = a.to("cuda", non_blocking=True)  # ok
-b = b.to("cuda", non_blocking=True)  # ok
+a = a.to("cuda", non_blocking=True)  # expect: TNP301
+b = b.to("cuda", non_blocking=True)  # expect: TNP301
 assert (a == b).all()
