@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from torchbridge.docs import readme_with_table, rule_markdown
 from torchbridge.rules import all_rules
+from torchbridge.rules.docs import readme_with_table, rule_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 

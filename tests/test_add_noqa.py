@@ -7,7 +7,6 @@ import os
 import shutil
 
 import pytest
-
 from conftest import FIXTURES
 
 SOURCE = '''import torch

@@ -24,15 +24,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import torchbridge.runner as runner
+import torchbridge.project.runner as runner
 from torchbridge.cli import main
-from torchbridge.config import ConfigResolver
-from torchbridge.discovery import discover
-from torchbridge.engine import lint_bytes
+from torchbridge.engine.lint import lint_bytes
+from torchbridge.engine.prescan import prescan
 from torchbridge.finding import Finding
-from torchbridge.prescan import prescan
+from torchbridge.project.config import ConfigResolver
+from torchbridge.project.discovery import discover
+from torchbridge.project.selection import Selection
 from torchbridge.rules import all_rules
-from torchbridge.selection import Selection
 
 DEFAULT_RULES = Selection().rules()
 ALL_RULES = all_rules()
@@ -430,9 +430,9 @@ def test_size_limit_is_a_setting(tmp_path, monkeypatch, capsys):
 
 
 def fix_source_with_limit(source: str, limit: int) -> str:
-    from torchbridge.fixer import fix_source_text
+    from torchbridge.engine.source import from_text
+    from torchbridge.fixing.loop import fix_source_text
     from torchbridge.rules import RuleOptions
-    from torchbridge.source import from_text
 
     options = RuleOptions(max_file_size=limit)
     return fix_source_text(from_text(source), "a.py", DEFAULT_RULES, unsafe=True, options=options).text
@@ -475,7 +475,7 @@ def test_broken_file_about_neither_torch_nor_numpy_is_still_skipped():
 
 
 def rule_could_match(rule, source: str) -> bool:
-    from torchbridge.prefilter import mentions
+    from torchbridge.engine.prefilter import mentions
 
     return mentions(source, rule.requires_text)
 

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-import torchbridge.cache as cache_module
-from torchbridge import runner
-from torchbridge.finding import diagnostic
+import torchbridge.project.cache as cache_module
+from torchbridge.diagnostics.finding import diagnostic
+from torchbridge.project import runner
 
 DEVICE = 'import torch\nx = torch.zeros(3).to("cuda")\n'  # TNP301, an unsafe fix
 CALL = "import torch\ny = x.cuda()\n"  # TNP302

@@ -3,9 +3,9 @@ standard input, output and exit codes (Ruff's)."""
 
 from __future__ import annotations
 
-import pytest
-
 import json
+
+import pytest
 
 FLIP = "import numpy as np\nimport torch\nimage = np.zeros((2, 2, 3))\nrgb = image[:, :, ::-1]\nt = torch.from_numpy(rgb)\n"
 FLIP_FIXED = FLIP.replace("from_numpy(rgb)", "from_numpy(rgb.copy())")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from torchbridge.docs import readme_with_table, rule_markdown
 from torchbridge.rules import all_rules, rule_by_code
+from torchbridge.rules.docs import readme_with_table, rule_markdown
 
 
 def test_rule_pages_match_the_rules(root):

@@ -17,13 +17,12 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest
+from test_output_formats import assert_valid_sarif
 
 from torchbridge.cli import main
-from torchbridge.filenames import decodable, for_diff, for_text, for_uri
+from torchbridge.diagnostics.filenames import decodable, for_diff, for_text, for_uri
 from torchbridge.output import FORMATS
 from torchbridge.output.json_text import dumps
-
-from test_output_formats import assert_valid_sarif
 
 CALL = "import torch\nx = torch.zeros(1).cuda()\n"  # TNP302 at 2:5, one unsafe fix
 FIXED = 'import torch\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.zeros(1, device=DEVICE)\n'

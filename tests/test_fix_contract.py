@@ -11,7 +11,12 @@ from __future__ import annotations
 import pytest
 
 from torchbridge import check_source, fix_source
-from torchbridge.contract import APPLICABILITIES, ENTRIES, entries_for, fix_safety
+from torchbridge.diagnostics.contract import (
+    APPLICABILITIES,
+    ENTRIES,
+    entries_for,
+    fix_safety,
+)
 from torchbridge.rules import all_rules
 
 RULES = all_rules()
@@ -103,7 +108,7 @@ def test_example_fields_are_well_formed():
 
 
 def test_contract_law_is_enforced_on_entries():
-    from torchbridge.contract import ContractEntry, Precondition
+    from torchbridge.diagnostics.contract import ContractEntry, Precondition
 
     with pytest.raises(ValueError, match="process-wide"):
         ContractEntry("X/y", "r", "safe", (Precondition("P", "default device"),), {"cpu": "equivalent"})

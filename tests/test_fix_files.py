@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-import torchbridge.fixer as fixer
-import torchbridge.writing as writing
+import torchbridge.fixing.loop as fixer
+import torchbridge.project.writing as writing
 from torchbridge import fix_source
 from torchbridge.cli import main
 
@@ -178,9 +178,9 @@ def test_write_failures_leave_the_original_and_no_temporary_file(tmp_path, capsy
 def test_fix_that_does_not_compile_is_refused_and_names_its_rule(tmp_path, capsys, monkeypatch):
     """LibCST accepts code Python rejects: an import before ``from __future__``. A helper that
     put new lines first would produce it; the compile gate refuses the result."""
-    import torchbridge.imports as imports
     import torchbridge.rules.device.fix as device_fix
-    from torchbridge.fixes import insert_line_before
+    import torchbridge.rules.imports as imports
+    from torchbridge.diagnostics.fix import insert_line_before
 
     monkeypatch.setattr(device_fix, "new_line_after_header", lambda model, line: insert_line_before(imports.layout(model).first, line))
     path = tmp_path / "a.py"
@@ -196,7 +196,7 @@ def test_fix_that_does_not_compile_is_refused_and_names_its_rule(tmp_path, capsy
 
 def test_fix_that_cannot_be_parsed_is_refused(monkeypatch):
     import torchbridge.rules.numpy_to_torch.tnp102_negative_stride_to_tensor as tnp102
-    from torchbridge.fixes import insert_after
+    from torchbridge.diagnostics.fix import insert_after
 
     monkeypatch.setattr(tnp102, "append_method", lambda expr, call: (insert_after(expr, ".copy("),))
     result = fix_source(FLIP)

@@ -7,8 +7,9 @@ import libcst as cst
 import pytest
 from libcst._position import CodePosition, CodeRange
 
-from torchbridge import check_source, engine, fix_source
-from torchbridge.positions import Misaligned, Positions, resolve_positions
+from torchbridge import check_source, fix_source
+from torchbridge.engine import lint as engine
+from torchbridge.engine.positions import Misaligned, Positions, resolve_positions
 
 # A line that starts with a form feed: LibCST does not count it as a column.
 FORM_FEED = "import torch\nimport numpy as np\n\n\ndef f():\n    a = np.zeros(3)\n\x0c    return torch.tensor(a)\n"

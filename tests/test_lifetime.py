@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-import torchbridge.lifetime as lifetime
+import torchbridge.project.lifetime as lifetime
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads processes from /proc")
 
@@ -156,7 +156,7 @@ def test_ctrl_c_ends_the_run_and_its_workers_without_a_traceback(heavy):
 def test_a_child_whose_parent_is_already_gone_exits_at_once():
     """The race: the parent died before the child asked for the signal. A pid that is not
     the parent's stands for it."""
-    code = "import os, torchbridge.lifetime as l; l.die_with_parent(os.getpid()); print('survived')"
+    code = "import os, torchbridge.project.lifetime as l; l.die_with_parent(os.getpid()); print('survived')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert (done.returncode, done.stdout) == (lifetime.EXIT_ORPHANED, b"")
 
@@ -165,7 +165,7 @@ def test_a_child_whose_parent_is_already_gone_exits_at_once():
 # asks for the fallback used where there is no parent-death signal.
 PARENT = """
 import multiprocessing, os, sys, time
-import torchbridge.lifetime as lifetime
+import torchbridge.project.lifetime as lifetime
 
 
 def child(parent_pid):

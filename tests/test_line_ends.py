@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from torchbridge.source import python_lines
+from torchbridge.engine.source import python_lines
 
 # Each is a line end for str.splitlines and not for Python.
 NOT_LINE_ENDS = ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
+from torchbridge.engine.walk import Dispatcher
 from torchbridge.model import Polarity, SemanticModel, polarity
-from torchbridge.walk import Dispatcher
 
 P, N, B, X = Polarity.POSITIVE, Polarity.NEGATIVE, Polarity.BOTH, Polarity.NONE
 

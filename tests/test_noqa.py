@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from torchbridge import check_source
-from torchbridge.engine import lint_source
-from torchbridge.selection import Selection
+from torchbridge.engine.lint import lint_source
+from torchbridge.project.selection import Selection
 
 # flake8 and torchbridge run the same rules: the default ones and the off-by-default TNP308.
 FLAKE8_SELECT = "TNP,TNP308"

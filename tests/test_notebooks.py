@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from torchbridge.notebook import MASK, NotebookError, cell_sources, from_module, read_notebook, to_module
+from torchbridge.engine.notebook import (
+    MASK,
+    NotebookError,
+    cell_sources,
+    from_module,
+    read_notebook,
+    to_module,
+)
 
 PYTHON = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
           "language_info": {"name": "python", "version": "3.11.0"}}

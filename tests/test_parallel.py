@@ -7,10 +7,9 @@ import io
 import shutil
 
 import pytest
-
-from torchbridge.progress import MIN_FILES, Progress
-
 from conftest import FIXTURES
+
+from torchbridge.cli.progress import MIN_FILES, Progress
 
 # Files the fixtures lack: clean ones, broken ones, many findings in one, a non-UTF-8 one.
 GENERATED = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 import libcst as cst
 
 from torchbridge import check_source
-from torchbridge.engine import lint_bytes
-from torchbridge.positions import resolve_positions
+from torchbridge.engine.lint import lint_bytes
+from torchbridge.engine.positions import resolve_positions
 from torchbridge.rules import all_rules
 
 RULES = all_rules()

@@ -15,8 +15,10 @@ pytest.importorskip("numpy")
 
 from torchbridge import check_source  # noqa: E402
 from torchbridge.cli import main  # noqa: E402
-from torchbridge.verify import Verifier  # noqa: E402
-from torchbridge.verify import sandbox  # noqa: E402
+from torchbridge.verify import (
+    Verifier,  # noqa: E402
+    sandbox,  # noqa: E402
+)
 from torchbridge.verify.allowlist import NotAllowed, check  # noqa: E402
 
 

@@ -15,8 +15,11 @@ pytest.importorskip("torch")
 pytest.importorskip("numpy")
 
 from torchbridge import check_source  # noqa: E402
-from torchbridge.verify import Verifier, sandbox  # noqa: E402
-from torchbridge.verify import allowlist  # noqa: E402
+from torchbridge.verify import (  # noqa: E402
+    Verifier,
+    allowlist,  # noqa: E402
+    sandbox,
+)
 from torchbridge.verify.allowlist import NotAllowed, check, resolve  # noqa: E402
 from torchbridge.verify.cases import draw_cases  # noqa: E402
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from torchbridge.lifetime import EXIT_ORPHANED
+from torchbridge.project.lifetime import EXIT_ORPHANED
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds processes through /proc")
 
@@ -69,7 +69,7 @@ def _reap(processes: dict[int, str]) -> None:
 # idles; the parent idles too (or, with "orphan", says the child's pid and exits at once).
 FORKING_PARENT = textwrap.dedent("""
     import os, sys, time
-    from torchbridge import lifetime
+    from torchbridge.project import lifetime
     if "fallback" in sys.argv:
         lifetime._parent_death_signal = lambda *signum: False  # the path other systems take
     parent = os.getpid()
@@ -123,12 +123,12 @@ def test_child_whose_parent_died_before_the_signal_was_armed_exits_at_once():
 
 def test_die_with_parent_keeps_a_child_whose_parent_lives():
     run = subprocess.run(
-        [sys.executable, "-c", "import os; from torchbridge.lifetime import die_with_parent; "
+        [sys.executable, "-c", "import os; from torchbridge.project.lifetime import die_with_parent; "
                                "die_with_parent(os.getppid()); print('still here')"],
         capture_output=True, text=True, timeout=60,
     )
     assert (run.returncode, run.stdout) == (0, "still here\n")
-    run = subprocess.run([sys.executable, "-c", "from torchbridge.lifetime import die_with_parent; die_with_parent(-1)"],
+    run = subprocess.run([sys.executable, "-c", "from torchbridge.project.lifetime import die_with_parent; die_with_parent(-1)"],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == EXIT_ORPHANED  # not its parent: taken for a parent that died
 

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..walk import children
 from .names import dotted, keyword_argument
-from .returns import NUMPY_COPY_KEEP_ORDER, NUMPY_LOAD, NUMPY_NEW_ARRAY, NUMPY_RANDOM_SIZED
+from .returns import (
+    NUMPY_COPY_KEEP_ORDER,
+    NUMPY_LOAD,
+    NUMPY_NEW_ARRAY,
+    NUMPY_RANDOM_SIZED,
+)
+from .tree import children
 
 # NumPy calls that return new, writable memory that nothing else refers to. Not
 # ``np.ascontiguousarray`` (the same array when it is already contiguous), ``np.frombuffer``

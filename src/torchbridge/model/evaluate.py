@@ -9,7 +9,13 @@ import libcst as cst
 
 from . import returns
 from .names import (
-    device_argument, device_text, first_argument, keyword_argument, literal_bool, names_in, string_value,
+    device_argument,
+    device_text,
+    first_argument,
+    keyword_argument,
+    literal_bool,
+    names_in,
+    string_value,
 )
 from .values import NDARRAY, NUMBER, TENSOR, UNKNOWN, Kind, Layout, Value
 

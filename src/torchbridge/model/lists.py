@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..walk import children
 from .returns import NUMPY_NEW_ARRAY
+from .tree import children
 from .values import UNKNOWN, Kind, Value
 
 _HARMLESS_CALLS = frozenset({"len"})

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..walk import children
 from .names import dotted, names_in
+from .tree import children
 from .values import Kind
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..walk import children
+from .tree import children
 
 
 def dotted(expr: cst.BaseExpression) -> str | None:

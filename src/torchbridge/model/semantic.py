@@ -18,9 +18,16 @@ from . import guards, returns
 from .evaluate import Evaluator
 from .lists import observe_append
 from .loops import SampleLoop, is_one_sample, sample_loop
-from .names import bound_name, callee_name, dotted, imported_name, literal_bool, string_value
-from ..walk import children, walk_children
+from .names import (
+    bound_name,
+    callee_name,
+    dotted,
+    imported_name,
+    literal_bool,
+    string_value,
+)
 from .scope import Binding, Scope, rebind
+from .tree import children, walk_children
 from .values import UNKNOWN, Kind, Value
 
 Walk = Callable[[cst.CSTNode], None]

@@ -13,10 +13,9 @@ from __future__ import annotations
 import unicodedata
 from typing import TextIO
 
-from ..finding import Finding
-from ..fixes import Fix
-from .report import Report, headline
-from .text import write_footer
+from ..diagnostics.finding import Finding
+from ..diagnostics.fix import Fix
+from .report import Report, headline, write_footer
 
 TAB_WIDTH = 4
 

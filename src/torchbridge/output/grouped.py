@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..filenames import for_text
-from .report import Report, by_file, fixable, label
-from .text import write_footer
+from ..diagnostics.filenames import for_text
+from .report import Report, by_file, fixable, label, write_footer
 
 
 def render(report: Report, stream: TextIO) -> None:

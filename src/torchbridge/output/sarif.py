@@ -20,12 +20,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import __version__
-from ..docs import rule_markdown
-from ..filenames import for_uri
-from ..finding import Finding
-from ..fixes import Fix
+from ..diagnostics.filenames import for_uri
+from ..diagnostics.finding import Finding
+from ..diagnostics.fix import Fix
 from ..rules import Rule, all_rules
+from ..rules.docs import rule_markdown
+from ..version import __version__
 from .json_text import dumps
 from .report import SEVERITIES, Report, has_position, located_message, severity
 from .sources import relative_path

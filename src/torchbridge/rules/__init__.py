@@ -6,7 +6,15 @@ import importlib
 import pkgutil
 from functools import cache
 
-from .base import CATEGORIES, DOC_SECTIONS, Invalid, Rule, RuleContext, RuleOptions, Valid
+from .base import (
+    CATEGORIES,
+    DOC_SECTIONS,
+    Invalid,
+    Rule,
+    RuleContext,
+    RuleOptions,
+    Valid,
+)
 
 __all__ = ["CATEGORIES", "DOC_SECTIONS", "Invalid", "Rule", "RuleContext", "RuleOptions", "Valid", "all_rules", "rule_by_code"]
 

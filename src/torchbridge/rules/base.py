@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, ClassVar
 import libcst as cst
 
 if TYPE_CHECKING:
-    from ..fixes import FixSpec
-    from ..model import SemanticModel
+    from ..diagnostics.fix import FixSpec
+    from ..model.semantic import SemanticModel
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
 CATEGORIES = ("correctness", "portability", "performance", "style")  # the precedence, highest first
@@ -57,7 +57,10 @@ class Invalid:
 
 
 @dataclass
-class Report:
+class RuleReport:
+    """A finding as a rule states it, on nodes: the engine turns it into a ``Finding`` once
+    positions are known (``output.report.Report`` is what output formats are handed)."""
+
     rule: Rule
     node: cst.CSTNode
     message: str  # "{line}" in it becomes the evidence's line
@@ -88,7 +91,7 @@ class RuleContext:
     model: SemanticModel
     text: str = ""  # the source being checked
     options: RuleOptions = field(default_factory=RuleOptions)
-    reports: list[Report] = field(default_factory=list)
+    reports: list[RuleReport] = field(default_factory=list)
 
     # Read once per file, only by the files that ask: a scan of the text per finding made
     # a file with thousands of findings quadratic.
@@ -127,13 +130,13 @@ class Rule:
         self, node: cst.CSTNode, message: str | None = None, evidence: cst.CSTNode | None = None,
         fix: FixSpec | None = None,
     ) -> None:
-        self.context.reports.append(Report(self, node, message or self.message, evidence, fix))
+        self.context.reports.append(RuleReport(self, node, message or self.message, evidence, fix))
 
     @classmethod
     def documentation(cls) -> dict[str, str]:
         """The docstring's sections, by heading, in the order written; "Fix safety" ends with
         the text the fix contract gives for the rule's fixes."""
-        from ..contract import entries_for, fix_safety
+        from ..diagnostics.contract import entries_for, fix_safety
 
         sections = parse_doc_sections(cls.__doc__ or "")
         if entries_for(cls.code) and "Fix safety" in sections:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..finding import Finding
+from ..diagnostics.finding import Finding
 from .verdict import DeviceVerdict
 
 INSTALL_HINT = (

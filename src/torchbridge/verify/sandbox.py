@@ -22,7 +22,7 @@ import time
 import traceback
 from typing import Any
 
-from ..lifetime import die_with_parent
+from ..project.lifetime import die_with_parent
 from .cases import build
 
 TIME_LIMIT_S = 60.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import ContractEntry
+from ..diagnostics.contract import ContractEntry
 
 # Law 5: how a CUDA use fails in a process without CUDA.
 NO_CUDA_ERRORS = (

@@ -14,12 +14,13 @@ from dataclasses import replace
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, Hole, NodeEdit, insert_line_after
-from ...imports import later_import, module_reference, new_line_after_header
-from ...model import SemanticModel, string_value
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, Hole, NodeEdit, insert_line_after
+from ...model.names import string_value
+from ...model.semantic import SemanticModel
 from ...model.values import Kind
 from ..base import RuleContext
+from ..imports import later_import, module_reference, new_line_after_header
 from ..probe import probe
 
 INSERTED_NAME = "DEVICE"

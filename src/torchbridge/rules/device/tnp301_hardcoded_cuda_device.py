@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...fixes import FixSpec, NodeEdit, replace
-from ...model import string_value
+from ...diagnostics.fix import FixSpec, NodeEdit, replace
+from ...model.names import string_value
 from ..base import Invalid, Rule, Valid
 from ..probe import AS_A_DEVICE
+from .arguments import cuda_device, device_arguments
 from .fix import EditsFor, device_fix, receiver_is_proven
-from .positions import cuda_device, device_arguments
 
 
 class HardcodedCudaDevice(Rule):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...fixes import Anchor, NodeEdit, insert_before, replace, replace_span
+from ...diagnostics.fix import Anchor, NodeEdit, insert_before, replace, replace_span
 from ..base import Invalid, Rule, Valid
 from ..probe import hole
 from .fix import device_fix, receiver_is_proven

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, insert_after, replace_span
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import Anchor, FixSpec, insert_after, replace_span
 from ...model.names import device_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..probe import probe
-from .positions import cuda_device
+from .arguments import cuda_device
 
 FILL = frozenset({"zeros", "ones", "full", "eye", "tensor", "zeros_like", "ones_like", "full_like"})
 RANGES = frozenset({"arange", "linspace", "logspace"})

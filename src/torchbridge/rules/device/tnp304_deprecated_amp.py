@@ -5,10 +5,18 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, NodeEdit, insert_after, insert_before, replace, replace_span
-from ...imports import module_reference
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import (
+    Anchor,
+    FixSpec,
+    NodeEdit,
+    insert_after,
+    insert_before,
+    replace,
+    replace_span,
+)
 from ..base import Invalid, Rule, Valid
+from ..imports import module_reference
 from ..probe import probe
 
 

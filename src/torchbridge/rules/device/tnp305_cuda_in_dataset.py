@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from ..base import Invalid, Rule, Valid
-from .positions import cuda_device, device_arguments
+from .arguments import cuda_device, device_arguments
 
 DATASET_BASES = frozenset({
     "torch.utils.data.Dataset", "torch.utils.data.IterableDataset",

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, append_method, replace_span
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import Anchor, FixSpec, append_method, replace_span
 from ...model.names import first_argument
 from ..base import Invalid, Rule, Valid
 from ..probe import hole, probe

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, insert_after, replace
-from ...model import string_value
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, insert_after, replace
+from ...model.names import string_value
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..probe import hole, probe

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..base import Invalid, Rule, Valid
-from .positions import cuda_device
-
+from .arguments import cuda_device
 
 # Calls whose device argument is a device *type*: without CUDA they warn or answer, never raise.
 _DEVICE_TYPE_CALLS = frozenset({

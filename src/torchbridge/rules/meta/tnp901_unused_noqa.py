@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ... import noqa
-from ...contract import entry
-from ...finding import Finding
-from ...fixes import Edit, Fix, TextIndex
+from ...diagnostics import noqa
+from ...diagnostics.contract import entry
+from ...diagnostics.finding import Finding
+from ...diagnostics.fix import Edit, Fix, TextIndex
 from ..base import Invalid, Rule, Valid
 
 # The flake8 plugin's code for "torchbridge could not check this file": a ``# noqa`` for it

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, replace
-from ...imports import module_reference
-from ...model import SemanticModel
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, replace
 from ...model.aliasing import shares_unobservably
 from ...model.names import device_argument, first_argument, keyword_argument
+from ...model.semantic import SemanticModel
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
-from ..probe import hole, probe
 from ..explain import quote
+from ..imports import module_reference
+from ..probe import hole, probe
 
 # A call that asks for these gets something as_tensor cannot give: leave it alone.
 # dtype=: as_tensor copies too unless the array already has that dtype, which is unknown.

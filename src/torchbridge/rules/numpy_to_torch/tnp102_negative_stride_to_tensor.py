@@ -2,15 +2,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, append_method
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, append_method
 from ...model.names import first_argument
 from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
-from ..probe import hole, probe
 from ..explain import quote
+from ..probe import hole, probe
 from .converters import ARRAY_CONVERTERS, converter_name
-
 
 # The conversions the fix contract's `.copy()` rewrite covers.
 COPY_FIXED = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.tensor", "torch.asarray"})

@@ -4,17 +4,16 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, replace, wrap_call
-from ...imports import module_reference
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, replace, wrap_call
 from ...model.names import first_argument
 from ...model.scope import Binding
 from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
-from ..probe import hole, probe
 from ..explain import quote
+from ..imports import module_reference
+from ..probe import hole, probe
 from .converters import SHARING_CONVERTERS, converter_name
-
 
 _Pending = tuple[Binding | None, cst.Call, str, cst.CSTNode | None, "FixSpec | None"]
 

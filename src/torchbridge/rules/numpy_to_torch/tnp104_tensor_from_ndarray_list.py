@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, replace, wrap_call
-from ...imports import module_reference
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, replace, wrap_call
 from ...model.lists import element_value
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
+from ..imports import module_reference
 from ..probe import hole, probe
 
 # Both walk a Python sequence element by element when given one.

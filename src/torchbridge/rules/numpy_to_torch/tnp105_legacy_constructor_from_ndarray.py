@@ -4,13 +4,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, insert_after, replace
-from ...imports import module_reference
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, insert_after, replace
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
+from ..imports import module_reference
 from ..probe import hole, probe
 
 # The typed constructors and the cast that gives their dtype.

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, insert_after, replace_span
-from ...imports import module_reference
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import Anchor, FixSpec, insert_after, replace_span
 from ...model.names import first_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
+from ..imports import module_reference
 from ..probe import hole, probe
 
 # The casting methods and the dtype each one means.

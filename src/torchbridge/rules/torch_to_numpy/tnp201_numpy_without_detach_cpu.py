@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, replace_span
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import Anchor, FixSpec, replace_span
 from ...model.names import keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
-from ..probe import hole, probe
 from ..explain import quote
+from ..probe import hole, probe
 
 
 class NumpyWithoutDetachCpu(Rule):

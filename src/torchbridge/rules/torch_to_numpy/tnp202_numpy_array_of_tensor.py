@@ -2,14 +2,22 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, append_method, insert_after, needs_parentheses, replace, replace_span
-from ...imports import module_reference
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import (
+    Anchor,
+    FixSpec,
+    append_method,
+    insert_after,
+    needs_parentheses,
+    replace,
+    replace_span,
+)
 from ...model.lists import element_value
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
+from ..imports import module_reference
 from ..probe import hole, probe
 
 _OPTIONS = ("dtype", "copy", "order", "like", "subok", "ndmin")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, replace
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, replace
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote

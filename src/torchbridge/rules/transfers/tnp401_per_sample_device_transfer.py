@@ -2,11 +2,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...model import SemanticModel
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec
+from ...model.names import (
+    device_argument,
+    first_argument,
+    identifier_words,
+    keyword_argument,
+)
+from ...model.semantic import SemanticModel
 from ...model.values import Kind
-from ...model.names import device_argument, first_argument, identifier_words, keyword_argument
-from ...contract import entry
-from ...fixes import FixSpec
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 

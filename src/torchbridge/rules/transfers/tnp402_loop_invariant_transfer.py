@@ -5,13 +5,13 @@ from functools import cached_property
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, insert_statement_before, replace
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, insert_statement_before, replace
 from ...model.names import device_argument, dotted, keyword_argument
+from ...model.tree import children
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
-from ...walk import children
 
 # Calls whose result depends only on their arguments: a conversion of invariant data is invariant.
 _PURE_CALLS = frozenset({

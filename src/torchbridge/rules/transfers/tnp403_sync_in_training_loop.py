@@ -6,10 +6,10 @@ from functools import cached_property
 import libcst as cst
 
 from ...model.names import dotted
+from ...model.tree import children
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
-from ...walk import children
 
 # Not ``.numpy()``: it raises on a device tensor, so where it works it waits for nothing.
 _SYNC_METHODS = frozenset({"item", "cpu", "tolist"})

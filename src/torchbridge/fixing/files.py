@@ -8,14 +8,22 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .discovery import Target
-from .filenames import for_diff
-from .finding import Finding, diagnostic
-from .fixer import fix_source_text
-from .notebook import Locator, NotebookError, cell_texts, from_module, is_notebook, read_notebook, to_module
-from .runner import read_target, run_all, sort_key
-from .source import DecodeError, SourceText, decode, from_text, python_lines
-from .writing import WriteError, write_atomically
+from ..diagnostics.filenames import for_diff
+from ..diagnostics.finding import Finding, diagnostic
+from ..engine.notebook import (
+    Locator,
+    NotebookError,
+    cell_texts,
+    from_module,
+    is_notebook,
+    read_notebook,
+    to_module,
+)
+from ..engine.source import DecodeError, SourceText, decode, from_text, python_lines
+from ..project.discovery import Target
+from ..project.runner import read_target, run_all, sort_key
+from ..project.writing import WriteError, write_atomically
+from .loop import fix_source_text
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,7 @@ _VERIFIER = None
 def _verified(finding: Finding) -> str | None:
     """None when the verifier proves the fix; else why it was not applied."""
     global _VERIFIER
-    from .verify import Verifier
+    from ..verify import Verifier
 
     if _VERIFIER is None:
         _VERIFIER = Verifier()

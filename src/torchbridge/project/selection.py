@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .rules import Rule, all_rules
+from ..rules import Rule, all_rules
 
 _SELECTOR = re.compile(r"^TNP[0-9]{0,3}$")
 ALL = "TNP"

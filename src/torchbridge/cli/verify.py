@@ -7,23 +7,23 @@ import json
 import sys
 from pathlib import Path
 
-from .discovery import discover
-from .engine import lint_bytes
-from .finding import Finding
-from .rules import all_rules
-from .runner import read_target, sort_key
-
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+from ..diagnostics.finding import Finding
+from ..engine.lint import lint_bytes
+from ..project.discovery import discover
+from ..project.runner import read_target, sort_key
+from ..rules import all_rules
+from .exit_codes import ExitCode
+from .options import resolver_for
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from .verify import INSTALL_HINT, missing_requirements
+    from ..verify import INSTALL_HINT, missing_requirements
 
     missing = missing_requirements()
     if missing:
         sys.stderr.write(f"torchbridge verify: {', '.join(missing)} not installed; {INSTALL_HINT}\n")
-        return EXIT_ERROR
-    from .verify import Verifier
+        return ExitCode.ERROR
+    from ..verify import Verifier
 
     devices = ("cpu", "cuda") if args.device == "all" else (args.device,)
     verifier = Verifier(devices)
@@ -44,7 +44,7 @@ def run_verify(args: argparse.Namespace) -> int:
             sys.stdout.write(_line(r) + "\n")
         proven = sum(r.proven(args.require_cuda) for r in results)
         sys.stdout.write(f"{len(results)} fixes: {proven} proven, {len(failed)} failed.\n" if results else "No fixes to verify.\n")
-    return EXIT_FAILED if failed else EXIT_OK
+    return ExitCode.FINDINGS if failed else ExitCode.CLEAN
 
 
 def _passes(result, require_cuda: bool) -> bool:  # noqa: ANN001
@@ -68,8 +68,6 @@ def _line(result) -> str:  # noqa: ANN001
 
 
 def _findings_with_fixes(args: argparse.Namespace) -> list[Finding]:
-    from .cli import resolver_for
-
     resolver = resolver_for(args)
     found = []
     for target in discover(args.paths or [Path(".")], resolver, force_exclude=args.force_exclude):
@@ -86,7 +84,7 @@ def _findings_with_fixes(args: argparse.Namespace) -> list[Finding]:
 def _verify_rules(verifier, args: argparse.Namespace) -> int:  # noqa: ANN001
     """Every INVALID example's fix against its declared expectation (and, for ``differs``,
     the contract's difference kinds)."""
-    from . import check_source
+    from .. import check_source
 
     mismatches = 0
     checked = 0
@@ -113,7 +111,7 @@ def _verify_rules(verifier, args: argparse.Namespace) -> int:  # noqa: ANN001
             mark = "ok  " if not problems else "FAIL"
             sys.stdout.write(f"{mark} {_line(result)}" + (f"  <- {problems}" if problems else "") + "\n")
         sys.stdout.write(f"{checked} example fixes verified: {checked - mismatches} as declared, {mismatches} not.\n")
-    return EXIT_FAILED if mismatches else EXIT_OK
+    return ExitCode.FINDINGS if mismatches else ExitCode.CLEAN
 
 
 def _example_mismatch(result, declared: dict[str, str], require_cuda: bool) -> str:  # noqa: ANN001

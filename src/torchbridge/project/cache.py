@@ -30,8 +30,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .finding import Finding
+from ..diagnostics.finding import Finding
+from ..version import __version__
 
 if TYPE_CHECKING:
     from .discovery import Target
@@ -135,7 +135,7 @@ def _code_fingerprint() -> str:
     except ImportError:  # pragma: no cover - a LibCST without the module
         libcst_version = "unknown"
     digest = hashlib.sha256(f"{__version__}|{sys.version}|{sys.implementation.cache_tag}|{libcst_version}".encode())
-    package = Path(__file__).parent
+    package = Path(__file__).parent.parent  # all of torchbridge, not only this folder
     for path in sorted(package.rglob("*.py")):
         with contextlib.suppress(OSError):
             info = path.stat()
@@ -167,8 +167,8 @@ def _fix_record(fix: Any) -> dict[str, Any] | None:
 
 
 def _fix(record: dict[str, Any]) -> Any:
-    from .contract import entry
-    from .fixes import Edit, Fix, ProbeText
+    from ..diagnostics.contract import entry
+    from ..diagnostics.fix import Edit, Fix, ProbeText
 
     probe = record["probe"]
     return Fix(

@@ -17,14 +17,14 @@ import os
 import signal
 import stat
 import sys
-from typing import Any
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
+from ..diagnostics.finding import Finding, diagnostic
+from ..engine.lint import lint_bytes
 from .cache import ResultCache
 from .discovery import Target
-from .engine import lint_bytes
-from .finding import Finding, diagnostic
 from .lifetime import die_with_parent
 
 

@@ -14,15 +14,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import noqa
-from .discovery import Target
-from .engine import lint_bytes
-from .finding import Finding, diagnostic
-from .fixes import Edit, TextIndex, apply_edits
-from .rules.meta.tnp901_unused_noqa import UnusedNoqa
-from .runner import read_target, run_all, sort_key
-from .source import DecodeError, decode, python_lines
-from .writing import WriteError, write_atomically
+from ..diagnostics import noqa
+from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.fix import Edit, TextIndex, apply_edits
+from ..engine.lint import lint_bytes
+from ..engine.source import DecodeError, decode, python_lines
+from ..project.discovery import Target
+from ..project.runner import read_target, run_all, sort_key
+from ..project.writing import WriteError, write_atomically
+from ..rules.meta.tnp901_unused_noqa import UnusedNoqa
+from .exit_codes import exit_code
 
 _EDITABLE_SUFFIXES = (".py", ".pyi")  # a notebook's cells are left alone
 
@@ -50,9 +51,7 @@ def add_noqa(targets: Sequence[Target], jobs: int) -> int:
     sys.stderr.write(
         f"Added {added} noqa directive{'' if added == 1 else 's'} to {files} file{'' if files == 1 else 's'}.\n"
     )
-    if any(p.name == "internal-error" for p in problems):
-        return 2
-    return 1 if problems else 0
+    return exit_code(problems)
 
 
 def add_noqa_to_file(target: Target) -> NoqaAdded:

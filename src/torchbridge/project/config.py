@@ -11,8 +11,8 @@ from typing import Any
 
 from pathspec import GitIgnoreSpec
 
-from .rules import RuleOptions
-from .rules.base import DEFAULT_MAX_FILE_SIZE
+from ..rules import RuleOptions
+from ..rules.base import DEFAULT_MAX_FILE_SIZE
 from .selection import Selection, SelectionError, validate_selectors
 
 if sys.version_info >= (3, 11):

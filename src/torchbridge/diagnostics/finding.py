@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING, Any
 from .filenames import for_text
 
 if TYPE_CHECKING:
-    from .fixes import Fix
+    from .fix import Fix
+
+# What a diagnostic's ``name`` says: why a file could not be checked, fixed or written.
+SYNTAX_ERROR = "syntax-error"
+DECODE_ERROR = "decode-error"  # the bytes are not text in the declared encoding (or not a notebook)
+IO_ERROR = "io-error"
+TOO_COMPLEX = "too-complex"  # LibCST's parser could crash on it, or cannot parse it
+TOO_LARGE = "too-large"  # over max-file-size
+INTERNAL_ERROR = "internal-error"  # a bug of ours: exit code 2, never cached
+FIX_ERROR = "fix-error"  # a fix was refused; the file is unchanged
+WRITE_ERROR = "write-error"
+NOQA_NOT_ADDED = "noqa-not-added"  # --add-noqa found no place for a comment
 
 
 @dataclass(frozen=True, order=True)
@@ -19,9 +30,8 @@ class Finding:
     so a finding after ``"é"`` is one column left of where UTF-8 bytes would put it.
     ``end_line``/``end_column`` point just past the reported node.
 
-    A finding whose ``code`` is ``None`` is a *diagnostic*: the file could not be checked
-    (``name`` says why: ``syntax-error``, ``decode-error``, ``io-error``, ``too-complex``,
-    ``internal-error``).
+    A finding whose ``code`` is ``None`` is a *diagnostic*: the file could not be checked,
+    fixed or written (``name`` says why: one of the kinds above).
     """
 
     filename: str
@@ -32,7 +42,7 @@ class Finding:
     message: str
     end_line: int
     end_column: int
-    fix: Fix | None = field(default=None, compare=False)  # as the rule proposes it (``fixes.Fix``)
+    fix: Fix | None = field(default=None, compare=False)  # as the rule proposes it (``diagnostics.fix.Fix``)
     cell: int | None = None  # in a notebook: the cell (1-based among all cells), and lines count within it
 
     @property
@@ -51,6 +61,10 @@ class Finding:
     @property
     def is_diagnostic(self) -> bool:
         return self.code is None
+
+    @property
+    def is_internal_error(self) -> bool:
+        return self.code is None and self.name == INTERNAL_ERROR
 
     def to_json(self) -> dict[str, Any]:
         return {

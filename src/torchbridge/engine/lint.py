@@ -16,17 +16,18 @@ from contextlib import contextmanager
 
 import libcst as cst
 
-from . import noqa
-from .finding import Finding, diagnostic
-from .fixes import TextIndex, resolve
-from .model import SemanticModel
+from ..diagnostics import noqa
+from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.fix import TextIndex
+from ..model.semantic import SemanticModel
+from ..rules import CATEGORIES, Rule, RuleContext, RuleOptions
+from ..rules.base import RuleReport
+from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .notebook import is_notebook, lint_notebook
 from .positions import Misaligned, Positions, resolve_positions
 from .prefilter import mentions
 from .prescan import prescan
-from .rules import CATEGORIES, Rule, RuleContext, RuleOptions
-from .rules.base import Report
-from .rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
+from .resolve import resolve
 from .source import DecodeError, SourceText, decode, from_text, python_lines
 from .walk import Dispatcher
 
@@ -267,16 +268,16 @@ def _positions(module: cst.Module, nodes: list[cst.CSTNode], text: str) -> Posit
         return resolve_positions(module, nodes)
 
 
-def _with_evidence_line(report: Report, positions: dict, line_names: Callable[[int], str]) -> str:
+def _with_evidence_line(report: RuleReport, positions: dict, line_names: Callable[[int], str]) -> str:
     if report.evidence is None:
         return report.message
     return report.message.replace("{line}", line_names(positions[report.evidence].start.line))
 
 
-def _by_precedence(reports: list[Report]) -> list[Report]:
+def _by_precedence(reports: list[RuleReport]) -> list[RuleReport]:
     """One finding per node: the higher class wins (correctness > portability > performance >
     style), then the lower code."""
-    best: dict[int, Report] = {}
+    best: dict[int, RuleReport] = {}
     for report in reports:
         key = id(report.node)
         current = best.get(key)
@@ -285,7 +286,7 @@ def _by_precedence(reports: list[Report]) -> list[Report]:
     return list(best.values())
 
 
-def _rank(report: Report) -> tuple[int, str]:
+def _rank(report: RuleReport) -> tuple[int, str]:
     return CATEGORIES.index(report.rule.category), report.rule.code
 
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from ...model import SemanticModel, string_value
+from ...model.names import string_value
+from ...model.semantic import SemanticModel
 
 _CUDA_LITERAL = re.compile(r"^cuda(?::\d+)?$")
 # Keywords that take a device in torch calls (factories, modules, Generator, load, DataLoader).

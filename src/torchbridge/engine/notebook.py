@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from json.decoder import scanstring
 
-from .finding import Finding, diagnostic
+from ..diagnostics.finding import Finding, diagnostic
 from .source import python_lines
 
 NOTEBOOK_SUFFIX = ".ipynb"

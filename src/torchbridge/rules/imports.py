@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .fixes import NodeEdit, insert_line_after, insert_line_before
-from .model import SemanticModel
-from .model.names import dotted, imported_name
+from ..diagnostics.fix import NodeEdit, insert_line_after, insert_line_before
+from ..model.names import dotted, imported_name
+from ..model.semantic import SemanticModel
 
 # How each module is imported when the file does not import it yet.
 _NEW_IMPORTS = {"torch": ("torch", "import torch"), "numpy": ("np", "import numpy as np")}

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, insert_before
+from ...diagnostics.contract import entry
+from ...diagnostics.fix import FixSpec, insert_before
 from ...model.names import dotted
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid

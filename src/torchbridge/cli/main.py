@@ -1,11 +1,8 @@
-"""The ``torchbridge`` command: ``check``, ``fix``, ``rule``, ``rules``.
+"""The ``torchbridge`` command: ``check``, ``fix``, ``rule``, ``rules`` (``verify`` in ``cli.verify``).
 
-Exit codes follow Ruff: 0 nothing found (or nothing left after fixing); 1 findings, or a
-file that could not be checked, fixed or written; 2 a usage or configuration error, or an
-internal error. ``--fix-only`` and ``fix -`` exit 0 whatever findings remain; ``--diff``
-exits 1 when there is a diff. Interrupted (SIGINT, Ctrl-C) the run exits 130, terminated
-(SIGTERM) 143, as a shell reports those signals, after stopping its workers and leaving
-every file whole.
+Exit codes are ``cli.exit_codes``'. ``--fix-only`` and ``fix -`` exit 0 whatever findings
+remain; ``--diff`` exits 1 when there is a diff. Interrupted or terminated, the run exits
+130 or 143 after stopping its workers and leaving every file whole.
 """
 
 from __future__ import annotations
@@ -20,126 +17,31 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-from . import __version__
-from .config import ConfigError, ConfigResolver
-from .discovery import discover
-from .docs import rule_markdown
-from .engine import BUG_REPORT, lint_bytes
-from .filenames import for_text
-from .finding import Finding, diagnostic
-from .fix_files import FileFixed, FixMode, fix_files, unified_diff
-from .fixer import fix_source_text
-from .source import DecodeError, decode
-from .output import FORMATS, HUMAN_FORMATS, STATISTICS, default_format, write_report
-from .rules import all_rules, rule_by_code
+from ..diagnostics.filenames import for_text
+from ..diagnostics.finding import Finding, diagnostic
+from ..engine.lint import BUG_REPORT, lint_bytes
+from ..engine.source import DecodeError, decode
+from ..fixing.files import FileFixed, FixMode, fix_files, unified_diff
+from ..fixing.loop import fix_source_text
+from ..output import HUMAN_FORMATS, STATISTICS, default_format, write_report
+from ..project.cache import ResultCache
+from ..project.config import ConfigError, ConfigResolver
+from ..project.discovery import discover
+from ..project.runner import check_files, default_jobs, sort_key
+from ..project.selection import SelectionError
+from ..rules import all_rules, rule_by_code
+from ..rules.docs import rule_markdown
 from .add_noqa import add_noqa
-from .cache import ResultCache
+from .exit_codes import ExitCode, exit_code
+from .options import UsageError, build_parser, resolver_for
 from .progress import Progress
-from .runner import check_files, default_jobs, sort_key
-from .selection import SelectionError, validate_selectors
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
-
-
-class UsageError(Exception):
-    pass
+from .verify import run_verify
 
 
 class Terminated(BaseException):
     """SIGTERM arrived. A BaseException, as KeyboardInterrupt is, so that no ``except
     Exception`` on the way takes it for one file's failure."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
-
-
-def _codes(value: str) -> list[str]:
-    return [part for part in (p.strip() for p in value.split(",")) if part]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="torchbridge", description="Lint the NumPy <-> PyTorch boundary and device handling.")
-    parser.add_argument("--version", action="version", version=f"torchbridge {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    check = commands.add_parser("check", help="check files and report findings")
-    _add_run_options(check)
-    _add_cache_options(check)
-    check.add_argument("--add-noqa", action="store_true",
-                       help="append '# noqa: CODE' to every line with a finding, so that a second check reports nothing")
-    _add_report_options(check)
-    check.add_argument("--fix", action=argparse.BooleanOptionalAction, default=None,
-                       help="apply safe fixes (default: the configuration's fix = true/false)")
-    _add_fix_options(check)
-
-    fix = commands.add_parser("fix", help="apply fixes, then report what remains (same as check --fix)")
-    _add_run_options(fix)
-    _add_cache_options(fix)
-    _add_report_options(fix)
-    _add_fix_options(fix)
-
-    verify = commands.add_parser("verify", help="run each fix's original and fixed code and compare (needs torchbridge[verify])")
-    _add_run_options(verify)
-    verify.add_argument("--output-format", choices=["text", "json"], default="text")
-    verify.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
-                        help="verify unsafe fixes too (default: the configuration's unsafe-fixes)")
-    verify.add_argument("--device", choices=["cpu", "cuda", "all"], default="all", help="which runs to do (default: all)")
-    verify.add_argument("--require-cuda", action="store_true", help="a CUDA run skipped for want of CUDA is a failure")
-    verify.add_argument("--rules", action="store_true",
-                        help="verify every rule's INVALID example against its declared expectation")
-
-    rule = commands.add_parser("rule", help="print a rule's documentation")
-    rule.add_argument("code", metavar="CODE")
-
-    rules = commands.add_parser("rules", help="list the rules")
-    rules.add_argument("--output-format", choices=["text", "json"], default="text")
-    return parser
-
-
-def _add_run_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: .); - reads standard input")
-    command.add_argument("--select", type=_codes, metavar="CODES", help="rule codes or prefixes to run, replacing the default set")
-    command.add_argument("--extend-select", type=_codes, default=[], metavar="CODES", help="rule codes or prefixes to add")
-    command.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="rule codes or prefixes to leave out")
-    command.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    command.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file for every file")
-    command.add_argument("--isolated", action="store_true", help="ignore all configuration files")
-    command.add_argument("--stdin-filename", metavar="NAME", help="the name to report for standard input")
-    command.add_argument("--force-exclude", action="store_true", help="apply excludes to paths given explicitly too")
-    command.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None,
-                         help="check files that .gitignore ignores")
-    command.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPU count)")
-
-
-def _add_report_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--output-format", choices=list(FORMATS), default=None,
-                         help="how to report findings (default: full on a terminal, text otherwise)")
-    command.add_argument("--statistics", action="store_true",
-                         help="count the findings per rule, with how many are fixable, instead of listing them")
-
-
-def _add_cache_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
-    command.add_argument("--cache-dir", type=Path, metavar="DIR",
-                         help="where the result cache lives (default: $TORCHBRIDGE_CACHE_DIR, else "
-                              ".torchbridge_cache in the project root)")
-
-
-def _add_fix_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
-                         help="apply unsafe fixes too (default: the configuration's unsafe-fixes)")
-    command.add_argument("--diff", action="store_true",
-                         help="print the fixes as a unified diff and write nothing; exit 1 when there is a diff")
-    command.add_argument("--show-fixes", action="store_true", help="list the fixes applied")
-    command.add_argument("--fix-only", action="store_true",
-                         help="apply fixes and report nothing; exit 0 whatever remains (for hooks and editors)")
-    command.add_argument("--verify", action="store_true",
-                         help="apply only the fixes the runtime verifier proves (needs torchbridge[verify])")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,21 +54,21 @@ def _guarded_main(argv: list[str]) -> int:
         code = _main(argv)
     except UsageError as exc:
         sys.stderr.write(f"torchbridge: error: {exc}\nRun 'torchbridge --help' for usage.\n")
-        code = EXIT_ERROR
+        code = ExitCode.ERROR
     except (ConfigError, SelectionError) as exc:
         sys.stderr.write(f"torchbridge: error: {exc}\n")
-        code = EXIT_ERROR
+        code = ExitCode.ERROR
     except KeyboardInterrupt:
         sys.stderr.write("torchbridge: interrupted\n")
-        code = EXIT_INTERRUPTED
+        code = ExitCode.INTERRUPTED
     except Terminated:
         sys.stderr.write("torchbridge: terminated\n")
-        code = EXIT_TERMINATED
+        code = ExitCode.TERMINATED
     except BrokenPipeError:
-        code = EXIT_ERROR
+        code = ExitCode.ERROR
     except Exception as exc:  # noqa: BLE001 - never a traceback
         sys.stderr.write(f"torchbridge: internal error ({type(exc).__name__}: {exc}); {BUG_REPORT}\n")
-        code = EXIT_ERROR
+        code = ExitCode.ERROR
     return code
 
 
@@ -213,15 +115,13 @@ def _main(argv: list[str]) -> int:
     if args.command in ("check", "fix"):
         return _check(args)
     if args.command == "verify":
-        from .verify_cli import run_verify
-
         return run_verify(args)
     if args.command == "rule":
         return _rule(args.code)
     if args.command == "rules":
         return _rules(args.output_format)
     parser.print_help(sys.stderr)
-    return EXIT_ERROR
+    return ExitCode.ERROR
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -269,7 +169,7 @@ def _check(args: argparse.Namespace) -> int:
         # Machine-read output on standard output stays parseable: the list goes to standard error then.
         _show_fixes(fixed, sys.stdout if args.output_format in HUMAN_FORMATS else sys.stderr)
     sys.stdout.flush()
-    return _exit_code(findings, exit_zero=args.exit_zero or args.fix_only)
+    return exit_code(findings, exit_zero=args.exit_zero or args.fix_only)
 
 
 def _output_format(args: argparse.Namespace) -> str:
@@ -286,36 +186,11 @@ def _output_format(args: argparse.Namespace) -> str:
 
 
 def _require_verifier() -> None:
-    from .verify import INSTALL_HINT, missing_requirements
+    from ..verify import INSTALL_HINT, missing_requirements
 
     missing = missing_requirements()
     if missing:
         raise UsageError(f"--verify: {', '.join(missing)} not installed; {INSTALL_HINT}")
-
-
-def resolver_for(args: argparse.Namespace, **overrides: Any) -> ConfigResolver:
-    """The configuration of a run: its files, with the command line's options on top."""
-    overrides.update(
-        select=validate_selectors(args.select, "--select") if args.select is not None else None,
-        extend_select=validate_selectors(args.extend_select, "--extend-select"),
-        ignore=validate_selectors(args.ignore, "--ignore"),
-        respect_gitignore=args.respect_gitignore,
-        unsafe_fixes=args.unsafe_fixes,
-    )
-    return ConfigResolver(config_file=args.config, isolated=args.isolated, overrides=overrides)
-
-
-def _exit_code(findings: list[Finding], *, exit_zero: bool) -> int:
-    """0 nothing found; 1 findings, or a file that could not be checked, written or fixed;
-    2 an internal error. ``exit_zero`` (and ``--fix-only``) forgive findings, not files
-    that could not be handled."""
-    if any(f.name == "internal-error" for f in findings):
-        return EXIT_ERROR
-    if any(f.is_diagnostic for f in findings):
-        return EXIT_FINDINGS
-    if findings and not exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
 
 
 def _report_diff(fixed: list[FileFixed], findings: list[Finding]) -> int:
@@ -327,9 +202,8 @@ def _report_diff(fixed: list[FileFixed], findings: list[Finding]) -> int:
         sys.stderr.write(f"{f.location}: {f.name}: {f.message}\n")
     sys.stderr.write(f"Would fix {would} finding{'' if would == 1 else 's'}.\n" if would else "No fixes to apply.\n")
     sys.stdout.flush()
-    if any(f.name == "internal-error" for f in problems):
-        return EXIT_ERROR
-    return EXIT_FINDINGS if would or problems else EXIT_CLEAN
+    code = exit_code(problems)
+    return ExitCode.FINDINGS if would and code is ExitCode.CLEAN else code
 
 
 def _show_fixes(fixed: list[FileFixed], stream) -> None:  # type: ignore[no-untyped-def]
@@ -357,7 +231,7 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
         write_report(args.output_format, findings, sys.stdout, unsafe=settings.unsafe_fixes,
                      statistics=args.statistics, given_sources={name: data})
         sys.stdout.flush()
-        return _exit_code(findings, exit_zero=args.exit_zero)
+        return exit_code(findings, exit_zero=args.exit_zero)
     # Fixing standard input: the code goes to standard output (the original when nothing
     # could be fixed, so an editor never loses the buffer), everything else to standard error.
     try:
@@ -365,7 +239,7 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
     except DecodeError as exc:
         sys.stdout.buffer.write(data)
         sys.stderr.write(f"{name}: decode-error: cannot read the input as Python source: {exc}\n")
-        return EXIT_FINDINGS
+        return ExitCode.FINDINGS
     result = fix_source_text(source, name, rules, unsafe=settings.unsafe_fixes, options=settings.rule_options)
     findings = [*result.remaining, *([result.error] if result.error is not None else [])]
     if args.diff:
@@ -381,11 +255,10 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
         # The code has standard output: the report goes to standard error, as text.
         write_report("text", findings, sys.stderr, unsafe=settings.unsafe_fixes, fixed=len(result.applied),
                      statistics=args.statistics)
-    if any(f.name == "internal-error" for f in findings):
-        return EXIT_ERROR
-    if args.diff:
-        return EXIT_FINDINGS if result.changed or any(f.is_diagnostic for f in findings) else EXIT_CLEAN
-    return EXIT_FINDINGS if any(f.is_diagnostic for f in findings) else EXIT_CLEAN
+    # The findings left are in the report; only a file that could not be handled (or, with
+    # --diff, a diff) makes the exit code.
+    code = exit_code(findings, exit_zero=True)
+    return ExitCode.FINDINGS if args.diff and result.changed and code is ExitCode.CLEAN else code
 
 
 def _rule(code: str) -> int:
@@ -393,7 +266,7 @@ def _rule(code: str) -> int:
     if rule is None:
         raise UsageError(f"unknown rule {code!r}; 'torchbridge rules' lists them")
     sys.stdout.write(rule_markdown(rule))
-    return EXIT_CLEAN
+    return ExitCode.CLEAN
 
 
 def _rules(output_format: str) -> int:
@@ -410,4 +283,4 @@ def _rules(output_format: str) -> int:
         for r in rules:
             default = "on " if r.default_enabled else "off"
             sys.stdout.write(f"{r.code}  {default}  {r.name:<28} {r.summary()}\n")
-    return EXIT_CLEAN
+    return ExitCode.CLEAN

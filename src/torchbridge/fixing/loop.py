@@ -14,11 +14,11 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .engine import lint_source
-from .finding import Finding, diagnostic
-from .fixes import Edit, apply_edits, compatible, misplaced
-from .rules import Rule, RuleOptions
-from .source import SourceText, from_text
+from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.fix import Edit, apply_edits, compatible, misplaced
+from ..engine.lint import lint_source
+from ..engine.source import SourceText, from_text
+from ..rules import Rule, RuleOptions
 
 MAX_PASSES = 10
 
