@@ -12,8 +12,8 @@ import pytest
 
 from torchbridge import check_source, fix_source
 from torchbridge.diagnostics.contract import (
-    APPLICABILITIES,
     ENTRIES,
+    Applicability,
     entries_for,
     fix_safety,
 )
@@ -100,7 +100,7 @@ def test_fix_safety_documentation_comes_from_the_contract(rule):
 def test_example_fields_are_well_formed():
     for rule in RULES:
         for example in rule.INVALID:
-            assert example.applicability in (None, *APPLICABILITIES)
+            assert example.applicability in (None, *Applicability)
             if example.applicability not in (None, "display"):
                 assert example.fixed is not None and example.expect
             if example.applicability is not None:

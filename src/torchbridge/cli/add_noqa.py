@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..diagnostics import noqa
-from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.finding import (
+    DECODE_ERROR,
+    INTERNAL_ERROR,
+    NOQA_NOT_ADDED,
+    WRITE_ERROR,
+    Finding,
+    diagnostic,
+)
 from ..diagnostics.fix import Edit, TextIndex, apply_edits
 from ..engine.lint import lint_bytes
 from ..engine.source import DecodeError, decode, python_lines
@@ -41,7 +48,7 @@ def add_noqa(targets: Sequence[Target], jobs: int) -> int:
     The cache is not used: every file with a finding is about to change."""
     results = run_all(
         targets, jobs, add_noqa_to_file,
-        lambda target, why: NoqaAdded(str(target.path), problems=[diagnostic(str(target.path), "internal-error", why)]),
+        lambda target, why: NoqaAdded(str(target.path), problems=[diagnostic(str(target.path), INTERNAL_ERROR, why)]),
     )
     problems = sorted((p for result in results for p in result.problems), key=sort_key)
     for problem in problems:
@@ -72,7 +79,7 @@ def add_noqa_to_file(target: Target) -> NoqaAdded:
     try:
         source = decode(data)
     except DecodeError as exc:  # lint_bytes reported it already
-        done.problems.append(diagnostic(filename, "decode-error", str(exc)))
+        done.problems.append(diagnostic(filename, DECODE_ERROR, str(exc)))
         return done
     text, added, unplaced = with_noqa(source.raw, wanted)
     done.problems += unplaced
@@ -82,7 +89,7 @@ def add_noqa_to_file(target: Target) -> NoqaAdded:
         write_atomically(target.path, source.encode(text))
     except (WriteError, UnicodeEncodeError) as exc:
         reason = str(exc).removeprefix("not fixed: ") if isinstance(exc, WriteError) else f"cannot be written in {source.encoding}"
-        done.problems.append(diagnostic(filename, "write-error", f"no noqa comments added: {reason}"))
+        done.problems.append(diagnostic(filename, WRITE_ERROR, f"no noqa comments added: {reason}"))
         return done
     done.added = added
     return done
@@ -139,4 +146,4 @@ def _directive_edit(lines: list[str], index: TextIndex, run: noqa.TokenRun, code
 
 
 def _unplaced(finding: Finding, why: str) -> Finding:
-    return diagnostic(finding.filename, "noqa-not-added", f"{finding.code}: {why}", finding.line, finding.column)
+    return diagnostic(finding.filename, NOQA_NOT_ADDED, f"{finding.code}: {why}", finding.line, finding.column)

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..diagnostics.filenames import for_text
-from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.finding import WRITE_ERROR, Finding, diagnostic
 from ..engine.lint import BUG_REPORT, lint_bytes
 from ..engine.source import DecodeError, decode
 from ..fixing.files import FileFixed, FixMode, fix_files, unified_diff
@@ -249,7 +249,7 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
             sys.stdout.buffer.write(source.encode(result.text))
         except UnicodeEncodeError:
             sys.stdout.buffer.write(data)
-            findings.append(diagnostic(name, "write-error", f"not fixed: the fix cannot be written in {source.encoding}"))
+            findings.append(diagnostic(name, WRITE_ERROR, f"not fixed: the fix cannot be written in {source.encoding}"))
     sys.stdout.flush()
     if not args.fix_only:
         # The code has standard output: the report goes to standard error, as text.

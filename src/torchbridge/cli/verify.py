@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
+from ..diagnostics.contract import Verdict
 from ..diagnostics.finding import Finding
 from ..engine.lint import lint_bytes
 from ..project.discovery import discover
@@ -52,7 +54,8 @@ def _passes(result, require_cuda: bool) -> bool:  # noqa: ANN001
     --require-cuda, no CUDA skip. Not-verifiable is reported, not failed."""
     expect = result.finding.fix.entry.expect
     return not any(
-        (d.verdict == "differs" and expect.get(d.device) != "differs") or (require_cuda and d.verdict == "skipped (no CUDA)")
+        (d.verdict is Verdict.DIFFERS and expect.get(d.device) is not Verdict.DIFFERS)
+        or (require_cuda and d.verdict is Verdict.SKIPPED_NO_CUDA)
         for d in result.devices
     )
 
@@ -61,7 +64,7 @@ def _line(result) -> str:  # noqa: ANN001
     f = result.finding
     verdicts = "; ".join(
         f"{d.device}: {d.verdict}" + (f" ({', '.join(d.differences)})" if d.differences else "")
-        + (f" [{d.reason}]" if d.reason and d.verdict != "skipped (no CUDA)" else "")
+        + (f" [{d.reason}]" if d.reason and d.verdict is not Verdict.SKIPPED_NO_CUDA else "")
         for d in result.devices
     )
     return f"{f.location}: {f.code} [{f.fix.applicability}] {verdicts}"
@@ -114,18 +117,18 @@ def _verify_rules(verifier, args: argparse.Namespace) -> int:  # noqa: ANN001
     return ExitCode.FINDINGS if mismatches else ExitCode.CLEAN
 
 
-def _example_mismatch(result, declared: dict[str, str], require_cuda: bool) -> str:  # noqa: ANN001
+def _example_mismatch(result, declared: Mapping[str, Verdict], require_cuda: bool) -> str:  # noqa: ANN001
     problems = []
     entry = result.finding.fix.entry
     for d in result.devices:
-        if d.verdict == "skipped (no CUDA)":
+        if d.verdict is Verdict.SKIPPED_NO_CUDA:
             if require_cuda:
                 problems.append(f"{d.device}: skipped, and --require-cuda")
             continue
         want = declared.get(d.device)
         if d.verdict != want:
             problems.append(f"{d.device}: declared {want}, observed {d.verdict}" + (f" ({d.reason})" if d.reason else ""))
-        elif d.verdict == "differs" and tuple(d.differences) != tuple(sorted(entry.differs)):
+        elif d.verdict is Verdict.DIFFERS and tuple(d.differences) != tuple(sorted(entry.differs)):
             problems.append(f"{d.device}: differs in {d.differences}, the contract says {sorted(entry.differs)}")
     return "; ".join(problems)
 

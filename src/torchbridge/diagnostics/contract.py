@@ -13,12 +13,38 @@ unsafe, never drops it silently.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-APPLICABILITIES = ("safe", "unsafe", "display")
+
+class _Word(str, enum.Enum):
+    """A word of the contract's vocabulary: it compares, hashes, prints and serializes (JSON,
+    SARIF) as its text, so the output is what the plain strings gave."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Applicability(_Word):
+    SAFE = "safe"  # applied by ``torchbridge fix``
+    UNSAFE = "unsafe"  # only with ``--unsafe-fixes``
+    DISPLAY = "display"  # shown, never applied
+
+
+class Verdict(_Word):
+    """What the verifier observed for a fix on one device (law 4); a contract entry expects
+    one of the first four."""
+
+    EQUIVALENT = "equivalent"
+    CRASH_FIX = "crash-fix"
+    DIFFERS = "differs"
+    NOT_VERIFIABLE = "not-verifiable"
+    SKIPPED_NO_CUDA = "skipped (no CUDA)"  # observed only: no CUDA in this process
+
+
+EXPECTABLE = frozenset({Verdict.EQUIVALENT, Verdict.CRASH_FIX, Verdict.DIFFERS, Verdict.NOT_VERIFIABLE})
 SCOPES = {"F": "in-file", "P": "process-wide", "D": "device-dependent"}
-VERDICTS = ("equivalent", "crash-fix", "differs", "not-verifiable")
 
 
 @dataclass(frozen=True)
@@ -35,10 +61,10 @@ class Precondition:
 class ContractEntry:
     key: str  # "TNP101/as-tensor": the rule, then the rewrite
     rewrite: str  # the rewrite, as the documentation states it
-    applicability: str
+    applicability: Applicability
     preconditions: tuple[Precondition, ...]
     # The verifier's expected verdict per device ("cpu", "cuda").
-    expect: Mapping[str, str]  # (a dict: entries travel to worker processes by pickle)
+    expect: Mapping[str, Verdict]  # (a dict: entries travel to worker processes by pickle)
     # Differences the preconditions make unobservable in the program: reported, not "differs".
     allowed: tuple[str, ...] = ()
     # For an unsafe entry: the kinds of difference it may show.
@@ -49,18 +75,22 @@ class ContractEntry:
     title: str = ""  # the fix's title shown to the user
 
     def __post_init__(self) -> None:
-        if self.applicability not in APPLICABILITIES:
-            raise ValueError(f"{self.key}: unknown applicability {self.applicability!r}")
+        # Words given as text become the vocabulary's; an unknown one fails here, at import.
+        try:
+            object.__setattr__(self, "applicability", Applicability(self.applicability))
+            object.__setattr__(self, "expect", {device: Verdict(v) for device, v in self.expect.items()})
+        except ValueError as exc:
+            raise ValueError(f"{self.key}: {exc}") from None
         scopes = {p.scope for p in self.preconditions}
         # The law: a process-wide precondition makes a fix unsafe whatever its class.
-        if self.applicability == "safe" and "P" in scopes:
+        if self.applicability is Applicability.SAFE and "P" in scopes:
             raise ValueError(f"{self.key}: a safe fix cannot have a process-wide precondition")
         for verdict in self.expect.values():
-            if verdict not in VERDICTS:
-                raise ValueError(f"{self.key}: unknown verdict {verdict!r}")
-        if self.applicability == "display" and set(self.expect.values()) != {"not-verifiable"}:
+            if verdict not in EXPECTABLE:
+                raise ValueError(f"{self.key}: a contract cannot expect {verdict!s}")
+        if self.applicability is Applicability.DISPLAY and set(self.expect.values()) != {Verdict.NOT_VERIFIABLE}:
             raise ValueError(f"{self.key}: a display fix is not verifiable")
-        if "differs" in self.expect.values() and self.applicability == "safe":
+        if Verdict.DIFFERS in self.expect.values() and self.applicability is Applicability.SAFE:
             raise ValueError(f"{self.key}: only an unsafe fix may be expected to differ")
 
     @property
@@ -99,7 +129,7 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP101/as-tensor",
         rewrite="`torch.tensor(a, **kw)` → `torch.as_tensor(a, **kw)` (keeps `dtype=` and `device=`)",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(
             Precondition(F, "`a` is an ndarray on every path"),
             Precondition(F, "`a` is a fresh array: made in this function by a NumPy call that returns new, "
@@ -109,7 +139,7 @@ ENTRIES: tuple[ContractEntry, ...] = (
                             "not stored, returned or passed elsewhere, converted at most once per definition"),
             Precondition(F, "no `requires_grad=` or `pin_memory=`"),
         ),
-        expect={"cpu": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT},
         allowed=("aliasing",),
         note="The tensor shares the array's memory instead of copying it; the array is never seen "
              "again, so the sharing cannot be observed.",
@@ -118,9 +148,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP101/as-tensor-unproven",
         rewrite="the same, when the array may be used again, is not fresh, or is not proven an ndarray",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(),
-        expect={"cpu": "differs"},
+        expect={"cpu": Verdict.DIFFERS},
         # The verifier also saw strides differ: torch.tensor copies a strided view into a
         # contiguous tensor, as_tensor keeps its strides. The contract's table lists aliasing
         # and the read-only warning only.
@@ -133,12 +163,12 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP102/copy",
         rewrite="`conv(E)` → `conv(E.copy())` for `from_numpy`, `as_tensor`, `tensor`, `asarray`, where `E` "
                 "has a negative stride",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(
             Precondition(F, "the base of `E` is an ndarray"),
             Precondition(F, "the stride is negative on every path that reaches the call"),
         ),
-        expect={"cpu": "crash-fix"},
+        expect={"cpu": Verdict.CRASH_FIX},
         allowed=("aliasing for empty arrays",),
         crash=_NEGATIVE_STRIDE,
         note="The original always raises; the copy has positive strides and converts.",
@@ -147,9 +177,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP103/ascontiguousarray",
         rewrite="`conv(E)` → `conv(np.ascontiguousarray(E))` for a transposed `E`",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(Precondition(F, "`E` has at least one dimension (a 0-d array would become shape (1,))"),),
-        expect={"cpu": "differs"},
+        expect={"cpu": Verdict.DIFFERS},
         # The verifier also saw the warning go (a read-only array is copied into a writable
         # one): the contract's table lists only aliasing and strides.
         differs=("aliasing", "strides", "warnings"),
@@ -160,13 +190,13 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP103/reshape",
         rewrite="`t.view(shape)` → `t.reshape(shape)` where `t` is the tensor made from a transposed array",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(
             Precondition(F, "`t` is a tensor on every path"),
             Precondition(F, "the arguments are a shape (integers, a tuple, `t.size()`), never a dtype "
                             "(`reshape(torch.int32)` raises)"),
         ),
-        expect={"cpu": "crash-fix"},
+        expect={"cpu": Verdict.CRASH_FIX},
         crash="RuntimeError: view size is not compatible with input tensor's size and stride",
         note="Where `.view` raised, `.reshape` copies; where it did not, `.reshape` returns the same view.",
         title="Use `.reshape` (`.view` fails on a transposed tensor)",
@@ -174,13 +204,13 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP104/stack",
         rewrite="`torch.tensor(L)` → `torch.from_numpy(np.stack(L))` (and `torch.as_tensor(L)`)",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(
             Precondition(F, "every element of `L` is an ndarray"),
             Precondition(F, "`L` is not empty, its elements are not 0-d and share one dtype: torch and NumPy "
                             "promote mixed dtypes differently, `np.stack([])` raises (P1 R1f)"),
         ),
-        expect={"cpu": "differs"},
+        expect={"cpu": Verdict.DIFFERS},
         allowed=("warnings",),  # torch's own "extremely slow" warning goes
         differs=("dtype", "error", "values"),
         note="Equal for a non-empty list of arrays of one dtype and shape; mixed dtypes promote differently "
@@ -192,13 +222,13 @@ ENTRIES: tuple[ContractEntry, ...] = (
         rewrite="`torch.FloatTensor(a)` → `torch.from_numpy(a).float()` (`DoubleTensor` → `.double()`, `LongTensor` → "
                 "`.long()`...; `torch.Tensor(a)` → `torch.from_numpy(a).to(torch.get_default_dtype())`), keeping the "
                 "sharing of an array whose dtype already matches",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(
             Precondition(F, "`a` is an ndarray on every path"),
             Precondition(F, "`a` is not 0-d (the constructor reads an integer 0-d array as a size)"),
             Precondition(P, "`torch.Tensor(a)` follows the default dtype"),
         ),
-        expect={"cpu": "differs"},
+        expect={"cpu": Verdict.DIFFERS},
         differs=("shape", "strides", "values"),
         note="Equal on arrays of one or more dimensions; a 0-d array is a size to the constructor and a "
              "scalar to `from_numpy`.",
@@ -208,7 +238,7 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP106/dtype-in-call",
         rewrite="`torch.tensor(a).float()` → `torch.tensor(a, dtype=torch.float32)` (and `.double()`, `.half()`, "
                 "`.long()`, `.int()`, `.to(<dtype>)`)",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(
             Precondition(F, "`a` is an ndarray on every path (a list's first tensor has the default dtype, "
                             "process-wide state)"),
@@ -216,7 +246,7 @@ ENTRIES: tuple[ContractEntry, ...] = (
             Precondition(F, "no `requires_grad=` (leaf-ness) and no `dtype=` already"),
             Precondition(F, "the cast is to a dtype, not a device"),
         ),
-        expect={"cpu": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT},
         allowed=("warnings",),
         note="One copy instead of two, with the same values; a complex-to-real cast's warning disappears.",
         title="Pass the dtype to `torch.tensor` (one copy instead of two)",
@@ -224,9 +254,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP106/dtype-in-call-unproven",
         rewrite="the same on a list or a source not proven an ndarray",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(),
-        expect={"cpu": "differs"},
+        expect={"cpu": Verdict.DIFFERS},
         allowed=("warnings",),
         differs=("values",),
         note="A list of floats first becomes float32: `torch.tensor([0.1]).double()` is not "
@@ -237,9 +267,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP201/detach-cpu",
         rewrite="`X.numpy()`, `X.cpu().numpy()`, `X.detach().numpy()`, `X.data.numpy()`, `X.cpu().data.numpy()`, "
                 "`X.data.cpu().numpy()` → `X.detach().cpu().numpy()`",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(Precondition(F, "`X` is a tensor on every path (TensorFlow and others have `.numpy()` too)"),),
-        expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+        expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         crash="RuntimeError: Can't call numpy() on Tensor that requires grad / TypeError: can't convert cuda:0 "
               "device type tensor to numpy",
         note="The original raises for a tensor that requires grad or lives on a device; otherwise "
@@ -249,21 +279,21 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP201/detach-cpu-unproven",
         rewrite="the same, when the base of the chain is not proven a tensor",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(),
-        expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+        expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         note="Only the receiver of `.numpy()` was proven a tensor, not what the chain starts from.",
         title="Call `.detach().cpu()` before `.numpy()`",
     ),
     ContractEntry(
         key="TNP202/detach-cpu",
         rewrite="`np.asarray(X)` → `X.detach().cpu().numpy()`",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(
             Precondition(F, "`X` is a tensor on every path"),
             Precondition(F, "no `dtype=`, `copy=` or `order=` arguments"),
         ),
-        expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+        expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         crash=_GRAD_OR_DEVICE,
         note="It raised for a tensor that requires grad or lives on a device; otherwise both share the "
              "tensor's memory.",
@@ -272,12 +302,12 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP202/detach-cpu-array",
         rewrite="`np.array(X)` → `np.array(X.detach().cpu().numpy())`",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(
             Precondition(F, "`X` is a tensor on every path"),
             Precondition(F, "no `dtype=`, `copy=` or `order=` arguments"),
         ),
-        expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+        expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         allowed=("warnings",),
         crash=_GRAD_OR_DEVICE,
         note="It raised for a tensor that requires grad or lives on a device; NumPy 2's `__array__` copy-keyword "
@@ -287,13 +317,13 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP202/stack-list",
         rewrite="`np.array(L)` / `np.asarray(L)` of a list of tensors → `torch.stack(L).detach().cpu().numpy()`",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(
             Precondition(F, "every element of `L` is a tensor"),
             Precondition(F, "`L` is not empty and its tensors have one shape and dtype: ragged, 0-d or mixed "
                             "elements differ (P9)"),
         ),
-        expect={"cpu": "differs", "cuda": "differs"},
+        expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         differs=("error",),
         crash=_GRAD_OR_DEVICE,
         note="One stack and one copy to the host instead of one per tensor. An empty list raises in `torch.stack` "
@@ -304,9 +334,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP203/detach",
         rewrite="`.data` in a conversion chain ending in `.numpy()` → `.detach()`",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(Precondition(F, "the receiver is a tensor on every path"),),
-        expect={"cpu": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT},
         note="Both share the tensor's memory without grad; only autograd's version counter differs, "
              "which a read into NumPy never touches.",
         title="Use `.detach()` instead of `.data`",
@@ -314,27 +344,27 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP203/detach-unproven",
         rewrite="the same, when the receiver is not proven a tensor",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(),
-        expect={"cpu": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT},
         note="Another library's `.data` may be something else entirely.",
         title="Use `.detach()` instead of `.data`",
     ),
     ContractEntry(
         key="TNP204/detach-first",
         rewrite="`X.cpu().detach()` → `X.detach().cpu()`",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(Precondition(F, "`X` is a tensor on every path"),),
-        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         note="Values, device, grad state and aliasing are the same; nothing is recorded in the autograd graph.",
         title="Detach before the copy to the CPU",
     ),
     ContractEntry(
         key="TNP204/detach-first-unproven",
         rewrite="the same, when `X` is not proven a tensor",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(),
-        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         note="Another library's `.cpu()` and `.detach()` may mean something else.",
         title="Detach before the copy to the CPU",
     ),
@@ -342,10 +372,10 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP307/device-type",
         rewrite="`x.device == torch.device('cuda')` → `x.device.type == 'cuda'`; `x.device == 'cuda'` → "
                 "`x.device.type == 'cuda'` (and `!=`)",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(Precondition(F, "the comparison's result changes: that is the fix's purpose"),),
         # Where the tensors live decides where the answer changes: 'cuda' on a CUDA run, 'cpu' on CPU.
-        expect={"cpu": "differs", "cuda": "differs"},
+        expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         differs=("values",),
         note="The comparison stops being always False (or always True).",
         title="Compare the device type (`.device.type`)",
@@ -354,23 +384,23 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP303/device-in-factory",
         rewrite="`torch.F(...).to(dev)` → `torch.F(..., device=dev)` for the fill factories `zeros ones full eye "
                 "tensor`, their `_like` forms, and `arange` with integer arguments only",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(
             Precondition(F, "no `requires_grad=True` (leaf-ness), no `generator=`"),
             Precondition(F, "`.to` has exactly one argument and it is a device (a device string, `torch.device(...)`, "
                             "the cuda-or-cpu expression, or a name bound to one)"),
             Precondition(F, "no `device=` already"),
         ),
-        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         note="The same values, made on the device in one step.",
         title="Create the tensor on the device (`device=`)",
     ),
     ContractEntry(
         key="TNP303/device-in-factory-differs",
         rewrite="the same for float `arange`, `linspace`, `logspace` and the random factories",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(),
-        expect={"cpu": "equivalent", "cuda": "differs"},
+        expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         differs=("rng", "values"),
         note="The device's generator draws other numbers (and the CPU stream shifts), and float ranges come from "
              "other kernels (`torch.arange(0, 1, 0.1).cuda()` differs from `torch.arange(0, 1, 0.1, device='cuda')` "
@@ -383,9 +413,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
                 '`torch.amp.GradScaler("cuda", ...)`, `torch.cpu.amp.*` likewise with `"cpu"`; positional arguments '
                 "become the old signature's keywords, and autocast's old explicit defaults are written out "
                 "(`dtype=torch.float16`, `torch.bfloat16` on the CPU, `cache_enabled=True`)",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=_AMP_PRECONDITIONS,
-        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         allowed=("warnings",),
         note="The new call builds the same object; only the deprecation warning goes.",
         title="Use `torch.amp` with the device type",
@@ -393,10 +423,10 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP304/amp-namespace-undeclared",
         rewrite="the same, when the project does not declare `torch-version` ≥ 2.4",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(Precondition(P, "the installed torch has `torch.amp.GradScaler` (2.3+) and "
                                        "`torch.amp.custom_fwd` (2.4+)"),),
-        expect={"cpu": "equivalent", "cuda": "equivalent"},
+        expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         allowed=("warnings",),
         note='On torch older than 2.4 the new names may not exist; declare `torch-version = "2.4"` to make it safe.',
         title="Use `torch.amp` with the device type",
@@ -405,9 +435,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP304/amp-decorator",
         rewrite='`@torch.cuda.amp.custom_fwd(...)` → `@torch.amp.custom_fwd(device_type="cuda", ...)`, '
                 '`@torch.cuda.amp.custom_bwd` → `@torch.amp.custom_bwd(device_type="cuda")`',
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=_AMP_PRECONDITIONS,
-        expect={"cpu": "not-verifiable"},
+        expect={"cpu": Verdict.NOT_VERIFIABLE},
         note="The decorators change an `autograd.Function`, which the verifier's expressions do not build; "
              "a runtime test runs both versions' forward and backward instead.",
         title="Use `torch.amp` with the device type",
@@ -415,18 +445,18 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP304/amp-decorator-undeclared",
         rewrite="the same, when the project does not declare `torch-version` ≥ 2.4",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(Precondition(P, "the installed torch has `torch.amp.custom_fwd` (2.4+)"),),
-        expect={"cpu": "not-verifiable"},
+        expect={"cpu": Verdict.NOT_VERIFIABLE},
         note='On torch older than 2.4 `torch.amp.custom_fwd` does not exist; declare `torch-version = "2.4"`.',
         title="Use `torch.amp` with the device type",
     ),
     ContractEntry(
         key="TNP306/convert-first",
         rewrite="`nn.Parameter(t).cuda()` → `nn.Parameter(t.cuda())` (and `.to(...)`, `.double()`...)",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(Precondition(F, "the module gains a parameter: intended, but a behaviour change"),),
-        expect={"cpu": "differs", "cuda": "differs"},
+        expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         differs=("type",),
         note="The result stays a Parameter (a leaf, so its grad state differs too), and the module registers it.",
         title="Convert the data before wrapping it in `nn.Parameter`",
@@ -434,13 +464,13 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP402/hoist",
         rewrite="a loop-invariant transfer → a variable assigned once, just before the loop",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(
             Precondition(F, "nothing the transfer reads is rebound, stored into or changed in place in the loop"),
             Precondition(F, "the moved tensor is an operand, not assigned (so not changed in place later): "
                             "hoisting shares one tensor across iterations"),
         ),
-        expect={"cpu": "not-verifiable"},
+        expect={"cpu": Verdict.NOT_VERIFIABLE},
         note="An error in the transfer now happens before the loop, even when the loop runs zero times, and the "
              "moved tensor stays alive for the whole loop. The verifier runs expressions, not loops.",
         title="Move the transfer before the loop",
@@ -448,9 +478,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP404/assign",
         rewrite="a tensor's `x.to(...)` whose result is discarded → `x = x.to(...)`",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(Precondition(F, "what the following code sees changes: that is the fix's purpose"),),
-        expect={"cpu": "differs", "cuda": "differs"},
+        expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         differs=("aliasing", "dtype", "grad", "strides", "values"),
         note="The name now holds the converted tensor: a copy, in the new dtype or place, contiguous.",
         title="Assign the result (`x = x.to(...)`)",
@@ -460,9 +490,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
         rewrite="`.cuda()` → `.to(NAME)`; `'cuda'` in a device position → `NAME`; `torch.device('cuda')` → "
                 "`NAME` (or `torch.device(NAME)` for the string form); `non_blocking=` and `memory_format=` kept; "
                 "`NAME` is the module's existing cuda-or-cpu device variable",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=_DEVICE_REUSE_PRECONDITIONS,
-        expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         crash=_NO_CUDA,
         note="On a machine with CUDA the variable is the CUDA device; without it the original raised.",
         title="Use the module's device variable `{name}`",
@@ -470,9 +500,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP30x/device-variable-unproven",
         rewrite="the same, when the receiver of `.cuda()` / `.to()` is not proven a tensor or a module",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(),
-        expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         crash=_NO_CUDA,
         note="Another library's `.cuda()` may take other arguments or mean something else.",
         title="Use the module's device variable `{name}`",
@@ -481,13 +511,13 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP30x/insert-device",
         rewrite='the same, inserting `DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")` '
                 "after the module's imports when it has no such variable",
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(
             Precondition(P, "calling `torch.cuda.is_available()` at import time breaks forked CUDA workers "
                             "(measured on an H100)"),
             *_INSERTION_PRECONDITIONS,
         ),
-        expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         crash=_NO_CUDA,
         note="A new module-level statement runs at import time in every process that imports the module.",
         title="Choose the device at run time (`DEVICE`, inserted after the imports)",
@@ -496,12 +526,12 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP30x/insert-accelerator",
         rewrite='the same with `device-idiom = "accelerator"`: `DEVICE = torch.accelerator.current_accelerator() '
                 'if torch.accelerator.is_available() else torch.device("cpu")`',
-        applicability="unsafe",
+        applicability=Applicability.UNSAFE,
         preconditions=(
             Precondition(P, "picks MPS or XPU where present, whose dtype support differs from CUDA's"),
             *_INSERTION_PRECONDITIONS,
         ),
-        expect={"cpu": "crash-fix", "cuda": "equivalent"},
+        expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         crash=_NO_CUDA,
         note="The accelerator may not be CUDA at all.",
         title="Choose the accelerator at run time (`DEVICE`, inserted after the imports)",
@@ -509,9 +539,9 @@ ENTRIES: tuple[ContractEntry, ...] = (
     ContractEntry(
         key="TNP401/batch",
         rewrite="move the whole batch once, where it is built, instead of each sample in the loop",
-        applicability="display",
+        applicability=Applicability.DISPLAY,
         preconditions=(Precondition(F, "whether the samples can be batched (same shape, dtype) is not provable"),),
-        expect={"cpu": "not-verifiable"},
+        expect={"cpu": Verdict.NOT_VERIFIABLE},
         note="Shown as a suggestion; never applied.",
         title="Move the batch to the device once, outside the loop (stack the samples first)",
     ),
@@ -519,10 +549,10 @@ ENTRIES: tuple[ContractEntry, ...] = (
         key="TNP901/remove-code",
         rewrite="`# noqa: CODES` → the same comment without the codes that suppress nothing (without the "
                 "directive when no code is left)",
-        applicability="safe",
+        applicability=Applicability.SAFE,
         preconditions=(Precondition(F, "every rule the code covers is enabled and reported nothing on the line, "
                                        "or the code covers no rule"),),
-        expect={"cpu": "not-verifiable"},
+        expect={"cpu": Verdict.NOT_VERIFIABLE},
         note="A comment changes no behaviour of the program, only what is reported.",
         title="Remove the unused `noqa` code",
     ),
@@ -544,7 +574,10 @@ def entries_for(code: str) -> tuple[ContractEntry, ...]:
 DEVICE_FIX_RULES = frozenset({"TNP301", "TNP302"})
 
 
-_HEADINGS = {"safe": "Safe", "unsafe": "Unsafe (`--unsafe-fixes`)", "display": "Display only (never applied)"}
+_HEADINGS = {
+    Applicability.SAFE: "Safe", Applicability.UNSAFE: "Unsafe (`--unsafe-fixes`)",
+    Applicability.DISPLAY: "Display only (never applied)",
+}
 
 
 def fix_safety(code: str, lint_only_reason: str = "") -> str:

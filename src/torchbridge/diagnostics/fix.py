@@ -16,7 +16,7 @@ from typing import Any
 
 import libcst as cst
 
-from .contract import ContractEntry
+from .contract import Applicability, ContractEntry
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,13 @@ class Fix:
     probe: ProbeText | None = None
 
     @property
-    def applicability(self) -> str:
+    def applicability(self) -> Applicability:
         return self.entry.applicability
 
     def applies(self, unsafe: bool) -> bool:
-        return bool(self.edits) and (self.applicability == "safe" or (unsafe and self.applicability == "unsafe"))
+        return bool(self.edits) and (
+            self.applicability is Applicability.SAFE or (unsafe and self.applicability is Applicability.UNSAFE)
+        )
 
     def expectation(self) -> dict[str, Any]:
         return {

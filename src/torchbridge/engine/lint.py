@@ -17,7 +17,15 @@ from contextlib import contextmanager
 import libcst as cst
 
 from ..diagnostics import noqa
-from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.finding import (
+    DECODE_ERROR,
+    INTERNAL_ERROR,
+    SYNTAX_ERROR,
+    TOO_COMPLEX,
+    TOO_LARGE,
+    Finding,
+    diagnostic,
+)
 from ..diagnostics.fix import TextIndex
 from ..model.semantic import SemanticModel
 from ..rules import CATEGORIES, Rule, RuleContext, RuleOptions
@@ -53,7 +61,7 @@ def lint_bytes(
     try:
         source = decode(data)
     except DecodeError as exc:
-        return [diagnostic(filename, "decode-error", f"cannot read the file as Python source: {exc}")]
+        return [diagnostic(filename, DECODE_ERROR, f"cannot read the file as Python source: {exc}")]
     return lint_source(source, filename, rules, apply_noqa=apply_noqa, options=options)
 
 
@@ -77,7 +85,7 @@ def lint_source(
     if size > options.max_file_size:
         return [
             diagnostic(
-                filename, "too-large",
+                filename, TOO_LARGE,
                 f"not checked: {size:,} bytes of code, over the {options.max_file_size:,}-byte limit "
                 "(max-file-size in [tool.torchbridge])",
             )
@@ -92,12 +100,12 @@ def lint_source(
     if noqa.file_is_exempt(lines):
         return []
     if "\x00" in text:
-        return [diagnostic(filename, "syntax-error", "source contains a NUL byte", *_line_col(text, text.index("\x00")))]
+        return [diagnostic(filename, SYNTAX_ERROR, "source contains a NUL byte", *_line_col(text, text.index("\x00")))]
     too_complex = prescan(text)
     if too_complex is not None:
         return [
             diagnostic(
-                filename, "too-complex",
+                filename, TOO_COMPLEX,
                 f"not checked: {too_complex.reason} (LibCST's parser can crash on such input)",
                 too_complex.line,
             )
@@ -173,7 +181,7 @@ def _cpython_parse(text: str, filename: str) -> SyntaxError | bool:
 
 def _syntax_error(filename: str, error: SyntaxError, line: int = 1) -> Finding:
     column = error.offset if error.lineno and error.offset else 1
-    return diagnostic(filename, "syntax-error", f"{type(error).__name__}: {error.msg}", error.lineno or line, max(column, 1))
+    return diagnostic(filename, SYNTAX_ERROR, f"{type(error).__name__}: {error.msg}", error.lineno or line, max(column, 1))
 
 
 def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Finding:
@@ -189,12 +197,12 @@ def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Find
         return _syntax_error(filename, verdict, exc.raw_line)
     if verdict:
         return diagnostic(
-            filename, "too-complex",
+            filename, TOO_COMPLEX,
             f"not checked: valid Python that LibCST's parser cannot parse ({_libcst_reason(exc)})",
             exc.raw_line,
         )
     # CPython gave up too; LibCST's account is the best there is.
-    return diagnostic(filename, "syntax-error", f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)
+    return diagnostic(filename, SYNTAX_ERROR, f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)
 
 
 def _libcst_reason(exc: cst.ParserSyntaxError) -> str:
@@ -228,11 +236,11 @@ def _run_rules(
         wanted += [node for r in reports if r.fix is not None for node in r.fix.anchors()]
         positions = _positions(module, wanted, text) if reports else Positions({}, {})
     except RecursionError:
-        return [diagnostic(filename, "too-complex", "not checked: the syntax tree is too deep")]
+        return [diagnostic(filename, TOO_COMPLEX, "not checked: the syntax tree is too deep")]
     except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
         return [
             diagnostic(
-                filename, "internal-error",
+                filename, INTERNAL_ERROR,
                 f"internal error while checking this file ({_describe(exc)}); {BUG_REPORT}",
             )
         ]

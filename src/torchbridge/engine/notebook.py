@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from json.decoder import scanstring
 
-from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.finding import DECODE_ERROR, Finding, diagnostic
 from .source import python_lines
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -324,7 +324,7 @@ def lint_notebook(data: bytes, filename: str, lint: Callable[[str, Callable[[int
     try:
         notebook = read_notebook(data)
     except NotebookError as exc:
-        return [diagnostic(filename, "decode-error", f"cannot read the notebook: {exc}")]
+        return [diagnostic(filename, DECODE_ERROR, f"cannot read the notebook: {exc}")]
     if notebook is None or not notebook.cells:
         return []
     module = to_module(notebook)

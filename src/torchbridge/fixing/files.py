@@ -9,7 +9,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..diagnostics.filenames import for_diff
-from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.finding import (
+    DECODE_ERROR,
+    FIX_ERROR,
+    INTERNAL_ERROR,
+    WRITE_ERROR,
+    Finding,
+    diagnostic,
+)
 from ..engine.notebook import (
     Locator,
     NotebookError,
@@ -88,9 +95,9 @@ def fix_file(target: Target, mode: FixMode) -> FileFixed:
             write_atomically(target.path, document.encode(result.text))
     except (WriteError, UnicodeEncodeError, NotebookError) as exc:
         if isinstance(exc, NotebookError):
-            return FileFixed(filename, [*unchanged, diagnostic(filename, "fix-error", f"not fixed: {exc}; the file was left unchanged")])
+            return FileFixed(filename, [*unchanged, diagnostic(filename, FIX_ERROR, f"not fixed: {exc}; the file was left unchanged")])
         reason = str(exc) if isinstance(exc, WriteError) else f"not fixed: the fix cannot be written in {source.encoding}"
-        return FileFixed(filename, [*unchanged, diagnostic(filename, "write-error", reason)])
+        return FileFixed(filename, [*unchanged, diagnostic(filename, WRITE_ERROR, reason)])
     done.applied = applied
     return done
 
@@ -103,7 +110,7 @@ def _read_document(data: bytes, filename: str) -> _Document | Finding | None:
     try:
         source = decode(data)
     except DecodeError as exc:
-        return diagnostic(filename, "decode-error", f"cannot read the file as Python source: {exc}")
+        return diagnostic(filename, DECODE_ERROR, f"cannot read the file as Python source: {exc}")
     return _Document(source, source.encode, lambda text: unified_diff(filename, source.raw, text))
 
 
@@ -111,7 +118,7 @@ def _notebook_document(data: bytes, filename: str) -> _Document | Finding | None
     try:
         notebook = read_notebook(data)
     except NotebookError as exc:
-        return diagnostic(filename, "decode-error", f"cannot read the notebook: {exc}")
+        return diagnostic(filename, DECODE_ERROR, f"cannot read the notebook: {exc}")
     if notebook is None or not notebook.cells:
         return None
     module = to_module(notebook)
@@ -152,7 +159,7 @@ def fix_files(
 ) -> list[FileFixed]:
     results = run_all(
         targets, jobs, functools.partial(fix_file, mode=mode),
-        lambda target, why: FileFixed(str(target.path), [diagnostic(str(target.path), "internal-error", why)]),
+        lambda target, why: FileFixed(str(target.path), [diagnostic(str(target.path), INTERNAL_ERROR, why)]),
         progress,
     )
     for result in results:

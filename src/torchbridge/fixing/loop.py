@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.finding import FIX_ERROR, Finding, diagnostic
 from ..diagnostics.fix import Edit, apply_edits, compatible, misplaced
 from ..engine.lint import lint_source
 from ..engine.source import SourceText, from_text
@@ -144,7 +144,7 @@ def _refused(result: FixResult, filename: str, culprits: list[Finding], why: str
     result.text = result.source.raw
     result.applied = []
     result.error = diagnostic(
-        filename, "fix-error", f"not fixed: the fix for {codes or 'a finding'} {why}; the file was left unchanged",
+        filename, FIX_ERROR, f"not fixed: the fix for {codes or 'a finding'} {why}; the file was left unchanged",
         culprits[0].line if culprits else 1, culprits[0].column if culprits else 1,
     )
     return result

@@ -10,7 +10,7 @@ from functools import cache
 from typing import NamedTuple, TextIO
 
 from ..diagnostics.filenames import for_text
-from ..diagnostics.finding import Finding
+from ..diagnostics.finding import SYNTAX_ERROR, Finding
 from ..rules import all_rules
 from .sources import SourceLines, relative_path
 from .style import PLAIN, Style
@@ -54,7 +54,7 @@ class Report:
 def has_position(finding: Finding) -> bool:
     """Diagnostics such as ``io-error`` or ``write-error`` are about the whole file and sit
     at 1:1 only because a position is required; those are not shown as places."""
-    return not finding.is_diagnostic or finding.name == "syntax-error" or (finding.line, finding.column) != (1, 1)
+    return not finding.is_diagnostic or finding.name == SYNTAX_ERROR or (finding.line, finding.column) != (1, 1)
 
 
 def located_message(finding: Finding) -> str:

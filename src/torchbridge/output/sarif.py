@@ -58,7 +58,7 @@ def render(report: Report, stream: TextIO) -> None:
         "results": results,
         "invocations": [
             {
-                "executionSuccessful": not any(f.name == "internal-error" for f in report.findings),
+                "executionSuccessful": not any(f.is_internal_error for f in report.findings),
                 "toolExecutionNotifications": notifications,
             }
         ],

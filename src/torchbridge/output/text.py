@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from ..diagnostics.contract import Applicability
 from .report import Report, headline, write_footer
 
 
@@ -14,6 +15,6 @@ def render(report: Report, stream: TextIO) -> None:
     ``report.unsafe``, ``--unsafe-fixes`` is on)."""
     for f in report.findings:
         stream.write(headline(f, report) + "\n")
-        if f.fix is not None and f.fix.applicability == "display":
+        if f.fix is not None and f.fix.applicability is Applicability.DISPLAY:
             stream.write(f"  help: {f.fix.title}\n")  # a suggestion no fix run applies
     write_footer(report, stream)

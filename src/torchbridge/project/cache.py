@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics.finding import Finding
+from ..diagnostics.finding import INTERNAL_ERROR, IO_ERROR, Finding
 from ..version import __version__
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ CACHE_DIR_NAME = ".torchbridge_cache"
 CACHE_DIR_ENV = "TORCHBRIDGE_CACHE_DIR"
 SCHEMA = 2  # the entry format; a change makes every older entry a miss
 # Diagnostics of the file itself are as stable as findings; a crash or an unreadable file is not.
-_UNCACHEABLE = frozenset({"internal-error", "io-error"})
+_UNCACHEABLE = frozenset({INTERNAL_ERROR, IO_ERROR})
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by torchbridge.\n"

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from ..diagnostics.finding import Finding, diagnostic
+from ..diagnostics.finding import INTERNAL_ERROR, IO_ERROR, Finding, diagnostic
 from ..engine.lint import lint_bytes
 from .cache import ResultCache
 from .discovery import Target
@@ -57,19 +57,19 @@ def read_target(target: Target) -> bytes | Finding:
     """The file's bytes, or the diagnostic that says why they cannot be read."""
     filename = str(target.path)
     if target.error is not None:
-        return diagnostic(filename, "io-error", target.error)
+        return diagnostic(filename, IO_ERROR, target.error)
     try:
         # A named pipe or device called *.py would block the run forever: read only files.
         if not stat.S_ISREG(os.stat(target.path).st_mode):
-            return diagnostic(filename, "io-error", "not a regular file")
+            return diagnostic(filename, IO_ERROR, "not a regular file")
         with open(target.path, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
-        return diagnostic(filename, "io-error", "the file disappeared before it could be read")
+        return diagnostic(filename, IO_ERROR, "the file disappeared before it could be read")
     except IsADirectoryError:
-        return diagnostic(filename, "io-error", "is a directory")
+        return diagnostic(filename, IO_ERROR, "is a directory")
     except OSError as exc:
-        return diagnostic(filename, "io-error", f"cannot read: {exc.strerror or exc}")
+        return diagnostic(filename, IO_ERROR, f"cannot read: {exc.strerror or exc}")
 
 
 def check_files(
@@ -223,4 +223,4 @@ def _how_it_died(worker: _Worker) -> str:
 
 
 def _crash_report(target: Target, why: str) -> Finding:
-    return diagnostic(str(target.path), "internal-error", why)
+    return diagnostic(str(target.path), INTERNAL_ERROR, why)

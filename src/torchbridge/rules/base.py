@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
+from ..diagnostics.contract import Applicability, Verdict
+
 if TYPE_CHECKING:
     from ..diagnostics.fix import FixSpec
     from ..model.semantic import SemanticModel
@@ -47,8 +49,8 @@ class Invalid:
     code: str
     findings: Sequence[tuple[int, int]] = ()
     fixed: str | None = None
-    applicability: str | None = None
-    expect: Mapping[str, str] | None = None
+    applicability: Applicability | None = None
+    expect: Mapping[str, Verdict] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", textwrap.dedent(self.code).lstrip("\n"))

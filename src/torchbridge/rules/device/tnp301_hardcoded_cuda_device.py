@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...diagnostics.contract import Applicability, Verdict
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
 from ...model.names import string_value
 from ..base import Invalid, Rule, Valid
@@ -138,8 +139,8 @@ class HardcodedCudaDevice(Rule):
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             x = torch.zeros(3).to(DEVICE)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -153,8 +154,8 @@ class HardcodedCudaDevice(Rule):
             DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
             x = torch.zeros(3, device=DEVICE)
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -178,8 +179,8 @@ class HardcodedCudaDevice(Rule):
             def forward(x):
                 return x.to(device)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -194,8 +195,8 @@ class HardcodedCudaDevice(Rule):
             dev = DEVICE
             model = torch.nn.Linear(2, 2).to(dev)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
     ]
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...diagnostics.contract import Applicability, Verdict
 from ...diagnostics.fix import Anchor, NodeEdit, insert_before, replace, replace_span
 from ..base import Invalid, Rule, Valid
 from ..probe import hole
@@ -122,8 +123,8 @@ class HardcodedCudaCall(Rule):
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             model = torch.nn.Linear(4, 2).to(DEVICE)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -137,8 +138,8 @@ class HardcodedCudaCall(Rule):
             device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             model = torch.nn.Linear(4, 2).to(device)
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -154,8 +155,8 @@ class HardcodedCudaCall(Rule):
             def step(batch):
                 return batch.to(device)  # batch may be another library's object
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -170,8 +171,8 @@ class HardcodedCudaCall(Rule):
             def step(batch):
                 return batch.to(DEVICE, non_blocking=True)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -188,8 +189,8 @@ class HardcodedCudaCall(Rule):
                 torch.cuda.empty_cache()  # does not raise without CUDA: no proof of CUDA
                 return model(batch.to(DEVICE))
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
     ]
 

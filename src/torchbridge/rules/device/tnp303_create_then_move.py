@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import Anchor, FixSpec, insert_after, replace_span
 from ...model.names import device_argument, keyword_argument
 from ...model.values import Kind
@@ -104,8 +104,8 @@ class CreateThenMove(Rule):
             device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             mask = torch.ones(4, 4, device=device)
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -119,8 +119,8 @@ class CreateThenMove(Rule):
             device = "cuda" if torch.cuda.is_available() else "cpu"
             noise = torch.randn(8, device=device)
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         ),
     ]
 

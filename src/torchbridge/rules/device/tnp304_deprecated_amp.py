@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import (
     Anchor,
     FixSpec,
@@ -165,8 +165,8 @@ class DeprecatedAmp(Rule):
             import torch
             scaler = torch.amp.GradScaler("cuda", init_scale=1024.0)
             """,
-            applicability="unsafe",  # the project declares no torch-version >= 2.4
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,  # the project declares no torch-version >= 2.4
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -178,8 +178,8 @@ class DeprecatedAmp(Rule):
             import torch
             context = torch.amp.autocast("cpu", enabled=False, dtype=torch.bfloat16, cache_enabled=True)
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -193,8 +193,8 @@ class DeprecatedAmp(Rule):
             from torch.cuda.amp import autocast
             context = torch.amp.autocast("cuda", dtype=torch.bfloat16, cache_enabled=True)
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -207,8 +207,8 @@ class DeprecatedAmp(Rule):
             import torch
             scaler = torch.amp.GradScaler("cuda")
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -238,8 +238,8 @@ class DeprecatedAmp(Rule):
                 def backward(ctx, grad):
                     return grad * 2
             """,
-            applicability="unsafe",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
     ]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import Anchor, FixSpec, append_method, replace_span
 from ...model.names import first_argument
 from ..base import Invalid, Rule, Valid
@@ -97,8 +97,8 @@ class ParameterMovedAfterWrap(Rule):
                     super().__init__()
                     self.weight = nn.Parameter(torch.ones(4).double())
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -110,9 +110,9 @@ class ParameterMovedAfterWrap(Rule):
             import torch
             bias = torch.nn.Parameter(torch.zeros(3).cuda(), requires_grad=True)
             """,
-            applicability="unsafe",
+            applicability=Applicability.UNSAFE,
             # Without CUDA both raise alike; on a GPU the fixed one stays a Parameter.
-            expect={"cpu": "equivalent", "cuda": "differs"},
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         ),
     ]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec, insert_after, replace
 from ...model.names import string_value
 from ...model.values import Kind
@@ -108,9 +108,9 @@ class DeviceEquality(Rule):
                     x = x.cpu()
                 return x
             """,
-            applicability="unsafe",
+            applicability=Applicability.UNSAFE,
             # CPU tensors compare unequal to 'cuda' either way: only a CUDA run sees the change.
-            expect={"cpu": "equivalent", "cuda": "differs"},
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -124,8 +124,8 @@ class DeviceEquality(Rule):
             def needs_copy(x: torch.Tensor):
                 return x.device.type != "cuda"
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -139,8 +139,8 @@ class DeviceEquality(Rule):
             def on_host(x: torch.Tensor):
                 return x.device.type == "cpu"
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         ),
     ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...diagnostics import noqa
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.finding import Finding
 from ...diagnostics.fix import Edit, Fix, TextIndex
 from ..base import Invalid, Rule, Valid
@@ -85,8 +85,8 @@ class UnusedNoqa(Rule):
             import torch
             x = torch.zeros(3).cuda()
             """,
-            applicability="safe",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
         Invalid(
             """
@@ -98,8 +98,8 @@ class UnusedNoqa(Rule):
             x = "a long line"  # noqa: E501
             y = 2  # kept for the reader
             """,
-            applicability="safe",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
     )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec, replace
 from ...model.aliasing import shares_unobservably
 from ...model.names import device_argument, first_argument, keyword_argument
@@ -121,8 +121,8 @@ class TensorCopiesNdarray(Rule):
             features = np.load("features.npy")
             inputs = torch.as_tensor(features)
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -138,8 +138,8 @@ class TensorCopiesNdarray(Rule):
             def to_tensor(frame: np.ndarray):
                 return th.as_tensor(frame)
             """,
-            applicability="unsafe",  # the caller still holds ``frame``
-            expect={"cpu": "differs"},
+            applicability=Applicability.UNSAFE,  # the caller still holds ``frame``
+            expect={"cpu": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -158,8 +158,8 @@ class TensorCopiesNdarray(Rule):
                 stacked = np.stack(frames)
                 return torch.as_tensor(stacked)
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT},
         ),
     ]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec, append_method
 from ...model.names import first_argument
 from ...model.values import Kind, Layout
@@ -123,8 +123,8 @@ class NegativeStrideToTensor(Rule):
             rgb = image[:, :, ::-1]
             tensor = torch.from_numpy(rgb.copy())
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -140,8 +140,8 @@ class NegativeStrideToTensor(Rule):
             def augment(mask: np.ndarray):
                 return torch.tensor(np.flip(mask, axis=0).copy())
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX},
         ),
     ]
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec, replace, wrap_call
 from ...model.names import first_argument
 from ...model.scope import Binding
@@ -131,8 +131,8 @@ class NonContiguousFromNumpy(Rule):
             chw = torch.from_numpy(image.transpose(2, 0, 1))
             flat = chw.reshape(-1)
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -150,8 +150,8 @@ class NonContiguousFromNumpy(Rule):
                 matrix = np.random.rand(3, 8)
                 return torch.as_tensor(np.ascontiguousarray(matrix.T)) @ points
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},
         ),
     ]
 

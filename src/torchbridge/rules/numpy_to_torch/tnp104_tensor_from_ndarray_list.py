@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec, replace, wrap_call
 from ...model.lists import element_value
 from ...model.names import first_argument
@@ -118,8 +118,8 @@ class TensorFromNdarrayList(Rule):
                     frames.append(np.full((3, 4), len(path)))
                 return torch.from_numpy(np.stack(frames))
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},  # mixed dtypes promote differently; an empty list raises
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},  # mixed dtypes promote differently; an empty list raises
         ),
         Invalid(
             """

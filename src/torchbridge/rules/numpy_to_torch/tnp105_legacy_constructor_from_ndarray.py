@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec, insert_after, replace
 from ...model.names import first_argument
 from ...model.values import Kind
@@ -117,8 +117,8 @@ class LegacyConstructorFromNdarray(Rule):
             import torch
             noise = torch.from_numpy(np.random.normal(0, 1, (16, 100))).float()
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent"},  # two dimensions: never read as a size
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT},  # two dimensions: never read as a size
         ),
         Invalid(
             """
@@ -134,8 +134,8 @@ class LegacyConstructorFromNdarray(Rule):
             def labels(y: np.ndarray):
                 return torch.from_numpy(y).to(torch.get_default_dtype())
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},  # on 0-d arrays (a size for the constructor)
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},  # on 0-d arrays (a size for the constructor)
         ),
         Invalid(
             """

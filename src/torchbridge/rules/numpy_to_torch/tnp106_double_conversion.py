@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import Anchor, FixSpec, insert_after, replace_span
 from ...model.names import first_argument, keyword_argument
 from ...model.values import Kind
@@ -106,8 +106,8 @@ class DoubleConversion(Rule):
                 features = np.stack([np.load(path)])
                 return torch.tensor(features, dtype=torch.float32)
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -119,8 +119,8 @@ class DoubleConversion(Rule):
             import torch as th
             weights = th.tensor([0.1, 0.2, 0.7], dtype=th.float64)
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},
         ),
     ]
 

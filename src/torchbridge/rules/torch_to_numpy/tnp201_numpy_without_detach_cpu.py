@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import Anchor, FixSpec, replace_span
 from ...model.names import keyword_argument
 from ...model.values import Kind
@@ -106,8 +106,8 @@ class NumpyWithoutDetachCpu(Rule):
             model = torch.nn.Linear(4, 2)
             scores = model(torch.randn(8, 4)).detach().cpu().numpy()
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -121,9 +121,9 @@ class NumpyWithoutDetachCpu(Rule):
             x = torch.randn(8).cuda()
             values = x.detach().cpu().numpy()
             """,
-            applicability="safe",
+            applicability=Applicability.SAFE,
             # On the CPU `.detach().numpy()` already works: only a device tensor raised.
-            expect={"cpu": "equivalent", "cuda": "crash-fix"},
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.CRASH_FIX},
         ),
     ]
 

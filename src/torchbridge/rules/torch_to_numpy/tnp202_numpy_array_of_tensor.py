@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import (
     Anchor,
     FixSpec,
@@ -105,8 +105,8 @@ class NumpyArrayOfTensor(Rule):
             model = torch.nn.Linear(4, 2)
             scores = model(torch.randn(8, 4)).detach().cpu().numpy()
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -122,8 +122,8 @@ class NumpyArrayOfTensor(Rule):
             def snapshot(t: torch.Tensor):
                 return np.array(t.detach().cpu().numpy())
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -147,8 +147,8 @@ class NumpyArrayOfTensor(Rule):
                     outputs.append(model(x))
                 return torch.stack(outputs).detach().cpu().numpy()
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         ),
     ]
 

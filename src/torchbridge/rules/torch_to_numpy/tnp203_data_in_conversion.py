@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec, replace
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -88,8 +88,8 @@ class DataInConversion(Rule):
             weight = torch.nn.Parameter(torch.randn(3))
             values = weight.detach().cpu().numpy()
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -101,8 +101,8 @@ class DataInConversion(Rule):
             def to_array(x):
                 return x.cpu().detach().numpy()
             """,
-            applicability="unsafe",  # x may not be a tensor
-            expect={"cpu": "equivalent"},
+            applicability=Applicability.UNSAFE,  # x may not be a tensor
+            expect={"cpu": Verdict.EQUIVALENT},
         ),
     ]
 

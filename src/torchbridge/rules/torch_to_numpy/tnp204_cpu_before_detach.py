@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import Anchor, FixSpec, replace_span
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -79,8 +79,8 @@ class CpuBeforeDetach(Rule):
             model = torch.nn.Linear(4, 2)
             scores = model(torch.randn(8, 4)).detach().cpu().numpy()
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -94,8 +94,8 @@ class CpuBeforeDetach(Rule):
             def to_host(x):
                 return x.detach().cpu()
             """,
-            applicability="unsafe",  # x may not be a tensor
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,  # x may not be a tensor
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
     ]
 

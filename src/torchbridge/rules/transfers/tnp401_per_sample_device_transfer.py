@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec
 from ...model.names import (
     device_argument,
@@ -118,8 +118,8 @@ class PerSampleDeviceTransfer(Rule):
             inputs = [torch.from_numpy(s).to("cuda") for s in samples]
             """,
             findings=[(4, 11)],
-            applicability="display",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.DISPLAY,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
         Invalid(
             """
@@ -132,8 +132,8 @@ class PerSampleDeviceTransfer(Rule):
                 return out
             """,
             findings=[(6, 20)],
-            applicability="display",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.DISPLAY,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
     ]
 

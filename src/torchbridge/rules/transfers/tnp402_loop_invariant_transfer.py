@@ -5,7 +5,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from ...diagnostics.contract import entry
+from ...diagnostics.contract import Applicability, Verdict, entry
 from ...diagnostics.fix import FixSpec, insert_statement_before, replace
 from ...model.names import device_argument, dotted, keyword_argument
 from ...model.tree import children
@@ -134,8 +134,8 @@ class LoopInvariantTransfer(Rule):
                 for x, y in loader:
                     loss = torch.nn.functional.cross_entropy(model(x), y, weight=weights_on_device)
             """,
-            applicability="unsafe",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
         Invalid(
             """
