@@ -11,13 +11,8 @@ from __future__ import annotations
 import pytest
 
 from torchbridge import check_source, fix_source
-from torchbridge.diagnostics.contract import (
-    ENTRIES,
-    Applicability,
-    entries_for,
-    fix_safety,
-)
-from torchbridge.rules import all_rules
+from torchbridge.diagnostics.contract import Applicability, fix_safety
+from torchbridge.rules import all_rules, contract_entries
 
 RULES = all_rules()
 # Entries no example can reach, and why (they exist so that law 3 holds: an unproven
@@ -50,7 +45,7 @@ def test_example_fix_matches_the_contract(rule, example):
     assert fixes, f"{rule.code}: the example declares a fix, the rule offers none"
     assert {fix.applicability for fix in fixes} == {example.applicability}
     for fix in fixes:
-        assert fix.entry in entries_for(rule.code)
+        assert fix.entry in rule.contract
         assert set(example.expect) == set(fix.entry.expect), f"{rule.code}: the example's devices are not the contract's"
         for device, verdict in example.expect.items():
             # A crash-fix is equivalent where nothing crashed, and a fix that may differ may not
@@ -81,16 +76,16 @@ def test_every_reachable_entry_has_an_example():
                 if finding.fix is not None:
                     shown.add(finding.fix.entry.key)
     rule_codes = {r.code for r in RULES}
-    reachable = {e.key for e in ENTRIES if e.rule in rule_codes or e.rule == "TNP30x"}
+    reachable = {key for key, e in contract_entries().items() if e.rule in rule_codes or e.rule == "TNP30x"}
     assert reachable - UNREACHABLE_FROM_EXAMPLES == shown
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_fix_safety_documentation_comes_from_the_contract(rule):
     text = rule.documentation()["Fix safety"]
-    if entries_for(rule.code):
-        assert text.endswith(fix_safety(rule.code))
-        for entry in entries_for(rule.code):
+    if rule.contract:
+        assert text.endswith(fix_safety(rule.contract))
+        for entry in rule.contract:
             heading = {"safe": "**Safe**", "unsafe": "**Unsafe", "display": "**Display only"}[entry.applicability]
             assert heading in text
     else:
@@ -111,11 +106,20 @@ def test_contract_law_is_enforced_on_entries():
     from torchbridge.diagnostics.contract import ContractEntry, Precondition
 
     with pytest.raises(ValueError, match="process-wide"):
-        ContractEntry("X/y", "r", "safe", (Precondition("P", "default device"),), {"cpu": "equivalent"})
+        ContractEntry("TNP000/y", "r", "safe", (Precondition("P", "default device"),), {"cpu": "equivalent"})
     with pytest.raises(ValueError, match="only an unsafe fix"):
-        ContractEntry("X/y", "r", "safe", (), {"cpu": "differs"})
+        ContractEntry("TNP000/y", "r", "safe", (), {"cpu": "differs"})
     with pytest.raises(ValueError, match="not verifiable"):
-        ContractEntry("X/y", "r", "display", (), {"cpu": "equivalent"})
-    for entry in ENTRIES:
+        ContractEntry("TNP000/y", "r", "display", (), {"cpu": "equivalent"})
+    with pytest.raises(ValueError, match="a key is the rule's code"):
+        ContractEntry("as-tensor", "r", "unsafe", (), {"cpu": "differs"})
+    with pytest.raises(ValueError, match="unknown|not a valid"):
+        ContractEntry("TNP000/y", "r", "sometimes", (), {"cpu": "differs"})
+    # A rule declares only its own entries (or the shared device ones), checked on import.
+    from torchbridge.rules import Rule
+
+    with pytest.raises(ValueError, match="another rule's entry"):
+        type("Borrows", (Rule,), {"code": "TNP999", "contract": RULES[0].contract})
+    for entry in contract_entries().values():
         if any(p.scope == "P" for p in entry.preconditions):
             assert entry.applicability != "safe", entry.key

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics.finding import INTERNAL_ERROR, IO_ERROR, Finding
+from ..rules import contract_entries
 from ..version import __version__
 
 if TYPE_CHECKING:
@@ -167,12 +168,11 @@ def _fix_record(fix: Any) -> dict[str, Any] | None:
 
 
 def _fix(record: dict[str, Any]) -> Any:
-    from ..diagnostics.contract import entry
     from ..diagnostics.fix import Edit, Fix, ProbeText
 
     probe = record["probe"]
     return Fix(
-        record["title"], entry(record["contract"]), tuple(Edit(**{name: _tuples(value) for name, value in edit.items()}) for edit in record["edits"]),
+        record["title"], contract_entries()[record["contract"]], tuple(Edit(**{name: _tuples(value) for name, value in edit.items()}) for edit in record["edits"]),
         ProbeText(**{name: _tuples(value) for name, value in probe.items()}) if probe is not None else None,
     )
 

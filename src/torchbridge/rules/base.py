@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from ..diagnostics.contract import Applicability, Verdict
+from ..diagnostics.contract import (
+    DEVICE_ENTRIES,
+    Applicability,
+    ContractEntry,
+    Verdict,
+    fix_safety,
+)
 
 if TYPE_CHECKING:
     from ..diagnostics.fix import FixSpec
@@ -121,8 +127,22 @@ class Rule:
     silent_in_cuda_only_modules: ClassVar[bool] = False
     # The rule asks what values are (``model.value_of``): the model then follows them.
     needs_values: ClassVar[bool] = False
+    # The fix contract's entries this rule's fixes meet, declared in the rule's module (the
+    # device rules share ``contract.DEVICE_ENTRIES``); its "Fix safety" text comes from them.
+    contract: ClassVar[tuple[ContractEntry, ...]] = ()
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """A rule's contract names only entries of its own, or the shared device ones: a
+        wrong one fails when the rule's module is imported."""
+        super().__init_subclass__(**kwargs)
+        code = cls.__dict__.get("code")
+        for entry in cls.__dict__.get("contract", ()):
+            if not isinstance(entry, ContractEntry):
+                raise TypeError(f"{cls.__name__}.contract holds {entry!r}, not a ContractEntry")
+            if entry.rule != code and entry not in DEVICE_ENTRIES:
+                raise ValueError(f"{cls.__name__} ({code}) declares {entry.key}, another rule's entry")
 
     def __init__(self, context: RuleContext) -> None:
         self.context = context
@@ -138,12 +158,10 @@ class Rule:
     def documentation(cls) -> dict[str, str]:
         """The docstring's sections, by heading, in the order written; "Fix safety" ends with
         the text the fix contract gives for the rule's fixes."""
-        from ..diagnostics.contract import entries_for, fix_safety
-
         sections = parse_doc_sections(cls.__doc__ or "")
-        if entries_for(cls.code) and "Fix safety" in sections:
+        if cls.contract and "Fix safety" in sections:
             intro = sections["Fix safety"].strip()
-            sections["Fix safety"] = (intro + "\n\n" if intro else "") + fix_safety(cls.code)
+            sections["Fix safety"] = (intro + "\n\n" if intro else "") + fix_safety(cls.contract)
         return sections
 
     @classmethod

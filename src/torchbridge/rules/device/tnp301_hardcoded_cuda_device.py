@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict
+from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
 from ...model.names import string_value
 from ..base import Invalid, Rule, Valid
@@ -74,6 +74,7 @@ class HardcodedCudaDevice(Rule):
     requires_text = ("cuda",)
     needs_values = True  # the fix is safe only on a receiver proven a tensor or a module
 
+    contract = DEVICE_ENTRIES
     VALID = [
         Valid(
             """

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict
+from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
 from ...diagnostics.fix import Anchor, NodeEdit, insert_before, replace, replace_span
 from ..base import Invalid, Rule, Valid
 from ..probe import hole
@@ -61,6 +61,7 @@ class HardcodedCudaCall(Rule):
     requires_text = (".cuda(",)
     needs_values = True  # the fix is safe only on a receiver proven a tensor or a module
 
+    contract = DEVICE_ENTRIES
     VALID = [
         Valid(
             """

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict, entry
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
 from ...diagnostics.fix import Anchor, FixSpec, append_method, replace_span
 from ...model.names import first_argument
 from ..base import Invalid, Rule, Valid
@@ -11,6 +17,20 @@ from ..probe import hole, probe
 # Conversions that may copy, and so return a plain tensor instead of the Parameter.
 CONVERSIONS = frozenset({"cuda", "to", "cpu", "double", "float", "half", "bfloat16", "long", "int", "type"})
 _EMPTY = cst.Module(body=[])
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+CONVERT_FIRST = ContractEntry(
+    key="TNP306/convert-first",
+    rewrite="`nn.Parameter(t).cuda()` → `nn.Parameter(t.cuda())` (and `.to(...)`, `.double()`...)",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(F, "the module gains a parameter: intended, but a behaviour change"),),
+    expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
+    differs=("type",),
+    note="The result stays a Parameter (a leaf, so its grad state differs too), and the module registers it.",
+    title="Convert the data before wrapping it in `nn.Parameter`",
+)
 
 
 class ParameterMovedAfterWrap(Rule):
@@ -61,6 +81,7 @@ class ParameterMovedAfterWrap(Rule):
     message = "`nn.Parameter(...).{method}` returns a plain tensor: the module loses the parameter; convert the data before wrapping it"
     category = "correctness"
     requires_text = ("Parameter(",)
+    contract = (CONVERT_FIRST,)
     VALID = [
         Valid(
             """
@@ -134,4 +155,4 @@ class ParameterMovedAfterWrap(Rule):
         method = f"{call.func.attr.value}({arguments})"  # type: ignore[attr-defined]
         edits = (*append_method(data, method), replace_span(Anchor(inner, "end"), Anchor(call, "end"), ""))
         check = probe(self.model, call, [hole(self.model, data, "tensor")])
-        return FixSpec(entry("TNP306/convert-first"), edits, probe=check)
+        return FixSpec(CONVERT_FIRST, edits, probe=check)

@@ -2,12 +2,33 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict, entry
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
 from ...diagnostics.fix import FixSpec, insert_after, replace
 from ...model.names import string_value
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..probe import hole, probe
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+DEVICE_TYPE = ContractEntry(
+    key="TNP307/device-type",
+    rewrite="`x.device == torch.device('cuda')` → `x.device.type == 'cuda'`; `x.device == 'cuda'` → "
+            "`x.device.type == 'cuda'` (and `!=`)",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(F, "the comparison's result changes: that is the fix's purpose"),),
+    # Where the tensors live decides where the answer changes: 'cuda' on a CUDA run, 'cpu' on CPU.
+    expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
+    differs=("values",),
+    note="The comparison stops being always False (or always True).",
+    title="Compare the device type (`.device.type`)",
+)
 
 
 class DeviceEquality(Rule):
@@ -61,6 +82,7 @@ class DeviceEquality(Rule):
     # The prefilter: `<x>.device ==` / `!=`, or a comparison with `torch.device(...)`.
     requires_text = (".device ==", ".device !=", ".device==", ".device!=", "== torch.device", "!= torch.device")
     needs_values = True
+    contract = (DEVICE_TYPE,)
     VALID = [
         Valid(
             """
@@ -169,7 +191,7 @@ class DeviceEquality(Rule):
         fix = None
         if literal:  # no index: `.type` says what was meant
             edits = (insert_after(left, ".type"), replace(right, f'"{kind}"'))
-            fix = FixSpec(entry("TNP307/device-type"), edits,
+            fix = FixSpec(DEVICE_TYPE, edits,
                           probe=probe(self.model, node, [hole(self.model, left.value, "tensor")]))  # type: ignore[attr-defined]
         self.report(node, message, fix=fix)
 

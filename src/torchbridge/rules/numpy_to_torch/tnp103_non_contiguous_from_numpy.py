@@ -4,7 +4,13 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict, entry
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
 from ...diagnostics.fix import FixSpec, replace, wrap_call
 from ...model.names import first_argument
 from ...model.scope import Binding
@@ -16,6 +22,38 @@ from ..probe import hole, probe
 from .converters import SHARING_CONVERTERS, converter_name
 
 _Pending = tuple[Binding | None, cst.Call, str, cst.CSTNode | None, "FixSpec | None"]
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+ASCONTIGUOUSARRAY = ContractEntry(
+    key="TNP103/ascontiguousarray",
+    rewrite="`conv(E)` → `conv(np.ascontiguousarray(E))` for a transposed `E`",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(F, "`E` has at least one dimension (a 0-d array would become shape (1,))"),),
+    expect={"cpu": Verdict.DIFFERS},
+    # The verifier also saw the warning go (a read-only array is copied into a writable
+    # one): the contract's table lists only aliasing and strides.
+    differs=("aliasing", "strides", "warnings"),
+    note="The tensor no longer shares the array's memory, its strides change, and a read-only "
+         "array's not-writable warning disappears.",
+    title="Make the array contiguous first (`np.ascontiguousarray`)",
+)
+
+RESHAPE = ContractEntry(
+    key="TNP103/reshape",
+    rewrite="`t.view(shape)` → `t.reshape(shape)` where `t` is the tensor made from a transposed array",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        Precondition(F, "`t` is a tensor on every path"),
+        Precondition(F, "the arguments are a shape (integers, a tuple, `t.size()`), never a dtype "
+                        "(`reshape(torch.int32)` raises)"),
+    ),
+    expect={"cpu": Verdict.CRASH_FIX},
+    crash="RuntimeError: view size is not compatible with input tensor's size and stride",
+    note="Where `.view` raised, `.reshape` copies; where it did not, `.reshape` returns the same view.",
+    title="Use `.reshape` (`.view` fails on a transposed tensor)",
+)
 
 
 class NonContiguousFromNumpy(Rule):
@@ -77,6 +115,7 @@ class NonContiguousFromNumpy(Rule):
     category = "performance"
     requires_text = ("from_numpy", "as_tensor")
     needs_values = True
+    contract = (ASCONTIGUOUSARRAY, RESHAPE)
     VALID = [
         Valid(
             """
@@ -185,7 +224,7 @@ class NonContiguousFromNumpy(Rule):
             return None
         numpy, imports = found
         check = probe(self.model, conversion, [hole(self.model, source, "array")], names={numpy: "numpy"})
-        return FixSpec(entry("TNP103/ascontiguousarray"), (*imports, *wrap_call(source, f"{numpy}.ascontiguousarray")),
+        return FixSpec(ASCONTIGUOUSARRAY, (*imports, *wrap_call(source, f"{numpy}.ascontiguousarray")),
                        probe=check)
 
     def _in_getitem(self) -> bool:
@@ -231,7 +270,7 @@ class NonContiguousFromNumpy(Rule):
         view_call = self._view_calls.get(id(node)) if view else None
         if view_call is not None and _is_shape(view_call.args):
             check = probe(self.model, view_call, [hole(self.model, node.value, "tensor")])
-            fix = FixSpec(entry("TNP103/reshape"), (replace(node.attr, "reshape"),), probe=check)
+            fix = FixSpec(RESHAPE, (replace(node.attr, "reshape"),), probe=check)
         self.report(call, message.replace("{view}", view), evidence=evidence, fix=fix)
 
     def visit_Name(self, node: cst.Name) -> None:

@@ -2,12 +2,40 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict, entry
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
 from ...diagnostics.fix import Anchor, FixSpec, replace_span
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 from ..probe import hole, probe
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+DETACH_FIRST = ContractEntry(
+    key="TNP204/detach-first",
+    rewrite="`X.cpu().detach()` → `X.detach().cpu()`",
+    applicability=Applicability.SAFE,
+    preconditions=(Precondition(F, "`X` is a tensor on every path"),),
+    expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+    note="Values, device, grad state and aliasing are the same; nothing is recorded in the autograd graph.",
+    title="Detach before the copy to the CPU",
+)
+
+DETACH_FIRST_UNPROVEN = ContractEntry(
+    key="TNP204/detach-first-unproven",
+    rewrite="the same, when `X` is not proven a tensor",
+    applicability=Applicability.UNSAFE,
+    preconditions=(),
+    expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+    note="Another library's `.cpu()` and `.detach()` may mean something else.",
+    title="Detach before the copy to the CPU",
+)
 
 
 class CpuBeforeDetach(Rule):
@@ -50,6 +78,7 @@ class CpuBeforeDetach(Rule):
     category = "style"
     requires_text = (".detach(",)
     needs_values = True
+    contract = (DETACH_FIRST, DETACH_FIRST_UNPROVEN)
     VALID = [
         Valid(
             """
@@ -110,6 +139,6 @@ class CpuBeforeDetach(Rule):
         base = inner.func.value
         proven = self.model.value_of(base).kind is Kind.TENSOR
         edit = replace_span(Anchor(inner.func.attr, "start"), Anchor(node, "end"), "detach().cpu()")
-        fix = FixSpec(entry("TNP204/detach-first" if proven else "TNP204/detach-first-unproven"), (edit,),
+        fix = FixSpec(DETACH_FIRST if proven else DETACH_FIRST_UNPROVEN, (edit,),
                       probe=probe(self.model, node, [hole(self.model, base, "tensor")]))
         self.report(node, self.message.format(tensor=quote(base)), fix=fix)

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict, entry
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
 from ...diagnostics.fix import FixSpec
 from ...model.names import (
     device_argument,
@@ -18,6 +24,19 @@ from ..explain import quote
 # torch calls that convert and place in one step: torch.tensor(x, device=dev).
 _PLACING_CONVERTERS = frozenset({"torch.tensor", "torch.as_tensor", "torch.asarray"})
 _DEVICE_WORDS = ("device", "dev", "cuda", "gpu")
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+BATCH = ContractEntry(
+    key="TNP401/batch",
+    rewrite="move the whole batch once, where it is built, instead of each sample in the loop",
+    applicability=Applicability.DISPLAY,
+    preconditions=(Precondition(F, "whether the samples can be batched (same shape, dtype) is not provable"),),
+    expect={"cpu": Verdict.NOT_VERIFIABLE},
+    note="Shown as a suggestion; never applied.",
+    title="Move the batch to the device once, outside the loop (stack the samples first)",
+)
 
 
 class PerSampleDeviceTransfer(Rule):
@@ -84,6 +103,7 @@ class PerSampleDeviceTransfer(Rule):
     category = "performance"
     requires_text = (".to(", ".cuda(", "device=")
     needs_values = True
+    contract = (BATCH,)
     VALID = [
         Valid(
             """
@@ -150,7 +170,7 @@ class PerSampleDeviceTransfer(Rule):
         # a conversion's input, xs[i] of known data and dataset[i] are data by construction.
         if converted or loop.index is not None or model.value_of(data).kind is Kind.TENSOR:
             self.report(node, self.message.format(sample=quote(data)), evidence=loop.node,
-                        fix=FixSpec(entry("TNP401/batch"), ()))
+                        fix=FixSpec(BATCH, ()))
 
 
 def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpression, bool] | None:

@@ -5,7 +5,13 @@ from functools import cached_property
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict, entry
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
 from ...diagnostics.fix import FixSpec, insert_statement_before, replace
 from ...model.names import device_argument, dotted, keyword_argument
 from ...model.tree import children
@@ -37,6 +43,24 @@ class _Frame:
             parameters = {p.name.value for p in _parameters(self.node) if p.name.value != "self"}
             return _changed_in(self.node.body) | parameters
         return _changed_in(self.node)
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+HOIST = ContractEntry(
+    key="TNP402/hoist",
+    rewrite="a loop-invariant transfer → a variable assigned once, just before the loop",
+    applicability=Applicability.UNSAFE,
+    preconditions=(
+        Precondition(F, "nothing the transfer reads is rebound, stored into or changed in place in the loop"),
+        Precondition(F, "the moved tensor is an operand, not assigned (so not changed in place later): "
+                        "hoisting shares one tensor across iterations"),
+    ),
+    expect={"cpu": Verdict.NOT_VERIFIABLE},
+    note="An error in the transfer now happens before the loop, even when the loop runs zero times, and the "
+         "moved tensor stays alive for the whole loop. The verifier runs expressions, not loops.",
+    title="Move the transfer before the loop",
+)
 
 
 class LoopInvariantTransfer(Rule):
@@ -90,6 +114,7 @@ class LoopInvariantTransfer(Rule):
     category = "performance"
     requires_text = (".to(", ".cuda(", "device=")
     needs_values = True
+    contract = (HOIST,)
     VALID = [
         Valid(
             """
@@ -274,7 +299,7 @@ class LoopInvariantTransfer(Rule):
             return None  # the name is taken (or at least mentioned): never guess another
         text = cst.Module([]).code_for_node(call)
         edits = (insert_statement_before(frame.node, f"{name} = {text}"), replace(call, name))
-        return FixSpec(entry("TNP402/hoist"), edits)
+        return FixSpec(HOIST, edits)
 
 
 def _parameters(function: cst.FunctionDef) -> list[cst.Param]:

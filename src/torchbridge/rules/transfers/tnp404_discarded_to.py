@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...diagnostics.contract import Applicability, Verdict, entry
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
 from ...diagnostics.fix import FixSpec, insert_before
 from ...model.names import dotted
 from ...model.values import Kind
@@ -12,6 +18,20 @@ from ..probe import STATEMENT, hole, probe
 
 # Tensor methods that return a new tensor (or the same one) and change nothing in place.
 MOVES = frozenset({"to", "cuda", "cpu"})
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+ASSIGN = ContractEntry(
+    key="TNP404/assign",
+    rewrite="a tensor's `x.to(...)` whose result is discarded → `x = x.to(...)`",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(F, "what the following code sees changes: that is the fix's purpose"),),
+    expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
+    differs=("aliasing", "dtype", "grad", "strides", "values"),
+    note="The name now holds the converted tensor: a copy, in the new dtype or place, contiguous.",
+    title="Assign the result (`x = x.to(...)`)",
+)
 
 
 class DiscardedTo(Rule):
@@ -60,6 +80,7 @@ class DiscardedTo(Rule):
     category = "correctness"
     requires_text = (".to(", ".cuda(", ".cpu(")
     needs_values = True
+    contract = (ASSIGN,)
     VALID = [
         Valid(
             """
@@ -113,5 +134,5 @@ class DiscardedTo(Rule):
         if target is None or self.model.value_of(receiver).kind is not Kind.TENSOR:
             return
         check = probe(self.model, call, [hole(self.model, receiver, "tensor")], use=STATEMENT)
-        fix = FixSpec(entry("TNP404/assign"), (insert_before(call, f"{target} = "),), probe=check)
+        fix = FixSpec(ASSIGN, (insert_before(call, f"{target} = "),), probe=check)
         self.report(call, self.message.format(call=quote(call), tensor=quote(receiver)), fix=fix)
