@@ -11,11 +11,16 @@ index assignment, passing the list elsewhere, a closure) leaves the answer unkno
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from .returns import NUMPY_NEW_ARRAY
 from .tree import children
 from .values import UNKNOWN, Kind, Value
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
 
 _HARMLESS_CALLS = frozenset({"len"})
 
@@ -25,7 +30,7 @@ class ListContents:
         self.appended: dict[int, list[Value]] = {}  # id(binding node) -> the appended values
         self.seen: set[int] = set()  # id of each ``.append`` call recorded
 
-    def observe(self, model, call: cst.Call) -> None:  # type: ignore[no-untyped-def]
+    def observe(self, model: SemanticModel, call: cst.Call) -> None:
         """Record ``name.append(x)``: what ``x`` is here."""
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
@@ -38,18 +43,7 @@ class ListContents:
         self.appended.setdefault(id(binding.node), []).append(model.value_of(call.args[0].value))
 
 
-def contents(model) -> ListContents:  # type: ignore[no-untyped-def]
-    found = getattr(model, "_list_contents", None)
-    if found is None:
-        found = model._list_contents = ListContents()
-    return found
-
-
-def observe_append(model, call: cst.Call) -> None:  # type: ignore[no-untyped-def]
-    contents(model).observe(model, call)
-
-
-def elements(model, name: cst.Name) -> Value:  # type: ignore[no-untyped-def]
+def elements(model: SemanticModel, name: cst.Name) -> Value:
     """What every element of the list ``name`` is, where all of its uses are accounted for:
     the common kind of its display's items and its appended values; UNKNOWN otherwise."""
     function = model.function
@@ -72,7 +66,7 @@ def elements(model, name: cst.Name) -> Value:  # type: ignore[no-untyped-def]
     appends = _accounted_uses(function, name, definition)
     if appends is None:
         return UNKNOWN
-    tracker = contents(model)
+    tracker = model.lists
     if any(id(call) not in tracker.seen for call in appends):
         return UNKNOWN  # an append the walk has not reached: what it adds is not known yet
     values += tracker.appended.get(id(definition), [])

@@ -8,6 +8,7 @@ imports, never before them.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import libcst as cst
@@ -28,11 +29,15 @@ class ModuleLayout:
     bound: frozenset[str]  # every name the module's own body binds (imports included)
 
 
+# One layout per model, that is per file, made on first use; it goes when its model does.
+_LAYOUTS: weakref.WeakKeyDictionary[SemanticModel, ModuleLayout] = weakref.WeakKeyDictionary()
+
+
 def layout(model: SemanticModel) -> ModuleLayout:
-    cached = getattr(model, "_module_layout", None)
-    if cached is None:
-        cached = model._module_layout = _layout(model)  # type: ignore[attr-defined]
-    return cached
+    found = _LAYOUTS.get(model)
+    if found is None:
+        found = _LAYOUTS[model] = _layout(model)
+    return found
 
 
 def _layout(model: SemanticModel) -> ModuleLayout:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from ...model.blocks import parameters
 from ..base import Invalid, Rule, Valid
 from .arguments import cuda_device
 
@@ -152,7 +153,7 @@ class CudaDefaultArgument(Rule):
             self._check_params(node.params, None)
 
     def _check_params(self, params: cst.Parameters, function: cst.FunctionDef | None) -> None:
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        for param in parameters(params):
             # Only devices: not a ``device_type`` (autocast, GradScaler) or an accelerator name.
             name = param.name.value
             if param.default is None or not (name in ("device", "map_location") or name.endswith("_device")):

@@ -13,6 +13,7 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import FixSpec, insert_statement_before, replace
+from ...model.blocks import parameters
 from ...model.names import device_argument, dotted, keyword_argument
 from ...model.tree import children
 from ...model.values import Kind
@@ -40,8 +41,8 @@ class _Frame:
     def changed(self) -> set[str]:
         """The names and dotted paths bound or changed in it (scanned only when a transfer asks)."""
         if isinstance(self.node, cst.FunctionDef):
-            parameters = {p.name.value for p in _parameters(self.node) if p.name.value != "self"}
-            return _changed_in(self.node.body) | parameters
+            names = {p.name.value for p in parameters(self.node.params) if p.name.value != "self"}
+            return _changed_in(self.node.body) | names
         return _changed_in(self.node)
 
 
@@ -300,13 +301,6 @@ class LoopInvariantTransfer(Rule):
         text = cst.Module([]).code_for_node(call)
         edits = (insert_statement_before(frame.node, f"{name} = {text}"), replace(call, name))
         return FixSpec(HOIST, edits)
-
-
-def _parameters(function: cst.FunctionDef) -> list[cst.Param]:
-    params = function.params
-    found = [*params.posonly_params, *params.params, *params.kwonly_params]
-    found += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-    return found
 
 
 def _changed_in(node: cst.CSTNode) -> set[str]:
