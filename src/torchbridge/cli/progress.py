@@ -15,23 +15,30 @@ _INTERVAL = 0.1  # seconds between redraws: a cached run must not spend its time
 
 
 class Progress:
-    def __init__(self, total: int, stream: TextIO | None = None, label: str = "checked") -> None:
+    """``checked 12/340 files``; ``minimum``: fewer items than this show nothing (files are
+    quick, so only a long run gets a count; a verified fix takes seconds, so every run does)."""
+
+    def __init__(
+        self, total: int, stream: TextIO | None = None, label: str = "checked", unit: str = "files",
+        minimum: int = MIN_FILES,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.total = total
         self.label = label
+        self.unit = unit
         self.done = 0
         self._drawn = 0.0
-        self.enabled = total > MIN_FILES and _is_terminal(self.stream)
+        self.enabled = total > minimum and _is_terminal(self.stream)
 
     def __call__(self) -> None:
-        """One more file done."""
+        """One more item done."""
         self.done += 1
         if not self.enabled:
             return
         now = time.monotonic()
         if now - self._drawn >= _INTERVAL or self.done == self.total:
             self._drawn = now
-            self.stream.write(f"\r{self.label} {self.done}/{self.total} files")
+            self.stream.write(f"\r{self.label} {self.done}/{self.total} {self.unit}")
             self.stream.flush()
 
     def finish(self) -> None:

@@ -16,6 +16,7 @@ from ..project.runner import read_target, sort_key
 from ..rules import all_rules
 from .exit_codes import ExitCode
 from .options import resolver_for
+from .progress import Progress
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -31,12 +32,7 @@ def run_verify(args: argparse.Namespace) -> int:
     verifier = Verifier(devices)
     if args.rules:
         return _verify_rules(verifier, args)
-    findings = _findings_with_fixes(args)
-    results = []
-    for index, finding in enumerate(findings, start=1):
-        _progress(index, len(findings))
-        results.append(verifier.verify(finding))
-    _progress_done(len(findings))
+    results = _verify_each(verifier, _findings_with_fixes(args))
     failed = [r for r in results if not _passes(r, args.require_cuda)]
     if args.output_format == "json":
         json.dump([r.to_json() for r in results], sys.stdout, indent=2)
@@ -89,23 +85,18 @@ def _verify_rules(verifier, args: argparse.Namespace) -> int:  # noqa: ANN001
     the contract's difference kinds)."""
     from .. import check_source
 
-    mismatches = 0
-    checked = 0
-    records = []
+    declared = []  # (finding, the expectation its example declares)
     for rule in all_rules():
         for index, example in enumerate(rule.INVALID):
             if example.applicability is None:
                 continue
             for finding in check_source(example.code, filename=f"{rule.code}-invalid-{index}", select=[rule.code]):
-                if finding.fix is None:
-                    continue
-                checked += 1
-                _progress(checked, 0)
-                result = verifier.verify(finding)
-                problems = _example_mismatch(result, example.expect or {}, args.require_cuda)
-                mismatches += bool(problems)
-                records.append((result, problems))
-    _progress_done(checked)
+                if finding.fix is not None:
+                    declared.append((finding, example.expect or {}))
+    results = _verify_each(verifier, [finding for finding, _ in declared])
+    records = [(result, _example_mismatch(result, expect, args.require_cuda)) for result, (_, expect) in zip(results, declared)]
+    checked = len(records)
+    mismatches = sum(bool(problems) for _, problems in records)
     if args.output_format == "json":
         json.dump([{**r.to_json(), "mismatch": p} for r, p in records], sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -133,13 +124,12 @@ def _example_mismatch(result, declared: Mapping[str, Verdict], require_cuda: boo
     return "; ".join(problems)
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\rverifying fix {done}{f'/{total}' if total else ''}...")
-        sys.stderr.flush()
-
-
-def _progress_done(total: int) -> None:
-    if sys.stderr.isatty() and total:
-        sys.stderr.write("\r" + " " * 40 + "\r")
-        sys.stderr.flush()
+def _verify_each(verifier, findings: list[Finding]) -> list:  # noqa: ANN001
+    """The verdict of each finding's fix, with a count on a terminal (a fix takes seconds)."""
+    progress = Progress(len(findings), label="verified", unit="fixes", minimum=0)
+    results = []
+    for finding in findings:
+        results.append(verifier.verify(finding))
+        progress()
+    progress.finish()
+    return results

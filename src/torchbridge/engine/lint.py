@@ -36,7 +36,7 @@ from .positions import Misaligned, Positions, resolve_positions
 from .prefilter import mentions
 from .prescan import prescan
 from .resolve import resolve
-from .source import DecodeError, SourceText, decode, from_text, python_lines
+from .source import DecodeError, SourceText, decode, from_text, line_and_column, python_lines
 from .walk import Dispatcher
 
 # ``p.requires_grad = False``, ``m.requires_grad_(False)``, ``requires_grad_(requires_grad=False)``:
@@ -100,7 +100,7 @@ def lint_source(
     if noqa.file_is_exempt(lines):
         return []
     if "\x00" in text:
-        return [diagnostic(filename, SYNTAX_ERROR, "source contains a NUL byte", *_line_col(text, text.index("\x00")))]
+        return [diagnostic(filename, SYNTAX_ERROR, "source contains a NUL byte", *line_and_column(text, text.index("\x00")))]
     too_complex = prescan(text)
     if too_complex is not None:
         return [
@@ -301,8 +301,3 @@ def _rank(report: RuleReport) -> tuple[int, str]:
 def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:160]}{'...' if len(text) > 160 else ''}"
-
-
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

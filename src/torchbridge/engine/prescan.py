@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .source import line_and_column
+
 MAX_DEPTH = 200  # CPython's own limit on nested brackets
 MAX_CHAIN = 1000  # operator or trailer links in one expression
 
@@ -52,7 +54,7 @@ def prescan(text: str) -> TooComplex | None:
                 # The expressions inside f"{...}" reach the parser too: scan them as code.
                 found = prescan(inner)
                 if found is not None:
-                    return TooComplex(_line_of(text, match.start()) + found.line - 1, found.reason)
+                    return TooComplex(line_and_column(text, match.start())[0] + found.line - 1, found.reason)
             continue
         if kind == "open":
             links[-1] += 1  # a call or subscript trailer is a link of the enclosing chain
@@ -61,7 +63,7 @@ def prescan(text: str) -> TooComplex | None:
             depth += 1
             links.append(0)
             if depth > MAX_DEPTH:
-                return TooComplex(_line_of(text, match.start()), f"brackets nested more than {MAX_DEPTH} deep")
+                return TooComplex(line_and_column(text, match.start())[0], f"brackets nested more than {MAX_DEPTH} deep")
         elif kind == "close":
             if depth:
                 depth -= 1
@@ -76,7 +78,7 @@ def prescan(text: str) -> TooComplex | None:
             if match.group() == "lambda":
                 lambdas += 1
                 if lambdas > MAX_CHAIN:
-                    return TooComplex(_line_of(text, match.start()), f"more than {MAX_CHAIN} nested lambdas")
+                    return TooComplex(line_and_column(text, match.start())[0], f"more than {MAX_CHAIN} nested lambdas")
             links[-1] += 1
             if links[-1] > MAX_CHAIN:
                 return _chain_too_long(text, match.start())
@@ -84,7 +86,7 @@ def prescan(text: str) -> TooComplex | None:
 
 
 def _chain_too_long(text: str, offset: int) -> TooComplex:
-    return TooComplex(_line_of(text, offset), f"an expression chains more than {MAX_CHAIN} operators")
+    return TooComplex(line_and_column(text, offset)[0], f"an expression chains more than {MAX_CHAIN} operators")
 
 
 def _fstring_body(token: str) -> str | None:
@@ -94,7 +96,3 @@ def _fstring_body(token: str) -> str | None:
         return None
     quote = 3 if token[prefix_length : prefix_length + 3] in ('"""', "'''") else 1
     return token[prefix_length + quote : len(token) - quote]
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1

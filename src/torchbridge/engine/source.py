@@ -36,6 +36,13 @@ def python_lines(text: str) -> list[str]:
     return io.StringIO(text, newline="").readlines()
 
 
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of ``offset`` in ``text`` (the parser's text: every line
+    ends in ``\\n``, lone CRs having become LFs)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
 def decode(data: bytes) -> SourceText:
     """Decode source bytes as Python does: BOM, PEP 263 cookie, default UTF-8."""
     try:

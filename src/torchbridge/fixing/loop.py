@@ -55,7 +55,8 @@ def fix_source_text(
     turned_down: set[object] = set()
     current = source
     seen = {source.raw}
-    for _ in range(MAX_PASSES):
+    passes = 0  # each pass lints what the last one made; the one after MAX_PASSES only looks
+    while True:
         findings = lint(current)
         if current is source:
             result.before = result.remaining = findings  # what a refusal leaves
@@ -69,6 +70,8 @@ def fix_source_text(
         if not fixable:
             result.text, result.remaining = current.raw, findings
             return result
+        if passes == MAX_PASSES:
+            return _refused(result, filename, fixable, f"still finds something to fix after {MAX_PASSES} passes")
         chosen, edits = _non_overlapping(fixable)
         astray = [f for f in chosen if any(misplaced(current.text, edit) for edit in f.fix.edits)]  # type: ignore[union-attr]
         if astray:
@@ -84,14 +87,7 @@ def fix_source_text(
         seen.add(text)
         result.applied += chosen
         current = from_text(text, encoding=source.encoding, bom=source.bom)
-    findings = lint(current)
-    still = [f for f in findings if f.fix is not None and f.fix.applies(unsafe)]
-    if accept is not None:
-        still = _accepted(still, accept, result, turned_down)
-    if not still:
-        result.text, result.remaining = current.raw, findings
-        return result
-    return _refused(result, filename, still, f"still finds something to fix after {MAX_PASSES} passes")
+        passes += 1
 
 
 def _accepted(fixable: list[Finding], accept: Callable[[Finding], str | None], result: FixResult,

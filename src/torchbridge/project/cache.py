@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ..diagnostics.finding import INTERNAL_ERROR, IO_ERROR, Finding
 from ..rules import contract_entries
 from ..version import __version__
+from .writing import write_new_atomically
 
 if TYPE_CHECKING:
     from .discovery import Target
@@ -74,7 +74,7 @@ class ResultCache:
                 folder.mkdir(parents=True, exist_ok=True)
                 for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by torchbridge.\n*\n")):
                     if not (folder / name).exists():
-                        _write_atomically(folder / name, text.encode())
+                        write_new_atomically(folder / name, text.encode())
             except OSError as exc:
                 self._unusable.add(folder)
                 sys.stderr.write(
@@ -120,7 +120,7 @@ class ResultCache:
             return
         with contextlib.suppress(OSError):
             entry.parent.mkdir(exist_ok=True)
-            _write_atomically(entry, payload.encode())
+            write_new_atomically(entry, payload.encode())
 
 
 def _settings_text(rules: tuple, options: Any, torch_version: str | None) -> str:
@@ -184,24 +184,3 @@ def _fields(value: Any) -> dict[str, Any]:
 def _tuples(value: Any) -> Any:
     """JSON's lists back into the tuples the probe holds."""
     return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
-
-
-@cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """A new file in one rename: a concurrent reader sees the old entry or the new, never a part."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())  # as any new file: mkstemp's 0600 would lock others out
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
