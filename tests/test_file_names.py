@@ -99,10 +99,7 @@ def test_json_formats_keep_the_exact_bytes_of_every_name(odd, cli, output_format
     code, out, err = check(cli, output_format)
     assert (code, err) == (1, "")
     out.encode("utf-8")  # no lone surrogate reached the stream
-    if output_format == "json":
-        records = json.loads(out)
-    else:
-        records = [json.loads(line) for line in out.splitlines()]
+    records = json.loads(out) if output_format == "json" else [json.loads(line) for line in out.splitlines()]
     assert [r["code"] for r in records] == ["TNP302"] * len(NAMES)
     assert json_names(records) == sorted(os.listdir(b"."))
     assert '"bad_\\udcff.py"' in out  # the documented spelling of an undecodable byte

@@ -17,8 +17,11 @@ import re
 import tokenize
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+
+pytest.importorskip("hypothesis", reason="the property tests need hypothesis (in the test extra)")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from torchbridge import check_source, fix_source
 from torchbridge.rules import all_rules

@@ -17,6 +17,10 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("pre_commit", reason="the hooks are driven by pre-commit (in the test extra)")
+if shutil.which("git") is None:
+    pytest.skip("pre-commit needs git", allow_module_level=True)
+
 ROOT = Path(__file__).resolve().parent.parent
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",

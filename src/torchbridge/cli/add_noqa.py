@@ -109,18 +109,18 @@ def with_noqa(text: str, findings: Sequence[Finding]) -> tuple[str, int, list[Fi
         run = run_of.get(finding.line)
         if run is None:
             unplaced.append(_unplaced(finding, "no statement on that line"))
-        else:
-            wanted[run].add(finding.code)  # type: ignore[arg-type]
+        elif finding.code is not None:
+            wanted[run].add(finding.code)
     index = TextIndex(lines, "\n")
     edits = []
     added = 0
     for run, codes in wanted.items():
-        edit = _directive_edit(lines, index, run, codes)
-        if edit is None:
+        placed = _directive_edit(lines, index, run, codes)
+        if placed is None:
             unplaced += [_unplaced(f, "a `# noqa` inside a string comes first on that line") for f in findings
                          if run.first <= f.line <= run.last]
             continue
-        edit, count = edit
+        edit, count = placed
         edits.append(edit)
         added += count
     return apply_edits(text, sorted(edits, key=lambda e: e.start)), added, unplaced

@@ -206,7 +206,7 @@ def _report_diff(fixed: list[FileFixed], findings: list[Finding]) -> int:
     return ExitCode.FINDINGS if would and code is ExitCode.CLEAN else code
 
 
-def _show_fixes(fixed: list[FileFixed], stream) -> None:  # type: ignore[no-untyped-def]
+def _show_fixes(fixed: list[FileFixed], stream) -> None:
     changed = [result for result in fixed if result.applied]
     if not changed:
         stream.write("No fixes applied.\n")

@@ -276,7 +276,7 @@ def _positions(module: cst.Module, nodes: list[cst.CSTNode], text: str) -> Posit
         return resolve_positions(module, nodes)
 
 
-def _with_evidence_line(report: RuleReport, positions: dict, line_names: Callable[[int], str]) -> str:
+def _with_evidence_line(report: RuleReport, positions: Positions, line_names: Callable[[int], str]) -> str:
     if report.evidence is None:
         return report.message
     return report.message.replace("{line}", line_names(positions[report.evidence].start.line))

@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public in json.decoder, missing from typeshed
 
 from ..diagnostics.finding import DECODE_ERROR, Finding, diagnostic
 from .source import python_lines
@@ -310,7 +310,7 @@ class Locator:
             fix = dataclasses.replace(fix, edits=tuple(self._edit(edit) for edit in fix.edits))
         return dataclasses.replace(finding, line=line, end_line=max(end_line, line), cell=cell, fix=fix)
 
-    def _edit(self, edit):  # type: ignore[no-untyped-def]
+    def _edit(self, edit):
         cell, line = self.locate(edit.line)
         _, end_line = self.locate(edit.end_line)
         return dataclasses.replace(edit, line=line, end_line=end_line, cell=cell)
@@ -421,11 +421,11 @@ def _source_json(raw: str, cell: Cell, text: str) -> str:
 
 
 def _start(raw: str) -> int:
-    return _JSON_SPACE.match(raw, 0).end()  # type: ignore[union-attr]
+    return _JSON_SPACE.match(raw, 0).end()  # type: ignore[union-attr]  # whitespace* always matches
 
 
 def _skip(raw: str, index: int) -> int:
-    return _JSON_SPACE.match(raw, index).end()  # type: ignore[union-attr]
+    return _JSON_SPACE.match(raw, index).end()  # type: ignore[union-attr]  # whitespace* always matches
 
 
 def _members(raw: str, index: int) -> dict[str, tuple[int, int]]:

@@ -15,10 +15,12 @@ after it are shifted, and a token that cannot be matched at all stops the resolu
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from typing import cast
 
 import libcst as cst
 from libcst._position import CodePosition, CodeRange
+from libcst.metadata import BaseMetadataProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 # What LibCST may leave out of its regenerated code: whitespace before a line's first token.
@@ -121,7 +123,7 @@ class _TargetedState(PositionProvidingCodegenState):
             # Once every target is found the generation unwinds: record nothing more (the
             # child ranges a parent would read were never computed).
             if self.remaining:
-                computed = self.provider._computed
+                computed = cast("dict[cst.CSTNode, CodeRange]", self.provider._computed)  # ranges, never lazy
                 end = CodePosition(self.line, self.column)
                 last_token = len(self.tokens)
                 if start_node is not None:
@@ -156,17 +158,15 @@ def resolve_positions(module: cst.Module, nodes: Collection[cst.CSTNode], source
     state = _TargetedState(
         default_indent=module.default_indent,
         default_newline=module.default_newline,
-        provider=provider,
+        provider=cast("BaseMetadataProvider[CodeRange]", provider),  # a stand-in: only its _computed is written
     )
     # Identity, not equality: LibCST nodes compare by identity, and a set of them is cheap.
     state.targets = set(wanted.values())
     state.remaining = len(state.targets)
     state.source = module.code if source is None else source
     state.shifted, state.token_spans, state.token_stack = {}, {}, []
-    try:
+    with suppress(_AllFound):
         module._codegen(state)
-    except _AllFound:
-        pass
     computed = provider._computed
     ranges, code = {}, {}
     for node in wanted.values():

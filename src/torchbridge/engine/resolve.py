@@ -54,14 +54,14 @@ def resolve(spec: FixSpec, positions: Positions, index: TextIndex) -> Fix | None
 def _probe_text(probe: Probe, edits: list[Edit], positions: Mapping[cst.CSTNode, CodeRange], index: TextIndex) -> ProbeText | None:
     """The subject's text before and after the edits inside it, holes named ``_in0``..."""
     span = _span(probe.subject, positions, index)
-    holes = [_span(h.node, positions, index) for h in probe.holes]
-    prelude = [_span(n, positions, index) for n in probe.prelude]
-    if span is None or None in holes or None in prelude or index.text is None:
-        return None
+    holes = [found for h in probe.holes if (found := _span(h.node, positions, index)) is not None]
+    prelude = [found for n in probe.prelude if (found := _span(n, positions, index)) is not None]
+    if span is None or len(holes) < len(probe.holes) or len(prelude) < len(probe.prelude) or index.text is None:
+        return None  # a node without a position (it never should be)
     start, end = span
     inside = [e for e in edits if start <= e.start and e.end <= end]
     outside = [e for e in edits if not (start <= e.start and e.end <= end)]
-    named = [(f"_in{i}", s, e) for i, (s, e) in enumerate(holes)]  # type: ignore[misc]
+    named = [(f"_in{i}", s, e) for i, (s, e) in enumerate(holes)]
     for edit in inside:
         if any(s < edit.end and edit.start < e for _, s, e in named):
             return None  # an edit inside a hole: the hole cannot stand for it
@@ -82,7 +82,7 @@ def _probe_text(probe: Probe, edits: list[Edit], positions: Mapping[cst.CSTNode,
         original=original, fixed=fixed,
         holes=tuple((name, h.role, tuple(sorted(h.facts.items()))) for (name, _, _), h in zip(named, probe.holes)),
         use=probe.use,
-        prelude=tuple(text[s:e] for s, e in prelude),  # type: ignore[misc]
+        prelude=tuple(text[s:e] for s, e in prelude),
         fixed_prelude=tuple(statements),
         names=tuple(sorted(names.items())),
         hole_sources=tuple(h.node.value if isinstance(h.node, cst.Name) else "" for h in probe.holes),

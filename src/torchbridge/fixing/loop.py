@@ -73,14 +73,14 @@ def fix_source_text(
         if passes == MAX_PASSES:
             return _refused(result, filename, fixable, f"still finds something to fix after {MAX_PASSES} passes")
         chosen, edits = _non_overlapping(fixable)
-        astray = [f for f in chosen if any(misplaced(current.text, edit) for edit in f.fix.edits)]  # type: ignore[union-attr]
+        astray = [f for f in chosen if any(misplaced(current.text, edit) for edit in _edits(f))]
         if astray:
             # A position that does not match the source: the edit would land on other text.
             return _refused(result, filename, astray, "would edit text other than the code it was made for")
         text = apply_edits(current.raw, edits)
         problem = compile_problem(text, filename)
         if problem is not None:
-            culprits = [f for f in chosen if compile_problem(apply_edits(current.raw, list(f.fix.edits)), filename)]
+            culprits = [f for f in chosen if compile_problem(apply_edits(current.raw, list(_edits(f))), filename)]
             return _refused(result, filename, culprits or chosen, f"produced code that does not compile ({problem})")
         if text in seen:
             return _refused(result, filename, chosen, "undoes an earlier fix (the fixes do not settle)")
@@ -112,12 +112,17 @@ def _non_overlapping(fixable: list[Finding]) -> tuple[list[Finding], list[Edit]]
     chosen: list[Finding] = []
     edits: list[Edit] = []
     for finding in fixable:
-        candidate = finding.fix.edits  # type: ignore[union-attr]
+        candidate = _edits(finding)
         if compatible(edits, candidate):
             chosen.append(finding)
             edits.extend(edit for edit in candidate if edit not in edits)
     # Stable: edits a fix inserts at one point keep the order the fix gave them.
     return chosen, sorted(edits, key=lambda edit: (edit.start, edit.end))
+
+
+def _edits(finding: Finding) -> tuple[Edit, ...]:
+    """A fixable finding's edits (the fixer handles no other)."""
+    return finding.fix.edits if finding.fix is not None else ()
 
 
 def compile_problem(text: str, filename: str) -> str | None:

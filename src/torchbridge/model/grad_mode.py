@@ -75,16 +75,19 @@ class GradMode:
                 return OFF
             return None if literal_bool(switch) is False else UNDECIDED
         if not qualnames.isdisjoint(returns.SET_GRAD_ENABLED) and switch is not None:
-            return {False: OFF, True: None}.get(literal_bool(switch), UNDECIDED)  # type: ignore[arg-type]
+            flag = literal_bool(switch)
+            return UNDECIDED if flag is None else None if flag else OFF
         return None
 
     def of_statement(self, statement: cst.BaseStatement) -> str | None:
         """``torch.set_grad_enabled(False)`` as a statement: the rest of the block."""
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
-                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                    if not self._model.qualnames(small.value.func).isdisjoint(returns.SET_GRAD_ENABLED):
-                        return self.of(small.value) or UNDECIDED  # True after False: unknown
+                if (
+                    isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                    and not self._model.qualnames(small.value.func).isdisjoint(returns.SET_GRAD_ENABLED)
+                ):
+                    return self.of(small.value) or UNDECIDED  # True after False: unknown
         return None
 
     def apply_in_place(self, statement: cst.BaseStatement) -> None:
@@ -107,12 +110,14 @@ class GradMode:
                 target = small.targets[0].target
                 if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and isinstance(target.value, cst.Name):
                     name, grad = target.value.value, literal_bool(small.value)
-            binding = self._model.scope.bindings.get(name) if name is not None else None
+            if name is None:
+                continue
+            binding = self._model.scope.bindings.get(name)
             if binding is not None and binding.facts.kind in (Kind.TENSOR, Kind.MODULE):
                 facts = binding.facts.but(grad=grad, evidence=statement if grad else None)
                 if facts.kind is Kind.MODULE and facts.result is not None:
                     facts = facts.but(result=facts.result.but(grad=grad))
-                self._model.scope.bindings[name] = rebind(binding, facts=facts)  # type: ignore[index]
+                self._model.scope.bindings[name] = rebind(binding, facts=facts)
 
     def is_no_grad_hook(self, node: cst.FunctionDef) -> bool:
         """A Lightning module's ``validation_step`` and the like: the framework runs it without grad."""

@@ -107,7 +107,7 @@ def _accounted_uses(function: cst.FunctionDef, name: cst.Name, definition: cst.A
     return appends
 
 
-def element_value(model, expr: cst.BaseExpression) -> Value:  # type: ignore[no-untyped-def]
+def element_value(model, expr: cst.BaseExpression) -> Value:
     """What every element of the list or tuple ``expr`` is: a display's or comprehension's
     items, or an appended-to list's; UNKNOWN when not known."""
     if isinstance(expr, cst.Name):
@@ -122,7 +122,7 @@ def element_value(model, expr: cst.BaseExpression) -> Value:  # type: ignore[no-
     return UNKNOWN
 
 
-def _always_an_array(model, elt: cst.BaseExpression) -> bool:  # type: ignore[no-untyped-def]
+def _always_an_array(model, elt: cst.BaseExpression) -> bool:
     """A comprehension item that is an ndarray whatever its loop variables hold: a NumPy
     constructor's result, or ``.numpy()``."""
     if not isinstance(elt, cst.Call):

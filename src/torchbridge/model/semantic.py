@@ -205,7 +205,7 @@ class SemanticModel:
     def bind(self, name: str, kind: str, node: cst.CSTNode | None = None, **facts: Any) -> None:
         scope = self.scope
         while scope.kind == "comprehension" and kind == "walrus":
-            scope = scope.parent  # type: ignore[assignment]
+            scope = scope.parent  # type: ignore[assignment]  # a comprehension's scope always has a parent
         if name in scope.global_names:
             scope = self.module_scope
             # A function's write to a global happens when (and if) it is called: unknown.
@@ -299,11 +299,11 @@ class SemanticModel:
             return
         if not isinstance(target, cst.Name):
             return
-        element = self.evaluator.element_of(iterable)
-        if element.kind is not Kind.UNKNOWN:
+        each = self.evaluator.element_of(iterable)
+        if each.kind is not Kind.UNKNOWN:
             binding = self.scope.bindings.get(target.value)
             if binding is not None:
-                self.scope.bindings[target.value] = rebind(binding, facts=element)
+                self.scope.bindings[target.value] = rebind(binding, facts=each)
 
     def _mark_sample(self, name: str, value: cst.BaseExpression) -> None:
         """A name assigned from a sample holds one; reassigned from anything else, it does not."""
@@ -448,7 +448,7 @@ class SemanticModel:
         """``if isinstance(x, np.ndarray):``: in that branch ``x`` is an ndarray (``not``
         swaps the branches). Only a kind is learned; layout, grad and placement stay unknown."""
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-        call = test.expression if negated else test  # type: ignore[attr-defined]
+        call = test.expression if isinstance(test, cst.UnaryOperation) and negated else test
         grad_test = self._narrowed_grad(call, base)
         if grad_test is not None:  # if t.requires_grad: / if not t.requires_grad:
             return (grad_test[1], grad_test[0]) if negated else grad_test
@@ -556,7 +556,7 @@ class SemanticModel:
             self._forget_rebound(node.body)
             self._walk_all([handler.type])
             if handler.name is not None:
-                self.bind_target(handler.name.name, "except", handler)  # type: ignore[arg-type]
+                self.bind_target(handler.name.name, "except", handler)
             self.walk(handler.body)
             ends.append(self.scope.snapshot())
         self.scope.bindings = dict(after_body)
@@ -565,7 +565,7 @@ class SemanticModel:
             self.scope.join_from(end, after_body)
         self._walk_all([node.finalbody])
 
-    traverse_TryStar = traverse_Try  # type: ignore[assignment]
+    traverse_TryStar = traverse_Try
 
     def traverse_Match(self, node: cst.Match) -> None:
         self.walk(node.subject)
@@ -588,7 +588,7 @@ class SemanticModel:
             self.walk(item.item)
             modes.append(self.grad_mode.of(item.item))
             if item.asname is not None:
-                self.bind_target(item.asname.name, "with", item, None)  # type: ignore[arg-type]
+                self.bind_target(item.asname.name, "with", item, None)
         with self.grad_mode.entered(off=grad_mode.OFF in modes, undecided=grad_mode.UNDECIDED in modes):
             self.walk(node.body)
 
@@ -625,9 +625,12 @@ class SemanticModel:
             # frames: list[torch.Tensor] = [...]: the annotation says what the value does not
             declared = self._annotated(node.annotation.annotation)
             binding = self.scope.bindings.get(node.target.value)
-            if binding is not None and declared.kind is not Kind.UNKNOWN and binding.facts.kind in (declared.kind, Kind.UNKNOWN):
-                if binding.facts.kind is Kind.UNKNOWN or (binding.facts.result is None and declared.result is not None):
-                    self.scope.bindings[node.target.value] = rebind(binding, facts=declared)
+            # Where the value is unknown, or the same kind without the element the annotation names.
+            if binding is not None and declared.kind is not Kind.UNKNOWN and (
+                binding.facts.kind is Kind.UNKNOWN
+                or (binding.facts.kind is declared.kind and binding.facts.result is None and declared.result is not None)
+            ):
+                self.scope.bindings[node.target.value] = rebind(binding, facts=declared)
 
     def traverse_AugAssign(self, node: cst.AugAssign) -> None:
         self.walk(node.target)

@@ -11,7 +11,7 @@ from typing import NamedTuple, TextIO
 
 from ..diagnostics.filenames import for_text
 from ..diagnostics.finding import SYNTAX_ERROR, Finding
-from ..rules import all_rules
+from ..rules import Rule, all_rules
 from .sources import SourceLines, relative_path
 from .style import PLAIN, Style
 
@@ -104,7 +104,7 @@ def severity(finding: Finding) -> Severity:
 
 
 @cache
-def rules_by_code() -> dict[str, type]:
+def rules_by_code() -> dict[str, type[Rule]]:
     return {rule.code: rule for rule in all_rules()}
 
 

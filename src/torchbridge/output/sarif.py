@@ -50,7 +50,7 @@ def render(report: Report, stream: TextIO) -> None:
                 "name": "torchbridge",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "rules": [_descriptor(rule) for rule in rules],
+                "rules": [_descriptor(rule) for rule in rules],  # type: ignore[arg-type]  # a class is hashable; mypy asks its instances
             }
         },
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},

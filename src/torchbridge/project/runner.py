@@ -11,6 +11,7 @@ it unwinds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import os
@@ -34,14 +35,14 @@ def check_file(target: Target, cache: ResultCache | None = None) -> list[Finding
     if isinstance(data, Finding):
         return [data]
     entry = cache.entry_for(target, data) if cache is not None else None
-    if entry is not None:
-        found = cache.load(entry, str(target.path))  # type: ignore[union-attr]
+    if cache is not None and entry is not None:
+        found = cache.load(entry, str(target.path))
         if found is not None:
             return found
     settings = target.settings
     findings = lint_bytes(data, str(target.path), settings.rules_for(target.path), options=settings.rule_options)
-    if entry is not None:
-        cache.store(entry, findings)  # type: ignore[union-attr]
+    if cache is not None and entry is not None:
+        cache.store(entry, findings)
     return findings
 
 
@@ -150,7 +151,9 @@ def _worker(connection: Connection, task: Task, crashed: Callable[[Target, str],
 class _Worker:
     def __init__(self, context: multiprocessing.context.BaseContext, task: Task, crashed: Callable[[Target, str], Any]) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, task, crashed, os.getpid()), daemon=True)
+        self.process = context.Process(  # type: ignore[attr-defined]  # every concrete context has one; typeshed's BaseContext not
+            target=_worker, args=(child, task, crashed, os.getpid()), daemon=True,
+        )
         self.process.start()
         child.close()
         self.target: Target | None = None
@@ -184,8 +187,9 @@ def _run_parallel(
                         continue
                     except (EOFError, OSError):
                         pass
-                if worker.process.sentinel in ready and not worker.process.is_alive():
-                    results.append(crashed(worker.target, _how_it_died(worker)))
+                on_it = worker.target  # the file it holds now (a new one, if feeding it failed)
+                if on_it is not None and worker.process.sentinel in ready and not worker.process.is_alive():
+                    results.append(crashed(on_it, _how_it_died(worker)))
                     if progress is not None:
                         progress()
                     worker.connection.close()
@@ -199,10 +203,8 @@ def _run_parallel(
     finally:
         for worker in workers:
             if worker.process.is_alive():
-                try:
+                with contextlib.suppress(OSError):
                     worker.connection.send(None)
-                except OSError:
-                    pass
         for worker in workers:
             worker.process.join(timeout=5)
             if worker.process.is_alive():

@@ -55,7 +55,8 @@ def _layout(model: SemanticModel) -> ModuleLayout:
             break
         header_end = statement
         for small in statement.body:
-            header_imports.update(_imported(small))  # type: ignore[arg-type]
+            if isinstance(small, (cst.Import, cst.ImportFrom)):  # all of them: _only_imports said so
+                header_imports.update(_imported(small))
     return ModuleLayout(
         first=statements[0] if statements else None,
         header_end=header_end,
@@ -100,7 +101,7 @@ def later_import(model: SemanticModel, module: str) -> tuple[str, cst.BaseStatem
     set-up, or inside ``try: ... except ImportError``), and the statement a new line goes
     after (the end of that import's run of imports), when the code being walked comes after
     it and nothing assigns the name."""
-    body = list(model.module.body) if model.module is not None else []
+    body: list[cst.BaseStatement] = list(model.module.body) if model.module is not None else []
     found: tuple[str, cst.BaseStatement] | None = None
     for statement in body:
         lines = statement.body.body if isinstance(statement, cst.Try) else [statement]
@@ -114,8 +115,8 @@ def later_import(model: SemanticModel, module: str) -> tuple[str, cst.BaseStatem
                             found = (name, statement)
     if found is None or model.top_statement is None or model.top_statement not in body:
         return None
-    name, statement = found
-    index = body.index(statement)
+    name, after = found
+    index = body.index(after)
     while index + 1 < len(body) and _only_imports(body[index + 1]):
         index += 1  # after the run of imports it belongs to, not between them
     if body.index(model.top_statement) <= index or model.module_assignment_count(name):

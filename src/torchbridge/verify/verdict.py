@@ -3,6 +3,7 @@ contract's law 4)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +123,7 @@ def aggregate(entry: ContractEntry, device: str, cases: list[dict[str, Any]],
     return verdict
 
 
-def case_size(case: dict[str, Any]) -> int:
+def case_size(case: Mapping[Any, Any]) -> int:
     """How big a case's inputs are (for picking the smallest counterexample)."""
     total = 0
     for value in case.values():

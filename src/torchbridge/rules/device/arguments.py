@@ -25,7 +25,7 @@ def cuda_literal(node: cst.CSTNode) -> str | None:
     return value if value is not None and _CUDA_LITERAL.match(value) else None
 
 
-def cuda_device(model: SemanticModel, expr: cst.BaseExpression) -> tuple[cst.SimpleString, str] | None:
+def cuda_device(model: SemanticModel, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, str] | None:
     """A hard-coded CUDA device: ``'cuda'``, ``'cuda:1'``, ``torch.device('cuda')``,
     ``torch.device('cuda', 1)``, ``torch.device(type='cuda')``. Returns the string literal
     (where a finding points) and its text.
@@ -35,12 +35,12 @@ def cuda_device(model: SemanticModel, expr: cst.BaseExpression) -> tuple[cst.Sim
     """
     text = cuda_literal(expr)
     if text is not None:
-        return expr, text  # type: ignore[return-value]
+        return expr, text
     if isinstance(expr, cst.Call) and model.resolves_to(expr.func, "torch.device"):
         for arg in expr.args:
             if (arg.keyword is None and not arg.star) or (arg.keyword is not None and arg.keyword.value == "type"):
                 text = cuda_literal(arg.value)
-                return (arg.value, text) if text is not None else None  # type: ignore[return-value]
+                return (arg.value, text) if text is not None else None
     return None
 
 

@@ -201,7 +201,7 @@ class HardcodedCudaDevice(Rule):
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         self._reported: set[int] = set()
 
@@ -250,7 +250,7 @@ def _is_keyword(call: cst.Call, value: cst.BaseExpression, keyword: str) -> bool
     return any(arg.value is value and arg.keyword is not None and arg.keyword.value == keyword for arg in call.args)
 
 
-def _device_edits(device: cst.BaseExpression, literal: cst.SimpleString, *, string_only: bool = False) -> EditsFor:
+def _device_edits(device: cst.BaseExpression, literal: cst.BaseExpression, *, string_only: bool = False) -> EditsFor:
     """``'cuda'`` -> ``NAME``; ``torch.device('cuda')`` -> ``NAME`` (a torch.device) or
     ``torch.device(NAME)`` (a string). None for an index: ``'cuda:1'``, ``torch.device('cuda', 1)``;
     and, with ``string_only`` (DataLoader's ``pin_memory_device`` takes a string), for a

@@ -219,9 +219,9 @@ def _receiver_role(call: cst.Call) -> str:
 
 def _to_device(call: cst.Call, name: str) -> tuple[NodeEdit, ...] | None:
     """``x.cuda()`` -> ``x.to(NAME)``; ``x.cuda(non_blocking=True)`` -> ``x.to(NAME, non_blocking=True)``."""
-    func: cst.Attribute = call.func  # type: ignore[assignment]
+    func = cst.ensure_type(call.func, cst.Attribute)  # ``x.cuda(...)``
     if not call.args:
         return (replace_span(Anchor(func.attr, "start"), Anchor(call, "end"), f"to({name})"),)
     if any(arg.keyword is None or arg.keyword.value not in _KEPT_KEYWORDS for arg in call.args):
         return None  # a device index, or an argument .to() does not take
-    return replace(func.attr, "to"), insert_before(call.args[0].keyword, f"{name}, ")  # type: ignore[arg-type]
+    return replace(func.attr, "to"), insert_before(cst.ensure_type(call.args[0].keyword, cst.Name), f"{name}, ")

@@ -135,7 +135,7 @@ class CudaInDataset(Rule):
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         self._passed = set(_PASSED_AS.findall(context.text))  # functions handed to a DataLoader
 

@@ -152,7 +152,7 @@ class ParameterMovedAfterWrap(Rule):
         if data is None or inner.lpar or any(arg.star for arg in call.args):
             return None
         arguments = ", ".join(_EMPTY.code_for_node(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for arg in call.args)
-        method = f"{call.func.attr.value}({arguments})"  # type: ignore[attr-defined]
+        method = f"{cst.ensure_type(call.func, cst.Attribute).attr.value}({arguments})"
         edits = (*append_method(data, method), replace_span(Anchor(inner, "end"), Anchor(call, "end"), ""))
         check = probe(self.model, call, [hole(self.model, data, "tensor")])
         return FixSpec(CONVERT_FIRST, edits, probe=check)

@@ -181,7 +181,8 @@ class DeviceEquality(Rule):
         found = self._fixed_answer(right)
         if found is None:
             return
-        if self.model.value_of(left.value).kind is not Kind.TENSOR:  # type: ignore[attr-defined]
+        device = cst.ensure_type(left, cst.Attribute)  # ``x.device``: _is_device_attribute said so
+        if self.model.value_of(device.value).kind is not Kind.TENSOR:
             # The `.device` of something else may be a string (an argparse option, a plugin's
             # setting) or an unindexed torch.device: only a tensor's is fixed in advance.
             return
@@ -192,7 +193,7 @@ class DeviceEquality(Rule):
         if literal:  # no index: `.type` says what was meant
             edits = (insert_after(left, ".type"), replace(right, f'"{kind}"'))
             fix = FixSpec(DEVICE_TYPE, edits,
-                          probe=probe(self.model, node, [hole(self.model, left.value, "tensor")]))  # type: ignore[attr-defined]
+                          probe=probe(self.model, node, [hole(self.model, device.value, "tensor")]))
         self.report(node, message, fix=fix)
 
     def _fixed_answer(self, other: cst.BaseExpression) -> tuple[str, str, bool] | None:

@@ -137,7 +137,7 @@ class CudaDefaultArgument(Rule):
             if arg.keyword is not None and arg.keyword.value == "default":
                 self._check(arg.value)
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         # A function's 'cuda' parameters, until its body shows how they are used.
         self._pending: dict[int, dict[str, _Parameter]] = {}

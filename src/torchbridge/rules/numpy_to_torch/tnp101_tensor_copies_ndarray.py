@@ -208,7 +208,7 @@ class TensorCopiesNdarray(Rule):
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         self._moved: set[int] = set()  # torch.tensor(...) calls whose result goes to a device
 
@@ -251,7 +251,7 @@ class TensorCopiesNdarray(Rule):
 
 def _moves_to_device(model: SemanticModel, call: cst.Call) -> bool:
     """``.cuda()``, ``.to(device)``; not ``.to(torch.float32)`` or ``.to("cpu")``."""
-    method = call.func.attr.value  # type: ignore[attr-defined]
+    method = cst.ensure_type(call.func, cst.Attribute).attr.value  # the caller took only method calls
     if method == "cuda":
         return True
     target = device_argument(call) if method == "to" else None

@@ -194,7 +194,7 @@ class NonContiguousFromNumpy(Rule):
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         self._contiguous: set[int] = set()  # conversions whose result is made contiguous at once
         self._assigned: set[int] = set()  # conversions bound to a name: the first use decides
@@ -249,19 +249,21 @@ class NonContiguousFromNumpy(Rule):
             self._assigned.add(id(node.value))
 
     def leave_Assign(self, node: cst.Assign) -> None:
-        if id(node.value) not in self._assigned or self._in_getitem():
+        target, call = node.targets[0].target, node.value
+        if id(call) not in self._assigned or self._in_getitem():
             return
-        name = node.targets[0].target.value  # type: ignore[attr-defined]
-        found = self._transposed_conversion(node.value)
+        if not isinstance(target, cst.Name) or not isinstance(call, cst.Call):
+            return  # visit_Assign took only ``name = call(...)``
+        found = self._transposed_conversion(call)
         if found is not None:
-            self._pending[name] = (self.model.lookup(name), node.value, *found)  # type: ignore[arg-type]
+            self._pending[target.value] = (self.model.lookup(target.value), call, *found)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         pending = self._use_of(node.value)
         if pending is None:
             return
         self._seen_uses.add(id(node.value))
-        name = node.value.value  # type: ignore[attr-defined]
+        name = cst.ensure_type(node.value, cst.Name).value  # _use_of found a pending name
         del self._pending[name]
         if node.attr.value in ("contiguous", "reshape"):
             return  # made contiguous, or reshaped (which copies where a view cannot be had)

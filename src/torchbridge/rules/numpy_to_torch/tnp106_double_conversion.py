@@ -182,7 +182,7 @@ class DoubleConversion(Rule):
     def _cast(self, call: cst.Call) -> str | None:
         """The dtype the call casts to: ``float32`` for ``.float()``, the argument's text for
         ``.to(torch.float64)``; None for anything else (a device, more arguments)."""
-        method = call.func.attr.value  # type: ignore[attr-defined]
+        method = cst.ensure_type(call.func, cst.Attribute).attr.value  # visit_Call took only method calls
         if method in CASTS and not call.args:
             return CASTS[method]
         if method != "to" or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:

@@ -188,7 +188,7 @@ class NumpyWithoutDetachCpu(Rule):
         """``X[.cpu()][.detach()][.data].numpy()`` -> ``X.detach().cpu().numpy()``."""
         if call.args:
             return None
-        first: cst.Attribute = call.func  # type: ignore[assignment]
+        first = cst.ensure_type(call.func, cst.Attribute)  # ``....numpy()``
         base = first.value
         while True:
             if isinstance(base, cst.Call) and not base.args and isinstance(base.func, cst.Attribute) and base.func.attr.value in _PEELED:

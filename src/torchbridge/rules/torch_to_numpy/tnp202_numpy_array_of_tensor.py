@@ -217,11 +217,11 @@ class NumpyArrayOfTensor(Rule):
         names = self.model.qualnames(node.func)
         function = "asarray" if "numpy.asarray" in names else "array" if "numpy.array" in names else None
         source = first_argument(node) if function is not None else None
-        if source is None:
+        if function is None or source is None:
             return
         value = self.model.value_of(source)
         if value.kind is not Kind.TENSOR:
-            self._check_list(node, source, function)  # type: ignore[arg-type]
+            self._check_list(node, source, function)
             return
         grad = self.model.requires_grad_here(value)
         state = " (it requires grad: this raises)" if grad else " (it is on a device: this raises)" if value.on_device else ""

@@ -187,8 +187,8 @@ class LoopInvariantTransfer(Rule):
     def leave_For(self, node: cst.For) -> None:
         self._frames.pop()
 
-    visit_While = visit_For  # type: ignore[assignment]
-    leave_While = leave_For  # type: ignore[assignment]
+    visit_While = visit_For
+    leave_While = leave_For
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A nested function's body does not run once per iteration of the loop around it.
@@ -354,7 +354,7 @@ def _conflicts(path: str, changed: set[str]) -> bool:
     return any(c == path or path.startswith(c + ".") or c.startswith(path + ".") for c in changed)
 
 
-def _invariant(model, expr: cst.BaseExpression, changed: set[str]) -> bool:  # type: ignore[no-untyped-def]
+def _invariant(model, expr: cst.BaseExpression, changed: set[str]) -> bool:
     """``expr`` reads nothing that ``changed`` holds, and calls only pure conversions."""
     if isinstance(expr, _LITERALS):
         return True

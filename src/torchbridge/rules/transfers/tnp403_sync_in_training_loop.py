@@ -137,8 +137,8 @@ class SyncInTrainingLoop(Rule):
     def leave_For(self, node: cst.For) -> None:
         self._loops.pop()
 
-    visit_While = visit_For  # type: ignore[assignment]
-    leave_While = leave_For  # type: ignore[assignment]
+    visit_While = visit_For
+    leave_While = leave_For
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._loops.append(None)
