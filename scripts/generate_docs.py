@@ -1,6 +1,6 @@
 """Regenerate docs/rules/TNPxxx.md and the README's rule table from the rule classes.
 
-Run: python scripts/generate_docs.py  (tests/test_docs.py fails when the output drifts)
+Run: python scripts/generate_docs.py  (tests/rules/test_docs.py fails when the output drifts)
 """
 
 from __future__ import annotations

@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 pytest.importorskip("pre_commit", reason="the hooks are driven by pre-commit (in the test extra)")
 if shutil.which("git") is None:
     pytest.skip("pre-commit needs git", allow_module_level=True)
 
-ROOT = Path(__file__).resolve().parent.parent
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
     "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",

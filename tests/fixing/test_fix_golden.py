@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import FIXTURES
 
 from torchbridge import check_source, fix_source
 from torchbridge.cli import main
 
-FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "fix"
+FOLDER = FIXTURES / "fix"
 ORIGINALS = sorted(p for p in FOLDER.glob("*.py") if not p.name.endswith(".fixed.py"))
 MODES = [pytest.param(False, ".fixed.py", id="safe"), pytest.param(True, ".unsafe.fixed.py", id="unsafe")]
 

@@ -1,6 +1,6 @@
 """``torchbridge check`` / ``rule`` / ``rules`` as a user sees them: options, output formats,
-exit codes, standard input and which files a run finds. Bad files are tests/test_bad_input.py's,
-configuration files tests/test_config.py's."""
+exit codes, standard input and which files a run finds. Bad files are tests/engine/test_bad_input.py's,
+configuration files tests/project/test_config.py's."""
 
 from __future__ import annotations
 

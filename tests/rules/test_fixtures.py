@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from torchbridge import check_source
 from torchbridge.rules import all_rules
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 EXPECT = re.compile(r"#\s*expect:\s*(TNP\d{3}(?:\s*,\s*TNP\d{3})*)")
 ALL_CODES = [rule.code for rule in all_rules()]
 

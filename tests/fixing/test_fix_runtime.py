@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 np = pytest.importorskip("numpy")
 torch = pytest.importorskip("torch")
 
-FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "fix"
+FOLDER = FIXTURES / "fix"
 ORIGINALS = sorted(p for p in FOLDER.glob("*.py") if not p.name.endswith(".fixed.py"))
 # The errors the rules name, as the fix contract states them (type, message start).
 RULE_ERRORS = (

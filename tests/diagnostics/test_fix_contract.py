@@ -20,9 +20,9 @@ RULES = all_rules()
 UNREACHABLE_FROM_EXAMPLES = {
     # TNP201 reports only a receiver proven a tensor; the chain's base is then proven too.
     "TNP201/detach-cpu-unproven",
-    # Needs device-idiom = "accelerator": tests/test_fixer.py covers it.
+    # Needs device-idiom = "accelerator": tests/fixing/test_fixer.py covers it.
     "TNP30x/insert-accelerator",
-    # Safe only where the project declares torch-version >= 2.4: tests/test_cli_fix.py covers them.
+    # Safe only where the project declares torch-version >= 2.4: tests/cli/test_cli_fix.py covers them.
     "TNP304/amp-namespace",
     "TNP304/amp-decorator",
 }
