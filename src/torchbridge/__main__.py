@@ -1,3 +1,5 @@
+"""``python -m torchbridge``: the same command as ``torchbridge``."""
+
 import sys
 
 from .cli.main import main

@@ -1,3 +1,8 @@
+"""TNP308 cuda-default-argument: the rule and its examples (it has no fix).
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

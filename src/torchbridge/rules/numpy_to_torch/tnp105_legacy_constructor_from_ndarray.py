@@ -1,3 +1,8 @@
+"""TNP105 legacy-constructor-from-ndarray: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
