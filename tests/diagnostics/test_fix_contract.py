@@ -8,6 +8,8 @@ shown by at least one example.
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from torchbridge import check_source, fix_source
@@ -120,6 +122,7 @@ def test_contract_law_is_enforced_on_entries():
 
     with pytest.raises(ValueError, match="another rule's entry"):
         type("Borrows", (Rule,), {"code": "TNP999", "contract": RULES[0].contract})
+    gc.collect()  # the refused class must not linger among Rule's subclasses
     for entry in contract_entries().values():
         if any(p.scope == "P" for p in entry.preconditions):
             assert entry.applicability != "safe", entry.key
