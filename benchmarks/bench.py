@@ -32,13 +32,13 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 import torchbridge
-from torchbridge.discovery import DEFAULT_EXCLUDES
-from torchbridge.noqa import file_is_exempt
-from torchbridge.positions import resolve_positions
-from torchbridge.prescan import prescan
+from torchbridge.diagnostics.noqa import file_is_exempt
+from torchbridge.engine.positions import resolve_positions
+from torchbridge.engine.prescan import prescan
+from torchbridge.engine.source import DecodeError, decode
+from torchbridge.model.tree import children
+from torchbridge.project.discovery import DEFAULT_EXCLUDES
 from torchbridge.rules import all_rules
-from torchbridge.source import DecodeError, decode
-from torchbridge.walk import children
 
 # --- flake8 without torchbridge ------------------------------------------------------------
 #

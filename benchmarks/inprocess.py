@@ -17,7 +17,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from torchbridge.engine import lint_bytes
+from torchbridge.engine.lint import lint_bytes
 from torchbridge.rules import all_rules
 
 

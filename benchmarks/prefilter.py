@@ -6,7 +6,7 @@
 For every ``.py`` file under the folders, with the default rules, best of N, CPU seconds:
 
 - the prefilter as plain substring tests (the needles as written) against the prefilter
-  that allows Python's gaps between a needle's tokens (``torchbridge.prefilter``), and the
+  that allows Python's gaps between a needle's tokens (``torchbridge.engine.prefilter``), and the
   files whose verdict differs;
 - the syntax check of the files that no rule can match but that mention ``torch`` or
   ``numpy`` (CPython's parser; such a broken file is reported as ``syntax-error``), against
@@ -21,10 +21,10 @@ import resource
 import warnings
 from pathlib import Path
 
-from torchbridge.engine import lint_bytes
-from torchbridge.prefilter import mentions
+from torchbridge.engine.lint import lint_bytes
+from torchbridge.engine.prefilter import mentions
+from torchbridge.engine.source import decode
 from torchbridge.rules import all_rules
-from torchbridge.source import decode
 
 
 def cpu() -> float:

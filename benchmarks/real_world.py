@@ -195,7 +195,7 @@ class Row:
 def enabled_codes(select: str, extend_select: str, ignore: str) -> set[str] | None:
     """The rule codes this selection runs, by torchbridge's own selection logic (None if unknown)."""
     try:
-        from torchbridge.selection import Selection
+        from torchbridge.project.selection import Selection
     except ImportError:
         return None
 

@@ -1,14 +1,14 @@
 """Regenerate docs/rules/TNPxxx.md and the README's rule table from the rule classes.
 
-Run: python scripts/generate_docs.py  (tests/test_docs.py fails when the output drifts)
+Run: python scripts/generate_docs.py  (tests/rules/test_docs.py fails when the output drifts)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from torchbridge.docs import readme_with_table, rule_markdown
 from torchbridge.rules import all_rules
+from torchbridge.rules.docs import readme_with_table, rule_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 

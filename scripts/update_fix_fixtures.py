@@ -1,6 +1,6 @@
 """Regenerate fixtures/fix/*.fixed.py and *.unsafe.fixed.py after a deliberate change.
 
-Read the diff before committing it: these files are what tests/test_fix_golden.py holds the
+Read the diff before committing it: these files are what tests/fixing/test_fix_golden.py holds the
 fixer to.
 """
 

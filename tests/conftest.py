@@ -1,3 +1,5 @@
+"""What many tests share: the repository's paths, ``torchbridge`` run in-process, a tree of files, standard input, and no colour from the environment."""
+
 from __future__ import annotations
 
 import io

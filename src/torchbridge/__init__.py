@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .finding import Finding
+from .diagnostics.finding import Finding
+from .version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["Finding", "FixedSource", "__version__", "check_source", "fix_source"]
 
 
@@ -25,7 +25,7 @@ def check_source(
     that cannot be checked (a syntax error, say) gives one finding whose ``code`` is None.
     Raises ``ValueError`` for an unknown code or prefix.
     """
-    from .engine import lint_source
+    from .engine.lint import lint_source
 
     return lint_source(source, filename, _rules(select, ignore))
 
@@ -60,10 +60,10 @@ def fix_source(
     ``torch_version`` is the oldest torch the code supports (``"2.4"``), as the
     ``torch-version`` setting declares it: fixes to newer APIs are safe only at or above it.
     """
-    from .config import _VERSION
-    from .fixer import fix_source_text
+    from .engine.source import from_text
+    from .fixing.loop import fix_source_text
+    from .project.config import _VERSION
     from .rules import RuleOptions
-    from .source import from_text
 
     if device_idiom not in ("cuda", "accelerator"):
         raise ValueError(f"device_idiom: expected 'cuda' or 'accelerator', got {device_idiom!r}")
@@ -78,7 +78,7 @@ def fix_source(
 
 
 def _rules(select: Sequence[str] | None, ignore: Sequence[str] | None) -> tuple:
-    from .selection import Selection, validate_selectors
+    from .project.selection import Selection, validate_selectors
 
     chosen = validate_selectors(select, "select") if select is not None else None
     ignored = validate_selectors(ignore or (), "ignore")

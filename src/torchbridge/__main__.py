@@ -1,5 +1,7 @@
+"""``python -m torchbridge``: the same command as ``torchbridge``."""
+
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

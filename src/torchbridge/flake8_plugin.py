@@ -12,9 +12,9 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from . import __version__
-from .engine import lint_source
+from .engine.lint import lint_source
 from .rules import all_rules
+from .version import __version__
 
 # flake8 needs a code for everything a plugin yields; this one says "torchbridge could not
 # check this file" (the CLI reports such files as diagnostics without a code).

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..walk import children
 from .names import dotted, keyword_argument
-from .returns import NUMPY_COPY_KEEP_ORDER, NUMPY_LOAD, NUMPY_NEW_ARRAY, NUMPY_RANDOM_SIZED
+from .returns import (
+    NUMPY_COPY_KEEP_ORDER,
+    NUMPY_LOAD,
+    NUMPY_NEW_ARRAY,
+    NUMPY_RANDOM_SIZED,
+)
+from .tree import children
 
 # NumPy calls that return new, writable memory that nothing else refers to. Not
 # ``np.ascontiguousarray`` (the same array when it is already contiguous), ``np.frombuffer``
@@ -23,7 +28,7 @@ _LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.Gener
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec", "globals"})
 
 
-def is_fresh_expression(model, expr: cst.BaseExpression) -> bool:  # type: ignore[no-untyped-def]
+def is_fresh_expression(model, expr: cst.BaseExpression) -> bool:
     """``expr`` (already known to be an ndarray) makes new memory that only it refers to."""
     if isinstance(expr, _ARITHMETIC):
         return True  # the result of NumPy arithmetic is a new array
@@ -42,7 +47,7 @@ def is_fresh_expression(model, expr: cst.BaseExpression) -> bool:  # type: ignor
     return not names.isdisjoint(_FRESH_CALLS)
 
 
-def shares_unobservably(model, source: cst.BaseExpression) -> bool:  # type: ignore[no-untyped-def]
+def shares_unobservably(model, source: cst.BaseExpression) -> bool:
     """Sharing ``source``'s memory instead of copying it cannot be observed: a fresh array
     used nowhere else."""
     if isinstance(source, cst.Name):
@@ -50,7 +55,7 @@ def shares_unobservably(model, source: cst.BaseExpression) -> bool:  # type: ign
     return is_fresh_expression(model, source)
 
 
-def dead_after_use(model, name: cst.Name) -> bool:  # type: ignore[no-untyped-def]
+def dead_after_use(model, name: cst.Name) -> bool:
     """``name`` is bound once in this function, to a fresh array, and this is its only use:
     not captured, stored, returned or passed elsewhere, and not in a loop its definition is
     outside of."""

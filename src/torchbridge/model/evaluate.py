@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from . import returns
 from .names import (
-    device_argument, device_text, first_argument, keyword_argument, literal_bool, names_in, string_value,
+    device_argument,
+    device_text,
+    first_argument,
+    keyword_argument,
+    literal_bool,
+    names_in,
+    string_value,
 )
 from .values import NDARRAY, NUMBER, TENSOR, UNKNOWN, Kind, Layout, Value
 
@@ -414,12 +421,12 @@ class Evaluator:
             return source
         return self._flipped(source, call)
 
-    def _transposed(self, source: Value, how: str, args: object, node: cst.CSTNode) -> Value:
+    def _transposed(self, source: Value, how: str, args: Sequence[cst.Arg], node: cst.CSTNode) -> Value:
         if source.kind is not Kind.NDARRAY:
             return UNKNOWN if how == "T" else NDARRAY
         if source.layout is Layout.NEGATIVE:
             return source  # still negative: a transpose only permutes the strides
-        arguments = [a for a in args if isinstance(a, cst.Arg) and a.keyword is None]  # type: ignore[attr-defined]
+        arguments = [a for a in args if a.keyword is None]
         axes = [_int_value(a.value) for a in arguments]
         if len(arguments) == 1 and isinstance(arguments[0].value, (cst.Tuple, cst.List)):
             axes = [_int_value(e.value) for e in arguments[0].value.elements]
@@ -428,8 +435,9 @@ class Evaluator:
             layout = Layout.TRANSPOSED if moved and source.layout is Layout.CONTIGUOUS else Layout.UNKNOWN
             return Value(Kind.NDARRAY, layout, source.ndim, evidence=node if moved else None)
         if axes:  # transpose(2, 0, 1) / transpose((2, 0, 1))
-            permuted = None not in axes and axes != sorted(axes)  # type: ignore[type-var]
-            ndim = len(axes)
+            known = [axis for axis in axes if axis is not None]
+            permuted = len(known) == len(axes) and known != sorted(known)
+            ndim: int | None = len(axes)
         else:  # .T, transpose(): reverses the axes, a change only from two dimensions on
             permuted = source.ndim is not None and source.ndim >= 2
             ndim = source.ndim

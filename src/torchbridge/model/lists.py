@@ -11,11 +11,16 @@ index assignment, passing the list elsewhere, a closure) leaves the answer unkno
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
-from ..walk import children
 from .returns import NUMPY_NEW_ARRAY
+from .tree import children
 from .values import UNKNOWN, Kind, Value
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
 
 _HARMLESS_CALLS = frozenset({"len"})
 
@@ -25,7 +30,7 @@ class ListContents:
         self.appended: dict[int, list[Value]] = {}  # id(binding node) -> the appended values
         self.seen: set[int] = set()  # id of each ``.append`` call recorded
 
-    def observe(self, model, call: cst.Call) -> None:  # type: ignore[no-untyped-def]
+    def observe(self, model: SemanticModel, call: cst.Call) -> None:
         """Record ``name.append(x)``: what ``x`` is here."""
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
@@ -38,18 +43,7 @@ class ListContents:
         self.appended.setdefault(id(binding.node), []).append(model.value_of(call.args[0].value))
 
 
-def contents(model) -> ListContents:  # type: ignore[no-untyped-def]
-    found = getattr(model, "_list_contents", None)
-    if found is None:
-        found = model._list_contents = ListContents()
-    return found
-
-
-def observe_append(model, call: cst.Call) -> None:  # type: ignore[no-untyped-def]
-    contents(model).observe(model, call)
-
-
-def elements(model, name: cst.Name) -> Value:  # type: ignore[no-untyped-def]
+def elements(model: SemanticModel, name: cst.Name) -> Value:
     """What every element of the list ``name`` is, where all of its uses are accounted for:
     the common kind of its display's items and its appended values; UNKNOWN otherwise."""
     function = model.function
@@ -72,7 +66,7 @@ def elements(model, name: cst.Name) -> Value:  # type: ignore[no-untyped-def]
     appends = _accounted_uses(function, name, definition)
     if appends is None:
         return UNKNOWN
-    tracker = contents(model)
+    tracker = model.lists
     if any(id(call) not in tracker.seen for call in appends):
         return UNKNOWN  # an append the walk has not reached: what it adds is not known yet
     values += tracker.appended.get(id(definition), [])
@@ -113,7 +107,7 @@ def _accounted_uses(function: cst.FunctionDef, name: cst.Name, definition: cst.A
     return appends
 
 
-def element_value(model, expr: cst.BaseExpression) -> Value:  # type: ignore[no-untyped-def]
+def element_value(model, expr: cst.BaseExpression) -> Value:
     """What every element of the list or tuple ``expr`` is: a display's or comprehension's
     items, or an appended-to list's; UNKNOWN when not known."""
     if isinstance(expr, cst.Name):
@@ -128,7 +122,7 @@ def element_value(model, expr: cst.BaseExpression) -> Value:  # type: ignore[no-
     return UNKNOWN
 
 
-def _always_an_array(model, elt: cst.BaseExpression) -> bool:  # type: ignore[no-untyped-def]
+def _always_an_array(model, elt: cst.BaseExpression) -> bool:
     """A comprehension item that is an ndarray whatever its loop variables hold: a NumPy
     constructor's result, or ``.numpy()``."""
     if not isinstance(elt, cst.Call):

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..walk import children
 from .names import dotted, names_in
+from .tree import children
 from .values import Kind
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def _list_parameter(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 
 
 def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
-                element_of, value_of) -> SampleLoop | None:  # type: ignore[no-untyped-def]
+                element_of, value_of) -> SampleLoop | None:
     if not isinstance(target, cst.Name):
         return None
     indexed: set[str] = set()

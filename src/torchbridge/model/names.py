@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..walk import children
+from .tree import children
 
 
 def dotted(expr: cst.BaseExpression) -> str | None:
@@ -20,7 +20,7 @@ def dotted(expr: cst.BaseExpression) -> str | None:
 
 
 def import_target(alias: cst.ImportAlias) -> str | None:
-    return dotted(alias.name)  # type: ignore[arg-type]
+    return dotted(alias.name)
 
 
 def bound_name(alias: cst.ImportAlias) -> str | None:

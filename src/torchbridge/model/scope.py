@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import libcst as cst
 
@@ -50,13 +51,10 @@ class Scope:
         """Merge the current bindings with ``other``, two paths that both started at ``base``."""
         merged: dict[str, Binding] = {}
         for name in self.bindings.keys() | other.keys():
-            mine, theirs = self.bindings.get(name), other.get(name)
-            if mine is None:
-                merged[name] = theirs  # type: ignore[assignment]
-            else:
-                merged[name] = mine.join(theirs)
+            mine = self.bindings.get(name)
+            merged[name] = other[name] if mine is None else mine.join(other.get(name))
         self.bindings = merged
 
 
-def rebind(binding: Binding, **changes: object) -> Binding:
-    return replace(binding, **changes)  # type: ignore[arg-type]
+def rebind(binding: Binding, **changes: Any) -> Binding:
+    return replace(binding, **changes)

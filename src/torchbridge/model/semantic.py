@@ -3,24 +3,42 @@
 The model takes over the traversal of the nodes that open a scope, split the flow, bind a
 name or change the context (a CUDA guard, a method that implements ``cuda``). Rules see the
 state as it is at the node they visit: the bindings that reach it, the guards around it.
+
+This module keeps scope and flow: bindings, branches that join, loops, ``try``, ``match``,
+functions and classes. What rides along the walk has its own module: CUDA guards
+(``cuda_guards``), grad mode (``grad_mode``), values (``evaluate``), the block scanners
+(``blocks``), appended lists (``lists``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 
-from . import guards, returns
+from . import grad_mode, guards, returns
+from .blocks import (
+    assignment_counts,
+    captured_names,
+    parameters,
+    rebound_names,
+    self_assignment_counts,
+)
+from .cuda_guards import CudaGuards, is_cpu_literal, is_cuda_only_case, names_cuda
 from .evaluate import Evaluator
-from .lists import observe_append
+from .grad_mode import GradMode
+from .lists import ListContents
 from .loops import SampleLoop, is_one_sample, sample_loop
-from .names import bound_name, callee_name, dotted, imported_name, literal_bool, string_value
-from ..walk import children, walk_children
+from .names import (
+    bound_name,
+    dotted,
+    imported_name,
+)
 from .scope import Binding, Scope, rebind
+from .tree import walk_children
 from .values import UNKNOWN, Kind, Value
 
 Walk = Callable[[cst.CSTNode], None]
@@ -37,17 +55,15 @@ class SemanticModel:
         self.module_scope = Scope("module", None, None)
         self.scope = self.module_scope
         self.imports_torch = False
-        self._guard_depth = 0
+        self.cuda_guards = CudaGuards(self)
+        self.grad_mode = GradMode(self)
+        self.lists = ListContents()  # what each list built by ``.append`` holds
         self._functions: list[cst.FunctionDef] = []
         self._classes: list[cst.ClassDef] = []
         self._hoisted_imports: dict[str, Binding] = {}
-        # Set when the module shows that it runs only with CUDA (see ``_requires_cuda``).
-        self.cuda_only_module = False
         # Values are followed only when a rule asks (the engine sets this); names always are.
         self.track_values = False
         self.evaluator = Evaluator(self)
-        self._no_grad_depth = 0
-        self._grad_mode_unknown_depth = 0  # set_grad_enabled(flag), a no_grad on one path only
         self._conditional_depth = 0  # inside an if/while/try branch (not ``if __name__ == ...``)
         # Whole-file facts that make some values unknown (set from the source text).
         self.freezes_parameters = False  # ``requires_grad = False`` somewhere: outputs may not need grad
@@ -66,22 +82,33 @@ class SemanticModel:
     @property
     def in_cuda_guard(self) -> bool:
         """Inside code that runs only when CUDA is there, or when the user chose the GPU."""
-        return self._guard_depth > 0
+        return self.cuda_guards.active
+
+    @property
+    def cuda_only_module(self) -> bool:
+        """The module cannot run without CUDA anyway (it imports TensorRT, or pins its process
+        to a GPU unguarded)."""
+        return self.cuda_guards.cuda_only_module
 
     @property
     def in_no_grad(self) -> bool:
         """Inside ``torch.no_grad()`` / ``inference_mode()``, as a block or a decorator, or a
         hook that a framework runs without grad (Lightning's ``validation_step``)."""
-        return self._no_grad_depth > 0
+        return self.grad_mode.in_no_grad
 
     @property
     def grad_mode_unknown(self) -> bool:
         """Grad may be on or off here (``with torch.set_grad_enabled(train):``)."""
-        return self._grad_mode_unknown_depth > 0 and not self.in_no_grad
+        return self.grad_mode.undecided
 
     def requires_grad_here(self, value: Value) -> bool:
         """The value is a tensor proven to require grad, and grad is on at this point."""
-        return bool(value.grad) and not self.in_no_grad and not self.grad_mode_unknown
+        return self.grad_mode.requires_grad_here(value)
+
+    @property
+    def in_branch(self) -> bool:
+        """Inside an ``if``/``while``/``try`` branch (not ``if __name__ == "__main__":``)."""
+        return self._conditional_depth > 0
 
     def value_of(self, expr: cst.BaseExpression) -> Value:
         """What ``expr`` is at this point: kind, layout, grad, placement (often unknown)."""
@@ -162,14 +189,6 @@ class SemanticModel:
     # --------------------------------------------------------------- contexts
 
     @contextmanager
-    def cuda_guard(self, active: bool = True) -> Iterator[None]:
-        self._guard_depth += active
-        try:
-            yield
-        finally:
-            self._guard_depth -= active
-
-    @contextmanager
     def _scope(self, kind: str, node: cst.CSTNode) -> Iterator[Scope]:
         outer = self.scope
         self.scope = Scope(kind, node, outer)
@@ -186,7 +205,7 @@ class SemanticModel:
     def bind(self, name: str, kind: str, node: cst.CSTNode | None = None, **facts: Any) -> None:
         scope = self.scope
         while scope.kind == "comprehension" and kind == "walrus":
-            scope = scope.parent  # type: ignore[assignment]
+            scope = scope.parent  # type: ignore[assignment]  # a comprehension's scope always has a parent
         if name in scope.global_names:
             scope = self.module_scope
             # A function's write to a global happens when (and if) it is called: unknown.
@@ -217,7 +236,7 @@ class SemanticModel:
 
     def _module_counts(self) -> dict[str, int]:
         if not self._module_assignments and self.module is not None:
-            self._module_assignments = _assignment_counts(self.module)
+            self._module_assignments = assignment_counts(self.module)
         return self._module_assignments
 
     def outer_facts(self, name: str, binding: Binding) -> Value:
@@ -280,11 +299,11 @@ class SemanticModel:
             return
         if not isinstance(target, cst.Name):
             return
-        element = self.evaluator.element_of(iterable)
-        if element.kind is not Kind.UNKNOWN:
+        each = self.evaluator.element_of(iterable)
+        if each.kind is not Kind.UNKNOWN:
             binding = self.scope.bindings.get(target.value)
             if binding is not None:
-                self.scope.bindings[target.value] = rebind(binding, facts=element)
+                self.scope.bindings[target.value] = rebind(binding, facts=each)
 
     def _mark_sample(self, name: str, value: cst.BaseExpression) -> None:
         """A name assigned from a sample holds one; reassigned from anything else, it does not."""
@@ -330,9 +349,9 @@ class SemanticModel:
     def traverse_Module(self, node: cst.Module) -> None:
         self.module = node
         self._hoist_imports(node.body)
-        self.cuda_only_module = any(_imports_cuda_only_package(statement) for statement in node.body)
+        self.cuda_guards.see_module(node)
         if self.track_values:
-            self._module_assignments = _assignment_counts(node)
+            self._module_assignments = assignment_counts(node)
         self._walk_block(node.body)
 
     def _hoist_imports(self, statements: Sequence[cst.BaseStatement]) -> None:
@@ -371,86 +390,29 @@ class SemanticModel:
                 if top_level:
                     self.top_statement = statement
                 self.walk(statement)
-                if self._guards_rest_of_block(statement):
-                    self._guard_depth += 1
+                if self.cuda_guards.guards_rest_of_block(statement):
+                    self.cuda_guards.depth += 1
                     guarded_rest += 1
                 if self.track_values:
-                    self._apply_in_place_grad(statement)
-                    mode = self._grad_mode_of_statement(statement)
-                    if mode == "off":
-                        self._no_grad_depth += 1
+                    self.grad_mode.apply_in_place(statement)
+                    mode = self.grad_mode.of_statement(statement)
+                    if mode == grad_mode.OFF:
+                        self.grad_mode.off_depth += 1
                         no_grad_rest += 1
-                    elif mode == "unknown":
-                        self._grad_mode_unknown_depth += 1
+                    elif mode == grad_mode.UNDECIDED:
+                        self.grad_mode.undecided_depth += 1
                         unknown_rest += 1
         finally:
-            self._guard_depth -= guarded_rest
-            self._no_grad_depth -= no_grad_rest
-            self._grad_mode_unknown_depth -= unknown_rest
-
-    def _guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
-        if isinstance(statement, cst.If):
-            # The exit test is cheap and rarely true: ask it before classifying the condition.
-            if statement.orelse is None:
-                return guards.ends_in_exit(statement.body) and guards.polarity(statement.test).guards_false_branch
-            if isinstance(statement.orelse, cst.Else):
-                return guards.ends_in_exit(statement.orelse.body) and guards.polarity(statement.test).guards_true_branch
-            return False
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assert) and guards.polarity(small.test).guards_true_branch:
-                    return True
-                if self._requires_cuda(small):
-                    return True
-                if (
-                    isinstance(small, cst.Assign)
-                    and self.scope is self.module_scope
-                    and any(isinstance(t.target, cst.Name) and t.target.value == "pytestmark" for t in small.targets)
-                    and guards.mentions_cuda(small.value)
-                ):
-                    return True
-                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                    # pytest.skip(..., allow_module_level=True) under a condition is an If;
-                    # a bare call to a CUDA-requiring skip helper guards what follows.
-                    name = callee_name(small.value.func) or ""
-                    if "skip" in name.lower() and guards.mentions_cuda(small.value):
-                        return True
-        return False
-
-    def _requires_cuda(self, statement: cst.BaseSmallStatement) -> bool:
-        """A statement that raises without CUDA (``torch.cuda.set_device(rank)``,
-        ``start = torch.cuda.Event(...)``): code after it in the block runs only with CUDA.
-        An unguarded call that picks the process's GPU or NCCL also commits the module."""
-        if isinstance(statement, cst.Expr):
-            value: cst.BaseExpression | None = statement.value
-        elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
-            value = statement.value
-        else:
-            return False
-        calls = value.elements if isinstance(value, cst.Tuple) else [value] if value is not None else []
-        found = False
-        for element in calls:
-            call = element.value if isinstance(element, cst.BaseElement) else element
-            if not isinstance(call, cst.Call):
-                continue
-            qualnames = self.qualnames(call.func)
-            if not qualnames.isdisjoint(guards.CUDA_REQUIRING_CALLS):
-                found = True
-                commits = not qualnames.isdisjoint(guards.CUDA_COMMITTING_CALLS)
-            elif not qualnames.isdisjoint(guards.PROCESS_GROUP_INITS) and guards.names_nccl_backend(call):
-                found = commits = True
-            else:
-                continue
-            if commits and not self.in_cuda_guard and not self._conditional_depth:
-                self.cuda_only_module = True
-        return found
+            self.cuda_guards.depth -= guarded_rest
+            self.grad_mode.off_depth -= no_grad_rest
+            self.grad_mode.undecided_depth -= unknown_rest
 
     # flow: branches meet, and the bindings that differ become joins
 
     def _branch(self, body: cst.CSTNode | None, guarded: bool, base: dict[str, Binding]) -> dict[str, Binding]:
         self.scope.bindings = dict(base)
         if body is not None:
-            with self.cuda_guard(guarded):
+            with self.cuda_guards.guarded(guarded):
                 self.walk(body)
         return self.scope.bindings
 
@@ -486,7 +448,7 @@ class SemanticModel:
         """``if isinstance(x, np.ndarray):``: in that branch ``x`` is an ndarray (``not``
         swaps the branches). Only a kind is learned; layout, grad and placement stay unknown."""
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-        call = test.expression if negated else test  # type: ignore[attr-defined]
+        call = test.expression if isinstance(test, cst.UnaryOperation) and negated else test
         grad_test = self._narrowed_grad(call, base)
         if grad_test is not None:  # if t.requires_grad: / if not t.requires_grad:
             return (grad_test[1], grad_test[0]) if negated else grad_test
@@ -520,15 +482,15 @@ class SemanticModel:
         self.walk(node.test)
         polarity = guards.polarity(node.test)
         # 'cuda' if <anything> else 'cpu': the expression itself is the choice.
-        is_choice = _is_cpu_literal(node.orelse) or _is_cpu_literal(node.body)
+        is_choice = is_cpu_literal(node.orelse) or is_cpu_literal(node.body)
         before = self.scope.bindings
         when_true, when_false = self._narrowed(node.test, before) if self.track_values else (before, before)
         try:
             self.scope.bindings = when_true if when_true is before else dict(when_true)
-            with self.cuda_guard(is_choice or polarity.guards_true_branch):
+            with self.cuda_guards.guarded(is_choice or polarity.guards_true_branch):
                 self.walk(node.body)
             self.scope.bindings = before if when_false is before else dict(when_false)
-            with self.cuda_guard(is_choice or polarity.guards_false_branch):
+            with self.cuda_guards.guarded(is_choice or polarity.guards_false_branch):
                 self.walk(node.orelse)
         finally:
             if when_true is not before or when_false is not before:
@@ -540,7 +502,7 @@ class SemanticModel:
         self._forget_rebound(node.body)
         base = self.scope.snapshot()
         self._loop_exits.append([])
-        with self.cuda_guard(polarity.guards_true_branch):
+        with self.cuda_guards.guarded(polarity.guards_true_branch):
             self.walk(node.body)
         self._leave_loop(base, node.orelse)
 
@@ -594,7 +556,7 @@ class SemanticModel:
             self._forget_rebound(node.body)
             self._walk_all([handler.type])
             if handler.name is not None:
-                self.bind_target(handler.name.name, "except", handler)  # type: ignore[arg-type]
+                self.bind_target(handler.name.name, "except", handler)
             self.walk(handler.body)
             ends.append(self.scope.snapshot())
         self.scope.bindings = dict(after_body)
@@ -603,7 +565,7 @@ class SemanticModel:
             self.scope.join_from(end, after_body)
         self._walk_all([node.finalbody])
 
-    traverse_TryStar = traverse_Try  # type: ignore[assignment]
+    traverse_TryStar = traverse_Try
 
     def traverse_Match(self, node: cst.Match) -> None:
         self.walk(node.subject)
@@ -612,7 +574,7 @@ class SemanticModel:
         for case in node.cases:
             self.scope.bindings = dict(base)
             self._walk_all([case.pattern])
-            for name in _captured_names(case.pattern):
+            for name in captured_names(case.pattern):
                 self.bind(name, "other", case)  # case {"arr": x}: x is whatever matched
             self._walk_all([case.guard, case.body])
             ends.append(self.scope.snapshot())
@@ -624,97 +586,27 @@ class SemanticModel:
         modes = []
         for item in node.items:
             self.walk(item.item)
-            modes.append(self._grad_mode(item.item))
+            modes.append(self.grad_mode.of(item.item))
             if item.asname is not None:
-                self.bind_target(item.asname.name, "with", item, None)  # type: ignore[arg-type]
-        no_grad, unknown = "off" in modes, "unknown" in modes
-        self._no_grad_depth += no_grad
-        self._grad_mode_unknown_depth += unknown
-        try:
+                self.bind_target(item.asname.name, "with", item, None)
+        with self.grad_mode.entered(off=grad_mode.OFF in modes, undecided=grad_mode.UNDECIDED in modes):
             self.walk(node.body)
-        finally:
-            self._no_grad_depth -= no_grad
-            self._grad_mode_unknown_depth -= unknown
-
-    def _grad_mode(self, expr: cst.BaseExpression) -> str | None:
-        """``"off"`` for ``torch.no_grad()``, ``inference_mode()``, ``set_grad_enabled(False)``;
-        ``"unknown"`` when a flag decides (``set_grad_enabled(train)``, ``no_grad() if eval
-        else nullcontext()``); None when it leaves grad alone."""
-        if isinstance(expr, cst.IfExp):
-            branches = {self._grad_mode(expr.body), self._grad_mode(expr.orelse)}
-            return "unknown" if branches - {None} else None
-        if isinstance(expr, cst.Name):
-            binding = self.lookup(expr.value)  # ctx = torch.no_grad(); with ctx:
-            if binding is not None and binding.kind == "assign" and isinstance(binding.value, cst.Call):
-                return self._grad_mode(binding.value)
-        call = expr if isinstance(expr, cst.Call) else None
-        target = call.func if call is not None else expr
-        qualnames = self.qualnames(target)
-        switch = call.args[0].value if call is not None and call.args else None
-        if not qualnames.isdisjoint(returns.NO_GRAD):
-            if switch is None or literal_bool(switch) is True:
-                return "off"
-            return None if literal_bool(switch) is False else "unknown"
-        if not qualnames.isdisjoint(returns.SET_GRAD_ENABLED) and switch is not None:
-            return {False: "off", True: None}.get(literal_bool(switch), "unknown")  # type: ignore[arg-type]
-        return None
-
-    def _apply_in_place_grad(self, statement: cst.BaseStatement) -> None:
-        """``p.requires_grad_(False)``, ``y.detach_()``, ``w.requires_grad = False``: the
-        tensor itself changes, so its binding does."""
-        if not isinstance(statement, cst.SimpleStatementLine):
-            return
-        for small in statement.body:
-            name, grad = None, None
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                func = small.value.func
-                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-                    if func.attr.value == "detach_":
-                        name, grad = func.value.value, False
-                    elif func.attr.value == "requires_grad_":
-                        args = small.value.args
-                        flag = literal_bool(args[0].value) if args else True
-                        name, grad = func.value.value, flag
-            elif isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target = small.targets[0].target
-                if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and isinstance(target.value, cst.Name):
-                    name, grad = target.value.value, literal_bool(small.value)
-            binding = self.scope.bindings.get(name) if name is not None else None
-            if binding is not None and binding.facts.kind in (Kind.TENSOR, Kind.MODULE):
-                facts = binding.facts.but(grad=grad, evidence=statement if grad else None)
-                if facts.kind is Kind.MODULE and facts.result is not None:
-                    facts = facts.but(result=facts.result.but(grad=grad))
-                self.scope.bindings[name] = rebind(binding, facts=facts)  # type: ignore[index]
-
-    def _grad_mode_of_statement(self, statement: cst.BaseStatement) -> str | None:
-        """``torch.set_grad_enabled(False)`` as a statement: the rest of the block."""
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                    if not self.qualnames(small.value.func).isdisjoint(returns.SET_GRAD_ENABLED):
-                        return self._grad_mode(small.value) or "unknown"  # True after False: unknown
-        return None
 
     def _forget_rebound(self, body: cst.BaseSuite) -> None:
         """At a loop's head, a name the body rebinds may hold the previous iteration's value."""
         if not self.track_values:
             return
         bindings = self.scope.bindings
-        for name in _rebound_names(body):
+        for name in rebound_names(body):
             binding = bindings.get(name)
             if binding is not None and binding.facts is not UNKNOWN:
                 bindings[name] = rebind(binding, facts=UNKNOWN)
 
     def traverse_Call(self, node: cst.Call) -> None:
-        # pytest.param(..., marks=RunIf(min_cuda_gpus=1)): the case runs only with CUDA.
-        guarded = callee_name(node.func) == "param" and any(
-            arg.keyword is not None and arg.keyword.value == "marks" and guards.mentions_cuda(arg.value)
-            for arg in node.args
-        )
-        with self.cuda_guard(guarded):
+        with self.cuda_guards.guarded(is_cuda_only_case(node)):
             walk_children(node, self.walk)
         if self.track_values:
-            observe_append(self, node)  # ``frames.append(x)``: what ``x`` is here
+            self.lists.observe(self, node)  # ``frames.append(x)``: what ``x`` is here
 
     # binding statements
 
@@ -733,9 +625,12 @@ class SemanticModel:
             # frames: list[torch.Tensor] = [...]: the annotation says what the value does not
             declared = self._annotated(node.annotation.annotation)
             binding = self.scope.bindings.get(node.target.value)
-            if binding is not None and declared.kind is not Kind.UNKNOWN and binding.facts.kind in (declared.kind, Kind.UNKNOWN):
-                if binding.facts.kind is Kind.UNKNOWN or (binding.facts.result is None and declared.result is not None):
-                    self.scope.bindings[node.target.value] = rebind(binding, facts=declared)
+            # Where the value is unknown, or the same kind without the element the annotation names.
+            if binding is not None and declared.kind is not Kind.UNKNOWN and (
+                binding.facts.kind is Kind.UNKNOWN
+                or (binding.facts.kind is declared.kind and binding.facts.result is None and declared.result is not None)
+            ):
+                self.scope.bindings[node.target.value] = rebind(binding, facts=declared)
 
     def traverse_AugAssign(self, node: cst.AugAssign) -> None:
         self.walk(node.target)
@@ -784,25 +679,23 @@ class SemanticModel:
 
     def traverse_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A CUDA-only test's parametrize lists and defaults belong to it: walk them guarded.
-        guarded = self._guarded_by_decorators(node.decorators) or _names_cuda(node.name.value)
-        with self.cuda_guard(guarded):
+        guarded = self.cuda_guards.by_decorators(node.decorators) or names_cuda(node.name.value)
+        with self.cuda_guards.guarded(guarded):
             self._walk_all(node.decorators)
             self._walk_params_outside(node.params)
             self._walk_all([node.returns])
         returned = node.returns.annotation if node.returns is not None and node.asynchronous is None else None
         self.bind(node.name.value, "def", node, facts=Value(Kind.FUNCTION, result=self._annotated(returned)))
-        decorator_modes = {self._grad_mode(d.decorator) for d in node.decorators}
-        no_grad = "off" in decorator_modes or self._is_no_grad_hook(node)
-        with self._scope("function", node), self.cuda_guard(guarded):
+        decorator_modes = {self.grad_mode.of(d.decorator) for d in node.decorators}
+        no_grad = grad_mode.OFF in decorator_modes or self.grad_mode.is_no_grad_hook(node)
+        with self._scope("function", node), self.cuda_guards.guarded(guarded), self.grad_mode.entered(off=no_grad):
             self._bind_params(node.params)
             self._bind_locals(node.body)
             self._functions.append(node)
             self._returns.append([])
-            self._no_grad_depth += no_grad
             try:
                 self.walk(node.body)
             finally:
-                self._no_grad_depth -= no_grad
                 self._functions.pop()
                 found = self._returns.pop()
         if node.name.value == "forward" and self._class_facts_stack and found:
@@ -817,7 +710,7 @@ class SemanticModel:
         UnboundLocalError)."""
         outer: set[str] = set()
         bindings = self.scope.bindings
-        for name in _assignment_counts(body, outer):
+        for name in assignment_counts(body, outer):
             if name not in bindings and name not in outer:
                 bindings[name] = Binding(name=name, kind="unbound", guarded=self.in_cuda_guard)
 
@@ -826,11 +719,6 @@ class SemanticModel:
         if self.track_values and self._returns:
             self._returns[-1].append(self.evaluator.value(node.value) if node.value is not None else UNKNOWN)
 
-    def _is_no_grad_hook(self, node: cst.FunctionDef) -> bool:
-        if node.name.value not in returns.LIGHTNING_NO_GRAD_HOOKS or not self._classes:
-            return False
-        return any("Lightning" in (dotted(base.value) or "") for base in self._classes[-1].bases)
-
     def traverse_Lambda(self, node: cst.Lambda) -> None:
         self._walk_params_outside(node.params)
         with self._scope("lambda", node):
@@ -838,13 +726,13 @@ class SemanticModel:
             self.walk(node.body)
 
     def traverse_ClassDef(self, node: cst.ClassDef) -> None:
-        guarded = self._guarded_by_decorators(node.decorators) or _names_cuda(node.name.value)
-        with self.cuda_guard(guarded):
+        guarded = self.cuda_guards.by_decorators(node.decorators) or names_cuda(node.name.value)
+        with self.cuda_guards.guarded(guarded):
             self._walk_all(node.decorators)
             self._walk_all([*node.bases, *node.keywords])
-        with self._scope("class", node), self.cuda_guard(guarded):
+        with self._scope("class", node), self.cuda_guards.guarded(guarded):
             self._classes.append(node)
-            self._class_facts_stack.append(ClassFacts(_self_assignment_counts(node.body) if self.track_values else {}))
+            self._class_facts_stack.append(ClassFacts(self_assignment_counts(node.body) if self.track_values else {}))
             try:
                 self.walk(node.body)
             finally:
@@ -864,25 +752,14 @@ class SemanticModel:
         # parameters produced it, unknown otherwise.
         return Value(Kind.FUNCTION, result=Value(Kind.MODULE, grad=output.grad or None, result=output))
 
-    def _guarded_by_decorators(self, decorators: Sequence[cst.Decorator]) -> bool:
-        """A CUDA skip decorator, written out or through a name (``gpu_only = pytest.mark.skipif(...)``)."""
-        for decorator in decorators:
-            if guards.is_guard_decorator(decorator):
-                return True
-            if isinstance(decorator.decorator, cst.Name):
-                binding = self.lookup(decorator.decorator.value)
-                if binding is not None and binding.value is not None and guards.mentions_cuda(binding.value):
-                    return True
-        return False
-
     def _walk_params_outside(self, params: cst.Parameters) -> None:
         """Defaults and annotations are evaluated in the enclosing scope."""
-        for param in _all_params(params):
+        for param in parameters(params):
             self._walk_all([param.default, param.annotation.annotation if param.annotation else None])
 
     def _bind_params(self, params: cst.Parameters) -> None:
         stars = {id(params.star_arg), id(params.star_kwarg)}
-        for param in _all_params(params):
+        for param in parameters(params):
             facts = self._annotated(param.annotation.annotation) if param.annotation is not None else UNKNOWN
             if id(param) in stars:  # *args: np.ndarray is a tuple of arrays, **kwargs a dict
                 facts = Value(Kind.TUPLE, result=facts if facts.kind is not Kind.UNKNOWN else None) \
@@ -944,45 +821,6 @@ class SemanticModel:
                 self.walk(node.elt)
 
 
-def _all_params(params: cst.Parameters) -> list[cst.Param]:
-    found = [*params.posonly_params, *params.params, *params.kwonly_params]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            found.append(star)
-    return found
-
-
-def _imports_cuda_only_package(statement: cst.BaseStatement) -> bool:
-    """An unconditional top-level ``import tensorrt`` / ``from cuda import cudart``: a module
-    built on a CUDA-only library cannot run without CUDA, whatever its devices say."""
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    for small in statement.body:
-        if isinstance(small, cst.Import):
-            modules = [dotted(alias.name) or "" for alias in small.names]
-        elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
-            modules = [dotted(small.module) or ""]
-        else:
-            continue
-        if any(module.partition(".")[0] in guards.CUDA_ONLY_PACKAGES for module in modules):
-            return True
-    return False
-
-
-def _captured_names(pattern: cst.MatchPattern) -> list[str]:
-    """The names a match pattern binds (``case Point(x=a, y=b)``, ``case [first, *rest]``)."""
-    found = []
-    stack: list[cst.CSTNode] = [pattern]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.MatchAs, cst.MatchStar)) and isinstance(node.name, cst.Name):
-            found.append(node.name.value)
-        if isinstance(node, cst.MatchMapping) and isinstance(node.rest, cst.Name):
-            found.append(node.rest.value)
-        stack.extend(children(node))
-    return found
-
-
 @dataclass
 class ClassFacts:
     """What a class's methods store in ``self`` and what its ``forward`` returns."""
@@ -1001,80 +839,6 @@ class ClassFacts:
         if self.seen.get(name, 0) != self.total.get(name, 0):
             return UNKNOWN
         return self.attributes.get(name, UNKNOWN)
-
-
-def _self_assignment_counts(body: cst.BaseSuite) -> dict[str, int]:
-    """How many statements in the class's methods assign each ``self.<name>``."""
-    found: dict[str, int] = {}
-    pending: list[cst.CSTNode] = [body]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
-                    found[target.attr.value] = found.get(target.attr.value, 0) + 1
-        elif not isinstance(node, (cst.ClassDef, cst.BaseExpression)):
-            pending.extend(children(node))
-    return found
-
-
-def _rebound_names(body: cst.CSTNode) -> set[str]:
-    """Names a loop body assigns, in its statements and nested blocks (not in nested scopes)."""
-    return set(_assignment_counts(body))
-
-
-def _assignment_counts(body: cst.CSTNode, declared: set[str] | None = None) -> dict[str, int]:
-    """How many statements of ``body`` (and its nested blocks, not nested scopes) bind each name;
-    the names it declares ``global`` or ``nonlocal`` go into ``declared`` when given."""
-    found: dict[str, int] = {}
-
-    def count(names: Iterable[str]) -> None:
-        for name in names:
-            found[name] = found.get(name, 0) + 1
-
-    pending: list[cst.CSTNode] = [body]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            count([node.name.value])
-            continue
-        if isinstance(node, (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)):
-            pending.extend(node.body)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            if declared is not None:
-                declared.update(n.name.value for n in node.names)
-        elif isinstance(node, cst.Assign):
-            for target in node.targets:
-                count(_target_names(target.target))
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-            count(_target_names(node.target))
-        elif isinstance(node, cst.For):
-            count(_target_names(node.target))
-            pending.extend(n for n in (node.body, node.orelse) if n is not None)
-        elif isinstance(node, (cst.If, cst.While)):
-            pending.extend(n for n in (node.body, node.orelse) if n is not None)
-        elif isinstance(node, cst.Else):
-            pending.append(node.body)
-        elif isinstance(node, cst.With):
-            count(n for item in node.items if item.asname is not None for n in _target_names(item.asname.name))
-            pending.append(node.body)
-        elif isinstance(node, (cst.Try, cst.TryStar)):
-            pending.extend(n for n in (node.body, node.orelse, node.finalbody) if n is not None)
-            pending.extend(handler.body for handler in node.handlers)
-        elif isinstance(node, cst.Match):
-            pending.extend(case.body for case in node.cases)
-    return found
-
-
-def _target_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _target_names(e.value)]
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return []
 
 
 def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
@@ -1098,15 +862,3 @@ def _is_main_check(test: cst.BaseExpression) -> bool:
     return isinstance(test, cst.Comparison) and dotted(test.left) == "__name__"
 
 
-def _names_cuda(name: str) -> bool:
-    """``def test_forward_cuda``, ``def to_gpu``, ``class CUDATests``: CUDA-only by name."""
-    lowered = name.lower()
-    return "cuda" in lowered or "gpu" in lowered
-
-
-def _is_cpu_literal(expr: cst.BaseExpression) -> bool:
-    if (string_value(expr) or "").lower() == "cpu":
-        return True
-    if isinstance(expr, cst.Call) and expr.args:
-        return (string_value(expr.args[0].value) or "").lower() == "cpu"
-    return False

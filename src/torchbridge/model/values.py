@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import libcst as cst
 
@@ -66,8 +67,8 @@ class Value:
             evidence=self.evidence if self.evidence is not None else other.evidence,
         )
 
-    def but(self, **changes: object) -> Value:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def but(self, **changes: Any) -> Value:
+        return replace(self, **changes)
 
 
 UNKNOWN = Value()

@@ -9,8 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
-from ..finding import Finding
-from . import concise, full, github, gitlab, grouped, json_format, json_lines, sarif, statistics, text
+from ..diagnostics.finding import Finding
+from . import (
+    concise,
+    full,
+    github,
+    gitlab,
+    grouped,
+    json_format,
+    json_lines,
+    sarif,
+    statistics,
+    text,
+)
 from .report import Report
 from .sources import SourceLines
 from .style import Style, use_color

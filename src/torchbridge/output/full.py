@@ -13,10 +13,10 @@ from __future__ import annotations
 import unicodedata
 from typing import TextIO
 
-from ..finding import Finding
-from ..fixes import Fix
-from .report import Report, headline
-from .text import write_footer
+from ..diagnostics.contract import Applicability
+from ..diagnostics.finding import Finding
+from ..diagnostics.fix import Fix
+from .report import Report, headline, write_footer
 
 TAB_WIDTH = 4
 
@@ -40,7 +40,7 @@ def render(report: Report, stream: TextIO) -> None:
 
 
 def _how_applied(fix: Fix, unsafe: bool) -> str:
-    if fix.applicability == "safe" and fix.applies(unsafe):
+    if fix.applicability is Applicability.SAFE and fix.applies(unsafe):
         return "safe fix"
     if fix.applies(True):
         return "unsafe fix" if unsafe else "unsafe fix: needs --unsafe-fixes"

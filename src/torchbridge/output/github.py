@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..filenames import decodable
-from ..finding import Finding
+from ..diagnostics.filenames import decodable
+from ..diagnostics.finding import Finding
 from .report import Report, has_position, located_message, severity
 from .sources import relative_path
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from ..finding import Finding
+from ..diagnostics.finding import Finding
 from .json_text import dumps
 from .report import Report, located_message, rule_name, severity
 from .sources import relative_path

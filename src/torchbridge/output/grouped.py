@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ..filenames import for_text
-from .report import Report, by_file, fixable, label
-from .text import write_footer
+from ..diagnostics.contract import Applicability
+from ..diagnostics.filenames import for_text
+from .report import Report, by_file, fixable, label, write_footer
 
 
 def render(report: Report, stream: TextIO) -> None:
@@ -18,7 +18,7 @@ def render(report: Report, stream: TextIO) -> None:
         for f in findings:
             marker = " " + style.fixable("[*]") if fixable(f, report.unsafe) else ""
             stream.write(f"  {f.position.ljust(width)} {style.code(label(f))}{marker} {f.message}\n")
-            if f.fix is not None and f.fix.applicability == "display":
+            if f.fix is not None and f.fix.applicability is Applicability.DISPLAY:
                 stream.write(f"  {' ' * width} help: {f.fix.title}\n")
         stream.write("\n")
     write_footer(report, stream)

@@ -1,4 +1,4 @@
-"""What every output format is handed, and the small readings of a finding they share."""
+"""What every output format is handed, the small readings of a finding they share, and the footer of the formats people read."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
 
-from ..filenames import for_text
-from ..finding import Finding
-from ..rules import all_rules
+from ..diagnostics.filenames import for_text
+from ..diagnostics.finding import SYNTAX_ERROR, Finding
+from ..rules import Rule, all_rules
 from .sources import SourceLines, relative_path
 from .style import PLAIN, Style
 
@@ -54,7 +54,7 @@ class Report:
 def has_position(finding: Finding) -> bool:
     """Diagnostics such as ``io-error`` or ``write-error`` are about the whole file and sit
     at 1:1 only because a position is required; those are not shown as places."""
-    return not finding.is_diagnostic or finding.name == "syntax-error" or (finding.line, finding.column) != (1, 1)
+    return not finding.is_diagnostic or finding.name == SYNTAX_ERROR or (finding.line, finding.column) != (1, 1)
 
 
 def located_message(finding: Finding) -> str:
@@ -104,7 +104,7 @@ def severity(finding: Finding) -> Severity:
 
 
 @cache
-def rules_by_code() -> dict[str, type]:
+def rules_by_code() -> dict[str, type[Rule]]:
     return {rule.code: rule for rule in all_rules()}
 
 
@@ -124,3 +124,38 @@ def rule_name(finding: Finding) -> str:
     rule = rules_by_code().get(finding.code or "")
     return rule.name if rule is not None else finding.name
 
+
+def write_footer(report: Report, stream: TextIO) -> None:
+    """What a fix run fixed, how many findings in how many files, and what ``fix`` could do."""
+    if report.fixed:
+        stream.write(f"Fixed {plural(report.fixed, 'finding')}.\n")
+    line = summary(report.findings)
+    stream.write((report.style.success(line) if not report.findings else line) + "\n")
+    fixes = fix_summary(report.findings, report.unsafe)
+    if fixes:
+        stream.write(fixes + "\n")
+
+
+def summary(findings: Sequence[Finding]) -> str:
+    problems = [f for f in findings if not f.is_diagnostic]
+    unchecked = len({f.filename for f in findings if f.is_diagnostic})
+    if not findings:
+        return "All checks passed!"
+    parts = []
+    if problems:
+        files = len({f.filename for f in problems})
+        parts.append(f"Found {plural(len(problems), 'finding')} in {plural(files, 'file')}.")
+    if unchecked:
+        parts.append(f"{plural(unchecked, 'file')} could not be checked.")
+    return " ".join(parts)
+
+
+def fix_summary(findings: Sequence[Finding], unsafe: bool) -> str:
+    """``[*] 2 fixable with `torchbridge fix` (1 hidden fix can be enabled with `--unsafe-fixes`).``"""
+    fixable = sum(1 for f in findings if f.fix is not None and f.fix.applies(unsafe))
+    hidden = 0 if unsafe else sum(1 for f in findings if f.fix is not None and f.fix.applies(True) and not f.fix.applies(False))
+    command = "`torchbridge fix --unsafe-fixes`" if unsafe else "`torchbridge fix`"
+    hint = f" ({plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with `--unsafe-fixes`)" if hidden else ""
+    if fixable:
+        return f"[*] {fixable} fixable with {command}{hint}."
+    return f"No fixes available{hint}." if hidden else ""

@@ -20,12 +20,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import __version__
-from ..docs import rule_markdown
-from ..filenames import for_uri
-from ..finding import Finding
-from ..fixes import Fix
+from ..diagnostics.filenames import for_uri
+from ..diagnostics.finding import Finding
+from ..diagnostics.fix import Fix
 from ..rules import Rule, all_rules
+from ..rules.docs import rule_markdown
+from ..version import __version__
 from .json_text import dumps
 from .report import SEVERITIES, Report, has_position, located_message, severity
 from .sources import relative_path
@@ -50,7 +50,7 @@ def render(report: Report, stream: TextIO) -> None:
                 "name": "torchbridge",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "rules": [_descriptor(rule) for rule in rules],
+                "rules": [_descriptor(rule) for rule in rules],  # type: ignore[arg-type]  # a class is hashable; mypy asks its instances
             }
         },
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
@@ -58,7 +58,7 @@ def render(report: Report, stream: TextIO) -> None:
         "results": results,
         "invocations": [
             {
-                "executionSuccessful": not any(f.name == "internal-error" for f in report.findings),
+                "executionSuccessful": not any(f.is_internal_error for f in report.findings),
                 "toolExecutionNotifications": notifications,
             }
         ],

@@ -8,8 +8,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..notebook import cell_sources, is_notebook
-from ..source import DecodeError, decode, python_lines
+from ..engine.notebook import cell_sources, is_notebook
+from ..engine.source import DecodeError, decode, python_lines
 
 
 class SourceLines:

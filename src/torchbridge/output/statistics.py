@@ -8,8 +8,7 @@ import json
 from collections import Counter
 from typing import Any, TextIO
 
-from .report import Report, fixable, rule_name
-from .text import write_footer
+from .report import Report, fixable, rule_name, write_footer
 
 
 def rows(report: Report) -> list[dict[str, Any]]:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from functools import cache
 
-from .base import CATEGORIES, DOC_SECTIONS, Invalid, Rule, RuleContext, RuleOptions, Valid
+from ..diagnostics.contract import ContractEntry, collected
+from .base import (
+    CATEGORIES,
+    DOC_SECTIONS,
+    Invalid,
+    Rule,
+    RuleContext,
+    RuleOptions,
+    Valid,
+)
 
-__all__ = ["CATEGORIES", "DOC_SECTIONS", "Invalid", "Rule", "RuleContext", "RuleOptions", "Valid", "all_rules", "rule_by_code"]
+__all__ = ["CATEGORIES", "DOC_SECTIONS", "Invalid", "Rule", "RuleContext", "RuleOptions", "Valid", "all_rules", "contract_entries", "rule_by_code"]
 
 
 @cache
@@ -31,3 +41,9 @@ def all_rules() -> tuple[type[Rule], ...]:
 
 def rule_by_code(code: str) -> type[Rule] | None:
     return next((r for r in all_rules() if r.code == code), None)
+
+
+@cache
+def contract_entries() -> Mapping[str, ContractEntry]:
+    """Every rule's contract entries, by key (the shared device entries once)."""
+    return collected(rule.contract for rule in all_rules())

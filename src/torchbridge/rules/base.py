@@ -16,9 +16,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
+from ..diagnostics.contract import (
+    DEVICE_ENTRIES,
+    Applicability,
+    ContractEntry,
+    Verdict,
+    fix_safety,
+)
+
 if TYPE_CHECKING:
-    from ..fixes import FixSpec
-    from ..model import SemanticModel
+    from ..diagnostics.fix import FixSpec
+    from ..model.semantic import SemanticModel
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
 CATEGORIES = ("correctness", "portability", "performance", "style")  # the precedence, highest first
@@ -47,8 +55,8 @@ class Invalid:
     code: str
     findings: Sequence[tuple[int, int]] = ()
     fixed: str | None = None
-    applicability: str | None = None
-    expect: Mapping[str, str] | None = None
+    applicability: Applicability | None = None
+    expect: Mapping[str, Verdict] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", textwrap.dedent(self.code).lstrip("\n"))
@@ -57,7 +65,10 @@ class Invalid:
 
 
 @dataclass
-class Report:
+class RuleReport:
+    """A finding as a rule states it, on nodes: the engine turns it into a ``Finding`` once
+    positions are known (``output.report.Report`` is what output formats are handed)."""
+
     rule: Rule
     node: cst.CSTNode
     message: str  # "{line}" in it becomes the evidence's line
@@ -89,7 +100,7 @@ class RuleContext:
     model: SemanticModel
     text: str = ""  # the source being checked
     options: RuleOptions = field(default_factory=RuleOptions)
-    reports: list[Report] = field(default_factory=list)
+    reports: list[RuleReport] = field(default_factory=list)
 
     # Read once per file, only by the files that ask: a scan of the text per finding made
     # a file with thousands of findings quadratic.
@@ -117,8 +128,22 @@ class Rule:
     silent_in_cuda_only_modules: ClassVar[bool] = False
     # The rule asks what values are (``model.value_of``): the model then follows them.
     needs_values: ClassVar[bool] = False
+    # The fix contract's entries this rule's fixes meet, declared in the rule's module (the
+    # device rules share ``contract.DEVICE_ENTRIES``); its "Fix safety" text comes from them.
+    contract: ClassVar[tuple[ContractEntry, ...]] = ()
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """A rule's contract names only entries of its own, or the shared device ones: a
+        wrong one fails when the rule's module is imported."""
+        super().__init_subclass__(**kwargs)
+        code = cls.__dict__.get("code")
+        for entry in cls.__dict__.get("contract", ()):
+            if not isinstance(entry, ContractEntry):
+                raise TypeError(f"{cls.__name__}.contract holds {entry!r}, not a ContractEntry")
+            if entry.rule != code and entry not in DEVICE_ENTRIES:
+                raise ValueError(f"{cls.__name__} ({code}) declares {entry.key}, another rule's entry")
 
     def __init__(self, context: RuleContext) -> None:
         self.context = context
@@ -128,18 +153,16 @@ class Rule:
         self, node: cst.CSTNode, message: str | None = None, evidence: cst.CSTNode | None = None,
         fix: FixSpec | None = None,
     ) -> None:
-        self.context.reports.append(Report(self, node, message or self.message, evidence, fix))
+        self.context.reports.append(RuleReport(self, node, message or self.message, evidence, fix))
 
     @classmethod
     def documentation(cls) -> dict[str, str]:
         """The docstring's sections, by heading, in the order written; "Fix safety" ends with
         the text the fix contract gives for the rule's fixes."""
-        from ..contract import entries_for, fix_safety
-
         sections = parse_doc_sections(cls.__doc__ or "")
-        if entries_for(cls.code) and "Fix safety" in sections:
+        if cls.contract and "Fix safety" in sections:
             intro = sections["Fix safety"].strip()
-            sections["Fix safety"] = (intro + "\n\n" if intro else "") + fix_safety(cls.code)
+            sections["Fix safety"] = (intro + "\n\n" if intro else "") + fix_safety(cls.contract)
         return sections
 
     @classmethod

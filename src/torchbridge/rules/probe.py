@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from ..fixes import Hole, Probe
-from ..model import SemanticModel
+from ..diagnostics.fix import Hole, Probe
+from ..model.semantic import SemanticModel
+from ..model.tree import children
 from ..model.values import Value
-from ..walk import children
 
 # The verifier provides torch under this name for ``use`` templates.
 TORCH = "_torch"

@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..finding import Finding
+from ..diagnostics.contract import Applicability, Verdict
+from ..diagnostics.finding import Finding
 from .verdict import DeviceVerdict
 
 INSTALL_HINT = (
@@ -21,6 +22,7 @@ INSTALL_HINT = (
 )
 DEVICES = ("cpu", "cuda")
 SHRINK_SECONDS = 3.0  # per fix and device that differs: the search for a smaller counterexample
+PROVING = frozenset({Verdict.EQUIVALENT, Verdict.CRASH_FIX})  # what ``fix --verify`` applies (law 4)
 
 
 def missing_requirements() -> list[str]:
@@ -42,9 +44,9 @@ class FixVerdict:
     def proven(self, require_cuda: bool = False) -> bool:
         """Observed ``equivalent`` or ``crash-fix`` wherever it ran (law 4: what
         ``fix --verify`` applies); a CUDA skip counts against it only with ``require_cuda``."""
-        ok = {"equivalent", "crash-fix"} | ({"skipped (no CUDA)"} if not require_cuda else set())
+        ok = PROVING | ({Verdict.SKIPPED_NO_CUDA} if not require_cuda else set())
         return bool(self.devices) and all(d.verdict in ok for d in self.devices) and any(
-            d.verdict in ("equivalent", "crash-fix") for d in self.devices
+            d.verdict in PROVING for d in self.devices
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -81,14 +83,14 @@ class Verifier:
         if fix is None:
             return result
         planned = [d for d in fix.entry.expect if d in self.devices]
-        if fix.applicability == "display" or fix.probe is None:
-            why = "a display fix is never applied" if fix.applicability == "display" else "no probe for this fix"
-            result.devices = [DeviceVerdict(d, "not-verifiable", why) for d in planned]
+        if fix.applicability is Applicability.DISPLAY or fix.probe is None:
+            why = "a display fix is never applied" if fix.applicability is Applicability.DISPLAY else "no probe for this fix"
+            result.devices = [DeviceVerdict(d, Verdict.NOT_VERIFIABLE, why) for d in planned]
             return result
         try:
             check_probe(dataclasses.asdict(fix.probe))
         except NotAllowed as exc:
-            result.devices = [DeviceVerdict(d, "not-verifiable", str(exc)) for d in planned]
+            result.devices = [DeviceVerdict(d, Verdict.NOT_VERIFIABLE, str(exc)) for d in planned]
             return result
         for device in planned:
             result.devices.append(self._run(fix, device))
@@ -100,16 +102,16 @@ class Verifier:
         from .verdict import aggregate
 
         if device == "cuda" and not self.cuda:
-            return DeviceVerdict(device, "skipped (no CUDA)", "no CUDA device in this process")
+            return DeviceVerdict(device, Verdict.SKIPPED_NO_CUDA, "no CUDA device in this process")
         probe = dataclasses.asdict(fix.probe)
         cases = draw_cases(fix.probe.holes, fix.entry.key, ("cpu",) if device == "cpu" else ("cpu", "cuda"))
         try:
             original = run_in_child(run_side, probe, "original", cases, device, cpu_only=device == "cpu")
             fixed = run_in_child(run_side, probe, "fixed", cases, device, cpu_only=device == "cpu")
         except SideFailed as exc:
-            return DeviceVerdict(device, "not-verifiable", str(exc), cases=len(cases))
+            return DeviceVerdict(device, Verdict.NOT_VERIFIABLE, str(exc), cases=len(cases))
         verdict = aggregate(fix.entry, device, cases, original, fixed)
-        if verdict.verdict == "differs":
+        if verdict.verdict is Verdict.DIFFERS:
             smaller = _shrunk_counterexample(fix, probe, device)
             if smaller is not None:
                 verdict.counterexample = smaller

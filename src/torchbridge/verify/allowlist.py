@@ -414,7 +414,7 @@ class _Checker:
         if isinstance(tree, ast.Expression):
             self.expr(tree.body)
             return
-        for statement in tree.body:  # type: ignore[attr-defined]
+        for statement in tree.body:  # type: ignore[attr-defined]  # ast.parse in exec mode: a Module
             self.statement(statement)
 
     def statement(self, node: ast.stmt) -> None:

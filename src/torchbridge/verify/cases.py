@@ -9,6 +9,7 @@ its finding did not prove (``SPACES``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -163,7 +164,7 @@ def draw_cases(holes, entry_key: str, devices: tuple[str, ...], count: int = 30)
 def _corners(holes, narrow: dict[str, Any]) -> list[dict[str, Any]]:
     """One case per layout, read-only flag and byte order an array hole allows, so that
     every corner of its space is run whatever hypothesis draws."""
-    corners = []
+    corners: list[dict[str, Any]] = []
     for name, role, _ in holes:
         if role in ("array list", "tensor list"):
             corners += [{"seed": len(corners) + i, name: seq} for i, seq in enumerate(_sequence_corners(role.split()[0]))]
@@ -221,7 +222,8 @@ def build(descriptor: dict[str, Any], device: str):  # noqa: ANN201 - numpy or t
     if kind == "list":
         rng = np.random.default_rng(descriptor["seed"])
         values = rng.standard_normal(descriptor["length"]) * 10
-        convert = {"float": float, "int": lambda v: int(v), "bool": lambda v: bool(v > 0)}[descriptor["elements"]]
+        converters: dict[str, Callable[[Any], object]] = {"float": float, "int": int, "bool": lambda v: bool(v > 0)}
+        convert = converters[descriptor["elements"]]
         return [convert(v) for v in values]
     if kind == "module":
         torch.manual_seed(descriptor["seed"])

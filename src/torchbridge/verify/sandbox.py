@@ -12,6 +12,7 @@ runs too long or grows too large is killed (memory is watched by polling its RSS
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -22,7 +23,7 @@ import time
 import traceback
 from typing import Any
 
-from ..lifetime import die_with_parent
+from ..project.lifetime import die_with_parent
 from .cases import build
 
 TIME_LIMIT_S = 60.0
@@ -176,10 +177,8 @@ def _rss(pid: int) -> int:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _describe(status: int) -> str:
@@ -350,7 +349,7 @@ def _rng_digest() -> str:
     import numpy as np
     import torch
 
-    parts = [torch.get_rng_state().numpy().tobytes(), repr(np.random.get_state()[1][:4]).encode(),
+    parts = [torch.get_rng_state().numpy().tobytes(), repr(np.random.get_state()[1][:4]).encode(),  # type: ignore[index]  # the legacy tuple, the default; the stubs allow a dict
              repr(random.getstate()[1][:4]).encode()]
     if torch.cuda.is_initialized():
         parts.append(b"".join(s.numpy().tobytes() for s in torch.cuda.get_rng_state_all()))

@@ -3,10 +3,11 @@ contract's law 4)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import ContractEntry
+from ..diagnostics.contract import DEVICE_ENTRIES, ContractEntry, Verdict
 
 # Law 5: how a CUDA use fails in a process without CUDA.
 NO_CUDA_ERRORS = (
@@ -14,13 +15,12 @@ NO_CUDA_ERRORS = (
     "RuntimeError: No CUDA GPUs are available",
     "RuntimeError: Found no NVIDIA driver",
 )
-DEVICE_ENTRIES = "TNP30x/"
 
 
 @dataclass
 class DeviceVerdict:
     device: str
-    verdict: str  # equivalent, crash-fix, differs, not-verifiable, skipped (no CUDA)
+    verdict: Verdict
     reason: str = ""
     differences: list[str] = field(default_factory=list)  # kinds that differ (not allowed)
     allowed_seen: list[str] = field(default_factory=list)  # allowed differences observed
@@ -37,7 +37,7 @@ class DeviceVerdict:
 
 
 def expected_errors(entry: ContractEntry) -> tuple[str, ...]:
-    if entry.key.startswith(DEVICE_ENTRIES):
+    if entry in DEVICE_ENTRIES:  # the device rewrites: the original raises for want of CUDA
         return NO_CUDA_ERRORS
     return tuple(part.strip() for part in (entry.crash or "").split(" / ") if part.strip())
 
@@ -101,7 +101,7 @@ def _result_differences(a: dict[str, Any], b: dict[str, Any]) -> set[str]:
 def aggregate(entry: ContractEntry, device: str, cases: list[dict[str, Any]],
               originals: list[dict[str, Any]], fixeds: list[dict[str, Any]]) -> DeviceVerdict:
     expected = expected_errors(entry)
-    verdict = DeviceVerdict(device, "equivalent", cases=len(cases))
+    verdict = DeviceVerdict(device, Verdict.EQUIVALENT, cases=len(cases))
     differing: list[tuple[int, dict[str, Any]]] = []
     seen_allowed: set[str] = set()
     differences: set[str] = set()
@@ -115,15 +115,15 @@ def aggregate(entry: ContractEntry, device: str, cases: list[dict[str, Any]],
             differing.append((case_size(case), {"case": case, "original": original, "fixed": fixed}))
     verdict.allowed_seen = sorted(seen_allowed)
     if differences:
-        verdict.verdict = "differs"
+        verdict.verdict = Verdict.DIFFERS
         verdict.differences = sorted(differences)
         verdict.counterexample = min(differing, key=lambda item: item[0])[1]
     elif verdict.crashes_fixed:
-        verdict.verdict = "crash-fix"
+        verdict.verdict = Verdict.CRASH_FIX
     return verdict
 
 
-def case_size(case: dict[str, Any]) -> int:
+def case_size(case: Mapping[Any, Any]) -> int:
     """How big a case's inputs are (for picking the smallest counterexample)."""
     total = 0
     for value in case.values():

@@ -14,12 +14,18 @@ from dataclasses import replace
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, Hole, NodeEdit, insert_line_after
-from ...imports import later_import, module_reference, new_line_after_header
-from ...model import SemanticModel, string_value
+from ...diagnostics.contract import (
+    DEVICE_VARIABLE,
+    DEVICE_VARIABLE_UNPROVEN,
+    INSERT_ACCELERATOR,
+    INSERT_DEVICE,
+)
+from ...diagnostics.fix import FixSpec, Hole, NodeEdit, insert_line_after
+from ...model.names import string_value
+from ...model.semantic import SemanticModel
 from ...model.values import Kind
 from ..base import RuleContext
+from ..imports import later_import, module_reference, new_line_after_header
 from ..probe import probe
 
 INSERTED_NAME = "DEVICE"
@@ -39,7 +45,7 @@ def device_fix(
         edits = edits_for(name, holds_device)
         if edits is None:
             return None
-        chosen = entry("TNP30x/device-variable" if receiver_proven else "TNP30x/device-variable-unproven")
+        chosen = DEVICE_VARIABLE if receiver_proven else DEVICE_VARIABLE_UNPROVEN
         # The verifier defines the variable as the module does, never by importing the module.
         definition = model.module_scope.bindings[name].node
         check = probe(model, subject, holes, use=use, prelude=[definition] if definition is not None else [])
@@ -68,17 +74,17 @@ def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[F
         reference, after = (later[0], ()), later[1]
     torch, imports = reference
     if context.options.device_idiom == "accelerator":
-        key = "TNP30x/insert-accelerator"
+        chosen = INSERT_ACCELERATOR
         value = (f"{torch}.accelerator.current_accelerator() if {torch}.accelerator.is_available() "
                  f'else {torch}.device("cpu")')
     else:
-        key = "TNP30x/insert-device"
+        chosen = INSERT_DEVICE
         value = f'{torch}.device("cuda" if {torch}.cuda.is_available() else "cpu")'
     line = f"{INSERTED_NAME} = {value}"
     statement = new_line_after_header(model, line) if after is None else insert_line_after(after, line)
     if statement is None:
         return None
-    return FixSpec(entry(key), (*imports, statement, *edits)), torch
+    return FixSpec(chosen, (*imports, statement, *edits)), torch
 
 
 def device_variable(model: SemanticModel, context: RuleContext) -> tuple[str, bool] | None:

@@ -1,13 +1,19 @@
+"""TNP301 hardcoded-cuda-device: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...fixes import FixSpec, NodeEdit, replace
-from ...model import string_value
+from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
+from ...diagnostics.fix import FixSpec, NodeEdit, replace
+from ...model.names import string_value
 from ..base import Invalid, Rule, Valid
 from ..probe import AS_A_DEVICE
+from .arguments import cuda_device, device_arguments
 from .fix import EditsFor, device_fix, receiver_is_proven
-from .positions import cuda_device, device_arguments
 
 
 class HardcodedCudaDevice(Rule):
@@ -73,6 +79,7 @@ class HardcodedCudaDevice(Rule):
     requires_text = ("cuda",)
     needs_values = True  # the fix is safe only on a receiver proven a tensor or a module
 
+    contract = DEVICE_ENTRIES
     VALID = [
         Valid(
             """
@@ -138,8 +145,8 @@ class HardcodedCudaDevice(Rule):
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             x = torch.zeros(3).to(DEVICE)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -153,8 +160,8 @@ class HardcodedCudaDevice(Rule):
             DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
             x = torch.zeros(3, device=DEVICE)
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -178,8 +185,8 @@ class HardcodedCudaDevice(Rule):
             def forward(x):
                 return x.to(device)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -194,12 +201,12 @@ class HardcodedCudaDevice(Rule):
             dev = DEVICE
             model = torch.nn.Linear(2, 2).to(dev)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         self._reported: set[int] = set()
 
@@ -248,7 +255,7 @@ def _is_keyword(call: cst.Call, value: cst.BaseExpression, keyword: str) -> bool
     return any(arg.value is value and arg.keyword is not None and arg.keyword.value == keyword for arg in call.args)
 
 
-def _device_edits(device: cst.BaseExpression, literal: cst.SimpleString, *, string_only: bool = False) -> EditsFor:
+def _device_edits(device: cst.BaseExpression, literal: cst.BaseExpression, *, string_only: bool = False) -> EditsFor:
     """``'cuda'`` -> ``NAME``; ``torch.device('cuda')`` -> ``NAME`` (a torch.device) or
     ``torch.device(NAME)`` (a string). None for an index: ``'cuda:1'``, ``torch.device('cuda', 1)``;
     and, with ``string_only`` (DataLoader's ``pin_memory_device`` takes a string), for a

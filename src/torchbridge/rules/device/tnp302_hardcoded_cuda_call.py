@@ -1,8 +1,14 @@
+"""TNP302 hardcoded-cuda-call: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...fixes import Anchor, NodeEdit, insert_before, replace, replace_span
+from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
+from ...diagnostics.fix import Anchor, NodeEdit, insert_before, replace, replace_span
 from ..base import Invalid, Rule, Valid
 from ..probe import hole
 from .fix import device_fix, receiver_is_proven
@@ -60,6 +66,7 @@ class HardcodedCudaCall(Rule):
     requires_text = (".cuda(",)
     needs_values = True  # the fix is safe only on a receiver proven a tensor or a module
 
+    contract = DEVICE_ENTRIES
     VALID = [
         Valid(
             """
@@ -122,8 +129,8 @@ class HardcodedCudaCall(Rule):
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             model = torch.nn.Linear(4, 2).to(DEVICE)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -137,8 +144,8 @@ class HardcodedCudaCall(Rule):
             device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             model = torch.nn.Linear(4, 2).to(device)
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -154,8 +161,8 @@ class HardcodedCudaCall(Rule):
             def step(batch):
                 return batch.to(device)  # batch may be another library's object
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -170,8 +177,8 @@ class HardcodedCudaCall(Rule):
             def step(batch):
                 return batch.to(DEVICE, non_blocking=True)
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -188,8 +195,8 @@ class HardcodedCudaCall(Rule):
                 torch.cuda.empty_cache()  # does not raise without CUDA: no proof of CUDA
                 return model(batch.to(DEVICE))
             """,
-            applicability="unsafe",
-            expect={"cpu": "crash-fix", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
     ]
 
@@ -217,9 +224,9 @@ def _receiver_role(call: cst.Call) -> str:
 
 def _to_device(call: cst.Call, name: str) -> tuple[NodeEdit, ...] | None:
     """``x.cuda()`` -> ``x.to(NAME)``; ``x.cuda(non_blocking=True)`` -> ``x.to(NAME, non_blocking=True)``."""
-    func: cst.Attribute = call.func  # type: ignore[assignment]
+    func = cst.ensure_type(call.func, cst.Attribute)  # ``x.cuda(...)``
     if not call.args:
         return (replace_span(Anchor(func.attr, "start"), Anchor(call, "end"), f"to({name})"),)
     if any(arg.keyword is None or arg.keyword.value not in _KEPT_KEYWORDS for arg in call.args):
         return None  # a device index, or an argument .to() does not take
-    return replace(func.attr, "to"), insert_before(call.args[0].keyword, f"{name}, ")  # type: ignore[arg-type]
+    return replace(func.attr, "to"), insert_before(cst.ensure_type(call.args[0].keyword, cst.Name), f"{name}, ")

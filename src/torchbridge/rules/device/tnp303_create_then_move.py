@@ -1,14 +1,25 @@
+"""TNP303 create-then-move: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, insert_after, replace_span
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import Anchor, FixSpec, insert_after, replace_span
 from ...model.names import device_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..probe import probe
-from .positions import cuda_device
+from .arguments import cuda_device
 
 FILL = frozenset({"zeros", "ones", "full", "eye", "tensor", "zeros_like", "ones_like", "full_like"})
 RANGES = frozenset({"arange", "linspace", "logspace"})
@@ -16,6 +27,38 @@ RANDOM = frozenset({"rand", "randn", "randint", "randperm", "normal", "rand_like
 UNFIXED = frozenset({"empty", "empty_like"})  # contents undefined: nothing to compare them by
 FACTORIES = FILL | RANGES | RANDOM | UNFIXED
 _EMPTY = cst.Module(body=[])
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+DEVICE_IN_FACTORY = ContractEntry(
+    key="TNP303/device-in-factory",
+    rewrite="`torch.F(...).to(dev)` → `torch.F(..., device=dev)` for the fill factories `zeros ones full eye "
+            "tensor`, their `_like` forms, and `arange` with integer arguments only",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        Precondition(F, "no `requires_grad=True` (leaf-ness), no `generator=`"),
+        Precondition(F, "`.to` has exactly one argument and it is a device (a device string, `torch.device(...)`, "
+                        "the cuda-or-cpu expression, or a name bound to one)"),
+        Precondition(F, "no `device=` already"),
+    ),
+    expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+    note="The same values, made on the device in one step.",
+    title="Create the tensor on the device (`device=`)",
+)
+
+DEVICE_IN_FACTORY_DIFFERS = ContractEntry(
+    key="TNP303/device-in-factory-differs",
+    rewrite="the same for float `arange`, `linspace`, `logspace` and the random factories",
+    applicability=Applicability.UNSAFE,
+    preconditions=(),
+    expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
+    differs=("rng", "values"),
+    note="The device's generator draws other numbers (and the CPU stream shifts), and float ranges come from "
+         "other kernels (`torch.arange(0, 1, 0.1).cuda()` differs from `torch.arange(0, 1, 0.1, device='cuda')` "
+         "on an H100); on the CPU both sides are the same.",
+    title="Create the tensor on the device (`device=`)",
+)
 
 
 class CreateThenMove(Rule):
@@ -69,6 +112,7 @@ class CreateThenMove(Rule):
     category = "performance"
     requires_text = (".to(",)
     needs_values = True
+    contract = (DEVICE_IN_FACTORY, DEVICE_IN_FACTORY_DIFFERS)
     VALID = [
         Valid(
             """
@@ -104,8 +148,8 @@ class CreateThenMove(Rule):
             device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             mask = torch.ones(4, 4, device=device)
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -119,8 +163,8 @@ class CreateThenMove(Rule):
             device = "cuda" if torch.cuda.is_available() else "cpu"
             noise = torch.randn(8, device=device)
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         ),
     ]
 
@@ -157,7 +201,7 @@ class CreateThenMove(Rule):
         if not isinstance(factory_call.args[-1].comma, cst.MaybeSentinel) or any(a.star for a in factory_call.args):
             return None
         exact = factory in FILL or (factory == "arange" and all(isinstance(a.value, cst.Integer) for a in factory_call.args))
-        key = "TNP303/device-in-factory" if exact else "TNP303/device-in-factory-differs"
+        chosen = DEVICE_IN_FACTORY if exact else DEVICE_IN_FACTORY_DIFFERS
         device_text = _EMPTY.code_for_node(target)
         edits = (
             insert_after(factory_call.args[-1].value, f", device={device_text}"),
@@ -168,4 +212,4 @@ class CreateThenMove(Rule):
             binding = self.model.lookup(target.value)
             if binding is not None and binding.node is not None:
                 prelude.append(binding.node)  # the device variable, defined as the module does
-        return FixSpec(entry(key), edits, probe=probe(self.model, call, prelude=prelude))
+        return FixSpec(chosen, edits, probe=probe(self.model, call, prelude=prelude))

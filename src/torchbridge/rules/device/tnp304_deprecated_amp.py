@@ -1,3 +1,8 @@
+"""TNP304 deprecated-amp: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import re
@@ -5,10 +10,25 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, NodeEdit, insert_after, insert_before, replace, replace_span
-from ...imports import module_reference
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    P,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import (
+    Anchor,
+    FixSpec,
+    NodeEdit,
+    insert_after,
+    insert_before,
+    replace,
+    replace_span,
+)
 from ..base import Invalid, Rule, Valid
+from ..imports import module_reference
 from ..probe import probe
 
 
@@ -55,6 +75,64 @@ _VERSION_TEST = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d
 def _old_api(qualnames: frozenset[str]) -> tuple[str, _OldApi] | None:
     names = sorted(_SPELLINGS[q] for q in qualnames if q in _SPELLINGS)
     return (names[0], DEPRECATED[names[0]]) if names else None
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+AMP_PRECONDITIONS = (
+    Precondition(F, "the callee resolves to the deprecated `torch.cuda.amp` / `torch.cpu.amp` API"),
+    Precondition(F, "no `*args` or `**kwargs` in the call (positions cannot be mapped, and a written-out default "
+                    "could collide)"),
+    Precondition(F, "the project declares `torch-version` ≥ 2.4 in its configuration (a declared minimum is in-file "
+                    "knowledge; an installed version is not)"),
+)
+AMP_NAMESPACE = ContractEntry(
+    key="TNP304/amp-namespace",
+    rewrite='`torch.cuda.amp.autocast(...)` → `torch.amp.autocast("cuda", ...)`, `torch.cuda.amp.GradScaler(...)` → '
+            '`torch.amp.GradScaler("cuda", ...)`, `torch.cpu.amp.*` likewise with `"cpu"`; positional arguments '
+            "become the old signature's keywords, and autocast's old explicit defaults are written out "
+            "(`dtype=torch.float16`, `torch.bfloat16` on the CPU, `cache_enabled=True`)",
+    applicability=Applicability.SAFE,
+    preconditions=AMP_PRECONDITIONS,
+    expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+    allowed=("warnings",),
+    note="The new call builds the same object; only the deprecation warning goes.",
+    title="Use `torch.amp` with the device type",
+)
+
+AMP_NAMESPACE_UNDECLARED = ContractEntry(
+    key="TNP304/amp-namespace-undeclared",
+    rewrite="the same, when the project does not declare `torch-version` ≥ 2.4",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(P, "the installed torch has `torch.amp.GradScaler` (2.3+) and "
+                                   "`torch.amp.custom_fwd` (2.4+)"),),
+    expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+    allowed=("warnings",),
+    note='On torch older than 2.4 the new names may not exist; declare `torch-version = "2.4"` to make it safe.',
+    title="Use `torch.amp` with the device type",
+)
+
+AMP_DECORATOR = ContractEntry(
+    key="TNP304/amp-decorator",
+    rewrite='`@torch.cuda.amp.custom_fwd(...)` → `@torch.amp.custom_fwd(device_type="cuda", ...)`, '
+            '`@torch.cuda.amp.custom_bwd` → `@torch.amp.custom_bwd(device_type="cuda")`',
+    applicability=Applicability.SAFE,
+    preconditions=AMP_PRECONDITIONS,
+    expect={"cpu": Verdict.NOT_VERIFIABLE},
+    note="The decorators change an `autograd.Function`, which the verifier's expressions do not build; "
+         "a runtime test runs both versions' forward and backward instead.",
+    title="Use `torch.amp` with the device type",
+)
+
+AMP_DECORATOR_UNDECLARED = ContractEntry(
+    key="TNP304/amp-decorator-undeclared",
+    rewrite="the same, when the project does not declare `torch-version` ≥ 2.4",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(P, "the installed torch has `torch.amp.custom_fwd` (2.4+)"),),
+    expect={"cpu": Verdict.NOT_VERIFIABLE},
+    note='On torch older than 2.4 `torch.amp.custom_fwd` does not exist; declare `torch-version = "2.4"`.',
+    title="Use `torch.amp` with the device type",
+)
 
 
 class DeprecatedAmp(Rule):
@@ -113,6 +191,7 @@ class DeprecatedAmp(Rule):
     message = "`{old}` is deprecated since torch 2.4; use `torch.amp.{member}` with the device type `'{device}'`"
     category = "style"
     requires_text = ("amp.", "amp import")
+    contract = (AMP_NAMESPACE, AMP_NAMESPACE_UNDECLARED, AMP_DECORATOR, AMP_DECORATOR_UNDECLARED)
     VALID = [
         Valid(
             """
@@ -157,8 +236,8 @@ class DeprecatedAmp(Rule):
             import torch
             scaler = torch.amp.GradScaler("cuda", init_scale=1024.0)
             """,
-            applicability="unsafe",  # the project declares no torch-version >= 2.4
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,  # the project declares no torch-version >= 2.4
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -170,8 +249,8 @@ class DeprecatedAmp(Rule):
             import torch
             context = torch.amp.autocast("cpu", enabled=False, dtype=torch.bfloat16, cache_enabled=True)
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -185,8 +264,8 @@ class DeprecatedAmp(Rule):
             from torch.cuda.amp import autocast
             context = torch.amp.autocast("cuda", dtype=torch.bfloat16, cache_enabled=True)
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -199,8 +278,8 @@ class DeprecatedAmp(Rule):
             import torch
             scaler = torch.amp.GradScaler("cuda")
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -230,8 +309,8 @@ class DeprecatedAmp(Rule):
                 def backward(ctx, grad):
                     return grad * 2
             """,
-            applicability="unsafe",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
     ]
 
@@ -300,11 +379,12 @@ class DeprecatedAmp(Rule):
                 return None
             edits = (replace(reference, callee), *arguments)
         declared = _at_least(self.context.options.torch_version, (2, 4))
-        key = "TNP304/amp-namespace" if declared else "TNP304/amp-namespace-undeclared"
         if api.is_decorator:
-            key = key.replace("amp-namespace", "amp-decorator")
+            chosen = AMP_DECORATOR if declared else AMP_DECORATOR_UNDECLARED
+        else:
+            chosen = AMP_NAMESPACE if declared else AMP_NAMESPACE_UNDECLARED
         check = probe(self.model, call) if call is not None and not api.is_decorator else None
-        return FixSpec(entry(key), (*imports, *edits), probe=check)
+        return FixSpec(chosen, (*imports, *edits), probe=check)
 
 
 def _argument_edits(call: cst.Call, api: _OldApi, device: str, torch: str) -> tuple[NodeEdit, ...] | None:

@@ -1,3 +1,8 @@
+"""TNP305 cuda-in-dataset: the rule and its examples (it has no fix).
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import re
@@ -5,7 +10,7 @@ import re
 import libcst as cst
 
 from ..base import Invalid, Rule, Valid
-from .positions import cuda_device, device_arguments
+from .arguments import cuda_device, device_arguments
 
 DATASET_BASES = frozenset({
     "torch.utils.data.Dataset", "torch.utils.data.IterableDataset",
@@ -135,7 +140,7 @@ class CudaInDataset(Rule):
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         self._passed = set(_PASSED_AS.findall(context.text))  # functions handed to a DataLoader
 

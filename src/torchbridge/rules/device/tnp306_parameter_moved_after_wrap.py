@@ -1,9 +1,20 @@
+"""TNP306 parameter-moved-after-wrap: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, append_method, replace_span
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import Anchor, FixSpec, append_method, replace_span
 from ...model.names import first_argument
 from ..base import Invalid, Rule, Valid
 from ..probe import hole, probe
@@ -11,6 +22,20 @@ from ..probe import hole, probe
 # Conversions that may copy, and so return a plain tensor instead of the Parameter.
 CONVERSIONS = frozenset({"cuda", "to", "cpu", "double", "float", "half", "bfloat16", "long", "int", "type"})
 _EMPTY = cst.Module(body=[])
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+CONVERT_FIRST = ContractEntry(
+    key="TNP306/convert-first",
+    rewrite="`nn.Parameter(t).cuda()` → `nn.Parameter(t.cuda())` (and `.to(...)`, `.double()`...)",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(F, "the module gains a parameter: intended, but a behaviour change"),),
+    expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
+    differs=("type",),
+    note="The result stays a Parameter (a leaf, so its grad state differs too), and the module registers it.",
+    title="Convert the data before wrapping it in `nn.Parameter`",
+)
 
 
 class ParameterMovedAfterWrap(Rule):
@@ -61,6 +86,7 @@ class ParameterMovedAfterWrap(Rule):
     message = "`nn.Parameter(...).{method}` returns a plain tensor: the module loses the parameter; convert the data before wrapping it"
     category = "correctness"
     requires_text = ("Parameter(",)
+    contract = (CONVERT_FIRST,)
     VALID = [
         Valid(
             """
@@ -97,8 +123,8 @@ class ParameterMovedAfterWrap(Rule):
                     super().__init__()
                     self.weight = nn.Parameter(torch.ones(4).double())
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -110,9 +136,9 @@ class ParameterMovedAfterWrap(Rule):
             import torch
             bias = torch.nn.Parameter(torch.zeros(3).cuda(), requires_grad=True)
             """,
-            applicability="unsafe",
+            applicability=Applicability.UNSAFE,
             # Without CUDA both raise alike; on a GPU the fixed one stays a Parameter.
-            expect={"cpu": "equivalent", "cuda": "differs"},
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         ),
     ]
 
@@ -131,7 +157,7 @@ class ParameterMovedAfterWrap(Rule):
         if data is None or inner.lpar or any(arg.star for arg in call.args):
             return None
         arguments = ", ".join(_EMPTY.code_for_node(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for arg in call.args)
-        method = f"{call.func.attr.value}({arguments})"  # type: ignore[attr-defined]
+        method = f"{cst.ensure_type(call.func, cst.Attribute).attr.value}({arguments})"
         edits = (*append_method(data, method), replace_span(Anchor(inner, "end"), Anchor(call, "end"), ""))
         check = probe(self.model, call, [hole(self.model, data, "tensor")])
-        return FixSpec(entry("TNP306/convert-first"), edits, probe=check)
+        return FixSpec(CONVERT_FIRST, edits, probe=check)

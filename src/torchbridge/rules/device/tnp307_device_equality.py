@@ -1,13 +1,39 @@
+"""TNP307 device-equality: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, insert_after, replace
-from ...model import string_value
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec, insert_after, replace
+from ...model.names import string_value
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..probe import hole, probe
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+DEVICE_TYPE = ContractEntry(
+    key="TNP307/device-type",
+    rewrite="`x.device == torch.device('cuda')` → `x.device.type == 'cuda'`; `x.device == 'cuda'` → "
+            "`x.device.type == 'cuda'` (and `!=`)",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(F, "the comparison's result changes: that is the fix's purpose"),),
+    # Where the tensors live decides where the answer changes: 'cuda' on a CUDA run, 'cpu' on CPU.
+    expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
+    differs=("values",),
+    note="The comparison stops being always False (or always True).",
+    title="Compare the device type (`.device.type`)",
+)
 
 
 class DeviceEquality(Rule):
@@ -61,6 +87,7 @@ class DeviceEquality(Rule):
     # The prefilter: `<x>.device ==` / `!=`, or a comparison with `torch.device(...)`.
     requires_text = (".device ==", ".device !=", ".device==", ".device!=", "== torch.device", "!= torch.device")
     needs_values = True
+    contract = (DEVICE_TYPE,)
     VALID = [
         Valid(
             """
@@ -108,9 +135,9 @@ class DeviceEquality(Rule):
                     x = x.cpu()
                 return x
             """,
-            applicability="unsafe",
+            applicability=Applicability.UNSAFE,
             # CPU tensors compare unequal to 'cuda' either way: only a CUDA run sees the change.
-            expect={"cpu": "equivalent", "cuda": "differs"},
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -124,8 +151,8 @@ class DeviceEquality(Rule):
             def needs_copy(x: torch.Tensor):
                 return x.device.type != "cuda"
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -139,8 +166,8 @@ class DeviceEquality(Rule):
             def on_host(x: torch.Tensor):
                 return x.device.type == "cpu"
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         ),
     ]
 
@@ -159,7 +186,8 @@ class DeviceEquality(Rule):
         found = self._fixed_answer(right)
         if found is None:
             return
-        if self.model.value_of(left.value).kind is not Kind.TENSOR:  # type: ignore[attr-defined]
+        device = cst.ensure_type(left, cst.Attribute)  # ``x.device``: _is_device_attribute said so
+        if self.model.value_of(device.value).kind is not Kind.TENSOR:
             # The `.device` of something else may be a string (an argparse option, a plugin's
             # setting) or an unindexed torch.device: only a tensor's is fixed in advance.
             return
@@ -169,8 +197,8 @@ class DeviceEquality(Rule):
         fix = None
         if literal:  # no index: `.type` says what was meant
             edits = (insert_after(left, ".type"), replace(right, f'"{kind}"'))
-            fix = FixSpec(entry("TNP307/device-type"), edits,
-                          probe=probe(self.model, node, [hole(self.model, left.value, "tensor")]))  # type: ignore[attr-defined]
+            fix = FixSpec(DEVICE_TYPE, edits,
+                          probe=probe(self.model, node, [hole(self.model, device.value, "tensor")]))
         self.report(node, message, fix=fix)
 
     def _fixed_answer(self, other: cst.BaseExpression) -> tuple[str, str, bool] | None:

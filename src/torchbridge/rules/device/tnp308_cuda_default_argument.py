@@ -1,12 +1,17 @@
+"""TNP308 cuda-default-argument: the rule and its examples (it has no fix).
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import libcst as cst
 
+from ...model.blocks import parameters
 from ..base import Invalid, Rule, Valid
-from .positions import cuda_device
-
+from .arguments import cuda_device
 
 # Calls whose device argument is a device *type*: without CUDA they warn or answer, never raise.
 _DEVICE_TYPE_CALLS = frozenset({
@@ -137,7 +142,7 @@ class CudaDefaultArgument(Rule):
             if arg.keyword is not None and arg.keyword.value == "default":
                 self._check(arg.value)
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         # A function's 'cuda' parameters, until its body shows how they are used.
         self._pending: dict[int, dict[str, _Parameter]] = {}
@@ -153,7 +158,7 @@ class CudaDefaultArgument(Rule):
             self._check_params(node.params, None)
 
     def _check_params(self, params: cst.Parameters, function: cst.FunctionDef | None) -> None:
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        for param in parameters(params):
             # Only devices: not a ``device_type`` (autocast, GradScaler) or an accelerator name.
             name = param.name.value
             if param.default is None or not (name in ("device", "map_location") or name.endswith("_device")):

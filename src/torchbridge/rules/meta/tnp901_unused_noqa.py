@@ -8,15 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ... import noqa
-from ...contract import entry
-from ...finding import Finding
-from ...fixes import Edit, Fix, TextIndex
+from ...diagnostics import noqa
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.finding import Finding
+from ...diagnostics.fix import Edit, Fix, TextIndex
 from ..base import Invalid, Rule, Valid
 
 # The flake8 plugin's code for "torchbridge could not check this file": a ``# noqa`` for it
 # is meant for flake8, where it can suppress something.
 _FLAKE8_NOT_CHECKED = "TNP999"
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+REMOVE_CODE = ContractEntry(
+    key="TNP901/remove-code",
+    rewrite="`# noqa: CODES` → the same comment without the codes that suppress nothing (without the "
+            "directive when no code is left)",
+    applicability=Applicability.SAFE,
+    preconditions=(Precondition(F, "every rule the code covers is enabled and reported nothing on the line, "
+                                   "or the code covers no rule"),),
+    expect={"cpu": Verdict.NOT_VERIFIABLE},
+    note="A comment changes no behaviour of the program, only what is reported.",
+    title="Remove the unused `noqa` code",
+)
 
 
 class UnusedNoqa(Rule):
@@ -66,6 +87,7 @@ class UnusedNoqa(Rule):
     category = "style"
     default_enabled = False
     requires_text = ("TNP",)
+    contract = (REMOVE_CODE,)
     VALID = (
         Valid("x = 1  # noqa\n"),  # a blanket noqa is not judged
         Valid("x = 1  # noqa: E501\n"),  # another tool's code
@@ -85,8 +107,8 @@ class UnusedNoqa(Rule):
             import torch
             x = torch.zeros(3).cuda()
             """,
-            applicability="safe",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
         Invalid(
             """
@@ -98,8 +120,8 @@ class UnusedNoqa(Rule):
             x = "a long line"  # noqa: E501
             y = 2  # kept for the reader
             """,
-            applicability="safe",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
     )
 
@@ -173,5 +195,5 @@ def _finding(
     return Finding(
         filename=filename, line=run.last, column=start + 1, code=UnusedNoqa.code, name=UnusedNoqa.name,
         message=message, end_line=run.last, end_column=codes_end + 1,
-        fix=Fix(title, entry("TNP901/remove-code"), (edit,)),
+        fix=Fix(title, REMOVE_CODE, (edit,)),
     )

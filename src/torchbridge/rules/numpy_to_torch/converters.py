@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...model import SemanticModel
+from ...model.semantic import SemanticModel
 
 # Every one of these raises on a negative stride (interop semantics, P1/P3).
 ARRAY_CONVERTERS = frozenset({

@@ -1,21 +1,70 @@
+"""TNP101 tensor-copies-ndarray: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, replace
-from ...imports import module_reference
-from ...model import SemanticModel
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec, replace
 from ...model.aliasing import shares_unobservably
 from ...model.names import device_argument, first_argument, keyword_argument
+from ...model.semantic import SemanticModel
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
-from ..probe import hole, probe
 from ..explain import quote
+from ..imports import module_reference
+from ..probe import hole, probe
 
 # A call that asks for these gets something as_tensor cannot give: leave it alone.
 # dtype=: as_tensor copies too unless the array already has that dtype, which is unknown.
 _COPY_REASONS = ("requires_grad", "pin_memory", "dtype")
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+AS_TENSOR = ContractEntry(
+    key="TNP101/as-tensor",
+    rewrite="`torch.tensor(a, **kw)` → `torch.as_tensor(a, **kw)` (keeps `dtype=` and `device=`)",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        Precondition(F, "`a` is an ndarray on every path"),
+        Precondition(F, "`a` is a fresh array: made in this function by a NumPy call that returns new, "
+                        "writable, owning memory (not a parameter, an attribute, a slice or view, "
+                        "`np.frombuffer`, `np.asarray`, `np.load(mmap_mode=...)`)"),
+        Precondition(F, "`a` is dead after the conversion: not used again, not captured by a closure, "
+                        "not stored, returned or passed elsewhere, converted at most once per definition"),
+        Precondition(F, "no `requires_grad=` or `pin_memory=`"),
+    ),
+    expect={"cpu": Verdict.EQUIVALENT},
+    allowed=("aliasing",),
+    note="The tensor shares the array's memory instead of copying it; the array is never seen "
+         "again, so the sharing cannot be observed.",
+    title="Replace `torch.tensor` with `torch.as_tensor` (shares the array's memory)",
+)
+
+AS_TENSOR_UNPROVEN = ContractEntry(
+    key="TNP101/as-tensor-unproven",
+    rewrite="the same, when the array may be used again, is not fresh, or is not proven an ndarray",
+    applicability=Applicability.UNSAFE,
+    preconditions=(),
+    expect={"cpu": Verdict.DIFFERS},
+    # The verifier also saw strides differ: torch.tensor copies a strided view into a
+    # contiguous tensor, as_tensor keeps its strides. The contract's table lists aliasing
+    # and the read-only warning only.
+    differs=("aliasing", "strides", "warnings"),
+    note="A later write to the array now changes the tensor too, a read-only array warns, and a "
+         "strided view's tensor keeps its strides instead of being made contiguous.",
+    title="Replace `torch.tensor` with `torch.as_tensor` (the tensor will share the array's memory)",
+)
 
 
 class TensorCopiesNdarray(Rule):
@@ -72,6 +121,7 @@ class TensorCopiesNdarray(Rule):
     category = "performance"
     requires_text = ("tensor(",)
     needs_values = True
+    contract = (AS_TENSOR, AS_TENSOR_UNPROVEN)
     VALID = [
         Valid(
             """
@@ -121,8 +171,8 @@ class TensorCopiesNdarray(Rule):
             features = np.load("features.npy")
             inputs = torch.as_tensor(features)
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -138,8 +188,8 @@ class TensorCopiesNdarray(Rule):
             def to_tensor(frame: np.ndarray):
                 return th.as_tensor(frame)
             """,
-            applicability="unsafe",  # the caller still holds ``frame``
-            expect={"cpu": "differs"},
+            applicability=Applicability.UNSAFE,  # the caller still holds ``frame``
+            expect={"cpu": Verdict.DIFFERS},
         ),
         Invalid(
             """
@@ -158,12 +208,12 @@ class TensorCopiesNdarray(Rule):
                 stacked = np.stack(frames)
                 return torch.as_tensor(stacked)
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT},
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         self._moved: set[int] = set()  # torch.tensor(...) calls whose result goes to a device
 
@@ -191,22 +241,22 @@ class TensorCopiesNdarray(Rule):
 
     def _fix(self, call: cst.Call, source: cst.BaseExpression) -> FixSpec | None:
         proven = shares_unobservably(self.model, source)
-        key = "TNP101/as-tensor" if proven else "TNP101/as-tensor-unproven"
+        chosen = AS_TENSOR if proven else AS_TENSOR_UNPROVEN
         func = call.func
         check = probe(self.model, call, [hole(self.model, source, "array")])
         if isinstance(func, cst.Attribute):
-            return FixSpec(entry(key), (replace(func.attr, "as_tensor"),), probe=check)
+            return FixSpec(chosen, (replace(func.attr, "as_tensor"),), probe=check)
         found = module_reference(self.model, "torch")  # ``from torch import tensor``
         if found is None:
             return None
         torch, imports = found
         check = probe(self.model, call, [hole(self.model, source, "array")], names={torch: "torch"})
-        return FixSpec(entry(key), (*imports, replace(func, f"{torch}.as_tensor")), probe=check)
+        return FixSpec(chosen, (*imports, replace(func, f"{torch}.as_tensor")), probe=check)
 
 
 def _moves_to_device(model: SemanticModel, call: cst.Call) -> bool:
     """``.cuda()``, ``.to(device)``; not ``.to(torch.float32)`` or ``.to("cpu")``."""
-    method = call.func.attr.value  # type: ignore[attr-defined]
+    method = cst.ensure_type(call.func, cst.Attribute).attr.value  # the caller took only method calls
     if method == "cuda":
         return True
     target = device_argument(call) if method == "to" else None

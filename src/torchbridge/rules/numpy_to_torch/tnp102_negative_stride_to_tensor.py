@@ -1,19 +1,49 @@
+"""TNP102 negative-stride-to-tensor: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, append_method
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec, append_method
 from ...model.names import first_argument
 from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
-from ..probe import hole, probe
 from ..explain import quote
+from ..probe import hole, probe
 from .converters import ARRAY_CONVERTERS, converter_name
-
 
 # The conversions the fix contract's `.copy()` rewrite covers.
 COPY_FIXED = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.tensor", "torch.asarray"})
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+NEGATIVE_STRIDE = "ValueError: At least one stride in the given numpy array is negative"
+COPY = ContractEntry(
+    key="TNP102/copy",
+    rewrite="`conv(E)` → `conv(E.copy())` for `from_numpy`, `as_tensor`, `tensor`, `asarray`, where `E` "
+            "has a negative stride",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        Precondition(F, "the base of `E` is an ndarray"),
+        Precondition(F, "the stride is negative on every path that reaches the call"),
+    ),
+    expect={"cpu": Verdict.CRASH_FIX},
+    allowed=("aliasing for empty arrays",),
+    crash=NEGATIVE_STRIDE,
+    note="The original always raises; the copy has positive strides and converts.",
+    title="Pass a copy (`.copy()`): torch cannot hold negative strides",
+)
 
 
 class NegativeStrideToTensor(Rule):
@@ -71,6 +101,7 @@ class NegativeStrideToTensor(Rule):
     category = "correctness"
     requires_text = ("::-", "flip", "rot90")
     needs_values = True
+    contract = (COPY,)
     VALID = [
         Valid(
             """
@@ -124,8 +155,8 @@ class NegativeStrideToTensor(Rule):
             rgb = image[:, :, ::-1]
             tensor = torch.from_numpy(rgb.copy())
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -141,8 +172,8 @@ class NegativeStrideToTensor(Rule):
             def augment(mask: np.ndarray):
                 return torch.tensor(np.flip(mask, axis=0).copy())
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX},
         ),
     ]
 
@@ -156,5 +187,5 @@ class NegativeStrideToTensor(Rule):
             fix = None
             if call in COPY_FIXED:  # the contract's converters; a legacy constructor gets no fix
                 check = probe(self.model, node, [hole(self.model, source, "array")])
-                fix = FixSpec(entry("TNP102/copy"), append_method(source, "copy()"), probe=check)
+                fix = FixSpec(COPY, append_method(source, "copy()"), probe=check)
             self.report(node, self.message.format(array=quote(source), call=call), evidence=value.evidence, fix=fix)

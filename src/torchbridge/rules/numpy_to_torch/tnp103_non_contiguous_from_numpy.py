@@ -1,22 +1,64 @@
+"""TNP103 non-contiguous-from-numpy: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, replace, wrap_call
-from ...imports import module_reference
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec, replace, wrap_call
 from ...model.names import first_argument
 from ...model.scope import Binding
 from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
-from ..probe import hole, probe
 from ..explain import quote
+from ..imports import module_reference
+from ..probe import hole, probe
 from .converters import SHARING_CONVERTERS, converter_name
 
-
 _Pending = tuple[Binding | None, cst.Call, str, cst.CSTNode | None, "FixSpec | None"]
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+ASCONTIGUOUSARRAY = ContractEntry(
+    key="TNP103/ascontiguousarray",
+    rewrite="`conv(E)` → `conv(np.ascontiguousarray(E))` for a transposed `E`",
+    applicability=Applicability.UNSAFE,
+    preconditions=(Precondition(F, "`E` has at least one dimension (a 0-d array would become shape (1,))"),),
+    expect={"cpu": Verdict.DIFFERS},
+    # The verifier also saw the warning go (a read-only array is copied into a writable
+    # one): the contract's table lists only aliasing and strides.
+    differs=("aliasing", "strides", "warnings"),
+    note="The tensor no longer shares the array's memory, its strides change, and a read-only "
+         "array's not-writable warning disappears.",
+    title="Make the array contiguous first (`np.ascontiguousarray`)",
+)
+
+RESHAPE = ContractEntry(
+    key="TNP103/reshape",
+    rewrite="`t.view(shape)` → `t.reshape(shape)` where `t` is the tensor made from a transposed array",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        Precondition(F, "`t` is a tensor on every path"),
+        Precondition(F, "the arguments are a shape (integers, a tuple, `t.size()`), never a dtype "
+                        "(`reshape(torch.int32)` raises)"),
+    ),
+    expect={"cpu": Verdict.CRASH_FIX},
+    crash="RuntimeError: view size is not compatible with input tensor's size and stride",
+    note="Where `.view` raised, `.reshape` copies; where it did not, `.reshape` returns the same view.",
+    title="Use `.reshape` (`.view` fails on a transposed tensor)",
+)
 
 
 class NonContiguousFromNumpy(Rule):
@@ -78,6 +120,7 @@ class NonContiguousFromNumpy(Rule):
     category = "performance"
     requires_text = ("from_numpy", "as_tensor")
     needs_values = True
+    contract = (ASCONTIGUOUSARRAY, RESHAPE)
     VALID = [
         Valid(
             """
@@ -132,8 +175,8 @@ class NonContiguousFromNumpy(Rule):
             chw = torch.from_numpy(image.transpose(2, 0, 1))
             flat = chw.reshape(-1)
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -151,12 +194,12 @@ class NonContiguousFromNumpy(Rule):
                 matrix = np.random.rand(3, 8)
                 return torch.as_tensor(np.ascontiguousarray(matrix.T)) @ points
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},
         ),
     ]
 
-    def __init__(self, context) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, context) -> None:
         super().__init__(context)
         self._contiguous: set[int] = set()  # conversions whose result is made contiguous at once
         self._assigned: set[int] = set()  # conversions bound to a name: the first use decides
@@ -186,7 +229,7 @@ class NonContiguousFromNumpy(Rule):
             return None
         numpy, imports = found
         check = probe(self.model, conversion, [hole(self.model, source, "array")], names={numpy: "numpy"})
-        return FixSpec(entry("TNP103/ascontiguousarray"), (*imports, *wrap_call(source, f"{numpy}.ascontiguousarray")),
+        return FixSpec(ASCONTIGUOUSARRAY, (*imports, *wrap_call(source, f"{numpy}.ascontiguousarray")),
                        probe=check)
 
     def _in_getitem(self) -> bool:
@@ -211,19 +254,21 @@ class NonContiguousFromNumpy(Rule):
             self._assigned.add(id(node.value))
 
     def leave_Assign(self, node: cst.Assign) -> None:
-        if id(node.value) not in self._assigned or self._in_getitem():
+        target, call = node.targets[0].target, node.value
+        if id(call) not in self._assigned or self._in_getitem():
             return
-        name = node.targets[0].target.value  # type: ignore[attr-defined]
-        found = self._transposed_conversion(node.value)
+        if not isinstance(target, cst.Name) or not isinstance(call, cst.Call):
+            return  # visit_Assign took only ``name = call(...)``
+        found = self._transposed_conversion(call)
         if found is not None:
-            self._pending[name] = (self.model.lookup(name), node.value, *found)  # type: ignore[arg-type]
+            self._pending[target.value] = (self.model.lookup(target.value), call, *found)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         pending = self._use_of(node.value)
         if pending is None:
             return
         self._seen_uses.add(id(node.value))
-        name = node.value.value  # type: ignore[attr-defined]
+        name = cst.ensure_type(node.value, cst.Name).value  # _use_of found a pending name
         del self._pending[name]
         if node.attr.value in ("contiguous", "reshape"):
             return  # made contiguous, or reshaped (which copies where a view cannot be had)
@@ -232,7 +277,7 @@ class NonContiguousFromNumpy(Rule):
         view_call = self._view_calls.get(id(node)) if view else None
         if view_call is not None and _is_shape(view_call.args):
             check = probe(self.model, view_call, [hole(self.model, node.value, "tensor")])
-            fix = FixSpec(entry("TNP103/reshape"), (replace(node.attr, "reshape"),), probe=check)
+            fix = FixSpec(RESHAPE, (replace(node.attr, "reshape"),), probe=check)
         self.report(call, message.replace("{view}", view), evidence=evidence, fix=fix)
 
     def visit_Name(self, node: cst.Name) -> None:

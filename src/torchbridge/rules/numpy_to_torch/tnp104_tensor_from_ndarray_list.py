@@ -1,19 +1,50 @@
+"""TNP104 tensor-from-ndarray-list: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, replace, wrap_call
-from ...imports import module_reference
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec, replace, wrap_call
 from ...model.lists import element_value
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
+from ..imports import module_reference
 from ..probe import hole, probe
 
 # Both walk a Python sequence element by element when given one.
 _SEQUENCE_CONVERTERS = ("torch.tensor", "torch.as_tensor")
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+STACK = ContractEntry(
+    key="TNP104/stack",
+    rewrite="`torch.tensor(L)` → `torch.from_numpy(np.stack(L))` (and `torch.as_tensor(L)`)",
+    applicability=Applicability.UNSAFE,
+    preconditions=(
+        Precondition(F, "every element of `L` is an ndarray"),
+        Precondition(F, "`L` is not empty, its elements are not 0-d and share one dtype: torch and NumPy "
+                        "promote mixed dtypes differently, `np.stack([])` raises (P1 R1f)"),
+    ),
+    expect={"cpu": Verdict.DIFFERS},
+    allowed=("warnings",),  # torch's own "extremely slow" warning goes
+    differs=("dtype", "error", "values"),
+    note="Equal for a non-empty list of arrays of one dtype and shape; mixed dtypes promote differently "
+         "(int64 with float32 is float32 in torch, float64 in NumPy), and an empty list raises.",
+    title="Stack the arrays with NumPy, then share the result (`torch.from_numpy(np.stack(...))`)",
+)
 
 
 class TensorFromNdarrayList(Rule):
@@ -69,6 +100,7 @@ class TensorFromNdarrayList(Rule):
     category = "performance"
     requires_text = ("tensor(",)  # torch.tensor( and torch.as_tensor(
     needs_values = True
+    contract = (STACK,)
     VALID = [
         Valid(
             """
@@ -118,8 +150,8 @@ class TensorFromNdarrayList(Rule):
                     frames.append(np.full((3, 4), len(path)))
                 return torch.from_numpy(np.stack(frames))
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},  # mixed dtypes promote differently; an empty list raises
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},  # mixed dtypes promote differently; an empty list raises
         ),
         Invalid(
             """
@@ -151,4 +183,4 @@ class TensorFromNdarrayList(Rule):
                  *wrap_call(sequence, f"{numpy[0]}.stack"))
         check = probe(self.model, call, [hole(self.model, sequence, "array list")],
                       names={torch[0]: "torch", numpy[0]: "numpy"})
-        return FixSpec(entry("TNP104/stack"), edits, probe=check)
+        return FixSpec(STACK, edits, probe=check)

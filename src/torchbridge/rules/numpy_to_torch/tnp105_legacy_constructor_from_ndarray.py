@@ -1,16 +1,28 @@
+"""TNP105 legacy-constructor-from-ndarray: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, insert_after, replace
-from ...imports import module_reference
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    P,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec, insert_after, replace
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
+from ..imports import module_reference
 from ..probe import hole, probe
 
 # The typed constructors and the cast that gives their dtype.
@@ -35,6 +47,27 @@ def _constructor(qualname: str) -> _Constructor | None:
     if name in TYPED and module in ("torch", "torch.cuda"):
         return _Constructor(qualname, TYPED[name], module == "torch.cuda")
     return None
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+FROM_NUMPY_CAST = ContractEntry(
+    key="TNP105/from-numpy-cast",
+    rewrite="`torch.FloatTensor(a)` → `torch.from_numpy(a).float()` (`DoubleTensor` → `.double()`, `LongTensor` → "
+            "`.long()`...; `torch.Tensor(a)` → `torch.from_numpy(a).to(torch.get_default_dtype())`), keeping the "
+            "sharing of an array whose dtype already matches",
+    applicability=Applicability.UNSAFE,
+    preconditions=(
+        Precondition(F, "`a` is an ndarray on every path"),
+        Precondition(F, "`a` is not 0-d (the constructor reads an integer 0-d array as a size)"),
+        Precondition(P, "`torch.Tensor(a)` follows the default dtype"),
+    ),
+    expect={"cpu": Verdict.DIFFERS},
+    differs=("shape", "strides", "values"),
+    note="Equal on arrays of one or more dimensions; a 0-d array is a size to the constructor and a "
+         "scalar to `from_numpy`.",
+    title="Use `torch.from_numpy` and a cast",
+)
 
 
 class LegacyConstructorFromNdarray(Rule):
@@ -87,6 +120,7 @@ class LegacyConstructorFromNdarray(Rule):
     category = "style"
     requires_text = ("Tensor(",)
     needs_values = True
+    contract = (FROM_NUMPY_CAST,)
     VALID = [
         Valid(
             """
@@ -117,8 +151,8 @@ class LegacyConstructorFromNdarray(Rule):
             import torch
             noise = torch.from_numpy(np.random.normal(0, 1, (16, 100))).float()
             """,
-            applicability="unsafe",
-            expect={"cpu": "equivalent"},  # two dimensions: never read as a size
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT},  # two dimensions: never read as a size
         ),
         Invalid(
             """
@@ -134,8 +168,8 @@ class LegacyConstructorFromNdarray(Rule):
             def labels(y: np.ndarray):
                 return torch.from_numpy(y).to(torch.get_default_dtype())
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},  # on 0-d arrays (a size for the constructor)
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},  # on 0-d arrays (a size for the constructor)
         ),
         Invalid(
             """
@@ -181,7 +215,7 @@ class LegacyConstructorFromNdarray(Rule):
         torch, imports = found
         edits = (*imports, replace(call.func, f"{torch}.from_numpy"), insert_after(call, _cast_text(constructor.cast, torch)))
         check = probe(self.model, call, [hole(self.model, array, "array")], names={torch: "torch"})
-        return FixSpec(entry("TNP105/from-numpy-cast"), edits, probe=check)
+        return FixSpec(FROM_NUMPY_CAST, edits, probe=check)
 
 
 def _cast_text(cast: str | None, torch: str) -> str:

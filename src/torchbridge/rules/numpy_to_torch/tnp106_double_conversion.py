@@ -1,18 +1,63 @@
+"""TNP106 double-conversion: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, insert_after, replace_span
-from ...imports import module_reference
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import Anchor, FixSpec, insert_after, replace_span
 from ...model.names import first_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
+from ..imports import module_reference
 from ..probe import hole, probe
 
 # The casting methods and the dtype each one means.
 CASTS = {"float": "float32", "double": "float64", "half": "float16", "long": "int64", "int": "int32"}
 _EMPTY_MODULE = cst.Module(body=[])
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+DTYPE_IN_CALL = ContractEntry(
+    key="TNP106/dtype-in-call",
+    rewrite="`torch.tensor(a).float()` → `torch.tensor(a, dtype=torch.float32)` (and `.double()`, `.half()`, "
+            "`.long()`, `.int()`, `.to(<dtype>)`)",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        Precondition(F, "`a` is an ndarray on every path (a list's first tensor has the default dtype, "
+                        "process-wide state)"),
+        Precondition(F, "the call is `torch.tensor`, not `torch.Tensor` or `torch.from_numpy`"),
+        Precondition(F, "no `requires_grad=` (leaf-ness) and no `dtype=` already"),
+        Precondition(F, "the cast is to a dtype, not a device"),
+    ),
+    expect={"cpu": Verdict.EQUIVALENT},
+    allowed=("warnings",),
+    note="One copy instead of two, with the same values; a complex-to-real cast's warning disappears.",
+    title="Pass the dtype to `torch.tensor` (one copy instead of two)",
+)
+
+DTYPE_IN_CALL_UNPROVEN = ContractEntry(
+    key="TNP106/dtype-in-call-unproven",
+    rewrite="the same on a list or a source not proven an ndarray",
+    applicability=Applicability.UNSAFE,
+    preconditions=(),
+    expect={"cpu": Verdict.DIFFERS},
+    allowed=("warnings",),
+    differs=("values",),
+    note="A list of floats first becomes float32: `torch.tensor([0.1]).double()` is not "
+         "`torch.tensor([0.1], dtype=torch.float64)` (measured).",
+    title="Pass the dtype to `torch.tensor` (one copy instead of two)",
+)
 
 
 class DoubleConversion(Rule):
@@ -65,6 +110,7 @@ class DoubleConversion(Rule):
     category = "style"
     requires_text = (").float()", ").double()", ").half()", ").long()", ").int()", ").to(")
     needs_values = True
+    contract = (DTYPE_IN_CALL, DTYPE_IN_CALL_UNPROVEN)
     VALID = [
         Valid(
             """
@@ -106,8 +152,8 @@ class DoubleConversion(Rule):
                 features = np.stack([np.load(path)])
                 return torch.tensor(features, dtype=torch.float32)
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -119,8 +165,8 @@ class DoubleConversion(Rule):
             import torch as th
             weights = th.tensor([0.1, 0.2, 0.7], dtype=th.float64)
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS},
         ),
     ]
 
@@ -141,7 +187,7 @@ class DoubleConversion(Rule):
     def _cast(self, call: cst.Call) -> str | None:
         """The dtype the call casts to: ``float32`` for ``.float()``, the argument's text for
         ``.to(torch.float64)``; None for anything else (a device, more arguments)."""
-        method = call.func.attr.value  # type: ignore[attr-defined]
+        method = cst.ensure_type(call.func, cst.Attribute).attr.value  # visit_Call took only method calls
         if method in CASTS and not call.args:
             return CASTS[method]
         if method != "to" or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
@@ -166,11 +212,11 @@ class DoubleConversion(Rule):
             torch, imports = found
             dtype = f"{torch}.{dtype}"
         proven = self.model.value_of(source).kind is Kind.NDARRAY
-        key = "TNP106/dtype-in-call" if proven else "TNP106/dtype-in-call-unproven"
+        chosen = DTYPE_IN_CALL if proven else DTYPE_IN_CALL_UNPROVEN
         edits = (
             *imports,
             insert_after(last.value, f", dtype={dtype}"),
             replace_span(Anchor(inner, "end"), Anchor(call, "end"), ""),
         )
         check = probe(self.model, call, [hole(self.model, source, "array" if proven else "data")])
-        return FixSpec(entry(key), edits, probe=check)
+        return FixSpec(chosen, edits, probe=check)

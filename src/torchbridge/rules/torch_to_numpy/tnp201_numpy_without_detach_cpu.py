@@ -1,14 +1,51 @@
+"""TNP201 numpy-without-detach-cpu: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, replace_span
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import Anchor, FixSpec, replace_span
 from ...model.names import keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
-from ..probe import hole, probe
 from ..explain import quote
+from ..probe import hole, probe
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+DETACH_CPU = ContractEntry(
+    key="TNP201/detach-cpu",
+    rewrite="`X.numpy()`, `X.cpu().numpy()`, `X.detach().numpy()`, `X.data.numpy()`, `X.cpu().data.numpy()`, "
+            "`X.data.cpu().numpy()` → `X.detach().cpu().numpy()`",
+    applicability=Applicability.SAFE,
+    preconditions=(Precondition(F, "`X` is a tensor on every path (TensorFlow and others have `.numpy()` too)"),),
+    expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
+    crash="RuntimeError: Can't call numpy() on Tensor that requires grad / TypeError: can't convert cuda:0 "
+          "device type tensor to numpy",
+    note="The original raises for a tensor that requires grad or lives on a device; otherwise "
+         "`.detach()` and `.cpu()` return the same memory, so nothing else changes.",
+    title="Call `.detach().cpu()` before `.numpy()`",
+)
+
+DETACH_CPU_UNPROVEN = ContractEntry(
+    key="TNP201/detach-cpu-unproven",
+    rewrite="the same, when the base of the chain is not proven a tensor",
+    applicability=Applicability.UNSAFE,
+    preconditions=(),
+    expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
+    note="Only the receiver of `.numpy()` was proven a tensor, not what the chain starts from.",
+    title="Call `.detach().cpu()` before `.numpy()`",
+)
 
 
 class NumpyWithoutDetachCpu(Rule):
@@ -62,6 +99,7 @@ class NumpyWithoutDetachCpu(Rule):
     category = "correctness"
     requires_text = (".numpy(",)
     needs_values = True
+    contract = (DETACH_CPU, DETACH_CPU_UNPROVEN)
     VALID = [
         Valid(
             """
@@ -106,8 +144,8 @@ class NumpyWithoutDetachCpu(Rule):
             model = torch.nn.Linear(4, 2)
             scores = model(torch.randn(8, 4)).detach().cpu().numpy()
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -121,9 +159,9 @@ class NumpyWithoutDetachCpu(Rule):
             x = torch.randn(8).cuda()
             values = x.detach().cpu().numpy()
             """,
-            applicability="safe",
+            applicability=Applicability.SAFE,
             # On the CPU `.detach().numpy()` already works: only a device tensor raised.
-            expect={"cpu": "equivalent", "cuda": "crash-fix"},
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.CRASH_FIX},
         ),
     ]
 
@@ -155,7 +193,7 @@ class NumpyWithoutDetachCpu(Rule):
         """``X[.cpu()][.detach()][.data].numpy()`` -> ``X.detach().cpu().numpy()``."""
         if call.args:
             return None
-        first: cst.Attribute = call.func  # type: ignore[assignment]
+        first = cst.ensure_type(call.func, cst.Attribute)  # ``....numpy()``
         base = first.value
         while True:
             if isinstance(base, cst.Call) and not base.args and isinstance(base.func, cst.Attribute) and base.func.attr.value in _PEELED:
@@ -165,10 +203,10 @@ class NumpyWithoutDetachCpu(Rule):
             else:
                 break
         proven = self.model.value_of(base).kind is Kind.TENSOR
-        key = "TNP201/detach-cpu" if proven else "TNP201/detach-cpu-unproven"
+        chosen = DETACH_CPU if proven else DETACH_CPU_UNPROVEN
         # From the first method's name (after its dot), so parentheses around X stay.
         edit = replace_span(Anchor(first.attr, "start"), Anchor(call, "end"), "detach().cpu().numpy()")
-        return FixSpec(entry(key), (edit,), probe=probe(self.model, call, [hole(self.model, base, "tensor")]))
+        return FixSpec(chosen, (edit,), probe=probe(self.model, call, [hole(self.model, base, "tensor")]))
 
 
 _PEELED = frozenset({"cpu", "detach"})

@@ -1,18 +1,91 @@
+"""TNP202 numpy-array-of-tensor: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, append_method, insert_after, needs_parentheses, replace, replace_span
-from ...imports import module_reference
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import (
+    Anchor,
+    FixSpec,
+    append_method,
+    insert_after,
+    needs_parentheses,
+    replace,
+    replace_span,
+)
 from ...model.lists import element_value
 from ...model.names import first_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
+from ..imports import module_reference
 from ..probe import hole, probe
 
 _OPTIONS = ("dtype", "copy", "order", "like", "subok", "ndmin")
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+GRAD_OR_DEVICE = ("RuntimeError: Can't call numpy() on Tensor that requires grad / TypeError: can't convert cuda:0 "
+                   "device type tensor to numpy")
+DETACH_CPU = ContractEntry(
+    key="TNP202/detach-cpu",
+    rewrite="`np.asarray(X)` → `X.detach().cpu().numpy()`",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        Precondition(F, "`X` is a tensor on every path"),
+        Precondition(F, "no `dtype=`, `copy=` or `order=` arguments"),
+    ),
+    expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
+    crash=GRAD_OR_DEVICE,
+    note="It raised for a tensor that requires grad or lives on a device; otherwise both share the "
+         "tensor's memory.",
+    title="Convert with `.detach().cpu().numpy()`",
+)
+
+DETACH_CPU_ARRAY = ContractEntry(
+    key="TNP202/detach-cpu-array",
+    rewrite="`np.array(X)` → `np.array(X.detach().cpu().numpy())`",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        Precondition(F, "`X` is a tensor on every path"),
+        Precondition(F, "no `dtype=`, `copy=` or `order=` arguments"),
+    ),
+    expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
+    allowed=("warnings",),
+    crash=GRAD_OR_DEVICE,
+    note="It raised for a tensor that requires grad or lives on a device; NumPy 2's `__array__` copy-keyword "
+         "DeprecationWarning disappears (measured).",
+    title="Convert with `.detach().cpu().numpy()` inside `np.array`",
+)
+
+STACK_LIST = ContractEntry(
+    key="TNP202/stack-list",
+    rewrite="`np.array(L)` / `np.asarray(L)` of a list of tensors → `torch.stack(L).detach().cpu().numpy()`",
+    applicability=Applicability.UNSAFE,
+    preconditions=(
+        Precondition(F, "every element of `L` is a tensor"),
+        Precondition(F, "`L` is not empty and its tensors have one shape and dtype: ragged, 0-d or mixed "
+                        "elements differ (P9)"),
+    ),
+    expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
+    differs=("error",),
+    crash=GRAD_OR_DEVICE,
+    note="One stack and one copy to the host instead of one per tensor. An empty list raises in `torch.stack` "
+         "where NumPy gives an empty float64 array, and ragged lists raise other errors; 0-d tensors and mixed "
+         "float dtypes gave equal results on CPU (verifier, torch 2.13).",
+    title="Stack the tensors with torch, then convert once",
+)
 
 
 class NumpyArrayOfTensor(Rule):
@@ -65,6 +138,7 @@ class NumpyArrayOfTensor(Rule):
     category = "correctness"
     requires_text = ("array(",)
     needs_values = True
+    contract = (DETACH_CPU, DETACH_CPU_ARRAY, STACK_LIST)
     VALID = [
         Valid(
             """
@@ -97,8 +171,8 @@ class NumpyArrayOfTensor(Rule):
             model = torch.nn.Linear(4, 2)
             scores = model(torch.randn(8, 4)).detach().cpu().numpy()
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -114,8 +188,8 @@ class NumpyArrayOfTensor(Rule):
             def snapshot(t: torch.Tensor):
                 return np.array(t.detach().cpu().numpy())
             """,
-            applicability="safe",
-            expect={"cpu": "crash-fix", "cuda": "crash-fix"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
         ),
         Invalid(
             """
@@ -139,8 +213,8 @@ class NumpyArrayOfTensor(Rule):
                     outputs.append(model(x))
                 return torch.stack(outputs).detach().cpu().numpy()
             """,
-            applicability="unsafe",
-            expect={"cpu": "differs", "cuda": "differs"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.DIFFERS, "cuda": Verdict.DIFFERS},
         ),
     ]
 
@@ -148,11 +222,11 @@ class NumpyArrayOfTensor(Rule):
         names = self.model.qualnames(node.func)
         function = "asarray" if "numpy.asarray" in names else "array" if "numpy.array" in names else None
         source = first_argument(node) if function is not None else None
-        if source is None:
+        if function is None or source is None:
             return
         value = self.model.value_of(source)
         if value.kind is not Kind.TENSOR:
-            self._check_list(node, source, function)  # type: ignore[arg-type]
+            self._check_list(node, source, function)
             return
         grad = self.model.requires_grad_here(value)
         state = " (it requires grad: this raises)" if grad else " (it is on a device: this raises)" if value.on_device else ""
@@ -176,7 +250,7 @@ class NumpyArrayOfTensor(Rule):
         torch, imports = found
         edits = (*imports, replace(call.func, f"{torch}.stack"), insert_after(call, ".detach().cpu().numpy()"))
         check = probe(self.model, call, [hole(self.model, source, "tensor list")], names={torch: "torch"})
-        return FixSpec(entry("TNP202/stack-list"), edits, probe=check)
+        return FixSpec(STACK_LIST, edits, probe=check)
 
     def _fix(self, call: cst.Call, source: cst.BaseExpression, function: str) -> FixSpec | None:
         if len(call.args) != 1 or call.args[0].star or any(a.keyword is not None and a.keyword.value in _OPTIONS for a in call.args):
@@ -184,12 +258,12 @@ class NumpyArrayOfTensor(Rule):
         chain = "detach().cpu().numpy()"
         if function == "array":
             edits = append_method(source, chain)
-            key = "TNP202/detach-cpu-array"
+            chosen = DETACH_CPU_ARRAY
         else:
             wrap = needs_parentheses(source)
             edits = (
                 replace_span(Anchor(call, "start"), Anchor(source, "start"), "(" if wrap else ""),
                 replace_span(Anchor(source, "end"), Anchor(call, "end"), (")" if wrap else "") + "." + chain),
             )
-            key = "TNP202/detach-cpu"
-        return FixSpec(entry(key), edits, probe=probe(self.model, call, [hole(self.model, source, "tensor")]))
+            chosen = DETACH_CPU
+        return FixSpec(chosen, edits, probe=probe(self.model, call, [hole(self.model, source, "tensor")]))

@@ -1,9 +1,20 @@
+"""TNP203 data-in-conversion: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, replace
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec, replace
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
@@ -11,6 +22,30 @@ from ..probe import hole, probe
 
 # What may sit between `.data` and the `.numpy()` that ends the chain.
 _CHAIN = frozenset({"cpu", "detach"})
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+DETACH = ContractEntry(
+    key="TNP203/detach",
+    rewrite="`.data` in a conversion chain ending in `.numpy()` → `.detach()`",
+    applicability=Applicability.SAFE,
+    preconditions=(Precondition(F, "the receiver is a tensor on every path"),),
+    expect={"cpu": Verdict.EQUIVALENT},
+    note="Both share the tensor's memory without grad; only autograd's version counter differs, "
+         "which a read into NumPy never touches.",
+    title="Use `.detach()` instead of `.data`",
+)
+
+DETACH_UNPROVEN = ContractEntry(
+    key="TNP203/detach-unproven",
+    rewrite="the same, when the receiver is not proven a tensor",
+    applicability=Applicability.UNSAFE,
+    preconditions=(),
+    expect={"cpu": Verdict.EQUIVALENT},
+    note="Another library's `.data` may be something else entirely.",
+    title="Use `.detach()` instead of `.data`",
+)
 
 
 class DataInConversion(Rule):
@@ -59,6 +94,7 @@ class DataInConversion(Rule):
     default_enabled = False
     requires_text = (".data",)
     needs_values = True
+    contract = (DETACH, DETACH_UNPROVEN)
     VALID = [
         Valid(
             """
@@ -88,8 +124,8 @@ class DataInConversion(Rule):
             weight = torch.nn.Parameter(torch.randn(3))
             values = weight.detach().cpu().numpy()
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -101,8 +137,8 @@ class DataInConversion(Rule):
             def to_array(x):
                 return x.cpu().detach().numpy()
             """,
-            applicability="unsafe",  # x may not be a tensor
-            expect={"cpu": "equivalent"},
+            applicability=Applicability.UNSAFE,  # x may not be a tensor
+            expect={"cpu": Verdict.EQUIVALENT},
         ),
     ]
 
@@ -122,7 +158,7 @@ class DataInConversion(Rule):
 
     def _report(self, call: cst.Call, data: cst.Attribute) -> None:
         proven = self.model.value_of(data.value).kind is Kind.TENSOR
-        key = "TNP203/detach" if proven else "TNP203/detach-unproven"
+        chosen = DETACH if proven else DETACH_UNPROVEN
         check = probe(self.model, call, [hole(self.model, data.value, "tensor")])
-        fix = FixSpec(entry(key), (replace(data.attr, "detach()"),), probe=check)
+        fix = FixSpec(chosen, (replace(data.attr, "detach()"),), probe=check)
         self.report(data, self.message.format(tensor=quote(data.value)), fix=fix)

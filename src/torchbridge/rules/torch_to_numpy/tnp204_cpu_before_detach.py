@@ -1,13 +1,46 @@
+"""TNP204 cpu-before-detach: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import Anchor, FixSpec, replace_span
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import Anchor, FixSpec, replace_span
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 from ..probe import hole, probe
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+DETACH_FIRST = ContractEntry(
+    key="TNP204/detach-first",
+    rewrite="`X.cpu().detach()` → `X.detach().cpu()`",
+    applicability=Applicability.SAFE,
+    preconditions=(Precondition(F, "`X` is a tensor on every path"),),
+    expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+    note="Values, device, grad state and aliasing are the same; nothing is recorded in the autograd graph.",
+    title="Detach before the copy to the CPU",
+)
+
+DETACH_FIRST_UNPROVEN = ContractEntry(
+    key="TNP204/detach-first-unproven",
+    rewrite="the same, when `X` is not proven a tensor",
+    applicability=Applicability.UNSAFE,
+    preconditions=(),
+    expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+    note="Another library's `.cpu()` and `.detach()` may mean something else.",
+    title="Detach before the copy to the CPU",
+)
 
 
 class CpuBeforeDetach(Rule):
@@ -50,6 +83,7 @@ class CpuBeforeDetach(Rule):
     category = "style"
     requires_text = (".detach(",)
     needs_values = True
+    contract = (DETACH_FIRST, DETACH_FIRST_UNPROVEN)
     VALID = [
         Valid(
             """
@@ -79,8 +113,8 @@ class CpuBeforeDetach(Rule):
             model = torch.nn.Linear(4, 2)
             scores = model(torch.randn(8, 4)).detach().cpu().numpy()
             """,
-            applicability="safe",
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
         Invalid(
             """
@@ -94,8 +128,8 @@ class CpuBeforeDetach(Rule):
             def to_host(x):
                 return x.detach().cpu()
             """,
-            applicability="unsafe",  # x may not be a tensor
-            expect={"cpu": "equivalent", "cuda": "equivalent"},
+            applicability=Applicability.UNSAFE,  # x may not be a tensor
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
     ]
 
@@ -110,6 +144,6 @@ class CpuBeforeDetach(Rule):
         base = inner.func.value
         proven = self.model.value_of(base).kind is Kind.TENSOR
         edit = replace_span(Anchor(inner.func.attr, "start"), Anchor(node, "end"), "detach().cpu()")
-        fix = FixSpec(entry("TNP204/detach-first" if proven else "TNP204/detach-first-unproven"), (edit,),
+        fix = FixSpec(DETACH_FIRST if proven else DETACH_FIRST_UNPROVEN, (edit,),
                       probe=probe(self.model, node, [hole(self.model, base, "tensor")]))
         self.report(node, self.message.format(tensor=quote(base)), fix=fix)

@@ -1,18 +1,47 @@
+"""TNP401 per-sample-device-transfer: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 import libcst as cst
 
-from ...model import SemanticModel
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec
+from ...model.names import (
+    device_argument,
+    first_argument,
+    identifier_words,
+    keyword_argument,
+)
+from ...model.semantic import SemanticModel
 from ...model.values import Kind
-from ...model.names import device_argument, first_argument, identifier_words, keyword_argument
-from ...contract import entry
-from ...fixes import FixSpec
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 
 # torch calls that convert and place in one step: torch.tensor(x, device=dev).
 _PLACING_CONVERTERS = frozenset({"torch.tensor", "torch.as_tensor", "torch.asarray"})
 _DEVICE_WORDS = ("device", "dev", "cuda", "gpu")
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+BATCH = ContractEntry(
+    key="TNP401/batch",
+    rewrite="move the whole batch once, where it is built, instead of each sample in the loop",
+    applicability=Applicability.DISPLAY,
+    preconditions=(Precondition(F, "whether the samples can be batched (same shape, dtype) is not provable"),),
+    expect={"cpu": Verdict.NOT_VERIFIABLE},
+    note="Shown as a suggestion; never applied.",
+    title="Move the batch to the device once, outside the loop (stack the samples first)",
+)
 
 
 class PerSampleDeviceTransfer(Rule):
@@ -79,6 +108,7 @@ class PerSampleDeviceTransfer(Rule):
     category = "performance"
     requires_text = (".to(", ".cuda(", "device=")
     needs_values = True
+    contract = (BATCH,)
     VALID = [
         Valid(
             """
@@ -113,8 +143,8 @@ class PerSampleDeviceTransfer(Rule):
             inputs = [torch.from_numpy(s).to("cuda") for s in samples]
             """,
             findings=[(4, 11)],
-            applicability="display",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.DISPLAY,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
         Invalid(
             """
@@ -127,8 +157,8 @@ class PerSampleDeviceTransfer(Rule):
                 return out
             """,
             findings=[(6, 20)],
-            applicability="display",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.DISPLAY,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
     ]
 
@@ -145,7 +175,7 @@ class PerSampleDeviceTransfer(Rule):
         # a conversion's input, xs[i] of known data and dataset[i] are data by construction.
         if converted or loop.index is not None or model.value_of(data).kind is Kind.TENSOR:
             self.report(node, self.message.format(sample=quote(data)), evidence=loop.node,
-                        fix=FixSpec(entry("TNP401/batch"), ()))
+                        fix=FixSpec(BATCH, ()))
 
 
 def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpression, bool] | None:

@@ -1,3 +1,8 @@
+"""TNP402 loop-invariant-transfer: the rule, its fix contract entries and its examples.
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -5,13 +10,20 @@ from functools import cached_property
 
 import libcst as cst
 
-from ...contract import entry
-from ...fixes import FixSpec, insert_statement_before, replace
+from ...diagnostics.contract import (
+    Applicability,
+    ContractEntry,
+    F,
+    Precondition,
+    Verdict,
+)
+from ...diagnostics.fix import FixSpec, insert_statement_before, replace
+from ...model.blocks import parameters
 from ...model.names import device_argument, dotted, keyword_argument
+from ...model.tree import children
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
-from ...walk import children
 
 # Calls whose result depends only on their arguments: a conversion of invariant data is invariant.
 _PURE_CALLS = frozenset({
@@ -34,9 +46,27 @@ class _Frame:
     def changed(self) -> set[str]:
         """The names and dotted paths bound or changed in it (scanned only when a transfer asks)."""
         if isinstance(self.node, cst.FunctionDef):
-            parameters = {p.name.value for p in _parameters(self.node) if p.name.value != "self"}
-            return _changed_in(self.node.body) | parameters
+            names = {p.name.value for p in parameters(self.node.params) if p.name.value != "self"}
+            return _changed_in(self.node.body) | names
         return _changed_in(self.node)
+
+
+# The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
+# obey is diagnostics.contract's.
+HOIST = ContractEntry(
+    key="TNP402/hoist",
+    rewrite="a loop-invariant transfer → a variable assigned once, just before the loop",
+    applicability=Applicability.UNSAFE,
+    preconditions=(
+        Precondition(F, "nothing the transfer reads is rebound, stored into or changed in place in the loop"),
+        Precondition(F, "the moved tensor is an operand, not assigned (so not changed in place later): "
+                        "hoisting shares one tensor across iterations"),
+    ),
+    expect={"cpu": Verdict.NOT_VERIFIABLE},
+    note="An error in the transfer now happens before the loop, even when the loop runs zero times, and the "
+         "moved tensor stays alive for the whole loop. The verifier runs expressions, not loops.",
+    title="Move the transfer before the loop",
+)
 
 
 class LoopInvariantTransfer(Rule):
@@ -90,6 +120,7 @@ class LoopInvariantTransfer(Rule):
     category = "performance"
     requires_text = (".to(", ".cuda(", "device=")
     needs_values = True
+    contract = (HOIST,)
     VALID = [
         Valid(
             """
@@ -134,8 +165,8 @@ class LoopInvariantTransfer(Rule):
                 for x, y in loader:
                     loss = torch.nn.functional.cross_entropy(model(x), y, weight=weights_on_device)
             """,
-            applicability="unsafe",
-            expect={"cpu": "not-verifiable"},
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.NOT_VERIFIABLE},
         ),
         Invalid(
             """
@@ -161,8 +192,8 @@ class LoopInvariantTransfer(Rule):
     def leave_For(self, node: cst.For) -> None:
         self._frames.pop()
 
-    visit_While = visit_For  # type: ignore[assignment]
-    leave_While = leave_For  # type: ignore[assignment]
+    visit_While = visit_For
+    leave_While = leave_For
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A nested function's body does not run once per iteration of the loop around it.
@@ -274,14 +305,7 @@ class LoopInvariantTransfer(Rule):
             return None  # the name is taken (or at least mentioned): never guess another
         text = cst.Module([]).code_for_node(call)
         edits = (insert_statement_before(frame.node, f"{name} = {text}"), replace(call, name))
-        return FixSpec(entry("TNP402/hoist"), edits)
-
-
-def _parameters(function: cst.FunctionDef) -> list[cst.Param]:
-    params = function.params
-    found = [*params.posonly_params, *params.params, *params.kwonly_params]
-    found += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-    return found
+        return FixSpec(HOIST, edits)
 
 
 def _changed_in(node: cst.CSTNode) -> set[str]:
@@ -335,7 +359,7 @@ def _conflicts(path: str, changed: set[str]) -> bool:
     return any(c == path or path.startswith(c + ".") or c.startswith(path + ".") for c in changed)
 
 
-def _invariant(model, expr: cst.BaseExpression, changed: set[str]) -> bool:  # type: ignore[no-untyped-def]
+def _invariant(model, expr: cst.BaseExpression, changed: set[str]) -> bool:
     """``expr`` reads nothing that ``changed`` holds, and calls only pure conversions."""
     if isinstance(expr, _LITERALS):
         return True

@@ -1,3 +1,8 @@
+"""TNP403 sync-in-training-loop: the rule and its examples (it has no fix).
+
+The class docstring is the rule's documentation (``torchbridge rule``, ``docs/rules/``).
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,10 +11,10 @@ from functools import cached_property
 import libcst as cst
 
 from ...model.names import dotted
+from ...model.tree import children
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
-from ...walk import children
 
 # Not ``.numpy()``: it raises on a device tensor, so where it works it waits for nothing.
 _SYNC_METHODS = frozenset({"item", "cpu", "tolist"})
@@ -137,8 +142,8 @@ class SyncInTrainingLoop(Rule):
     def leave_For(self, node: cst.For) -> None:
         self._loops.pop()
 
-    visit_While = visit_For  # type: ignore[assignment]
-    leave_While = leave_For  # type: ignore[assignment]
+    visit_While = visit_For
+    leave_While = leave_For
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._loops.append(None)

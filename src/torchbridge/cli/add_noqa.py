@@ -1,0 +1,149 @@
+"""``check --add-noqa``: a ``# noqa: TNPxxx`` for every current finding, so that a team can
+turn the linter on today and fix later; a second ``check`` then reports nothing.
+
+The comment goes where ``# noqa`` handling (flake8's) will read it for the finding's line:
+at the end of the last physical line of the finding's token run, so never after a
+backslash and never inside a multi-line string. Where that run already has a
+``# noqa: CODES`` comment, the new codes join it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..diagnostics import noqa
+from ..diagnostics.finding import (
+    DECODE_ERROR,
+    INTERNAL_ERROR,
+    NOQA_NOT_ADDED,
+    WRITE_ERROR,
+    Finding,
+    diagnostic,
+)
+from ..diagnostics.fix import Edit, TextIndex, apply_edits
+from ..engine.lint import lint_bytes
+from ..engine.source import DecodeError, decode, python_lines
+from ..project.discovery import Target
+from ..project.runner import read_target, run_all, sort_key
+from ..project.writing import WriteError, write_atomically
+from ..rules.meta.tnp901_unused_noqa import UnusedNoqa
+from .exit_codes import exit_code
+
+_EDITABLE_SUFFIXES = (".py", ".pyi")  # a notebook's cells are left alone
+
+
+@dataclass
+class NoqaAdded:
+    filename: str
+    added: int = 0  # codes added, one per line and code
+    problems: list[Finding] = field(default_factory=list)  # why a finding or a file got none
+
+
+def add_noqa(targets: Sequence[Target], jobs: int) -> int:
+    """Edit the files; report what could not be done on standard error. Exit 0, or 1 when
+    a file could not be checked or written, or a finding could not be given its comment.
+    The cache is not used: every file with a finding is about to change."""
+    results = run_all(
+        targets, jobs, add_noqa_to_file,
+        lambda target, why: NoqaAdded(str(target.path), problems=[diagnostic(str(target.path), INTERNAL_ERROR, why)]),
+    )
+    problems = sorted((p for result in results for p in result.problems), key=sort_key)
+    for problem in problems:
+        sys.stderr.write(f"{problem.location}: {problem.name}: {problem.message}\n")
+    added = sum(result.added for result in results)
+    files = sum(1 for result in results if result.added)
+    sys.stderr.write(
+        f"Added {added} noqa directive{'' if added == 1 else 's'} to {files} file{'' if files == 1 else 's'}.\n"
+    )
+    return exit_code(problems)
+
+
+def add_noqa_to_file(target: Target) -> NoqaAdded:
+    filename = str(target.path)
+    done = NoqaAdded(filename)
+    if target.path.suffix not in _EDITABLE_SUFFIXES:
+        return done
+    data = read_target(target)
+    if isinstance(data, Finding):
+        done.problems.append(data)
+        return done
+    settings = target.settings
+    findings = lint_bytes(data, filename, settings.rules_for(target.path), options=settings.rule_options)
+    done.problems += [f for f in findings if f.is_diagnostic]
+    wanted = [f for f in findings if f.code is not None and f.code != UnusedNoqa.code]
+    if not wanted:
+        return done
+    try:
+        source = decode(data)
+    except DecodeError as exc:  # lint_bytes reported it already
+        done.problems.append(diagnostic(filename, DECODE_ERROR, str(exc)))
+        return done
+    text, added, unplaced = with_noqa(source.raw, wanted)
+    done.problems += unplaced
+    if not added:
+        return done
+    try:
+        write_atomically(target.path, source.encode(text))
+    except (WriteError, UnicodeEncodeError) as exc:
+        reason = str(exc).removeprefix("not fixed: ") if isinstance(exc, WriteError) else f"cannot be written in {source.encoding}"
+        done.problems.append(diagnostic(filename, WRITE_ERROR, f"no noqa comments added: {reason}"))
+        return done
+    done.added = added
+    return done
+
+
+def with_noqa(text: str, findings: Sequence[Finding]) -> tuple[str, int, list[Finding]]:
+    """``text`` with the comments added, how many codes were added, and the findings that
+    could not get one (with why)."""
+    lines = python_lines(text)
+    runs = noqa.token_runs(lines)
+    if runs is None:
+        return text, 0, [_unplaced(f, "the file does not tokenize") for f in findings]
+    run_of = {line: run for run in runs for line in range(run.first, run.last + 1)}
+    wanted: dict[noqa.TokenRun, set[str]] = defaultdict(set)
+    unplaced = []
+    for finding in findings:
+        run = run_of.get(finding.line)
+        if run is None:
+            unplaced.append(_unplaced(finding, "no statement on that line"))
+        elif finding.code is not None:
+            wanted[run].add(finding.code)
+    index = TextIndex(lines, "\n")
+    edits = []
+    added = 0
+    for run, codes in wanted.items():
+        placed = _directive_edit(lines, index, run, codes)
+        if placed is None:
+            unplaced += [_unplaced(f, "a `# noqa` inside a string comes first on that line") for f in findings
+                         if run.first <= f.line <= run.last]
+            continue
+        edit, count = placed
+        edits.append(edit)
+        added += count
+    return apply_edits(text, sorted(edits, key=lambda e: e.start)), added, unplaced
+
+
+def _directive_edit(lines: list[str], index: TextIndex, run: noqa.TokenRun, codes: set[str]) -> tuple[Edit, int] | None:
+    """The edit that makes the run's directive name ``codes``; None where it cannot."""
+    joined = "".join(lines[run.first - 1 : run.last])
+    run_start = index.offset(run.first, 0)
+    match = noqa.NOQA_INLINE.search(joined)
+    if match is None:
+        last = lines[run.last - 1]
+        end = index.offset(run.last, len(last.rstrip("\r\n")))
+        directive = f"  # noqa: {', '.join(sorted(codes))}"
+        return Edit(end, end, directive), len(codes)
+    comment_at = index.offset(run.last, run.comment) - run_start if run.comment is not None else len(joined)
+    if match.start() < comment_at or match.group("codes") is None:
+        return None  # flake8 reads a directive inside a string first: a comment after it would not count
+    present = noqa.directive_codes(match)
+    missing = sorted(codes - set(present))
+    start, end = noqa.codes_span(match)
+    return Edit(run_start + start, run_start + end, ", ".join([*present, *missing])), len(missing)
+
+
+def _unplaced(finding: Finding, why: str) -> Finding:
+    return diagnostic(finding.filename, NOQA_NOT_ADDED, f"{finding.code}: {why}", finding.line, finding.column)

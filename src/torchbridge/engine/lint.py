@@ -1,0 +1,303 @@
+"""The path of one file: decode, prefilter, pre-scan, parse, one walk, positions, noqa.
+
+Every front end (the CLI, the flake8 plugin, the Python API) calls ``lint_source``, so they
+can never disagree about a finding.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+import re
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import libcst as cst
+
+from ..diagnostics import noqa
+from ..diagnostics.finding import (
+    DECODE_ERROR,
+    INTERNAL_ERROR,
+    SYNTAX_ERROR,
+    TOO_COMPLEX,
+    TOO_LARGE,
+    Finding,
+    diagnostic,
+)
+from ..diagnostics.fix import TextIndex
+from ..model.semantic import SemanticModel
+from ..rules import CATEGORIES, Rule, RuleContext, RuleOptions
+from ..rules.base import RuleReport
+from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
+from .notebook import is_notebook, lint_notebook
+from .positions import Misaligned, Positions, resolve_positions
+from .prefilter import mentions
+from .prescan import prescan
+from .resolve import resolve
+from .source import DecodeError, SourceText, decode, from_text, line_and_column, python_lines
+from .walk import Dispatcher
+
+# ``p.requires_grad = False``, ``m.requires_grad_(False)``, ``requires_grad_(requires_grad=False)``:
+# some parameters of the file may not require grad, so module outputs are not known to.
+_FREEZES = re.compile(r"requires_grad_?\s*(?:=|\()[^\n]*?False")
+
+# The walk recurses once per tree level; the pre-scan bounds the depth well below this.
+_RECURSION_LIMIT = 20_000
+BUG_REPORT = "please report it at https://github.com/torchbridge/torchbridge/issues"
+
+
+def lint_bytes(
+    data: bytes, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
+    options: RuleOptions | None = None,
+) -> list[Finding]:
+    if is_notebook(filename):
+        # Its code cells as one module; findings come back in cell positions.
+        return lint_notebook(
+            data, filename,
+            lambda text, names: lint_source(text, filename, rules, apply_noqa=apply_noqa, options=options, line_names=names),
+        )
+    try:
+        source = decode(data)
+    except DecodeError as exc:
+        return [diagnostic(filename, DECODE_ERROR, f"cannot read the file as Python source: {exc}")]
+    return lint_source(source, filename, rules, apply_noqa=apply_noqa, options=options)
+
+
+def lint_source(
+    source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
+    options: RuleOptions | None = None, line_names: Callable[[int], str] = str,
+) -> list[Finding]:
+    """``line_names`` says how a message names a line of ``source`` (a notebook's module
+    says ``3 of cell 2``)."""
+    if isinstance(source, str):
+        source = from_text(source)
+    text = source.text
+    # TNP901 reads the noqa comments after the other rules ran: it needs no tree of its own.
+    judge_noqa = apply_noqa and UnusedNoqa in rules and mentions(text, UnusedNoqa.requires_text)
+    active = [rule for rule in rules if rule is not UnusedNoqa and mentions(text, rule.requires_text)]
+    about_torch = "torch" in text or "numpy" in text
+    if not active and not judge_noqa and not about_torch:
+        return []
+    options = options or RuleOptions()
+    size = _utf8_size(text, options.max_file_size)
+    if size > options.max_file_size:
+        return [
+            diagnostic(
+                filename, TOO_LARGE,
+                f"not checked: {size:,} bytes of code, over the {options.max_file_size:,}-byte limit "
+                "(max-file-size in [tool.torchbridge])",
+            )
+        ]
+    if not active:
+        # No rule needs a tree; a broken file that is about torch or NumPy is still reported,
+        # by CPython's parser (about 15 times cheaper than LibCST's).
+        broken = _syntax_errors(text, filename) if about_torch else []
+        if broken or not judge_noqa:
+            return broken
+    lines = python_lines(text)
+    if noqa.file_is_exempt(lines):
+        return []
+    if "\x00" in text:
+        return [diagnostic(filename, SYNTAX_ERROR, "source contains a NUL byte", *line_and_column(text, text.index("\x00")))]
+    too_complex = prescan(text)
+    if too_complex is not None:
+        return [
+            diagnostic(
+                filename, TOO_COMPLEX,
+                f"not checked: {too_complex.reason} (LibCST's parser can crash on such input)",
+                too_complex.line,
+            )
+        ]
+    suppressed: list[tuple[str, int]] = []  # (code, line) of each finding a noqa comment hid
+    findings: list[Finding] = []
+    if active:
+        with _without_cyclic_gc():
+            try:
+                module = cst.parse_module(text)
+            except cst.ParserSyntaxError as exc:
+                return [_parse_failure(text, filename, exc)]
+            findings = _run_rules(
+                module, text, filename, active, lines, apply_noqa, options, line_names, suppressed,
+            )
+    if judge_noqa and not any(f.is_diagnostic for f in findings):
+        findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules)])
+    return findings
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """A tree and its model are freed by reference counting; the cyclic collector would only
+    rescan their millions of young objects, again and again as they are made (9-12% of the
+    time on real files, a third on a 30,000-line one)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _utf8_size(text: str, limit: int) -> int:
+    """The size of ``text`` in UTF-8, counted only where it may exceed ``limit``."""
+    if len(text) * 4 <= limit:  # no character takes more than four bytes
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _syntax_errors(text: str, filename: str) -> list[Finding]:
+    verdict = _cpython_parse(text, filename)
+    if not isinstance(verdict, SyntaxError):
+        return []
+    # Code newer than the Python running us (``type A = ...`` on 3.11) is not broken: LibCST
+    # reads newer grammars. Asked only on this rare path, where the cost does not matter.
+    if "\x00" not in text and prescan(text) is None and _libcst_parses(text):
+        return []
+    return [_syntax_error(filename, verdict)]
+
+
+def _libcst_parses(text: str) -> bool:
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        return False
+    return True
+
+
+def _cpython_parse(text: str, filename: str) -> SyntaxError | bool:
+    """CPython's ``SyntaxError`` for ``text``; True when it parses, False when it gives up."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings must not reach the user's terminal
+            compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return error
+    except (ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _syntax_error(filename: str, error: SyntaxError, line: int = 1) -> Finding:
+    column = error.offset if error.lineno and error.offset else 1
+    return diagnostic(filename, SYNTAX_ERROR, f"{type(error).__name__}: {error.msg}", error.lineno or line, max(column, 1))
+
+
+def _parse_failure(text: str, filename: str, exc: cst.ParserSyntaxError) -> Finding:
+    """Say where the file is broken, in CPython's words and position.
+
+    LibCST's native parser reports column 0 for most errors, no position at all for tokenizer
+    errors, and sometimes the line after the error; CPython's own parser is exact. Asked only
+    on this error path, it also tells a real syntax error from valid Python that LibCST
+    cannot parse (thousands of concatenated strings or comprehension clauses).
+    """
+    verdict = _cpython_parse(text, filename)
+    if isinstance(verdict, SyntaxError):
+        return _syntax_error(filename, verdict, exc.raw_line)
+    if verdict:
+        return diagnostic(
+            filename, TOO_COMPLEX,
+            f"not checked: valid Python that LibCST's parser cannot parse ({_libcst_reason(exc)})",
+            exc.raw_line,
+        )
+    # CPython gave up too; LibCST's account is the best there is.
+    return diagnostic(filename, SYNTAX_ERROR, f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)
+
+
+def _libcst_reason(exc: cst.ParserSyntaxError) -> str:
+    # Thousands of chained terms; or a form feed before a nested block's first line, which
+    # LibCST's tokenizer takes for a dedent.
+    reason = " ".join(str(exc.message).split())
+    return f"LibCST says: {reason[:120]}" if reason else "often thousands of chained terms"
+
+
+def _run_rules(
+    module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
+    options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
+) -> list[Finding]:
+    model = SemanticModel()
+    model.track_values = any(rule.needs_values for rule in rules)
+    model.freezes_parameters = _FREEZES.search(text) is not None
+    model.sets_default_device = "set_default_device" in text
+    context = RuleContext(model, text, options)
+    instances = [rule(context) for rule in rules]
+    dispatcher = Dispatcher([*instances], model.traversals())
+    model.walk = dispatcher.walk
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        dispatcher.walk(module)
+        reports = context.reports
+        if model.cuda_only_module:
+            reports = [r for r in reports if not r.rule.silent_in_cuda_only_modules]
+        reports = _by_precedence(reports)
+        wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]
+        wanted += [node for r in reports if r.fix is not None for node in r.fix.anchors()]
+        positions = _positions(module, wanted, text) if reports else Positions({}, {})
+    except RecursionError:
+        return [diagnostic(filename, TOO_COMPLEX, "not checked: the syntax tree is too deep")]
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
+        return [
+            diagnostic(
+                filename, INTERNAL_ERROR,
+                f"internal error while checking this file ({_describe(exc)}); {BUG_REPORT}",
+            )
+        ]
+    finally:
+        sys.setrecursionlimit(limit)
+    suppressions = noqa.Suppressions(lines) if apply_noqa else None
+    index = TextIndex(lines, module.default_newline, text) if any(r.fix is not None for r in reports) else None
+    findings = []
+    for report in reports:
+        where = positions[report.node]
+        line, column = where.start.line, where.start.column + 1
+        if suppressions is not None and suppressions.suppressed(report.rule.code, line):
+            suppressed.append((report.rule.code, line))
+            continue
+        findings.append(
+            Finding(
+                filename=filename, line=line, column=column, code=report.rule.code,
+                name=report.rule.name, message=_with_evidence_line(report, positions, line_names),
+                end_line=where.end.line, end_column=where.end.column + 1,
+                fix=resolve(report.fix, positions, index) if report.fix is not None and index is not None else None,
+            )
+        )
+    return sorted(findings)
+
+
+def _positions(module: cst.Module, nodes: list[cst.CSTNode], text: str) -> Positions:
+    try:
+        return resolve_positions(module, nodes, text)
+    except Misaligned:
+        # Never seen: LibCST's code differs from the source in more than dropped whitespace.
+        # Report at LibCST's own positions; the fixer refuses every edit that does not land
+        # on its node's text.
+        return resolve_positions(module, nodes)
+
+
+def _with_evidence_line(report: RuleReport, positions: Positions, line_names: Callable[[int], str]) -> str:
+    if report.evidence is None:
+        return report.message
+    return report.message.replace("{line}", line_names(positions[report.evidence].start.line))
+
+
+def _by_precedence(reports: list[RuleReport]) -> list[RuleReport]:
+    """One finding per node: the higher class wins (correctness > portability > performance >
+    style), then the lower code."""
+    best: dict[int, RuleReport] = {}
+    for report in reports:
+        key = id(report.node)
+        current = best.get(key)
+        if current is None or _rank(report) < _rank(current):
+            best[key] = report
+    return list(best.values())
+
+
+def _rank(report: RuleReport) -> tuple[int, str]:
+    return CATEGORIES.index(report.rule.category), report.rule.code
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}{'...' if len(text) > 160 else ''}"

@@ -1,0 +1,59 @@
+"""One lean walk over a LibCST tree's semantic fields (``model.tree``).
+
+LibCST's visitor machinery visits every whitespace, comma and bracket node (about 2.5x
+the nodes that carry meaning) and costs about as much as the parse itself. This walk
+descends only into fields that can hold expressions, statements and the like, and
+dispatches ``visit_<Node>`` / ``leave_<Node>`` methods of the rules from a table built
+once per run. The semantic model takes over the traversal of the nodes that change
+scope, flow or context (see ``model.SemanticModel.traversals``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import libcst as cst
+
+from ..model.tree import NODE_TYPES, SEQUENCES, semantic_fields
+
+Handler = Callable[[Any], Any]
+
+
+class Dispatcher:
+    """Calls every visitor's ``visit_<Type>`` before and ``leave_<Type>`` after a node."""
+
+    def __init__(self, visitors: Iterable[object], traversals: dict[type, Callable[[Any], None]]):
+        self.visits: dict[type, list[Handler]] = {}
+        self.leaves: dict[type, list[Handler]] = {}
+        for visitor in visitors:
+            for attr in dir(type(visitor)):
+                prefix, _, type_name = attr.partition("_")
+                if prefix not in ("visit", "leave") or not type_name:
+                    continue
+                node_type = getattr(cst, type_name, None)
+                if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
+                    continue
+                table = self.visits if prefix == "visit" else self.leaves
+                table.setdefault(node_type, []).append(getattr(visitor, attr))
+        self.traversals = traversals
+
+    def walk(self, node: cst.CSTNode) -> None:
+        node_type = type(node)
+        for handler in self.visits.get(node_type, ()):
+            handler(node)
+        traverse = self.traversals.get(node_type)
+        if traverse is not None:
+            traverse(node)
+        else:
+            for name in semantic_fields(node_type):
+                value = getattr(node, name)
+                kind = type(value)
+                if kind in NODE_TYPES:
+                    self.walk(value)
+                elif kind in SEQUENCES:
+                    for item in value:
+                        if type(item) in NODE_TYPES:
+                            self.walk(item)
+        for handler in self.leaves.get(node_type, ()):
+            handler(node)

@@ -1,0 +1,1 @@
+"""Fixing: the loop that applies fixes to one text until none applies, and files in and out."""

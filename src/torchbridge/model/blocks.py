@@ -1,0 +1,111 @@
+"""Scanners of a block's statements: which names it binds, how often, and what a function takes.
+
+Each reads the syntax alone, without the model's state, so the model, the rules and the
+fixes ask the same questions the same way. A block's nested blocks (``if``, ``for``,
+``with``, ``try``, ``match`` bodies) are its own; nested scopes (functions, classes) are
+not, except for the name they bind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+
+from .tree import children
+
+
+def assignment_counts(body: cst.CSTNode, declared: set[str] | None = None) -> dict[str, int]:
+    """How many statements of ``body`` (and its nested blocks, not nested scopes) bind each name;
+    the names it declares ``global`` or ``nonlocal`` go into ``declared`` when given."""
+    found: dict[str, int] = {}
+
+    def count(names: Iterable[str]) -> None:
+        for name in names:
+            found[name] = found.get(name, 0) + 1
+
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            count([node.name.value])
+            continue
+        if isinstance(node, (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)):
+            pending.extend(node.body)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            if declared is not None:
+                declared.update(n.name.value for n in node.names)
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                count(target_names(target.target))
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            count(target_names(node.target))
+        elif isinstance(node, cst.For):
+            count(target_names(node.target))
+            pending.extend(n for n in (node.body, node.orelse) if n is not None)
+        elif isinstance(node, (cst.If, cst.While)):
+            pending.extend(n for n in (node.body, node.orelse) if n is not None)
+        elif isinstance(node, cst.Else):
+            pending.append(node.body)
+        elif isinstance(node, cst.With):
+            count(n for item in node.items if item.asname is not None for n in target_names(item.asname.name))
+            pending.append(node.body)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            pending.extend(n for n in (node.body, node.orelse, node.finalbody) if n is not None)
+            pending.extend(handler.body for handler in node.handlers)
+        elif isinstance(node, cst.Match):
+            pending.extend(case.body for case in node.cases)
+    return found
+
+
+def target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in target_names(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return []
+
+
+def rebound_names(body: cst.CSTNode) -> set[str]:
+    """Names a loop body assigns, in its statements and nested blocks (not in nested scopes)."""
+    return set(assignment_counts(body))
+
+
+def parameters(params: cst.Parameters) -> list[cst.Param]:
+    found = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            found.append(star)
+    return found
+
+
+def captured_names(pattern: cst.MatchPattern) -> list[str]:
+    """The names a match pattern binds (``case Point(x=a, y=b)``, ``case [first, *rest]``)."""
+    found = []
+    stack: list[cst.CSTNode] = [pattern]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.MatchAs, cst.MatchStar)) and isinstance(node.name, cst.Name):
+            found.append(node.name.value)
+        if isinstance(node, cst.MatchMapping) and isinstance(node.rest, cst.Name):
+            found.append(node.rest.value)
+        stack.extend(children(node))
+    return found
+
+
+def self_assignment_counts(body: cst.BaseSuite) -> dict[str, int]:
+    """How many statements in the class's methods assign each ``self.<name>``."""
+    found: dict[str, int] = {}
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+                    found[target.attr.value] = found.get(target.attr.value, 0) + 1
+        elif not isinstance(node, (cst.ClassDef, cst.BaseExpression)):
+            pending.extend(children(node))
+    return found

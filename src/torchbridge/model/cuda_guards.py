@@ -1,0 +1,155 @@
+"""Where code runs only with CUDA, tracked during the model's walk.
+
+``guards`` says which conditions mean "CUDA is there"; this module follows them through the
+walk: the depth of guards around the current point (an ``if`` branch, a guarded
+expression, a CUDA skip decorator, the rest of a block after a CUDA early exit), and
+whether the module cannot run without CUDA at all (it imports TensorRT, or pins its process
+to a GPU unguarded). The device rules ask it through ``SemanticModel.in_cuda_guard`` and
+``cuda_only_module``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from . import guards
+from .names import callee_name, dotted, string_value
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
+
+
+class CudaGuards:
+    def __init__(self, model: SemanticModel) -> None:
+        self._model = model
+        self.depth = 0  # CUDA guards around the current point
+        self.cuda_only_module = False  # the module runs only with CUDA (see ``requires_cuda``)
+
+    @property
+    def active(self) -> bool:
+        return self.depth > 0
+
+    @contextmanager
+    def guarded(self, active: bool = True) -> Iterator[None]:
+        self.depth += active
+        try:
+            yield
+        finally:
+            self.depth -= active
+
+    def see_module(self, module: cst.Module) -> None:
+        self.cuda_only_module = any(imports_cuda_only_package(statement) for statement in module.body)
+
+    def guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
+        """After a CUDA early exit (``if not torch.cuda.is_available(): return``), an assert, a
+        call that raises without CUDA or a CUDA ``pytestmark``, the rest of the block is guarded."""
+        model = self._model
+        if isinstance(statement, cst.If):
+            # The exit test is cheap and rarely true: ask it before classifying the condition.
+            if statement.orelse is None:
+                return guards.ends_in_exit(statement.body) and guards.polarity(statement.test).guards_false_branch
+            if isinstance(statement.orelse, cst.Else):
+                return guards.ends_in_exit(statement.orelse.body) and guards.polarity(statement.test).guards_true_branch
+            return False
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assert) and guards.polarity(small.test).guards_true_branch:
+                    return True
+                if self.requires_cuda(small):
+                    return True
+                if (
+                    isinstance(small, cst.Assign)
+                    and model.scope is model.module_scope
+                    and any(isinstance(t.target, cst.Name) and t.target.value == "pytestmark" for t in small.targets)
+                    and guards.mentions_cuda(small.value)
+                ):
+                    return True
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    # pytest.skip(..., allow_module_level=True) under a condition is an If;
+                    # a bare call to a CUDA-requiring skip helper guards what follows.
+                    name = callee_name(small.value.func) or ""
+                    if "skip" in name.lower() and guards.mentions_cuda(small.value):
+                        return True
+        return False
+
+    def requires_cuda(self, statement: cst.BaseSmallStatement) -> bool:
+        """A statement that raises without CUDA (``torch.cuda.set_device(rank)``,
+        ``start = torch.cuda.Event(...)``): code after it in the block runs only with CUDA.
+        An unguarded call that picks the process's GPU or NCCL also commits the module."""
+        if isinstance(statement, cst.Expr):
+            value: cst.BaseExpression | None = statement.value
+        elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
+            value = statement.value
+        else:
+            return False
+        calls = value.elements if isinstance(value, cst.Tuple) else [value] if value is not None else []
+        found = False
+        for element in calls:
+            call = element.value if isinstance(element, cst.BaseElement) else element
+            if not isinstance(call, cst.Call):
+                continue
+            qualnames = self._model.qualnames(call.func)
+            if not qualnames.isdisjoint(guards.CUDA_REQUIRING_CALLS):
+                found = True
+                commits = not qualnames.isdisjoint(guards.CUDA_COMMITTING_CALLS)
+            elif not qualnames.isdisjoint(guards.PROCESS_GROUP_INITS) and guards.names_nccl_backend(call):
+                found = commits = True
+            else:
+                continue
+            if commits and not self.active and not self._model.in_branch:
+                self.cuda_only_module = True
+        return found
+
+    def by_decorators(self, decorators: Sequence[cst.Decorator]) -> bool:
+        """A CUDA skip decorator, written out or through a name (``gpu_only = pytest.mark.skipif(...)``)."""
+        for decorator in decorators:
+            if guards.is_guard_decorator(decorator):
+                return True
+            if isinstance(decorator.decorator, cst.Name):
+                binding = self._model.lookup(decorator.decorator.value)
+                if binding is not None and binding.value is not None and guards.mentions_cuda(binding.value):
+                    return True
+        return False
+
+
+def is_cuda_only_case(call: cst.Call) -> bool:
+    """``pytest.param(..., marks=RunIf(min_cuda_gpus=1))``: the case runs only with CUDA."""
+    return callee_name(call.func) == "param" and any(
+        arg.keyword is not None and arg.keyword.value == "marks" and guards.mentions_cuda(arg.value)
+        for arg in call.args
+    )
+
+
+def imports_cuda_only_package(statement: cst.BaseStatement) -> bool:
+    """An unconditional top-level ``import tensorrt`` / ``from cuda import cudart``: a module
+    built on a CUDA-only library cannot run without CUDA, whatever its devices say."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.Import):
+            modules = [dotted(alias.name) or "" for alias in small.names]
+        elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+            modules = [dotted(small.module) or ""]
+        else:
+            continue
+        if any(module.partition(".")[0] in guards.CUDA_ONLY_PACKAGES for module in modules):
+            return True
+    return False
+
+
+def names_cuda(name: str) -> bool:
+    """``def test_forward_cuda``, ``def to_gpu``, ``class CUDATests``: CUDA-only by name."""
+    lowered = name.lower()
+    return "cuda" in lowered or "gpu" in lowered
+
+
+def is_cpu_literal(expr: cst.BaseExpression) -> bool:
+    if (string_value(expr) or "").lower() == "cpu":
+        return True
+    if isinstance(expr, cst.Call) and expr.args:
+        return (string_value(expr.args[0].value) or "").lower() == "cpu"
+    return False

@@ -1,0 +1,70 @@
+"""The semantic fields of a LibCST tree: the children that carry meaning, without layout.
+
+LibCST's nodes hold whitespace, commas and brackets as nodes too (about 2.5x the nodes
+that carry meaning). ``children`` yields only what can hold expressions, statements and
+the like; the engine's walk, the model's scanners and the rules all descend this way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from functools import cache
+
+import libcst as cst
+
+# Fields that hold only layout or punctuation, or an operator token the rules read
+# straight off their parent (``BinaryOperation.operator``).
+_LAYOUT_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "comma", "semicolon", "colon", "lbracket", "rbracket", "lbrace",
+        "rbrace", "leading_lines", "lines_after_decorators", "header", "footer",
+        "trailing_whitespace", "equal", "star", "dot", "relative", "operator", "at",
+        "asynchronous", "first_colon", "second_colon", "newline", "indent", "default_indent",
+        "default_newline", "encoding", "has_trailing_newline", "empty_lines", "first_line",
+        "last_line", "trailing_comma", "posonly_ind", "conversion", "walrus", "arrow",
+    }
+)
+
+
+@cache
+def semantic_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    """The fields of ``node_type`` that can hold nodes with meaning, in source order."""
+    return tuple(
+        f.name
+        for f in dataclasses.fields(node_type)
+        if f.name not in _LAYOUT_FIELDS and not f.name.startswith("whitespace")
+    )
+
+
+def _node_types() -> frozenset[type]:
+    found: set[type] = set()
+    pending = [cst.CSTNode]
+    while pending:
+        cls = pending.pop()
+        found.add(cls)
+        pending.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+# ``isinstance(x, cst.CSTNode)`` goes through ABC machinery; a set lookup on the exact type
+# is several times cheaper, and this test runs for every field of every node.
+NODE_TYPES = _node_types()
+SEQUENCES = (tuple, list)  # the containers a field holds several nodes in
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for name in semantic_fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind in NODE_TYPES:
+            yield value
+        elif kind in SEQUENCES:
+            for item in value:
+                if type(item) in NODE_TYPES:
+                    yield item
+
+
+def walk_children(node: cst.CSTNode, walk: Callable[[cst.CSTNode], None]) -> None:
+    for child in children(node):
+        walk(child)

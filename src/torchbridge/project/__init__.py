@@ -1,0 +1,1 @@
+"""A project's files: configuration, rule selection, discovery, the result cache, parallel runs, atomic writes."""

@@ -1,0 +1,186 @@
+"""The result cache: a file's findings, kept until anything that could change them changes.
+
+An entry is keyed by everything a file's findings depend on: the file's bytes (hashed), its
+suffix, the torchbridge code (the version and a fingerprint of the installed package's files,
+so an edited checkout never reads results of its older self), the Python and LibCST
+versions, and the file's settings (the rules enabled for it after per-file ignores, the rule
+options, the torch version). Rules never look at a file's name, so a file moved or copied
+elsewhere hits the same entry; the name is put back into the findings on reading.
+
+The cache lives in ``.torchbridge_cache/`` in the project root (the folder of the
+configuration file that applies, else the working directory), or where ``--cache-dir`` or
+``TORCHBRIDGE_CACHE_DIR`` says. It holds ``CACHEDIR.TAG`` (backup tools skip it) and a
+``.gitignore`` of ``*``, and one JSON file per entry, sharded by the key's first two hex
+digits. Entries are written to a temporary file and renamed into place, so two runs over one
+tree never see half an entry; an entry that does not parse, names another key or another
+schema is a miss, and is rewritten. A folder that cannot be written is reported once, and the
+run goes on without the cache. Only ``check`` results are cached; fixing never reads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from dataclasses import fields
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..diagnostics.finding import INTERNAL_ERROR, IO_ERROR, Finding
+from ..rules import contract_entries
+from ..version import __version__
+from .writing import write_new_atomically
+
+if TYPE_CHECKING:
+    from .discovery import Target
+
+CACHE_DIR_NAME = ".torchbridge_cache"
+CACHE_DIR_ENV = "TORCHBRIDGE_CACHE_DIR"
+SCHEMA = 2  # the entry format; a change makes every older entry a miss
+# Diagnostics of the file itself are as stable as findings; a crash or an unreadable file is not.
+_UNCACHEABLE = frozenset({INTERNAL_ERROR, IO_ERROR})
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by torchbridge.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+class ResultCache:
+    """Findings by content and settings, under one folder per project root (or one given)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory  # None: each project root's .torchbridge_cache
+        self._unusable: set[Path] = set()  # folders that could not be set up: no reads, no writes
+
+    @classmethod
+    def for_run(cls, cache_dir: Path | None) -> ResultCache:
+        """``--cache-dir``, else ``TORCHBRIDGE_CACHE_DIR``, else each project's own folder."""
+        if cache_dir is None and os.environ.get(CACHE_DIR_ENV):
+            cache_dir = Path(os.environ[CACHE_DIR_ENV])
+        return cls(cache_dir.absolute() if cache_dir is not None else None)
+
+    def folder(self, root: Path) -> Path:
+        return self.directory if self.directory is not None else root.absolute() / CACHE_DIR_NAME
+
+    def prepare(self, roots: set[Path]) -> None:
+        """Create the folders this run uses; a folder that cannot be created or written is
+        reported once on standard error and left out."""
+        for folder in sorted({self.folder(root) for root in roots}):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by torchbridge.\n*\n")):
+                    if not (folder / name).exists():
+                        write_new_atomically(folder / name, text.encode())
+            except OSError as exc:
+                self._unusable.add(folder)
+                sys.stderr.write(
+                    f"torchbridge: warning: cannot use the cache folder {folder} ({exc.strerror or exc}); "
+                    "running without the cache\n"
+                )
+
+    def entry_for(self, target: Target, data: bytes) -> Path | None:
+        """Where the entry for this file's bytes and settings lives (None: the folder is unusable)."""
+        settings = target.settings
+        folder = self.folder(settings.root)
+        if folder in self._unusable:
+            return None
+        shaping = (settings.rules_for(target.path), settings.rule_options, settings.torch_version)
+        digest = hashlib.sha256()
+        for part in (_code_fingerprint(), _settings_text(*shaping), target.path.suffix):
+            digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(data)
+        key = digest.hexdigest()
+        return folder / key[:2] / f"{key[2:]}.json"
+
+    def load(self, entry: Path, filename: str) -> list[Finding] | None:
+        """The cached findings, named ``filename``; None when there is no usable entry."""
+        try:
+            with open(entry, "rb") as handle:
+                document = json.loads(handle.read())
+            if document["schema"] != SCHEMA or document["key"] != entry.parent.name + entry.stem:
+                return None
+            return [_finding(filename, record) for record in document["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing, torn, foreign or from another schema: a miss, rewritten later
+
+    def store(self, entry: Path, findings: list[Finding]) -> None:
+        """Keep the findings, if they can be read back exactly; a failed write is only a miss
+        next time."""
+        if any(f.name in _UNCACHEABLE for f in findings if f.is_diagnostic):
+            return
+        records = [_record(f) for f in findings]
+        payload = json.dumps({"schema": SCHEMA, "key": entry.parent.name + entry.stem, "findings": records})
+        # Only what round-trips is kept: a value JSON cannot carry must never come back changed.
+        again = [_finding(f.filename, r) for f, r in zip(findings, json.loads(payload)["findings"])]
+        if again != findings or any(a.fix != f.fix for a, f in zip(again, findings)):
+            return
+        with contextlib.suppress(OSError):
+            entry.parent.mkdir(exist_ok=True)
+            write_new_atomically(entry, payload.encode())
+
+
+def _settings_text(rules: tuple, options: Any, torch_version: str | None) -> str:
+    """The settings that shape one file's findings: its rules, their options, the torch version."""
+    return f"{','.join(rule.code for rule in rules)}|{options!r}|{torch_version}"
+
+
+@cache
+def _code_fingerprint() -> str:
+    """The torchbridge version, the package's files (name, size, time), Python's and LibCST's versions."""
+    try:
+        from libcst._version import __version__ as libcst_version
+    except ImportError:  # pragma: no cover - a LibCST without the module
+        libcst_version = "unknown"
+    digest = hashlib.sha256(f"{__version__}|{sys.version}|{sys.implementation.cache_tag}|{libcst_version}".encode())
+    package = Path(__file__).parent.parent  # all of torchbridge, not only this folder
+    for path in sorted(package.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            info = path.stat()
+            digest.update(f"{path.relative_to(package).as_posix()}:{info.st_size}:{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _record(finding: Finding) -> dict[str, Any]:
+    """Every field but the name (put back on reading) and the fix (recorded apart)."""
+    record = {f.name: getattr(finding, f.name) for f in fields(Finding) if f.name not in ("filename", "fix")}
+    record["fix"] = _fix_record(finding.fix)
+    return record
+
+
+def _finding(filename: str, record: dict[str, Any]) -> Finding:
+    fix = record.pop("fix")
+    return Finding(filename=filename, **record, fix=_fix(fix) if fix is not None else None)
+
+
+def _fix_record(fix: Any) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {
+        "title": fix.title,
+        "contract": fix.entry.key,
+        "edits": [_fields(edit) for edit in fix.edits],
+        "probe": _fields(fix.probe) if fix.probe is not None else None,
+    }
+
+
+def _fix(record: dict[str, Any]) -> Any:
+    from ..diagnostics.fix import Edit, Fix, ProbeText
+
+    probe = record["probe"]
+    return Fix(
+        record["title"], contract_entries()[record["contract"]], tuple(Edit(**{name: _tuples(value) for name, value in edit.items()}) for edit in record["edits"]),
+        ProbeText(**{name: _tuples(value) for name, value in probe.items()}) if probe is not None else None,
+    )
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in fields(value)}
+
+
+def _tuples(value: Any) -> Any:
+    """JSON's lists back into the tuples the probe holds."""
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value

@@ -1,0 +1,184 @@
+"""The semantic model: guard polarity, name resolution, scopes and joins."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from torchbridge.engine.walk import Dispatcher
+from torchbridge.model import Polarity, SemanticModel, polarity
+
+P, N, B, X = Polarity.POSITIVE, Polarity.NEGATIVE, Polarity.BOTH, Polarity.NONE
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("torch.cuda.is_available()", P),
+        ("not torch.cuda.is_available()", N),
+        ("torch.accelerator.is_available()", P),
+        ("torch.cuda.device_count() > 0", P),
+        ("torch.cuda.device_count() >= 1", P),
+        ("torch.cuda.device_count() == 0", N),
+        ("n_gpu > 1", P),
+        ("args.gpu is not None", P),
+        ("args.gpu is None", N),
+        ("use_cuda", P),
+        ("args.cuda", P),
+        ("self.use_gpu", P),
+        ("args.no_cuda", N),
+        ("not args.no_cuda", P),
+        ("args.cpu", N),
+        ("device.type == 'cuda'", P),
+        ("device.type != 'cuda'", N),
+        ("device == 'cuda:0'", P),
+        ("'cuda' in str(device)", P),
+        ("device != 'cpu'", P),
+        ("device == 'cpu'", N),
+        ("x.is_cuda", P),
+        ("use_cuda and rank == 0", P),
+        ("args.mode == 'train'", X),
+        ("epoch > 3", X),
+        ("torch.distributed.is_available()", X),
+        ("ngpus == 2", B),
+    ],
+)
+def test_guard_polarity(condition, expected):
+    assert polarity(cst.parse_expression(condition)) is expected
+
+
+class Probe:
+    """Records what the model says about each ``probe(...)`` call's argument."""
+
+    def __init__(self, model: SemanticModel):
+        self.model = model
+        self.seen: list[tuple[frozenset[str], bool]] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "probe":
+            self.seen.append((self.model.qualnames(node.args[0].value), self.model.in_cuda_guard))
+
+
+def probe(source: str) -> list[tuple[frozenset[str], bool]]:
+    model = SemanticModel()
+    recorder = Probe(model)
+    dispatcher = Dispatcher([recorder], model.traversals())
+    model.walk = dispatcher.walk
+    dispatcher.walk(cst.parse_module(source))
+    return recorder.seen
+
+
+def names(source: str) -> list[set[str]]:
+    return [set(q) for q, _ in probe(source)]
+
+
+def test_import_aliases_resolve():
+    src = "import torch as th\nimport torch.nn as nn\nfrom torch import cuda, tensor as T\nimport numpy\n"
+    src += "probe(th.zeros)\nprobe(nn.Linear)\nprobe(cuda.is_available)\nprobe(T)\nprobe(numpy.array)\n"
+    assert names(src) == [
+        {"torch.zeros"}, {"torch.nn.Linear"}, {"torch.cuda.is_available"}, {"torch.tensor"}, {"numpy.array"},
+    ]
+
+
+def test_import_of_a_submodule_binds_the_package():
+    assert names("import torch.nn\nprobe(torch.nn.Linear)\n") == [{"torch.nn.Linear"}]
+
+
+def test_local_bindings_shadow_imports():
+    src = """
+from torch import tensor
+def f(tensor):
+    probe(tensor)
+def g():
+    def tensor(): pass
+    probe(tensor)
+def h():
+    tensor = 3
+    probe(tensor)
+class C:
+    tensor = 1
+    def m(self):
+        probe(tensor)
+probe(tensor)
+"""
+    assert names(src) == [set(), set(), set(), {"torch.tensor"}, {"torch.tensor"}]
+
+
+def test_conditional_alias_joins_both_arms():
+    src = "import torch\ncuda = True\nTensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor\nprobe(Tensor)\n"
+    assert names(src) == [{"torch.cuda.FloatTensor", "torch.FloatTensor"}]
+
+
+def test_try_except_import_alias():
+    src = "try:\n    import torch as t\nexcept ImportError:\n    t = None\nprobe(t)\n"
+    assert names(src) == [{"torch"}]
+
+
+def test_function_sees_module_import_that_comes_later():
+    assert names("def f():\n    probe(np.zeros)\nimport numpy as np\n") == [{"numpy.zeros"}]
+
+
+def test_module_level_use_before_import_is_unknown():
+    assert names("probe(np.zeros)\nimport numpy as np\n") == [set()]
+
+
+def test_comprehension_targets_are_local():
+    src = "import torch\nprobe([torch for torch in range(3)])\nx = [probe(torch) for torch in range(3)]\n"
+    assert names(src) == [set(), set()]
+
+
+def guards_at_probes(source: str) -> list[bool]:
+    return [guarded for _, guarded in probe("import torch\n" + source)]
+
+
+def test_if_branches_and_else():
+    src = """
+if torch.cuda.is_available():
+    probe(1)
+else:
+    probe(2)
+if not torch.cuda.is_available():
+    probe(3)
+else:
+    probe(4)
+probe(5)
+"""
+    assert guards_at_probes(src) == [True, False, False, True, False]
+
+
+def test_early_exit_guards_the_rest_of_the_block_only():
+    src = """
+def f():
+    probe(1)
+    if not torch.cuda.is_available():
+        raise SystemExit
+    probe(2)
+def g():
+    probe(3)
+"""
+    assert guards_at_probes(src) == [False, True, False]
+
+
+def test_ifexp_choice_is_guarded_and_nested_function_inherits_guard():
+    src = """
+x = probe(1) if use_gpu else probe(2)
+y = probe(3) if flag else 'cpu'
+if use_cuda:
+    def inner():
+        probe(4)
+"""
+    assert guards_at_probes(src) == [True, False, True, True]
+
+
+def test_decorator_guard_through_a_name():
+    src = """
+import pytest
+gpu_only = pytest.mark.skipif(not torch.cuda.is_available(), reason="x")
+@gpu_only
+def test_a():
+    probe(1)
+@pytest.mark.parametrize("device", ["cuda"])
+def test_b(device):
+    probe(2)
+"""
+    assert guards_at_probes(src) == [True, False]
