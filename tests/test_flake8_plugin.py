@@ -234,6 +234,7 @@ def test_stdin_buffer_columns_are_code_point_columns(editor_report):
     assert [row[1:3] for row in editor_report] == [
         (3, lines[2].index('"cuda"') + 1),
         (5, lines[4].index("x.cuda()") + 1),
+        (5, lines[4].index("x.cuda()") + 1),  # TNP302 and TNP402 on one call: both are reported
         (7, lines[6].index("x.to(") + 1),  # TNP402: the same tensor moved on every iteration
         (7, lines[6].index('"cuda:0"') + 1),
     ]

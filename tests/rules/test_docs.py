@@ -24,3 +24,13 @@ def test_rule_command_prints_the_same_documentation(capsys):
 
     assert main(["rule", "tnp301"]) == 0
     assert capsys.readouterr().out == rule_markdown(rule_by_code("TNP301"))
+
+
+def test_rule_catalog_matches_the_rules(root):
+    """The table the command line starts with (no rule loaded) says what the classes say."""
+    from torchbridge.rules.catalog import CATALOG
+    from torchbridge.rules.docs import catalog_with_table
+
+    source = (root / "src" / "torchbridge" / "rules" / "catalog.py").read_text(encoding="utf-8")
+    assert source == catalog_with_table(source), "rules/catalog.py is stale: run python scripts/generate_docs.py"
+    assert [(r.code, r.name, r.category, r.default_enabled) for r in all_rules()] == [tuple(info) for info in CATALOG]

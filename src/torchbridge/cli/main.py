@@ -17,26 +17,25 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+# Only what every run needs is imported here: LibCST, the engine, the rules and the fixer
+# load where a file must be parsed (a cached run and ``--version`` never parse one).
 from ..diagnostics.filenames import for_text
-from ..diagnostics.finding import WRITE_ERROR, Finding, diagnostic
-from ..engine.lint import BUG_REPORT, lint_bytes
+from ..diagnostics.finding import BUG_REPORT, WRITE_ERROR, Finding, diagnostic
 from ..engine.source import DecodeError, decode
-from ..fixing.files import FileFixed, FixMode, fix_files, unified_diff
-from ..fixing.loop import fix_source_text
 from ..output import HUMAN_FORMATS, STATISTICS, default_format, write_report
 from ..project.cache import ResultCache
 from ..project.config import ConfigError, ConfigResolver
 from ..project.discovery import discover
 from ..project.runner import check_files, default_jobs, sort_key
 from ..project.selection import SelectionError
-from ..rules import all_rules, rule_by_code
-from ..rules.docs import rule_markdown
-from .add_noqa import add_noqa
 from .exit_codes import ExitCode, exit_code
 from .options import UsageError, build_parser, resolver_for
 from .progress import Progress
-from .verify import run_verify
+
+if TYPE_CHECKING:
+    from ..fixing.files import FileFixed
 
 
 class Terminated(BaseException):
@@ -115,6 +114,8 @@ def _main(argv: list[str]) -> int:
     if args.command in ("check", "fix"):
         return _check(args)
     if args.command == "verify":
+        from .verify import run_verify
+
         return run_verify(args)
     if args.command == "rule":
         return _rule(args.code)
@@ -146,6 +147,8 @@ def _check(args: argparse.Namespace) -> int:
     targets = list(discover(paths, resolver, force_exclude=args.force_exclude))
     cache = None if args.no_cache else ResultCache.for_run(args.cache_dir)
     if getattr(args, "add_noqa", False):
+        from .add_noqa import add_noqa
+
         return add_noqa(targets, args.jobs or default_jobs())
     to_fix = [t for t in targets if t.settings.fix]
     progress = Progress(len(targets))
@@ -153,7 +156,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.verify and to_fix:
         _require_verifier()
     jobs = 1 if args.verify else args.jobs or default_jobs()  # one verifier, one fork server
-    fixed = fix_files(to_fix, jobs, FixMode(diff=args.diff, verify=args.verify), progress) if to_fix else []
+    fixed = _fix_files(to_fix, jobs, args, progress) if to_fix else []
     progress.finish()
     findings = sorted([*findings, *(f for result in fixed for f in result.findings)], key=sort_key)
     for result in fixed:
@@ -170,6 +173,12 @@ def _check(args: argparse.Namespace) -> int:
         _show_fixes(fixed, sys.stdout if args.output_format in HUMAN_FORMATS else sys.stderr)
     sys.stdout.flush()
     return exit_code(findings, exit_zero=args.exit_zero or args.fix_only)
+
+
+def _fix_files(to_fix: list, jobs: int, args: argparse.Namespace, progress: Progress) -> list[FileFixed]:
+    from ..fixing.files import FixMode, fix_files
+
+    return fix_files(to_fix, jobs, FixMode(diff=args.diff, verify=args.verify), progress)
 
 
 def _output_format(args: argparse.Namespace) -> str:
@@ -226,6 +235,10 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
     settings = resolver.for_path(path.absolute())
     data = sys.stdin.buffer.read()
     rules = settings.rules_for(path)
+    from ..engine.lint import lint_bytes
+    from ..fixing.files import unified_diff
+    from ..fixing.loop import fix_source_text
+
     if not settings.fix:
         findings = sorted(lint_bytes(data, name, rules, options=settings.rule_options), key=sort_key)
         write_report(args.output_format, findings, sys.stdout, unsafe=settings.unsafe_fixes,
@@ -262,6 +275,9 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
 
 
 def _rule(code: str) -> int:
+    from ..rules import rule_by_code
+    from ..rules.docs import rule_markdown
+
     rule = rule_by_code(code.strip().upper())
     if rule is None:
         raise UsageError(f"unknown rule {code!r}; 'torchbridge rules' lists them")
@@ -270,6 +286,8 @@ def _rule(code: str) -> int:
 
 
 def _rules(output_format: str) -> int:
+    from ..rules import all_rules
+
     rules = all_rules()
     if output_format == "json":
         payload = [

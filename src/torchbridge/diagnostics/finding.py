@@ -21,6 +21,8 @@ FIX_ERROR = "fix-error"  # a fix was refused; the file is unchanged
 WRITE_ERROR = "write-error"
 NOQA_NOT_ADDED = "noqa-not-added"  # --add-noqa found no place for a comment
 
+BUG_REPORT = "please report it at https://github.com/torchbridge/torchbridge/issues"
+
 
 @dataclass(frozen=True, order=True)
 class Finding:

@@ -18,6 +18,7 @@ import libcst as cst
 
 from ..diagnostics import noqa
 from ..diagnostics.finding import (
+    BUG_REPORT,
     DECODE_ERROR,
     INTERNAL_ERROR,
     SYNTAX_ERROR,
@@ -28,7 +29,7 @@ from ..diagnostics.finding import (
 )
 from ..diagnostics.fix import TextIndex
 from ..model.semantic import SemanticModel
-from ..rules import CATEGORIES, Rule, RuleContext, RuleOptions
+from ..rules import Rule, RuleContext, RuleOptions
 from ..rules.base import RuleReport
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .notebook import is_notebook, lint_notebook
@@ -45,7 +46,6 @@ _FREEZES = re.compile(r"requires_grad_?\s*(?:=|\()[^\n]*?False")
 
 # The walk recurses once per tree level; the pre-scan bounds the depth well below this.
 _RECURSION_LIMIT = 20_000
-BUG_REPORT = "please report it at https://github.com/torchbridge/torchbridge/issues"
 
 
 def lint_bytes(
@@ -231,7 +231,7 @@ def _run_rules(
         reports = context.reports
         if model.cuda_only_module:
             reports = [r for r in reports if not r.rule.silent_in_cuda_only_modules]
-        reports = _by_precedence(reports)
+        reports = _one_per_rule_and_node(reports)
         wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]
         wanted += [node for r in reports if r.fix is not None for node in r.fix.anchors()]
         positions = _positions(module, wanted, text) if reports else Positions({}, {})
@@ -282,20 +282,18 @@ def _with_evidence_line(report: RuleReport, positions: Positions, line_names: Ca
     return report.message.replace("{line}", line_names(positions[report.evidence].start.line))
 
 
-def _by_precedence(reports: list[RuleReport]) -> list[RuleReport]:
-    """One finding per node: the higher class wins (correctness > portability > performance >
-    style), then the lower code."""
-    best: dict[int, RuleReport] = {}
+def _one_per_rule_and_node(reports: list[RuleReport]) -> list[RuleReport]:
+    """Every rule's finding on a node, each once: a rule that meets one node twice (from two
+    visitors) reports it once. Rules that meet on one node are all reported; precedence
+    only orders their fixes (``fixing.loop``)."""
+    seen: set[tuple[int, str]] = set()
+    kept = []
     for report in reports:
-        key = id(report.node)
-        current = best.get(key)
-        if current is None or _rank(report) < _rank(current):
-            best[key] = report
-    return list(best.values())
-
-
-def _rank(report: RuleReport) -> tuple[int, str]:
-    return CATEGORIES.index(report.rule.category), report.rule.code
+        key = (id(report.node), report.rule.code)
+        if key not in seen:
+            seen.add(key)
+            kept.append(report)
+    return kept
 
 
 def _describe(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from ..diagnostics.finding import FIX_ERROR, Finding, diagnostic
 from ..diagnostics.fix import Edit, apply_edits, compatible, misplaced
 from ..engine.lint import lint_source
 from ..engine.source import SourceText, from_text
-from ..rules import Rule, RuleOptions
+from ..rules import CATEGORIES, Rule, RuleOptions, rule_by_code
 
 MAX_PASSES = 10
 
@@ -111,13 +111,22 @@ def _accepted(fixable: list[Finding], accept: Callable[[Finding], str | None], r
 def _non_overlapping(fixable: list[Finding]) -> tuple[list[Finding], list[Edit]]:
     chosen: list[Finding] = []
     edits: list[Edit] = []
-    for finding in fixable:
+    for finding in sorted(fixable, key=_precedence):
         candidate = _edits(finding)
         if compatible(edits, candidate):
             chosen.append(finding)
             edits.extend(edit for edit in candidate if edit not in edits)
     # Stable: edits a fix inserts at one point keep the order the fix gave them.
     return chosen, sorted(edits, key=lambda edit: (edit.start, edit.end))
+
+
+def _precedence(finding: Finding) -> tuple:
+    """Which fix is taken first where fixes overlap: the higher class (correctness >
+    portability > performance > style), then the lower code, then source order. An
+    overlapping fix waits for the next pass, which lints the fixed code afresh."""
+    rule = rule_by_code(finding.code or "")
+    rank = CATEGORIES.index(rule.category) if rule is not None else len(CATEGORIES)
+    return (rank, finding.code or "", finding.cell or 0, finding.line, finding.column)
 
 
 def _edits(finding: Finding) -> tuple[Edit, ...]:

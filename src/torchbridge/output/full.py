@@ -14,8 +14,8 @@ import unicodedata
 from typing import TextIO
 
 from ..diagnostics.contract import Applicability
+from ..diagnostics.edits import Fix
 from ..diagnostics.finding import Finding
-from ..diagnostics.fix import Fix
 from .report import Report, headline, write_footer
 
 TAB_WIDTH = 4

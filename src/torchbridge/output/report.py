@@ -6,12 +6,11 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import NamedTuple, TextIO
 
 from ..diagnostics.filenames import for_text
 from ..diagnostics.finding import SYNTAX_ERROR, Finding
-from ..rules import Rule, all_rules
+from ..rules.catalog import BY_CODE
 from .sources import SourceLines, relative_path
 from .style import PLAIN, Style
 
@@ -99,13 +98,8 @@ DIAGNOSTIC = Severity("error", "error", "major", "Bug Risk")  # a file that coul
 
 
 def severity(finding: Finding) -> Severity:
-    rule = rules_by_code().get(finding.code or "")
+    rule = BY_CODE.get(finding.code or "")
     return DIAGNOSTIC if rule is None else SEVERITIES.get(rule.category, SEVERITIES["correctness"])
-
-
-@cache
-def rules_by_code() -> dict[str, type[Rule]]:
-    return {rule.code: rule for rule in all_rules()}
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
@@ -121,7 +115,7 @@ def by_file(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
 
 
 def rule_name(finding: Finding) -> str:
-    rule = rules_by_code().get(finding.code or "")
+    rule = BY_CODE.get(finding.code or "")
     return rule.name if rule is not None else finding.name
 
 

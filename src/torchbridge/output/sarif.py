@@ -18,17 +18,18 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from ..diagnostics.edits import Fix
 from ..diagnostics.filenames import for_uri
 from ..diagnostics.finding import Finding
-from ..diagnostics.fix import Fix
-from ..rules import Rule, all_rules
-from ..rules.docs import rule_markdown
 from ..version import __version__
 from .json_text import dumps
 from .report import SEVERITIES, Report, has_position, located_message, severity
 from .sources import relative_path
+
+if TYPE_CHECKING:
+    from ..rules import Rule
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "torchbridge/v1"
@@ -36,6 +37,8 @@ SOURCE_ROOT = "%SRCROOT%"
 
 
 def render(report: Report, stream: TextIO) -> None:
+    from ..rules import all_rules  # every rule's documentation goes in: load them only here
+
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
     results, notifications = [], []
@@ -68,6 +71,8 @@ def render(report: Report, stream: TextIO) -> None:
 
 @cache
 def _descriptor(rule: type[Rule]) -> dict[str, Any]:
+    from ..rules.docs import rule_markdown
+
     summary = rule.summary()
     return {
         "id": rule.code,

@@ -21,25 +21,26 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import sys
-from dataclasses import fields
+from dataclasses import asdict, fields
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics.finding import INTERNAL_ERROR, IO_ERROR, Finding
-from ..rules import contract_entries
 from ..version import __version__
 from .writing import write_new_atomically
 
 if TYPE_CHECKING:
+    from ..diagnostics.contract import ContractEntry
     from .discovery import Target
 
 CACHE_DIR_NAME = ".torchbridge_cache"
 CACHE_DIR_ENV = "TORCHBRIDGE_CACHE_DIR"
-SCHEMA = 2  # the entry format; a change makes every older entry a miss
+SCHEMA = 3  # the entry format; a change makes every older entry a miss
 # Diagnostics of the file itself are as stable as findings; a crash or an unreadable file is not.
 _UNCACHEABLE = frozenset({INTERNAL_ERROR, IO_ERROR})
 _CACHEDIR_TAG = (
@@ -88,7 +89,7 @@ class ResultCache:
         folder = self.folder(settings.root)
         if folder in self._unusable:
             return None
-        shaping = (settings.rules_for(target.path), settings.rule_options, settings.torch_version)
+        shaping = (settings.codes_for(target.path), settings.rule_options, settings.torch_version)
         digest = hashlib.sha256()
         for part in (_code_fingerprint(), _settings_text(*shaping), target.path.suffix):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
@@ -123,18 +124,15 @@ class ResultCache:
             write_new_atomically(entry, payload.encode())
 
 
-def _settings_text(rules: tuple, options: Any, torch_version: str | None) -> str:
+def _settings_text(codes: tuple[str, ...], options: Any, torch_version: str | None) -> str:
     """The settings that shape one file's findings: its rules, their options, the torch version."""
-    return f"{','.join(rule.code for rule in rules)}|{options!r}|{torch_version}"
+    return f"{','.join(codes)}|{options!r}|{torch_version}"
 
 
 @cache
 def _code_fingerprint() -> str:
     """The torchbridge version, the package's files (name, size, time), Python's and LibCST's versions."""
-    try:
-        from libcst._version import __version__ as libcst_version
-    except ImportError:  # pragma: no cover - a LibCST without the module
-        libcst_version = "unknown"
+    libcst_version = _libcst_version()
     digest = hashlib.sha256(f"{__version__}|{sys.version}|{sys.implementation.cache_tag}|{libcst_version}".encode())
     package = Path(__file__).parent.parent  # all of torchbridge, not only this folder
     for path in sorted(package.rglob("*.py")):
@@ -142,6 +140,16 @@ def _code_fingerprint() -> str:
             info = path.stat()
             digest.update(f"{path.relative_to(package).as_posix()}:{info.st_size}:{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def _libcst_version() -> str:
+    """LibCST's version, read from its files: importing LibCST would cost a cached run a
+    third of a second."""
+    spec = importlib.util.find_spec("libcst")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        with contextlib.suppress(OSError):
+            return (Path(folder) / "_version.py").read_text(encoding="utf-8")
+    return "unknown"  # pragma: no cover - a LibCST without the file
 
 
 def _record(finding: Finding) -> dict[str, Any]:
@@ -161,20 +169,31 @@ def _fix_record(fix: Any) -> dict[str, Any] | None:
         return None
     return {
         "title": fix.title,
-        "contract": fix.entry.key,
+        "contract": asdict(fix.entry),
         "edits": [_fields(edit) for edit in fix.edits],
         "probe": _fields(fix.probe) if fix.probe is not None else None,
     }
 
 
 def _fix(record: dict[str, Any]) -> Any:
-    from ..diagnostics.fix import Edit, Fix, ProbeText
+    from ..diagnostics.edits import Edit, Fix, ProbeText
 
     probe = record["probe"]
     return Fix(
-        record["title"], contract_entries()[record["contract"]], tuple(Edit(**{name: _tuples(value) for name, value in edit.items()}) for edit in record["edits"]),
+        record["title"], _entry(record["contract"]), tuple(Edit(**{name: _tuples(value) for name, value in edit.items()}) for edit in record["edits"]),
         ProbeText(**{name: _tuples(value) for name, value in probe.items()}) if probe is not None else None,
     )
+
+
+def _entry(record: dict[str, Any]) -> ContractEntry:
+    """The fix's contract entry, rebuilt whole: looking it up by key would load every rule.
+    ``store`` keeps only records that read back equal to the registered entry."""
+    from ..diagnostics.contract import ContractEntry, Precondition
+
+    fields_ = {name: _tuples(value) for name, value in record.items()}
+    fields_["preconditions"] = tuple(Precondition(**p) for p in record["preconditions"])
+    fields_["expect"] = dict(record["expect"])
+    return ContractEntry(**fields_)
 
 
 def _fields(value: Any) -> dict[str, Any]:

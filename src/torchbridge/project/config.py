@@ -11,9 +11,8 @@ from typing import Any
 
 from pathspec import GitIgnoreSpec
 
-from ..rules import RuleOptions
-from ..rules.base import DEFAULT_MAX_FILE_SIZE
-from .selection import Selection, SelectionError, validate_selectors
+from ..rules.options import DEFAULT_MAX_FILE_SIZE, RuleOptions
+from .selection import Selection, SelectionError, rules_for_codes, validate_selectors
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,8 +56,9 @@ class Settings:
     def selection(self) -> Selection:
         return Selection(self.select, self.extend_select, self.ignore)
 
-    def rules_for(self, path: Path | None) -> tuple:
-        """The enabled rules for one file, with its per-file ignores applied."""
+    def codes_for(self, path: Path | None) -> tuple[str, ...]:
+        """The codes of the enabled rules for one file, with its per-file ignores applied
+        (known without loading a rule: what the cache's keys need)."""
         ignored: tuple[str, ...] = ()
         if path is not None and self.per_file_ignores:
             ignored = tuple(
@@ -69,9 +69,13 @@ class Settings:
             # A per-file ignore removes every rule it names, however specifically the rule
             # was selected (Ruff's per-file-ignores): no specificity contest as with ``ignore``.
             cached = self._selection_cache[ignored] = tuple(
-                rule for rule in self.selection.rules() if not rule.code.startswith(ignored)
+                code for code in self.selection.codes() if not code.startswith(ignored)
             )
         return cached
+
+    def rules_for(self, path: Path | None) -> tuple:
+        """The enabled rules for one file, with its per-file ignores applied."""
+        return rules_for_codes(self.codes_for(path))
 
 
 @lru_cache(maxsize=256)

@@ -23,7 +23,6 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from ..diagnostics.finding import INTERNAL_ERROR, IO_ERROR, Finding, diagnostic
-from ..engine.lint import lint_bytes
 from .cache import ResultCache
 from .discovery import Target
 from .lifetime import die_with_parent
@@ -44,6 +43,13 @@ def check_file(target: Target, cache: ResultCache | None = None) -> list[Finding
     if cache is not None and entry is not None:
         cache.store(entry, findings)
     return findings
+
+
+def lint_bytes(data: bytes, filename: str, rules: Sequence[Any], **options: Any) -> list[Finding]:
+    """The engine's ``lint_bytes``, loaded on first use: a cached run never loads LibCST."""
+    from ..engine import lint
+
+    return lint.lint_bytes(data, filename, rules, **options)
 
 
 def cached_findings(target: Target, cache: ResultCache) -> list[Finding] | None:

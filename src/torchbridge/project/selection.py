@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from ..rules import Rule, all_rules
+from ..rules.catalog import CATALOG, RuleInfo
+
+if TYPE_CHECKING:
+    from ..rules import Rule
 
 _SELECTOR = re.compile(r"^TNP[0-9]{0,3}$")
 ALL = "TNP"
@@ -18,7 +23,7 @@ class SelectionError(ValueError):
 
 def validate_selectors(selectors: Iterable[str], where: str) -> list[str]:
     """Upper-case and check each selector; an unknown code or prefix is an error."""
-    known = [rule.code for rule in all_rules()]
+    known = [rule.code for rule in CATALOG]
     checked = []
     for raw in selectors:
         if not isinstance(raw, str):
@@ -43,7 +48,7 @@ class Selection:
     extend_select: Sequence[str] = ()
     ignore: Sequence[str] = ()
 
-    def enabled(self, rule: type[Rule]) -> bool:
+    def enabled(self, rule: RuleInfo | type[Rule]) -> bool:
         code = rule.code
         chosen = list(self.extend_select)
         if self.select is not None:
@@ -58,5 +63,17 @@ class Selection:
         best_ignore = max((len(s) for s in self.ignore if code.startswith(s)), default=-1)
         return best_select > best_ignore
 
+    def codes(self) -> tuple[str, ...]:
+        """The enabled rules' codes, known without loading a rule."""
+        return tuple(rule.code for rule in CATALOG if self.enabled(rule))
+
     def rules(self) -> tuple[type[Rule], ...]:
-        return tuple(rule for rule in all_rules() if self.enabled(rule))
+        return rules_for_codes(self.codes())
+
+
+@cache
+def rules_for_codes(codes: tuple[str, ...]) -> tuple[type[Rule], ...]:
+    """The rule classes of ``codes`` (this loads the rules)."""
+    from ..rules import all_rules
+
+    return tuple(rule for rule in all_rules() if rule.code in codes)

@@ -23,13 +23,16 @@ from ..diagnostics.contract import (
     Verdict,
     fix_safety,
 )
+from .catalog import CATEGORIES
+from .options import DEFAULT_MAX_FILE_SIZE, RuleOptions
+
+__all__ = ["CATEGORIES", "DEFAULT_MAX_FILE_SIZE", "DOC_SECTIONS", "Invalid", "Rule", "RuleContext", "RuleOptions", "Valid"]
 
 if TYPE_CHECKING:
     from ..diagnostics.fix import FixSpec
     from ..model.semantic import SemanticModel
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
-CATEGORIES = ("correctness", "portability", "performance", "style")  # the precedence, highest first
 
 
 @dataclass(frozen=True)
@@ -74,21 +77,6 @@ class RuleReport:
     message: str  # "{line}" in it becomes the evidence's line
     evidence: cst.CSTNode | None = None  # where the model learned what the message claims
     fix: FixSpec | None = None
-
-
-# The largest source checked, in UTF-8 bytes. A MiB of real code costs about 2.5 s of CPU and
-# 300 MB (12 s with 10,000 findings); the largest hand-written file of 16 public PyTorch
-# projects has 300 KB.
-DEFAULT_MAX_FILE_SIZE = 1 << 20
-
-
-@dataclass(frozen=True)
-class RuleOptions:
-    """Settings that shape what the engine and the rules do (from ``[tool.torchbridge]``)."""
-
-    device_idiom: str = "cuda"  # "accelerator": inserted device variables use torch.accelerator
-    torch_version: str | None = None  # the oldest torch the project declares it supports
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # larger sources are reported, not checked
 
 
 _WORD = re.compile(r"\w+")
