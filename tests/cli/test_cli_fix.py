@@ -207,3 +207,28 @@ def test_display_suggestion_is_shown_and_never_applied(tree, cli):
     assert lines[1] == "  help: Move the batch to the device once, outside the loop (stack the samples first)"
     assert cli("fix", "--isolated", "--unsafe-fixes", "--select", "TNP401", "a.py")[0] == 1
     assert read(root, "a.py") == source
+
+
+def _stdin(monkeypatch, text: str) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+
+
+def test_fix_stdin_reports_in_the_format_asked_for_on_standard_error(tree, cli, monkeypatch):
+    """Ruff's way: the code has standard output, a report for programs goes to standard error as it is."""
+    tree({})
+    _stdin(monkeypatch, FLIP + CUDA.split("\n", 1)[1])
+    code, out, err = cli("fix", "--isolated", "-", "--stdin-filename", "a.py", "--output-format", "json")
+    assert code == 0 and out == FLIP_FIXED + CUDA.split("\n", 1)[1]
+    records = json.loads(err)
+    assert [(r["filename"], r["line"], r["code"]) for r in records] == [("a.py", 6, "TNP302")]
+
+
+def test_fix_stdin_reports_as_text_for_the_human_formats(tree, cli, monkeypatch):
+    tree({})
+    _stdin(monkeypatch, FLIP)
+    code, out, err = cli("fix", "--isolated", "-", "--stdin-filename", "a.py", "--output-format", "full")
+    assert (code, out) == (0, FLIP_FIXED)
+    assert err.splitlines() == ["Fixed 1 finding.", "All checks passed!"]

@@ -44,7 +44,7 @@ def test_verify_rules_passes_on_cpu(capsys):
     assert code == 0, out
     assert out.splitlines()[-1].endswith(", 0 not.")
     assert "FAIL" not in out
-    assert "cpu: crash-fix" in out and "cpu: equivalent" in out and "cpu: differs" in out
+    assert "cpu: fixes a crash" in out and "cpu: equivalent" in out and "cpu: differs" in out
 
 
 def test_require_cuda_turns_a_skip_into_a_failure(tree, cli, monkeypatch):
@@ -53,7 +53,7 @@ def test_require_cuda_turns_a_skip_into_a_failure(tree, cli, monkeypatch):
     assert cli("verify", "--isolated", "--unsafe-fixes", "a.py")[0] == 0
     code, out, _ = cli("verify", "--isolated", "--unsafe-fixes", "--require-cuda", "a.py")
     assert code == 1
-    assert "cpu: crash-fix; cuda: skipped (no CUDA)" in out
+    assert "cpu: fixes a crash; cuda: skipped (no CUDA)" in out
 
 
 # ---------------------------------------------------------------- not a rubber stamp
@@ -241,6 +241,17 @@ def test_fix_verify_applies_only_proven_fixes(tree, cli):
     assert "rgb.copy()" in text  # crash-fix: applied
     assert "torch.tensor(values)" in text  # differs: not applied
     assert "TNP101 not fixed: the verifier did not prove it (cpu: differs" in err
+
+
+def test_fix_verify_says_each_fix_not_applied_once_where_it_is_now(tree, cli):
+    """A device variable inserted above moves the turned-down finding a line down; the
+    notice names its place in the fixed file, once."""
+    source = "import numpy as np\nimport torch\n\n\ndef f(a: np.ndarray):\n    x = torch.zeros(3).cuda()\n    return torch.tensor(a), x\n"
+    root = tree({"a.py": source})
+    code, out, err = cli("fix", "--isolated", "--unsafe-fixes", "--verify", "--no-cache", "a.py")
+    assert "DEVICE = torch.device" in (root / "a.py").read_text()
+    notices = [line for line in err.splitlines() if "not fixed" in line]
+    assert len(notices) == 1 and notices[0].startswith("a.py:8:12: TNP101 not fixed:"), err
 
 
 def test_without_the_extra_installed_verify_says_how_to_install_it(tmp_path):

@@ -255,19 +255,23 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
         return ExitCode.FINDINGS
     result = fix_source_text(source, name, rules, unsafe=settings.unsafe_fixes, options=settings.rule_options)
     findings = [*result.remaining, *([result.error] if result.error is not None else [])]
+    try:
+        fixed = source.encode(result.text)  # the bytes the findings are about
+    except UnicodeEncodeError:
+        fixed = data
+        if not args.diff:
+            findings.append(diagnostic(name, WRITE_ERROR, f"not fixed: the fix cannot be written in {source.encoding}"))
     if args.diff:
         sys.stdout.write(unified_diff(name, source.raw, result.text))
     else:
-        try:
-            sys.stdout.buffer.write(source.encode(result.text))
-        except UnicodeEncodeError:
-            sys.stdout.buffer.write(data)
-            findings.append(diagnostic(name, WRITE_ERROR, f"not fixed: the fix cannot be written in {source.encoding}"))
+        sys.stdout.buffer.write(fixed)
     sys.stdout.flush()
     if not args.fix_only:
-        # The code has standard output: the report goes to standard error, as text.
-        write_report("text", findings, sys.stderr, unsafe=settings.unsafe_fixes, fixed=len(result.applied),
-                     statistics=args.statistics)
+        # The code has standard output: the report goes to standard error, in the format
+        # asked for when it is one for programs (as Ruff does), else as text.
+        report_format = args.output_format if args.output_format not in HUMAN_FORMATS else "text"
+        write_report(report_format, findings, sys.stderr, unsafe=settings.unsafe_fixes, fixed=len(result.applied),
+                     statistics=args.statistics, given_sources={name: fixed})
     # The findings left are in the report; only a file that could not be handled (or, with
     # --diff, a diff) makes the exit code.
     code = exit_code(findings, exit_zero=True)

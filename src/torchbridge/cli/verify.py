@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..diagnostics.contract import Verdict
+from ..diagnostics.contract import Verdict, in_words
 from ..diagnostics.finding import Finding
 from ..engine.lint import lint_bytes
 from ..project.discovery import discover
@@ -59,7 +59,7 @@ def _passes(result, require_cuda: bool) -> bool:  # noqa: ANN001
 def _line(result) -> str:  # noqa: ANN001
     f = result.finding
     verdicts = "; ".join(
-        f"{d.device}: {d.verdict}" + (f" ({', '.join(d.differences)})" if d.differences else "")
+        f"{d.device}: {in_words(d.verdict)}" + (f" ({', '.join(d.differences)})" if d.differences else "")
         + (f" [{d.reason}]" if d.reason and d.verdict is not Verdict.SKIPPED_NO_CUDA else "")
         for d in result.devices
     )
@@ -118,7 +118,8 @@ def _example_mismatch(result, declared: Mapping[str, Verdict], require_cuda: boo
             continue
         want = declared.get(d.device)
         if d.verdict != want:
-            problems.append(f"{d.device}: declared {want}, observed {d.verdict}" + (f" ({d.reason})" if d.reason else ""))
+            declared_words = in_words(want) if want is not None else "nothing"
+            problems.append(f"{d.device}: declared {declared_words}, observed {in_words(d.verdict)}" + (f" ({d.reason})" if d.reason else ""))
         elif d.verdict is Verdict.DIFFERS and tuple(d.differences) != tuple(sorted(entry.differs)):
             problems.append(f"{d.device}: differs in {d.differences}, the contract says {sorted(entry.differs)}")
     return "; ".join(problems)

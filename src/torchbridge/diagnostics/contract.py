@@ -47,6 +47,12 @@ class Verdict(_Word):
     SKIPPED_NO_CUDA = "skipped (no CUDA)"  # observed only: no CUDA in this process
 
 
+def in_words(verdict: Verdict) -> str:
+    """A verdict as text people read says: "crash-fix" reads like "the fix crashes", so it
+    is spelled out (the JSON formats keep the value)."""
+    return "fixes a crash" if verdict is Verdict.CRASH_FIX else str(verdict.value)
+
+
 EXPECTABLE = frozenset({Verdict.EQUIVALENT, Verdict.CRASH_FIX, Verdict.DIFFERS, Verdict.NOT_VERIFIABLE})
 SCOPES = {"F": "in-file", "P": "process-wide", "D": "device-dependent"}
 
@@ -211,7 +217,7 @@ def fix_safety(entries: Sequence[ContractEntry], lint_only_reason: str = "") -> 
         lines = [f"**{_HEADINGS[e.applicability]}**: {e.rewrite}. {e.note}".rstrip()]
         for p in e.preconditions:
             lines.append(f"- [{p.scope}] {p.text}")
-        expect = ", ".join(f"{verdict} on {device}" for device, verdict in e.expect.items())
+        expect = ", ".join(f"{in_words(verdict)} on {device}" for device, verdict in e.expect.items())
         details = [f"verifier: {expect}"]
         if e.allowed:
             details.append(f"allowed differences: {', '.join(e.allowed)}")

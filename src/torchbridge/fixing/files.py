@@ -8,6 +8,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ..diagnostics.contract import in_words
 from ..diagnostics.filenames import for_diff
 from ..diagnostics.finding import (
     DECODE_ERROR,
@@ -30,7 +31,7 @@ from ..engine.source import DecodeError, SourceText, decode, from_text, python_l
 from ..project.discovery import Target
 from ..project.runner import read_target, run_all, sort_key
 from ..project.writing import WriteError, write_atomically
-from .loop import fix_source_text
+from .loop import FixResult, fix_source_text
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def fix_file(target: Target, mode: FixMode) -> FileFixed:
         accept=accept, line_names=document.line_names,
     )
     done = FileFixed(filename, [place(f, result.text) for f in result.remaining])
-    done.rejected = [f"{place(f, result.text).location}: {f.code} not fixed: {why}" for f, why in result.rejected]
+    done.rejected = [f"{place(f, result.text).location}: {f.code} not fixed: {why}" for f, why in _rejections(result)]
     if result.error is not None:
         done.findings.append(place(result.error, source.raw))
         return done
@@ -100,6 +101,21 @@ def fix_file(target: Target, mode: FixMode) -> FileFixed:
         return FileFixed(filename, [*unchanged, diagnostic(filename, WRITE_ERROR, reason)])
     done.applied = applied
     return done
+
+
+def _rejections(result: FixResult) -> list[tuple[Finding, str]]:
+    """Each fix the verifier turned down, once, where the finding is in the fixed text: a
+    later pass may meet the same finding again (its fix changed: a device variable another
+    fix inserted), at other lines."""
+    latest = {_identity(finding): (finding, why) for finding, why in result.rejected}
+    final = {_identity(finding): finding for finding in result.remaining}
+    return [(final.get(key, finding), why) for key, (finding, why) in latest.items()]
+
+
+def _identity(finding: Finding) -> tuple[str | None, str]:
+    """What stays the same of a finding across passes: its code and the code it is about."""
+    probe = finding.fix.probe if finding.fix is not None else None
+    return finding.code, probe.original if probe is not None else finding.message
 
 
 def _read_document(data: bytes, filename: str) -> _Document | Finding | None:
@@ -149,7 +165,7 @@ def _verified(finding: Finding) -> str | None:
     verdict = _VERIFIER.verify(finding)
     if verdict.proven():
         return None
-    seen = "; ".join(f"{d.device}: {d.verdict}" + (f" ({', '.join(d.differences) or d.reason})" if d.differences or d.reason else "")
+    seen = "; ".join(f"{d.device}: {in_words(d.verdict)}" + (f" ({', '.join(d.differences) or d.reason})" if d.differences or d.reason else "")
                      for d in verdict.devices)
     return f"the verifier did not prove it ({seen or 'nothing ran'})"
 
