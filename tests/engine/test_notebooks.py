@@ -213,6 +213,8 @@ def test_no_language_metadata_means_python(tree, cli):
         ('{"cells": ["import torch"], "metadata": {}}', "cell 1 is not an object"),
         ('{"cells": [{"cell_type": "code", "source": 3}], "metadata": {}}', "cell 1's 'source' is neither"),
         ('{"cells": [{"cell_type": "code"}], "metadata": {}}', "cell 1's 'source' is neither"),
+        ('{"cells": [{"source": "import torch\\nx.cuda()"}], "metadata": {}}', "cell 1 has no 'cell_type'"),
+        ('{"cells": [{"cell_type": null, "source": ""}], "metadata": {}}', "cell 1 has no 'cell_type'"),
         ('{"worksheets": [], "nbformat": 3}', "nbformat 3 is not supported"),
     ],
 )
@@ -327,3 +329,51 @@ def test_a_fix_that_would_move_masked_lines_is_refused():
     with pytest.raises(NotebookError, match="across a cell boundary"):
         from_module(module, module.text.replace("# ---- torchbridge: next cell ----\n", ""))
     assert from_module(module, module.text) == nb.raw
+
+
+# --------------------------------------------------------------------------- every command
+
+
+def _stdin(monkeypatch, text: str) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+
+
+FLIPPED = notebook(
+    markdown("# Flip"),
+    code("import numpy as np\nimport torch"),
+    code("image = np.zeros((2, 2, 3))\nrgb = image[:, :, ::-1]\nt = torch.from_numpy(rgb)\nm = torch.nn.Linear(2, 2).cuda()"),
+)
+
+
+def test_fix_stdin_fixes_a_notebook_named_by_stdin_filename(tree, cli, monkeypatch):
+    """The notebook's JSON in, the fixed JSON out; what is left is reported in cell positions."""
+    tree({})
+    _stdin(monkeypatch, FLIPPED)
+    code, out, err = cli("fix", "--isolated", "-", "--stdin-filename", "nb.ipynb")
+    assert code == 0
+    assert out == FLIPPED.replace("from_numpy(rgb)", "from_numpy(rgb.copy())")
+    assert err.splitlines()[:2] == [
+        "nb.ipynb:cell 3:4:5: TNP302 `.cuda()` crashes on machines without CUDA; use `.to(device)` with a device chosen at run time",
+        "Fixed 1 finding.",
+    ]
+
+
+def test_fix_stdin_gives_back_a_broken_notebook_unchanged(tree, cli, monkeypatch):
+    tree({})
+    _stdin(monkeypatch, '{"cells": [')
+    code, out, err = cli("fix", "--isolated", "-", "--stdin-filename", "nb.ipynb")
+    assert (code, out) == (1, '{"cells": [')
+    assert "nb.ipynb:1:1: decode-error: cannot read the notebook: invalid JSON" in err
+
+
+def test_add_noqa_comments_notebook_cells(tree, cli):
+    root = tree({"nb.ipynb": FLIPPED})
+    code, out, err = cli("check", "--add-noqa", "--isolated", "nb.ipynb")
+    assert (code, out, err) == (0, "", "Added 2 noqa directives to 1 file.\n")
+    cells = json.loads((root / "nb.ipynb").read_text())["cells"]
+    assert cells[2]["source"][2:] == ["t = torch.from_numpy(rgb)  # noqa: TNP102\n", "m = torch.nn.Linear(2, 2).cuda()  # noqa: TNP302"]
+    assert cells[:2] == json.loads(FLIPPED)["cells"][:2]
+    assert records(cli, "--no-cache", "nb.ipynb") == []

@@ -24,15 +24,17 @@ from ..diagnostics.finding import (
     diagnostic,
 )
 from ..diagnostics.fix import Edit, TextIndex, apply_edits
-from ..engine.lint import lint_bytes
+from ..engine.lint import lint_bytes, lint_source
+from ..engine.notebook import Locator, NotebookError, from_module, is_notebook, read_notebook, to_module
 from ..engine.source import DecodeError, decode, python_lines
 from ..project.discovery import Target
 from ..project.runner import read_target, run_all, sort_key
 from ..project.writing import WriteError, write_atomically
+from ..rules import RuleOptions
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa
 from .exit_codes import exit_code
 
-_EDITABLE_SUFFIXES = (".py", ".pyi")  # a notebook's cells are left alone
+_EDITABLE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 @dataclass
@@ -71,28 +73,77 @@ def add_noqa_to_file(target: Target) -> NoqaAdded:
         done.problems.append(data)
         return done
     settings = target.settings
-    findings = lint_bytes(data, filename, settings.rules_for(target.path), options=settings.rule_options)
-    done.problems += [f for f in findings if f.is_diagnostic]
-    wanted = [f for f in findings if f.code is not None and f.code != UnusedNoqa.code]
-    if not wanted:
+    rules, options = settings.rules_for(target.path), settings.rule_options
+    if is_notebook(filename):
+        edited = _notebook_with_noqa(data, filename, rules, options, done)
+    else:
+        edited = _source_with_noqa(data, filename, rules, options, done)
+    if edited is None:
         return done
+    new_data, added = edited
     try:
-        source = decode(data)
-    except DecodeError as exc:  # lint_bytes reported it already
-        done.problems.append(diagnostic(filename, DECODE_ERROR, str(exc)))
-        return done
-    text, added, unplaced = with_noqa(source.raw, wanted)
-    done.problems += unplaced
-    if not added:
-        return done
-    try:
-        write_atomically(target.path, source.encode(text))
-    except (WriteError, UnicodeEncodeError) as exc:
-        reason = str(exc).removeprefix("not fixed: ") if isinstance(exc, WriteError) else f"cannot be written in {source.encoding}"
+        write_atomically(target.path, new_data)
+    except WriteError as exc:
+        reason = str(exc).removeprefix("not fixed: ")
         done.problems.append(diagnostic(filename, WRITE_ERROR, f"no noqa comments added: {reason}"))
         return done
     done.added = added
     return done
+
+
+def _wanted(findings: list[Finding], done: NoqaAdded) -> list[Finding]:
+    """The findings that get a comment; the file's diagnostics are reported."""
+    done.problems += [f for f in findings if f.is_diagnostic]
+    return [f for f in findings if f.code is not None and f.code != UnusedNoqa.code]
+
+
+def _source_with_noqa(data: bytes, filename: str, rules: tuple, options: RuleOptions, done: NoqaAdded) -> tuple[bytes, int] | None:
+    """The file's new bytes and how many codes were added; None when nothing changes."""
+    wanted = _wanted(lint_bytes(data, filename, rules, options=options), done)
+    if not wanted:
+        return None
+    try:
+        source = decode(data)
+    except DecodeError as exc:  # lint_bytes reported it already
+        done.problems.append(diagnostic(filename, DECODE_ERROR, str(exc)))
+        return None
+    text, added, unplaced = with_noqa(source.raw, wanted)
+    done.problems += unplaced
+    if not added:
+        return None
+    try:
+        return source.encode(text), added
+    except UnicodeEncodeError:
+        done.problems.append(diagnostic(filename, WRITE_ERROR, f"no noqa comments added: cannot be written in {source.encoding}"))
+        return None
+
+
+def _notebook_with_noqa(data: bytes, filename: str, rules: tuple, options: RuleOptions, done: NoqaAdded) -> tuple[bytes, int] | None:
+    """A notebook's cells are checked as one module (``engine.notebook``): the comments go
+    into that module's lines, and the cells that changed are written back."""
+    try:
+        notebook = read_notebook(data)
+    except NotebookError as exc:
+        done.problems.append(diagnostic(filename, DECODE_ERROR, f"cannot read the notebook: {exc}"))
+        return None
+    if notebook is None or not notebook.cells:
+        return None
+    module = to_module(notebook)
+    locator = Locator(module, module.text)
+    found = lint_source(module.text, filename, rules, options=options, line_names=locator.line_name)
+    wanted = _wanted(found, done)
+    if not wanted:
+        done.problems = [locator.finding(p) if p.is_diagnostic else p for p in done.problems]
+        return None
+    text, added, unplaced = with_noqa(module.text, wanted)
+    done.problems += [locator.finding(p) for p in unplaced]
+    if not added:
+        return None
+    try:
+        return notebook.encode(from_module(module, text)), added
+    except NotebookError as exc:
+        done.problems.append(diagnostic(filename, WRITE_ERROR, f"no noqa comments added: {exc}"))
+        return None
 
 
 def with_noqa(text: str, findings: Sequence[Finding]) -> tuple[str, int, list[Finding]]:

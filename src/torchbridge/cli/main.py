@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING
 # load where a file must be parsed (a cached run and ``--version`` never parse one).
 from ..diagnostics.filenames import for_text
 from ..diagnostics.finding import BUG_REPORT, WRITE_ERROR, Finding, diagnostic
-from ..engine.source import DecodeError, decode
 from ..output import HUMAN_FORMATS, STATISTICS, default_format, write_report
 from ..project.cache import ResultCache
-from ..project.config import ConfigError, ConfigResolver
+from ..project.config import ConfigError, ConfigResolver, Settings
 from ..project.discovery import discover
 from ..project.runner import check_files, default_jobs, sort_key
 from ..project.selection import SelectionError
@@ -235,34 +234,47 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
     settings = resolver.for_path(path.absolute())
     data = sys.stdin.buffer.read()
     rules = settings.rules_for(path)
-    from ..engine.lint import lint_bytes
-    from ..fixing.files import unified_diff
-    from ..fixing.loop import fix_source_text
-
     if not settings.fix:
+        from ..engine.lint import lint_bytes
+
         findings = sorted(lint_bytes(data, name, rules, options=settings.rule_options), key=sort_key)
         write_report(args.output_format, findings, sys.stdout, unsafe=settings.unsafe_fixes,
                      statistics=args.statistics, given_sources={name: data})
         sys.stdout.flush()
         return exit_code(findings, exit_zero=args.exit_zero)
-    # Fixing standard input: the code goes to standard output (the original when nothing
-    # could be fixed, so an editor never loses the buffer), everything else to standard error.
-    try:
-        source = decode(data)
-    except DecodeError as exc:
+    return _fix_stdin(args, name, data, rules, settings)
+
+
+def _fix_stdin(args: argparse.Namespace, name: str, data: bytes, rules: tuple, settings: Settings) -> int:
+    """Fixing standard input (a notebook too, by ``--stdin-filename``): the code goes to
+    standard output (the input itself when nothing could be fixed, so an editor never loses
+    the buffer), everything else to standard error."""
+    from ..engine.notebook import NotebookError
+    from ..fixing.files import read_document
+    from ..fixing.loop import fix_source_text
+
+    document = read_document(data, name)
+    if document is None or isinstance(document, Finding):  # not Python (another kernel), or unreadable
         sys.stdout.buffer.write(data)
-        sys.stderr.write(f"{name}: decode-error: cannot read the input as Python source: {exc}\n")
-        return ExitCode.FINDINGS
-    result = fix_source_text(source, name, rules, unsafe=settings.unsafe_fixes, options=settings.rule_options)
-    findings = [*result.remaining, *([result.error] if result.error is not None else [])]
+        sys.stdout.flush()
+        problems = [document] if document is not None else []
+        if problems and not args.fix_only:
+            sys.stderr.write(f"{problems[0].location}: {problems[0].name}: {problems[0].message}\n")
+        return exit_code(problems, exit_zero=True)
+    result = fix_source_text(document.source, name, rules, unsafe=settings.unsafe_fixes,
+                             options=settings.rule_options, line_names=document.line_names)
+    findings = [document.place(f, result.text) for f in result.remaining]
+    if result.error is not None:
+        findings.append(document.place(result.error, document.source.raw))
     try:
-        fixed = source.encode(result.text)  # the bytes the findings are about
-    except UnicodeEncodeError:
+        fixed = document.encode(result.text)  # the bytes the findings are about
+    except (UnicodeEncodeError, NotebookError) as exc:
         fixed = data
         if not args.diff:
-            findings.append(diagnostic(name, WRITE_ERROR, f"not fixed: the fix cannot be written in {source.encoding}"))
+            why = str(exc) if isinstance(exc, NotebookError) else f"the fix cannot be written in {document.source.encoding}"
+            findings.append(diagnostic(name, WRITE_ERROR, f"not fixed: {why}"))
     if args.diff:
-        sys.stdout.write(unified_diff(name, source.raw, result.text))
+        sys.stdout.write(document.diff(result.text))
     else:
         sys.stdout.buffer.write(fixed)
     sys.stdout.flush()

@@ -109,7 +109,12 @@ def read_notebook(data: bytes) -> Notebook | None:
     for number, (cell, (cell_start, _)) in enumerate(zip(cells, cell_spans), start=1):
         if not isinstance(cell, dict):
             raise NotebookError(f"invalid notebook: cell {number} is not an object")
-        if cell.get("cell_type") != "code":
+        kind = cell.get("cell_type")
+        if not isinstance(kind, str):
+            # nbformat requires it: a cell without one cannot be told from code, and
+            # skipping it would pass a notebook whose code was never read.
+            raise NotebookError(f"invalid notebook: cell {number} has no 'cell_type'")
+        if kind != "code":
             continue
         source = cell.get("source")
         if isinstance(source, str):

@@ -51,7 +51,7 @@ class FileFixed:
 
 
 @dataclass(frozen=True)
-class _Document:
+class Document:
     """What the fixer edits, and how its fixed text goes back into the file."""
 
     source: SourceText
@@ -66,7 +66,7 @@ def fix_file(target: Target, mode: FixMode) -> FileFixed:
     data = read_target(target)
     if isinstance(data, Finding):
         return FileFixed(filename, [data])
-    document = _read_document(data, filename)
+    document = read_document(data, filename)
     if isinstance(document, Finding):
         return FileFixed(filename, [document])
     if document is None:
@@ -118,7 +118,7 @@ def _identity(finding: Finding) -> tuple[str | None, str]:
     return finding.code, probe.original if probe is not None else finding.message
 
 
-def _read_document(data: bytes, filename: str) -> _Document | Finding | None:
+def read_document(data: bytes, filename: str) -> Document | Finding | None:
     """The file as the fixer sees it; a diagnostic when it cannot be read; None for a
     notebook with nothing to fix (another language, no code cells)."""
     if is_notebook(filename):
@@ -127,10 +127,10 @@ def _read_document(data: bytes, filename: str) -> _Document | Finding | None:
         source = decode(data)
     except DecodeError as exc:
         return diagnostic(filename, DECODE_ERROR, f"cannot read the file as Python source: {exc}")
-    return _Document(source, source.encode, lambda text: unified_diff(filename, source.raw, text))
+    return Document(source, source.encode, lambda text: unified_diff(filename, source.raw, text))
 
 
-def _notebook_document(data: bytes, filename: str) -> _Document | Finding | None:
+def _notebook_document(data: bytes, filename: str) -> Document | Finding | None:
     try:
         notebook = read_notebook(data)
     except NotebookError as exc:
@@ -145,7 +145,7 @@ def _notebook_document(data: bytes, filename: str) -> _Document | Finding | None
             for cell, fixed in cell_texts(module, text) if fixed != cell.text
         )
 
-    return _Document(
+    return Document(
         from_text(module.text), lambda text: notebook.encode(from_module(module, text)), diff,
         lambda finding, text: Locator(module, text).finding(finding),
         lambda text: Locator(module, text).line_name,
