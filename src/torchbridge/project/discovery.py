@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from . import gitignore
 from .config import ConfigResolver, Settings, compiled_patterns, relative_to_root
 
 PYTHON_SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks: their Python code cells (notebook.py)
@@ -62,6 +63,7 @@ class _GitIgnores:
         self._specs: dict[Path, GitIgnoreSpec | None] = {}
         # directory -> (its folders up to the enclosing repository's root, that root or None)
         self._chains: dict[Path, tuple[tuple[Path, ...], Path | None]] = {}
+        self._repository_specs: dict[Path, GitIgnoreSpec | None] = {}
 
     def _spec(self, directory: Path) -> GitIgnoreSpec | None:
         if directory not in self._specs:
@@ -74,14 +76,10 @@ class _GitIgnores:
             self._specs[directory] = spec
         return self._specs[directory]
 
-    def _ancestors_within_repo(self, directory: Path) -> tuple[Path, ...]:
-        """The folders from ``directory`` up to its repository's root, or only ``directory``
-        outside a repository. Each folder is asked about ``.git`` once per run: a tree
-        outside any repository would otherwise be walked up to ``/`` for every file."""
-        chain, root = self._chain(directory)
-        return chain if root is not None else (directory,)
-
     def _chain(self, directory: Path) -> tuple[tuple[Path, ...], Path | None]:
+        """The folders from ``directory`` up to its repository's root, and that root (None
+        outside a repository). Each folder is asked about ``.git`` once per run: a tree
+        outside any repository would otherwise be walked up to ``/`` for every file."""
         found = self._chains.get(directory)
         if found is None:
             if (directory / ".git").exists():
@@ -94,11 +92,24 @@ class _GitIgnores:
             self._chains[directory] = found
         return found
 
+    def _repository_spec(self, root: Path) -> GitIgnoreSpec | None:
+        """What git ignores in the whole repository besides its .gitignore files: its
+        ``info/exclude`` and the global excludes file (``core.excludesFile``)."""
+        if root not in self._repository_specs:
+            lines = [line for path in gitignore.repository_excludes(root) for line in _read_lines(path)]
+            self._repository_specs[root] = GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._repository_specs[root]
+
     def ignored(self, path: Path, is_dir: bool, exempt: Path | None = None) -> bool:
-        """Checks the .gitignore of every folder from the repository root down to ``path``
-        (``exempt``: a folder given explicitly, see ``_exempted``)."""
-        for directory in self._ancestors_within_repo(path.parent):
-            spec = self._spec(directory)
+        """Checks the .gitignore of every folder from the repository root down to ``path``,
+        then the repository's own excludes (``exempt``: a folder given explicitly, see
+        ``_exempted``)."""
+        chain, root = self._chain(path.parent)
+        folders = chain if root is not None else (path.parent,)
+        specs = [(directory, self._spec(directory)) for directory in folders]
+        if root is not None:
+            specs.append((root, self._repository_spec(root)))
+        for directory, spec in specs:
             if spec is None:
                 continue
             relative = path.relative_to(directory).as_posix()
@@ -107,6 +118,14 @@ class _GitIgnores:
             if spec.match_file(relative + ("/" if is_dir else "")):
                 return True
         return False
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read().splitlines()
+    except OSError:
+        return []
 
 
 def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False) -> Iterator[Target]:
