@@ -4,6 +4,7 @@ findings is a miss, entries are written atomically and a bad one is ignored and 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -289,7 +290,7 @@ def test_concurrent_runs_never_corrupt_the_cache(tmp_path):
     found = entries(folder)
     assert len(found) == 60
     for entry in found:
-        assert json.loads(entry.read_text())["key"] == entry.parent.name + entry.stem
+        assert json.loads(entry.read_text())["key"] == f"{entry.parent.parent.name}{entry.parent.name}/{entry.stem}"
     assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]  # no temporary left behind
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert (again.stdout, again.stderr) == (expected.stdout, expected.stderr)
@@ -304,3 +305,65 @@ def test_fix_does_not_use_the_cache(tree, cli, lints):
     lints.clear()
     run(cli, ".")
     assert lints == ["a.py"]  # the fixed file is new content
+
+
+# --------------------------------------------------------------------------- pruning, clean
+
+
+def contents(folder: Path) -> set[str]:
+    """The content hashes that have entries (an entry lives under its file's hash)."""
+    return {entry.parent.parent.name + entry.parent.name for entry in entries(folder)}
+
+
+def sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_full_run_prunes_entries_no_file_can_hit(tree, cli):
+    root = tree({"a.py": DEVICE, "b.py": CALL, "sub/c.py": CLEAN})
+    run(cli, ".")
+    folder = root / ".torchbridge_cache"
+    assert contents(folder) == {sha(DEVICE), sha(CALL), sha(CLEAN)}
+    (root / "a.py").write_text(DEVICE + "# edited\n")
+    run(cli, "sub")  # not the whole project: nothing is pruned
+    assert contents(folder) == {sha(DEVICE), sha(CALL), sha(CLEAN)}
+    run(cli, ".")  # the whole project: a.py's old content is gone, the new one is kept
+    assert contents(folder) == {sha(DEVICE + "# edited\n"), sha(CALL), sha(CLEAN)}
+
+
+def test_other_settings_keep_their_entries_while_the_content_is_current(tree, cli):
+    root = tree({"a.py": DEVICE})
+    run(cli, ".")
+    run(cli, "--select", "TNP3", ".")
+    assert len(entries(root / ".torchbridge_cache")) == 2  # the same bytes, two selections
+
+
+def test_entries_unused_for_a_month_are_pruned_by_any_run(tree, cli):
+    root = tree({"a.py": DEVICE, "sub/b.py": CALL})
+    run(cli, ".")
+    folder = root / ".torchbridge_cache"
+    old = __import__("time").time() - 31 * 86_400
+    for path in [*entries(folder), folder / "last-pruned"]:
+        os.utime(path, (old, old))
+    run(cli, "sub")  # hits b.py's entry (its age starts again); a.py's has aged out
+    assert contents(folder) == {sha(CALL)}
+
+
+def test_clean_removes_the_projects_cache(tree, cli):
+    root = tree({"pyproject.toml": "[tool.torchbridge]\n", "src/a.py": DEVICE})
+    run(cli, "src")
+    assert (root / ".torchbridge_cache").is_dir()
+    code, out, err = cli("clean", "src")
+    assert (code, err) == (0, "")
+    assert out == f"Removed the cache at {root / '.torchbridge_cache'}.\n"
+    assert not (root / ".torchbridge_cache").exists()
+    assert cli("clean") == (0, f"No cache at {root / '.torchbridge_cache'}.\n", "")
+
+
+def test_clean_leaves_a_folder_that_is_not_a_cache_alone(tree, cli):
+    root = tree({"mine/notes.txt": "keep me"})
+    code, out, err = cli("clean", "--cache-dir", "mine")
+    assert code == 2 and "is not a torchbridge cache" in err
+    assert (root / "mine" / "notes.txt").read_text() == "keep me"

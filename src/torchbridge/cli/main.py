@@ -116,6 +116,8 @@ def _main(argv: list[str]) -> int:
         from .verify import run_verify
 
         return run_verify(args)
+    if args.command == "clean":
+        return _clean(args)
     if args.command == "rule":
         return _rule(args.code)
     if args.command == "rules":
@@ -151,7 +153,8 @@ def _check(args: argparse.Namespace) -> int:
         return add_noqa(targets, args.jobs or default_jobs())
     to_fix = [t for t in targets if t.settings.fix]
     progress = Progress(len(targets))
-    findings = check_files([t for t in targets if not t.settings.fix], args.jobs or default_jobs(), cache, progress)
+    findings = check_files([t for t in targets if not t.settings.fix], args.jobs or default_jobs(), cache, progress,
+                           whole=_whole_roots(paths, targets))
     if args.verify and to_fix:
         _require_verifier()
     jobs = 1 if args.verify else args.jobs or default_jobs()  # one verifier, one fork server
@@ -172,6 +175,13 @@ def _check(args: argparse.Namespace) -> int:
         _show_fixes(fixed, sys.stdout if args.output_format in HUMAN_FORMATS else sys.stderr)
     sys.stdout.flush()
     return exit_code(findings, exit_zero=args.exit_zero or args.fix_only)
+
+
+def _whole_roots(paths: list[Path], targets: list) -> set[Path]:
+    """The project roots a run checks entirely: a given folder is the root or above it."""
+    given = [p.absolute() for p in paths if p.is_dir()]
+    roots = {t.settings.root.absolute() for t in targets}
+    return {root for root in roots if any(root.is_relative_to(folder) for folder in given)}
 
 
 def _fix_files(to_fix: list, jobs: int, args: argparse.Namespace, progress: Progress) -> list[FileFixed]:
@@ -288,6 +298,28 @@ def _fix_stdin(args: argparse.Namespace, name: str, data: bytes, rules: tuple, s
     # --diff, a diff) makes the exit code.
     code = exit_code(findings, exit_zero=True)
     return ExitCode.FINDINGS if args.diff and result.changed and code is ExitCode.CLEAN else code
+
+
+def _clean(args: argparse.Namespace) -> int:
+    """Delete the cache folder of each given path's project (or the ``--cache-dir`` one);
+    a folder that is not a torchbridge cache is never touched."""
+    from ..project.cache import clear
+
+    if args.config is not None and args.isolated:
+        raise UsageError("--config and --isolated cannot be used together")
+    resolver = ConfigResolver(config_file=args.config, isolated=args.isolated)
+    cache = ResultCache.for_run(args.cache_dir)
+    folders = sorted({cache.folder(resolver.for_path(p.absolute()).root) for p in args.paths or [Path(".")]})
+    code = ExitCode.CLEAN
+    for folder in folders:
+        if not folder.exists():
+            sys.stdout.write(f"No cache at {for_text(str(folder))}.\n")
+        elif clear(folder):
+            sys.stdout.write(f"Removed the cache at {for_text(str(folder))}.\n")
+        else:
+            sys.stderr.write(f"torchbridge: error: {for_text(str(folder))} is not a torchbridge cache (no CACHEDIR.TAG of ours); left alone\n")
+            code = ExitCode.ERROR
+    return code
 
 
 def _rule(code: str) -> int:

@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--rules", action="store_true",
                         help="verify every rule's INVALID example against its declared expectation")
 
+    clean = commands.add_parser("clean", help="delete the result cache of the projects of PATHs (default: .)")
+    clean.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders whose project's cache goes")
+    clean.add_argument("--config", type=Path, metavar="FILE", help="the project is this configuration file's")
+    clean.add_argument("--isolated", action="store_true", help="the project is the working directory")
+    _add_cache_options(clean, no_cache=False)
+
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", metavar="CODE")
 
@@ -86,8 +92,9 @@ def _add_report_options(command: argparse.ArgumentParser) -> None:
                          help="count the findings per rule, with how many are fixable, instead of listing them")
 
 
-def _add_cache_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+def _add_cache_options(command: argparse.ArgumentParser, *, no_cache: bool = True) -> None:
+    if no_cache:
+        command.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     command.add_argument("--cache-dir", type=Path, metavar="DIR",
                          help="where the result cache lives (default: $TORCHBRIDGE_CACHE_DIR, else "
                               ".torchbridge_cache in the project root)")

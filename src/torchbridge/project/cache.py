@@ -24,7 +24,9 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import sys
+import time
 from dataclasses import asdict, fields
 from functools import cache
 from pathlib import Path
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".torchbridge_cache"
 CACHE_DIR_ENV = "TORCHBRIDGE_CACHE_DIR"
 SCHEMA = 3  # the entry format; a change makes every older entry a miss
+MAX_AGE_DAYS = 30  # an entry unused this long is deleted
+_PRUNED_MARKER = "last-pruned"
 # Diagnostics of the file itself are as stable as findings; a crash or an unreadable file is not.
 _UNCACHEABLE = frozenset({INTERNAL_ERROR, IO_ERROR})
 _CACHEDIR_TAG = (
@@ -56,6 +60,7 @@ class ResultCache:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory  # None: each project root's .torchbridge_cache
         self._unusable: set[Path] = set()  # folders that could not be set up: no reads, no writes
+        self._used: dict[Path, set[str]] = {}  # per folder, the content hashes this run looked up
 
     @classmethod
     def for_run(cls, cache_dir: Path | None) -> ResultCache:
@@ -84,29 +89,34 @@ class ResultCache:
                 )
 
     def entry_for(self, target: Target, data: bytes) -> Path | None:
-        """Where the entry for this file's bytes and settings lives (None: the folder is unusable)."""
+        """Where the entry for this file's bytes and settings lives (None: the folder is
+        unusable): under a folder named by the bytes' hash, so that the entries of content
+        no file has any more can be found without reading them (``prune``)."""
         settings = target.settings
         folder = self.folder(settings.root)
         if folder in self._unusable:
             return None
+        content = hashlib.sha256(data).hexdigest()
+        self._used.setdefault(folder, set()).add(content)
         shaping = (settings.codes_for(target.path), settings.rule_options, settings.torch_version)
         digest = hashlib.sha256()
-        for part in (_code_fingerprint(), _settings_text(*shaping), target.path.suffix):
+        for part in (_code_fingerprint(), _settings_text(*shaping), target.path.suffix, content):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-        digest.update(data)
-        key = digest.hexdigest()
-        return folder / key[:2] / f"{key[2:]}.json"
+        return folder / content[:2] / content[2:] / f"{digest.hexdigest()[:32]}.json"
 
     def load(self, entry: Path, filename: str) -> list[Finding] | None:
         """The cached findings, named ``filename``; None when there is no usable entry."""
         try:
             with open(entry, "rb") as handle:
                 document = json.loads(handle.read())
-            if document["schema"] != SCHEMA or document["key"] != entry.parent.name + entry.stem:
+            if document["schema"] != SCHEMA or document["key"] != _key(entry):
                 return None
-            return [_finding(filename, record) for record in document["findings"]]
+            found = [_finding(filename, record) for record in document["findings"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, torn, foreign or from another schema: a miss, rewritten later
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # its age counts from its last use (``prune``)
+        return found
 
     def store(self, entry: Path, findings: list[Finding]) -> None:
         """Keep the findings, if they can be read back exactly; a failed write is only a miss
@@ -114,14 +124,79 @@ class ResultCache:
         if any(f.name in _UNCACHEABLE for f in findings if f.is_diagnostic):
             return
         records = [_record(f) for f in findings]
-        payload = json.dumps({"schema": SCHEMA, "key": entry.parent.name + entry.stem, "findings": records})
+        payload = json.dumps({"schema": SCHEMA, "key": _key(entry), "findings": records})
         # Only what round-trips is kept: a value JSON cannot carry must never come back changed.
         again = [_finding(f.filename, r) for f, r in zip(findings, json.loads(payload)["findings"])]
         if again != findings or any(a.fix != f.fix for a, f in zip(again, findings)):
             return
         with contextlib.suppress(OSError):
-            entry.parent.mkdir(exist_ok=True)
+            entry.parent.mkdir(parents=True, exist_ok=True)
             write_new_atomically(entry, payload.encode())
+
+
+    def prune(self, whole: set[Path]) -> None:
+        """Delete what no current file can hit. In the folder of a project root the run
+        covered whole (``whole``; a project's own folder, never a shared ``--cache-dir``),
+        the entries of content no file of the project has any more; in every folder the
+        run used, entries unused for ``MAX_AGE_DAYS`` (looked at once a day)."""
+        now = time.time()
+        for folder, used in self._used.items():
+            if folder in self._unusable:
+                continue
+            if self.directory is None and folder.parent in whole:
+                _remove_unused_contents(folder, used)
+            marker = folder / _PRUNED_MARKER
+            with contextlib.suppress(OSError):
+                if now - marker.stat().st_mtime < 86_400:
+                    continue
+            _remove_older_than(folder, now - MAX_AGE_DAYS * 86_400)
+            with contextlib.suppress(OSError):
+                marker.touch()
+
+
+def clear(folder: Path) -> bool:
+    """Delete a cache folder, only when it is one (its ``CACHEDIR.TAG`` is torchbridge's);
+    True when it was deleted."""
+    try:
+        tag = (folder / "CACHEDIR.TAG").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    if not tag.startswith(_CACHEDIR_TAG.splitlines()[0]) or "torchbridge" not in tag:
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    return not folder.exists()
+
+
+def _shards(folder: Path) -> list[Path]:
+    with contextlib.suppress(OSError):
+        return [p for p in folder.iterdir() if len(p.name) == 2 and p.is_dir()]
+    return []
+
+
+def _remove_unused_contents(folder: Path, used: set[str]) -> None:
+    for shard in _shards(folder):
+        with contextlib.suppress(OSError):
+            for content in shard.iterdir():
+                if shard.name + content.name not in used:
+                    shutil.rmtree(content, ignore_errors=True)
+            shard.rmdir()  # only when empty; OSError otherwise
+
+
+def _remove_older_than(folder: Path, cutoff: float) -> None:
+    for shard in _shards(folder):
+        with contextlib.suppress(OSError):
+            for content in shard.iterdir():
+                with contextlib.suppress(OSError):
+                    for entry in content.iterdir():
+                        if entry.stat().st_mtime < cutoff:
+                            entry.unlink()
+                    content.rmdir()
+            shard.rmdir()
+
+
+def _key(entry: Path) -> str:
+    """What an entry says it is: its content and settings hashes, as its path does."""
+    return f"{entry.parent.parent.name}{entry.parent.name}/{entry.stem}"
 
 
 def _settings_text(codes: tuple[str, ...], options: Any, torch_version: str | None) -> str:

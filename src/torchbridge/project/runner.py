@@ -18,8 +18,9 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 from ..diagnostics.finding import INTERNAL_ERROR, IO_ERROR, Finding, diagnostic
@@ -81,9 +82,11 @@ def read_target(target: Target) -> bytes | Finding:
 
 def check_files(
     targets: Sequence[Target], jobs: int, cache: ResultCache | None = None, progress: Callable[[], None] | None = None,
+    whole: Collection[Path] = (),
 ) -> list[Finding]:
     """Every target's findings, sorted; with a cache, the files it knows are answered here
-    and only the others go to the workers."""
+    and only the others go to the workers, and at the end the cache is pruned (``whole``:
+    the project roots this run checked entirely, see ``ResultCache.prune``)."""
     results: list[list[Finding]] = []
     missed = list(targets)
     if cache is not None:
@@ -99,6 +102,8 @@ def check_files(
                 progress()
     task = functools.partial(check_file, cache=cache) if cache is not None else check_file
     results += run_all(missed, jobs, task, lambda target, why: [_crash_report(target, why)], progress)
+    if cache is not None:
+        cache.prune(set(whole))
     return sorted((f for findings in results for f in findings), key=sort_key)
 
 
