@@ -17,7 +17,7 @@ from flake8.main import cli as flake8_cli
 
 import torchbridge
 from torchbridge import cli as torchbridge_cli
-from torchbridge.flake8_plugin import TorchbridgeChecker
+from torchbridge.flake8_plugin import NOT_CHECKED_CODE, TorchbridgeChecker
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -122,6 +122,7 @@ def plugin_defaults(monkeypatch):
     """The plugin keeps a reference to flake8's options (set by parse_options, so by every
     in-process flake8 run here): start each test from flake8's defaults, restore after."""
     monkeypatch.setattr(TorchbridgeChecker, "_options", None)
+    monkeypatch.setattr(TorchbridgeChecker, "_resolvers", {})
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,3 +369,99 @@ def test_plugin_reports_a_file_it_cannot_check_as_tnp999():
     line, column, text, _ = results[0]
     assert text.startswith("TNP999 torchbridge could not check this file (syntax-error): ")
     assert (line, column) == (2, len("x = torch.zeros(1"))
+
+
+# ---------------------------------------------------------------------------------------
+# e. one project, one configuration: flake8 and the command line read the same [tool.torchbridge]
+
+PROJECT_CONFIG = """\
+[tool.torchbridge]
+extend-select = ["TNP403"]
+ignore = ["TNP204"]
+per-file-ignores = {"scripts/*" = ["TNP301"]}
+extend-exclude = ["generated/"]
+torch-version = "2.4"
+device-idiom = "accelerator"
+max-file-size = 4000
+"""
+
+PROJECT_FILES = {
+    "train.py": (
+        "import torch\n"
+        "model = torch.nn.Linear(2, 2)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for batch in [torch.ones(2)]:\n"
+        "    loss = model(batch).sum()\n"
+        "    loss.backward()\n"
+        "    opt.step()\n"
+        "    print(loss.item())\n"  # TNP403: off by default, on in the configuration
+        "x = torch.ones(1).cpu().detach()\n"  # TNP204: ignored by the configuration
+        'y = torch.zeros(1).to("cuda")\n'  # TNP301
+        "scaler = torch.cuda.amp.GradScaler()\n"  # TNP304
+    ),
+    "scripts/run.py": 'import torch\nx = torch.zeros(1).to("cuda")\ny = torch.zeros(1).cuda()\n',  # TNP301 ignored here
+    "generated/gen.py": "import torch\nz = torch.zeros(1).cuda()\n",  # excluded
+    "big.py": "import torch\n" + "a = 1\n" * 1000 + "b = torch.zeros(1).cuda()\n",  # over max-file-size
+}
+
+
+def test_flake8_and_the_cli_read_the_same_configuration(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(PROJECT_CONFIG)
+    for name, text in PROJECT_FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "TNP", "."], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert flake8.returncode == 1, flake8.stderr
+    rows = _parse_flake8(flake8.stdout.replace("./", str(tmp_path) + "/"))
+    not_checked = [row for row in rows if row[3] == NOT_CHECKED_CODE]
+    monkeypatch.chdir(tmp_path)
+    ours = json.loads(_cli_output(["check", "--output-format", "json", "-j", "1", "--no-cache", "."]))
+    expected = sorted(
+        (os.path.normpath(os.path.join(tmp_path, f["filename"])), f["line"], f["column"], f["code"], f["message"])
+        for f in ours if f["code"] is not None
+    )
+    assert [row for row in rows if row[3] != NOT_CHECKED_CODE] == expected
+    codes = {(Path(path).name, code) for path, _, _, code, _ in expected}
+    assert codes == {("train.py", "TNP403"), ("train.py", "TNP301"), ("train.py", "TNP304"), ("run.py", "TNP302")}
+    # The file over max-file-size: a diagnostic for the CLI, TNP999 for flake8.
+    assert [(Path(r[0]).name, r[3]) for r in not_checked] == [("big.py", NOT_CHECKED_CODE)]
+    assert [f["name"] for f in ours if f["code"] is None] == ["too-large"]
+
+
+def test_flake8_options_narrow_the_configured_set(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(PROJECT_CONFIG)
+    (tmp_path / "train.py").write_text(PROJECT_FILES["train.py"])
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "TNP", "--extend-ignore", "TNP403", "train.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert sorted(row[3] for row in _parse_flake8(flake8.stdout)) == ["TNP301", "TNP304"]
+    isolated = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "TNP", "--torchbridge-isolated", "train.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert sorted(row[3] for row in _parse_flake8(isolated.stdout)) == ["TNP204", "TNP301", "TNP304"]
+
+
+def test_a_bad_configuration_is_one_finding_not_a_crash(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.torchbridge]\nselect = ["TNP0"]\n')
+    lines = ["import torch\n", "x = torch.zeros(1).cuda()\n"]
+    results = list(TorchbridgeChecker(tree=None, lines=lines, filename=str(tmp_path / "a.py")).run())
+    assert len(results) == 1 and results[0][2].startswith(f"{NOT_CHECKED_CODE} torchbridge could not read its configuration: ")
+
+
+def test_the_plugin_registers_its_options():
+    done = subprocess.run([sys.executable, "-m", "flake8", "--help"], capture_output=True, text=True, timeout=120)
+    assert "--torchbridge-config" in done.stdout and "--torchbridge-isolated" in done.stdout
+
+
+def _cli_output(argv: list[str]) -> str:
+    stdout = sys.stdout
+    sys.stdout = captured = io.StringIO()
+    try:
+        torchbridge_cli.main(argv)
+    finally:
+        sys.stdout = stdout
+    return captured.getvalue()

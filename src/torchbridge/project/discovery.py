@@ -56,6 +56,24 @@ def _excluded(path: Path, settings: Settings, is_dir: bool, exempt: Path | None 
     return compiled_patterns(patterns).match_file(relative + ("/" if is_dir else ""))
 
 
+def excluded_by_settings(path: Path, settings: Settings) -> bool:
+    """Whether the configured ``exclude`` / ``extend-exclude`` name ``path`` or a folder
+    between it and the configuration's folder (for a tool that was handed the file, such
+    as flake8, which has its own walk and its own default excludes)."""
+    patterns = (*settings.exclude, *settings.extend_exclude)
+    if not patterns:
+        return False
+    spec = compiled_patterns(patterns)
+    root = settings.root.absolute()
+    if not path.is_relative_to(root):
+        return False
+    relative = path.relative_to(root).as_posix()
+    if spec.match_file(relative):
+        return True
+    parts = relative.split("/")[:-1]
+    return any(spec.match_file("/".join(parts[: i + 1]) + "/") for i in range(len(parts)))
+
+
 class _GitIgnores:
     """The .gitignore files that apply below a directory, read as the walk meets them."""
 
