@@ -28,15 +28,31 @@ def test_new_import_goes_after_docstring_future_and_leading_imports():
     source = '"""Doc."""\nfrom __future__ import annotations\nimport torch\nx = torch.nn.Linear(3, 3).cuda()\n'
     assert fixed(source) == (
         '"""Doc."""\nfrom __future__ import annotations\nimport torch\n'
-        'DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.nn.Linear(3, 3).to(DEVICE)\n'
+        '\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.nn.Linear(3, 3).to(DEVICE)\n'
     )
 
 
 def test_import_added_for_a_from_import_only_file():
+    """``import torch`` goes where isort puts it (after numpy, before the from-imports), and
+    the ``from torch import tensor`` the fix left unused goes (pyflakes' F401)."""
     source = "import numpy as np\nfrom torch import tensor\ndef f():\n    a = np.zeros(3)\n    return tensor(a)\n"
-    assert fixed(source) == source.replace("from torch import tensor\n", "from torch import tensor\nimport torch\n").replace(
-        "return tensor(a)", "return torch.as_tensor(a)"
+    assert fixed(source) == "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    return torch.as_tensor(a)\n"
+
+
+def test_an_import_left_unused_is_kept_where_anything_still_names_it():
+    source = (
+        "import numpy as np\nimport torch\nmodel = torch.nn.Linear(4, 2)\n"
+        "scores = np.asarray(model(torch.randn(8, 4)))\n"
     )
+    assert fixed(source).startswith("import torch\n")  # np was used only in the fixed call
+    for kept in ('__all__ = ["np"]\n', "x = 1  # type: np.ndarray\n", "def f(np):\n    return np\n", "import numpy as np\n"):
+        assert fixed(source + kept).startswith("import numpy as np\n"), kept
+    assert fixed(source, filename="pkg/__init__.py").startswith("import numpy as np\n")  # an interface
+
+
+def test_an_import_unused_before_the_fix_is_left_alone():
+    source = "import os\nimport torch\nt = torch.zeros(3).cpu().detach()\n"
+    assert fixed(source) == source.replace("cpu().detach()", "detach().cpu()")
 
 
 def test_shadowed_module_name_is_never_used():
@@ -150,7 +166,7 @@ def test_name_device_already_used_blocks_insertion():
 def test_accelerator_idiom():
     source = "import torch as th\nx = th.nn.Linear(3, 3).cuda()\n"
     assert fixed(source, device_idiom="accelerator") == (
-        "import torch as th\nDEVICE = th.accelerator.current_accelerator() if th.accelerator.is_available() "
+        "import torch as th\n\nDEVICE = th.accelerator.current_accelerator() if th.accelerator.is_available() "
         'else th.device("cpu")\nx = th.nn.Linear(3, 3).to(DEVICE)\n'
     )
     with pytest.raises(ValueError, match="device_idiom"):
@@ -175,7 +191,7 @@ LATE_IMPORT = "import os\nos.environ.setdefault('A', '1')\nimport torch\nimport 
 def test_device_variable_goes_after_a_late_torch_import_and_its_run_of_imports():
     result = fix_source(LATE_IMPORT + "x = nn.Linear(2, 2).cuda()\n", unsafe=True, select=["TNP302"])
     assert result.source == LATE_IMPORT + (
-        'DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = nn.Linear(2, 2).to(DEVICE)\n'
+        '\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = nn.Linear(2, 2).to(DEVICE)\n'
     )
 
 

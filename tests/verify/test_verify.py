@@ -251,7 +251,7 @@ def test_fix_verify_says_each_fix_not_applied_once_where_it_is_now(tree, cli):
     code, out, err = cli("fix", "--isolated", "--unsafe-fixes", "--verify", "--no-cache", "a.py")
     assert "DEVICE = torch.device" in (root / "a.py").read_text()
     notices = [line for line in err.splitlines() if "not fixed" in line]
-    assert len(notices) == 1 and notices[0].startswith("a.py:8:12: TNP101 not fixed:"), err
+    assert len(notices) == 1 and notices[0].startswith("a.py:9:12: TNP101 not fixed:"), err
 
 
 def test_without_the_extra_installed_verify_says_how_to_install_it(tmp_path):

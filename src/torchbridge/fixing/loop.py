@@ -10,6 +10,10 @@ back the original text untouched and a diagnostic that names the rules involved.
 
 from __future__ import annotations
 
+import ast
+import io
+import re
+import tokenize
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from ..diagnostics.finding import FIX_ERROR, Finding, diagnostic
 from ..diagnostics.fix import Edit, apply_edits, compatible, misplaced
 from ..engine.lint import lint_source
-from ..engine.source import SourceText, from_text
+from ..engine.source import SourceText, from_text, python_lines
 from ..rules import CATEGORIES, Rule, RuleOptions, rule_by_code
 
 MAX_PASSES = 10
@@ -68,6 +72,8 @@ def fix_source_text(
         if accept is not None:
             fixable = _accepted(fixable, accept, result, turned_down)
         if not fixable:
+            if result.applied:
+                current, findings = _without_imports_made_unused(source, current, filename, lint, findings)
             result.text, result.remaining = current.raw, findings
             return result
         if passes == MAX_PASSES:
@@ -88,6 +94,100 @@ def fix_source_text(
         result.applied += chosen
         current = from_text(text, encoding=source.encoding, bom=source.bom)
         passes += 1
+
+
+def _without_imports_made_unused(
+    source: SourceText, current: SourceText, filename: str, lint: Callable[[SourceText], list[Finding]],
+    findings: list[Finding],
+) -> tuple[SourceText, list[Finding]]:
+    """The fixed text without the module-level imports the fixes left unused (a TNP202 fix
+    can take the last ``np`` away), so that pyflakes' F401 does not flag what was clean.
+    Only an import that is provably unused goes: a statement of its own, on lines of its
+    own (a plain comment after it goes with it, a tool's directive keeps it), binding one
+    name that the original read and that the fixed module never names
+    again, as a name, a parameter, in a string (``__all__``, ``eval``, doctests) or in a
+    type comment; never in an ``__init__.py``, whose imports are its interface."""
+    if filename.endswith("__init__.py"):
+        return current, findings
+    before, after = _parsed(source.text), _parsed(current.text)
+    if before is None or after is None:
+        return current, findings
+    lines = python_lines(current.raw)
+    read_before = {n.id for n in ast.walk(before) if isinstance(n, ast.Name)}
+    imports = [(node, _single_binding(node)) for node in after.body]
+    drop: set[int] = set()
+    for node, bound in imports:
+        if bound is None or bound not in read_before or node.end_lineno is None:
+            continue
+        first, last = node.lineno - 1, node.end_lineno
+        own = lines[first:last]
+        code = "".join(line.split("#", 1)[0] for line in own)  # no "#" in an import but a comment's
+        if _squashed(code) != _squashed(ast.get_source_segment(current.text, node) or ""):
+            continue  # another statement shares its lines
+        if any(_DIRECTIVE.search(line) for line in own):
+            continue  # ``# noqa: F401``, ``# isort: skip``...: the user wants it there
+        if sum(1 for _, other in imports if other == bound) == 1 and not _mentioned(after, current.text, bound, node):
+            drop.update(range(first, last))
+    if not drop:
+        return current, findings
+    text = "".join(line for number, line in enumerate(lines) if number not in drop)
+    if compile_problem(text, filename) is not None:
+        return current, findings
+    pruned = from_text(text, encoding=current.encoding, bom=current.bom)
+    return pruned, lint(pruned)
+
+
+# Comments that are instructions to a tool; an import carrying one is never removed.
+_DIRECTIVE = re.compile(r"#.*\b(?:noqa|type:|isort:|pragma|pylint|fmt:|ruff:)", re.IGNORECASE)
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _parsed(text: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _mentioned(tree: ast.Module, text: str, name: str, importing: ast.stmt) -> bool:
+    """Whether anything but ``importing`` names ``name``: a name, a parameter, a
+    ``global``, another import, a word of a string or of a type comment (``# type:``;
+    other comments run nothing)."""
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    for node in ast.walk(tree):
+        if node is importing:
+            continue
+        if isinstance(node, ast.Name) and node.id == name or isinstance(node, ast.arg) and node.arg == name:
+            return True
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and word.search(node.value):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+            return True
+    try:
+        comments = [
+            t.string for t in tokenize.generate_tokens(io.StringIO(text).readline)
+            if t.type == tokenize.COMMENT and t.string.lstrip("#").lstrip().startswith("type:")
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return any(word.search(comment) for comment in comments)
+
+
+def _single_binding(node: ast.stmt) -> str | None:
+    """The one name an ``import`` statement binds, when it binds exactly one."""
+    if not isinstance(node, (ast.Import, ast.ImportFrom)) or len(node.names) != 1:
+        return None
+    alias = node.names[0]
+    if alias.name == "*" or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+        return None
+    return alias.asname or alias.name.split(".")[0]
 
 
 def _accepted(fixable: list[Finding], accept: Callable[[Finding], str | None], result: FixResult,

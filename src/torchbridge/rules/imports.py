@@ -8,6 +8,7 @@ imports, never before them.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from dataclasses import dataclass
 
@@ -157,5 +158,64 @@ def module_reference(model: SemanticModel, module: str, *, in_header: bool = Fal
         return None  # bound to something else (or imported only later in the module)
     if not in_header and model.lookup(name) is not None:
         return None  # shadowed where it would be used
-    edit = new_line_after_header(model, statement)
+    edit = _new_import(model, module, statement)
     return (name, (edit,)) if edit is not None else None
+
+
+def _new_import(model: SemanticModel, module: str, statement: str) -> NodeEdit | None:
+    """``import <module>`` where isort and Ruff's isort rules put it (their default
+    profile): among the leading third-party imports, in order, plain imports before
+    ``from`` imports; after the leading imports, with a blank line before it, when there
+    are none."""
+    leading = _leading_imports(model)
+    third_party = [(key, line) for key, line in leading if key[0] == _THIRD_PARTY]
+    new = (_THIRD_PARTY, 0, module.lower())
+    later = next((line for key, line in third_party if key > new), None)
+    if later is not None:
+        return insert_line_before(later, statement)
+    if third_party:
+        return insert_line_after(third_party[-1][1], statement)
+    # A section of its own: a blank line keeps it apart from the standard library's.
+    where = layout(model)
+    if where.header_end is not None and _only_imports(where.header_end):
+        return insert_line_after(where.header_end, "\n" + statement)
+    return new_line_after_header(model, statement)
+
+
+_FUTURE, _STDLIB, _THIRD_PARTY, _LOCAL = range(4)
+
+
+def _leading_imports(model: SemanticModel) -> list[tuple[tuple[int, int, str], cst.SimpleStatementLine]]:
+    """The leading import lines, each with its sort key: (section, ``import`` 0 or
+    ``from`` 1, module)."""
+    where = layout(model)
+    body = list(model.module.body) if model.module is not None else []
+    found: list[tuple[tuple[int, int, str], cst.SimpleStatementLine]] = []
+    for statement in body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            break
+        if not _only_imports(statement):
+            if _is_docstring(statement) and not found:
+                continue
+            break
+        small = statement.body[0]
+        if isinstance(small, cst.ImportFrom):
+            if small.relative or small.module is None:
+                key = (_LOCAL, 1, "")
+            else:
+                name = dotted(small.module) or ""
+                key = (_section(name), 1, name.lower())
+        else:
+            name = dotted(cst.ensure_type(small, cst.Import).names[0].name) or ""
+            key = (_section(name), 0, name.lower())
+        found.append((key, statement))
+        if statement is where.header_end:
+            break
+    return found
+
+
+def _section(module: str) -> int:
+    top = module.split(".")[0]
+    if top == "__future__":
+        return _FUTURE
+    return _STDLIB if top in sys.stdlib_module_names else _THIRD_PARTY

@@ -80,7 +80,8 @@ def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[F
     else:
         chosen = INSERT_DEVICE
         value = f'{torch}.device("cuda" if {torch}.cuda.is_available() else "cpu")'
-    line = f"{INSERTED_NAME} = {value}"
+    # A blank line after the imports, as isort and Ruff's isort rules want one.
+    line = f"\n{INSERTED_NAME} = {value}"
     statement = new_line_after_header(model, line) if after is None else insert_line_after(after, line)
     if statement is None:
         return None

@@ -142,6 +142,7 @@ class HardcodedCudaDevice(Rule):
             findings=[(2, 23)],
             fixed="""
             import torch
+
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             x = torch.zeros(3).to(DEVICE)
             """,
@@ -180,6 +181,7 @@ class HardcodedCudaDevice(Rule):
             findings=[(2, 10)],
             fixed="""
             import torch
+
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             device = DEVICE
             def forward(x):
@@ -197,6 +199,7 @@ class HardcodedCudaDevice(Rule):
             findings=[(2, 20)],
             fixed="""
             import torch
+
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             dev = DEVICE
             model = torch.nn.Linear(2, 2).to(dev)

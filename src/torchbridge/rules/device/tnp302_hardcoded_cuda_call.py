@@ -126,6 +126,7 @@ class HardcodedCudaCall(Rule):
             findings=[(2, 9)],
             fixed="""
             import torch
+
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             model = torch.nn.Linear(4, 2).to(DEVICE)
             """,
@@ -173,6 +174,7 @@ class HardcodedCudaCall(Rule):
             findings=[(3, 12)],
             fixed="""
             import torch
+
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             def step(batch):
                 return batch.to(DEVICE, non_blocking=True)
@@ -190,6 +192,7 @@ class HardcodedCudaCall(Rule):
             findings=[(4, 18)],
             fixed="""
             import torch
+
             DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             def evaluate(model, batch):
                 torch.cuda.empty_cache()  # does not raise without CUDA: no proof of CUDA

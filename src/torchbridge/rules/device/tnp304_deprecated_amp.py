@@ -261,7 +261,6 @@ class DeprecatedAmp(Rule):
             findings=[(3, 11)],
             fixed="""
             import torch
-            from torch.cuda.amp import autocast
             context = torch.amp.autocast("cuda", dtype=torch.bfloat16, cache_enabled=True)
             """,
             applicability=Applicability.UNSAFE,
@@ -274,7 +273,6 @@ class DeprecatedAmp(Rule):
             """,
             findings=[(2, 10)],
             fixed="""
-            from torch.cuda.amp import GradScaler
             import torch
             scaler = torch.amp.GradScaler("cuda")
             """,
@@ -298,7 +296,6 @@ class DeprecatedAmp(Rule):
             findings=[(5, 6), (9, 6)],
             fixed="""
             import torch
-            from torch.cuda import amp
             class Scale(torch.autograd.Function):
                 @staticmethod
                 @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)

@@ -202,7 +202,6 @@ class TensorCopiesNdarray(Rule):
             findings=[(5, 12)],
             fixed="""
             import numpy as np
-            from torch import tensor
             import torch
             def batch(frames):
                 stacked = np.stack(frames)

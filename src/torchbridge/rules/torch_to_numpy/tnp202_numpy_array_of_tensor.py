@@ -166,7 +166,6 @@ class NumpyArrayOfTensor(Rule):
             """,
             findings=[(4, 10)],
             fixed="""
-            import numpy as np
             import torch
             model = torch.nn.Linear(4, 2)
             scores = model(torch.randn(8, 4)).detach().cpu().numpy()
@@ -204,7 +203,6 @@ class NumpyArrayOfTensor(Rule):
             """,
             findings=[(8, 12)],
             fixed="""
-            import numpy as np
             import torch
             model = torch.nn.Linear(4, 2)
             def predict(batches):
