@@ -288,3 +288,68 @@ def test_mistake_in_a_config_file_names_that_file(two_projects, cli):
     code, out, err = cli("check", "--config", "ci.toml")
     assert (code, out) == (2, "")
     assert err == "torchbridge: error: ci.toml: [tool.torchbridge] select: expected a list of strings, got str 'TNP308'\n"
+
+
+# --------------------------------------------------------------------------- Ruff-style keys
+
+FLIP = "import numpy as np\nimport torch\nrgb = np.zeros((2, 2, 3))[:, :, ::-1]\nt = torch.from_numpy(rgb)\n"
+
+
+def test_extend_inherits_a_configuration_file(tree, cli):
+    """Ruff's ``extend``: the shared file's keys, under the project's own; extend-select and
+    extend-exclude add up, per-file-ignores merge by pattern."""
+    tree({
+        "shared/base.toml": 'extend-select = ["TNP308"]\nignore = ["TNP302"]\nper-file-ignores = {"tests/*" = ["TNP301"]}\n',
+        "project/pyproject.toml": pyproject('extend = "../shared/base.toml"\nextend-select = ["TNP203"]'),
+        "project/a.py": ALL3,
+        "project/tests/t.py": ALL3,
+    })
+    assert by_file(cli.found("project")) == {
+        "project/a.py": ["TNP308", "TNP301"],
+        "project/tests/t.py": ["TNP308"],
+    }
+
+
+def test_extend_keys_of_the_project_replace_the_inherited_ones(tree, cli):
+    tree({
+        "base.toml": 'ignore = ["TNP302"]\n',
+        "pyproject.toml": pyproject('extend = "base.toml"\nignore = ["TNP301"]'),
+        "a.py": ALL3,
+    })
+    assert cli.found("a.py") == [("a.py", "TNP302")]
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"pyproject.toml": pyproject('extend = "gone.toml"')}, "extend: no such file 'gone.toml'"),
+        ({"pyproject.toml": pyproject("extend = 3")}, "extend: expected a path"),
+        ({"pyproject.toml": pyproject('extend = "b.toml"'), "b.toml": 'extend = "pyproject.toml"\n'}, "extends itself"),
+        ({"pyproject.toml": pyproject('extend = "b.toml"'), "b.toml": 'select = ["TNP0"]\n'}, "b.toml: [tool.torchbridge] select"),
+    ],
+    ids=["missing", "not-a-path", "cycle", "error-in-the-extended-file"],
+)
+def test_extend_mistakes_are_one_line_errors(tree, cli, files, message):
+    tree({**files, "a.py": ALL3})
+    code, out, err = cli("check", "a.py")
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "fixed"),
+    [
+        ("", True),
+        ('unfixable = ["TNP102"]', False),
+        ('unfixable = ["TNP1"]', False),
+        ('fixable = ["TNP3"]', False),
+        ('fixable = ["TNP102"]', True),
+        ('unfixable = ["TNP1"]\nfixable = ["TNP102"]', True),  # the more specific wins
+    ],
+)
+def test_fixable_and_unfixable(tree, cli, body, fixed):
+    root = tree({"pyproject.toml": pyproject(body), "a.py": FLIP})
+    code, out, _ = cli("check", "--output-format", "json", "a.py")
+    (record,) = __import__("json").loads(out)
+    assert (record["fix"] is not None) is fixed
+    cli("fix", "a.py")
+    assert ("rgb.copy()" in (root / "a.py").read_text()) is fixed

@@ -260,7 +260,11 @@ def _run_rules(
                 filename=filename, line=line, column=column, code=report.rule.code,
                 name=report.rule.name, message=_with_evidence_line(report, positions, line_names),
                 end_line=where.end.line, end_column=where.end.column + 1,
-                fix=resolve(report.fix, positions, index) if report.fix is not None and index is not None else None,
+                fix=(
+                    resolve(report.fix, positions, index)
+                    if report.fix is not None and index is not None and report.rule.code not in options.unfixable
+                    else None
+                ),
             )
         )
     return sorted(findings)

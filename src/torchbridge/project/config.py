@@ -12,7 +12,7 @@ from typing import Any
 from pathspec import GitIgnoreSpec
 
 from ..rules.options import DEFAULT_MAX_FILE_SIZE, RuleOptions
-from .selection import Selection, SelectionError, rules_for_codes, validate_selectors
+from .selection import Selection, SelectionError, rules_for_codes, unfixable_codes, validate_selectors
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,6 +42,8 @@ class Settings:
     torch_version: str | None = None
     device_idiom: str = "cuda"
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    fixable: tuple[str, ...] | None = None  # Ruff's: the codes whose fixes are offered (None: all)
+    unfixable: tuple[str, ...] = ()  # Ruff's: the codes whose fixes never are
     fix: bool = False  # ``check`` applies safe fixes
     unsafe_fixes: bool = False  # fixes apply unsafe ones too
     _selection_cache: dict[tuple[str, ...], Any] = field(default_factory=dict, compare=False, repr=False)
@@ -50,6 +52,7 @@ class Settings:
     def rule_options(self) -> RuleOptions:
         return RuleOptions(
             device_idiom=self.device_idiom, torch_version=self.torch_version, max_file_size=self.max_file_size,
+            unfixable=unfixable_codes(self.fixable, self.unfixable),
         )
 
     @property
@@ -124,8 +127,8 @@ def parse_table(table: dict[str, Any], config_file: Path) -> Settings:
             changes["select"] = _codes(value, where)
         elif key == "extend-select":
             changes["extend_select"] = _codes(value, where)
-        elif key == "ignore":
-            changes["ignore"] = _codes(value, where)
+        elif key in ("ignore", "fixable", "unfixable"):
+            changes[key] = _codes(value, where)
         elif key == "per-file-ignores":
             _expect(value, dict, where, "a table of glob = [codes]")
             changes["per_file_ignores"] = tuple(
@@ -156,6 +159,13 @@ def parse_table(table: dict[str, Any], config_file: Path) -> Settings:
 
 def load_file(path: Path, *, explicit: bool = False) -> Settings | None:
     """Settings from a pyproject.toml; None when it has no [tool.torchbridge] (unless explicit)."""
+    table = _read_table(path, explicit=explicit)
+    if table is None:
+        return None
+    return parse_table(_extended(table, path, (path.resolve(),)), path)
+
+
+def _read_table(path: Path, *, explicit: bool) -> dict[str, Any] | None:
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)
@@ -167,13 +177,46 @@ def load_file(path: Path, *, explicit: bool = False) -> Settings | None:
     table = tool.get("torchbridge") if isinstance(tool, dict) else None
     if table is None:
         if explicit:
-            # A file given with --config may be a bare torchbridge table or a pyproject.
+            # A file given with --config (or named by ``extend``) may be a bare torchbridge
+            # table or a pyproject.
             table = {k: v for k, v in document.items() if k != "tool"} if path.name != "pyproject.toml" else {}
         else:
             return None
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.torchbridge] must be a table")
-    return parse_table(table, path)
+    return table
+
+
+# Lists that add to what an extended file says rather than replace it.
+_ACCUMULATED = ("extend-select", "extend-exclude")
+
+
+def _extended(table: dict[str, Any], path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """``table`` on top of the file its ``extend`` names (Ruff's ``extend``, relative to
+    ``path``'s folder): its keys replace the inherited ones, except ``extend-select`` and
+    ``extend-exclude``, which add to them, and ``per-file-ignores``, merged by pattern.
+    Patterns stay relative to the project's own configuration file."""
+    if "extend" not in table:
+        return table
+    where = f"{path}: [tool.torchbridge] extend"
+    target = table["extend"]
+    if not isinstance(target, str):
+        raise ConfigError(f"{where}: expected a path to a configuration file, got {type(target).__name__} {target!r}")
+    parent_path = (path.parent / Path(target).expanduser()).resolve()
+    if parent_path in chain:
+        raise ConfigError(f"{where}: {target!r} extends itself ({' -> '.join(str(p) for p in (*chain, parent_path))})")
+    if not parent_path.is_file():
+        raise ConfigError(f"{where}: no such file {target!r} ({parent_path})")
+    parent = _extended(_read_table(parent_path, explicit=True) or {}, parent_path, (*chain, parent_path))
+    parse_table(parent, parent_path)  # its own mistakes are named as its own
+    merged = {**parent, **{k: v for k, v in table.items() if k != "extend"}}
+    for key in _ACCUMULATED:
+        if isinstance(parent.get(key), list) and isinstance(table.get(key), list):
+            merged[key] = [*parent[key], *table[key]]
+    if isinstance(parent.get("per-file-ignores"), dict) and isinstance(table.get("per-file-ignores"), dict):
+        merged["per-file-ignores"] = {**parent["per-file-ignores"], **table["per-file-ignores"]}
+    merged.pop("extend", None)
+    return merged
 
 
 class ConfigResolver:

@@ -77,3 +77,17 @@ def rules_for_codes(codes: tuple[str, ...]) -> tuple[type[Rule], ...]:
     from ..rules import all_rules
 
     return tuple(rule for rule in all_rules() if rule.code in codes)
+
+
+def unfixable_codes(fixable: Sequence[str] | None, unfixable: Sequence[str]) -> tuple[str, ...]:
+    """The codes whose fixes are never offered (Ruff's ``fixable`` / ``unfixable``): every
+    rule is fixable by default; where a code matches both lists the more specific selector
+    wins, and ``unfixable`` wins a tie."""
+    chosen = list(fixable) if fixable is not None else [ALL]
+
+    def is_fixable(code: str) -> bool:
+        best_fixable = max((len(s) for s in chosen if code.startswith(s)), default=-1)
+        best_unfixable = max((len(s) for s in unfixable if code.startswith(s)), default=-1)
+        return best_fixable > best_unfixable
+
+    return tuple(rule.code for rule in CATALOG if not is_fixable(rule.code))

@@ -16,3 +16,4 @@ class RuleOptions:
     device_idiom: str = "cuda"  # "accelerator": inserted device variables use torch.accelerator
     torch_version: str | None = None  # the oldest torch the project declares it supports
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # larger sources are reported, not checked
+    unfixable: tuple[str, ...] = ()  # codes whose findings are reported without a fix (``fixable``/``unfixable``)
