@@ -137,7 +137,7 @@ def test_json_output_fields(tree, cli):
     assert fix["expect"]["verdicts"] == {"cpu": "crash-fix", "cuda": "equivalent"}
     # Edits in the findings' convention: 1-based lines, 1-based code-point columns.
     assert fix["edits"] == [
-        {"content": 'DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\n',
+        {"content": '\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\n',
          "location": {"line": 2, "column": 1}, "end_location": {"line": 2, "column": 1}},
         {"content": "DEVICE", "location": {"line": 2, "column": 23}, "end_location": {"line": 2, "column": 29}},
     ]

@@ -10,7 +10,7 @@ import pytest
 FLIP = "import numpy as np\nimport torch\nimage = np.zeros((2, 2, 3))\nrgb = image[:, :, ::-1]\nt = torch.from_numpy(rgb)\n"
 FLIP_FIXED = FLIP.replace("from_numpy(rgb)", "from_numpy(rgb.copy())")
 CUDA = "import torch\nx = torch.nn.Linear(3, 3).cuda()\n"  # only an unsafe fix
-CUDA_FIXED = 'import torch\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.nn.Linear(3, 3).to(DEVICE)\n'
+CUDA_FIXED = 'import torch\n\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.nn.Linear(3, 3).to(DEVICE)\n'
 INDEXED = "import torch\nx = torch.zeros(3).cuda(1)\n"  # reported, never fixed
 
 
@@ -173,7 +173,7 @@ def test_device_idiom_accelerator_inserts_the_accelerator_form(tree, cli):
     root = tree({"a.py": CUDA, "pyproject.toml": '[tool.torchbridge]\ndevice-idiom = "accelerator"\n'})
     assert cli("fix", "--unsafe-fixes", "a.py")[0] == 0
     assert read(root, "a.py") == (
-        "import torch\nDEVICE = torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
+        "import torch\n\nDEVICE = torch.accelerator.current_accelerator() if torch.accelerator.is_available() "
         'else torch.device("cpu")\nx = torch.nn.Linear(3, 3).to(DEVICE)\n'
     )
 

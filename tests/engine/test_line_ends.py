@@ -28,7 +28,8 @@ def test_diff_keeps_a_line_with_such_a_character_whole(tree, cli, char):
     code, out, _ = cli("fix", "--isolated", "--no-cache", "--unsafe-fixes", "--diff", "a.py")
     assert code == 1
     assert out == (
-        "--- a/a.py\n+++ b/a.py\n@@ -1,3 +1,4 @@\n import torch\n"
+        "--- a/a.py\n+++ b/a.py\n@@ -1,3 +1,5 @@\n import torch\n"
+        "+\n"
         '+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\n'
         f' s = "a{char}b"  # c{char}d\n'
         "-x = torch.zeros(1).cuda()\n"

@@ -287,7 +287,7 @@ def test_fix_inserts_lines_into_the_cell_that_holds_the_imports(tree, cli):
     assert cli("fix", "-j", "1", "--unsafe-fixes", "d.ipynb")[0] == 0
     cells = json.loads((root / "d.ipynb").read_text())["cells"]
     assert "".join(cells[0]["source"]) == (
-        '%matplotlib inline\nimport torch\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")'
+        '%matplotlib inline\nimport torch\n\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")'
     )
     assert cells[1] == json.loads(before)["cells"][1]
     assert "".join(cells[2]["source"]) == "x = torch.zeros(3, device=DEVICE)\ny = x.to(DEVICE)"

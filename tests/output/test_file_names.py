@@ -25,7 +25,7 @@ from torchbridge.output import FORMATS
 from torchbridge.output.json_text import dumps
 
 CALL = "import torch\nx = torch.zeros(1).cuda()\n"  # TNP302 at 2:5, one unsafe fix
-FIXED = 'import torch\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.zeros(1, device=DEVICE)\n'
+FIXED = 'import torch\n\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.zeros(1, device=DEVICE)\n'
 NAMES = [
     b"bad_\xff.py",  # not valid UTF-8
     b"new\nline.py",
