@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from needs import needs
 
-np = pytest.importorskip("numpy")
-torch = pytest.importorskip("torch")
+np = needs("numpy", "the fixed fixtures run on it")
+torch = needs("torch", "the fixed fixtures run on it")
 
 FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "fix"
 ORIGINALS = sorted(p for p in FOLDER.glob("*.py") if not p.name.endswith(".fixed.py"))
