@@ -4,6 +4,7 @@ that would break the code, and a killed run all leave every file old or new, nev
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -214,31 +215,45 @@ def test_fixes_that_do_not_settle_are_refused(monkeypatch):
     assert any(f.name == "fix-error" and "TNP101" in f.message and "after 1 passes" in f.message for f in result.remaining)
 
 
-def test_killed_run_leaves_every_file_old_or_new(tmp_path):
-    """Kill a fix run over many files at several moments: each file is then byte for byte
-    the original or the fixed version, and no temporary file is left where a run would
-    check it."""
-    mixed = 0  # runs killed with some files fixed and some not: the kill came mid-way
-    for delay in (0.5, 1.0, 2.0, 4.0):
-        folder = tmp_path / f"run{delay}"
-        folder.mkdir()
-        for index in range(300):
-            (folder / f"m{index:03}.py").write_text(FLIP + f"# {index}\n" + "pad = 1\n" * 200)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "torchbridge", "fix", "--isolated", "-j", "2", str(folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        time.sleep(delay)
-        os.killpg(proc.pid, signal.SIGKILL)
+def _kill_at_first_write(folder: Path) -> None:
+    """Run ``fix`` over ``folder`` and kill it as soon as one file has been replaced (a new
+    inode: ``os.replace`` of the temporary file): a signal of progress, not a delay, so the
+    kill lands mid-run on a fast machine and a slow one alike."""
+    before = {entry.name: entry.inode() for entry in os.scandir(folder)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "torchbridge", "fix", "--isolated", "-j", "2", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(before.get(entry.name, entry.inode()) != entry.inode() for entry in os.scandir(folder)):
+                break
+            time.sleep(0.002)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_killed_run_leaves_every_file_old_or_new(tmp_path):
+    """Kill a fix run over many files mid-way: each file is then byte for byte the original
+    or the fixed version, and no temporary file is left where a run would check it."""
+    count = 300
+    for attempt in range(3):  # a run that finished before the kill is tried again, larger
+        folder = tmp_path / f"run{attempt}"
+        folder.mkdir()
+        tails = [f"# {index}\n" + "pad = 1\n" * 200 for index in range(count)]
+        for index, tail in enumerate(tails):
+            (folder / f"m{index:04}.py").write_text(FLIP + tail)
+        _kill_at_first_write(folder)
         states = {"old": 0, "new": 0}
-        for index in range(300):
-            text = (folder / f"m{index:03}.py").read_text()
-            tail = f"# {index}\n" + "pad = 1\n" * 200
-            assert text in (FLIP + tail, FLIP_FIXED + tail), f"m{index:03}.py is half-written"
+        for index, tail in enumerate(tails):
+            text = (folder / f"m{index:04}.py").read_text()
+            assert text in (FLIP + tail, FLIP_FIXED + tail), f"m{index:04}.py is half-written"
             states["old" if text == FLIP + tail else "new"] += 1
         assert not [p for p in folder.iterdir() if p.suffix == ".py" and not p.name.startswith("m")]
-        mixed += states["old"] > 0 and states["new"] > 0
-        if mixed:
-            break
-    assert mixed, "no run was killed mid-way: the delays need adjusting for this machine"
+        if states["old"] and states["new"]:
+            return
+        count *= 4
+    pytest.fail(f"no run was killed mid-way in 3 tries: {states}")
