@@ -989,7 +989,184 @@ SEEN = [
 
 
 
-@pytest.mark.parametrize(("source", "expected"), SEEN)
+# The flow: grad modes that nest and end, in-place grad changes, assignments, joins of
+# branches, loops and handlers, narrowing, annotations.
+FLOW = [
+    pytest.param("""
+    import torch
+    model = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        with open("log") as f:
+            a = model(torch.zeros(2)).numpy()
+    with torch.set_grad_enabled(flag):
+        with open("log") as f:
+            b = model(torch.zeros(2)).numpy()
+    with torch.set_grad_enabled(flag):
+        pass
+    c = model(torch.zeros(2)).numpy()
+    @torch.no_grad()
+    def predict(x):
+        return model(x).numpy()
+    d = model(torch.zeros(2)).numpy()
+    """, {(11, "TNP201", G, 11), (15, "TNP201", G, 15)}, id='grad-contexts-nest-and-end'),
+    pytest.param("""
+    import torch
+    model = torch.nn.Linear(2, 2)
+    def f():
+        torch.set_grad_enabled(False)
+        a = model(torch.zeros(2)).numpy()
+        torch.set_grad_enabled(True)
+        b = model(torch.zeros(2)).numpy()
+    def g(flag):
+        torch.set_grad_enabled(flag)
+        c = model(torch.zeros(2)).numpy()
+    def h():
+        torch.set_grad_enabled(True)
+        e = model(torch.zeros(2)).numpy()
+    e = model(torch.zeros(2)).numpy()
+    """, {(14, "TNP201", G, 14)}, id='set_grad_enabled-statements'),
+    pytest.param("""
+    import torch
+    w = torch.zeros(3)
+    w.requires_grad_()
+    a = w.numpy()
+    v = torch.zeros(3)
+    v.requires_grad_(True)
+    b = v.numpy()
+    u = torch.zeros(3, requires_grad=True)
+    u.requires_grad_(flag)
+    c = u.numpy()
+    t = torch.zeros(3)
+    t.requires_grad = True
+    d = t.numpy()
+    m = torch.nn.Linear(2, 2)
+    m.requires_grad_(False)
+    e = m(torch.zeros(2)).numpy()
+    s = torch.zeros(3, requires_grad=True)
+    s.detach_()
+    f = s.numpy()
+    """, {(4, "TNP201", G, 3), (7, "TNP201", G, 6), (13, "TNP201", G, 12)}, id='grad-changed-in-place'),
+    pytest.param("""
+    import numpy as np, torch
+    w = torch.zeros(3, requires_grad=True)
+    if (n := np.zeros(3)) is not None:
+        a = torch.tensor(n)
+    x = np.zeros(3)
+    x += 1
+    b = torch.tensor(x)
+    t = torch.zeros(3)
+    t += w
+    c = t.numpy()
+    k = foo()
+    k += w
+    d = k.numpy()
+    """, {(4, "TNP101", None, 3), (7, "TNP101", None, 5), (10, "TNP201", G, 2)}, id='walrus-and-augmented-assignment'),
+    pytest.param("""
+    import numpy as np, torch
+    def f(path):
+        a = np.zeros(3)
+        try:
+            pass
+        except OSError as err:
+            a = None
+        return torch.tensor(a)
+    def g():
+        b = np.zeros(3)
+        try:
+            compute()
+        except ValueError:
+            log()
+        else:
+            log()
+        return torch.tensor(b)
+    def m(x):
+        y = np.zeros(3)
+        match x:
+            case {"a": arr}:
+                y = None
+            case _:
+                pass
+        return torch.tensor(y)
+    def m2(x):
+        z = np.zeros(3)
+        match x:
+            case [first, *rest]:
+                pass
+        return torch.tensor(z)
+    """, {(17, "TNP101", None, 10), (31, "TNP101", None, 27)}, id='try-and-match-join-their-paths'),
+    pytest.param("""
+    import numpy as np, torch
+    def f(x):
+        y = None if not isinstance(x, np.ndarray) else torch.tensor(x)
+        return torch.tensor(x)
+    def g(x):
+        y = torch.tensor(x) if isinstance(x, np.ndarray) else None
+        return torch.tensor(x)
+    """, {(3, "TNP101", None, 3), (6, "TNP101", None, 6)}, id='narrowing-inside-a-conditional-expression'),
+    pytest.param("""
+    import torch
+    def f(xs):
+        for x in xs:
+            pass
+        else:
+            a = torch.zeros(1).cuda()
+        while xs:
+            break
+        else:
+            b = torch.zeros(1).cuda()
+    """, {(6, "TNP302", None, None), (10, "TNP302", None, None)}, id='loop-else-clauses-are-walked'),
+    pytest.param("""
+    import numpy as np, torch
+    arrays = [np.zeros(3), np.ones(3)]
+    for i, a in enumerate(arrays):
+        t = torch.tensor(a)
+    for a, w in zip(arrays, arrays):
+        u = torch.tensor(w)
+    for row in np.zeros((2, 3)):
+        r = torch.tensor(row)
+    for a, b in zip(arrays):
+        s = torch.tensor(a)
+    for i, a in enumerate(arrays, 1):
+        q = torch.tensor(a)
+    """, {(4, "TNP101", None, None), (6, "TNP101", None, None), (8, "TNP101", None, None)}, id='loop-elements'),
+    pytest.param("""
+    import numpy as np, torch
+    def make() -> np.ndarray:
+        return load()
+    async def amake() -> np.ndarray:
+        return load()
+    a = torch.tensor(make())
+    b = torch.tensor(amake())
+    x: np.ndarray = load()
+    t = torch.tensor(x)
+    y: np.ndarray
+    u = torch.tensor(y)
+    c: torch.Tensor = np.zeros(3)
+    w = torch.tensor(c)
+    """, {(6, "TNP101", None, 2), (9, "TNP101", None, 8), (13, "TNP101", None, 12)}, id='annotations'),
+    pytest.param("""
+    import torch
+    model = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        with torch.no_grad():
+            torch.set_grad_enabled(False)
+        a = model(torch.zeros(2)).numpy()
+    def f(flag):
+        with torch.set_grad_enabled(flag):
+            with torch.set_grad_enabled(flag):
+                torch.set_grad_enabled(flag)
+            b = model(torch.zeros(2)).numpy()
+    def g(flag):
+        torch.set_grad_enabled(False)
+        torch.set_grad_enabled(False)
+        torch.set_grad_enabled(flag)
+        torch.set_grad_enabled(flag)
+    c = model(torch.zeros(2)).numpy()
+    """, {(17, "TNP201", G, 17)}, id='grad-statements-inside-contexts'),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), SEEN + FLOW)
 def test_messages_point_at_what_the_model_learned(source: str, expected: set[tuple[int, str, str | None, int | None]]) -> None:
     assert seen(source) == expected
 
