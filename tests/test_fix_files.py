@@ -134,9 +134,11 @@ def test_read_only_file_is_reported_and_left_alone(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("where", "error", "said"),
     [
-        ("fsync", OSError(errno.ENOSPC, "No space left on device"), "no space left on the device"),
-        ("replace", PermissionError(errno.EACCES, "Permission denied"), "no permission"),
-        ("write", OSError(errno.EIO, "Input/output error"), "Input/output error"),
+        ("fsync", OSError(errno.ENOSPC, "No space left on device"),
+         "not fixed: no space left on the device; the file is unchanged"),
+        ("replace", PermissionError(errno.EACCES, "Permission denied"),
+         "not fixed: no permission to write next to the file (Permission denied); the file is unchanged"),
+        ("write", OSError(errno.EIO, "Input/output error"), "not fixed: cannot write (Input/output error); the file is unchanged"),
     ],
 )
 def test_write_failures_leave_the_original_and_no_temporary_file(tmp_path, capsys, monkeypatch, where, error, said):
@@ -171,9 +173,70 @@ def test_write_failures_leave_the_original_and_no_temporary_file(tmp_path, capsy
     code = main(["fix", "--isolated", str(path)])
     out, _ = capsys.readouterr()
     assert code == 1
-    assert "write-error" in out and said in out
+    assert f"write-error: {said}\n" in out
     assert path.read_text() == FLIP
     assert [p.name for p in tmp_path.iterdir()] == ["a.py"]
+
+
+def test_a_file_gone_before_the_write_is_named(tmp_path):
+    with pytest.raises(writing.WriteError, match=r"^cannot write: No such file or directory$"):
+        writing.write_atomically(tmp_path / "gone.py", b"x = 1\n")
+
+
+def test_the_temporary_file_sits_beside_the_file_under_a_name_no_run_checks(tmp_path, capsys, monkeypatch):
+    """Beside it, so that ``os.replace`` stays on one file system (one atomic rename); not
+    ``.py``, so that a leftover from a killed run is never checked or fixed."""
+    path = tmp_path / "a.py"
+    path.write_text(FLIP)
+    replaced = []
+    real_replace = os.replace
+
+    def spy(source, destination):
+        replaced.append(Path(source))
+        real_replace(source, destination)
+
+    monkeypatch.setattr(writing.os, "replace", spy)
+    assert fix(path, capsys=capsys) == 0
+    (temporary,) = replaced
+    assert temporary.parent == tmp_path
+    assert temporary.name.startswith(".a.py.") and temporary.name.endswith(writing.TEMP_SUFFIX)
+    assert path.read_text() == FLIP_FIXED
+
+
+def test_a_group_writable_file_is_not_read_only(tmp_path, capsys):
+    path = tmp_path / "a.py"
+    path.write_text(FLIP)
+    path.chmod(0o460)
+    assert fix(path, capsys=capsys) == 0
+    assert path.read_text() == FLIP_FIXED
+    assert stat.S_IMODE(path.stat().st_mode) == 0o460
+
+
+@pytest.mark.skipif(os.name != "posix" or os.getuid() != 0, reason="only root can give a file to another owner")
+def test_the_owner_is_kept(tmp_path, capsys):
+    path = tmp_path / "a.py"
+    path.write_text(FLIP)
+    os.chown(path, 4321, 4322)
+    assert fix(path, capsys=capsys) == 0
+    assert path.read_text() == FLIP_FIXED
+    assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4322)
+
+
+@pytest.mark.parametrize("chown", ["refused", "missing"])
+def test_an_owner_that_cannot_be_kept_does_not_stop_the_fix(tmp_path, capsys, monkeypatch, chown):
+    """Only root may give a file away (others get PermissionError), and Windows has no chown."""
+    path = tmp_path / "a.py"
+    path.write_text(FLIP)
+    monkeypatch.setattr(writing.os, "getuid", lambda: os.stat(path).st_uid + 1)  # the file is someone else's
+    if chown == "missing":
+        monkeypatch.delattr(writing.os, "chown")
+    else:
+        def refuse(*args):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+
+        monkeypatch.setattr(writing.os, "chown", refuse)
+    assert fix(path, capsys=capsys) == 0
+    assert path.read_text() == FLIP_FIXED
 
 
 def test_fix_that_does_not_compile_is_refused_and_names_its_rule(tmp_path, capsys, monkeypatch):
