@@ -791,7 +791,7 @@ def test_tnp201(source: str, expected: set[tuple[int, str]]) -> None:
 
 CRASH_PROBES = {
     "no-arguments": "import torch, numpy as np\ntorch.tensor()\ntorch.from_numpy()\nnp.flip()\nnp.rot90()\n"
-                    "np.transpose()\nnp.load()\nx = np.zeros(3)\nx.transpose()\nx.swapaxes()\n",
+                    "np.transpose()\nnp.load()\ntorch.tensor(np.load())\nx = np.zeros(3)\nx.transpose()\nx.swapaxes()\n",
     "star-arguments": "import torch, numpy as np\na = [np.zeros(3)]\ntorch.from_numpy(*a)\nnp.flip(*a)\n"
                       "np.rot90(*a)\nnp.load(*a)\nnp.load(**{})\nnp.zeros(3).transpose(*a)\nnp.swapaxes(*a)\n"
                       "p = torch.nn.Parameter(*a)\nw = torch.zeros(3).requires_grad_(*a)\n",
@@ -886,8 +886,8 @@ def arr(layout: str, ndim: int | None) -> tuple[object, ...]:
     return ("ndarray", layout, ndim, None, None)
 
 
-def ten(grad: bool | None, on_device: bool | None) -> tuple[object, ...]:
-    return ("tensor", "unknown", None, grad, on_device)
+def ten(grad: bool | None, on_device: bool | None, layout: str = "unknown", ndim: int | None = None) -> tuple[object, ...]:
+    return ("tensor", layout, ndim, grad, on_device)
 
 SEEN = [
     pytest.param("""
@@ -985,6 +985,73 @@ SEEN = [
     """, {(3, "TNP301", None, None), (4, "TNP201", G, 2), (6, "TNP201", D, 3), (8, "TNP201", D, 3),
           (9, "TNP201", G, 2), (11, "TNP201", G, 2), (12, "TNP201", D, 3), (15, "TNP201", G, 2),
           (16, "TNP201", G, 2), (18, "TNP201", G, None), (19, "TNP201", G, 2)}, id='tensor-methods-keep-grad-and-device'),
+    pytest.param("""
+    import numpy as np, torch
+    a = np.zeros(3)
+    b = np.load("x.npy")
+    c = np.asarray(a, dtype=np.float32)
+    d = np.array(items)
+    e = np.random.rand(3)
+    f = a * 2
+    g = 2 * a
+    mt = np.zeros((2, 3)).T
+    h = np.array(mt)
+    i = a.astype(np.float32)
+    j = np.flip(a)
+    t = [torch.tensor(v) for v in (a, b, c, d, e, f, g, h, i)]
+    t1, t2, t3, t4, t5 = torch.tensor(a), torch.tensor(b), torch.tensor(c), torch.tensor(d), torch.tensor(e)
+    t6, t7, t8 = torch.tensor(f), torch.tensor(g), torch.tensor(i)
+    u = torch.from_numpy(h).sum()
+    v = torch.from_numpy(j).sum()
+    k = torch.tensor((z := np.zeros(3)))
+    """, {(13, "TNP101", None, None), (14, "TNP101", None, 2), (14, "TNP101", None, 3), (14, "TNP101", None, 4),
+          (14, "TNP101", None, 5), (14, "TNP101", None, 6), (15, "TNP101", None, 2), (15, "TNP101", None, 11),
+          (16, "TNP103", None, 9), (17, "TNP102", None, 12), (18, "TNP101", None, 18)}, id='where-arrays-were-made'),
+    pytest.param("""
+    import numpy as np, torch
+    m = np.zeros((2, 3))
+    k = 3
+    a = torch.tensor(k * 2)
+    b = torch.tensor(np.linspace(0, 1, 5, retstep=True))
+    c = torch.tensor(np.random.randint(0, 5))
+    d = torch.tensor(np.random.randint(0, 5, dtype=np.int64))
+    e = np.asarray(m @ m)
+    f = torch.from_numpy(np.rot90(m, k=0b10)).sum()
+    g = torch.from_numpy(np.transpose(np.zeros((2, 3, 4)), axes=(0, 1, 2))).sum()
+    h = torch.from_numpy(np.zeros((2, 3, 4)).transpose((0, 1, 2))).sum()
+    """, {(9, "TNP102", None, 9)}, id='what-is-not-an-array'),
+    pytest.param("""
+    import numpy as np, torch
+    w = torch.zeros(3, requires_grad=True)
+    d = torch.zeros(3).to("cuda")
+    x = torch.zeros(3)
+    b = d.data.numpy()
+    c = w.mT.numpy()
+    e = w.real.numpy()
+    i = x.requires_grad_().numpy()
+    j = x.requires_grad_(True).numpy()
+    k = w.requires_grad_(False).numpy()
+    wc = w.cuda()
+    l = wc.cpu().numpy()
+    xc = x.cuda()
+    n = xc.numpy()
+    o = d.to("cpu:0").numpy()
+    p = torch.add(x, other=w).numpy()
+    q = torch.nn.Parameter(x)
+    r = q.numpy()
+    s = np.asarray(torch.as_tensor(w))
+    t = np.asarray(torch.as_tensor(data))
+    """, {(3, "TNP301", None, None), (5, "TNP201", D, 3), (6, "TNP201", G, 2), (7, "TNP201", G, 2),
+          (8, "TNP201", G, 8), (9, "TNP201", G, 9), (11, "TNP302", None, None), (12, "TNP201", G, 11),
+          (13, "TNP302", None, None), (14, "TNP201", D, 13), (16, "TNP201", G, 2), (18, "TNP201", G, 17),
+          (19, "TNP202", None, None)}, id='tensor-results'),
+    pytest.param("""
+    import torch
+    x = torch.zeros(3)
+    model = torch.nn.Linear(3, 3)
+    a = model.forward(x).numpy()
+    b = model.__call__(x).numpy()
+    """, {(4, "TNP201", G, 4), (5, "TNP201", G, 5)}, id='module-results'),
 ]
 
 
@@ -1163,6 +1230,88 @@ FLOW = [
         torch.set_grad_enabled(flag)
     c = model(torch.zeros(2)).numpy()
     """, {(17, "TNP201", G, 17)}, id='grad-statements-inside-contexts'),
+    pytest.param("""
+    import torch
+    from torch import nn
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+        def forward(self, x):
+            if x is None:
+                return self.fc(x)
+            return None
+    y = Net()(torch.zeros(2)).numpy()
+    """, set(), id='a-forward-with-two-returns'),
+    pytest.param("""
+    import numpy as np, torch
+    def outer():
+        a = np.zeros(3)
+        def middle():
+            def inner():
+                nonlocal a
+                a = load()
+            inner()
+        middle()
+        return torch.tensor(a)
+    g = np.zeros(3)
+    def reads_global():
+        global g
+        t = torch.tensor(g)
+        g = None
+    """, {(14, "TNP101", None, 11)}, id='names-written-from-elsewhere'),
+    pytest.param("""
+    import numpy as np, torch
+    a = np.zeros(3)
+    def augmented():
+        t = torch.tensor(a)
+        a += 1
+    def annotated():
+        t = torch.tensor(a)
+        a: int = 1
+    def in_a_loop():
+        t = torch.tensor(a)
+        for _ in range(1):
+            a = 1
+    def in_with():
+        t = torch.tensor(a)
+        with open("f") as a:
+            pass
+    def in_try():
+        t = torch.tensor(a)
+        try:
+            a = 1
+        finally:
+            pass
+    def in_else():
+        t = torch.tensor(a)
+        if c:
+            pass
+        else:
+            a = 2
+    """, set(), id='locals-assigned-later-in-any-block'),
+    pytest.param("""
+    import numpy as np, torch
+    model = torch.nn.Linear(2, 2)
+    ctx, n = torch.no_grad(), 1
+    with ctx:
+        a = model(torch.zeros(2)).numpy()
+    x, *np = load()
+    t = torch.tensor(np.zeros(3))
+    """, set(), id='bindings-unpacked-and-starred'),
+    pytest.param("""
+    import numpy as np, torch
+    d: np.ndarray = (
+        np.zeros(3)
+    )
+    t = torch.tensor(d)
+    """, {(5, "TNP101", None, 3)}, id='an-annotation-does-not-override-what-the-value-shows'),
+    pytest.param("""
+    import numpy as np, torch
+    a = np.zeros(3)
+    T = torch.cuda.FloatTensor if cuda else MyTensor
+    t = T(a)
+    """, set(), id='conditional-aliases-of-legacy-constructors'),
 ]
 
 
@@ -1277,6 +1426,37 @@ TOLD = [
     t6 = torch.tensor(np.transpose(m[::-1], (1, 0)))
     """, "TNP102", {3: arr("negative strides", 2), 4: arr("negative strides", 2), 5: arr("negative strides", 2),
                     6: arr("negative strides", 1), 7: arr("negative strides", 2), 8: arr("negative strides", 2)}, id='negative-strides'),
+    pytest.param("""
+    import numpy as np, torch
+    m = np.zeros((2, 3))
+    c = np.zeros((2, 3, 4))
+    a = torch.tensor(np.array(m[::-1]))
+    b = torch.tensor(c.transpose(0, 1, 2))
+    """, "TNP101", {4: arr("unknown", 2), 5: arr("unknown", 3)}, id='more-arrays'),
+    pytest.param("""
+    import numpy as np, torch
+    m = np.zeros((2, 3))
+    x = torch.zeros(3)
+    w = torch.zeros(3, requires_grad=True)
+    a = (x + x).cpu().detach()
+    b = torch.from_numpy(m.T).cpu().detach()
+    c = torch.from_numpy(m.T).cuda().cpu().detach()
+    d = torch.from_numpy(m.T).to("cuda").cpu().detach()
+    e = torch.as_tensor(m, device="cuda").cpu().detach()
+    f = torch.nn.Parameter(x, *flags).cpu().detach()
+    g = torch.zeros(3, requires_grad=False).cpu().detach()
+    for part in w.split(1):
+        h = part.cpu().detach()
+    """, "TNP204", {5: ten(False, False), 6: ten(False, False, "transposed", 2), 7: ten(False, True, ndim=2),
+                    8: ten(False, True, ndim=2), 9: ten(False, True, "contiguous", 2), 10: ten(True, None),
+                    11: ten(False, False), 13: ten(True, False)}, id='more-tensors'),
+    pytest.param("""
+    import torch
+    torch.set_default_device("cuda")
+    a = torch.zeros(3).cpu().detach()
+    b = torch.zeros(3, device="cpu").cpu().detach()
+    c = torch.zeros(3, device="cuda").cpu().detach()
+    """, "TNP204", {3: ten(False, None), 4: ten(False, False), 5: ten(False, True)}, id='a-default-device'),
 ]
 
 

@@ -149,7 +149,7 @@ class Evaluator:
         if name in returns.NUMPY_TRANSPOSES:
             return self._transposed(self.value(first_argument(call)), name != "numpy.transpose", call.args[1:], call)
         if name in returns.TORCH_FACTORIES:
-            return self._factory(call, name)
+            return self._factory(call)
         if name in returns.TORCH_FROM_ARRAY:
             source = self.value(first_argument(call))
             if source.kind is Kind.NDARRAY:
@@ -200,7 +200,7 @@ class Evaluator:
             return UNKNOWN  # no size: a scalar
         return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=ndim, evidence=call)
 
-    def _factory(self, call: cst.Call, name: str) -> Value:
+    def _factory(self, call: cst.Call) -> Value:
         requires = keyword_argument(call, "requires_grad")
         grad: bool | None = False
         if requires is not None and not _is_false(requires):
@@ -214,7 +214,8 @@ class Evaluator:
         return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
 
     def _tensor_op(self, call: cst.Call) -> Value:
-        inputs = [self.value(arg.value) for arg in call.args if arg.keyword is None and not arg.star]
+        # Keyword inputs count too: torch.add(x, other=w) requires grad when w does.
+        inputs = [self.value(arg.value) for arg in call.args if not arg.star]
         inputs = [v for v in inputs if v.kind is Kind.TENSOR] or [TENSOR]
         return self._combined(inputs)
 
@@ -293,8 +294,6 @@ class Evaluator:
 
     def _tensor_method(self, call: cst.Call, method: str, tensor: Value) -> Value:
         if method in returns.TENSOR_METHODS_SAME:
-            if method in ("max", "min") and call.args:
-                return UNKNOWN
             result = self._combined([tensor]).but(layout=Layout.UNKNOWN)
             if method in returns.TENSOR_METHODS_WITHOUT_GRAD:
                 return result.but(grad=False, evidence=result.evidence if result.on_device else None)
@@ -417,7 +416,7 @@ class Evaluator:
             return NDARRAY  # np.transpose(list) makes an array
         if source.layout is Layout.NEGATIVE:
             return source  # still negative: a transpose only permutes the strides
-        arguments = [a for a in args if isinstance(a, cst.Arg) and a.keyword is None]  # type: ignore[attr-defined]
+        arguments = [a for a in args if isinstance(a, cst.Arg) and (a.keyword is None or a.keyword.value in _AXES_KEYWORDS)]  # type: ignore[attr-defined]
         axes = [_int_value(a.value) for a in arguments]
         if len(arguments) == 1 and isinstance(arguments[0].value, (cst.Tuple, cst.List)):
             axes = [_int_value(e.value) for e in arguments[0].value.elements]
@@ -490,6 +489,8 @@ def _rank(shape: cst.BaseExpression) -> int | None:
     return 1 if isinstance(shape, cst.Integer) else None
 
 
+# The axes by keyword: np.transpose(a, axes=...), swapaxes(axis1=, axis2=), moveaxis(source=, destination=).
+_AXES_KEYWORDS = frozenset({"axes", "axis1", "axis2", "source", "destination"})
 _DEVICE_STRING = re.compile(r"^(?:cuda|cpu|mps|xpu|meta|hpu|xla)(?::\d+)?$")
 
 
