@@ -108,6 +108,7 @@ INLINE_VARIANTS: list[tuple[str, str]] = [
     ("triple-string-after-noqa-inside", f'{HEADER}{CUDA_CALL}; doc = """\n# noqa\n"""\n'),
     ("triple-string-before-noqa-start", f'{HEADER}doc = """  # noqa: TNP302\ntext\n"""; {CUDA_CALL}\n'),
     ("triple-string-before-other-code", f'{HEADER}doc = """  # noqa: E501\ntext\n"""; {CUDA_CALL}\n'),
+    ("triple-string-colon-then-code-on-the-next-line", f'{HEADER}{CUDA_CALL}; doc = """# noqa:\nTNP302 is fine\n"""\n'),
     ("triple-string-separate-statement", f'{HEADER}doc = """\n# noqa\n"""\n{CUDA_CALL}\n'),
     (
         "device-in-triple-string-call",

@@ -1052,6 +1052,20 @@ SEEN = [
     a = model.forward(x).numpy()
     b = model.__call__(x).numpy()
     """, {(4, "TNP201", G, 4), (5, "TNP201", G, 5)}, id='module-results'),
+    pytest.param("""
+    import numpy as np, torch
+    a = np.zeros((2, 3))
+    d = torch.zeros(3).to("cuda")
+    x = torch.zeros(3)
+    dev = "cpu:0"
+    b = d.to(dev).numpy()
+    cdev = torch.device("cuda")
+    c = x.to(cdev).numpy()
+    e = torch.as_tensor(a, device="cuda").numpy()
+    f = torch.from_numpy(a[[0, 1], ::-1]).sum()
+    g = torch.tensor(np.swapaxes(a, 1, 1))
+    """, {(3, "TNP301", None, None), (7, "TNP301", None, None), (8, "TNP201", D, 8), (9, "TNP301", None, None),
+          (9, "TNP201", D, 2), (11, "TNP101", None, None)}, id='devices-by-name-and-copies-kept'),
 ]
 
 
@@ -1457,6 +1471,16 @@ TOLD = [
     b = torch.zeros(3, device="cpu").cpu().detach()
     c = torch.zeros(3, device="cuda").cpu().detach()
     """, "TNP204", {3: ten(False, None), 4: ten(False, False), 5: ten(False, True)}, id='a-default-device'),
+    pytest.param("""
+    import torch
+    x = torch.zeros(3)
+    w = torch.zeros(3, requires_grad=True)
+    d = torch.zeros(3).to("cuda")
+    a = w.data.cpu().detach()
+    b = x.requires_grad_(flag).cpu().detach()
+    c = w.requires_grad_(False).cpu().detach()
+    e = d.cpu().cpu().detach()
+    """, "TNP204", {5: ten(False, False), 6: ten(None, False), 7: ten(False, False), 8: ten(False, False)}, id='grad-and-placement-changes'),
 ]
 
 

@@ -272,8 +272,8 @@ class Evaluator:
 
     def _array_method(self, call: cst.Call, method: str, array: Value) -> Value:
         if method in returns.ARRAY_METHODS_CONTIGUOUS:
-            # An order, by keyword or as the first argument (``copy("F")`` too), may not be C.
-            ordered = keyword_argument(call, "order") is not None or bool(call.args)
+            # Their only argument is the order (``copy("F")``, ``ravel(order="K")``): it may not be C.
+            ordered = bool(call.args)
             return Value(Kind.NDARRAY, Layout.UNKNOWN if ordered else Layout.CONTIGUOUS,
                          ndim=array.ndim if method == "copy" else 1)
         if method in returns.ARRAY_METHODS_KEEP_ORDER:
