@@ -49,8 +49,10 @@ _SEMANTIC_FLOW = tuple(f"xǁSemanticModelǁ{name}" for name in (
     "traverse_FunctionDef", "_bind_locals", "_guarded_by_decorators",
 )) + ("x__assignment_counts", "x__type_test", "x__is_main_check", "x__names_cuda", "x__is_cpu_literal")
 
+# The golden fix files cover the model too: a device fix's insertion point is the module-level
+# statement the model was walking.
 _MODEL_TESTS = ("tests/test_fixtures.py", "tests/test_model.py", "tests/test_value_model.py",
-                "tests/test_rule_examples.py")
+                "tests/test_rule_examples.py", "tests/test_fix_golden.py")
 
 # module -> the tests that cover it. One table, so that a move of a module is one edit here.
 TARGETS: dict[str, Target] = {
@@ -64,14 +66,19 @@ TARGETS: dict[str, Target] = {
     "writing": Target("src/torchbridge/writing.py", ("tests/test_fix_files.py", "tests/test_cli_fix.py")),
     "fixes": Target("src/torchbridge/fixes.py", (
         "tests/test_fixer.py", "tests/test_fix_golden.py", "tests/test_rule_examples.py",
-        "tests/test_fix_contract.py", "tests/test_fix_property.py")),
+        "tests/test_fix_contract.py", "tests/test_fix_property.py", "tests/test_fix_files.py",
+        "tests/test_output_formats.py")),
+    # fix --verify turns fixes down through the fixer: the verifier's tests cover that.
     "fixer": Target("src/torchbridge/fixer.py", (
         "tests/test_fixer.py", "tests/test_fix_golden.py", "tests/test_fix_property.py",
-        "tests/test_fix_files.py", "tests/test_cli_fix.py")),
-    # verify --rules (about a minute) runs every example through the allowlist: the other
-    # verifier tests call it too, in seconds.
-    "allowlist": Target("src/torchbridge/verify/allowlist.py", ("tests/test_verify.py",),
-                        deselect=("tests/test_verify.py::test_verify_rules_passes_on_cpu",)),
+        "tests/test_fix_files.py", "tests/test_cli_fix.py", "tests/test_notebooks.py", "tests/test_verify.py"),
+        deselect=("tests/test_verify.py::test_verify_rules_passes_on_cpu",)),
+    # Every verifier test passes its probes through the allowlist, most of them running torch in
+    # child processes (a minute per surviving mutant): the tests about what it lets run and
+    # what it stops, and one probe run end to end.
+    "allowlist": Target("src/torchbridge/verify/allowlist.py", tuple(f"tests/test_verify.py::{name}" for name in (
+        "test_allowlist_accepts_the_real_probes", "test_anything_not_allowlisted_is_not_verifiable_and_never_runs",
+        "test_the_reason_a_probe_is_not_run_names_what_stopped_it", "test_tnp102_fix_without_the_copy_is_no_crash_fix"))),
 }
 
 # Files the copied tests read besides the package and the tests themselves.

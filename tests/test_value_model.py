@@ -1326,6 +1326,96 @@ FLOW = [
     T = torch.cuda.FloatTensor if cuda else MyTensor
     t = T(a)
     """, set(), id='conditional-aliases-of-legacy-constructors'),
+    pytest.param("""
+    import torch
+    model = torch.nn.Linear(2, 2)
+    ctx: object = torch.no_grad()
+    with ctx:
+        a = model(torch.zeros(2)).numpy()
+    """, set(), id='an-annotated-grad-context'),
+    pytest.param("""
+    import torch
+    w = torch.zeros(3, requires_grad=True)
+    x = torch.zeros(3)
+    if w.requires_grad:
+        a = w.numpy()
+    else:
+        b = w.numpy()
+    v = torch.ones(3, requires_grad=True)
+    if not v.requires_grad:
+        c = v.numpy()
+    else:
+        d = v.numpy()
+    if x.requires_grad:
+        e = x.numpy()
+    if q.requires_grad:
+        pass
+    """, {(5, "TNP201", G, 2), (12, "TNP201", G, 8)}, id='grad-narrowed-by-requires_grad'),
+    pytest.param("""
+    import contextlib
+    import torch
+    model = torch.nn.Linear(2, 2)
+    with torch.inference_mode(False):
+        a = model(torch.zeros(2)).numpy()
+    with torch.inference_mode(flag):
+        b = model(torch.zeros(2)).numpy()
+    with torch.inference_mode(True):
+        c = model(torch.zeros(2)).numpy()
+    with open("log") as f:
+        d = model(torch.zeros(2)).numpy()
+    with (torch.no_grad() if evaluating else contextlib.nullcontext()):
+        e = model(torch.zeros(2)).numpy()
+    with (open("a") if flag else open("b")):
+        g = model(torch.zeros(2)).numpy()
+    """, {(5, "TNP201", G, 5), (11, "TNP201", G, 11), (15, "TNP201", G, 15)}, id='grad-modes-with-switches'),
+    pytest.param("""
+    import torch
+    m = torch.nn.Linear(2, 2)
+    m.requires_grad_(False)
+    m.requires_grad_()
+    a = m(torch.zeros(2)).numpy()
+    seq = torch.nn.Sequential(foo)
+    seq.requires_grad_(False)
+    """, {(5, "TNP201", G, 5)}, id='module-grad-switched-back-on'),
+    pytest.param("""
+    import numpy as np, torch
+    from PIL.Image import Image
+    x = load()
+    def f():
+        if isinstance(x, np.ndarray):
+            return torch.tensor(x)
+    def g(image: torch.Tensor):
+        if not isinstance(image, Image):
+            return np.asarray(image)
+    """, {(6, "TNP101", None, 5), (9, "TNP202", None, None)}, id='narrowing-a-module-level-name'),
+    pytest.param("""
+    import numpy as np, torch
+    a = np.zeros(3)
+    def f(xs):
+        a = load()
+        for x in xs:
+            t = torch.tensor(a)
+            a = np.ones(3)
+    """, set(), id='a-loop-head-forgets-what-the-body-rebinds'),
+    pytest.param("""
+    import numpy as np, torch
+    a = np.zeros(3)
+    def outer():
+        a = np.ones(3)
+        def middle():
+            def inner():
+                nonlocal a
+                a = load()
+                t = torch.tensor(a)
+            inner()
+        middle()
+        return torch.tensor(a)
+    """, set(), id='nonlocal-writes-hide-no-module-name'),
+    pytest.param("""
+    import numpy as np, torch
+    T = torch
+    t = T.tensor(np.zeros(3))
+    """, {(3, "TNP101", None, 3)}, id='a-module-bound-to-another-name'),
 ]
 
 

@@ -293,3 +293,19 @@ def test_tnp106_fold_on_a_list_of_floats_differs_in_values(verifier):
     verdict = verifier.verify(safe).devices[0]
     assert verdict.verdict == "differs" and "values" in verdict.differences
     assert verdict.counterexample["case"]["_in0"]["kind"] == "list"
+
+
+@pytest.mark.parametrize(("source", "names", "reason"), [
+    ("x = (", {}, "cannot parse the probe: '(' was never closed"),
+    ("f = lambda: 1", {}, "`Lambda` is not run by the verifier"),
+    ("f = open", {}, "`open` is never run"),
+    ("f = loader", {"loader": "pickle"}, "`loader` is never run"),
+    ("f = helper", {}, "`helper` is not something the verifier can make or import"),
+    ("f = sp", {"sp": "scipy"}, "`sp` (scipy) is not NumPy or torch"),
+    ("helper(_in0)", {}, "only named functions and methods are called"),
+])
+def test_the_reason_a_probe_is_not_run_names_what_stopped_it(source, names, reason):
+    """The reason is what ``verify`` shows for a not-verifiable fix."""
+    with pytest.raises(NotAllowed) as refused:
+        check([source], names, ["_in0"])
+    assert str(refused.value) == reason
