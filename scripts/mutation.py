@@ -67,7 +67,7 @@ TARGETS: dict[str, Target] = {
     "fixes": Target("src/torchbridge/fixes.py", (
         "tests/test_fixer.py", "tests/test_fix_golden.py", "tests/test_rule_examples.py",
         "tests/test_fix_contract.py", "tests/test_fix_property.py", "tests/test_fix_files.py",
-        "tests/test_output_formats.py")),
+        "tests/test_output_formats.py", "tests/test_cli.py")),
     # fix --verify turns fixes down through the fixer: the verifier's tests cover that.
     "fixer": Target("src/torchbridge/fixer.py", (
         "tests/test_fixer.py", "tests/test_fix_golden.py", "tests/test_fix_property.py",

@@ -61,31 +61,31 @@ def test_examples_are_valid_python():
             compile(example.code, f"<{rule.code}>", "exec")
 
 
-def _example_fixes():
-    """Each INVALID example's fixes, as ``verify --rules`` takes them."""
+def _fixed_examples():
+    """Each INVALID example that declares a fix, as ``verify --rules`` takes it."""
     for rule in RULES:
         for index, example in enumerate(rule.INVALID):
-            if example.applicability is None:
-                continue
-            fixed = [f for f in check_source(example.code, select=[rule.code]) if f.fix is not None]
-            for number, finding in enumerate(fixed):
-                yield pytest.param(finding, example, id=f"{rule.code}-invalid-{index}-{number}")
+            if example.applicability is not None:
+                yield pytest.param(rule, example, id=f"{rule.code}-invalid-{index}")
 
 
-@pytest.mark.parametrize(("finding", "example"), list(_example_fixes()))
-def test_the_verifier_runs_the_fix(finding, example):
+@pytest.mark.parametrize(("rule", "example"), list(_fixed_examples()))
+def test_the_verifier_runs_the_fix(rule, example):
     """The snippet the verifier runs for a fix holds the fix's edits: a probe that lost them
     would verify the unfixed code. (``verify --rules`` runs them; this only reads them.)"""
-    probe = finding.fix.probe
-    if probe is None:
-        assert set(example.expect.values()) == {"not-verifiable"}, "only a declared not-verifiable fix has no probe"
-        return
-    assert probe.fixed != probe.original
-    names = dict(probe.names)
-    for edit in finding.fix.edits:
-        text = edit.content.strip()
-        if not text:
-            continue  # a deletion: the snippets differ, checked above
-        words = text.split()
-        imported = words[0] == "import" and names.get(words[-1]) == words[1]
-        assert text in probe.fixed or text in probe.fixed_prelude or imported, (text, probe.fixed)
+    fixed = [f for f in check_source(example.code, select=[rule.code]) if f.fix is not None]
+    assert fixed, f"{rule.code}: the example declares a fix"
+    for finding in fixed:
+        probe = finding.fix.probe
+        if probe is None:
+            assert set(example.expect.values()) == {"not-verifiable"}, "only a declared not-verifiable fix has no probe"
+            continue
+        assert probe.fixed != probe.original
+        names = dict(probe.names)
+        for edit in finding.fix.edits:
+            text = edit.content.strip()
+            if not text:
+                continue  # a deletion: the snippets differ, checked above
+            words = text.split()
+            imported = words[0] == "import" and names.get(words[-1]) == words[1]
+            assert text in probe.fixed or text in probe.fixed_prelude or imported, (text, probe.fixed)
