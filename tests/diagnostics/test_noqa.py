@@ -108,6 +108,7 @@ INLINE_VARIANTS: list[tuple[str, str]] = [
     ("triple-string-after-noqa-inside", f'{HEADER}{CUDA_CALL}; doc = """\n# noqa\n"""\n'),
     ("triple-string-before-noqa-start", f'{HEADER}doc = """  # noqa: TNP302\ntext\n"""; {CUDA_CALL}\n'),
     ("triple-string-before-other-code", f'{HEADER}doc = """  # noqa: E501\ntext\n"""; {CUDA_CALL}\n'),
+    ("triple-string-colon-then-code-on-the-next-line", f'{HEADER}{CUDA_CALL}; doc = """# noqa:\nTNP302 is fine\n"""\n'),
     ("triple-string-separate-statement", f'{HEADER}doc = """\n# noqa\n"""\n{CUDA_CALL}\n'),
     (
         "device-in-triple-string-call",
@@ -117,6 +118,8 @@ INLINE_VARIANTS: list[tuple[str, str]] = [
     ("backslash-noqa-last", f"{HEADER}x = torch.zeros(1).cuda() + \\\n    torch.ones(1)  # noqa: TNP302\n"),
     ("backslash-noqa-other-code", f"{HEADER}x = torch.zeros(1).cuda() + \\\n    torch.ones(1)  # noqa: E501\n"),
     ("backslash-finding-second", f"{HEADER}x = \\\n    torch.zeros(1).cuda()  # noqa\n"),
+    ("backslash-after-a-dedent", f"{HEADER}def f():\n    pass\nx = torch.zeros(1).cuda() + \\\n    torch.ones(1)  # noqa: TNP302\n"),
+    ("finding-on-the-first-line", f"{HEADER[:-1]}; {CUDA_CALL}  # noqa\ny = 1\n"),
     ("backslash-three-lines", f"{HEADER}x = 1 + \\\n    2 + \\\n    torch.zeros(1).sum().cuda()\ny = 2  # noqa\n"),
     # compound statements and indentation
     ("in-function", f"{HEADER}def f():\n    return torch.zeros(1).cuda()  # noqa: TNP3\n"),
@@ -279,3 +282,14 @@ def test_torchbridge_file_exemption():
     assert _torchbridge(f"{plain}    # Torchbridge:NOQA\n") == set()
     assert _torchbridge(f"{HEADER}{CUDA_CALL}  # torchbridge: noqa\n") == {(2, "TNP302")}
     assert _torchbridge(f"#torchbridge: noqa\n{plain}") == {(3, "TNP302")}
+
+
+def test_a_file_that_does_not_tokenize_reads_each_line_for_itself():
+    """Without token runs (an unclosed bracket), a ``# noqa`` covers its own line only."""
+    from torchbridge.noqa import Suppressions
+
+    lines = ["x = torch.zeros(1).cuda()  # noqa\n", "y = (\n", "z = 1  # noqa: TNP302\n"]
+    suppressions = Suppressions(lines)
+    assert [suppressions.suppressed("TNP302", line) for line in (1, 2, 3)] == [True, False, True]
+    assert not suppressions.suppressed("TNP301", 3)
+    assert not suppressions.suppressed("TNP302", 0) and not suppressions.suppressed("TNP302", 4)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from needs import needs
 
-np = pytest.importorskip("numpy")
-torch = pytest.importorskip("torch")
+np = needs("numpy", "the fixed fixtures run on it")
+torch = needs("torch", "the fixed fixtures run on it")
 
 FOLDER = FIXTURES / "fix"
 ORIGINALS = sorted(p for p in FOLDER.glob("*.py") if not p.name.endswith(".fixed.py"))

@@ -208,3 +208,44 @@ def test_no_device_variable_where_a_late_import_does_not_come_first(source):
     (finding,) = check_source(source, select=["TNP302"])
     assert finding.fix is None
     assert fix_source(source, unsafe=True, select=["TNP302"]).source == source
+
+
+@pytest.mark.parametrize(("source", "code", "original", "fixed", "names", "prelude", "hole_sources"), [
+    ("import numpy as np\nimport torch\nrgb = np.zeros((2, 3))[:, ::-1]\nt = torch.from_numpy(rgb)\n", "TNP102",
+     "torch.from_numpy(_in0)", "torch.from_numpy(_in0.copy())", {"torch": "torch"}, (), ("rgb",)),
+    ("import numpy as np\nimport torch\nw = torch.ones(3, requires_grad=True)\nb = torch.ones(3)\na = np.asarray(w * b)\n",
+     "TNP202", "np.asarray(_in0)", "(_in0).detach().cpu().numpy()", {"np": "numpy"}, (), ("",)),
+    ("import torch\nx = torch.nn.Linear(3, 3).cuda()\n", "TNP302", "_in0.cuda()", "_in0.to(DEVICE)", {"torch": "torch"},
+     ('DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")',), ("",)),
+])
+def test_the_probe_is_the_fixed_expression_with_its_inputs_named(source, code, original, fixed, names, prelude, hole_sources):
+    """What the verifier runs: the expression before and after the edits inside it, each input
+    (hole) named ``_inN``; an inserted statement runs first on the fixed side; imports map names."""
+    (finding,) = [f for f in check_source(source, select=[code]) if f.fix is not None]
+    probe = finding.fix.probe
+    assert (probe.original, probe.fixed) == (original, fixed)
+    assert dict(probe.names) == names and probe.fixed_prelude == prelude and probe.hole_sources == hole_sources
+
+
+def test_text_positions_at_the_ends_of_a_text():
+    from torchbridge.fixes import TextIndex
+
+    unterminated = TextIndex(["ab\n", "cd"], "\n")
+    assert unterminated.position(5) == (2, 3)  # the end of a text without a final newline: its last line
+    assert unterminated.offset(9, 0) == unterminated.length  # a line past the end
+    terminated = TextIndex(["ab\r", "cd\r"], "\r")
+    assert terminated.position(6) == (3, 1)
+    assert TextIndex([], "\n").position(0) == (1, 1)
+
+
+def test_edits_that_only_touch_can_be_made_together_and_overlapping_ones_cannot():
+    from torchbridge.fixes import Edit, compatible
+
+    replaced = Edit(3, 6, "r")
+    assert compatible([replaced], (Edit(6, 8, "after"),)) and compatible([replaced], (Edit(0, 3, "before"),))
+    assert not compatible([replaced], (Edit(5, 7, "overlap"),))
+    assert compatible([replaced], (Edit(3, 6, "r"),))  # the very same edit (one import two fixes need)
+    assert compatible([Edit(3, 3, "i")], (Edit(3, 3, "i"),))
+    assert not compatible([Edit(3, 3, "i")], (Edit(3, 3, "j"),))  # two insertions at one point: which first?
+    assert not compatible([Edit(3, 3, "i")], (replaced,)) and not compatible([replaced], (Edit(3, 3, "i"),))
+    assert compatible([replaced], (Edit(6, 6, "i"),))  # an insertion right after a replacement

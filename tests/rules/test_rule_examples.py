@@ -59,3 +59,33 @@ def test_examples_are_valid_python():
     for rule in RULES:
         for example in (*rule.VALID, *rule.INVALID):
             compile(example.code, f"<{rule.code}>", "exec")
+
+
+def _fixed_examples():
+    """Each INVALID example that declares a fix, as ``verify --rules`` takes it."""
+    for rule in RULES:
+        for index, example in enumerate(rule.INVALID):
+            if example.applicability is not None:
+                yield pytest.param(rule, example, id=f"{rule.code}-invalid-{index}")
+
+
+@pytest.mark.parametrize(("rule", "example"), list(_fixed_examples()))
+def test_the_verifier_runs_the_fix(rule, example):
+    """The snippet the verifier runs for a fix holds the fix's edits: a probe that lost them
+    would verify the unfixed code. (``verify --rules`` runs them; this only reads them.)"""
+    fixed = [f for f in check_source(example.code, select=[rule.code]) if f.fix is not None]
+    assert fixed, f"{rule.code}: the example declares a fix"
+    for finding in fixed:
+        probe = finding.fix.probe
+        if probe is None:
+            assert set(example.expect.values()) == {"not-verifiable"}, "only a declared not-verifiable fix has no probe"
+            continue
+        assert probe.fixed != probe.original
+        names = dict(probe.names)
+        for edit in finding.fix.edits:
+            text = edit.content.strip()
+            if not text:
+                continue  # a deletion: the snippets differ, checked above
+            words = text.split()
+            imported = words[0] == "import" and names.get(words[-1]) == words[1]
+            assert text in probe.fixed or text in probe.fixed_prelude or imported, (text, probe.fixed)

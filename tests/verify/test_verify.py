@@ -9,9 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
+from needs import needs
 
-pytest.importorskip("torch")
-pytest.importorskip("numpy")
+needs("torch", "the verifier runs fixes on it")
+needs("numpy", "the verifier runs fixes on it")
 
 from torchbridge import check_source  # noqa: E402
 from torchbridge.cli import main  # noqa: E402
@@ -305,3 +306,32 @@ def test_tnp106_fold_on_a_list_of_floats_differs_in_values(verifier):
     verdict = verifier.verify(safe).devices[0]
     assert verdict.verdict == "differs" and "values" in verdict.differences
     assert verdict.counterexample["case"]["_in0"]["kind"] == "list"
+
+
+@pytest.mark.parametrize(("source", "names", "reason"), [
+    ("x = (", {}, "cannot parse the probe: '(' was never closed"),
+    ("f = lambda: 1", {}, "`Lambda` is not run by the verifier"),
+    ("f = open", {}, "`open` is never run"),
+    ("f = loader", {"loader": "pickle"}, "`loader` is never run"),
+    ("f = helper", {}, "`helper` is not something the verifier can make or import"),
+    ("f = sp", {"sp": "scipy"}, "`sp` (scipy) is not NumPy or torch"),
+    ("helper(_in0)", {}, "only named functions and methods are called"),
+    ("x = _torch.load(_in0)", {}, "`torch.load` is not on the verifier's allowlist"),
+    ("f = np.load", {"np": "numpy"}, "`numpy.load` is never run"),
+    ("f = torch.hub.load", {"torch": "torch"}, "`torch.hub.load` is never run"),
+    ("f = np.linalg", {"np": "numpy"}, "`numpy.linalg` is not on the verifier's allowlist"),
+    ("np.sort(_in0)", {"np": "numpy"}, "`numpy.sort` is not on the verifier's allowlist"),
+    ("_in0.fill_(0)", {}, "method `.fill_()` is not on the verifier's allowlist"),
+])
+def test_the_reason_a_probe_is_not_run_names_what_stopped_it(source, names, reason):
+    """The reason is what ``verify`` shows for a not-verifiable fix."""
+    with pytest.raises(NotAllowed) as refused:
+        check([source], names, ["_in0"])
+    assert str(refused.value) == reason
+
+
+def test_what_the_allowlist_lets_run():
+    """The torch the verifier provides, names bound to allowlisted functions, a module on the
+    way to an allowlisted function, and dtypes."""
+    sources = ["y = _torch.zeros(3)", "f = t", "g = torch.cuda", "h = torch.float32", "k = _in0.T"]
+    check(sources, {"t": "torch.tensor", "torch": "torch"}, ["_in0"])

@@ -154,9 +154,9 @@ class Evaluator:
         if name == "numpy.rot90":
             return self._rot90(call)
         if name in returns.NUMPY_TRANSPOSES:
-            return self._transposed(self.value(first_argument(call)), name.rsplit(".", 1)[1], call.args[1:], call)
+            return self._transposed(self.value(first_argument(call)), name != "numpy.transpose", call.args[1:], call)
         if name in returns.TORCH_FACTORIES:
-            return self._factory(call, name)
+            return self._factory(call)
         if name in returns.TORCH_FROM_ARRAY:
             source = self.value(first_argument(call))
             if source.kind is Kind.NDARRAY:
@@ -207,12 +207,13 @@ class Evaluator:
             return UNKNOWN  # no size: a scalar
         return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=ndim, evidence=call)
 
-    def _factory(self, call: cst.Call, name: str) -> Value:
+    def _factory(self, call: cst.Call) -> Value:
         requires = keyword_argument(call, "requires_grad")
         grad: bool | None = False
         if requires is not None and not _is_false(requires):
             grad = _is_true(requires) or None  # requires_grad=flag: unknown
-        grad = self._under_grad_mode(grad)
+        # No grad mode applies: requires_grad=True makes a leaf that requires grad even under
+        # no_grad, inference_mode or set_grad_enabled(False) (measured on torch 2.13).
         on_device = self._placement_keyword(call)
         if on_device is False and keyword_argument(call, "device") is None and self.model.sets_default_device:
             on_device = None  # torch.set_default_device moved the factories' default
@@ -220,7 +221,8 @@ class Evaluator:
         return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
 
     def _tensor_op(self, call: cst.Call) -> Value:
-        inputs = [self.value(arg.value) for arg in call.args if arg.keyword is None and not arg.star]
+        # Keyword inputs count too: torch.add(x, other=w) requires grad when w does.
+        inputs = [self.value(arg.value) for arg in call.args if not arg.star]
         inputs = [v for v in inputs if v.kind is Kind.TENSOR] or [TENSOR]
         return self._combined(inputs)
 
@@ -277,32 +279,28 @@ class Evaluator:
 
     def _array_method(self, call: cst.Call, method: str, array: Value) -> Value:
         if method in returns.ARRAY_METHODS_CONTIGUOUS:
-            ordered = keyword_argument(call, "order") is not None or (method != "copy" and call.args)
+            # Their only argument is the order (``copy("F")``, ``ravel(order="K")``): it may not be C.
+            ordered = bool(call.args)
             return Value(Kind.NDARRAY, Layout.UNKNOWN if ordered else Layout.CONTIGUOUS,
                          ndim=array.ndim if method == "copy" else 1)
         if method in returns.ARRAY_METHODS_KEEP_ORDER:
             return _copied_keeping_order(array, call)
         if method in ("transpose", "swapaxes"):
-            return self._transposed(array, method, call.args, call)
+            return self._transposed(array, method == "swapaxes", call.args, call)
         if method in returns.ARRAY_REDUCTIONS:
             if not call.args:
                 return Value(Kind.NUMPY_SCALAR)
             axis = keyword_argument(call, "axis") or first_argument(call)
             others = [a for a in call.args if a.keyword is not None and a.keyword.value != "axis"]
-            # Reducing one axis of a 1-D array leaves a scalar: an array only from two dimensions on.
-            if axis is not None and not others and array.ndim is not None and array.ndim >= 2 and not (
-                isinstance(axis, cst.Name) and axis.value == "None"
-            ):
+            # Reducing one axis of a 1-D array leaves a scalar: an array only from two dimensions
+            # on, and only for a written-out axis (a variable may be None: all axes).
+            if _int_value(axis) is not None and not others and array.ndim is not None and array.ndim >= 2:
                 return NDARRAY.but(ndim=array.ndim - 1, evidence=call)
             return UNKNOWN
-        if method == "tolist":
-            return UNKNOWN  # a list, or a Python scalar for a 0-d array
-        return UNKNOWN
+        return UNKNOWN  # tolist() and the rest: a list, a Python scalar, anything
 
     def _tensor_method(self, call: cst.Call, method: str, tensor: Value) -> Value:
         if method in returns.TENSOR_METHODS_SAME:
-            if method in ("max", "min") and call.args:
-                return UNKNOWN
             result = self._combined([tensor]).but(layout=Layout.UNKNOWN)
             if method in returns.TENSOR_METHODS_WITHOUT_GRAD:
                 return result.but(grad=False, evidence=result.evidence if result.on_device else None)
@@ -329,8 +327,6 @@ class Evaluator:
             return tensor.but(on_device=target, layout=Layout.UNKNOWN, evidence=call if target else tensor.evidence)
         if method == "numpy":
             return Value(Kind.NDARRAY)
-        if method == "tolist":
-            return UNKNOWN
         return UNKNOWN
 
     def placement(self, expr: cst.BaseExpression) -> bool | None:
@@ -355,7 +351,7 @@ class Evaluator:
         base = self.value(node.value)
         attr = node.attr.value
         if base.kind is Kind.NDARRAY and attr == "T":
-            return self._transposed(base, "T", (), node)
+            return self._transposed(base, False, (), node)
         if base.kind is Kind.TENSOR:
             if attr == "data":
                 return base.but(grad=False, evidence=base.evidence if base.on_device else None)
@@ -421,16 +417,17 @@ class Evaluator:
             return source
         return self._flipped(source, call)
 
-    def _transposed(self, source: Value, how: str, args: Sequence[cst.Arg], node: cst.CSTNode) -> Value:
+    def _transposed(self, source: Value, pairwise: bool, args: Sequence[cst.Arg], node: cst.CSTNode) -> Value:
+        """``.T``, ``transpose(axes)``; ``pairwise``: swapaxes / moveaxis, which move one axis."""
         if source.kind is not Kind.NDARRAY:
-            return UNKNOWN if how == "T" else NDARRAY
+            return NDARRAY  # np.transpose(list) makes an array
         if source.layout is Layout.NEGATIVE:
             return source  # still negative: a transpose only permutes the strides
-        arguments = [a for a in args if a.keyword is None]
+        arguments = [a for a in args if a.keyword is None or a.keyword.value in _AXES_KEYWORDS]
         axes = [_int_value(a.value) for a in arguments]
         if len(arguments) == 1 and isinstance(arguments[0].value, (cst.Tuple, cst.List)):
             axes = [_int_value(e.value) for e in arguments[0].value.elements]
-        if how in ("swapaxes", "moveaxis"):
+        if pairwise:
             moved = len(axes) == 2 and None not in axes and axes[0] != axes[1]
             layout = Layout.TRANSPOSED if moved and source.layout is Layout.CONTIGUOUS else Layout.UNKNOWN
             return Value(Kind.NDARRAY, layout, source.ndim, evidence=node if moved else None)
@@ -500,6 +497,8 @@ def _rank(shape: cst.BaseExpression) -> int | None:
     return 1 if isinstance(shape, cst.Integer) else None
 
 
+# The axes by keyword: np.transpose(a, axes=...), swapaxes(axis1=, axis2=), moveaxis(source=, destination=).
+_AXES_KEYWORDS = frozenset({"axes", "axis1", "axis2", "source", "destination"})
 _DEVICE_STRING = re.compile(r"^(?:cuda|cpu|mps|xpu|meta|hpu|xla)(?::\d+)?$")
 
 

@@ -50,6 +50,11 @@ _ZEROISH = frozenset({"0", "none", "false", "-1", "''", '""'})
 _EQUAL_OPS = (cst.Equal, cst.Is, cst.In)
 _UNEQUAL_OPS = (cst.NotEqual, cst.IsNot, cst.NotIn)
 _AT_MOST_ZERO_OPS = (cst.Equal, cst.Is, cst.LessThan, cst.LessThanEqual)
+# An operator read from the other side: ``0 < n`` is ``n > 0``.
+_MIRRORED: dict[type, type] = {
+    cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan,
+    cst.LessThanEqual: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThanEqual,
+}
 
 
 # Calls that raise on a machine without CUDA (measured on torch 2.13 CPU: AssertionError "Torch
@@ -131,10 +136,13 @@ def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget)
         return Polarity.NONE
     # Counts and optional settings: device_count() > 0, args.gpu is not None, n_gpu == 0.
     other = right if left_polarity is not Polarity.NONE else left
+    operator = type(op)
+    if left_polarity is Polarity.NONE:  # 0 < device_count() reads as device_count() > 0
+        operator = _MIRRORED.get(operator, operator)
     if _literal_text(other) in _ZEROISH:
-        zero_means_absent = isinstance(op, _AT_MOST_ZERO_OPS)
+        zero_means_absent = issubclass(operator, _AT_MOST_ZERO_OPS)
         return subject.inverted() if zero_means_absent else subject
-    if isinstance(op, (cst.GreaterThan, cst.GreaterThanEqual)):
+    if issubclass(operator, (cst.GreaterThan, cst.GreaterThanEqual)):
         return subject
     return Polarity.BOTH
 

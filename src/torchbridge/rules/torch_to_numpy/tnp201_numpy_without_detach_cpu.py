@@ -130,6 +130,14 @@ class NumpyWithoutDetachCpu(Rule):
             values = weight.numpy(force=True)
             """
         ),
+        Valid(
+            """
+            import torch
+            with torch.no_grad():
+                leaf = torch.zeros(3, requires_grad=True)
+                values = leaf.numpy()  # under no_grad .numpy() works, even on a leaf that requires grad
+            """
+        ),
     ]
     INVALID = [
         Invalid(
