@@ -129,23 +129,28 @@ def test_contract_law_is_enforced_on_entries():
 
 
 def test_entries_that_keep_the_law_are_built_and_the_others_are_named():
-    from torchbridge.contract import ContractEntry, Precondition
+    from torchbridge.diagnostics.contract import ContractEntry, Precondition
 
     # What the law allows: a safe fix proven in the file, a display fix that is not run.
-    assert ContractEntry("X/y", "r", "safe", (Precondition("F", "a is an ndarray"),), {"cpu": "equivalent"}).rule == "X"
-    assert ContractEntry("X/z", "r", "display", (), {"cpu": "not-verifiable"}).applicability == "display"
-    assert ContractEntry("X/w", "r", "unsafe", (), {"cpu": "differs"}).expect == {"cpu": "differs"}
-    with pytest.raises(ValueError, match=r"^X/y: unknown verdict 'maybe'$"):
-        ContractEntry("X/y", "r", "unsafe", (), {"cpu": "maybe"})
-    with pytest.raises(ValueError, match=r"^X/y: unknown applicability 'sometimes'$"):
-        ContractEntry("X/y", "r", "sometimes", (), {"cpu": "equivalent"})
+    entry = ContractEntry("TNP999/y", "r", "safe", (Precondition("F", "a is an ndarray"),), {"cpu": "equivalent"})
+    assert entry.rule == "TNP999"
+    assert ContractEntry("TNP999/z", "r", "display", (), {"cpu": "not-verifiable"}).applicability == "display"
+    assert ContractEntry("TNP999/w", "r", "unsafe", (), {"cpu": "differs"}).expect == {"cpu": "differs"}
+    with pytest.raises(ValueError, match=r"^TNP999/y: 'maybe' is not a valid Verdict$"):
+        ContractEntry("TNP999/y", "r", "unsafe", (), {"cpu": "maybe"})
+    with pytest.raises(ValueError, match=r"^TNP999/y: 'sometimes' is not a valid Applicability$"):
+        ContractEntry("TNP999/y", "r", "sometimes", (), {"cpu": "equivalent"})
+    with pytest.raises(ValueError, match=r"^'X/y': a key is the rule's code, then the rewrite"):
+        ContractEntry("X/y", "r", "safe", (), {"cpu": "equivalent"})
     with pytest.raises(ValueError, match=r"^unknown precondition scope 'Q'$"):
         Precondition("Q", "anything")
 
 
 def test_fix_safety_of_a_rule_without_fixes_says_so():
-    from torchbridge.contract import entries_for, fix_safety
+    from torchbridge.diagnostics.contract import fix_safety
+    from torchbridge.rules import all_rules
 
-    assert not entries_for("TNP403")
-    assert fix_safety("TNP403") == "No fix: this rule only reports."
-    assert fix_safety("TNP403", "Lint only: the loop is the user's to change.") == "Lint only: the loop is the user's to change."
+    [lint_only] = [rule for rule in all_rules() if rule.code == "TNP403"]
+    assert not lint_only.contract
+    assert fix_safety(lint_only.contract) == "No fix: this rule only reports."
+    assert fix_safety((), "Lint only: the loop is the user's to change.") == "Lint only: the loop is the user's to change."

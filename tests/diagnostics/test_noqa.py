@@ -286,7 +286,7 @@ def test_torchbridge_file_exemption():
 
 def test_a_file_that_does_not_tokenize_reads_each_line_for_itself():
     """Without token runs (an unclosed bracket), a ``# noqa`` covers its own line only."""
-    from torchbridge.noqa import Suppressions
+    from torchbridge.diagnostics.noqa import Suppressions
 
     lines = ["x = torch.zeros(1).cuda()  # noqa\n", "y = (\n", "z = 1  # noqa: TNP302\n"]
     suppressions = Suppressions(lines)

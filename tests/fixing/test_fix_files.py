@@ -254,14 +254,14 @@ def test_fix_that_does_not_compile_is_refused_and_names_its_rule(tmp_path, capsy
     out, _ = capsys.readouterr()
     assert code == 1
     assert ("fix-error: not fixed: the fix for TNP302 produced code that does not compile (SyntaxError: from "
-            "__future__ imports must occur at the beginning of the file (line 2)); the file was left unchanged") in out
+            "__future__ imports must occur at the beginning of the file (line 3)); the file was left unchanged") in out
     assert path.read_text() == original
 
 
 def test_a_fix_the_linter_cannot_read_back_is_refused(monkeypatch):
     """The fixed text goes through the pre-scan like any file: code it would skip (here nested
     deeper than a lowered limit) is refused, and the original kept."""
-    import torchbridge.prescan as prescan
+    import torchbridge.engine.prescan as prescan
 
     source = "import numpy as np\nimport torch\nrgb = np.zeros(3)[::-1]\nt = torch.from_numpy(rgb)\n"
     monkeypatch.setattr(prescan, "MAX_DEPTH", 1)  # the original's depth: the fix's .copy() goes one deeper
@@ -275,7 +275,7 @@ def test_a_fix_the_linter_cannot_read_back_is_refused(monkeypatch):
 def test_a_fix_that_changes_nothing_is_refused_as_not_settling(monkeypatch):
     """A fix whose text is one already seen would loop: refused, the original kept."""
     import torchbridge.rules.numpy_to_torch.tnp102_negative_stride_to_tensor as tnp102
-    from torchbridge.fixes import replace
+    from torchbridge.diagnostics.fix import replace
 
     monkeypatch.setattr(tnp102, "append_method", lambda expr, call: (replace(expr, "rgb"),))
     result = fix_source(FLIP)

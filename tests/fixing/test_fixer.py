@@ -228,7 +228,7 @@ def test_the_probe_is_the_fixed_expression_with_its_inputs_named(source, code, o
 
 
 def test_text_positions_at_the_ends_of_a_text():
-    from torchbridge.fixes import TextIndex
+    from torchbridge.diagnostics.edits import TextIndex
 
     unterminated = TextIndex(["ab\n", "cd"], "\n")
     assert unterminated.position(5) == (2, 3)  # the end of a text without a final newline: its last line
@@ -239,7 +239,7 @@ def test_text_positions_at_the_ends_of_a_text():
 
 
 def test_edits_that_only_touch_can_be_made_together_and_overlapping_ones_cannot():
-    from torchbridge.fixes import Edit, compatible
+    from torchbridge.diagnostics.edits import Edit, compatible
 
     replaced = Edit(3, 6, "r")
     assert compatible([replaced], (Edit(6, 8, "after"),)) and compatible([replaced], (Edit(0, 3, "before"),))

@@ -310,18 +310,18 @@ def test_tnp106_fold_on_a_list_of_floats_differs_in_values(verifier):
 
 @pytest.mark.parametrize(("source", "names", "reason"), [
     ("x = (", {}, "cannot parse the probe: '(' was never closed"),
-    ("f = lambda: 1", {}, "`Lambda` is not run by the verifier"),
+    ("f = lambda: 1", {}, "a lambda is not run by the verifier"),
     ("f = open", {}, "`open` is never run"),
-    ("f = loader", {"loader": "pickle"}, "`loader` is never run"),
+    ("f = loader", {"loader": "pickle"}, "`pickle` is never run (imported as `loader`)"),
     ("f = helper", {}, "`helper` is not something the verifier can make or import"),
-    ("f = sp", {"sp": "scipy"}, "`sp` (scipy) is not NumPy or torch"),
-    ("helper(_in0)", {}, "only named functions and methods are called"),
-    ("x = _torch.load(_in0)", {}, "`torch.load` is not on the verifier's allowlist"),
+    ("f = sp", {"sp": "scipy"}, "`scipy` is not NumPy or torch (imported as `sp`)"),
+    ("helper(_in0)", {}, "`helper` is not something the verifier can make or import"),
+    ("x = _torch.load(_in0)", {}, "`torch.load` is never run"),
     ("f = np.load", {"np": "numpy"}, "`numpy.load` is never run"),
-    ("f = torch.hub.load", {"torch": "torch"}, "`torch.hub.load` is never run"),
+    ("f = torch.hub.load", {"torch": "torch"}, "`torch.hub` is never run"),
     ("f = np.linalg", {"np": "numpy"}, "`numpy.linalg` is not on the verifier's allowlist"),
     ("np.sort(_in0)", {"np": "numpy"}, "`numpy.sort` is not on the verifier's allowlist"),
-    ("_in0.fill_(0)", {}, "method `.fill_()` is not on the verifier's allowlist"),
+    ("_in0.fill_(0)", {}, "`.fill_` of an ndarray is not on the verifier's allowlist"),
 ])
 def test_the_reason_a_probe_is_not_run_names_what_stopped_it(source, names, reason):
     """The reason is what ``verify`` shows for a not-verifiable fix."""

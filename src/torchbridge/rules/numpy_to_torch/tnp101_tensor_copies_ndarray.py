@@ -18,7 +18,7 @@ from ...diagnostics.fix import FixSpec, replace
 from ...model.aliasing import shares_unobservably
 from ...model.names import device_argument, first_argument, keyword_argument
 from ...model.semantic import SemanticModel
-from ...model.values import Kind
+from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 from ..imports import module_reference
@@ -232,8 +232,8 @@ class TensorCopiesNdarray(Rule):
         if device is not None and model.placement_of(device) is not False:
             return  # copied straight to a device: a transfer, not a host copy (TNP303's)
         value = model.value_of(source)
-        if value.kind is not Kind.NDARRAY:
-            return
+        if value.kind is not Kind.NDARRAY or value.layout is Layout.NEGATIVE:
+            return  # a negative stride makes both calls raise: TNP102's finding, not a copy to save
         where = " (line {line})" if value.evidence is not None else ""
         self.report(node, self.message.format(array=quote(source), where=where), evidence=value.evidence,
                     fix=self._fix(node, source))

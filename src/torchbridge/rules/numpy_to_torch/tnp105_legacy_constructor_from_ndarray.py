@@ -19,7 +19,7 @@ from ...diagnostics.contract import (
 )
 from ...diagnostics.fix import FixSpec, insert_after, replace
 from ...model.names import first_argument
-from ...model.values import Kind
+from ...model.values import Kind, Layout
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 from ..imports import module_reference
@@ -188,8 +188,9 @@ class LegacyConstructorFromNdarray(Rule):
         if not choices or len(node.args) != 1 or node.args[0].keyword is not None:
             return
         array = first_argument(node)
-        if array is None or self.model.value_of(array).kind is not Kind.NDARRAY:
-            return
+        value = self.model.value_of(array) if array is not None else None
+        if value is None or value.kind is not Kind.NDARRAY or value.layout is Layout.NEGATIVE:
+            return  # a negative stride makes the constructor and from_numpy raise alike: TNP102's finding
         single = choices[0] if len(choices) == 1 else None
         casts = {_cast_text(c.cast, "torch") for c in choices}
         cast = casts.pop() if len(casts) == 1 else " and its cast"
