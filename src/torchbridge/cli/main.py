@@ -1,4 +1,5 @@
-"""The ``torchbridge`` command: ``check``, ``fix``, ``rule``, ``rules`` (``verify`` in ``cli.verify``).
+"""The ``torchbridge`` command: ``check``, ``fix``, ``rule``, ``rules``, ``server`` (``verify`` in
+``cli.verify``; the language server itself in ``torchbridge.server``).
 
 Exit codes are ``cli.exit_codes``'. ``--fix-only`` and ``fix -`` exit 0 whatever findings
 remain; ``--diff`` exits 1 when there is a diff. Interrupted or terminated, the run exits
@@ -120,6 +121,8 @@ def _main(argv: list[str]) -> int:
         return _rule(args.code)
     if args.command == "rules":
         return _rules(args.output_format)
+    if args.command == "server":
+        return _server()
     parser.print_help(sys.stderr)
     return ExitCode.ERROR
 
@@ -259,6 +262,15 @@ def _stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
     # --diff, a diff) makes the exit code.
     code = exit_code(findings, exit_zero=True)
     return ExitCode.FINDINGS if args.diff and result.changed and code is ExitCode.CLEAN else code
+
+
+def _server() -> int:
+    from .. import server
+
+    missing = server.missing_requirements()
+    if missing:
+        raise UsageError(f"the language server needs {', '.join(missing)}: {server.INSTALL_HINT}")
+    return server.serve()
 
 
 def _rule(code: str) -> int:
