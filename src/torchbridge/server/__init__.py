@@ -25,9 +25,13 @@ class _OneLine(logging.Formatter):
 
 
 def missing_requirements() -> list[str]:
-    import importlib.util
-
-    return [name for name in ("pygls", "lsprotocol") if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in ("pygls", "lsprotocol"):
+        try:
+            __import__(name)
+        except ImportError:
+            missing.append(name)
+    return missing
 
 
 def serve() -> int:

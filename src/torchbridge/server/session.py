@@ -110,8 +110,9 @@ class Protocol(LanguageServerProtocol):
 
 
 def guarded(default: Any = None) -> Callable[[Callable[..., Awaitable[T]]], Callable[..., Awaitable[T]]]:
-    """A handler that fails logs one line (``window/logMessage``) and answers ``default``:
-    one document's trouble must not end the session, nor show the user a traceback."""
+    """A handler that fails logs one line (``window/logMessage``) and answers ``default``
+    (or, where it is a function, what it makes of the request's parameters): one
+    document's trouble must not end the session, nor show the user a traceback."""
 
     def wrap(handler: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
         @functools.wraps(handler)
@@ -120,7 +121,7 @@ def guarded(default: Any = None) -> Callable[[Callable[..., Awaitable[T]]], Call
                 return await handler(self, *args)
             except Exception as exc:  # noqa: BLE001 - see the docstring
                 self.log(types.MessageType.Error, f"internal error in {handler.__name__} ({_describe(exc)}); {BUG_REPORT}")
-                return default
+                return default(*args) if callable(default) else default
 
         return run
 
@@ -542,7 +543,7 @@ class Session:
     def _data(analysis: Analysis, what: str, index: int) -> dict[str, Any]:
         return {"unit": analysis.unit.uri, "key": list(analysis.key), "what": what, "index": index}
 
-    @guarded()
+    @guarded(default=lambda action: action)  # an answer the client can read: the action, unresolved
     async def resolve_code_action(self, action: types.CodeAction) -> types.CodeAction:
         resolved = await self._resolve(action)
         return resolved if resolved is not None else action
@@ -551,7 +552,9 @@ class Session:
         """The action with its edit; None where the fixer refused (told in the log, and in a
         message when the user chose the action)."""
         data = action.data if isinstance(action.data, dict) else {}
-        unit_uri = data.get("unit", "")
+        unit_uri = data.get("unit")
+        if not isinstance(unit_uri, str) or data.get("what") not in ("all", "noqa", "fix", "unsafe"):
+            return None  # not an action of ours
         analysis = await self.analysis(unit_uri)
         if analysis is None or list(analysis.key) != data.get("key"):
             self.log(types.MessageType.Info, f"{action.title}: the document changed since; ask again")
