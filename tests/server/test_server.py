@@ -343,6 +343,9 @@ async def test_configuration_is_the_clis_and_a_changed_pyproject_is_reloaded(cli
         ("workspace/didChangeWatchedFiles", "**/pyproject.toml")
     ]
     train, test, generated = uri_of(workspace), uri_of(workspace, "tests/test_x.py"), uri_of(workspace, "generated/g.py")
+    for name in ("train.py", "tests/test_x.py", "generated/g.py"):  # saved files, as an editor opens them
+        (workspace / name).parent.mkdir(exist_ok=True)
+        (workspace / name).write_text(BUFFER)
     for uri in (train, test, generated):
         open_text(client, uri, BUFFER)
     await pushed(client, train, lambda found: found == ["TNP301"])
