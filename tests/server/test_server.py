@@ -20,20 +20,14 @@ from lsp_helpers import (
     whole,
 )
 from lsprotocol import types
+from test_editors import BUFFER
 
 import torchbridge
 from torchbridge.rules import rule_by_code
 from torchbridge.rules.docs import rule_markdown
 
-# TNP204 (style, safe fix) at 3:24 after two non-ASCII letters; one suppressed on line 4;
-# TNP301 (portability, unsafe fix only) on line 5.
-BUFFER = (
-    "import torch\n"
-    "x = torch.ones(2)\n"
-    's = "héllo wörld"; y = x.cpu().detach()\n'
-    "z = x.cpu().detach()  # noqa: TNP204\n"
-    'w = torch.zeros(3).to("cuda")\n'
-)
+# The buffer the flake8 editor tests use: TNP204 (style, safe fix) at 3:24 after two
+# non-ASCII letters, one suppressed on line 4, TNP301 (portability, unsafe fix only) on line 5.
 LINE = types.Range(types.Position(2, 0), types.Position(2, 40))
 
 pytestmark = pytest.mark.asyncio
