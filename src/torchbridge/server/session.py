@@ -192,7 +192,9 @@ class Session:
         on(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, self.did_change_workspace_folders)
         on(
             types.TEXT_DOCUMENT_DIAGNOSTIC, self.pull_diagnostics,
-            types.DiagnosticOptions(identifier="torchbridge", inter_file_dependencies=False, workspace_diagnostics=False),
+            # A notebook's cells are documents that depend on each other (a name defined in
+            # one is used in the next), and so will modules once the project index lands.
+            types.DiagnosticOptions(identifier="torchbridge", inter_file_dependencies=True, workspace_diagnostics=False),
         )
         on(types.TEXT_DOCUMENT_CODE_ACTION, self.code_action, types.CodeActionOptions(code_action_kinds=list(KINDS), resolve_provider=True))
         on(types.CODE_ACTION_RESOLVE, self.resolve_code_action)
@@ -383,7 +385,11 @@ class Session:
         document = self.documents.texts.get(unit_uri)
         if document is None:
             return None
-        return file_unit(unit_uri, filename, path, document.text)
+        # A client may send every file it opens; only Python is checked (Emacs names
+        # python-ts-mode's buffers "python-ts").
+        python = document.language_id.startswith("python") or (path is not None and path.suffix in (".py", ".pyi"))
+        text = document.text if python else ""
+        return file_unit(unit_uri, filename, path, text)
 
     async def analysis(self, unit_uri: str) -> Analysis | None:
         """The findings of the unit's current text, checked now unless known already."""
