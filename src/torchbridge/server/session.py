@@ -170,6 +170,7 @@ class Session:
         self._analyses: dict[str, Analysis] = {}  # per unit: the last check
         self._running: dict[str, tuple[tuple[int, int], asyncio.Future[Analysis]]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Future[None]] = set()
         self._published: dict[str, set[str]] = {}  # per unit: the documents that got diagnostics
         self._reported: set[str] = set()  # errors already shown, once each
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchbridge-check")
@@ -424,8 +425,13 @@ class Session:
             timer.cancel()
         if not self.push:
             return  # the client pulls when it wants them
-        loop = asyncio.get_running_loop()
-        self._timers[unit_uri] = loop.call_later(delay, lambda: asyncio.ensure_future(self._publish(unit_uri)))
+        self._timers[unit_uri] = asyncio.get_running_loop().call_later(delay, self._start_publishing, unit_uri)
+
+    def _start_publishing(self, unit_uri: str) -> None:
+        task = asyncio.ensure_future(self._publish(unit_uri))
+        # The loop keeps only a weak reference to a task: one nobody holds may vanish midway.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     @guarded()
     async def _publish(self, unit_uri: str) -> None:
