@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from lsp_helpers import (
     apply,
+    capabilities,
     code_actions,
     codes,
     edits_by_uri,
@@ -372,3 +373,27 @@ async def test_a_broken_configuration_is_shown_once_and_the_defaults_apply(clien
     shown = [m for m in client.messages if "select" in m.message]
     assert len(shown) == 1 and shown[0].type == types.MessageType.Error
     assert "expected a list of strings" in shown[0].message and "the default settings are used" in shown[0].message
+
+
+async def test_a_pyproject_saved_in_the_editor_is_reloaded_without_file_watching(client, workspace):
+    await client.initialize_session(types.InitializeParams(
+        capabilities=capabilities(watch=False), root_uri=workspace.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(workspace.as_uri(), workspace.name)],
+    ))
+    uri = uri_of(workspace)
+    (workspace / "train.py").write_text(BUFFER)
+    open_text(client, uri, BUFFER)
+    await pushed(client, uri, lambda found: found == ["TNP204", "TNP301"])
+    pyproject(workspace, 'ignore = ["TNP3"]\n')
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier((workspace / "pyproject.toml").as_uri())))
+    await pushed(client, uri, lambda found: found == ["TNP204"])
+    assert client.registrations == []  # nothing to watch with
+
+
+async def test_a_document_in_another_language_gets_no_findings(client, workspace):
+    await start(client, workspace)
+    notes, uri = uri_of(workspace, "notes.md"), uri_of(workspace)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(notes, "markdown", 1, "import torch\nx = (\n")))
+    open_text(client, uri, BUFFER)
+    await pushed(client, uri, lambda found: found == ["TNP204", "TNP301"])
+    await pushed(client, notes, lambda found: found == [])

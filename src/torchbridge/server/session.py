@@ -275,7 +275,7 @@ class Session:
     @guarded()
     async def did_change(self, params: types.DidChangeTextDocumentParams) -> None:
         if self.documents.change_text(params, self.codec) is not None:
-            self._changed(params.text_document.uri, delay=self.debounce)
+            self._changed(self._unit_uri(params.text_document.uri), delay=self.debounce)
 
     @guarded()
     async def did_save(self, params: types.DidSaveTextDocumentParams) -> None:
