@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_helpers import FAULTY_SERVER, SERVER
+from lsp_helpers import DEPENDENTS_SERVER, FAULTY_SERVER, SERVER
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -40,3 +40,10 @@ async def faulty_client(lsp_client: LanguageClient):
 def workspace(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("[tool.torchbridge]\n")
     return tmp_path
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=DEPENDENTS_SERVER))
+async def dependents_client(lsp_client: LanguageClient):
+    _accept_registrations(lsp_client)
+    yield
+    await lsp_client.shutdown_session()

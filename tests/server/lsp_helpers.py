@@ -17,6 +17,8 @@ HERE = Path(__file__).parent
 SERVER = [sys.executable, "-m", "torchbridge", "server"]
 # The real server with one function wrapped to raise on a marker: an internal error on demand.
 FAULTY_SERVER = [sys.executable, str(HERE / "faulty_server.py")]
+# The real server with a stand-in project index (every open document depends on the others).
+DEPENDENTS_SERVER = [sys.executable, str(HERE / "dependents_server.py")]
 
 
 def capabilities(*, pull: bool = False, watch: bool = True) -> types.ClientCapabilities:

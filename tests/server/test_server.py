@@ -397,3 +397,19 @@ async def test_a_document_in_another_language_gets_no_findings(client, workspace
     open_text(client, uri, BUFFER)
     await pushed(client, uri, lambda found: found == ["TNP204", "TNP301"])
     await pushed(client, notes, lambda found: found == [])
+
+
+async def test_an_edit_refreshes_the_open_documents_that_depend_on_it(dependents_client, workspace):
+    """With a project index (here a stand-in: everything depends on everything), an edit of
+    one module asks a pulling client to pull its dependents again."""
+    client = dependents_client
+    await start(client, workspace, pull=True)
+    a, b = uri_of(workspace, "a.py"), uri_of(workspace, "b.py")
+    open_text(client, a, BUFFER)
+    open_text(client, b, BUFFER)
+    await wait_until(lambda: client.diagnostic_refresh_count >= 1, "a refresh after b opened beside a")
+    before = client.diagnostic_refresh_count
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=a, version=2), [types.TextDocumentContentChangeWholeDocument("import torch\n")],
+    ))
+    await wait_until(lambda: client.diagnostic_refresh_count > before, "a refresh after a changed")

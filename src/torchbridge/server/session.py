@@ -28,9 +28,10 @@ editor's ``unsafeFixes``, as ``--unsafe-fixes`` would), or where the client asks
 by kind (``quickfix.torchbridge.unsafe``). "Fix all" applies safe fixes only, whatever the
 settings: it runs on save, unattended.
 
-**Project-wide facts.** ``refresh_dependents`` runs after each check of a changed
+**Project-wide facts.** ``refresh_dependents`` runs after each edit (and open) of a
 document; once the project index lands, ``dependents`` names the open documents that
-import it, and they are checked again. Today it names none.
+import it, and they are checked again (pushed) or the client is asked to pull again
+(``workspace/diagnostic/refresh``). Today it names none.
 """
 
 from __future__ import annotations
@@ -320,6 +321,11 @@ class Session:
         return self.documents.notebook_of(uri) or uri
 
     def _changed(self, unit_uri: str, delay: float) -> None:
+        """The unit's text changed: check it (after ``delay``), and its dependents."""
+        self._bump(unit_uri, delay)
+        self.refresh_dependents(unit_uri)
+
+    def _bump(self, unit_uri: str, delay: float) -> None:
         self._revisions[unit_uri] = self._revisions.get(unit_uri, 0) + 1
         self._schedule(unit_uri, delay)
 
@@ -451,7 +457,6 @@ class Session:
             document = self.documents.texts.get(uri)
             self._publish_one(uri, document.version if document is not None else None, diagnostics)
         self._published[unit_uri] = set(by_document)
-        self.refresh_dependents(unit_uri)
 
     def _publish_one(self, uri: str, version: int | None, diagnostics: list[types.Diagnostic]) -> None:
         self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics, version))
@@ -463,9 +468,17 @@ class Session:
         return []
 
     def refresh_dependents(self, unit_uri: str) -> None:
-        for dependent in self.dependents(unit_uri):
-            if dependent in self._revisions and dependent != unit_uri:
-                self._changed(dependent, delay=self.debounce)
+        """After an edit of ``unit_uri``: its open dependents are checked again (pushed), or
+        the client is asked to pull again (pulled). Only an edit refreshes: a dependent's own
+        re-check refreshes nothing, so import cycles cannot loop."""
+        stale = [d for d in self.dependents(unit_uri) if d in self._revisions and d != unit_uri]
+        if not stale:
+            return
+        if self.push:
+            for dependent in stale:
+                self._bump(dependent, self.debounce)
+        elif self.refresh:
+            self.server.workspace_diagnostic_refresh(None)
 
     # ------------------------------------------------------------------ pulled diagnostics
 
