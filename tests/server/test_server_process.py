@@ -28,3 +28,14 @@ def test_the_server_needs_its_extra():
     )
     assert proc.returncode == 2
     assert b"pip install 'torchbridge[server]'" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_malformed_messages_are_logged_in_one_line_each():
+    """Bytes that are not JSON, and an ``initialize`` without its capabilities: each a line
+    on standard error, never a traceback, and the server ends with the input."""
+    messages = [b"hello", b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}']
+    stream = b"".join(b"Content-Length: %d\r\n\r\n%s" % (len(m), m) for m in messages)
+    proc = subprocess.run(SERVER, input=stream, capture_output=True, timeout=120)
+    assert proc.returncode == 1
+    lines = proc.stderr.decode().splitlines()
+    assert lines and all(line.startswith("torchbridge server: ") for line in lines), lines

@@ -15,13 +15,13 @@ INSTALL_HINT = "pip install 'torchbridge[server]'"
 
 
 class _OneLine(logging.Formatter):
-    """Log records on standard error without tracebacks: the editor shows that stream in
-    its log, and a traceback there is noise (the cause is in the message)."""
+    """Log records on standard error as one line each, without tracebacks (pygls puts some
+    in its messages too): the editor shows that stream in its log, and the first line says
+    what went wrong."""
 
     def format(self, record: logging.LogRecord) -> str:
-        record.exc_info = record.exc_text = None
-        record.stack_info = None
-        return super().format(record)
+        lines = record.getMessage().strip().splitlines()
+        return f"torchbridge server: {record.levelname}: {lines[0] if lines else ''}"
 
 
 def missing_requirements() -> list[str]:
@@ -37,7 +37,7 @@ def missing_requirements() -> list[str]:
 def serve() -> int:
     """Serve one client over standard input and output until it says ``exit``."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLine("torchbridge server: %(levelname)s: %(message)s"))
+    handler.setFormatter(_OneLine())
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     from .session import create_server
 
