@@ -413,3 +413,28 @@ async def test_an_edit_refreshes_the_open_documents_that_depend_on_it(dependents
         types.VersionedTextDocumentIdentifier(uri=a, version=2), [types.TextDocumentContentChangeWholeDocument("import torch\n")],
     ))
     await wait_until(lambda: client.diagnostic_refresh_count > before, "a refresh after a changed")
+
+
+async def test_columns_in_utf8_when_the_client_prefers_them(client, workspace):
+    params = capabilities()
+    params.general = types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])
+    result = await client.initialize_session(types.InitializeParams(capabilities=params, root_uri=workspace.as_uri()))
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    uri = uri_of(workspace)
+    open_text(client, uri, BUFFER)
+    style, _ = await pushed(client, uri, lambda found: found == ["TNP204", "TNP301"])
+    assert style.range.start == types.Position(2, 25)  # "é" and "ö" are two bytes each
+
+
+async def test_a_notebook_cell_pulls_its_own_diagnostics(client, workspace):
+    await start(client, workspace, pull=True)
+    cells = [notebook_cell(workspace, 1, "import torch\nx = torch.ones(2)\n"), notebook_cell(workspace, 2, "y = x.cpu().detach()\n")]
+    notebook = types.NotebookDocument(uri=(workspace / "explore.ipynb").as_uri(), notebook_type="jupyter-notebook", version=1,
+                                      cells=[cell for cell, _ in cells])
+    client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(notebook, [item for _, item in cells]))
+    first, second = [
+        await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(cell_uri(workspace, n))))
+        for n in (1, 2)
+    ]
+    assert codes(first.items) == [] and codes(second.items) == ["TNP204"]
+    assert second.items[0].range.start == types.Position(0, 4)
