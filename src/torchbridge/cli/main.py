@@ -1,4 +1,5 @@
-"""The ``torchbridge`` command: ``check``, ``fix``, ``rule``, ``rules`` (``verify`` in ``cli.verify``).
+"""The ``torchbridge`` command: ``check``, ``fix``, ``rule``, ``rules``, ``server`` (``verify`` in
+``cli.verify``; the language server itself in ``torchbridge.server``).
 
 Exit codes are ``cli.exit_codes``'. ``--fix-only`` and ``fix -`` exit 0 whatever findings
 remain; ``--diff`` exits 1 when there is a diff. Interrupted or terminated, the run exits
@@ -122,6 +123,8 @@ def _main(argv: list[str]) -> int:
         return _rule(args.code)
     if args.command == "rules":
         return _rules(args.output_format)
+    if args.command == "server":
+        return _server()
     parser.print_help(sys.stderr)
     return ExitCode.ERROR
 
@@ -320,6 +323,15 @@ def _clean(args: argparse.Namespace) -> int:
             sys.stderr.write(f"torchbridge: error: {for_text(str(folder))} is not a torchbridge cache (no CACHEDIR.TAG of ours); left alone\n")
             code = ExitCode.ERROR
     return code
+
+
+def _server() -> int:
+    from .. import server
+
+    missing = server.missing_requirements()
+    if missing:
+        raise UsageError(f"the language server needs {', '.join(missing)}: {server.INSTALL_HINT}")
+    return server.serve()
 
 
 def _rule(code: str) -> int:

@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", metavar="CODE")
 
+    commands.add_parser("server", help="run the language server: LSP over standard input and output (needs torchbridge[server])")
+
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--output-format", choices=["text", "json"], default="text")
     return parser

@@ -127,11 +127,22 @@ def read_notebook(data: bytes) -> Notebook | None:
         span = _members(raw, cell_start)["source"]
         if isinstance(source, list):
             items = tuple(_elements(raw, span[0]))
-        magic = _cell_magic(text)
-        if magic is not None and _magic_name(magic) not in PYTHON_CELL_MAGICS:
-            continue  # %%bash, %%writefile, %%html...: not Python
-        found.append(Cell(number, text, span, items, magic or ""))
+        code = python_cell(number, text, span, items)
+        if code is not None:
+            found.append(code)
     return Notebook(raw, bom, tuple(found))
+
+
+def python_cell(
+    number: int, text: str, span: tuple[int, int] = (0, 0), items: tuple[tuple[int, int], ...] | None = None,
+) -> Cell | None:
+    """A code cell as the module takes it; None for a cell of a cell magic that is not
+    Python (``%%bash``, ``%%writefile``, ``%%html``...). The language server builds its
+    notebooks' cells here too, from the editor's cell texts (no JSON: no span)."""
+    magic = _cell_magic(text)
+    if magic is not None and _magic_name(magic) not in PYTHON_CELL_MAGICS:
+        return None
+    return Cell(number, text, span, items, magic or "")
 
 
 def cell_sources(data: bytes) -> dict[int, str]:

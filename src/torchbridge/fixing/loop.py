@@ -46,10 +46,13 @@ def fix_source_text(
     source: SourceText, filename: str, rules: Sequence[type[Rule]], *, unsafe: bool = False,
     options: RuleOptions | None = None, accept: Callable[[Finding], str | None] | None = None,
     line_names: Callable[[str], Callable[[int], str]] | None = None,
+    select: Callable[[Finding], bool] | None = None,
 ) -> FixResult:
     """``accept`` (the verifier, with ``fix --verify``) may turn a fix down: it returns None
     to accept, else the reason. ``line_names(text)`` says how messages name the lines of
-    ``text`` (a notebook's module: ``3 of cell 2``)."""
+    ``text`` (a notebook's module: ``3 of cell 2``). ``select`` narrows which findings may be
+    fixed at all (an editor's quick fix: one finding); unlike ``accept`` it is asked every
+    time, never cached per probe, since two identical snippets are two different findings."""
 
     def lint(text: SourceText) -> list[Finding]:
         names = line_names(text.text) if line_names is not None else str
@@ -68,7 +71,7 @@ def fix_source_text(
             if current is not source:  # a fix made code LibCST cannot read: refuse it
                 return _refused(result, filename, result.applied, "produced code that cannot be parsed")
             return result
-        fixable = [f for f in findings if f.fix is not None and f.fix.applies(unsafe)]
+        fixable = [f for f in findings if f.fix is not None and f.fix.applies(unsafe) and (select is None or select(f))]
         if accept is not None:
             fixable = _accepted(fixable, accept, result, turned_down)
         if not fixable:

@@ -461,7 +461,7 @@ def _is_false(expr: cst.BaseExpression) -> bool:
     return literal_bool(expr) is False
 
 
-def _int_value(expr: cst.BaseExpression) -> int | None:
+def _int_value(expr: cst.BaseExpression | None) -> int | None:
     if isinstance(expr, cst.Integer):
         return int(expr.value, 0)
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):

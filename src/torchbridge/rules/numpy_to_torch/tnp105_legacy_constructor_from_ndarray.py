@@ -188,8 +188,10 @@ class LegacyConstructorFromNdarray(Rule):
         if not choices or len(node.args) != 1 or node.args[0].keyword is not None:
             return
         array = first_argument(node)
-        value = self.model.value_of(array) if array is not None else None
-        if value is None or value.kind is not Kind.NDARRAY or value.layout is Layout.NEGATIVE:
+        if array is None:
+            return
+        value = self.model.value_of(array)
+        if value.kind is not Kind.NDARRAY or value.layout is Layout.NEGATIVE:
             return  # a negative stride makes the constructor and from_numpy raise alike: TNP102's finding
         single = choices[0] if len(choices) == 1 else None
         casts = {_cast_text(c.cast, "torch") for c in choices}

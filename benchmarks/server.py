@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""The language server's speed and memory, as an editor sees them.
+
+    python benchmarks/server.py [--file PATH] [--edits N] [--latency-samples N] [--starts N] [--json FILE]
+
+Everything is measured from the client's side of the pipe, in wall-clock time, on one
+2,000-line torch file (the project's fixtures under ``fixtures/interop`` and
+``fixtures/device``, concatenated until they reach 2,000 lines: code written to hold
+findings, so denser in them than most files). Three figures:
+
+- **latency after an edit**: the client sends a one-character ``didChange`` and at once a
+  ``textDocument/diagnostic`` request, and waits for the full report. That is the pull
+  model, so no debounce is involved: the time is the JSON-RPC round trip, applying the
+  change, and a complete check of the file (the engine has no incremental mode: every
+  check parses the whole file). p50 and p95 over ``--latency-samples`` edits, each at a
+  different line. For scale, the same file checked in-process (``lint_source``) and
+  LibCST's parse alone (the floor no LibCST linter goes below) are timed too.
+- **start to first diagnostics**: from spawning ``python -m torchbridge server`` to the
+  first ``publishDiagnostics`` for the file, opened right after ``initialize`` (the median
+  of ``--starts`` starts).
+- ``--file PATH`` measures another file instead (with an edit mark added first and last).
+- **memory after N edits**: the server's resident set size (``VmRSS``) after the file is
+  opened and checked once, then every 1,000 edits up to ``--edits`` (10,000), with a pulled
+  check every 50 edits (an editor pulls after a pause, not after each keystroke).
+
+Not a test: nothing here runs in CI, and no test times anything. Figures: benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import libcst as cst
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from torchbridge.engine.lint import lint_source
+from torchbridge.project.selection import Selection
+
+ROOT = Path(__file__).resolve().parent.parent
+LINES = 2000
+MARK = "# edit here: "  # a comment line every 40 lines, where the benchmark types
+
+
+def torch_file() -> str:
+    parts = sorted((ROOT / "fixtures" / "interop").glob("*.py")) + sorted((ROOT / "fixtures" / "device").glob("*.py"))
+    out: list[str] = []
+    index = 0
+    while len(out) < LINES:
+        for line in parts[index % len(parts)].read_text().splitlines():
+            if len(out) % 40 == 0:
+                out.append(MARK)
+            out.append(line)
+        index += 1
+    return "\n".join(out[:LINES]) + "\n"
+
+
+def given_file(path: Path) -> str:
+    return f"{MARK}\n{path.read_text()}{MARK}\n"
+
+
+def marks(text: str) -> list[tuple[int, int]]:
+    """(line, column) just after each edit mark."""
+    return [(n, len(MARK)) for n, line in enumerate(text.splitlines()) if line == MARK]
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return -1
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def session(*, pull: bool) -> tuple[LanguageClient, asyncio.subprocess.Process, dict[str, asyncio.Event]]:
+    client = LanguageClient("bench", "1")
+    published: dict[str, asyncio.Event] = {}
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def diagnostics(params: types.PublishDiagnosticsParams) -> None:
+        published.setdefault(params.uri, asyncio.Event()).set()
+
+    await client.start_io(sys.executable, "-m", "torchbridge", "server")
+    capabilities = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(diagnostic=types.DiagnosticClientCapabilities() if pull else None),
+    )
+    await client.initialize_async(types.InitializeParams(capabilities=capabilities, root_uri=ROOT.as_uri()))
+    client.initialized(types.InitializedParams())
+    server = client._server  # the subprocess, for its pid
+    assert server is not None
+    return client, server, published
+
+
+async def close(client: LanguageClient) -> None:
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+def edit(uri: str, version: int, where: tuple[int, int], text: str, remove: bool) -> types.DidChangeTextDocumentParams:
+    line, column = where
+    end = types.Position(line, column + (1 if remove else 0))
+    change = types.TextDocumentContentChangePartial(types.Range(types.Position(line, column), end), "" if remove else text)
+    return types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(version=version, uri=uri), [change])
+
+
+async def first_diagnostics(text: str, uri: str) -> float:
+    started = time.perf_counter()
+    client, _, published = await session(pull=False)
+    event = published.setdefault(uri, asyncio.Event())
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+    await event.wait()
+    elapsed = time.perf_counter() - started
+    await close(client)
+    return elapsed
+
+
+async def latency(text: str, uri: str, samples: int) -> list[float]:
+    client, _, _ = await session(pull=True)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+    document = types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri))
+    await client.text_document_diagnostic_async(document)
+    places = marks(text)
+    times = []
+    for version in range(2, samples + 2):
+        where = places[version % len(places)]
+        started = time.perf_counter()
+        # Type a character in a comment, or take it away again: the file stays valid.
+        client.text_document_did_change(edit(uri, version, where, "x", remove=version % 2 == 1))
+        await client.text_document_diagnostic_async(document)
+        times.append(time.perf_counter() - started)
+    await close(client)
+    return times
+
+
+async def memory(text: str, uri: str, edits: int) -> list[tuple[int, int]]:
+    client, server, _ = await session(pull=True)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+    document = types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri))
+    await client.text_document_diagnostic_async(document)
+    readings = [(0, rss_kib(server.pid))]
+    places = marks(text)
+    for version in range(2, edits + 2):
+        client.text_document_did_change(edit(uri, version, places[(version // 2) % len(places)], "x", remove=version % 2 == 1))
+        if version % 50 == 0:
+            await client.text_document_diagnostic_async(document)
+        if (version - 1) % 1000 == 0:
+            await client.text_document_diagnostic_async(document)
+            readings.append((version - 1, rss_kib(server.pid)))
+    await close(client)
+    return readings
+
+
+def in_process(text: str, repeat: int = 5) -> tuple[float, float]:
+    rules = Selection().rules()
+    parse, check = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        cst.parse_module(text)
+        parse.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        lint_source(text, "bench.py", rules)
+        check.append(time.perf_counter() - started)
+    return statistics.median(parse), statistics.median(check)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--file", type=Path, help="measure this file instead of the 2,000-line one")
+    parser.add_argument("--edits", type=int, default=10_000)
+    parser.add_argument("--latency-samples", type=int, default=100)
+    parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    text = torch_file() if args.file is None else given_file(args.file)
+    uri = (ROOT / "bench_2000_lines.py").as_uri()  # never written: the editor's buffer
+    findings = lint_source(text, "bench.py", Selection().rules())
+    parse, check = in_process(text)
+    print(f"file: {len(text.splitlines())} lines, {len(text):,} characters, {len(findings)} findings")
+    print(f"in-process: LibCST parse {parse * 1000:.0f} ms, lint_source {check * 1000:.0f} ms (medians of 5)")
+    starts = [await first_diagnostics(text, uri) for _ in range(args.starts)]
+    print(f"start to first diagnostics: median {statistics.median(starts) * 1000:.0f} ms over {len(starts)} starts")
+    times = await latency(text, uri, args.latency_samples)
+    p50, p95 = percentile(times, 0.50), percentile(times, 0.95)
+    print(f"latency after an edit (didChange + textDocument/diagnostic): p50 {p50 * 1000:.0f} ms, "
+          f"p95 {p95 * 1000:.0f} ms over {len(times)} edits")
+    readings = await memory(text, uri, args.edits)
+    print("memory (VmRSS) after N edits: " + ", ".join(f"{n:,}: {kib / 1024:.0f} MiB" for n, kib in readings))
+    if args.json is not None:
+        args.json.write_text(json.dumps({
+            "lines": len(text.splitlines()), "findings": len(findings), "parse_s": parse, "lint_s": check,
+            "start_to_first_diagnostics_s": starts, "latency_s": times, "p50_s": p50, "p95_s": p95,
+            "rss_kib_after_edits": readings,
+        }, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

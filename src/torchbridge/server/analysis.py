@@ -1,0 +1,158 @@
+"""What the server asks of the engine and the fixer, in terms of texts and findings (no LSP).
+
+A *unit* is what is checked as one module: an open file, or an open notebook's Python
+cells joined as the CLI joins them (``engine.notebook``). Its findings are kept twice: as
+the engine reports them on the module, and placed in the editor's document they belong to
+(the file itself, or one cell, lines counting within it). Every change the server offers
+is made by the fixer (``fix_source_text``: non-overlapping edits, the compile gate, passes
+until it settles) or by ``--add-noqa``'s ``with_noqa``, on the module text, then split back
+into the documents it touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..cli.add_noqa import with_noqa
+from ..diagnostics.finding import Finding
+from ..engine.lint import lint_source
+from ..engine.notebook import Locator, Notebook, NotebookError, NotebookModule, cell_texts, python_cell, to_module
+from ..engine.source import from_text
+from ..fixing.loop import fix_source_text
+from ..project.config import Settings
+
+
+@dataclass(frozen=True)
+class Part:
+    """One editor document of a unit: the file, or a Python cell (``cell``: its 1-based
+    number among all the notebook's cells, as Jupyter and the CLI count them)."""
+
+    uri: str
+    text: str
+    cell: int | None = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    uri: str  # the file's, or the notebook's
+    filename: str  # as findings name it: the path, or the uri of an unsaved document
+    path: Path | None  # on disk, for the configuration; None for an untitled document
+    parts: tuple[Part, ...]
+    text: str  # the module the engine checks
+    notebook: NotebookModule | None = None
+
+    def line_names(self, text: str) -> Callable[[int], str]:
+        """How messages name the lines of ``text`` (``3 of cell 2`` in a notebook)."""
+        return Locator(self.notebook, text).line_name if self.notebook is not None else str
+
+    def split(self, text: str) -> dict[str, str]:
+        """The documents ``text`` (a changed module) changes, by uri, with their new text.
+        Raises NotebookError when a change crosses a cell boundary or IPython syntax."""
+        if self.notebook is None:
+            part = self.parts[0]
+            return {part.uri: text} if text != part.text else {}
+        uris = {part.cell: part.uri for part in self.parts}
+        return {uris[cell.number]: new for cell, new in cell_texts(self.notebook, text) if new != cell.text}
+
+
+def file_unit(uri: str, filename: str, path: Path | None, text: str) -> Unit:
+    return Unit(uri, filename, path, (Part(uri, text),), text)
+
+
+def notebook_unit(uri: str, filename: str, path: Path | None, cells: list[tuple[int, str, str]]) -> Unit:
+    """``cells``: (number, uri, text) of each Python code cell, in order."""
+    parts, kept = [], []
+    for number, cell_uri, text in cells:
+        cell = python_cell(number, text)
+        if cell is not None:  # %%bash and its kin are not Python
+            kept.append(cell)
+            parts.append(Part(cell_uri, text, number))
+    module = to_module(Notebook("", False, tuple(kept)))
+    return Unit(uri, filename, path, tuple(parts), module.text, module)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A finding on the module, and the same finding in its document's positions."""
+
+    finding: Finding  # as the engine reported it on the module text
+    uri: str
+    local: Finding  # lines (and cell) in the document ``uri``
+
+
+@dataclass
+class Analysis:
+    unit: Unit
+    settings: Settings
+    key: tuple[int, int]  # (the unit's revision, the configuration's generation) it was made for
+    placed: list[Placed] = field(default_factory=list)
+    error: str | None = None  # an internal error of ours; ``placed`` then holds its diagnostic
+
+    def in_document(self, uri: str) -> list[Placed]:
+        return [p for p in self.placed if p.uri == uri]
+
+
+def analyze(unit: Unit, settings: Settings, key: tuple[int, int]) -> Analysis:
+    rules = settings.rules_for(unit.path)
+    findings = lint_source(
+        from_text(unit.text), unit.filename, rules, options=settings.rule_options, line_names=unit.line_names(unit.text),
+    )
+    if unit.notebook is None:
+        return Analysis(unit, settings, key, [Placed(f, unit.uri, f) for f in findings])
+    locator = Locator(unit.notebook, unit.text)
+    cells = {part.cell: part.uri for part in unit.parts}
+    placed = []
+    for finding in findings:
+        local = locator.finding(finding)
+        placed.append(Placed(finding, cells.get(local.cell, unit.parts[0].uri), local))
+    return Analysis(unit, settings, key, placed)
+
+
+class Refused(Exception):
+    """The change cannot be made; the message says why, in the user's words."""
+
+
+def fixed(analysis: Analysis, *, unsafe: bool, only: Finding | None = None) -> dict[str, str]:
+    """The documents the fixer changes, with their new text: every fix that applies (safe
+    ones, or unsafe ones too), or only ``only``'s. Raises Refused."""
+    unit, settings = analysis.unit, analysis.settings
+    result = fix_source_text(
+        from_text(unit.text), unit.filename, settings.rules_for(unit.path), unsafe=unsafe,
+        options=settings.rule_options, line_names=unit.line_names, select=None if only is None else _once(only),
+    )
+    if result.error is not None:
+        raise Refused(result.error.message)
+    try:
+        return unit.split(result.text)
+    except NotebookError as exc:
+        raise Refused(f"not fixed: {exc}") from None
+
+
+def _once(only: Finding) -> Callable[[Finding], bool]:
+    """Selects ``only`` the first time the fixer offers it, and nothing else: later passes,
+    where the fixer looks for what the fix revealed, take nothing more."""
+    taken: list[Finding] = []
+
+    def select(finding: Finding) -> bool:
+        if finding == only and not taken:
+            taken.append(finding)
+            return True
+        return False
+
+    return select
+
+
+def with_directive(analysis: Analysis, finding: Finding) -> dict[str, str]:
+    """The documents changed by a ``# noqa: CODE`` for ``finding``, as ``--add-noqa`` places it.
+    Raises Refused."""
+    text, added, unplaced = with_noqa(analysis.unit.text, [finding])
+    if unplaced:
+        raise Refused(f"no `# noqa` added: {unplaced[0].message}")
+    if not added:
+        return {}
+    try:
+        return analysis.unit.split(text)
+    except NotebookError as exc:
+        raise Refused(f"no `# noqa` added: {exc}") from None
