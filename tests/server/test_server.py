@@ -309,7 +309,8 @@ async def test_a_notebook_is_one_module_with_findings_and_fixes_per_cell(client,
     unsafe = next(a for a in actions if a.kind == "quickfix.torchbridge.unsafe")
     edits = edits_by_uri((await resolved(client, unsafe)).edit)
     first = apply(cells[0][1].text, edits[cell_uri(workspace, 1)])
-    assert first == 'import torch\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.ones(2)\n'
+    # A blank line after the imports, as isort wants it (the CLI's fix does the same).
+    assert first == 'import torch\n\nDEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")\nx = torch.ones(2)\n'
     assert apply(cells[2][1].text, edits[third]).splitlines() == ["%matplotlib inline", "y = x.cpu().detach()", "z = torch.zeros(2).to(DEVICE)"]
     # A cell added later joins the module.
     added, item = notebook_cell(workspace, 4, "w = x.cpu().detach()\n")
