@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import returns
+from . import dtypes, returns
 from .names import (
     device_argument,
     device_text,
@@ -36,9 +36,9 @@ class Evaluator:
             return UNKNOWN
         kind = _CONTAINERS.get(type(expr))
         if kind is not None:
-            return Value(kind, result=self._element(expr))
+            return Value(kind, result=self._element(expr), dtype=dtypes.literal_kind(expr))
         if isinstance(expr, (cst.Integer, cst.Float)):
-            return NUMBER
+            return NUMBER.but(dtype=dtypes.literal_kind(expr))
         if isinstance(expr, cst.SimpleString):
             text = string_value(expr)
             if text is not None and _DEVICE_STRING.match(text):  # "cuda", "cuda:1", "cpu"...
@@ -60,6 +60,8 @@ class Evaluator:
             return self.binary(self.value(expr.left), self.value(expr.right))
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             operand = self.value(expr.expression)
+            if operand.kind is Kind.NUMBER:
+                return operand
             return operand.but(layout=Layout.UNKNOWN, evidence=None) if operand.kind is Kind.TENSOR else UNKNOWN
         if isinstance(expr, cst.IfExp):
             return self.value(expr.body).join(self.value(expr.orelse))
@@ -129,9 +131,11 @@ class Evaluator:
         if any(arg.keyword is not None and arg.keyword.value.startswith(("return_", "retstep")) for arg in call.args):
             return UNKNOWN  # np.unique(..., return_counts=True), np.linspace(..., retstep=True): tuples
         if name in returns.NUMPY_NEW_ARRAY:
-            return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call)
+            return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call,
+                         dtype=dtypes.numpy_produced(self.model, name, call))
         if name in returns.NUMPY_RANDOM_SIZED:
-            return self._random(call, returns.NUMPY_RANDOM_SIZED[name])
+            array = self._random(call, returns.NUMPY_RANDOM_SIZED[name])
+            return array.but(dtype=dtypes.numpy_produced(self.model, name, call)) if array.kind is Kind.NDARRAY else array
         if name == returns.NUMPY_LOAD:
             path = string_value(call.args[0].value) if call.args else None
             if path is None or not path.endswith(".npy"):
@@ -139,13 +143,14 @@ class Evaluator:
             return Value(Kind.NDARRAY, Layout.CONTIGUOUS, evidence=call)
         if name in returns.NUMPY_KEEPS_LAYOUT or name in returns.NUMPY_COPY_KEEP_ORDER:
             source = self.value(first_argument(call))
+            dtype = dtypes.numpy_from(self.model, call, source.dtype)
             if source.kind is Kind.NDARRAY:
                 if name in returns.NUMPY_KEEPS_LAYOUT:
                     if len(call.args) > 1:  # dtype= or order= may copy: strides unknown
-                        return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call)
+                        return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call, dtype=dtype)
                     return source
-                return _copied_keeping_order(source, call)
-            return Value(Kind.NDARRAY, evidence=call) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
+                return _copied_keeping_order(source, call).but(dtype=dtype)
+            return Value(Kind.NDARRAY, evidence=call, dtype=dtype) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
         if name in returns.NUMPY_FLIPS:
             axis = keyword_argument(call, "axis")
             if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
@@ -217,7 +222,10 @@ class Evaluator:
         if on_device is False and keyword_argument(call, "device") is None and self.model.sets_default_device:
             on_device = None  # torch.set_default_device moved the factories' default
         evidence = call if grad or on_device else None
-        return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
+        dtype = dtypes.torch_dtype(self.model, keyword_argument(call, "dtype"))
+        if name == "torch.tensor" and keyword_argument(call, "dtype") is None:
+            dtype = dtypes.tensor_inferred(self.value(first_argument(call)).dtype, not self.model.sets_default_dtype)
+        return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence, dtype=dtype)
 
     def _tensor_op(self, call: cst.Call) -> Value:
         inputs = [self.value(arg.value) for arg in call.args if arg.keyword is None and not arg.star]
@@ -279,9 +287,10 @@ class Evaluator:
         if method in returns.ARRAY_METHODS_CONTIGUOUS:
             ordered = keyword_argument(call, "order") is not None or (method != "copy" and call.args)
             return Value(Kind.NDARRAY, Layout.UNKNOWN if ordered else Layout.CONTIGUOUS,
-                         ndim=array.ndim if method == "copy" else 1)
-        if method in returns.ARRAY_METHODS_KEEP_ORDER:
-            return _copied_keeping_order(array, call)
+                         ndim=array.ndim if method == "copy" else 1, dtype=array.dtype)
+        if method in returns.ARRAY_METHODS_KEEP_ORDER:  # astype
+            target = first_argument(call) or keyword_argument(call, "dtype")
+            return _copied_keeping_order(array, call).but(dtype=dtypes.numpy_dtype(self.model, target))
         if method in ("transpose", "swapaxes"):
             return self._transposed(array, method, call.args, call)
         if method in returns.ARRAY_REDUCTIONS:

@@ -68,6 +68,7 @@ class SemanticModel:
         # Whole-file facts that make some values unknown (set from the source text).
         self.freezes_parameters = False  # ``requires_grad = False`` somewhere: outputs may not need grad
         self.sets_default_device = False  # ``torch.set_default_device``: factories may not be on the CPU
+        self.sets_default_dtype = False  # ``torch.set_default_dtype``: a Python float may not become float32
         self._class_facts_stack: list[ClassFacts] = []  # per class being walked
         self._returns: list[list[Value]] = []  # per function being walked
         self._sample_loops: list[SampleLoop] = []  # the per-sample loops around this point
