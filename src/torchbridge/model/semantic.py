@@ -140,6 +140,19 @@ class SemanticModel:
     def enclosing_class(self) -> cst.ClassDef | None:
         return self._classes[-1] if self._classes else None
 
+    def is_module_class(self, node: cst.ClassDef, depth: int = 0) -> bool:
+        """The class is an ``nn.Module``: a base in ``torch.nn`` (or Lightning's module), or a
+        class of this file that is one. An imported base of its own is not known to be."""
+        for base in node.bases:
+            qualnames = self.qualnames(base.value)
+            if any(q.startswith("torch.nn.") or q.endswith(".LightningModule") for q in qualnames):
+                return True
+            binding = self.lookup(base.value.value) if isinstance(base.value, cst.Name) else None
+            if (binding is not None and binding.kind == "class" and isinstance(binding.node, cst.ClassDef)
+                    and depth < 8 and self.is_module_class(binding.node, depth + 1)):
+                return True
+        return False
+
     @property
     def in_api_implementation(self) -> bool:
         """Inside ``def cuda(self, ...)``, ``def to(self, ...)``... of a class."""
