@@ -97,7 +97,8 @@ class Evaluator:
         else:
             return None
         if elements[0].kind in (Kind.NDARRAY, Kind.TENSOR) and all(e.kind is elements[0].kind for e in elements):
-            return Value(elements[0].kind)
+            placed = {e.on_device for e in elements}
+            return Value(elements[0].kind, on_device=placed.pop() if len(placed) == 1 else None)
         return None
 
     # ----------------------------------------------------------------- calls
