@@ -294,3 +294,23 @@ def test_tnp106_fold_on_a_list_of_floats_differs_in_values(verifier):
     verdict = verifier.verify(safe).devices[0]
     assert verdict.verdict == "differs" and "values" in verdict.differences
     assert verdict.counterexample["case"]["_in0"]["kind"] == "list"
+
+
+STRING_DEVICE = (
+    "import torch\ndevice = 'cuda'\ndevice_type = 'cuda' if 'cuda' in device else 'cpu'\n"
+    "x = torch.zeros(3).to(device)\n"
+)
+
+
+def test_a_device_name_read_as_text_keeps_a_string_and_the_verifier_reads_it_so(verifier):
+    """nanoGPT's bench.py: `'cuda' in device`. The fix inserts the bare-string idiom; a
+    `torch.device` there (what the fix used to insert) raises TypeError, and the probe,
+    which reads the name as text too, shows it."""
+    finding = next(f for f in check_source(STRING_DEVICE, select=["TNP301"]) if f.fix is not None)
+    assert finding.fix.entry.key == "TNP30x/insert-device-string"
+    assert verifier.verify(finding).verdicts()["cpu"] == "crash-fix"
+    as_device = ('DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")',)
+    wrong = dataclasses.replace(finding, fix=dataclasses.replace(
+        finding.fix, probe=dataclasses.replace(finding.fix.probe, fixed_prelude=as_device)))
+    verdict = verifier.verify(wrong).devices[0]
+    assert verdict.verdict == "differs" and verdict.differences == ["error"]

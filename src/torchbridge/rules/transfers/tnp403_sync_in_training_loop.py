@@ -5,10 +5,9 @@ The class docstring is the rule's documentation (``torchbridge rule``, ``docs/ru
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
-
-import re
 
 import libcst as cst
 
