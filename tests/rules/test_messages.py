@@ -26,3 +26,23 @@ def test_cpu_before_detach_under_no_grad_says_nothing_is_recorded():
         """, "TNP204")
     assert "under `no_grad` nothing is recorded" in under and "records its copy" not in under
     assert "records its copy in the autograd graph" in outside
+
+
+def test_cuda_use_under_an_accelerator_check_says_why_the_check_is_no_guard():
+    [message] = messages("""
+        import torch
+        model = torch.nn.Linear(2, 2)
+        if torch.accelerator.is_available():
+            model.cuda()
+        """, "TNP302")
+    assert "`torch.accelerator.is_available()`, line 3, is no guard for it" in message
+    assert "MPS and XPU" in message
+    # Under a CUDA check the same call is guarded; accelerator-generic code is never a finding.
+    assert messages("""
+        import torch
+        model = torch.nn.Linear(2, 2)
+        if torch.cuda.is_available() and torch.accelerator.is_available():
+            model.cuda()
+        if torch.accelerator.is_available():
+            model.to(torch.accelerator.current_accelerator())
+        """, "TNP302") == []

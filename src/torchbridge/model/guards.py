@@ -112,6 +112,19 @@ def _is_torch_accelerator_check(words: list[str]) -> bool:
     return "accelerator" in words and "torch" in words
 
 
+_CUDA_ONLY_WORD = re.compile(r"cuda|gpu")
+
+
+def accelerator_only(test: cst.BaseExpression) -> bool:
+    """A check for any accelerator (``torch.accelerator.is_available()``,
+    ``current_accelerator()``) that says nothing of CUDA: true on MPS and XPU machines too,
+    so it guards device-generic code, never a CUDA call."""
+    words = identifier_words(test)
+    if any(_CUDA_ONLY_WORD.search(word) for word in words):
+        return False
+    return _is_torch_accelerator_check(words) or any("current_accelerator" in word for word in words)
+
+
 def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget) -> Polarity:
     op, right = target.operator, target.comparator
     # torch.device('cuda') reads as 'cuda' here: x.device != torch.device('cuda') is no guard

@@ -86,6 +86,18 @@ class SemanticModel:
         return self.cuda_guards.active
 
     @property
+    def accelerator_guard(self) -> cst.BaseExpression | None:
+        """The innermost accelerator-only check around this point (``if
+        torch.accelerator.is_available():``), where no CUDA guard is: true on MPS and XPU."""
+        tests = self.cuda_guards.accelerator_tests
+        return tests[-1] if tests and not self.in_cuda_guard else None
+
+    @property
+    def imports_cuda_library(self) -> bool:
+        """The module imports a library that needs CUDA (TensorRT, pycuda, CuPy...)."""
+        return self.cuda_guards.cuda_library_module
+
+    @property
     def cuda_only_module(self) -> bool:
         """The module cannot run without CUDA anyway (it imports TensorRT, or pins its process
         to a GPU unguarded)."""
@@ -398,15 +410,22 @@ class SemanticModel:
     def _walk_block(self, statements: Sequence[cst.BaseStatement]) -> None:
         """Walk statements in order; after a CUDA early exit the rest of the block is guarded."""
         guarded_rest = no_grad_rest = unknown_rest = 0
+        accelerator_rest = 0
+        guards_state = self.cuda_guards
         top_level = self.module is not None and statements is self.module.body
         try:
             for statement in statements:
                 if top_level:
                     self.top_statement = statement
                 self.walk(statement)
-                if self.cuda_guards.guards_rest_of_block(statement):
-                    self.cuda_guards.depth += 1
-                    guarded_rest += 1
+                if guards_state.guards_rest_of_block(statement):
+                    test = guards_state.rest_of_block_test(statement)
+                    if test is not None and guards.accelerator_only(test):
+                        guards_state.accelerator_tests.append(test)
+                        accelerator_rest += 1
+                    else:
+                        guards_state.depth += 1
+                        guarded_rest += 1
                 if self.track_values:
                     self.grad_mode.apply_in_place(statement)
                     mode = self.grad_mode.of_statement(statement)
@@ -417,16 +436,18 @@ class SemanticModel:
                         self.grad_mode.undecided_depth += 1
                         unknown_rest += 1
         finally:
-            self.cuda_guards.depth -= guarded_rest
+            guards_state.depth -= guarded_rest
+            del guards_state.accelerator_tests[len(guards_state.accelerator_tests) - accelerator_rest:]
             self.grad_mode.off_depth -= no_grad_rest
             self.grad_mode.undecided_depth -= unknown_rest
 
     # flow: branches meet, and the bindings that differ become joins
 
-    def _branch(self, body: cst.CSTNode | None, guarded: bool, base: dict[str, Binding]) -> dict[str, Binding]:
+    def _branch(self, body: cst.CSTNode | None, guarded: bool, base: dict[str, Binding],
+                test: cst.BaseExpression | None = None) -> dict[str, Binding]:
         self.scope.bindings = dict(base)
         if body is not None:
-            with self.cuda_guards.guarded(guarded):
+            with self.cuda_guards.guarded(guarded, test):
                 self.walk(body)
         return self.scope.bindings
 
@@ -438,8 +459,8 @@ class SemanticModel:
         self._conditional_depth += conditional
         when_true, when_false = self._narrowed(node.test, base)
         try:
-            after_body = self._branch(node.body, polarity.guards_true_branch, when_true)
-            self._branch(node.orelse, polarity.guards_false_branch, when_false)
+            after_body = self._branch(node.body, polarity.guards_true_branch, when_true, node.test)
+            self._branch(node.orelse, polarity.guards_false_branch, when_false, node.test)
         finally:
             self._conditional_depth -= conditional
         self.scope.join_from(after_body, base)
@@ -501,10 +522,10 @@ class SemanticModel:
         when_true, when_false = self._narrowed(node.test, before) if self.track_values else (before, before)
         try:
             self.scope.bindings = when_true if when_true is before else dict(when_true)
-            with self.cuda_guards.guarded(is_choice or polarity.guards_true_branch):
+            with self.cuda_guards.guarded(is_choice or polarity.guards_true_branch, node.test):
                 self.walk(node.body)
             self.scope.bindings = before if when_false is before else dict(when_false)
-            with self.cuda_guards.guarded(is_choice or polarity.guards_false_branch):
+            with self.cuda_guards.guarded(is_choice or polarity.guards_false_branch, node.test):
                 self.walk(node.orelse)
         finally:
             if when_true is not before or when_false is not before:
@@ -516,7 +537,7 @@ class SemanticModel:
         self._forget_rebound(node.body)
         base = self.scope.snapshot()
         self._loop_exits.append([])
-        with self.cuda_guards.guarded(polarity.guards_true_branch):
+        with self.cuda_guards.guarded(polarity.guards_true_branch, node.test):
             self.walk(node.body)
         self._leave_loop(base, node.orelse)
 

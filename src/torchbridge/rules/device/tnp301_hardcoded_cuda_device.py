@@ -11,6 +11,7 @@ from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
 from ...model.names import string_value
 from ..base import Invalid, Rule, Valid
+from ..explain import under_accelerator_check
 from ..probe import AS_A_DEVICE, AS_A_STRING_AND_DEVICE
 from .arguments import cuda_device, device_arguments
 from .fix import EditsFor, device_fix, receiver_is_proven
@@ -44,6 +45,11 @@ class HardcodedCudaDevice(Rule):
     (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) in its block, and whole modules that
     import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
     process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
+
+    An accelerator check (`if torch.accelerator.is_available():`, `current_accelerator()`)
+    is no CUDA guard: it is also true on MPS and XPU machines, where CUDA calls still raise.
+    It guards device-generic code (`x.to(torch.accelerator.current_accelerator())`); a CUDA
+    use under it is reported, and the message names the check and says why.
 
     ## Example
     ```python
@@ -287,7 +293,8 @@ class HardcodedCudaDevice(Rule):
     def _report_once(self, node: cst.CSTNode, message: str, fix: FixSpec | None) -> None:
         if id(node) not in self._reported:
             self._reported.add(id(node))
-            self.report(node, message, fix=fix)
+            guard = self.model.accelerator_guard
+            self.report(node, under_accelerator_check(message, guard), evidence=guard, fix=fix)
 
 
 def _is_keyword(call: cst.Call, value: cst.BaseExpression, keyword: str) -> bool:
