@@ -65,6 +65,8 @@ class Evaluator:
             return operand.but(layout=Layout.UNKNOWN, evidence=None) if operand.kind is Kind.TENSOR else UNKNOWN
         if isinstance(expr, cst.IfExp):
             return self.value(expr.body).join(self.value(expr.orelse))
+        if isinstance(expr, cst.BooleanOperation):  # `a or b` is a or b
+            return self.value(expr.left).join(self.value(expr.right))
         if isinstance(expr, cst.NamedExpr):
             return self.value(expr.value)
         return UNKNOWN
@@ -173,6 +175,8 @@ class Evaluator:
             return self._tensor_op(call)
         if name == "torch.device":
             return Value(Kind.DEVICE, on_device=_literal_placement(call), evidence=call)
+        if name in returns.DEVICE_GETTERS:  # an accelerator, the CPU or None: placement unknown
+            return Value(Kind.DEVICE, evidence=call)
         if name == returns.PARAMETER:
             positional = [a.value for a in call.args if a.keyword is None and not a.star]
             flag = keyword_argument(call, "requires_grad") or (positional[1] if len(positional) > 1 else None)
@@ -364,6 +368,8 @@ class Evaluator:
             return Value(Kind.DTYPE)
         base = self.value(node.value)
         attr = node.attr.value
+        if base.kind is Kind.DEVICE and attr == "type":  # current_accelerator().type: "cuda", "mps"...
+            return base
         if base.kind is Kind.NDARRAY and attr == "T":
             return self._transposed(base, "T", (), node)
         if base.kind is Kind.TENSOR:

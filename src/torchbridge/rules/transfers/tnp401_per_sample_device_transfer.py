@@ -212,9 +212,12 @@ def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpressi
 def _is_device(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """An accelerator device: not 'cpu', not a dtype; one the model knows, or a name that
     says it is one (``device``, ``self.device``, ``args.dev``)."""
-    if model.value_of(expr).kind is Kind.DTYPE:
+    value = model.value_of(expr)
+    if value.kind is Kind.DTYPE:
         return False
     placement = model.placement_of(expr)
     if placement is not None:
         return placement
+    if value.kind is Kind.DEVICE:
+        return True  # current_accelerator(), get_default_device(): not shown to be the CPU
     return any(word in _DEVICE_WORDS or word.endswith("device") for word in identifier_words(expr))
