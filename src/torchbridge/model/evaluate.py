@@ -173,10 +173,8 @@ class Evaluator:
             return TENSOR if source.kind is Kind.TENSOR or name == "torch.from_numpy" else UNKNOWN
         if name in returns.TORCH_OPS:
             return self._tensor_op(call)
-        if name == "torch.device":
+        if name == "torch.device" or name in returns.DEVICE_GETTERS:  # a getter's placement is unknown
             return Value(Kind.DEVICE, on_device=_literal_placement(call), evidence=call)
-        if name in returns.DEVICE_GETTERS:  # an accelerator, the CPU or None: placement unknown
-            return Value(Kind.DEVICE, evidence=call)
         if name == returns.PARAMETER:
             positional = [a.value for a in call.args if a.keyword is None and not a.star]
             flag = keyword_argument(call, "requires_grad") or (positional[1] if len(positional) > 1 else None)
