@@ -42,6 +42,9 @@ P, N, B, X = Polarity.POSITIVE, Polarity.NEGATIVE, Polarity.BOTH, Polarity.NONE
         ("epoch > 3", X),
         ("torch.distributed.is_available()", X),
         ("ngpus == 2", B),
+        # A function object is always true: no guard (fastai_dev#138's crash)
+        ("torch.cuda.is_available", X),
+        ("not torch.cuda.is_available", X),
     ],
 )
 def test_guard_polarity(condition, expected):

@@ -27,6 +27,9 @@ class CudaGuards:
     def __init__(self, model: SemanticModel) -> None:
         self._model = model
         self.depth = 0  # CUDA guards around the current point
+        # Of those, the ones that only follow a call that raises without CUDA (``set_device``):
+        # the code is committed to CUDA there, not checked for it.
+        self.committed = 0
         # Tests of accelerator-only checks around the current point (innermost last): they
         # guard device-generic code, not CUDA calls (true on MPS and XPU too).
         self.accelerator_tests: list[cst.BaseExpression] = []
@@ -64,6 +67,13 @@ class CudaGuards:
                 if isinstance(small, cst.Assert):
                     return small.test
         return None
+
+    def commits_rest(self, statement: cst.BaseStatement) -> bool:
+        """The statement guards the rest of its block only by calling something that raises
+        without CUDA (``torch.cuda.set_device(rank)``), not by checking for CUDA."""
+        return isinstance(statement, cst.SimpleStatementLine) and all(
+            not isinstance(small, cst.Assert) for small in statement.body
+        ) and any(self.requires_cuda(small) for small in statement.body)
 
     def guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
         """After a CUDA early exit (``if not torch.cuda.is_available(): return``), an assert, a

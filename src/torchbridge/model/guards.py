@@ -15,7 +15,7 @@ import re
 
 import libcst as cst
 
-from .names import callee_name, device_text, identifier_words, string_value
+from .names import callee_name, device_text, dotted, identifier_words, string_value
 
 
 class Polarity(enum.Enum):
@@ -47,6 +47,7 @@ _NEGATIVE_WORD = re.compile(r"\bcpu\b|^cpu|cpu$|_cpu_|no_?cuda|no_?gpu|disable|w
 _DEVICE_LITERAL = re.compile(r"^(?:cuda|gpu)(?::\d+)?$")
 _ZEROISH = frozenset({"0", "none", "false", "-1", "''", '""'})
 
+_UNCALLED = (".is_available", ".device_count")
 _EQUAL_OPS = (cst.Equal, cst.Is, cst.In)
 _UNEQUAL_OPS = (cst.NotEqual, cst.IsNot, cst.NotIn)
 _AT_MOST_ZERO_OPS = (cst.Equal, cst.Is, cst.LessThan, cst.LessThanEqual)
@@ -85,6 +86,8 @@ def mentions_cuda(expr: cst.CSTNode) -> bool:
 
 
 def polarity(test: cst.BaseExpression) -> Polarity:
+    if isinstance(test, (cst.Attribute, cst.Name)) and (dotted(test) or "").endswith(_UNCALLED):
+        return Polarity.NONE  # `if torch.cuda.is_available:` tests a function object: always true
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return polarity(test.expression).inverted()
     if isinstance(test, cst.BooleanOperation):

@@ -86,6 +86,12 @@ class SemanticModel:
         return self.cuda_guards.active
 
     @property
+    def in_cuda_check(self) -> bool:
+        """Inside a guard that checks for CUDA or names it (a condition, a skip decorator, a
+        function named for CUDA), not only after a call that commits the code to CUDA."""
+        return self.cuda_guards.depth > self.cuda_guards.committed
+
+    @property
     def accelerator_guard(self) -> cst.BaseExpression | None:
         """The innermost accelerator-only check around this point (``if
         torch.accelerator.is_available():``), where no CUDA guard is: true on MPS and XPU."""
@@ -410,7 +416,7 @@ class SemanticModel:
     def _walk_block(self, statements: Sequence[cst.BaseStatement]) -> None:
         """Walk statements in order; after a CUDA early exit the rest of the block is guarded."""
         guarded_rest = no_grad_rest = unknown_rest = 0
-        accelerator_rest = 0
+        accelerator_rest = committed_rest = 0
         guards_state = self.cuda_guards
         top_level = self.module is not None and statements is self.module.body
         try:
@@ -426,6 +432,9 @@ class SemanticModel:
                     else:
                         guards_state.depth += 1
                         guarded_rest += 1
+                        if guards_state.commits_rest(statement):
+                            guards_state.committed += 1
+                            committed_rest += 1
                 if self.track_values:
                     self.grad_mode.apply_in_place(statement)
                     mode = self.grad_mode.of_statement(statement)
@@ -437,6 +446,7 @@ class SemanticModel:
                         unknown_rest += 1
         finally:
             guards_state.depth -= guarded_rest
+            guards_state.committed -= committed_rest
             del guards_state.accelerator_tests[len(guards_state.accelerator_tests) - accelerator_rest:]
             self.grad_mode.off_depth -= no_grad_rest
             self.grad_mode.undecided_depth -= unknown_rest
