@@ -27,7 +27,7 @@ def test_valid_example_is_not_reported(rule, example):
 
 @pytest.mark.parametrize(("rule", "example"), list(_cases("INVALID")))
 def test_invalid_example_is_reported_where_expected(rule, example):
-    findings = check_source(example.code, select=[rule.code])
+    findings = check_source(example.code, select=[rule.code], torch_version=example.torch_version)
     assert [(f.line, f.column) for f in findings] == list(example.findings)
     assert all(f.code == rule.code and f.name == rule.name for f in findings)
 
