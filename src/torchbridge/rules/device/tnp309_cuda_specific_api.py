@@ -19,7 +19,7 @@ from ...diagnostics.contract import (
 )
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
 from ...model.guards import mentions_cuda
-from ...model.names import callee_name, identifier_words
+from ...model.names import callee_name, dotted, identifier_words
 from ...model.tree import children
 from ..base import Invalid, Rule, Valid
 from ..explain import quote, under_accelerator_check
@@ -109,6 +109,17 @@ GENERIC = {
 }
 # Another backend named in the same function: the code already handles devices one by one.
 _OTHER_BACKENDS = frozenset({"mps", "xpu", "npu", "hpu", "mlu", "xla", "musa"})
+# CUDA features with no device-generic counterpart: a function that uses one is about CUDA.
+_CUDA_ONLY_FEATURES = (
+    "torch.backends.cudnn", "torch.backends.cuda", "torch.cuda.get_device_properties", "torch.cuda.get_device_name",
+    "torch.cuda.get_device_capability", "torch.cuda.is_bf16_supported", "torch.cuda.is_current_stream_capturing",
+    "torch.cuda.CUDAGraph", "torch.cuda.graph", "torch.cuda.make_graphed_callables", "torch.cuda.nvtx",
+    "torch.cuda.jiterator", "torch.cuda._sleep", "torch.cuda.default_stream", "torch.cuda.ipc_collect",
+    "torch.cuda.nccl", "torch.cuda.comm", "torch.cuda.memory_snapshot", "torch.cuda.get_arch_list",
+    "torch.cuda.set_per_process_memory_fraction", "torch.cuda.tunable", "torch.cuda.StreamContext",
+)
+# Test modules pick the hardware they test on purpose.
+_TEST_FRAMEWORKS = frozenset({"pytest", "unittest"})
 
 
 class CudaSpecificApi(Rule):
@@ -124,12 +135,16 @@ class CudaSpecificApi(Rule):
 
     Not reported: code that is CUDA-specific on purpose: under a CUDA check (`if
     torch.cuda.is_available():`, `if device.type == "cuda":`, `if args.cuda:`; the check
-    itself is reported when it is a `torch.cuda` call), in tests under a CUDA skip (and in
-    the skip's own condition: a test says what hardware it tests), in
-    functions and classes named for CUDA (`CUDAAccelerator`, `test_amp_cuda`), in functions
-    that handle other backends by name too (`torch.backends.mps`, `"xpu"`), and in modules
-    that import a CUDA-only library (TensorRT, pycuda, CuPy). Code after an unguarded
-    `torch.cuda.set_device(rank)` is reported: that call is what commits it to CUDA.
+    itself is reported when it is a `torch.cuda` call), in functions and classes named for
+    CUDA (`CUDAAccelerator`), in functions that handle other backends by name too
+    (`torch.backends.mps`, `"xpu"`) or use a CUDA feature with no device-generic
+    counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs, device properties,
+    `is_bf16_supported`), in a check whose failure says CUDA or a GPU is required (`assert
+    torch.cuda.is_available(), "CUDA required for APEX"`, `raise ...("TensorRT only
+    supports CUDA")`), in test modules (they import pytest or unittest, and pick the
+    hardware they test on purpose), and in modules that import a CUDA-only library
+    (TensorRT, pycuda, CuPy). Code after an unguarded `torch.cuda.set_device(rank)` is
+    reported: that call is what commits it to CUDA.
 
     ## Why is this bad?
     `torch.cuda.*` knows only CUDA (and ROCm, which poses as it): on an Apple MPS or Intel
@@ -307,11 +322,12 @@ class CudaSpecificApi(Rule):
     def __init__(self, context) -> None:  # noqa: ANN001
         super().__init__(context)
         self._scopes: list[cst.CSTNode] = []  # functions, innermost last
-        self._multi_backend: dict[int, bool] = {}
         # Calls in the test of a branch, and the code that test guards; values assigned to names.
         self._guarding: dict[int, tuple[cst.CSTNode, ...]] = {}
         self._bound: set[int] = set()
-        self._skipping: set[int] = set()  # calls in a test skip's condition
+        self._skipping: set[int] = set()  # calls in a test skip's condition, or a stated CUDA requirement
+        self._cuda_scope: dict[int, bool] = {}
+        self._test_module: bool | None = None
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes.append(node)
@@ -321,7 +337,11 @@ class CudaSpecificApi(Rule):
 
     def visit_If(self, node: cst.If) -> None:
         self._mark_test(node.test, (node.body, *([node.orelse] if node.orelse is not None else [])))
-        if _skips(node.body):  # if not torch.cuda.is_available(): pytest.skip(...)
+        if _skips(node.body) or _requires_cuda(node.body):  # ...: pytest.skip() / raise "CUDA required"
+            self._skipping.update(self._calls_in(node.test))
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        if node.msg is not None and mentions_cuda(node.msg):  # assert ..., "CUDA required for APEX"
             self._skipping.update(self._calls_in(node.test))
 
     def visit_While(self, node: cst.While) -> None:
@@ -355,7 +375,7 @@ class CudaSpecificApi(Rule):
         found = self._cuda_call(node)
         if found is None or id(node) in self._skipping or model.in_cuda_check or model.imports_cuda_library:
             return
-        if self._handles_other_backends():
+        if self._in_test_module() or self._about_cuda():
             return
         short, generic = found
         since = f" (torch {generic.since[0]}.{generic.since[1]}+)" if generic.since else ""
@@ -370,15 +390,35 @@ class CudaSpecificApi(Rule):
                 return short, GENERIC[short]
         return None
 
-    def _handles_other_backends(self) -> bool:
-        """The enclosing function also names another backend: it picks devices one by one."""
+    def _about_cuda(self) -> bool:
+        """The enclosing function (or module-level statement) is about CUDA itself: it also
+        names another backend (it picks devices one by one), or uses a CUDA feature that has
+        no device-generic counterpart (cuDNN settings, CUDA graphs, device properties)."""
         scope = self._scopes[-1] if self._scopes else self.model.top_statement
         if scope is None:
             return False
         key = id(scope)
-        if key not in self._multi_backend:
-            self._multi_backend[key] = not _OTHER_BACKENDS.isdisjoint(identifier_words(scope))
-        return self._multi_backend[key]
+        if key not in self._cuda_scope:
+            self._cuda_scope[key] = not _OTHER_BACKENDS.isdisjoint(identifier_words(scope)) or self._uses_cuda_only(scope)
+        return self._cuda_scope[key]
+
+    def _uses_cuda_only(self, scope: cst.CSTNode) -> bool:
+        stack: list[cst.CSTNode] = [scope]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Attribute):
+                if any(q.startswith(_CUDA_ONLY_FEATURES) for q in self.model.qualnames(node)):
+                    return True
+                stack.append(node.value)
+                continue
+            stack.extend(children(node))
+        return False
+
+    def _in_test_module(self) -> bool:
+        if self._test_module is None:
+            module = self.model.module
+            self._test_module = module is not None and any(_imports_test_framework(s) for s in module.body)
+        return self._test_module
 
     def _fix(self, call: cst.Call, short: str, generic: _Generic) -> FixSpec | None:
         if generic.entry is None or generic.since is None:
@@ -406,6 +446,31 @@ def _skips(body: cst.BaseSuite) -> bool:
         small = last.body[-1]
         return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
             "skip" in (callee_name(small.value.func) or "").lower()
+    return False
+
+
+def _imports_test_framework(statement: cst.BaseStatement) -> bool:
+    """``import pytest``, ``from unittest import mock``, at the module's top level."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.Import):
+            roots = [(dotted(alias.name) or "").split(".")[0] for alias in small.names]
+        elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+            roots = [(dotted(small.module) or "").split(".")[0]]
+        else:
+            continue
+        if not _TEST_FRAMEWORKS.isdisjoint(roots):
+            return True
+    return False
+
+
+def _requires_cuda(body: cst.BaseSuite) -> bool:
+    """The block raises, saying CUDA (or a GPU) is required: a stated requirement, not a choice."""
+    last = body.body[-1] if body.body else None
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        small = last.body[-1]
+        return isinstance(small, cst.Raise) and small.exc is not None and mentions_cuda(small.exc)
     return False
 
 
