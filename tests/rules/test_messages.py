@@ -46,3 +46,14 @@ def test_cuda_use_under_an_accelerator_check_says_why_the_check_is_no_guard():
         if torch.accelerator.is_available():
             model.to(torch.accelerator.current_accelerator())
         """, "TNP302") == []
+
+
+def test_cuda_specific_api_under_an_accelerator_check_is_still_a_finding():
+    [message] = messages("""
+        import torch
+        def wait():
+            if torch.accelerator.is_available():
+                torch.cuda.synchronize()
+        """, "TNP309")
+    assert message.startswith("`torch.cuda.synchronize()` works only with CUDA; `torch.accelerator.synchronize`")
+    assert "line 3, is no guard for it" in message

@@ -5,6 +5,7 @@ The class docstring is the rule's documentation (``torchbridge rule``, ``docs/ru
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -118,6 +119,8 @@ _CUDA_ONLY_FEATURES = (
     "torch.cuda.nccl", "torch.cuda.comm", "torch.cuda.memory_snapshot", "torch.cuda.get_arch_list",
     "torch.cuda.set_per_process_memory_fraction", "torch.cuda.tunable", "torch.cuda.StreamContext",
 )
+# A test that picks an API by what torch has: its branches are compatibility code.
+_COMPAT_TEST = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d|hasattr", re.I)
 # Test modules pick the hardware they test on purpose.
 _TEST_FRAMEWORKS = frozenset({"pytest", "unittest"})
 
@@ -141,7 +144,9 @@ class CudaSpecificApi(Rule):
     counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs, device properties,
     `is_bf16_supported`), in a check whose failure says CUDA or a GPU is required (`assert
     torch.cuda.is_available(), "CUDA required for APEX"`, `raise ...("TensorRT only
-    supports CUDA")`), in test modules (they import pytest or unittest, and pick the
+    supports CUDA")`), in the branches of a test that picks an API by what torch has
+    (`torch.accelerator.current_accelerator() if hasattr(torch, "accelerator") else
+    torch.cuda.current_device()`: compatibility code), in test modules (they import pytest or unittest, and pick the
     hardware they test on purpose), and in modules that import a CUDA-only library
     (TensorRT, pycuda, CuPy). Code after an unguarded `torch.cuda.set_device(rank)` is
     reported: that call is what commits it to CUDA.
@@ -356,6 +361,11 @@ class CudaSpecificApi(Rule):
     def _mark_test(self, test: cst.BaseExpression, guarded: tuple[cst.CSTNode, ...]) -> None:
         for call in self._calls_in(test):
             self._guarding[call] = guarded
+        # `torch.accelerator... if hasattr(torch, "accelerator") else torch.cuda...`: the CUDA
+        # branch is the fallback for a torch without the generic API.
+        if any(_COMPAT_TEST.search(word) for word in identifier_words(test)):
+            for part in guarded:
+                self._skipping.update(self._calls_in(part))
 
     @staticmethod
     def _calls_in(node: cst.CSTNode) -> list[int]:
