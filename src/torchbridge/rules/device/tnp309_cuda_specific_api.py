@@ -120,7 +120,7 @@ _CUDA_ONLY_FEATURES = (
     "torch.cuda.set_per_process_memory_fraction", "torch.cuda.tunable", "torch.cuda.StreamContext",
 )
 # A test that picks an API by what torch has: its branches are compatibility code.
-_COMPAT_TEST = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d|hasattr", re.I)
+_VERSION_WORD = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d", re.I)
 # Test modules pick the hardware they test on purpose.
 _TEST_FRAMEWORKS = frozenset({"pytest", "unittest"})
 
@@ -363,9 +363,22 @@ class CudaSpecificApi(Rule):
             self._guarding[call] = guarded
         # `torch.accelerator... if hasattr(torch, "accelerator") else torch.cuda...`: the CUDA
         # branch is the fallback for a torch without the generic API.
-        if any(_COMPAT_TEST.search(word) for word in identifier_words(test)):
+        if self._picks_by_torch(test):
             for part in guarded:
                 self._skipping.update(self._calls_in(part))
+
+    def _picks_by_torch(self, test: cst.BaseExpression) -> bool:
+        """``hasattr(torch, ...)`` or a torch version test."""
+        if any(_VERSION_WORD.search(word) for word in identifier_words(test)):
+            return True
+        stack: list[cst.CSTNode] = [test]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Call) and dotted(node.func) == "hasattr" and node.args \
+                    and self.model.resolves_into(node.args[0].value, "torch"):
+                return True
+            stack.extend(children(node))
+        return False
 
     @staticmethod
     def _calls_in(node: cst.CSTNode) -> list[int]:
