@@ -314,3 +314,16 @@ def test_a_device_name_read_as_text_keeps_a_string_and_the_verifier_reads_it_so(
         finding.fix, probe=dataclasses.replace(finding.fix.probe, fixed_prelude=as_device)))
     verdict = verifier.verify(wrong).devices[0]
     assert verdict.verdict == "differs" and verdict.differences == ["error"]
+
+
+def test_numpy_force_also_fixes_conjugate_and_negative_views(verifier):
+    """The verifier draws conjugate and negative views of complex tensors: `.numpy(force=True)`
+    (the fix under a declared torch-version >= 1.13) turns their errors into values, where
+    `.detach().cpu().numpy()` raises them just as the original did."""
+    source = "import torch\nmodel = torch.nn.Linear(4, 2)\nscores = model(torch.randn(8, 4)).cpu().numpy()\n"
+    (finding,) = check_source(source, select=["TNP201"], torch_version="1.13")
+    assert finding.fix.entry.key == "TNP201/numpy-force"
+    forced = verifier.verify(finding).devices[0]
+    detached = verifier.verify(with_fixed(finding, "_in0.detach().cpu().numpy()")).devices[0]
+    assert forced.verdict == detached.verdict == "crash-fix"
+    assert forced.crashes_fixed > detached.crashes_fixed  # the views: fixed by force only
