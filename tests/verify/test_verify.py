@@ -288,7 +288,7 @@ def test_tnp106_fold_on_a_list_of_floats_differs_in_values(verifier):
     # Declared safe, as a careless rule might: the verifier still sees the values differ.
     safe = dataclasses.replace(finding, fix=dataclasses.replace(
         finding.fix, entry=one_fix(
-            "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    return torch.tensor(a).double()\n", "TNP106",
+            "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    return torch.tensor(a).float()\n", "TNP106",
         ).fix.entry,
     ))
     verdict = verifier.verify(safe).devices[0]

@@ -70,9 +70,8 @@ def literal_kind(expr: cst.BaseExpression) -> str | None:
         if not expr.elements:
             return "float"  # torch.tensor([]) has the default dtype, np.array([]) float64
         kinds = [None if isinstance(e, cst.StarredElement) else literal_kind(e.value) for e in expr.elements]
-        if None in kinds:
-            return None
-        return max(kinds, key=PYTHON_KINDS.index)  # type: ignore[arg-type]  # None was ruled out
+        known = [kind for kind in kinds if kind is not None]
+        return max(known, key=PYTHON_KINDS.index) if len(known) == len(kinds) else None
     return None
 
 
