@@ -85,9 +85,14 @@ def mentions_cuda(expr: cst.CSTNode) -> bool:
     return any(_CUDA_WORD.search(word) for word in identifier_words(expr))
 
 
+def uncalled_check(test: cst.BaseExpression) -> bool:
+    """``torch.cuda.is_available`` without the call: a function object, always true."""
+    return isinstance(test, (cst.Attribute, cst.Name)) and (dotted(test) or "").endswith(_UNCALLED)
+
+
 def polarity(test: cst.BaseExpression) -> Polarity:
-    if isinstance(test, (cst.Attribute, cst.Name)) and (dotted(test) or "").endswith(_UNCALLED):
-        return Polarity.NONE  # `if torch.cuda.is_available:` tests a function object: always true
+    if uncalled_check(test):
+        return Polarity.NONE  # `if torch.cuda.is_available:` is no guard
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return polarity(test.expression).inverted()
     if isinstance(test, cst.BooleanOperation):

@@ -526,8 +526,9 @@ class SemanticModel:
     def traverse_IfExp(self, node: cst.IfExp) -> None:
         self.walk(node.test)
         polarity = guards.polarity(node.test)
-        # 'cuda' if <anything> else 'cpu': the expression itself is the choice.
-        is_choice = is_cpu_literal(node.orelse) or is_cpu_literal(node.body)
+        # 'cuda' if <anything> else 'cpu': the expression itself is the choice (unless the test
+        # is a function object, always true: then the first branch always runs).
+        is_choice = (is_cpu_literal(node.orelse) or is_cpu_literal(node.body)) and not guards.uncalled_check(node.test)
         before = self.scope.bindings
         when_true, when_false = self._narrowed(node.test, before) if self.track_values else (before, before)
         try:
