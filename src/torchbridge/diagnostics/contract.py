@@ -120,6 +120,9 @@ _DEVICE_REUSE_PRECONDITIONS = (
     Precondition(F, "the device has no index (`'cuda:1'`, `.cuda(1)` are reported, never rewritten)"),
 )
 
+_IMPORT_TIME_CHECK = Precondition(P, "calling `torch.cuda.is_available()` at import time breaks forked CUDA workers "
+                                     "(measured on an H100)")
+
 _INSERTION_PRECONDITIONS = (
     Precondition(F, "the name `DEVICE` is unused in the module"),
     Precondition(F, "no use precedes the insertion point"),
@@ -156,8 +159,7 @@ INSERT_DEVICE = ContractEntry(
             "after the module's imports when it has no such variable",
     applicability=Applicability.UNSAFE,
     preconditions=(
-        Precondition(P, "calling `torch.cuda.is_available()` at import time breaks forked CUDA workers "
-                        "(measured on an H100)"),
+        _IMPORT_TIME_CHECK,
         *_INSERTION_PRECONDITIONS,
     ),
     expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
@@ -173,8 +175,7 @@ INSERT_DEVICE_STRING = ContractEntry(
             'if torch.cuda.is_available() else "cpu"`, or the module\'s variable of that form; never a `torch.device`',
     applicability=Applicability.UNSAFE,
     preconditions=(
-        Precondition(P, "calling `torch.cuda.is_available()` at import time breaks forked CUDA workers "
-                        "(measured on an H100)"),
+        _IMPORT_TIME_CHECK,
         Precondition(F, "the name stays a `str`: `'cuda' in torch.device('cuda')` raises TypeError, "
                         "`torch.device('cuda') == 'cuda'` is False"),
         *_INSERTION_PRECONDITIONS,

@@ -25,12 +25,14 @@ from ..versions import at_least
 
 # The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
 # obey is diagnostics.contract's.
+_TENSOR_PROVEN = Precondition(F, "`X` is a tensor on every path (TensorFlow and others have `.numpy()` too)")
+
 DETACH_CPU = ContractEntry(
     key="TNP201/detach-cpu",
     rewrite="`X.numpy()`, `X.cpu().numpy()`, `X.detach().numpy()`, `X.data.numpy()`, `X.cpu().data.numpy()`, "
             "`X.data.cpu().numpy()` → `X.detach().cpu().numpy()`",
     applicability=Applicability.SAFE,
-    preconditions=(Precondition(F, "`X` is a tensor on every path (TensorFlow and others have `.numpy()` too)"),),
+    preconditions=(_TENSOR_PROVEN,),
     expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
     crash="RuntimeError: Can't call numpy() on Tensor that requires grad / TypeError: can't convert cuda:0 "
           "device type tensor to numpy",
@@ -44,7 +46,7 @@ NUMPY_FORCE = ContractEntry(
     rewrite="the same chains → `X.numpy(force=True)`, where the project declares `torch-version` ≥ 1.13",
     applicability=Applicability.SAFE,
     preconditions=(
-        Precondition(F, "`X` is a tensor on every path (TensorFlow and others have `.numpy()` too)"),
+        _TENSOR_PROVEN,
         Precondition(F, "the project declares `torch-version` ≥ 1.13: `force` landed in pytorch/pytorch#78564 "
                         "(June 2022, first in 1.13); the 1.9 docs show `Tensor.numpy()` without arguments"),
     ),
