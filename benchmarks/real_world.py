@@ -3,7 +3,7 @@
 For each repository in ``benchmarks/repos.tsv`` (checked out under a corpus root, one
 folder per repository), run::
 
-    torchbridge check <repo dir> --isolated --select TNP --extend-select TNP203,TNP308,TNP403 \
+    torchbridge check <repo dir> --isolated --select TNP --extend-select TNP203,TNP308,TNP309,TNP403 \
         --output-format json --exit-zero
 
 make the paths relative to the repository folder, and join the findings with the judged
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repos", type=Path, default=DEFAULT_REPOS, help="repository list (default: benchmarks/repos.tsv)")
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="judged labels (default: benchmarks/labels.tsv)")
     parser.add_argument("--select", default="TNP", help="passed to --select (default: %(default)s)")
-    parser.add_argument("--extend-select", default="TNP203,TNP308,TNP403", help="passed to --extend-select (default: %(default)s; '' for none)")
+    parser.add_argument("--extend-select", default="TNP203,TNP308,TNP309,TNP403", help="passed to --extend-select (default: %(default)s; '' for none)")
     parser.add_argument("--ignore", default="", help="passed to --ignore")
     parser.add_argument("--jobs", type=int, default=None, help="passed to --jobs")
     parser.add_argument("--set", default="all", help="only the repositories of this set (a name in repos.tsv's set column, or all)")

@@ -28,7 +28,7 @@ def test_flake8_reads_the_buffer_from_standard_input():
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.decode("utf-8").splitlines()
     assert [line.split(" ", 2)[:2] for line in lines] == [["x.py:3:24:", "TNP204"], ["x.py:5:23:", "TNP301"]]
-    assert lines[0].endswith("records the copy in the autograd graph first; use `.detach().cpu()`")
+    assert lines[0].endswith("records its copy in the autograd graph for `.detach()` to cut off; use `.detach().cpu()`")
 
 
 def test_flake8_and_torchbridge_agree_on_the_buffer(cli, tree):

@@ -17,17 +17,20 @@ def check_source(
     filename: str = "<string>",
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
+    device_idiom: str = "cuda",
+    torch_version: str | None = None,
 ) -> list[Finding]:
     """Check Python source text and return its findings, sorted by position.
 
     ``select`` and ``ignore`` take rule codes or prefixes (``"TNP3"``, ``"TNP301"``); by
     default the rules that are on by default run. ``# noqa`` comments are honoured. A file
     that cannot be checked (a syntax error, say) gives one finding whose ``code`` is None.
+    ``device_idiom`` and ``torch_version`` shape the findings' fixes as in ``fix_source``.
     Raises ``ValueError`` for an unknown code or prefix.
     """
     from .engine.lint import lint_source
 
-    return lint_source(source, filename, _rules(select, ignore))
+    return lint_source(source, filename, _rules(select, ignore), options=_options(device_idiom, torch_version))
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,16 @@ def fix_source(
     """
     from .engine.source import from_text
     from .fixing.loop import fix_source_text
+
+    result = fix_source_text(
+        from_text(source), filename, _rules(select, ignore), unsafe=unsafe, options=_options(device_idiom, torch_version),
+    )
+    text = result.text if not source.startswith("\ufeff") else "\ufeff" + result.text
+    remaining = [*result.remaining, *([result.error] if result.error is not None else [])]
+    return FixedSource(text, list(result.applied), remaining)
+
+
+def _options(device_idiom: str, torch_version: str | None):  # noqa: ANN202 - RuleOptions, imported lazily
     from .project.config import _VERSION
     from .rules import RuleOptions
 
@@ -69,12 +82,7 @@ def fix_source(
         raise ValueError(f"device_idiom: expected 'cuda' or 'accelerator', got {device_idiom!r}")
     if torch_version is not None and not _VERSION.match(torch_version):
         raise ValueError(f"torch_version: expected a version such as '2.4', got {torch_version!r}")
-    result = fix_source_text(
-        from_text(source), filename, _rules(select, ignore), unsafe=unsafe, options=RuleOptions(device_idiom, torch_version),
-    )
-    text = result.text if not source.startswith("\ufeff") else "\ufeff" + result.text
-    remaining = [*result.remaining, *([result.error] if result.error is not None else [])]
-    return FixedSource(text, list(result.applied), remaining)
+    return RuleOptions(device_idiom, torch_version)
 
 
 def _rules(select: Sequence[str] | None, ignore: Sequence[str] | None) -> tuple:

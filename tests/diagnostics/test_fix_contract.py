@@ -38,7 +38,8 @@ def _examples():
 
 @pytest.mark.parametrize(("rule", "example"), list(_examples()))
 def test_example_fix_matches_the_contract(rule, example):
-    findings = check_source(example.code, select=[rule.code])
+    declared = {"torch_version": example.torch_version}
+    findings = check_source(example.code, select=[rule.code], **declared)
     fixes = [f.fix for f in findings if f.fix is not None]
     if example.applicability is None:
         assert fixes == [], f"{rule.code}: the example declares no fix, the rule offers one"
@@ -56,16 +57,16 @@ def test_example_fix_matches_the_contract(rule, example):
             assert verdict == contract or (contract in ("crash-fix", "differs") and verdict == "equivalent"), (
                 f"{rule.code}: {device} {verdict!r} is not the contract's {contract!r}"
             )
-    result = fix_source(example.code, unsafe=True, select=[rule.code])
+    result = fix_source(example.code, unsafe=True, select=[rule.code], **declared)
     if example.applicability == "display":
         assert result.source == example.code and not result.applied
         return
     assert result.source == example.fixed
     compile(result.source, "<fixed>", "exec")
     # A second run changes nothing.
-    assert fix_source(result.source, unsafe=True, select=[rule.code]).source == result.source
+    assert fix_source(result.source, unsafe=True, select=[rule.code], **declared).source == result.source
     # Without --unsafe-fixes only safe fixes apply.
-    safe_run = fix_source(example.code, select=[rule.code])
+    safe_run = fix_source(example.code, select=[rule.code], **declared)
     expected = example.fixed if example.applicability == "safe" else example.code
     assert safe_run.source == expected
 
@@ -74,7 +75,7 @@ def test_every_reachable_entry_has_an_example():
     shown = set()
     for rule in RULES:
         for example in rule.INVALID:
-            for finding in check_source(example.code, select=[rule.code]):
+            for finding in check_source(example.code, select=[rule.code], torch_version=example.torch_version):
                 if finding.fix is not None:
                     shown.add(finding.fix.entry.key)
     rule_codes = {r.code for r in RULES}

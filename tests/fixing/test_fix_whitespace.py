@@ -136,14 +136,15 @@ SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[Healt
 @given(data=st.data())
 def test_invalid_examples_are_fixed_the_same_in_odd_whitespace(rule, example, data):
     code = data.draw(rewritten(example.code))
-    findings = check_source(code, select=[rule.code])
+    declared = {"torch_version": example.torch_version}
+    findings = check_source(code, select=[rule.code], **declared)
     if _libcst_cannot_read(findings):
-        assert fix_source(code, unsafe=True, select=[rule.code]).source == code
+        assert fix_source(code, unsafe=True, select=[rule.code], **declared).source == code
         return
     assert [f.code for f in findings] == [rule.code] * len(example.findings)
     for finding, (line, column) in zip(findings, example.findings):
         assert first_token(code, finding.line, finding.column) == first_token(example.code, line, column)
-    result = fix_source(code, unsafe=True, select=[rule.code])
+    result = fix_source(code, unsafe=True, select=[rule.code], **declared)
     assert [f.name for f in result.remaining if f.code is None] == []  # no fix-error, no syntax error
     expected = example.code if example.fixed is None else example.fixed
     assert normal(result.source) == normal(expected)

@@ -173,6 +173,21 @@ def test_accelerator_idiom():
         fix_source(source, device_idiom="mps")
 
 
+@pytest.mark.parametrize(
+    ("declared", "inserted"),
+    [
+        # torch.accelerator is in the 2.6 docs (docs.pytorch.org/docs/2.6/accelerator.html) and not in 2.5's.
+        ("2.4", 'DEVICE = th.device("cuda" if th.cuda.is_available() else "cpu")'),
+        ("2.5", 'DEVICE = th.device("cuda" if th.cuda.is_available() else "cpu")'),
+        ("2.6", "DEVICE = th.accelerator.current_accelerator() if th.accelerator.is_available() else th.device(\"cpu\")"),
+        (None, "DEVICE = th.accelerator.current_accelerator() if th.accelerator.is_available() else th.device(\"cpu\")"),
+    ],
+)
+def test_accelerator_idiom_only_where_the_declared_torch_has_it(declared, inserted):
+    source = "import torch as th\nx = th.nn.Linear(3, 3).cuda()\n"
+    assert fixed(source, device_idiom="accelerator", torch_version=declared).splitlines()[2] == inserted  # after a blank line
+
+
 def test_many_findings_share_one_inserted_variable():
     source = 'import torch\na = torch.nn.Linear(3, 3).cuda()\nb = torch.ones(3, device="cuda")\nc = a.to("cuda")\n'
     out = fixed(source)

@@ -7,6 +7,7 @@ import pytest
 
 from torchbridge.engine.walk import Dispatcher
 from torchbridge.model import Polarity, SemanticModel, polarity
+from torchbridge.model.guards import accelerator_only
 
 P, N, B, X = Polarity.POSITIVE, Polarity.NEGATIVE, Polarity.BOTH, Polarity.NONE
 
@@ -41,10 +42,28 @@ P, N, B, X = Polarity.POSITIVE, Polarity.NEGATIVE, Polarity.BOTH, Polarity.NONE
         ("epoch > 3", X),
         ("torch.distributed.is_available()", X),
         ("ngpus == 2", B),
+        # A function object is always true: no guard (fastai_dev#138's crash)
+        ("torch.cuda.is_available", X),
+        ("not torch.cuda.is_available", X),
     ],
 )
 def test_guard_polarity(condition, expected):
     assert polarity(cst.parse_expression(condition)) is expected
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("torch.accelerator.is_available()", True),
+        ("torch.accelerator.device_count() > 0", True),
+        ("torch.accelerator.current_accelerator() is not None", True),
+        ("torch.cuda.is_available()", False),
+        ("torch.accelerator.is_available() and torch.cuda.is_available()", False),
+        ("use_gpu", False),
+    ],
+)
+def test_accelerator_checks_say_nothing_of_cuda(condition, expected):
+    assert accelerator_only(cst.parse_expression(condition)) is expected
 
 
 class Probe:

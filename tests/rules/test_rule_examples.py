@@ -27,7 +27,7 @@ def test_valid_example_is_not_reported(rule, example):
 
 @pytest.mark.parametrize(("rule", "example"), list(_cases("INVALID")))
 def test_invalid_example_is_reported_where_expected(rule, example):
-    findings = check_source(example.code, select=[rule.code])
+    findings = check_source(example.code, select=[rule.code], torch_version=example.torch_version)
     assert [(f.line, f.column) for f in findings] == list(example.findings)
     assert all(f.code == rule.code and f.name == rule.name for f in findings)
 
@@ -73,7 +73,8 @@ def _fixed_examples():
 def test_the_verifier_runs_the_fix(rule, example):
     """The snippet the verifier runs for a fix holds the fix's edits: a probe that lost them
     would verify the unfixed code. (``verify --rules`` runs them; this only reads them.)"""
-    fixed = [f for f in check_source(example.code, select=[rule.code]) if f.fix is not None]
+    declared = example.torch_version  # some fixes exist only from a torch version on
+    fixed = [f for f in check_source(example.code, select=[rule.code], torch_version=declared) if f.fix is not None]
     assert fixed, f"{rule.code}: the example declares a fix"
     for finding in fixed:
         probe = finding.fix.probe

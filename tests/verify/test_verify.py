@@ -300,7 +300,7 @@ def test_tnp106_fold_on_a_list_of_floats_differs_in_values(verifier):
     # Declared safe, as a careless rule might: the verifier still sees the values differ.
     safe = dataclasses.replace(finding, fix=dataclasses.replace(
         finding.fix, entry=one_fix(
-            "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    return torch.tensor(a).double()\n", "TNP106",
+            "import numpy as np\nimport torch\ndef f():\n    a = np.zeros(3)\n    return torch.tensor(a).float()\n", "TNP106",
         ).fix.entry,
     ))
     verdict = verifier.verify(safe).devices[0]
@@ -335,3 +335,36 @@ def test_what_the_allowlist_lets_run():
     way to an allowlisted function, and dtypes."""
     sources = ["y = _torch.zeros(3)", "f = t", "g = torch.cuda", "h = torch.float32", "k = _in0.T"]
     check(sources, {"t": "torch.tensor", "torch": "torch"}, ["_in0"])
+
+
+STRING_DEVICE = (
+    "import torch\ndevice = 'cuda'\ndevice_type = 'cuda' if 'cuda' in device else 'cpu'\n"
+    "x = torch.zeros(3).to(device)\n"
+)
+
+
+def test_a_device_name_read_as_text_keeps_a_string_and_the_verifier_reads_it_so(verifier):
+    """nanoGPT's bench.py: `'cuda' in device`. The fix inserts the bare-string idiom; a
+    `torch.device` there (what the fix used to insert) raises TypeError, and the probe,
+    which reads the name as text too, shows it."""
+    finding = next(f for f in check_source(STRING_DEVICE, select=["TNP301"]) if f.fix is not None)
+    assert finding.fix.entry.key == "TNP30x/insert-device-string"
+    assert verifier.verify(finding).verdicts()["cpu"] == "crash-fix"
+    as_device = ('DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")',)
+    wrong = dataclasses.replace(finding, fix=dataclasses.replace(
+        finding.fix, probe=dataclasses.replace(finding.fix.probe, fixed_prelude=as_device)))
+    verdict = verifier.verify(wrong).devices[0]
+    assert verdict.verdict == "differs" and verdict.differences == ["error"]
+
+
+def test_numpy_force_also_fixes_conjugate_and_negative_views(verifier):
+    """The verifier draws conjugate and negative views of complex tensors: `.numpy(force=True)`
+    (the fix under a declared torch-version >= 1.13) turns their errors into values, where
+    `.detach().cpu().numpy()` raises them just as the original did."""
+    source = "import torch\nmodel = torch.nn.Linear(4, 2)\nscores = model(torch.randn(8, 4)).cpu().numpy()\n"
+    (finding,) = check_source(source, select=["TNP201"], torch_version="1.13")
+    assert finding.fix.entry.key == "TNP201/numpy-force"
+    forced = verifier.verify(finding).devices[0]
+    detached = verifier.verify(with_fixed(finding, "_in0.detach().cpu().numpy()")).devices[0]
+    assert forced.verdict == detached.verdict == "crash-fix"
+    assert forced.crashes_fixed > detached.crashes_fixed  # the views: fixed by force only

@@ -90,7 +90,9 @@ def _verify_rules(verifier, args: argparse.Namespace) -> int:  # noqa: ANN001
         for index, example in enumerate(rule.INVALID):
             if example.applicability is None:
                 continue
-            for finding in check_source(example.code, filename=f"{rule.code}-invalid-{index}", select=[rule.code]):
+            found = check_source(example.code, filename=f"{rule.code}-invalid-{index}", select=[rule.code],
+                                 torch_version=example.torch_version)
+            for finding in found:
                 if finding.fix is not None:
                     declared.append((finding, example.expect or {}))
     results = _verify_each(verifier, [finding for finding, _ in declared])

@@ -126,6 +126,9 @@ _DEVICE_REUSE_PRECONDITIONS = (
     Precondition(F, "the device has no index (`'cuda:1'`, `.cuda(1)` are reported, never rewritten)"),
 )
 
+_IMPORT_TIME_CHECK = Precondition(P, "calling `torch.cuda.is_available()` at import time breaks forked CUDA workers "
+                                     "(measured on an H100)")
+
 _INSERTION_PRECONDITIONS = (
     Precondition(F, "the name `DEVICE` is unused in the module"),
     Precondition(F, "no use precedes the insertion point"),
@@ -162,8 +165,7 @@ INSERT_DEVICE = ContractEntry(
             "after the module's imports when it has no such variable",
     applicability=Applicability.UNSAFE,
     preconditions=(
-        Precondition(P, "calling `torch.cuda.is_available()` at import time breaks forked CUDA workers "
-                        "(measured on an H100)"),
+        _IMPORT_TIME_CHECK,
         *_INSERTION_PRECONDITIONS,
     ),
     expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
@@ -172,13 +174,35 @@ INSERT_DEVICE = ContractEntry(
     title="Choose the device at run time (`DEVICE`, inserted after the imports)",
 )
 
+INSERT_DEVICE_STRING = ContractEntry(
+    key="TNP30x/insert-device-string",
+    rewrite='the same where the name is also used as a string (`in`, string methods, f-strings, comparisons with '
+            'strings, `type()` checks, `exec`/`globals()` config overrides): the bare-string idiom `DEVICE = "cuda" '
+            'if torch.cuda.is_available() else "cpu"`, or the module\'s variable of that form; never a `torch.device`',
+    applicability=Applicability.UNSAFE,
+    preconditions=(
+        _IMPORT_TIME_CHECK,
+        Precondition(F, "the name stays a `str`: `'cuda' in torch.device('cuda')` raises TypeError, "
+                        "`torch.device('cuda') == 'cuda'` is False"),
+        *_INSERTION_PRECONDITIONS,
+    ),
+    expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
+    crash=_NO_CUDA,
+    note="A string stays a string, so code that reads it as text behaves as before; without CUDA it reads "
+         "`'cpu'`.",
+    title='Choose the device at run time (`DEVICE`, a "cuda"-or-"cpu" string, inserted after the imports)',
+)
+
 INSERT_ACCELERATOR = ContractEntry(
     key="TNP30x/insert-accelerator",
     rewrite='the same with `device-idiom = "accelerator"`: `DEVICE = torch.accelerator.current_accelerator() '
-            'if torch.accelerator.is_available() else torch.device("cpu")`',
+            'if torch.accelerator.is_available() else torch.device("cpu")`; where the project declares a '
+            "`torch-version` older than 2.6 (which has no `torch.accelerator`), the cuda form is inserted instead",
     applicability=Applicability.UNSAFE,
     preconditions=(
         Precondition(P, "picks MPS or XPU where present, whose dtype support differs from CUDA's"),
+        Precondition(P, "torch 2.6 or newer: `torch.accelerator` is in the 2.6 docs and not in 2.5's; an undeclared "
+                        "`torch-version` does not prove it"),
         *_INSERTION_PRECONDITIONS,
     ),
     expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
@@ -187,7 +211,7 @@ INSERT_ACCELERATOR = ContractEntry(
     title="Choose the accelerator at run time (`DEVICE`, inserted after the imports)",
 )
 
-DEVICE_ENTRIES = (DEVICE_VARIABLE, DEVICE_VARIABLE_UNPROVEN, INSERT_DEVICE, INSERT_ACCELERATOR)
+DEVICE_ENTRIES = (DEVICE_VARIABLE, DEVICE_VARIABLE_UNPROVEN, INSERT_DEVICE, INSERT_DEVICE_STRING, INSERT_ACCELERATOR)
 
 
 

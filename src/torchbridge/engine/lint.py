@@ -220,6 +220,7 @@ def _run_rules(
     model.track_values = any(rule.needs_values for rule in rules)
     model.freezes_parameters = _FREEZES.search(text) is not None
     model.sets_default_device = "set_default_device" in text
+    model.sets_default_dtype = "set_default_dtype" in text or "set_default_tensor_type" in text
     context = RuleContext(model, text, options)
     instances = [rule(context) for rule in rules]
     dispatcher = Dispatcher([*instances], model.traversals())

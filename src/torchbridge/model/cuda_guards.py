@@ -27,22 +27,53 @@ class CudaGuards:
     def __init__(self, model: SemanticModel) -> None:
         self._model = model
         self.depth = 0  # CUDA guards around the current point
+        # Of those, the ones that only follow a call that raises without CUDA (``set_device``):
+        # the code is committed to CUDA there, not checked for it.
+        self.committed = 0
+        # Tests of accelerator-only checks around the current point (innermost last): they
+        # guard device-generic code, not CUDA calls (true on MPS and XPU too).
+        self.accelerator_tests: list[cst.BaseExpression] = []
         self.cuda_only_module = False  # the module runs only with CUDA (see ``requires_cuda``)
+        self.cuda_library_module = False  # ... because it imports a CUDA-only library
 
     @property
     def active(self) -> bool:
         return self.depth > 0
 
     @contextmanager
-    def guarded(self, active: bool = True) -> Iterator[None]:
-        self.depth += active
+    def guarded(self, active: bool = True, test: cst.BaseExpression | None = None) -> Iterator[None]:
+        """Code that runs only when ``active``; an accelerator-only ``test`` guards no CUDA call."""
+        accelerator = active and test is not None and guards.accelerator_only(test)
+        if accelerator:
+            self.accelerator_tests.append(test)  # type: ignore[arg-type]  # not None when accelerator
+        self.depth += active and not accelerator
         try:
             yield
         finally:
-            self.depth -= active
+            self.depth -= active and not accelerator
+            if accelerator:
+                self.accelerator_tests.pop()
 
     def see_module(self, module: cst.Module) -> None:
-        self.cuda_only_module = any(imports_cuda_only_package(statement) for statement in module.body)
+        self.cuda_library_module = any(imports_cuda_only_package(statement) for statement in module.body)
+        self.cuda_only_module = self.cuda_library_module
+
+    def rest_of_block_test(self, statement: cst.BaseStatement) -> cst.BaseExpression | None:
+        """The test of an early exit that guards the rest of the block (its ``if``'s or assert's)."""
+        if isinstance(statement, cst.If):
+            return statement.test
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assert):
+                    return small.test
+        return None
+
+    def commits_rest(self, statement: cst.BaseStatement) -> bool:
+        """The statement guards the rest of its block only by calling something that raises
+        without CUDA (``torch.cuda.set_device(rank)``), not by checking for CUDA."""
+        return isinstance(statement, cst.SimpleStatementLine) and all(
+            not isinstance(small, cst.Assert) for small in statement.body
+        ) and any(self.requires_cuda(small) for small in statement.body)
 
     def guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
         """After a CUDA early exit (``if not torch.cuda.is_available(): return``), an assert, a

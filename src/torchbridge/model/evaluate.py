@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import returns
+from . import dtypes, returns
 from .names import (
     device_argument,
     device_text,
@@ -36,9 +36,9 @@ class Evaluator:
             return UNKNOWN
         kind = _CONTAINERS.get(type(expr))
         if kind is not None:
-            return Value(kind, result=self._element(expr))
+            return Value(kind, result=self._element(expr), dtype=dtypes.literal_kind(expr))
         if isinstance(expr, (cst.Integer, cst.Float)):
-            return NUMBER
+            return NUMBER.but(dtype=dtypes.literal_kind(expr))
         if isinstance(expr, cst.SimpleString):
             text = string_value(expr)
             if text is not None and _DEVICE_STRING.match(text):  # "cuda", "cuda:1", "cpu"...
@@ -60,9 +60,13 @@ class Evaluator:
             return self.binary(self.value(expr.left), self.value(expr.right))
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             operand = self.value(expr.expression)
+            if operand.kind is Kind.NUMBER:
+                return operand
             return operand.but(layout=Layout.UNKNOWN, evidence=None) if operand.kind is Kind.TENSOR else UNKNOWN
         if isinstance(expr, cst.IfExp):
             return self.value(expr.body).join(self.value(expr.orelse))
+        if isinstance(expr, cst.BooleanOperation):  # `a or b` is a or b
+            return self.value(expr.left).join(self.value(expr.right))
         if isinstance(expr, cst.NamedExpr):
             return self.value(expr.value)
         return UNKNOWN
@@ -95,7 +99,8 @@ class Evaluator:
         else:
             return None
         if elements[0].kind in (Kind.NDARRAY, Kind.TENSOR) and all(e.kind is elements[0].kind for e in elements):
-            return Value(elements[0].kind)
+            placed = {e.on_device for e in elements}
+            return Value(elements[0].kind, on_device=placed.pop() if len(placed) == 1 else None)
         return None
 
     # ----------------------------------------------------------------- calls
@@ -129,9 +134,11 @@ class Evaluator:
         if any(arg.keyword is not None and arg.keyword.value.startswith(("return_", "retstep")) for arg in call.args):
             return UNKNOWN  # np.unique(..., return_counts=True), np.linspace(..., retstep=True): tuples
         if name in returns.NUMPY_NEW_ARRAY:
-            return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call)
+            return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call,
+                         dtype=dtypes.numpy_produced(self.model, name, call))
         if name in returns.NUMPY_RANDOM_SIZED:
-            return self._random(call, returns.NUMPY_RANDOM_SIZED[name])
+            array = self._random(call, returns.NUMPY_RANDOM_SIZED[name])
+            return array.but(dtype=dtypes.numpy_produced(self.model, name, call)) if array.kind is Kind.NDARRAY else array
         if name == returns.NUMPY_LOAD:
             path = string_value(call.args[0].value) if call.args else None
             if path is None or not path.endswith(".npy"):
@@ -139,13 +146,14 @@ class Evaluator:
             return Value(Kind.NDARRAY, Layout.CONTIGUOUS, evidence=call)
         if name in returns.NUMPY_KEEPS_LAYOUT or name in returns.NUMPY_COPY_KEEP_ORDER:
             source = self.value(first_argument(call))
+            dtype = dtypes.numpy_from(self.model, call, source.dtype)
             if source.kind is Kind.NDARRAY:
                 if name in returns.NUMPY_KEEPS_LAYOUT:
                     if len(call.args) > 1:  # dtype= or order= may copy: strides unknown
-                        return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call)
+                        return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call, dtype=dtype)
                     return source
-                return _copied_keeping_order(source, call)
-            return Value(Kind.NDARRAY, evidence=call) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
+                return _copied_keeping_order(source, call).but(dtype=dtype)
+            return Value(Kind.NDARRAY, evidence=call, dtype=dtype) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
         if name in returns.NUMPY_FLIPS:
             axis = keyword_argument(call, "axis")
             if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
@@ -156,7 +164,7 @@ class Evaluator:
         if name in returns.NUMPY_TRANSPOSES:
             return self._transposed(self.value(first_argument(call)), name != "numpy.transpose", call.args[1:], call)
         if name in returns.TORCH_FACTORIES:
-            return self._factory(call)
+            return self._factory(call, name)
         if name in returns.TORCH_FROM_ARRAY:
             source = self.value(first_argument(call))
             if source.kind is Kind.NDARRAY:
@@ -165,7 +173,7 @@ class Evaluator:
             return TENSOR if source.kind is Kind.TENSOR or name == "torch.from_numpy" else UNKNOWN
         if name in returns.TORCH_OPS:
             return self._tensor_op(call)
-        if name == "torch.device":
+        if name == "torch.device" or name in returns.DEVICE_GETTERS:  # a getter's placement is unknown
             return Value(Kind.DEVICE, on_device=_literal_placement(call), evidence=call)
         if name == returns.PARAMETER:
             positional = [a.value for a in call.args if a.keyword is None and not a.star]
@@ -207,7 +215,7 @@ class Evaluator:
             return UNKNOWN  # no size: a scalar
         return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=ndim, evidence=call)
 
-    def _factory(self, call: cst.Call) -> Value:
+    def _factory(self, call: cst.Call, name: str) -> Value:
         requires = keyword_argument(call, "requires_grad")
         grad: bool | None = False
         if requires is not None and not _is_false(requires):
@@ -218,7 +226,10 @@ class Evaluator:
         if on_device is False and keyword_argument(call, "device") is None and self.model.sets_default_device:
             on_device = None  # torch.set_default_device moved the factories' default
         evidence = call if grad or on_device else None
-        return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
+        dtype = dtypes.torch_dtype(self.model, keyword_argument(call, "dtype"))
+        if name == "torch.tensor" and keyword_argument(call, "dtype") is None:
+            dtype = dtypes.tensor_inferred(self.value(first_argument(call)).dtype, not self.model.sets_default_dtype)
+        return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence, dtype=dtype)
 
     def _tensor_op(self, call: cst.Call) -> Value:
         # Keyword inputs count too: torch.add(x, other=w) requires grad when w does.
@@ -282,9 +293,10 @@ class Evaluator:
             # Their only argument is the order (``copy("F")``, ``ravel(order="K")``): it may not be C.
             ordered = bool(call.args)
             return Value(Kind.NDARRAY, Layout.UNKNOWN if ordered else Layout.CONTIGUOUS,
-                         ndim=array.ndim if method == "copy" else 1)
-        if method in returns.ARRAY_METHODS_KEEP_ORDER:
-            return _copied_keeping_order(array, call)
+                         ndim=array.ndim if method == "copy" else 1, dtype=array.dtype)
+        if method in returns.ARRAY_METHODS_KEEP_ORDER:  # astype
+            target = first_argument(call) or keyword_argument(call, "dtype")
+            return _copied_keeping_order(array, call).but(dtype=dtypes.numpy_dtype(self.model, target))
         if method in ("transpose", "swapaxes"):
             return self._transposed(array, method == "swapaxes", call.args, call)
         if method in returns.ARRAY_REDUCTIONS:
@@ -350,6 +362,8 @@ class Evaluator:
             return Value(Kind.DTYPE)
         base = self.value(node.value)
         attr = node.attr.value
+        if base.kind is Kind.DEVICE and attr == "type":  # current_accelerator().type: "cuda", "mps"...
+            return base
         if base.kind is Kind.NDARRAY and attr == "T":
             return self._transposed(base, False, (), node)
         if base.kind is Kind.TENSOR:

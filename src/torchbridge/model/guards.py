@@ -15,7 +15,7 @@ import re
 
 import libcst as cst
 
-from .names import callee_name, device_text, identifier_words, string_value
+from .names import callee_name, device_text, dotted, identifier_words, string_value
 
 
 class Polarity(enum.Enum):
@@ -47,6 +47,7 @@ _NEGATIVE_WORD = re.compile(r"\bcpu\b|^cpu|cpu$|_cpu_|no_?cuda|no_?gpu|disable|w
 _DEVICE_LITERAL = re.compile(r"^(?:cuda|gpu)(?::\d+)?$")
 _ZEROISH = frozenset({"0", "none", "false", "-1", "''", '""'})
 
+_UNCALLED = (".is_available", ".device_count")
 _EQUAL_OPS = (cst.Equal, cst.Is, cst.In)
 _UNEQUAL_OPS = (cst.NotEqual, cst.IsNot, cst.NotIn)
 _AT_MOST_ZERO_OPS = (cst.Equal, cst.Is, cst.LessThan, cst.LessThanEqual)
@@ -89,7 +90,14 @@ def mentions_cuda(expr: cst.CSTNode) -> bool:
     return any(_CUDA_WORD.search(word) for word in identifier_words(expr))
 
 
+def uncalled_check(test: cst.BaseExpression) -> bool:
+    """``torch.cuda.is_available`` without the call: a function object, always true."""
+    return isinstance(test, (cst.Attribute, cst.Name)) and (dotted(test) or "").endswith(_UNCALLED)
+
+
 def polarity(test: cst.BaseExpression) -> Polarity:
+    if uncalled_check(test):
+        return Polarity.NONE  # `if torch.cuda.is_available:` is no guard
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return polarity(test.expression).inverted()
     if isinstance(test, cst.BooleanOperation):
@@ -115,6 +123,19 @@ def _words_polarity(expr: cst.CSTNode) -> Polarity:
 def _is_torch_accelerator_check(words: list[str]) -> bool:
     """``torch.accelerator.is_available()`` / ``device_count()``."""
     return "accelerator" in words and "torch" in words
+
+
+_CUDA_ONLY_WORD = re.compile(r"cuda|gpu")
+
+
+def accelerator_only(test: cst.BaseExpression) -> bool:
+    """A check for any accelerator (``torch.accelerator.is_available()``,
+    ``current_accelerator()``) that says nothing of CUDA: true on MPS and XPU machines too,
+    so it guards device-generic code, never a CUDA call."""
+    words = identifier_words(test)
+    if any(_CUDA_ONLY_WORD.search(word) for word in words):
+        return False
+    return _is_torch_accelerator_check(words) or any("current_accelerator" in word for word in words)
 
 
 def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget) -> Polarity:

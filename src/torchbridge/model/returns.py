@@ -50,6 +50,8 @@ TORCH_FACTORIES = frozenset({
     "torch.full_like", "torch.rand_like", "torch.randn_like", "torch.randint_like",
 })
 TORCH_FROM_ARRAY = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.asarray"})
+# Calls that return a device (or None, which ``.to`` and ``device=`` take as "where it is").
+DEVICE_GETTERS = frozenset({"torch.accelerator.current_accelerator", "torch.get_default_device"})
 TORCH_OPS = frozenset({
     "torch.cat", "torch.stack", "torch.matmul", "torch.mm", "torch.bmm", "torch.einsum",
     "torch.relu", "torch.sigmoid", "torch.tanh", "torch.exp", "torch.log", "torch.sqrt",

@@ -68,6 +68,7 @@ class SemanticModel:
         # Whole-file facts that make some values unknown (set from the source text).
         self.freezes_parameters = False  # ``requires_grad = False`` somewhere: outputs may not need grad
         self.sets_default_device = False  # ``torch.set_default_device``: factories may not be on the CPU
+        self.sets_default_dtype = False  # ``torch.set_default_dtype``: a Python float may not become float32
         self._class_facts_stack: list[ClassFacts] = []  # per class being walked
         self._returns: list[list[Value]] = []  # per function being walked
         self._sample_loops: list[SampleLoop] = []  # the per-sample loops around this point
@@ -83,6 +84,24 @@ class SemanticModel:
     def in_cuda_guard(self) -> bool:
         """Inside code that runs only when CUDA is there, or when the user chose the GPU."""
         return self.cuda_guards.active
+
+    @property
+    def in_cuda_check(self) -> bool:
+        """Inside a guard that checks for CUDA or names it (a condition, a skip decorator, a
+        function named for CUDA), not only after a call that commits the code to CUDA."""
+        return self.cuda_guards.depth > self.cuda_guards.committed
+
+    @property
+    def accelerator_guard(self) -> cst.BaseExpression | None:
+        """The innermost accelerator-only check around this point (``if
+        torch.accelerator.is_available():``), where no CUDA guard is: true on MPS and XPU."""
+        tests = self.cuda_guards.accelerator_tests
+        return tests[-1] if tests and not self.in_cuda_guard else None
+
+    @property
+    def imports_cuda_library(self) -> bool:
+        """The module imports a library that needs CUDA (TensorRT, pycuda, CuPy...)."""
+        return self.cuda_guards.cuda_library_module
 
     @property
     def cuda_only_module(self) -> bool:
@@ -138,6 +157,19 @@ class SemanticModel:
     @property
     def enclosing_class(self) -> cst.ClassDef | None:
         return self._classes[-1] if self._classes else None
+
+    def is_module_class(self, node: cst.ClassDef, depth: int = 0) -> bool:
+        """The class is an ``nn.Module``: a base in ``torch.nn`` (or Lightning's module), or a
+        class of this file that is one. An imported base of its own is not known to be."""
+        for base in node.bases:
+            qualnames = self.qualnames(base.value)
+            if any(q.startswith("torch.nn.") or q.endswith(".LightningModule") for q in qualnames):
+                return True
+            binding = self.lookup(base.value.value) if isinstance(base.value, cst.Name) else None
+            if (binding is not None and binding.kind == "class" and isinstance(binding.node, cst.ClassDef)
+                    and depth < 8 and self.is_module_class(binding.node, depth + 1)):
+                return True
+        return False
 
     @property
     def in_api_implementation(self) -> bool:
@@ -384,15 +416,25 @@ class SemanticModel:
     def _walk_block(self, statements: Sequence[cst.BaseStatement]) -> None:
         """Walk statements in order; after a CUDA early exit the rest of the block is guarded."""
         guarded_rest = no_grad_rest = unknown_rest = 0
+        accelerator_rest = committed_rest = 0
+        guards_state = self.cuda_guards
         top_level = self.module is not None and statements is self.module.body
         try:
             for statement in statements:
                 if top_level:
                     self.top_statement = statement
                 self.walk(statement)
-                if self.cuda_guards.guards_rest_of_block(statement):
-                    self.cuda_guards.depth += 1
-                    guarded_rest += 1
+                if guards_state.guards_rest_of_block(statement):
+                    test = guards_state.rest_of_block_test(statement)
+                    if test is not None and guards.accelerator_only(test):
+                        guards_state.accelerator_tests.append(test)
+                        accelerator_rest += 1
+                    else:
+                        guards_state.depth += 1
+                        guarded_rest += 1
+                        if guards_state.commits_rest(statement):
+                            guards_state.committed += 1
+                            committed_rest += 1
                 if self.track_values:
                     self.grad_mode.apply_in_place(statement)
                     mode = self.grad_mode.of_statement(statement)
@@ -403,16 +445,19 @@ class SemanticModel:
                         self.grad_mode.undecided_depth += 1
                         unknown_rest += 1
         finally:
-            self.cuda_guards.depth -= guarded_rest
+            guards_state.depth -= guarded_rest
+            guards_state.committed -= committed_rest
+            del guards_state.accelerator_tests[len(guards_state.accelerator_tests) - accelerator_rest:]
             self.grad_mode.off_depth -= no_grad_rest
             self.grad_mode.undecided_depth -= unknown_rest
 
     # flow: branches meet, and the bindings that differ become joins
 
-    def _branch(self, body: cst.CSTNode | None, guarded: bool, base: dict[str, Binding]) -> dict[str, Binding]:
+    def _branch(self, body: cst.CSTNode | None, guarded: bool, base: dict[str, Binding],
+                test: cst.BaseExpression | None = None) -> dict[str, Binding]:
         self.scope.bindings = dict(base)
         if body is not None:
-            with self.cuda_guards.guarded(guarded):
+            with self.cuda_guards.guarded(guarded, test):
                 self.walk(body)
         return self.scope.bindings
 
@@ -424,8 +469,8 @@ class SemanticModel:
         self._conditional_depth += conditional
         when_true, when_false = self._narrowed(node.test, base)
         try:
-            after_body = self._branch(node.body, polarity.guards_true_branch, when_true)
-            self._branch(node.orelse, polarity.guards_false_branch, when_false)
+            after_body = self._branch(node.body, polarity.guards_true_branch, when_true, node.test)
+            self._branch(node.orelse, polarity.guards_false_branch, when_false, node.test)
         finally:
             self._conditional_depth -= conditional
         self.scope.join_from(after_body, base)
@@ -481,16 +526,17 @@ class SemanticModel:
     def traverse_IfExp(self, node: cst.IfExp) -> None:
         self.walk(node.test)
         polarity = guards.polarity(node.test)
-        # 'cuda' if <anything> else 'cpu': the expression itself is the choice.
-        is_choice = is_cpu_literal(node.orelse) or is_cpu_literal(node.body)
+        # 'cuda' if <anything> else 'cpu': the expression itself is the choice (unless the test
+        # is a function object, always true: then the first branch always runs).
+        is_choice = (is_cpu_literal(node.orelse) or is_cpu_literal(node.body)) and not guards.uncalled_check(node.test)
         before = self.scope.bindings
         when_true, when_false = self._narrowed(node.test, before) if self.track_values else (before, before)
         try:
             self.scope.bindings = when_true if when_true is before else dict(when_true)
-            with self.cuda_guards.guarded(is_choice or polarity.guards_true_branch):
+            with self.cuda_guards.guarded(is_choice or polarity.guards_true_branch, node.test):
                 self.walk(node.body)
             self.scope.bindings = before if when_false is before else dict(when_false)
-            with self.cuda_guards.guarded(is_choice or polarity.guards_false_branch):
+            with self.cuda_guards.guarded(is_choice or polarity.guards_false_branch, node.test):
                 self.walk(node.orelse)
         finally:
             if when_true is not before or when_false is not before:
@@ -502,7 +548,7 @@ class SemanticModel:
         self._forget_rebound(node.body)
         base = self.scope.snapshot()
         self._loop_exits.append([])
-        with self.cuda_guards.guarded(polarity.guards_true_branch):
+        with self.cuda_guards.guarded(polarity.guards_true_branch, node.test):
             self.walk(node.body)
         self._leave_loop(base, node.orelse)
 

@@ -52,7 +52,8 @@ class Invalid:
     ``fixed`` is the code after ``torchbridge fix --unsafe-fixes`` (None: the findings have
     no fix that can be applied), ``applicability`` the fix's (``safe``, ``unsafe``,
     ``display``), and ``expect`` the verifier's expected verdict per device, as the fix
-    contract states them.
+    contract states them. ``torch_version`` is the ``torch-version`` the example's project
+    declares (fixes to newer APIs depend on it).
     """
 
     code: str
@@ -60,6 +61,7 @@ class Invalid:
     fixed: str | None = None
     applicability: Applicability | None = None
     expect: Mapping[str, Verdict] | None = None
+    torch_version: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", textwrap.dedent(self.code).lstrip("\n"))

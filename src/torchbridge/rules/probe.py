@@ -14,6 +14,8 @@ from ..model.values import Value
 # The verifier provides torch under this name for ``use`` templates.
 TORCH = "_torch"
 AS_A_DEVICE = TORCH + ".zeros(2).to({})"
+# A device name also read as text (``'cuda' in device``): a torch.device there raises TypeError.
+AS_A_STRING_AND_DEVICE = '("cuda" in {0}, ' + AS_A_DEVICE.replace("{}", "{0}") + ")"
 # Run the snippets as statements; compare what the holes hold afterwards.
 STATEMENT = "exec"
 

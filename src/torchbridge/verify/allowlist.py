@@ -105,6 +105,12 @@ FUNCTIONS: dict[str, frozenset] = {
     "torch.device": frozenset({DEVICE}),
     "torch.cuda.is_available": frozenset({SCALAR}),
     "torch.accelerator.is_available": frozenset({SCALAR}),
+    # Device queries and waits (TNP309): no data, no I/O; they read or select the current device.
+    **dict.fromkeys((
+        "torch.cuda.device_count", "torch.accelerator.device_count", "torch.cuda.synchronize",
+        "torch.accelerator.synchronize", "torch.cuda.current_device", "torch.accelerator.current_device_index",
+        "torch.cuda.set_device", "torch.accelerator.set_device_index",
+    ), frozenset({SCALAR})),
     "torch.accelerator.current_accelerator": frozenset({DEVICE, SCALAR}),
     "torch.nn.Linear": frozenset({NN_MODULE}),
     "torch.set_default_device": frozenset({SCALAR}),

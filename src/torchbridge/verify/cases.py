@@ -76,7 +76,11 @@ def tensor_descriptor(draw, facts: dict[str, Any], devices: tuple[str, ...], dty
                                   FLOAT_DTYPES if requires_grad else dtypes))
     if array["layout"] == "negative":
         array["layout"] = "C"  # torch has no negative strides
-    return {"kind": "tensor", "array": array, "requires_grad": requires_grad, "device": draw(st.sampled_from(devices))}
+    # Complex data may come as a conjugate view, or (its imaginary part) a negative one:
+    # `.numpy()` refuses both, and `.detach().cpu()` does not help.
+    view = draw(st.sampled_from((None, "conj", "neg"))) if array["dtype"] == "complex64" else None
+    return {"kind": "tensor", "array": array, "requires_grad": requires_grad, "device": draw(st.sampled_from(devices)),
+            "view": view}
 
 
 @st.composite
@@ -235,6 +239,10 @@ def build(descriptor: dict[str, Any], device: str):  # noqa: ANN201 - numpy or t
         tensor = tensor.to(target)
     if descriptor["requires_grad"]:
         tensor = tensor.detach().requires_grad_(True)
+    if descriptor.get("view") == "conj":
+        tensor = tensor.conj()
+    elif descriptor.get("view") == "neg":
+        tensor = tensor.conj().imag
     return tensor
 
 

@@ -263,7 +263,7 @@ def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
             "values": _digest(value), "aliasing": _aliasing(value, inputs),
         }
     if isinstance(value, torch.nn.Module):
-        params = [(str(p.dtype), p.device.type, tuple(p.shape), _digest(p.detach().cpu().numpy())) for p in value.parameters()]
+        params = [(str(p.dtype), p.device.type, tuple(p.shape), _digest(_host(p).numpy())) for p in value.parameters()]
         return {"type": type(value).__name__, "parameters": params, "aliasing": _aliasing(value, inputs)}
     if isinstance(value, (torch.amp.autocast, torch.amp.GradScaler)):
         # Settings objects: what they will do is what they recorded (the deprecated
@@ -278,8 +278,14 @@ def summarize(value: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 def _tensor_values(value, torch) -> str:  # noqa: ANN001
     if value.device.type == "meta":
         return "meta"  # no data to compare
-    host = value.detach().cpu().resolve_conj()
+    host = _host(value)
     return _digest(host.float().numpy() if host.dtype == torch.bfloat16 else host.numpy())
+
+
+def _host(tensor):  # noqa: ANN001, ANN202 - a torch tensor in, one NumPy can read out
+    """The tensor's values on the host, conjugate and negative views resolved (``.numpy()``
+    refuses those views)."""
+    return tensor.detach().cpu().resolve_conj().resolve_neg()
 
 
 def _digest(array) -> str:  # noqa: ANN001
@@ -311,11 +317,11 @@ def _write_shows(value: Any, given: Any, np, torch) -> bool:  # noqa: ANN001
         return False
     if isinstance(value, torch.Tensor) and value.device.type != "cpu":
         return False
-    before = _digest(value.detach().numpy() if isinstance(value, torch.Tensor) else value)
+    before = _digest(_host(value).numpy() if isinstance(value, torch.Tensor) else value)
     index = (0,) * given.ndim
     old = given[index].copy()
     given[index] = ~old if given.dtype.kind == "b" else old + 1
-    after = _digest(value.detach().numpy() if isinstance(value, torch.Tensor) else value)
+    after = _digest(_host(value).numpy() if isinstance(value, torch.Tensor) else value)
     given[index] = old
     return before != after
 

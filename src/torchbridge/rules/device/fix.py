@@ -19,6 +19,7 @@ from ...diagnostics.contract import (
     DEVICE_VARIABLE_UNPROVEN,
     INSERT_ACCELERATOR,
     INSERT_DEVICE,
+    INSERT_DEVICE_STRING,
 )
 from ...diagnostics.fix import FixSpec, Hole, NodeEdit, insert_line_after
 from ...model.names import string_value
@@ -27,6 +28,7 @@ from ...model.values import Kind
 from ..base import RuleContext
 from ..imports import later_import, module_reference, new_line_after_header
 from ..probe import probe
+from ..versions import ACCELERATOR, declared_older
 
 INSERTED_NAME = "DEVICE"
 # Builds the edits from the variable's name and whether it holds a torch.device (not a string).
@@ -35,14 +37,16 @@ EditsFor = Callable[[str, bool], tuple[NodeEdit, ...] | None]
 
 def device_fix(
     context: RuleContext, edits_for: EditsFor, *, receiver_proven: bool, subject: cst.CSTNode,
-    holes: Sequence[Hole] = (), use: str = "{}",
+    holes: Sequence[Hole] = (), use: str = "{}", as_string: bool = False,
 ) -> FixSpec | None:
-    """The fix, and its probe: ``subject`` with ``holes``, used as ``use`` says."""
+    """The fix, and its probe: ``subject`` with ``holes``, used as ``use`` says. With
+    ``as_string`` (the name is also read as text) the device must stay a ``str``: only the
+    module's bare-string variable, or an inserted one, will do."""
     model = context.model
     found = device_variable(model, context)
     if found is not None:
         name, holds_device = found
-        edits = edits_for(name, holds_device)
+        edits = None if as_string and holds_device else edits_for(name, holds_device)
         if edits is None:
             return None
         chosen = DEVICE_VARIABLE if receiver_proven else DEVICE_VARIABLE_UNPROVEN
@@ -50,22 +54,25 @@ def device_fix(
         definition = model.module_scope.bindings[name].node
         check = probe(model, subject, holes, use=use, prelude=[definition] if definition is not None else [])
         return FixSpec(chosen, edits, title=chosen.title.format(name=name), probe=check)
-    inserted = _inserted_variable_fix(context, edits_for)
+    inserted = _inserted_variable_fix(context, edits_for, as_string)
     if inserted is None:
         return None
     fix, torch = inserted
     return replace(fix, probe=probe(model, subject, holes, use=use, names={torch: "torch"}))
 
 
-def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[FixSpec, str] | None:
+def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor, as_string: bool) -> tuple[FixSpec, str] | None:
     """The fix that inserts the device variable, and the name torch has in that line."""
     model = context.model
     if INSERTED_NAME in context.words:
         return None  # the name is taken (or at least mentioned): never guess another
     reference = module_reference(model, "torch", in_header=True)
-    edits = edits_for(INSERTED_NAME, True)
-    if edits is None:
-        return None
+    edits = edits_for(INSERTED_NAME, not as_string)
+    # torch.accelerator is not in a torch older than 2.6: the cuda form works there.
+    accelerator = context.options.device_idiom == "accelerator" and not declared_older(
+        context.options.torch_version, ACCELERATOR)
+    if edits is None or (as_string and accelerator):
+        return None  # no string form of the accelerator idiom is inserted
     after: cst.BaseStatement | None = None  # None: after the leading imports
     if reference is None:
         later = later_import(model, "torch")  # torch imported after some set-up code
@@ -73,7 +80,10 @@ def _inserted_variable_fix(context: RuleContext, edits_for: EditsFor) -> tuple[F
             return None
         reference, after = (later[0], ()), later[1]
     torch, imports = reference
-    if context.options.device_idiom == "accelerator":
+    if as_string:
+        chosen = INSERT_DEVICE_STRING
+        value = f'"cuda" if {torch}.cuda.is_available() else "cpu"'
+    elif accelerator:
         chosen = INSERT_ACCELERATOR
         value = (f"{torch}.accelerator.current_accelerator() if {torch}.accelerator.is_available() "
                  f'else {torch}.device("cpu")')

@@ -11,9 +11,11 @@ from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
 from ...model.names import string_value
 from ..base import Invalid, Rule, Valid
-from ..probe import AS_A_DEVICE
+from ..explain import under_accelerator_check
+from ..probe import AS_A_DEVICE, AS_A_STRING_AND_DEVICE
 from .arguments import cuda_device, device_arguments
 from .fix import EditsFor, device_fix, receiver_is_proven
+from .string_use import used_as_string
 
 
 class HardcodedCudaDevice(Rule):
@@ -44,6 +46,11 @@ class HardcodedCudaDevice(Rule):
     import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
     process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
 
+    An accelerator check (`if torch.accelerator.is_available():`, `current_accelerator()`)
+    is no CUDA guard: it is also true on MPS and XPU machines, where CUDA calls still raise.
+    It guards device-generic code (`x.to(torch.accelerator.current_accelerator())`); a CUDA
+    use under it is reported, and the message names the check and says why.
+
     ## Example
     ```python
     import torch
@@ -64,7 +71,14 @@ class HardcodedCudaDevice(Rule):
     it holds a `torch.device`, else `torch.device(NAME)`. An indexed device (`'cuda:1'`,
     `torch.device('cuda', 1)`) is reported but never rewritten: which GPU is meant is the
     author's choice. A name bound to `'cuda'` and used as a device gets an unsafe fix, since
-    the name may be used elsewhere too.
+    the name may be used elsewhere too. Where that name is also read as text (`'cuda' in
+    device`, `device.startswith(...)`, `device == 'cuda'`, f-strings, `type(device)`
+    checks, or a module that overrides its globals through `exec` / `globals()` under a
+    type check, as nanoGPT's configurator does), it must stay a string: the fix inserts the
+    bare-string idiom `"cuda" if torch.cuda.is_available() else "cpu"` (or reuses the
+    module's variable of that form), and offers nothing where only a `torch.device`
+    variable exists. A `torch.device` there would raise TypeError at `'cuda' in device` on
+    every machine.
 
     ## References
     - [PyTorch: device-agnostic code](https://docs.pytorch.org/docs/stable/notes/cuda.html#device-agnostic-code)
@@ -207,6 +221,35 @@ class HardcodedCudaDevice(Rule):
             applicability=Applicability.UNSAFE,
             expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
         ),
+        Invalid(
+            """
+            import torch
+            device = "cuda"
+            device_type = "cuda" if "cuda" in device else "cpu"  # read as text: it must stay a str
+            x = torch.zeros(3).to(device)
+            """,
+            findings=[(2, 10)],
+            fixed="""
+            import torch
+
+            DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+            device = DEVICE
+            device_type = "cuda" if "cuda" in device else "cpu"  # read as text: it must stay a str
+            x = torch.zeros(3).to(device)
+            """,
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.EQUIVALENT},
+        ),
+        Invalid(
+            """
+            import torch
+            DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            device = "cuda"
+            print(device.upper())  # a torch.device has no upper(): no fix
+            x = torch.zeros(3).to(device)
+            """,
+            findings=[(3, 10)],
+        ),
     ]
 
     def __init__(self, context) -> None:
@@ -238,9 +281,12 @@ class HardcodedCudaDevice(Rule):
         if found is None:
             return
         literal, text = found
-        # The name may be used elsewhere too (compared, printed): never a safe fix.
-        fix = device_fix(self.context, _device_edits(binding.value, literal), receiver_proven=False,
-                         subject=binding.value, use=AS_A_DEVICE)
+        # The name may be used elsewhere too (compared, printed): never a safe fix. Read as
+        # text, it must stay a string: the probe reads it both ways.
+        as_string = used_as_string(self.model.module, name.value, self.context.text)
+        fix = device_fix(self.context, _device_edits(binding.value, literal, string_only=as_string),
+                         receiver_proven=False, subject=binding.value,
+                         use=AS_A_STRING_AND_DEVICE if as_string else AS_A_DEVICE, as_string=as_string)
         self._report_once(
             literal,
             f"Hard-coded CUDA device {text!r} (bound to `{name.value}` and used as a device) "
@@ -251,7 +297,8 @@ class HardcodedCudaDevice(Rule):
     def _report_once(self, node: cst.CSTNode, message: str, fix: FixSpec | None) -> None:
         if id(node) not in self._reported:
             self._reported.add(id(node))
-            self.report(node, message, fix=fix)
+            guard = self.model.accelerator_guard
+            self.report(node, under_accelerator_check(message, guard), evidence=guard, fix=fix)
 
 
 def _is_keyword(call: cst.Call, value: cst.BaseExpression, keyword: str) -> bool:

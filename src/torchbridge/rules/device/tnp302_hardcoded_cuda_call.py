@@ -10,6 +10,7 @@ import libcst as cst
 from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
 from ...diagnostics.fix import Anchor, NodeEdit, insert_before, replace, replace_span
 from ..base import Invalid, Rule, Valid
+from ..explain import under_accelerator_check
 from ..probe import hole
 from .fix import device_fix, receiver_is_proven
 
@@ -33,6 +34,11 @@ class HardcodedCudaCall(Rule):
     (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) in its block, and whole modules that
     import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
     process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
+
+    An accelerator check (`if torch.accelerator.is_available():`, `current_accelerator()`)
+    is no CUDA guard: it is also true on MPS and XPU machines, where CUDA calls still raise.
+    It guards device-generic code (`x.to(torch.accelerator.current_accelerator())`); a CUDA
+    use under it is reported, and the message names the check and says why.
 
     ## Example
     ```python
@@ -213,7 +219,8 @@ class HardcodedCudaCall(Rule):
         fix = device_fix(self.context, lambda name, _: _to_device(node, name),
                          receiver_proven=receiver_is_proven(model, func),
                          subject=node, holes=[hole(model, func.value, _receiver_role(node))])
-        self.report(node, fix=fix)
+        guard = model.accelerator_guard
+        self.report(node, under_accelerator_check(self.message, guard), evidence=guard, fix=fix)
 
 
 _KEPT_KEYWORDS = frozenset({"non_blocking", "memory_format"})

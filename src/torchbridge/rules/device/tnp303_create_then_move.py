@@ -39,7 +39,9 @@ DEVICE_IN_FACTORY = ContractEntry(
     preconditions=(
         Precondition(F, "no `requires_grad=True` (leaf-ness), no `generator=`"),
         Precondition(F, "`.to` has exactly one argument and it is a device (a device string, `torch.device(...)`, "
-                        "the cuda-or-cpu expression, or a name bound to one)"),
+                        "the cuda-or-cpu expression, `torch.accelerator.current_accelerator()` (or its `.type`), or a "
+                        "name bound to one; `current_accelerator()` may be None, which `.to` and `device=` both take "
+                        "as \"no change\")"),
         Precondition(F, "no `device=` already"),
     ),
     expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
@@ -67,7 +69,10 @@ class CreateThenMove(Rule):
     Finds a tensor made by a torch factory on the CPU and moved straight away:
     `torch.zeros(n).to(device)`, `torch.tensor(values).to(device)`, `torch.rand(n).to(device)`,
     where the argument of `.to` is proven to be a device (a device string,
-    `torch.device(...)`, the `'cuda' if ... else 'cpu'` expression, or a name bound to one).
+    `torch.device(...)`, the `'cuda' if ... else 'cpu'` expression,
+    `torch.accelerator.current_accelerator()` and its `.type`, or a name bound to one).
+    `.to(torch.get_default_device())` is not reported: factories already make their
+    tensors on the default device, so that `.to` moves nothing.
     `.cuda()` and `.to('cuda')` straight after a factory are TNP302's and TNP301's first
     (portability ranks higher, and folding a hard-coded `'cuda'` would only move it); once
     the device is a variable, this rule reports the fold.
@@ -117,6 +122,12 @@ class CreateThenMove(Rule):
         Valid(
             """
             import torch
+            mask = torch.ones(4, 4).to(torch.get_default_device())  # made there already: nothing moves
+            """
+        ),
+        Valid(
+            """
+            import torch
             device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
             mask = torch.ones(4, 4, device=device)
             """
@@ -136,6 +147,21 @@ class CreateThenMove(Rule):
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+            import torch
+            device = torch.accelerator.current_accelerator()
+            mask = torch.ones(4, 4).to(device)
+            """,
+            findings=[(3, 8)],
+            fixed="""
+            import torch
+            device = torch.accelerator.current_accelerator()
+            mask = torch.ones(4, 4, device=device)
+            """,
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+        ),
         Invalid(
             """
             import torch
@@ -182,9 +208,18 @@ class CreateThenMove(Rule):
         # never a parameter of unknown type (`.to(tensor)` also casts). The CPU moves nothing.
         if self.model.value_of(target).kind is not Kind.DEVICE or self.model.placement_of(target) is False:
             return
+        if self._default_device(target):
+            return  # the factory already made it there: `.to` returns it as it is
         if cuda_device(self.model, target) is not None:
             return  # a hard-coded 'cuda' is TNP301's first; the fold follows once it is a variable
         self.report(node, self.message.format(factory=factory), fix=self._fix(node, func.value, factory, target))
+
+    def _default_device(self, target: cst.BaseExpression) -> bool:
+        """``torch.get_default_device()``, or a name bound to it."""
+        if isinstance(target, cst.Name):
+            binding = self.model.lookup(target.value)
+            target = binding.value if binding is not None and binding.value is not None else target
+        return isinstance(target, cst.Call) and self.model.resolves_to(target.func, "torch.get_default_device")
 
     def _factory(self, call: cst.Call) -> str | None:
         for name in self.model.qualnames(call.func):

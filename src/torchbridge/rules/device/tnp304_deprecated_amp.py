@@ -30,6 +30,7 @@ from ...diagnostics.fix import (
 from ..base import Invalid, Rule, Valid
 from ..imports import module_reference
 from ..probe import probe
+from ..versions import AMP_API, at_least
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,7 @@ class DeprecatedAmp(Rule):
             if arguments is None:
                 return None
             edits = (replace(reference, callee), *arguments)
-        declared = _at_least(self.context.options.torch_version, (2, 4))
+        declared = at_least(self.context.options.torch_version, AMP_API)
         if api.is_decorator:
             chosen = AMP_DECORATOR if declared else AMP_DECORATOR_UNDECLARED
         else:
@@ -434,10 +435,3 @@ def _is_fallback(handler: cst.ExceptHandler) -> bool:
     caught = handler.type
     items = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
     return any(isinstance(item, cst.Name) and item.value in _FALLBACK_ERRORS for item in items)
-
-
-def _at_least(version: str | None, minimum: tuple[int, ...]) -> bool:
-    if version is None:
-        return False
-    parts = tuple(int(p) for p in re.findall(r"\d+", version)[: len(minimum)])
-    return parts >= minimum

@@ -83,7 +83,11 @@ class NegativeStrideToTensor(Rule):
     rgb = image[:, :, ::-1].copy()
     tensor = torch.from_numpy(rgb)
     ```
-    `np.ascontiguousarray(rgb)` works too; so does flipping the tensor (`torch.flip`), which
+    `.copy()` always gives positive strides. `np.ascontiguousarray(rgb)` is no cure: where
+    the flipped axis has length 1, NumPy keeps the negative stride (numpy#23349; measured
+    with numpy 2.4.6 and torch 2.13: `np.ascontiguousarray(np.zeros((1, 10, 20))[::-1])`
+    has strides `(-1600, 160, 8)`, is flagged C-contiguous, and `torch.from_numpy` still
+    raises). Flipping the tensor instead (`torch.from_numpy(image).flip(-1)`) works too: it
     copies on the torch side.
 
     ## Fix safety
@@ -93,6 +97,7 @@ class NegativeStrideToTensor(Rule):
     ## References
     - [`torch.from_numpy`](https://docs.pytorch.org/docs/stable/generated/torch.from_numpy.html)
     - [`numpy.flip`](https://numpy.org/doc/stable/reference/generated/numpy.flip.html)
+    - [numpy#23349: `ascontiguousarray` keeps a negative stride on a length-1 axis](https://github.com/numpy/numpy/issues/23349)
     """
 
     code = "TNP102"

@@ -15,6 +15,7 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import Anchor, FixSpec, insert_after, replace_span
+from ...model import dtypes
 from ...model.names import first_argument, keyword_argument
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -63,15 +64,25 @@ DTYPE_IN_CALL_UNPROVEN = ContractEntry(
 class DoubleConversion(Rule):
     """
     ## What it does
-    Finds a dtype cast straight after `torch.tensor(...)`: `torch.tensor(x).float()`,
-    `.double()`, `.half()`, `.long()`, `.int()` and `.to(<dtype>)`.
+    Finds a dtype cast straight after `torch.tensor(...)` that changes the dtype
+    `torch.tensor` inferred: `torch.tensor(x).float()`, `.double()`, `.half()`, `.long()`,
+    `.int()` and `.to(<dtype>)`.
+
+    The inferred dtype must be shown in the file: Python literals by their kind (ints make
+    int64, floats the default dtype, float32, unless the file calls `set_default_dtype`;
+    bools bool), and a NumPy array by its producer (`np.zeros`, `np.random.rand`,
+    `np.loadtxt`... make float64; a `dtype=` argument or `.astype(np.float32)` names it).
+    A cast to the dtype the tensor already has is not reported: `torch.tensor([3, 1,
+    2]).long()` is int64 before the cast, and `.long()` returns the same tensor
+    (`t.long() is t`). Nor is a cast whose source dtype the file does not show (a
+    parameter, a file read, `np.stack` of unknown arrays): it may be a no-op.
 
     `torch.from_numpy(x).float()` is one conversion, not two, and is not reported; nor is a
     cast after `torch.tensor(x, dtype=...)` (a no-op, or a deliberate second step).
 
     ## Why is this bad?
-    `torch.tensor(x)` copies `x` into a tensor of its own dtype, and the cast copies it
-    again. Measured on 100 MB of float64: `torch.tensor(x).float()` 149 ms,
+    `torch.tensor(x)` copies `x` into a tensor of the inferred dtype, and a cast to another
+    dtype copies it again. Measured on 100 MB of float64: `torch.tensor(x).float()` 149 ms,
     `torch.tensor(x, dtype=torch.float32)` 45 ms. Asking for the dtype in the call makes one
     copy, straight into the dtype wanted.
 
@@ -106,7 +117,8 @@ class DoubleConversion(Rule):
 
     code = "TNP106"
     name = "double-conversion"
-    message = "`torch.tensor(...).{cast}` copies twice; pass `dtype={dtype}` to `torch.tensor` instead"
+    message = ("`torch.tensor(...)` copies into {source} and `.{cast}` copies again into {target}; "
+               "pass `dtype={dtype}` to `torch.tensor` instead")
     category = "style"
     requires_text = (").float()", ").double()", ").half()", ").long()", ").int()", ").to(")
     needs_values = True
@@ -134,6 +146,24 @@ class DoubleConversion(Rule):
             inputs = torch.tensor(features, dtype=torch.float32)
             """
         ),
+        Valid(
+            """
+            import torch
+            order = torch.tensor([3, 1, 2]).long()  # already int64: `.long()` returns the same tensor
+            scale = torch.tensor([0.5, 2.0]).float()  # already float32, the default dtype
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            def load(values, path):
+                a = torch.tensor(values).float()  # the dtype of `values` is not shown: maybe float32
+                b = torch.tensor(np.load(path)).float()  # nor is a file's
+                c = torch.tensor(np.zeros(3, dtype=np.float32)).float()  # float32 already
+                return a, b, c
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -141,7 +171,7 @@ class DoubleConversion(Rule):
             import numpy as np
             import torch
             def load(path):
-                features = np.stack([np.load(path)])
+                features = np.loadtxt(path)
                 return torch.tensor(features).float()
             """,
             findings=[(5, 12)],
@@ -149,7 +179,7 @@ class DoubleConversion(Rule):
             import numpy as np
             import torch
             def load(path):
-                features = np.stack([np.load(path)])
+                features = np.loadtxt(path)
                 return torch.tensor(features, dtype=torch.float32)
             """,
             applicability=Applicability.SAFE,
@@ -168,6 +198,19 @@ class DoubleConversion(Rule):
             applicability=Applicability.UNSAFE,
             expect={"cpu": Verdict.DIFFERS},
         ),
+        Invalid(
+            """
+            import torch
+            anchors = torch.tensor([[10, 13], [16, 30]]).float()
+            """,
+            findings=[(2, 11)],
+            fixed="""
+            import torch
+            anchors = torch.tensor([[10, 13], [16, 30]], dtype=torch.float32)
+            """,
+            applicability=Applicability.UNSAFE,  # a list: unproven in general, equal for these ints
+            expect={"cpu": Verdict.EQUIVALENT},
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -177,25 +220,33 @@ class DoubleConversion(Rule):
         inner = func.value
         if not self.model.resolves_to(inner.func, "torch.tensor") or keyword_argument(inner, "dtype") is not None:
             return  # with dtype= the cast is a no-op or a deliberate second step
-        dtype = self._cast(node)
-        if dtype is None:
+        cast = self._cast(node)
+        if cast is None:
             return
-        cast = f"{func.attr.value}({'...' if node.args else ''})"
+        dtype, target = cast
+        source = self.model.value_of(inner).dtype
+        if source is None or source == target:
+            return  # a dtype the file does not show, or a cast that returns the same tensor
+        called = f"{func.attr.value}({'...' if node.args else ''})"
         fix = self._fix(node, inner, dtype)
-        self.report(node, self.message.format(cast=cast, dtype=f"torch.{dtype}" if "." not in dtype else dtype), fix=fix)
+        message = self.message.format(cast=called, source=source, target=target,
+                                      dtype=f"torch.{dtype}" if "." not in dtype else dtype)
+        self.report(node, message, fix=fix)
 
-    def _cast(self, call: cst.Call) -> str | None:
-        """The dtype the call casts to: ``float32`` for ``.float()``, the argument's text for
-        ``.to(torch.float64)``; None for anything else (a device, more arguments)."""
+    def _cast(self, call: cst.Call) -> tuple[str, str] | None:
+        """The dtype the call casts to, as the fix writes it (``float32`` for ``.float()``,
+        the argument's text for ``.to(torch.float64)``) and by its canonical name; None for
+        anything else (a device, more arguments, a dtype not written out)."""
         method = cst.ensure_type(call.func, cst.Attribute).attr.value  # visit_Call took only method calls
         if method in CASTS and not call.args:
-            return CASTS[method]
+            return CASTS[method], CASTS[method]
         if method != "to" or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
             return None
         target = call.args[0].value
-        if self.model.value_of(target).kind is not Kind.DTYPE:
+        canonical = dtypes.torch_dtype(self.model, target)
+        if canonical is None:
             return None
-        return _EMPTY_MODULE.code_for_node(target)
+        return _EMPTY_MODULE.code_for_node(target), canonical
 
     def _fix(self, call: cst.Call, inner: cst.Call, dtype: str) -> FixSpec | None:
         source = first_argument(inner)

@@ -20,21 +20,44 @@ from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
 from ..probe import hole, probe
+from ..versions import NUMPY_FORCE as NUMPY_FORCE_SINCE
+from ..versions import at_least
 
 # The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
 # obey is diagnostics.contract's.
+_TENSOR_PROVEN = Precondition(F, "`X` is a tensor on every path (TensorFlow and others have `.numpy()` too)")
+
 DETACH_CPU = ContractEntry(
     key="TNP201/detach-cpu",
     rewrite="`X.numpy()`, `X.cpu().numpy()`, `X.detach().numpy()`, `X.data.numpy()`, `X.cpu().data.numpy()`, "
             "`X.data.cpu().numpy()` → `X.detach().cpu().numpy()`",
     applicability=Applicability.SAFE,
-    preconditions=(Precondition(F, "`X` is a tensor on every path (TensorFlow and others have `.numpy()` too)"),),
+    preconditions=(_TENSOR_PROVEN,),
     expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
     crash="RuntimeError: Can't call numpy() on Tensor that requires grad / TypeError: can't convert cuda:0 "
           "device type tensor to numpy",
     note="The original raises for a tensor that requires grad or lives on a device; otherwise "
          "`.detach()` and `.cpu()` return the same memory, so nothing else changes.",
     title="Call `.detach().cpu()` before `.numpy()`",
+)
+
+NUMPY_FORCE = ContractEntry(
+    key="TNP201/numpy-force",
+    rewrite="the same chains → `X.numpy(force=True)`, where the project declares `torch-version` ≥ 1.13",
+    applicability=Applicability.SAFE,
+    preconditions=(
+        _TENSOR_PROVEN,
+        Precondition(F, "the project declares `torch-version` ≥ 1.13: `force` landed in pytorch/pytorch#78564 "
+                        "(June 2022, first in 1.13); the 1.9 docs show `Tensor.numpy()` without arguments"),
+    ),
+    expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
+    crash="RuntimeError: Can't call numpy() on Tensor that requires grad / TypeError: can't convert cuda:0 "
+          "device type tensor to numpy / RuntimeError: Can't call numpy() on Tensor that has conjugate bit set / "
+          "RuntimeError: Can't call numpy() on Tensor that has negative bit set",
+    note="`force=True` is `.detach().cpu().resolve_conj().resolve_neg().numpy()` (its docs): the same memory where "
+         "nothing is moved or resolved (measured on 2.13, also for a CPU tensor that requires grad), and a "
+         "conjugate or negative view, which `.detach().cpu().numpy()` leaves raising, becomes a resolved copy.",
+    title="Use `.numpy(force=True)`",
 )
 
 DETACH_CPU_UNPROVEN = ContractEntry(
@@ -88,6 +111,12 @@ class NumpyWithoutDetachCpu(Rule):
     `.detach()` and `.cpu()` return the tensor itself (the same memory) when there is
     nothing to detach or move, so the fix changes only the cases that raised.
 
+    A conjugate view (`c.conj()`) or a negative one (`c.conj().imag`) still raises after
+    `.detach().cpu()`, with the very error the original raised. Decided (issue 21): where
+    the project declares `torch-version` 1.13 or newer, the fix is `.numpy(force=True)`,
+    which resolves those views too; without a declared version it stays
+    `.detach().cpu().numpy()`, which exists in every torch and never makes a case worse.
+
     ## References
     - [`Tensor.numpy`](https://docs.pytorch.org/docs/stable/generated/torch.Tensor.numpy.html)
     - [`torch.no_grad`](https://docs.pytorch.org/docs/stable/generated/torch.no_grad.html)
@@ -99,7 +128,7 @@ class NumpyWithoutDetachCpu(Rule):
     category = "correctness"
     requires_text = (".numpy(",)
     needs_values = True
-    contract = (DETACH_CPU, DETACH_CPU_UNPROVEN)
+    contract = (DETACH_CPU, NUMPY_FORCE, DETACH_CPU_UNPROVEN)
     VALID = [
         Valid(
             """
@@ -171,6 +200,22 @@ class NumpyWithoutDetachCpu(Rule):
             # On the CPU `.detach().numpy()` already works: only a device tensor raised.
             expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.CRASH_FIX},
         ),
+        Invalid(
+            """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            scores = model(torch.randn(8, 4)).cpu().numpy()
+            """,
+            findings=[(3, 10)],
+            fixed="""
+            import torch
+            model = torch.nn.Linear(4, 2)
+            scores = model(torch.randn(8, 4)).numpy(force=True)
+            """,
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX, "cuda": Verdict.CRASH_FIX},
+            torch_version="1.13",
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -212,8 +257,11 @@ class NumpyWithoutDetachCpu(Rule):
                 break
         proven = self.model.value_of(base).kind is Kind.TENSOR
         chosen = DETACH_CPU if proven else DETACH_CPU_UNPROVEN
+        replacement = "detach().cpu().numpy()"
+        if proven and at_least(self.context.options.torch_version, NUMPY_FORCE_SINCE):
+            chosen, replacement = NUMPY_FORCE, "numpy(force=True)"
         # From the first method's name (after its dot), so parentheses around X stay.
-        edit = replace_span(Anchor(first.attr, "start"), Anchor(call, "end"), "detach().cpu().numpy()")
+        edit = replace_span(Anchor(first.attr, "start"), Anchor(call, "end"), replacement)
         return FixSpec(chosen, (edit,), probe=probe(self.model, call, [hole(self.model, base, "tensor")]))
 
 

@@ -42,6 +42,10 @@ DETACH_FIRST_UNPROVEN = ContractEntry(
     title="Detach before the copy to the CPU",
 )
 
+# Under no_grad the copy records nothing (measured: no grad_fn): the finding is the order alone.
+_UNDER_NO_GRAD = ("`{tensor}.cpu().detach()`: under `no_grad` nothing is recorded either way; `.detach().cpu()` "
+                  "is the usual order, and stays right outside `no_grad`")
+
 
 class CpuBeforeDetach(Rule):
     """
@@ -49,9 +53,15 @@ class CpuBeforeDetach(Rule):
     Finds `x.cpu().detach()`.
 
     ## Why is this bad?
-    `.cpu()` on a tensor that requires grad is recorded in the autograd graph (a `_to_copy`
-    node) only to be cut off by the `.detach()` that follows. `x.detach().cpu()` gives the
-    same values, sharing the same memory, without recording anything.
+    With grad enabled, `.cpu()` of a device tensor that requires grad is recorded in the
+    autograd graph (a `ToCopyBackward0` node) only to be cut off by the `.detach()` that
+    follows; `x.detach().cpu()` gives the same values without recording anything. (`.cpu()`
+    of a tensor already on the CPU returns it unchanged and records nothing.)
+
+    Under `torch.no_grad()` nothing is recorded either way (measured: the copy has no
+    `grad_fn`), so there the finding is about order alone: `.detach().cpu()` is the usual
+    spelling, and stays right if the code is later moved out of `no_grad`. The message says
+    which case it is.
 
     ## Example
     ```python
@@ -79,7 +89,8 @@ class CpuBeforeDetach(Rule):
 
     code = "TNP204"
     name = "cpu-before-detach"
-    message = "`{tensor}.cpu().detach()` records the copy in the autograd graph first; use `.detach().cpu()`"
+    message = ("`{tensor}.cpu().detach()`: on a device tensor that requires grad, `.cpu()` records its copy in the "
+               "autograd graph for `.detach()` to cut off; use `.detach().cpu()`")
     category = "style"
     requires_text = (".detach(",)
     needs_values = True
@@ -131,6 +142,23 @@ class CpuBeforeDetach(Rule):
             applicability=Applicability.UNSAFE,  # x may not be a tensor
             expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
         ),
+        Invalid(
+            """
+            import torch
+            @torch.no_grad()
+            def to_host(x):
+                return x.cpu().detach()  # nothing recorded either way: the order alone
+            """,
+            findings=[(4, 12)],
+            fixed="""
+            import torch
+            @torch.no_grad()
+            def to_host(x):
+                return x.detach().cpu()  # nothing recorded either way: the order alone
+            """,
+            applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT, "cuda": Verdict.EQUIVALENT},
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -146,4 +174,5 @@ class CpuBeforeDetach(Rule):
         edit = replace_span(Anchor(inner.func.attr, "start"), Anchor(node, "end"), "detach().cpu()")
         fix = FixSpec(DETACH_FIRST if proven else DETACH_FIRST_UNPROVEN, (edit,),
                       probe=probe(self.model, node, [hole(self.model, base, "tensor")]))
-        self.report(node, self.message.format(tensor=quote(base)), fix=fix)
+        message = _UNDER_NO_GRAD if self.model.in_no_grad else self.message
+        self.report(node, message.format(tensor=quote(base)), fix=fix)

@@ -55,7 +55,10 @@ class PerSampleDeviceTransfer(Rule):
     knows (a list, tuple, ndarray or tensor), over `range(len(xs))` reading `xs[i]`, or reads
     `dataset[i]`. The once-per-batch `.to(device)` in a loop over a DataLoader, over a dict's
     items or over anything unknown is not reported, nor is a loop variable named for a
-    batch.
+    batch. Nor is a sample that already lives on a device (an element of a tensor or of a
+    list of tensors moved there): that loop copies nothing from the host, and what it does
+    cost (a same-device `.to` returns its input; reading device scalars back waits for the
+    device) is not what this rule's message says.
 
     ## Why is this bad?
     Every transfer pays a fixed cost: a copy launch and, for a blocking `.to()`, a stream
@@ -133,6 +136,14 @@ class PerSampleDeviceTransfer(Rule):
             cast = [s.to(torch.float16) for s in samples]  # a dtype, not a device
             """
         ),
+        Valid(
+            """
+            import torch
+            def schedule(device):
+                timesteps = torch.linspace(0, 999, 50, device="cuda")
+                return [t.to(device) for t in timesteps]  # scalars already on the GPU
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -171,6 +182,8 @@ class PerSampleDeviceTransfer(Rule):
         loop = model.one_sample(data)
         if loop is None:
             return
+        if model.value_of(data).on_device:
+            return  # already on a device: the loop moves nothing from the host
         # A tensor moved whole must be proven one (not a module, not a tokenizer's output);
         # a conversion's input, xs[i] of known data and dataset[i] are data by construction.
         if converted or loop.index is not None or model.value_of(data).kind is Kind.TENSOR:
@@ -199,9 +212,12 @@ def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpressi
 def _is_device(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """An accelerator device: not 'cpu', not a dtype; one the model knows, or a name that
     says it is one (``device``, ``self.device``, ``args.dev``)."""
-    if model.value_of(expr).kind is Kind.DTYPE:
+    value = model.value_of(expr)
+    if value.kind is Kind.DTYPE:
         return False
     placement = model.placement_of(expr)
     if placement is not None:
         return placement
+    if value.kind is Kind.DEVICE:
+        return True  # current_accelerator(), get_default_device(): not shown to be the CPU
     return any(word in _DEVICE_WORDS or word.endswith("device") for word in identifier_words(expr))

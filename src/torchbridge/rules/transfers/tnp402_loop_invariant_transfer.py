@@ -40,7 +40,8 @@ _LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Concat
 class _Frame:
     node: cst.CSTNode  # the loop, or the ``forward`` method
     is_forward: bool = False
-    assigned: set[int] = field(default_factory=set)
+    # The values of assignments in it, and the plain names each is bound to.
+    assigned: dict[int, list[str]] = field(default_factory=dict)
 
     @cached_property
     def changed(self) -> set[str]:
@@ -75,8 +76,14 @@ class LoopInvariantTransfer(Rule):
     Finds a host-to-device transfer repeated with the same data: inside a `for` or `while`
     body, `x.to(device)`, `x.cuda()` or `torch.tensor(c, device=device)` where nothing the
     expression reads is rebound or changed in place in the loop (the data is a tensor, a
-    NumPy conversion or a constant); and inside a module's `forward`, the same transfer of
-    a constant or of an attribute of `self` that `forward` does not change.
+    NumPy conversion or a constant); and inside the `forward` of an `nn.Module`, the same
+    transfer of a constant or of an attribute of `self` that `forward` does not change.
+
+    Not reported: the `forward` of a class that is not an `nn.Module` (a transform, which
+    has no `register_buffer`; a class whose base is imported from elsewhere is not known to
+    be a module), and a fresh tensor that is changed in place after it is made
+    (`out = torch.tensor(c, device=d)` then `out[0] = ...`, `out += ...`, `out.add_(...)`):
+    every iteration or call needs its own copy there, and one shared buffer would be wrong.
 
     ## Why is this bad?
     Every iteration (every call of `forward`) copies the same bytes from host to device
@@ -148,6 +155,27 @@ class LoopInvariantTransfer(Rule):
                     yield t.to(device)  # a different device each time
             """
         ),
+        Valid(
+            """
+            import torch
+            class FeatureMask:  # a transform, not an nn.Module: it has no register_buffer
+                def __init__(self, mask: torch.Tensor):
+                    self.mask = mask
+                def forward(self, x: torch.Tensor):
+                    return x * self.mask.to(x.device)
+            """
+        ),
+        Valid(
+            """
+            import torch
+            class Counts(torch.nn.Module):
+                def forward(self, x):
+                    out = torch.tensor([0.0, 0.0], device=x.device)  # a fresh tensor, changed below
+                    out[0] = x.sum()
+                    out += x.mean()
+                    return out
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -197,7 +225,9 @@ class LoopInvariantTransfer(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A nested function's body does not run once per iteration of the loop around it.
-        forward = node.name.value == "forward" and self.model.enclosing_class is not None
+        # Only a module's forward can register a buffer (a transform's forward cannot).
+        owner = self.model.enclosing_class
+        forward = node.name.value == "forward" and owner is not None and self.model.is_module_class(owner)
         self._frames.append(_Frame(node, is_forward=forward))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -205,11 +235,12 @@ class LoopInvariantTransfer(Rule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._frames:
-            self._frames[-1].assigned.add(id(node.value))
+            targets = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
+            self._frames[-1].assigned[id(node.value)] = targets
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if self._frames:
-            self._frames[-1].assigned.add(id(node.value))
+            self._frames[-1].assigned[id(node.value)] = []
 
     # ------------------------------------------------------------------ calls
 
@@ -222,6 +253,8 @@ class LoopInvariantTransfer(Rule):
         data = self._transferred_data(node, frame)
         if data is None:
             return
+        if any(_changed_in_place(frame.node, name) for name in frame.assigned.get(id(node), ())):
+            return  # a fresh working tensor, changed after it is made: one shared copy would be wrong
         self._reported.add(id(node))
         if frame.is_forward:
             when, advice = "call of `forward`", "register it once in `__init__` (`self.register_buffer(...)`)"
@@ -342,6 +375,29 @@ def _changed_in(node: cst.CSTNode) -> set[str]:
         stack.extend(children(current))
     changed.discard("")
     return changed
+
+
+def _changed_in_place(scope: cst.CSTNode, name: str) -> bool:
+    """``name[...] = ``, ``name += ``, ``name.add_(...)``, ``out=name`` somewhere in ``scope``."""
+    stack: list[cst.CSTNode] = [scope]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign) and any(
+            isinstance(t.target, cst.Subscript) and dotted(t.target.value) == name for t in node.targets
+        ):
+            return True
+        if isinstance(node, cst.AugAssign) and dotted(node.target) == name:
+            return True
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and dotted(func.value) == name and func.attr.value.endswith("_") \
+                    and not func.attr.value.startswith("_"):
+                return True
+            if any(arg.keyword is not None and arg.keyword.value == "out" and dotted(arg.value) == name
+                   for arg in node.args):
+                return True
+        stack.extend(children(node))
+    return False
 
 
 def _stored(target: cst.BaseExpression) -> set[str]:

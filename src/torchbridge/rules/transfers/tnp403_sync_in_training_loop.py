@@ -5,6 +5,7 @@ The class docstring is the rule's documentation (``torchbridge rule``, ``docs/ru
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,12 +22,18 @@ _SYNC_METHODS = frozenset({"item", "cpu", "tolist"})
 _SYNC_BUILTINS = frozenset({"float", "int", "bool"})
 _NOT_TENSORS = frozenset({Kind.NDARRAY, Kind.NUMPY_SCALAR, Kind.NUMBER, Kind.LIST, Kind.TUPLE, Kind.DICT,
                           Kind.MODULE, Kind.FUNCTION, Kind.DEVICE, Kind.DTYPE})
+# Waiting for the device explicitly: after it, a read in the same iteration waits for nothing.
+_SYNCHRONIZE = frozenset({"torch.cuda.synchronize", "torch.accelerator.synchronize", "torch.mps.synchronize",
+                          "torch.xpu.synchronize"})
+# Any word by which a module could put something on a device.
+_DEVICE_WORDS = re.compile(r"cuda|device|accelerator|gpu|mps|xpu|\.to\(", re.IGNORECASE)
 
 
 @dataclass
 class _Loop:
     node: cst.For | cst.While
     conditional_depth: int = 0  # ``if`` bodies entered inside the loop
+    synchronized: bool = False  # an explicit synchronize came earlier in the body
 
     @cached_property
     def training_call(self) -> cst.Call | None:
@@ -42,8 +49,13 @@ class SyncInTrainingLoop(Rule):
     or `while` loop whose body calls `.backward()` or an optimizer's or scaler's `.step()`):
     `.item()`, `.cpu()`, `.tolist()`, and `float(t)` / `int(t)` / `bool(t)` of a tensor
     (not `.numpy()`, which raises on a device tensor, so it only runs on host ones). Reads
-    inside an `if` body (periodic logging) are not reported. Off by default:
-    on a CPU there is nothing to wait for, and many training loops read the loss on purpose.
+    inside an `if` body (periodic logging) are not reported, nor are reads after an explicit
+    `torch.cuda.synchronize()` (or `torch.accelerator.synchronize()`) earlier in the same
+    iteration: that call already waited, and the read waits for nothing more. A script (it
+    has a `__main__` block or a loop at module level) that never mentions a device (no
+    `cuda`, `device`, `.to(`, `gpu`, `mps`, `xpu`, `accelerator`) runs on the CPU, where
+    a read waits for nothing: it is not reported either. Off by default: on a CPU there is
+    nothing to wait for, and many training loops read the loss on purpose.
 
     ## Why is this bad?
     CUDA runs asynchronously: the host queues kernels and moves on. Reading a value waits
@@ -107,6 +119,31 @@ class SyncInTrainingLoop(Rule):
         ),
         Valid(
             """
+            import torch
+            def train(model, loader, optimizer, loss_fn):
+                for x, y in loader:
+                    loss = loss_fn(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    torch.cuda.synchronize()  # waits for the step: the read below waits for nothing more
+                    print(loss.item())
+            """
+        ),
+        Valid(
+            """
+            import torch
+            fc = torch.nn.Linear(4, 1)  # a script that keeps everything on the host
+            for step in range(1000):
+                x = torch.randn(32, 4)
+                output = torch.nn.functional.mse_loss(fc(x), x.sum(1, keepdim=True))
+                loss = output.item()
+                output.backward()
+                if loss < 1e-3:
+                    break
+            """
+        ),
+        Valid(
+            """
             def evaluate(model, loader):
                 scores = []
                 for x, y in loader:
@@ -129,12 +166,28 @@ class SyncInTrainingLoop(Rule):
             """,
             findings=[(7, 18)],
         ),
+        Invalid(
+            """
+            import torch
+            model = torch.nn.Linear(4, 1).to("cuda")
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for step in range(1000):
+                x = torch.randn(32, 4, device="cuda")
+                loss = model(x).pow(2).mean()
+                loss.backward()
+                optimizer.step()
+                if loss.item() < 1e-3:
+                    break
+            """,
+            findings=[(9, 8)],
+        ),
     ]
 
     def __init__(self, context) -> None:  # noqa: ANN001
         super().__init__(context)
         self._loops: list[_Loop | None] = []  # None: a function boundary
         self._branches: set[int] = set()
+        self._cpu_script: bool | None = None  # asked once, when a read is found
 
     def visit_For(self, node: cst.For) -> None:
         self._loops.append(_Loop(node))
@@ -174,14 +227,27 @@ class SyncInTrainingLoop(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         loop = self._loops[-1] if self._loops else None
-        if loop is None or loop.conditional_depth:
+        if loop is None:
+            return
+        if not self.model.qualnames(node.func).isdisjoint(_SYNCHRONIZE):
+            loop.synchronized = True
+            return
+        if loop.conditional_depth or loop.synchronized:
             return
         value = self._synced_value(node)
-        if value is None or loop.training_call is None:
+        if value is None or loop.training_call is None or self._runs_on_cpu():
             return
         trainer = dotted(loop.training_call.func) or "backward"
         message = self.message.format(expr=quote(node), trainer=f"{trainer}()")
         self.report(node, message, evidence=loop.training_call)
+
+    def _runs_on_cpu(self) -> bool:
+        """A script that never mentions a device: what it trains stays on the CPU."""
+        if self._cpu_script is None:
+            module = self.model.module
+            script = module is not None and any(_runs_as_script(statement) for statement in module.body)
+            self._cpu_script = script and _DEVICE_WORDS.search(self.context.text) is None
+        return self._cpu_script
 
     def _synced_value(self, call: cst.Call) -> cst.BaseExpression | None:
         func = call.func
@@ -193,6 +259,14 @@ class SyncInTrainingLoop(Rule):
             if self.model.resolves_to(func, f"builtins.{func.value}") or self.model.lookup(func.value) is None:
                 return argument if self.model.value_of(argument).kind is Kind.TENSOR else None
         return None
+
+
+def _runs_as_script(statement: cst.BaseStatement) -> bool:
+    """A module-level loop, or ``if __name__ == "__main__":``."""
+    if isinstance(statement, (cst.For, cst.While)):
+        return True
+    return isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison) \
+        and dotted(statement.test.left) == "__name__"
 
 
 def _training_call(body: cst.CSTNode) -> cst.Call | None:
