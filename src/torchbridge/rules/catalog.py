@@ -45,6 +45,7 @@ CATALOG: tuple[RuleInfo, ...] = (
     RuleInfo("TNP402", "loop-invariant-transfer", "performance", True),
     RuleInfo("TNP403", "sync-in-training-loop", "performance", False),
     RuleInfo("TNP404", "discarded-to", "correctness", True),
+    RuleInfo("TNP405", "non-blocking-read", "correctness", True),
     RuleInfo("TNP901", "unused-noqa", "style", False),
 )
 # catalog:end
