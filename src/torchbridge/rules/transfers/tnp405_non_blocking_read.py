@@ -21,7 +21,6 @@ from ...model.names import device_argument, first_argument, keyword_argument, li
 from ...model.semantic import SemanticModel
 from ...model.tree import children
 from ..base import Invalid, Rule, Valid
-from ..explain import quote
 
 SYNCHRONIZE = ContractEntry(
     key="TNP405/synchronize",
