@@ -16,7 +16,7 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import Anchor, FixSpec, needs_parentheses, replace_span
-from ...model.names import first_argument, keyword_argument, literal_bool
+from ...model.names import first_argument, literal_bool
 from ...model.semantic import SemanticModel
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
