@@ -28,6 +28,7 @@ CATALOG: tuple[RuleInfo, ...] = (
     RuleInfo("TNP104", "tensor-from-ndarray-list", "performance", True),
     RuleInfo("TNP105", "legacy-constructor-from-ndarray", "style", True),
     RuleInfo("TNP106", "double-conversion", "style", True),
+    RuleInfo("TNP107", "read-only-array", "correctness", True),
     RuleInfo("TNP108", "tensor-of-tensor", "style", True),
     RuleInfo("TNP201", "numpy-without-detach-cpu", "correctness", True),
     RuleInfo("TNP202", "numpy-array-of-tensor", "correctness", True),
