@@ -116,8 +116,16 @@ def _mark(model: SemanticModel, name: str, readonly: bool, node: cst.CSTNode) ->
                                                                  evidence=facts.evidence or node))
 
 
+# The last part of each source's name: a cheap test before the names are resolved.
+_SOURCE_NAMES = frozenset({"frombuffer", "broadcast_to", "load", "memmap", "asarray", "asanyarray"})
+
+
 def _read_only_source(model: SemanticModel, call: cst.Call) -> bool:
-    qualnames = model.qualnames(call.func)
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    if last not in _SOURCE_NAMES:
+        return False
+    qualnames = model.qualnames(func)
     if len(qualnames) != 1:
         return False
     (name,) = qualnames
