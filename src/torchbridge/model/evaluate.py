@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import dtypes, returns
+from . import dtypes, read_only, returns
 from .names import (
     device_argument,
     device_text,
@@ -48,11 +48,11 @@ class Evaluator:
             binding = self.model.lookup(expr.value)
             return self.model.outer_facts(expr.value, binding) if binding is not None else UNKNOWN
         if isinstance(expr, cst.Call):
-            return self._call(expr)
+            return read_only.of_call(self, expr, self._call(expr))
         if isinstance(expr, cst.Attribute):
             return self._attribute(expr)
         if isinstance(expr, cst.Subscript):
-            return self._subscript(expr)
+            return read_only.of_subscript(self, expr, self._subscript(expr))
         if isinstance(expr, cst.BinaryOperation):
             if isinstance(expr.operator, cst.MatrixMultiply):
                 operands = [self.value(expr.left), self.value(expr.right)]

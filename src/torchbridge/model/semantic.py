@@ -19,7 +19,7 @@ from typing import Any
 
 import libcst as cst
 
-from . import grad_mode, guards, returns
+from . import grad_mode, guards, read_only, returns
 from .blocks import (
     assignment_counts,
     captured_names,
@@ -653,6 +653,7 @@ class SemanticModel:
             walk_children(node, self.walk)
         if self.track_values:
             self.lists.observe(self, node)  # ``frames.append(x)``: what ``x`` is here
+            read_only.observe_call(self, node)  # ``a.setflags(write=False)``
 
     # binding statements
 
@@ -660,6 +661,8 @@ class SemanticModel:
         self.walk(node.value)
         for target in node.targets:
             self.bind_target(target.target, "assign", node, node.value)
+        if self.track_values:
+            read_only.observe_assignment(self, node)  # ``a.flags.writeable = False``
 
     def traverse_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.walk(node.annotation)

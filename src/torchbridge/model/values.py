@@ -48,6 +48,9 @@ class Value:
     on_device: bool | None = None  # tensors: True moved to an accelerator, False on the CPU
     result: Value | None = None  # callables (functions, modules): what calling them gives
     dtype: str | None = None  # a dtype the code shows (``dtypes``): "float64", or a Python kind "int"
+    # Arrays: True when NumPy made it non-writeable (``np.frombuffer`` of bytes, ``np.broadcast_to``,
+    # a read-only memory map, ``setflags(write=False)``...: ``read_only.py``), False when made writeable.
+    readonly: bool | None = None
     # The node that established the interesting fact (a flip, a transpose, a .cuda()): its
     # line goes into the message so that a reader can judge the finding.
     evidence: cst.CSTNode | None = field(default=None, repr=False, compare=False)
@@ -66,6 +69,7 @@ class Value:
             on_device=self.on_device if self.on_device == other.on_device else None,
             result=self.result.join(other.result) if self.result and other.result else None,
             dtype=self.dtype if self.dtype == other.dtype else None,
+            readonly=self.readonly if self.readonly == other.readonly else None,
             evidence=self.evidence if self.evidence is not None else other.evidence,
         )
 

@@ -28,6 +28,8 @@ CATALOG: tuple[RuleInfo, ...] = (
     RuleInfo("TNP104", "tensor-from-ndarray-list", "performance", True),
     RuleInfo("TNP105", "legacy-constructor-from-ndarray", "style", True),
     RuleInfo("TNP106", "double-conversion", "style", True),
+    RuleInfo("TNP107", "read-only-array", "correctness", True),
+    RuleInfo("TNP108", "tensor-of-tensor", "style", True),
     RuleInfo("TNP201", "numpy-without-detach-cpu", "correctness", True),
     RuleInfo("TNP202", "numpy-array-of-tensor", "correctness", True),
     RuleInfo("TNP203", "data-in-conversion", "style", False),
@@ -45,6 +47,7 @@ CATALOG: tuple[RuleInfo, ...] = (
     RuleInfo("TNP402", "loop-invariant-transfer", "performance", True),
     RuleInfo("TNP403", "sync-in-training-loop", "performance", False),
     RuleInfo("TNP404", "discarded-to", "correctness", True),
+    RuleInfo("TNP405", "non-blocking-read", "correctness", True),
     RuleInfo("TNP901", "unused-noqa", "style", False),
 )
 # catalog:end

@@ -234,6 +234,8 @@ class TensorCopiesNdarray(Rule):
         value = model.value_of(source)
         if value.kind is not Kind.NDARRAY or value.layout is Layout.NEGATIVE:
             return  # a negative stride makes both calls raise: TNP102's finding, not a copy to save
+        if value.readonly:
+            return  # a read-only array is copied on purpose: sharing it is TNP107's finding
         where = " (line {line})" if value.evidence is not None else ""
         self.report(node, self.message.format(array=quote(source), where=where), evidence=value.evidence,
                     fix=self._fix(node, source))

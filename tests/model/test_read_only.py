@@ -1,0 +1,72 @@
+"""The read-only fact of the value model (model/read_only.py): which arrays NumPy makes
+non-writeable. Each expectation was checked with numpy 2.4.6 (``flags.writeable``), in
+docs/read-only-arrays.md."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from torchbridge.engine.walk import Dispatcher
+from torchbridge.model import SemanticModel
+from torchbridge.model.values import Kind, Value
+
+
+class _Recorder:
+    def __init__(self, model: SemanticModel):
+        self.model = model
+        self.seen: list[Value] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "probe":
+            self.seen.append(self.model.value_of(node.args[0].value))
+
+
+def value_at_probe(body: str) -> Value:
+    source = f"import base64\nimport numpy as np\nfrom PIL import Image\n{body}\n"
+    model = SemanticModel()
+    model.track_values = True
+    recorder = _Recorder(model)
+    dispatcher = Dispatcher([recorder], model.traversals())
+    model.walk = dispatcher.walk
+    dispatcher.walk(cst.parse_module(source))
+    return recorder.seen[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "readonly"),
+    [
+        ('probe(np.frombuffer(b"abcdefgh", dtype=np.float32))', True),
+        ("probe(np.frombuffer(bytearray(8), dtype=np.float32))", None),  # writeable: not proven either way
+        ("raw = base64.b64decode(s)\nprobe(np.frombuffer(raw, dtype=np.int32))", True),
+        ("data = f.read()\nprobe(np.frombuffer(data[4:], dtype=np.uint8))", True),
+        ("data = f.read()\ndata = data + more\nprobe(np.frombuffer(data))", None),  # reads itself: not followed
+        ("probe(np.broadcast_to(np.arange(3), (2, 3)))", True),
+        ('probe(np.load(path, mmap_mode="r"))', True),
+        ('probe(np.load(path, mmap_mode="c"))', None),
+        ('probe(np.memmap(path, mode="r"))', True),
+        ("probe(np.memmap(path))", None),  # the default mode is r+
+        ("probe(np.asarray(Image.open(path).convert('RGB')))", True),
+        ("probe(np.array(Image.open(path)))", None),  # np.array copies
+        ('a = np.frombuffer(b"abcdefgh")\nprobe(a.reshape(2, 4))', True),  # a view of a contiguous array
+        ('a = np.frombuffer(b"abcdefgh")\nprobe(a[2:])', True),
+        ('a = np.frombuffer(b"abcdefgh")\nprobe(a.copy())', None),
+        ("a = np.broadcast_to(x, (2, 3))\nprobe(a.reshape(6))", None),  # not contiguous: reshape may copy
+        ("a = np.zeros(3)\na.setflags(write=False)\nprobe(a)", True),
+        ("a = np.zeros(3)\na.setflags(write=False)\na.setflags(write=True)\nprobe(a)", False),
+        ('a = np.zeros(3)\na.flags["WRITEABLE"] = False\nprobe(a)', True),
+        ("a = np.zeros(3)\na.flags.writeable = False\nprobe(a)", True),
+        ("a = np.zeros(3)\nif c:\n    a.setflags(write=False)\nprobe(a)", None),  # on one path only
+    ],
+)
+def test_read_only(body: str, readonly: bool | None):
+    value = value_at_probe(body)
+    assert value.readonly is readonly
+    if readonly:
+        assert value.kind is Kind.NDARRAY
+
+
+def test_join_keeps_agreement_only():
+    ro = Value(Kind.NDARRAY, readonly=True)
+    assert ro.join(ro.but(ndim=2)).readonly is True
+    assert ro.join(Value(Kind.NDARRAY, readonly=False)).readonly is None
