@@ -120,6 +120,9 @@ class Evaluator:
                 return self._tensor_method(call, func.attr.value, receiver)
             if receiver.kind is Kind.MODULE and func.attr.value in ("forward", "__call__"):
                 return self._module_result(receiver, call)
+        returned = self.model.returned_by(func)  # a function or method of this module
+        if returned is not None and returned.kind is not Kind.UNKNOWN:
+            return returned
         callee = self.value(func)
         if callee.kind is Kind.MODULE:
             return self._module_result(callee, call)

@@ -38,6 +38,7 @@ from .names import (
     imported_name,
 )
 from .scope import Binding, Scope, rebind
+from .summaries import Summaries
 from .tree import walk_children
 from .values import UNKNOWN, Kind, Value
 
@@ -76,6 +77,8 @@ class SemanticModel:
         self._loop_exits: list[list[tuple[str, dict[str, Binding]]]] = []
         self._module_assignments: dict[str, int] = {}  # how often the module body binds each name
         self.module: cst.Module | None = None
+        self.summaries = Summaries(self)  # what the module's functions and methods return
+        self._last_returns: list[Value] = []  # the returns of the function walked last
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
 
     # ----------------------------------------------------------------- queries
@@ -149,6 +152,101 @@ class SemanticModel:
         if not self._class_facts_stack or not self._functions:
             return UNKNOWN
         return self._class_facts_stack[-1].attribute(name)
+
+    def returned_by(self, func: cst.BaseExpression) -> Value | None:
+        """What calling ``func`` gives when it is a function or a method of this module
+        (``load(p)``, ``self._params(n)``): its return summary as seen here; None when
+        ``func`` is not one (``summaries`` says where summaries stop)."""
+        target = self._called_function(func)
+        if target is None:
+            return None
+        function, owner = target
+        return self.summaries.at_call(self.summaries.returned(function, owner))
+
+    def _called_function(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, cst.ClassDef | None] | None:
+        if isinstance(func, cst.Name):
+            binding = self.lookup(func.value)
+            if binding is None:
+                # A function body may call a module-level function defined later in the file.
+                node = self.summaries.top_level(func.value) if self.scope is not self.module_scope else None
+            elif binding.kind == "def" and (
+                self.scope is self.module_scope or self.module_assignment_count(func.value) <= 1
+            ):
+                node = binding.node
+            else:
+                return None
+            if isinstance(node, cst.FunctionDef) and self.summaries.is_top_level(node):
+                return node, None
+            return None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self._self_class(func.value.value)
+            if owner is not None:
+                method = self.summaries.method(owner, func.attr.value)
+                if method is not None:
+                    return method, owner
+        return None
+
+    def _self_class(self, name: str) -> cst.ClassDef | None:
+        """The module-level class whose instance ``name`` is: the first parameter of the
+        method being walked, never rebound (not in a nested function or a static method)."""
+        scope: Scope | None = self.scope
+        while scope is not None and scope.kind in ("comprehension", "lambda"):
+            scope = scope.parent
+        if scope is None or scope.kind != "function" or scope.parent is None or scope.parent.kind != "class":
+            return None
+        function, owner = scope.node, scope.parent.node
+        if not isinstance(function, cst.FunctionDef) or not isinstance(owner, cst.ClassDef):
+            return None
+        if any(self.grad_mode.of(d.decorator) is None for d in function.decorators):
+            return None  # a static or class method's first parameter is no instance
+        first = function.params.posonly_params[:1] or function.params.params[:1]
+        binding = self.lookup(name)
+        if not first or first[0].name.value != name or binding is None or binding.node is not first[0]:
+            return None
+        return owner if binding.kind == "param" else None
+
+    @classmethod
+    def for_summary(cls, parent: SemanticModel, summaries: Summaries) -> SemanticModel:
+        """A values-only model that walks one function of ``parent``'s module: it sees the
+        module's imports and the module-level bindings made so far, and shares the summaries."""
+        child = cls()
+        child.track_values = True
+        child.freezes_parameters = parent.freezes_parameters
+        child.sets_default_device = parent.sets_default_device
+        child.sets_default_dtype = parent.sets_default_dtype
+        child.module = parent.module
+        child._module_assignments = parent._module_counts()
+        child._hoisted_imports = parent._hoisted_imports
+        child.module_scope.bindings = dict(parent.module_scope.bindings)
+        child.summaries = summaries
+        table = child.traversals()
+
+        def walk(node: cst.CSTNode) -> None:
+            traverse = table.get(type(node))
+            if traverse is not None:
+                traverse(node)
+            else:
+                walk_children(node, walk)
+
+        child.walk = walk
+        return child
+
+    def returns_of(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> list[Value]:
+        """Walk ``function`` (a method of ``owner`` when given) and give the value of each of
+        its ``return`` statements."""
+        self._last_returns = []
+        if owner is None:
+            self.walk(function)
+            return self._last_returns
+        with self._scope("class", owner):
+            self._classes.append(owner)
+            self._class_facts_stack.append(ClassFacts(self_assignment_counts(owner.body)))
+            try:
+                self.walk(function)
+            finally:
+                self._classes.pop()
+                self._class_facts_stack.pop()
+        return self._last_returns
 
     @property
     def function(self) -> cst.FunctionDef | None:
@@ -265,6 +363,10 @@ class SemanticModel:
     def module_assignment_count(self, name: str) -> int:
         """How many statements of the module's body bind ``name`` (imports not counted)."""
         return self._module_counts().get(name, 0)
+
+    def module_assignment_counts(self) -> dict[str, int]:
+        """How many statements of the module's body bind each name (defs and classes too)."""
+        return self._module_counts()
 
     def _module_counts(self) -> dict[str, int]:
         if not self._module_assignments and self.module is not None:
@@ -743,7 +845,7 @@ class SemanticModel:
                 self.walk(node.body)
             finally:
                 self._functions.pop()
-                found = self._returns.pop()
+                found = self._last_returns = self._returns.pop()
         if node.name.value == "forward" and self._class_facts_stack and found:
             result = found[0]
             for other in found[1:]:

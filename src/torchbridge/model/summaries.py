@@ -1,0 +1,226 @@
+"""Facts that cross functions: what a function or method of the same module returns.
+
+``lam = self._params(n)`` where ``_params`` returns ``np.ones(...)``, or ``load(path)``
+where ``load`` returns ``np.load(path)``: the value at the call is the join of every
+``return`` of the callee (``Value.join``: each path must prove a fact), computed once per
+function by a values-only walk of its body and kept for the rest of the file.
+
+Where a summary stops (the answer is unknown):
+
+- the callee falls off its end on some path (it returns ``None`` there), is a generator or
+  a coroutine, or carries a decorator other than a grad mode (``@torch.no_grad()``) or
+  ``@staticmethod`` (a decorator may return anything);
+- the callee is nested in another function (a closure reads its variables at call time);
+- a summary in progress is asked for again (recursion), more than ``MAX_DEPTH`` summaries
+  are in progress, or the body has more than ``MAX_STATEMENTS`` statements;
+- the parameters are unknown inside the body, whatever the call passes (their annotations
+  count, as they do everywhere in the model).
+
+A method is resolved through ``self.<name>(...)`` only when the call sits in a method of
+a module-level class, ``self`` is that method's first parameter and still unbound since,
+the class body defines ``<name>`` once as a plain method, no code of the class assigns
+``self.<name>``, the class has no decorators, and no class of the module derives from it
+and defines ``<name>`` again. A subclass in another module that overrides the method is
+not seen: the same assumption every type checker makes about ``self``.
+
+A tensor that a summary says requires grad is unknown at a call under ``no_grad`` (the
+body ran with grad on in the summary, and a parameter or ``requires_grad=True`` leaf
+would still require grad under ``no_grad``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .blocks import assignment_counts, self_assignment_counts
+from .names import dotted
+from .tree import children
+from .values import UNKNOWN, Kind, Value
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
+
+MAX_DEPTH = 8  # summaries in progress at once (a chain of helpers calling helpers)
+MAX_STATEMENTS = 400  # a longer body is not summarised: its cost would not pay
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class Summaries:
+    """The return summaries of one module's functions and methods, computed on demand."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self._model = model  # the file's model: the module, its imports, its flags
+        self._done: dict[int, Value] = {}  # id(FunctionDef) -> the joined returns
+        self._active: set[int] = set()  # summaries in progress (a cycle is unknown)
+        self._top: dict[str, cst.CSTNode] | None = None  # module-level defs and classes, by name
+        self._methods: dict[int, dict[str, cst.FunctionDef]] = {}
+
+    # ------------------------------------------------------------------ lookup
+
+    def top_level(self, name: str) -> cst.CSTNode | None:
+        """The module-level ``def`` or ``class`` that ``name`` is, when the module binds the
+        name exactly once (anywhere in its body): then any call that runs reaches it."""
+        module = self._model.module
+        if module is None:
+            return None
+        if self._top is None:
+            counts = self._model.module_assignment_counts()
+            self._top = {
+                statement.name.value: statement
+                for statement in module.body
+                if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and counts.get(statement.name.value) == 1
+            }
+        return self._top.get(name)
+
+    def is_top_level(self, node: cst.CSTNode) -> bool:
+        name = getattr(node, "name", None)
+        return isinstance(name, cst.Name) and self.top_level(name.value) is node
+
+    def method(self, owner: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        """The plain method ``name`` of a module-level class, when no subclass of the module
+        defines it again and the class never stores an attribute of that name."""
+        table = self._methods.get(id(owner))
+        if table is None:
+            table = self._methods[id(owner)] = self._plain_methods(owner)
+        return table.get(name)
+
+    def _plain_methods(self, owner: cst.ClassDef) -> dict[str, cst.FunctionDef]:
+        if owner.decorators or not self.is_top_level(owner):
+            return {}
+        counts = assignment_counts(owner.body)
+        stored = self_assignment_counts(owner.body)
+        overridden = self._redefined_in_subclasses(owner)
+        return {
+            statement.name.value: statement
+            for statement in _statements(owner.body)
+            if isinstance(statement, cst.FunctionDef) and counts.get(statement.name.value) == 1
+            and statement.name.value not in stored and statement.name.value not in overridden
+        }
+
+    def _redefined_in_subclasses(self, owner: cst.ClassDef) -> set[str]:
+        """Names that a module-level class deriving from ``owner`` (at any depth) binds."""
+        module = self._model.module
+        classes = [s for s in module.body if isinstance(s, cst.ClassDef)] if module is not None else []
+        derived = {owner.name.value}
+        changed = True
+        while changed:
+            changed = False
+            for cls in classes:
+                bases = {(dotted(base.value) or "").rpartition(".")[2] for base in cls.bases}
+                if cls.name.value not in derived and bases & derived:
+                    derived.add(cls.name.value)
+                    changed = True
+        names: set[str] = set()
+        for cls in classes:
+            if cls is not owner and cls.name.value in derived:
+                names |= set(assignment_counts(cls.body))
+        return names
+
+    # --------------------------------------------------------------- summaries
+
+    def returned(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> Value:
+        """What calling ``function`` gives: the join of its returns, or unknown."""
+        key = id(function)
+        done = self._done.get(key)
+        if done is not None:
+            return done
+        if key in self._active or len(self._active) >= MAX_DEPTH:
+            return UNKNOWN  # recursion: not memoised, the outer summary decides
+        if not _summarisable(function, self._model):
+            self._done[key] = UNKNOWN
+            return UNKNOWN
+        self._active.add(key)
+        try:
+            result = self._walk(function, owner)
+        finally:
+            self._active.discard(key)
+        self._done[key] = result
+        return result
+
+    def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> Value:
+        from .semantic import SemanticModel  # the model builds summaries with a model of its own
+
+        child = SemanticModel.for_summary(self._model, self)
+        found = child.returns_of(function, owner)
+        if not found:
+            return UNKNOWN
+        result = found[0]
+        for other in found[1:]:
+            result = result.join(other)
+        return result
+
+    def at_call(self, returned: Value) -> Value:
+        """A summary as seen at the call: grad proven on in the body is unknown where the
+        call runs without grad (or where a flag decides)."""
+        model = self._model
+        if returned.kind is Kind.TENSOR and returned.grad and (model.in_no_grad or model.grad_mode_unknown):
+            return returned.but(grad=None, evidence=returned.evidence if returned.on_device else None)
+        return returned
+
+
+def _statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _summarisable(function: cst.FunctionDef, model: SemanticModel) -> bool:
+    if function.asynchronous is not None:
+        return False  # a coroutine
+    for decorator in function.decorators:
+        if dotted(decorator.decorator) == "staticmethod":
+            continue
+        if model.grad_mode.of(decorator.decorator) is None:
+            return False
+    if not _always_returns(function.body):
+        return False
+    # No ``yield`` (a generator), and a bounded size.
+    statements = 0
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Yield, cst.Await)):
+            return False
+        if isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)):
+            statements += 1
+            if statements > MAX_STATEMENTS:
+                return False
+        if isinstance(node, _SCOPES):
+            continue
+        pending.extend(children(node))
+    return True
+
+
+def _always_returns(body: cst.BaseSuite) -> bool:
+    """Every path through ``body`` ends in ``return`` or ``raise`` (never falls off the end,
+    which returns ``None``)."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return bool(body.body) and isinstance(body.body[-1], (cst.Return, cst.Raise))
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return False
+    last = body.body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(small, (cst.Return, cst.Raise)) for small in last.body)
+    if isinstance(last, cst.If):
+        return _if_always_returns(last)
+    if isinstance(last, cst.With):
+        return _always_returns(last.body)
+    if isinstance(last, cst.Try):
+        # The body's end or else's, and every handler's; a finally that returns decides alone.
+        if last.finalbody is not None and _always_returns(last.finalbody.body):
+            return True
+        ended = _always_returns(last.body) or (last.orelse is not None and _always_returns(last.orelse.body))
+        return ended and all(_always_returns(h.body) for h in last.handlers)
+    return False
+
+
+def _if_always_returns(node: cst.If) -> bool:
+    if not _always_returns(node.body):
+        return False
+    orelse = node.orelse
+    if orelse is None:
+        return False
+    if isinstance(orelse, cst.If):
+        return _if_always_returns(orelse)
+    return _always_returns(orelse.body)
