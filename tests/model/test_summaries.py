@@ -219,7 +219,66 @@ GRAD = [
 ]
 
 
-@pytest.mark.parametrize(("source", "expected"), FUNCTIONS + METHODS + GRAD)
+CONTEXTS = [
+    pytest.param("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        def predict(x):
+            return model(x).numpy()
+        @torch.inference_mode()
+        def evaluate(x):
+            return predict(x)
+        with torch.no_grad():
+            print(predict(torch.randn(2, 4)))
+        """, set(), id="called-only-without-grad"),
+    pytest.param("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        def predict(x):
+            return model(x).numpy()
+        def train(x):
+            return predict(x)
+        """, {(4, "TNP201")}, id="called-only-with-grad"),
+    pytest.param("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        def predict(x):
+            return model(x).numpy()
+        def train(x):
+            return predict(x)
+        with torch.no_grad():
+            print(predict(torch.randn(2, 4)))
+        """, set(), id="called-both-ways-is-unknown"),
+    pytest.param("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        def predict(x):
+            return model(x).numpy()
+        with torch.no_grad():
+            print(predict(torch.randn(2, 4)))
+        callbacks = [predict]
+        """, set(), id="called-without-grad-and-passed-on"),
+    pytest.param("""
+        import torch
+        model = torch.nn.Linear(4, 3)
+        def predict(x):
+            return model(x).numpy()
+        def step(train, x):
+            with torch.set_grad_enabled(train):
+                return predict(x)
+        """, set(), id="called-where-a-flag-decides"),
+    pytest.param("""
+        import torch
+        def make():
+            return torch.zeros(3, requires_grad=True)
+        with torch.no_grad():
+            leaf = make()
+        a = leaf.numpy()
+        """, {(6, "TNP201")}, id="a-leaf-made-without-grad-still-requires-it"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), FUNCTIONS + METHODS + GRAD + CONTEXTS)
 def test_return_summaries(source: str, expected: set[tuple[int, str]]) -> None:
     assert found(source) == expected
 
@@ -230,9 +289,9 @@ def test_a_summary_is_computed_once_per_function() -> None:
     calls: list[str] = []
     original = summaries.Summaries._walk
 
-    def counting(self, function, owner):  # type: ignore[no-untyped-def]
+    def counting(self, function, owner, mode):  # type: ignore[no-untyped-def]
         calls.append(function.name.value)
-        return original(self, function, owner)
+        return original(self, function, owner, mode)
 
     source = """
         import numpy as np, torch

@@ -27,6 +27,7 @@ from .blocks import (
     rebound_names,
     self_assignment_counts,
 )
+from .call_contexts import CallContexts
 from .cuda_guards import CudaGuards, is_cpu_literal, is_cuda_only_case, names_cuda
 from .evaluate import Evaluator
 from .grad_mode import GradMode
@@ -78,6 +79,8 @@ class SemanticModel:
         self._module_assignments: dict[str, int] = {}  # how often the module body binds each name
         self.module: cst.Module | None = None
         self.summaries = Summaries(self)  # what the module's functions and methods return
+        self.call_contexts = CallContexts(self)  # the grad mode the module calls each function in
+        self.may_turn_grad_off = True  # the text names a grad-off context (the engine checks)
         self._last_returns: list[Value] = []  # the returns of the function walked last
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
 
@@ -161,7 +164,7 @@ class SemanticModel:
         if target is None:
             return None
         function, owner = target
-        return self.summaries.at_call(self.summaries.returned(function, owner))
+        return self.summaries.returned(function, owner)
 
     def _called_function(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, cst.ClassDef | None] | None:
         if isinstance(func, cst.Name):
@@ -219,6 +222,7 @@ class SemanticModel:
         child._hoisted_imports = parent._hoisted_imports
         child.module_scope.bindings = dict(parent.module_scope.bindings)
         child.summaries = summaries
+        child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
         table = child.traversals()
 
         def walk(node: cst.CSTNode) -> None:
@@ -307,6 +311,18 @@ class SemanticModel:
         if not rest:
             return binding.qualnames
         return frozenset(f"{q}.{rest}" for q in binding.qualnames)
+
+    def imported_qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
+        """Like ``qualnames``, through the module's imports alone (wherever they are in its
+        body): for scans that read the module before the walk reaches a point."""
+        path = dotted(expr)
+        if path is None:
+            return frozenset()
+        head, _, rest = path.partition(".")
+        binding = self._hoisted_imports.get(head)
+        if binding is None or not binding.qualnames:
+            return frozenset()
+        return binding.qualnames if not rest else frozenset(f"{q}.{rest}" for q in binding.qualnames)
 
     def resolves_to(self, expr: cst.BaseExpression, *qualnames: str) -> bool:
         return not self.qualnames(expr).isdisjoint(qualnames)
@@ -836,7 +852,11 @@ class SemanticModel:
         self.bind(node.name.value, "def", node, facts=Value(Kind.FUNCTION, result=self._annotated(returned)))
         decorator_modes = {self.grad_mode.of(d.decorator) for d in node.decorators}
         no_grad = grad_mode.OFF in decorator_modes or self.grad_mode.is_no_grad_hook(node)
-        with self._scope("function", node), self.cuda_guards.guarded(guarded), self.grad_mode.entered(off=no_grad):
+        called = self._called_in(node)
+        no_grad = no_grad or called == grad_mode.OFF
+        undecided = called == grad_mode.UNDECIDED and not no_grad
+        with (self._scope("function", node), self.cuda_guards.guarded(guarded),
+              self.grad_mode.entered(off=no_grad, undecided=undecided)):
             self._bind_params(node.params)
             self._bind_locals(node.body)
             self._functions.append(node)
@@ -851,6 +871,13 @@ class SemanticModel:
             for other in found[1:]:
                 result = result.join(other)
             self._class_facts_stack[-1].forward = result
+
+    def _called_in(self, node: cst.FunctionDef) -> str | None:
+        """The grad mode the module's calls give a module-level function (``call_contexts``)."""
+        if not (self.track_values and self.may_turn_grad_off and self.scope is self.module_scope
+                and self.summaries.is_top_level(node)):
+            return None
+        return self.call_contexts.mode_of(node.name.value)
 
     def _bind_locals(self, body: cst.BaseSuite) -> None:
         """A name the function assigns anywhere is local in all of it (Python's rule): until

@@ -23,9 +23,10 @@ the class body defines ``<name>`` once as a plain method, no code of the class a
 and defines ``<name>`` again. A subclass in another module that overrides the method is
 not seen: the same assumption every type checker makes about ``self``.
 
-A tensor that a summary says requires grad is unknown at a call under ``no_grad`` (the
-body ran with grad on in the summary, and a parameter or ``requires_grad=True`` leaf
-would still require grad under ``no_grad``).
+A summary is made for the grad mode at the call (on, off, or decided by a flag): under
+``no_grad`` a helper's ``model(x)`` does not require grad, while a parameter or a
+``requires_grad=True`` leaf it returns still does. The body's own findings are judged in
+the mode the module's calls give it (``call_contexts``), not per call.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from . import grad_mode
 from .blocks import assignment_counts, self_assignment_counts
 from .names import dotted
 from .tree import children
-from .values import UNKNOWN, Kind, Value
+from .values import UNKNOWN, Value
 
 if TYPE_CHECKING:
     from .semantic import SemanticModel
@@ -53,8 +55,9 @@ class Summaries:
 
     def __init__(self, model: SemanticModel) -> None:
         self._model = model  # the file's model: the module, its imports, its flags
-        self._done: dict[int, Value] = {}  # id(FunctionDef) -> the joined returns
-        self._active: set[int] = set()  # summaries in progress (a cycle is unknown)
+        # (id(FunctionDef), the grad mode at the call) -> the joined returns
+        self._done: dict[tuple[int, str | None], Value] = {}
+        self._active: set[tuple[int, str | None]] = set()  # summaries in progress (a cycle is unknown)
         self._top: dict[str, cst.CSTNode] | None = None  # module-level defs and classes, by name
         self._methods: dict[int, dict[str, cst.FunctionDef]] = {}
 
@@ -122,43 +125,40 @@ class Summaries:
     # --------------------------------------------------------------- summaries
 
     def returned(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> Value:
-        """What calling ``function`` gives: the join of its returns, or unknown."""
-        key = id(function)
+        """What calling ``function`` here gives: the join of its returns, its body walked in
+        the grad mode of this point (a helper called under ``no_grad`` returns tensors that
+        do not require grad, unless they are leaves that do), or unknown."""
+        model = self._model
+        mode = grad_mode.OFF if model.in_no_grad else (grad_mode.UNDECIDED if model.grad_mode_unknown else None)
+        key = (id(function), mode)
         done = self._done.get(key)
         if done is not None:
             return done
         if key in self._active or len(self._active) >= MAX_DEPTH:
             return UNKNOWN  # recursion: not memoised, the outer summary decides
-        if not _summarisable(function, self._model):
+        if not _summarisable(function, model):
             self._done[key] = UNKNOWN
             return UNKNOWN
         self._active.add(key)
         try:
-            result = self._walk(function, owner)
+            result = self._walk(function, owner, mode)
         finally:
             self._active.discard(key)
         self._done[key] = result
         return result
 
-    def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> Value:
+    def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None, mode: str | None) -> Value:
         from .semantic import SemanticModel  # the model builds summaries with a model of its own
 
         child = SemanticModel.for_summary(self._model, self)
-        found = child.returns_of(function, owner)
+        with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
+            found = child.returns_of(function, owner)
         if not found:
             return UNKNOWN
         result = found[0]
         for other in found[1:]:
             result = result.join(other)
         return result
-
-    def at_call(self, returned: Value) -> Value:
-        """A summary as seen at the call: grad proven on in the body is unknown where the
-        call runs without grad (or where a flag decides)."""
-        model = self._model
-        if returned.kind is Kind.TENSOR and returned.grad and (model.in_no_grad or model.grad_mode_unknown):
-            return returned.but(grad=None, evidence=returned.evidence if returned.on_device else None)
-        return returned
 
 
 def _statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
