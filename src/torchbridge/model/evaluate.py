@@ -377,7 +377,22 @@ class Evaluator:
             return UNKNOWN
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             return self.model.self_attribute(attr)
-        return UNKNOWN
+        if base.kind is Kind.MODULE and attr == "weight" and base.grad:
+            layer = self._weighted_layer(node.value)
+            if layer is not None:
+                # nn.Linear(...).weight: a parameter, a leaf that requires grad in any grad mode
+                return Value(Kind.TENSOR, grad=True, evidence=layer)
+        return self.model.instance_attribute(node.value, attr)
+
+    def _weighted_layer(self, expr: cst.BaseExpression) -> cst.Call | None:
+        """The call that made ``expr``, a torch layer with a ``weight`` parameter
+        (``nn.Linear(...)``, or a name assigned one); an ``nn.Sequential`` has none."""
+        if isinstance(expr, cst.Name):
+            binding = self.model.lookup(expr.value)
+            expr = binding.value if binding is not None and binding.kind == "assign" and binding.value is not None else expr
+        if isinstance(expr, cst.Call) and not self.model.qualnames(expr.func).isdisjoint(returns.PARAMETRIZED_MODULES):
+            return expr
+        return None
 
     # ------------------------------------------------------------- subscripts
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 
 from . import grad_mode, guards, returns
+from .attributes import AttributeFacts, ClassFacts, OutsideWrites
 from .blocks import (
     assignment_counts,
     captured_names,
@@ -72,6 +72,8 @@ class SemanticModel:
         self.sets_default_device = False  # ``torch.set_default_device``: factories may not be on the CPU
         self.sets_default_dtype = False  # ``torch.set_default_dtype``: a Python float may not become float32
         self._class_facts_stack: list[ClassFacts] = []  # per class being walked
+        self._class_attributes: dict[int, dict[str, AttributeFacts]] = {}  # per class walked
+        self._outside_writes: OutsideWrites | None = None  # attribute writes not through a method's self
         self._returns: list[list[Value]] = []  # per function being walked
         self._sample_loops: list[SampleLoop] = []  # the per-sample loops around this point
         # Per loop being walked: the bindings at each ``break`` and ``continue`` in it.
@@ -151,10 +153,48 @@ class SemanticModel:
         return self.evaluator.placement(expr)
 
     def self_attribute(self, name: str) -> Value:
-        """``self.<name>`` inside a class, when every assignment to it agrees."""
+        """``self.<name>`` inside a class, when every assignment to it agrees (``attributes``
+        says which writes count). A read before a later method's write asks for the whole
+        class's facts (``summaries``)."""
         if not self._class_facts_stack or not self._functions:
             return UNKNOWN
-        return self._class_facts_stack[-1].attribute(name)
+        facts = self._class_facts_stack[-1]
+        if facts.complete(name):
+            return facts.attribute(name)
+        whole = self.summaries.class_attributes(self._classes[-1])
+        found = whole.get(name) if whole is not None else None
+        return found.value if found is not None else UNKNOWN
+
+    def class_attributes(self, cls: cst.ClassDef) -> dict[str, AttributeFacts]:
+        """For a class the walk has left (a rule's ``leave_ClassDef`` on): each ``self.<name>``
+        whose every write the model follows, with the joined value and the write statements.
+        An attribute that is missing, or whose value is unknown, is not known."""
+        return self._class_attributes.get(id(cls), {})
+
+    def instance_attribute(self, instance: cst.BaseExpression, name: str) -> Value:
+        """``ds.frames`` where ``ds = Frames(...)``, a module-level class of this file: what
+        the class's methods store in ``self.frames`` (``class_attributes``)."""
+        if not isinstance(instance, cst.Name):
+            return UNKNOWN
+        binding = self.lookup(instance.value)
+        if binding is None or binding.kind != "assign" or not isinstance(binding.value, cst.Call):
+            return UNKNOWN
+        func = binding.value.func
+        made = self.lookup(func.value) if isinstance(func, cst.Name) else None
+        if made is None or made.kind != "class" or not isinstance(made.node, cst.ClassDef):
+            return UNKNOWN
+        if not self.summaries.is_top_level(made.node):
+            return UNKNOWN
+        found = self.class_attributes(made.node).get(name)
+        return found.value if found is not None else UNKNOWN
+
+    def _new_class_facts(self, node: cst.ClassDef) -> ClassFacts:
+        if self._outside_writes is None and self.module is not None:
+            self._outside_writes = OutsideWrites(self.module)
+        if not self.track_values:
+            return ClassFacts({})
+        return ClassFacts(self_assignment_counts(node.body), node, frozenset(assignment_counts(node.body)),
+                          self._outside_writes)
 
     def returned_by(self, func: cst.BaseExpression) -> Value | None:
         """What calling ``func`` gives when it is a function or a method of this module
@@ -221,6 +261,7 @@ class SemanticModel:
         child._module_assignments = parent._module_counts()
         child._hoisted_imports = parent._hoisted_imports
         child.module_scope.bindings = dict(parent.module_scope.bindings)
+        child._outside_writes = parent._outside_writes
         child.summaries = summaries
         child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
         table = child.traversals()
@@ -235,6 +276,11 @@ class SemanticModel:
         child.walk = walk
         return child
 
+    def attributes_of(self, cls: cst.ClassDef) -> dict[str, AttributeFacts]:
+        """Walk the module-level class ``cls`` and give its attribute facts."""
+        self.walk(cls)
+        return self._class_attributes.get(id(cls), {})
+
     def returns_of(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> list[Value]:
         """Walk ``function`` (a method of ``owner`` when given) and give the value of each of
         its ``return`` statements."""
@@ -244,7 +290,7 @@ class SemanticModel:
             return self._last_returns
         with self._scope("class", owner):
             self._classes.append(owner)
-            self._class_facts_stack.append(ClassFacts(self_assignment_counts(owner.body)))
+            self._class_facts_stack.append(self._new_class_facts(owner))
             try:
                 self.walk(function)
             finally:
@@ -427,7 +473,8 @@ class SemanticModel:
             and target.value.value == "self" and self._class_facts_stack and self._functions
         ):
             self.walk(target)
-            self._class_facts_stack[-1].assign(target.attr.value, self.evaluator.value(value) if value is not None else UNKNOWN)
+            self._class_facts_stack[-1].assign(
+                target.attr.value, self.evaluator.value(value) if value is not None else UNKNOWN, node)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, kind, node)
         else:  # attribute or subscript: its parts are reads
@@ -907,12 +954,14 @@ class SemanticModel:
             self._walk_all([*node.bases, *node.keywords])
         with self._scope("class", node), self.cuda_guards.guarded(guarded):
             self._classes.append(node)
-            self._class_facts_stack.append(ClassFacts(self_assignment_counts(node.body) if self.track_values else {}))
+            self._class_facts_stack.append(self._new_class_facts(node))
             try:
                 self.walk(node.body)
             finally:
                 self._classes.pop()
                 facts = self._class_facts_stack.pop()
+        if self.track_values:
+            self._class_attributes[id(node)] = facts.known()
         self.bind(node.name.value, "class", node, facts=self._class_facts(node, facts))
 
     def _class_facts(self, node: cst.ClassDef, facts: ClassFacts) -> Value:
@@ -994,26 +1043,6 @@ class SemanticModel:
                 self.walk(node.value)
             else:
                 self.walk(node.elt)
-
-
-@dataclass
-class ClassFacts:
-    """What a class's methods store in ``self`` and what its ``forward`` returns."""
-
-    total: dict[str, int]  # assignments to self.<name> anywhere in the class
-    attributes: dict[str, Value] = field(default_factory=dict)
-    seen: dict[str, int] = field(default_factory=dict)
-    forward: Value = UNKNOWN
-
-    def assign(self, name: str, value: Value) -> None:
-        self.attributes[name] = self.attributes[name].join(value) if name in self.attributes else value
-        self.seen[name] = self.seen.get(name, 0) + 1
-
-    def attribute(self, name: str) -> Value:
-        # Known only once every assignment in the class is seen: a later method may rebind it.
-        if self.seen.get(name, 0) != self.total.get(name, 0):
-            return UNKNOWN
-        return self.attributes.get(name, UNKNOWN)
 
 
 def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:

@@ -12,7 +12,9 @@ Where a summary stops (the answer is unknown):
   ``@staticmethod`` (a decorator may return anything);
 - the callee is nested in another function (a closure reads its variables at call time);
 - a summary in progress is asked for again (recursion), more than ``MAX_DEPTH`` summaries
-  are in progress, or the body has more than ``MAX_STATEMENTS`` statements;
+  are in progress, the body has more than ``MAX_STATEMENTS`` statements, or the file has
+  used its ``MAX_WALKS`` walks; a summary that met such a cut is not memoised (it may be
+  complete when asked again from outside the cycle);
 - the parameters are unknown inside the body, whatever the call passes (their annotations
   count, as they do everywhere in the model).
 
@@ -42,10 +44,12 @@ from .tree import children
 from .values import UNKNOWN, Value
 
 if TYPE_CHECKING:
+    from .attributes import AttributeFacts
     from .semantic import SemanticModel
 
 MAX_DEPTH = 8  # summaries in progress at once (a chain of helpers calling helpers)
 MAX_STATEMENTS = 400  # a longer body is not summarised: its cost would not pay
+MAX_WALKS = 200  # values-only walks per file (summaries not memoised in a cycle may repeat)
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -60,6 +64,10 @@ class Summaries:
         self._active: set[tuple[int, str | None]] = set()  # summaries in progress (a cycle is unknown)
         self._top: dict[str, cst.CSTNode] | None = None  # module-level defs and classes, by name
         self._methods: dict[int, dict[str, cst.FunctionDef]] = {}
+        self._classes: dict[int, dict[str, AttributeFacts]] = {}  # id(ClassDef) -> its attributes
+        self._active_classes: set[int] = set()
+        self._cuts = 0  # how often a summary was cut short (recursion, bounds): see ``returned``
+        self._walks = 0  # the values-only walks made for this file (bounded by MAX_WALKS)
 
     # ------------------------------------------------------------------ lookup
 
@@ -134,18 +142,47 @@ class Summaries:
         done = self._done.get(key)
         if done is not None:
             return done
-        if key in self._active or len(self._active) >= MAX_DEPTH:
-            return UNKNOWN  # recursion: not memoised, the outer summary decides
+        if key in self._active or len(self._active) + len(self._active_classes) >= MAX_DEPTH or self._walks >= MAX_WALKS:
+            self._cuts += 1  # recursion: unknown here, and what is in progress is not memoised
+            return UNKNOWN
         if not _summarisable(function, model):
             self._done[key] = UNKNOWN
             return UNKNOWN
         self._active.add(key)
+        self._walks += 1
+        cuts = self._cuts
         try:
             result = self._walk(function, owner, mode)
         finally:
             self._active.discard(key)
-        self._done[key] = result
+        if self._cuts == cuts:  # computed without cutting a cycle short: final
+            self._done[key] = result
         return result
+
+    def class_attributes(self, owner: cst.ClassDef) -> dict[str, AttributeFacts] | None:
+        """The attribute facts of a module-level class, from a values-only walk of all of it
+        (for a read that comes before a later method's write); None while that walk runs or
+        for a nested class."""
+        key = id(owner)
+        if key in self._classes:
+            return self._classes[key]
+        if not self.is_top_level(owner):
+            return None
+        if key in self._active_classes or len(self._active) + len(self._active_classes) >= MAX_DEPTH or self._walks >= MAX_WALKS:
+            self._cuts += 1
+            return None
+        from .semantic import SemanticModel
+
+        self._active_classes.add(key)
+        self._walks += 1
+        cuts = self._cuts
+        try:
+            found = SemanticModel.for_summary(self._model, self).attributes_of(owner)
+        finally:
+            self._active_classes.discard(key)
+        if self._cuts == cuts:
+            self._classes[key] = found
+        return found
 
     def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None, mode: str | None) -> Value:
         from .semantic import SemanticModel  # the model builds summaries with a model of its own
