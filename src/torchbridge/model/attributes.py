@@ -72,7 +72,7 @@ class ClassFacts:
         # Known only once every assignment in the class is seen (a later method may rebind
         # it), and when nothing else writes it.
         value = self.attributes.get(name)
-        if value is None or value.kind is Kind.UNKNOWN or not self.complete(name) or self._written_outside(name):
+        if value is None or value.kind is Kind.UNKNOWN or not self.complete(name) or self.written_outside(name):
             return UNKNOWN
         return value
 
@@ -81,10 +81,10 @@ class ClassFacts:
         return {
             name: AttributeFacts(self.attribute(name), tuple(self.writes.get(name, ())))
             for name in self.attributes
-            if self.complete(name) and not self._written_outside(name)
+            if self.complete(name) and not self.written_outside(name)
         }
 
-    def _written_outside(self, name: str) -> bool:
+    def written_outside(self, name: str) -> bool:
         if name in self.class_names:
             return True  # before the first write, or through a property, the class's own binding
         if self.outside_writes is None or self.cls is None:

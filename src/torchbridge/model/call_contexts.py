@@ -15,8 +15,9 @@ modules are not seen: a public helper that the module calls only under ``no_grad
 called with grad on elsewhere, and is then judged as if it ran without grad (a missed
 finding at worst: no rule proves anything from grad being off).
 
-Only files that mention a grad-off context are scanned, and only names called inside one
-are followed through the whole module.
+Only files that mention a grad-off context are scanned: first their statements, for a call
+of a module-level function inside a grad-off region; only then every use, through the
+whole module.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def _scan(module: cst.Module, model: SemanticModel) -> dict[str, str]:
     def resolve(expr: cst.BaseExpression) -> frozenset[str]:
         return model.imported_qualnames(expr)
 
+    if not _called_without_grad(module, functions, model, resolve):
+        return {}  # no call in a grad-off region: every function keeps grad on
+
     # The mode of each use of a function: "off" / "on" / "unknown" for a call, "other" for
     # any other use (a callback, an attribute read).
     uses: dict[str, list[str]] = {}
@@ -87,9 +91,6 @@ def _scan(module: cst.Module, model: SemanticModel) -> dict[str, str]:
             pending.extend((child, mode) for child in children(node.params))
             pending.append((node.body, inner))
             continue
-        if isinstance(node, cst.Lambda):
-            pending.extend((child, "unknown") for child in children(node))
-            continue
         if isinstance(node, cst.With):
             modes = {model.grad_mode.of(item.item, resolve) for item in node.items}
             inner = "unknown" if grad_mode.UNDECIDED in modes else ("off" if grad_mode.OFF in modes else mode)
@@ -104,6 +105,36 @@ def _scan(module: cst.Module, model: SemanticModel) -> dict[str, str]:
         elif not set(seen) <= {"on", "other"}:
             found[name] = grad_mode.UNDECIDED
     return found
+
+
+def _called_without_grad(module: cst.Module, functions: set[str], model: SemanticModel,
+                         resolve: Callable[[cst.BaseExpression], frozenset[str]]) -> bool:
+    """Some function of ``functions`` is called inside a ``with`` that changes the grad mode
+    or a function decorated to run without grad: a walk of the statements, which enters
+    expressions only inside such regions."""
+    pending: list[cst.CSTNode] = [module]
+    while pending:
+        node = pending.pop()
+        region = None
+        if isinstance(node, cst.With) and any(model.grad_mode.of(i.item, resolve) is not None for i in node.items):
+            region = node.body
+        elif isinstance(node, cst.FunctionDef) and _runs_without_grad(node, model, resolve):
+            region = node.body
+        if region is not None and _calls_any(region, functions):
+            return True
+        if not isinstance(node, cst.BaseExpression):
+            pending.extend(child for child in children(node) if not isinstance(child, cst.BaseExpression))
+    return False
+
+
+def _calls_any(body: cst.CSTNode, functions: set[str]) -> bool:
+    pending = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in functions:
+            return True
+        pending.extend(children(node))
+    return False
 
 
 def _runs_without_grad(node: cst.FunctionDef, model: SemanticModel,

@@ -84,6 +84,7 @@ class SemanticModel:
         self.call_contexts = CallContexts(self)  # the grad mode the module calls each function in
         self.may_turn_grad_off = True  # the text names a grad-off context (the engine checks)
         self._last_returns: list[Value] = []  # the returns of the function walked last
+        self.last_class_writes: dict[str, Value] = {}  # what the method walked last stores in self
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
 
     # ----------------------------------------------------------------- queries
@@ -161,9 +162,9 @@ class SemanticModel:
         facts = self._class_facts_stack[-1]
         if facts.complete(name):
             return facts.attribute(name)
-        whole = self.summaries.class_attributes(self._classes[-1])
-        found = whole.get(name) if whole is not None else None
-        return found.value if found is not None else UNKNOWN
+        if facts.written_outside(name):
+            return UNKNOWN
+        return self.summaries.attribute(self._classes[-1], name)
 
     def class_attributes(self, cls: cst.ClassDef) -> dict[str, AttributeFacts]:
         """For a class the walk has left (a rule's ``leave_ClassDef`` on): each ``self.<name>``
@@ -193,8 +194,8 @@ class SemanticModel:
             self._outside_writes = OutsideWrites(self.module)
         if not self.track_values:
             return ClassFacts({})
-        return ClassFacts(self_assignment_counts(node.body), node, frozenset(assignment_counts(node.body)),
-                          self._outside_writes)
+        total, class_names = self.summaries.class_counts(node)
+        return ClassFacts(total, node, class_names, self._outside_writes)
 
     def returned_by(self, func: cst.BaseExpression) -> Value | None:
         """What calling ``func`` gives when it is a function or a method of this module
@@ -276,11 +277,6 @@ class SemanticModel:
         child.walk = walk
         return child
 
-    def attributes_of(self, cls: cst.ClassDef) -> dict[str, AttributeFacts]:
-        """Walk the module-level class ``cls`` and give its attribute facts."""
-        self.walk(cls)
-        return self._class_attributes.get(id(cls), {})
-
     def returns_of(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> list[Value]:
         """Walk ``function`` (a method of ``owner`` when given) and give the value of each of
         its ``return`` statements."""
@@ -295,7 +291,12 @@ class SemanticModel:
                 self.walk(function)
             finally:
                 self._classes.pop()
-                self._class_facts_stack.pop()
+                facts = self._class_facts_stack.pop()
+        # What the method stores in self: each name whose every write in it was walked.
+        written = self_assignment_counts(function.body)
+        self.last_class_writes = {
+            name: value for name, value in facts.attributes.items() if facts.seen.get(name) == written.get(name)
+        }
         return self._last_returns
 
     @property

@@ -41,10 +41,9 @@ from . import grad_mode
 from .blocks import assignment_counts, self_assignment_counts
 from .names import dotted
 from .tree import children
-from .values import UNKNOWN, Value
+from .values import UNKNOWN, Kind, Value
 
 if TYPE_CHECKING:
-    from .attributes import AttributeFacts
     from .semantic import SemanticModel
 
 MAX_DEPTH = 8  # summaries in progress at once (a chain of helpers calling helpers)
@@ -64,8 +63,10 @@ class Summaries:
         self._active: set[tuple[int, str | None]] = set()  # summaries in progress (a cycle is unknown)
         self._top: dict[str, cst.CSTNode] | None = None  # module-level defs and classes, by name
         self._methods: dict[int, dict[str, cst.FunctionDef]] = {}
-        self._classes: dict[int, dict[str, AttributeFacts]] = {}  # id(ClassDef) -> its attributes
-        self._active_classes: set[int] = set()
+        self._counts: dict[int, tuple[dict[str, int], frozenset[str]]] = {}
+        self._writers: dict[int, dict[str, list[cst.FunctionDef]]] = {}  # id(ClassDef) -> name -> methods
+        self._writes: dict[int, dict[str, Value]] = {}  # id(method) -> what it stores in self.<name>
+        self._active_writes: set[int] = set()
         self._cuts = 0  # how often a summary was cut short (recursion, bounds): see ``returned``
         self._walks = 0  # the values-only walks made for this file (bounded by MAX_WALKS)
 
@@ -85,6 +86,14 @@ class Summaries:
                 if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and counts.get(statement.name.value) == 1
             }
         return self._top.get(name)
+
+    def class_counts(self, owner: cst.ClassDef) -> tuple[dict[str, int], frozenset[str]]:
+        """How often the class's methods assign each ``self.<name>``, and the names its body
+        binds: read once per class, whichever walk asks."""
+        found = self._counts.get(id(owner))
+        if found is None:
+            found = self._counts[id(owner)] = (self_assignment_counts(owner.body), frozenset(assignment_counts(owner.body)))
+        return found
 
     def is_top_level(self, node: cst.CSTNode) -> bool:
         name = getattr(node, "name", None)
@@ -142,7 +151,7 @@ class Summaries:
         done = self._done.get(key)
         if done is not None:
             return done
-        if key in self._active or len(self._active) + len(self._active_classes) >= MAX_DEPTH or self._walks >= MAX_WALKS:
+        if key in self._active or len(self._active) + len(self._active_writes) >= MAX_DEPTH or self._walks >= MAX_WALKS:
             self._cuts += 1  # recursion: unknown here, and what is in progress is not memoised
             return UNKNOWN
         if not _summarisable(function, model):
@@ -159,29 +168,47 @@ class Summaries:
             self._done[key] = result
         return result
 
-    def class_attributes(self, owner: cst.ClassDef) -> dict[str, AttributeFacts] | None:
-        """The attribute facts of a module-level class, from a values-only walk of all of it
-        (for a read that comes before a later method's write); None while that walk runs or
-        for a nested class."""
-        key = id(owner)
-        if key in self._classes:
-            return self._classes[key]
+    def attribute(self, owner: cst.ClassDef, name: str) -> Value:
+        """``self.<name>`` of a module-level class, for a read the walk reaches before a later
+        method's write: the join of the writes, each seen in a values-only walk of the method
+        that makes it (memoised per method). Unknown when a write is not in one of the
+        class's own methods, or a walk is cut short (recursion, bounds)."""
         if not self.is_top_level(owner):
-            return None
-        if key in self._active_classes or len(self._active) + len(self._active_classes) >= MAX_DEPTH or self._walks >= MAX_WALKS:
-            self._cuts += 1
-            return None
+            return UNKNOWN
+        writers = self._writers.get(id(owner))
+        if writers is None:
+            writers = self._writers[id(owner)] = _writers(owner)
+        methods = writers.get(name)
+        if not methods:
+            return UNKNOWN
+        result: Value | None = None
+        for method in methods:
+            written = self._method_writes(method, owner).get(name, UNKNOWN)
+            result = written if result is None else result.join(written)
+            if result.kind is Kind.UNKNOWN:
+                return UNKNOWN
+        return result or UNKNOWN
+
+    def _method_writes(self, method: cst.FunctionDef, owner: cst.ClassDef) -> dict[str, Value]:
+        key = id(method)
+        done = self._writes.get(key)
+        if done is not None:
+            return done
+        if key in self._active_writes or len(self._active) + len(self._active_writes) >= MAX_DEPTH \
+                or self._walks >= MAX_WALKS:
+            return {}
         from .semantic import SemanticModel
 
-        self._active_classes.add(key)
+        self._active_writes.add(key)
         self._walks += 1
-        cuts = self._cuts
         try:
-            found = SemanticModel.for_summary(self._model, self).attributes_of(owner)
+            child = SemanticModel.for_summary(self._model, self)
+            child.returns_of(method, owner)
+            found = child.last_class_writes
         finally:
-            self._active_classes.discard(key)
-        if self._cuts == cuts:
-            self._classes[key] = found
+            self._active_writes.discard(key)
+        # Memoised even when a summary inside was cut short: what it gives is unknown, never wrong.
+        self._writes[key] = found
         return found
 
     def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None, mode: str | None) -> Value:
@@ -196,6 +223,20 @@ class Summaries:
         for other in found[1:]:
             result = result.join(other)
         return result
+
+
+def _writers(owner: cst.ClassDef) -> dict[str, list[cst.FunctionDef]]:
+    """For each ``self.<name>``, the class's methods that assign it; a name also assigned
+    elsewhere in the class (a nested class, the class body) has none."""
+    total = self_assignment_counts(owner.body)
+    found: dict[str, list[cst.FunctionDef]] = {}
+    counted: dict[str, int] = {}
+    for statement in _statements(owner.body):
+        if isinstance(statement, cst.FunctionDef):
+            for name, count in self_assignment_counts(statement.body).items():
+                found.setdefault(name, []).append(statement)
+                counted[name] = counted.get(name, 0) + count
+    return {name: methods for name, methods in found.items() if counted[name] == total.get(name)}
 
 
 def _statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
