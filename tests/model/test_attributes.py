@@ -109,6 +109,16 @@ SELF = [
         """, {(6, "TNP102")}, id="instance-attribute"),
     pytest.param("""
         import numpy as np, torch
+        class Frames:
+            def __init__(self):
+                self.frames = np.zeros((4, 3))[:, ::-1]
+        ds = Frames()
+        def use():
+            return torch.from_numpy(ds.frames)
+        ds = None
+        """, set(), id="instance-rebound-by-the-module"),
+    pytest.param("""
+        import numpy as np, torch
         class Sampler:
             def __init__(self):
                 self.flip = True

@@ -180,6 +180,9 @@ class SemanticModel:
         binding = self.lookup(instance.value)
         if binding is None or binding.kind != "assign" or not isinstance(binding.value, cst.Call):
             return UNKNOWN
+        if (self.scope is not self.module_scope and self.module_scope.bindings.get(instance.value) is binding
+                and self.module_assignment_count(instance.value) > 1):
+            return UNKNOWN  # a function runs when called: the module may have rebound the name by then
         func = binding.value.func
         made = self.lookup(func.value) if isinstance(func, cst.Name) else None
         if made is None or made.kind != "class" or not isinstance(made.node, cst.ClassDef):
