@@ -115,16 +115,19 @@ def _called_without_grad(module: cst.Module, functions: set[str], model: Semanti
     pending: list[cst.CSTNode] = [module]
     while pending:
         node = pending.pop()
-        region = None
-        if isinstance(node, cst.With) and any(model.grad_mode.of(i.item, resolve) is not None for i in node.items):
-            region = node.body
-        elif isinstance(node, cst.FunctionDef) and _runs_without_grad(node, model, resolve):
-            region = node.body
-        if region is not None and _calls_any(region, functions):
+        if isinstance(node, (cst.With, cst.FunctionDef)) and _is_grad_region(node, model, resolve) \
+                and _calls_any(node.body, functions):
             return True
         if not isinstance(node, cst.BaseExpression):
             pending.extend(child for child in children(node) if not isinstance(child, cst.BaseExpression))
     return False
+
+
+def _is_grad_region(node: cst.With | cst.FunctionDef, model: SemanticModel,
+                    resolve: Callable[[cst.BaseExpression], frozenset[str]]) -> bool:
+    if isinstance(node, cst.With):
+        return any(model.grad_mode.of(item.item, resolve) is not None for item in node.items)
+    return _runs_without_grad(node, model, resolve)
 
 
 def _calls_any(body: cst.CSTNode, functions: set[str]) -> bool:
