@@ -154,6 +154,16 @@ METHODS = [
     pytest.param("""
         import numpy as np, torch
         class Sampler:
+            def get(self, n):
+                return torch.from_numpy(self._params(n))
+            def _params(self, n):
+                return np.ones((n, 3))[::-1]
+        sampler = Sampler()
+        sampler._params = lambda n: np.ones((n, 3))
+        """, set(), id="method-replaced-from-outside"),
+    pytest.param("""
+        import numpy as np, torch
+        class Sampler:
             def get(self, n, other):
                 self = other
                 return torch.from_numpy(self._params(n))

@@ -192,6 +192,13 @@ class SemanticModel:
         found = self.class_attributes(made.node).get(name)
         return found.value if found is not None else UNKNOWN
 
+    def attributes_written_outside(self, cls: cst.ClassDef) -> frozenset[str] | None:
+        """The attribute names of ``cls`` that code other than its own methods writes (None:
+        any name may be; ``attributes.OutsideWrites``)."""
+        if self._outside_writes is None and self.module is not None:
+            self._outside_writes = OutsideWrites(self.module)
+        return self._outside_writes.of(cls) if self._outside_writes is not None else None
+
     def _new_class_facts(self, node: cst.ClassDef) -> ClassFacts:
         if self._outside_writes is None and self.module is not None:
             self._outside_writes = OutsideWrites(self.module)

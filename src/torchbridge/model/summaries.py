@@ -20,8 +20,8 @@ Where a summary stops (the answer is unknown):
 
 A method is resolved through ``self.<name>(...)`` only when the call sits in a method of
 a module-level class, ``self`` is that method's first parameter and still unbound since,
-the class body defines ``<name>`` once as a plain method, no code of the class assigns
-``self.<name>``, the class has no decorators, and no class of the module derives from it
+the class body defines ``<name>`` once as a plain method, no code of the module assigns an
+attribute ``<name>`` (``attributes.OutsideWrites``), the class has no decorators, and no class of the module derives from it
 and defines ``<name>`` again. A subclass in another module that overrides the method is
 not seen: the same assumption every type checker makes about ``self``.
 
@@ -101,7 +101,7 @@ class Summaries:
 
     def method(self, owner: cst.ClassDef, name: str) -> cst.FunctionDef | None:
         """The plain method ``name`` of a module-level class, when no subclass of the module
-        defines it again and the class never stores an attribute of that name."""
+        defines it again and no code of the module stores an attribute of that name."""
         table = self._methods.get(id(owner))
         if table is None:
             table = self._methods[id(owner)] = self._plain_methods(owner)
@@ -110,14 +110,18 @@ class Summaries:
     def _plain_methods(self, owner: cst.ClassDef) -> dict[str, cst.FunctionDef]:
         if owner.decorators or not self.is_top_level(owner):
             return {}
+        stored, _ = self.class_counts(owner)
         counts = assignment_counts(owner.body)
-        stored = self_assignment_counts(owner.body)
+        outside = self._model.attributes_written_outside(owner)  # obj._params = ..., setattr
+        if outside is None:
+            return {}
         overridden = self._redefined_in_subclasses(owner)
         return {
             statement.name.value: statement
             for statement in _statements(owner.body)
             if isinstance(statement, cst.FunctionDef) and counts.get(statement.name.value) == 1
             and statement.name.value not in stored and statement.name.value not in overridden
+            and statement.name.value not in outside
         }
 
     def _redefined_in_subclasses(self, owner: cst.ClassDef) -> set[str]:
