@@ -28,6 +28,7 @@ from ..diagnostics.finding import (
     diagnostic,
 )
 from ..diagnostics.fix import TextIndex
+from ..model.call_contexts import mentions_grad_off
 from ..model.semantic import SemanticModel
 from ..rules import Rule, RuleContext, RuleOptions
 from ..rules.base import RuleReport
@@ -221,6 +222,7 @@ def _run_rules(
     model.freezes_parameters = _FREEZES.search(text) is not None
     model.sets_default_device = "set_default_device" in text
     model.sets_default_dtype = "set_default_dtype" in text or "set_default_tensor_type" in text
+    model.may_turn_grad_off = mentions_grad_off(text)
     context = RuleContext(model, text, options)
     instances = [rule(context) for rule in rules]
     dispatcher = Dispatcher([*instances], model.traversals())

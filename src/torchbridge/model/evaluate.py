@@ -120,6 +120,9 @@ class Evaluator:
                 return self._tensor_method(call, func.attr.value, receiver)
             if receiver.kind is Kind.MODULE and func.attr.value in ("forward", "__call__"):
                 return self._module_result(receiver, call)
+        returned = self.model.returned_by(func)  # a function or method of this module
+        if returned is not None and returned.kind is not Kind.UNKNOWN:
+            return returned
         callee = self.value(func)
         if callee.kind is Kind.MODULE:
             return self._module_result(callee, call)
@@ -374,7 +377,22 @@ class Evaluator:
             return UNKNOWN
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             return self.model.self_attribute(attr)
-        return UNKNOWN
+        if base.kind is Kind.MODULE and attr == "weight" and base.grad:
+            layer = self._weighted_layer(node.value)
+            if layer is not None:
+                # nn.Linear(...).weight: a parameter, a leaf that requires grad in any grad mode
+                return Value(Kind.TENSOR, grad=True, evidence=layer)
+        return self.model.instance_attribute(node.value, attr)
+
+    def _weighted_layer(self, expr: cst.BaseExpression) -> cst.Call | None:
+        """The call that made ``expr``, a torch layer with a ``weight`` parameter
+        (``nn.Linear(...)``, or a name assigned one); an ``nn.Sequential`` has none."""
+        if isinstance(expr, cst.Name):
+            binding = self.model.lookup(expr.value)
+            expr = binding.value if binding is not None and binding.kind == "assign" and binding.value is not None else expr
+        if isinstance(expr, cst.Call) and not self.model.qualnames(expr.func).isdisjoint(returns.PARAMETRIZED_MODULES):
+            return expr
+        return None
 
     # ------------------------------------------------------------- subscripts
 

@@ -9,7 +9,7 @@ the hooks a framework runs without grad; and the statements that change one tens
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -55,20 +55,22 @@ class GradMode:
             self.off_depth -= off
             self.undecided_depth -= undecided
 
-    def of(self, expr: cst.BaseExpression) -> str | None:
+    def of(self, expr: cst.BaseExpression,
+           qualnames_of: Callable[[cst.BaseExpression], frozenset[str]] | None = None) -> str | None:
         """``OFF`` for ``torch.no_grad()``, ``inference_mode()``, ``set_grad_enabled(False)``;
         ``UNDECIDED`` when a flag decides (``set_grad_enabled(train)``, ``no_grad() if eval
-        else nullcontext()``); None when it leaves grad alone."""
+        else nullcontext()``); None when it leaves grad alone. ``qualnames_of`` resolves
+        names another way than at the walk's current point (a scan before the walk)."""
         if isinstance(expr, cst.IfExp):
-            branches = {self.of(expr.body), self.of(expr.orelse)}
+            branches = {self.of(expr.body, qualnames_of), self.of(expr.orelse, qualnames_of)}
             return UNDECIDED if branches - {None} else None
-        if isinstance(expr, cst.Name):
+        if isinstance(expr, cst.Name) and qualnames_of is None:
             binding = self._model.lookup(expr.value)  # ctx = torch.no_grad(); with ctx:
             if binding is not None and binding.kind == "assign" and isinstance(binding.value, cst.Call):
                 return self.of(binding.value)
         call = expr if isinstance(expr, cst.Call) else None
         target = call.func if call is not None else expr
-        qualnames = self._model.qualnames(target)
+        qualnames = (qualnames_of or self._model.qualnames)(target)
         switch = call.args[0].value if call is not None and call.args else None
         if not qualnames.isdisjoint(returns.NO_GRAD):
             if switch is None or literal_bool(switch) is True:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 
 from . import grad_mode, guards, read_only, returns
+from .attributes import AttributeFacts, ClassFacts, OutsideWrites
 from .blocks import (
     assignment_counts,
     captured_names,
@@ -27,6 +27,7 @@ from .blocks import (
     rebound_names,
     self_assignment_counts,
 )
+from .call_contexts import CallContexts
 from .cuda_guards import CudaGuards, is_cpu_literal, is_cuda_only_case, names_cuda
 from .evaluate import Evaluator
 from .grad_mode import GradMode
@@ -38,6 +39,7 @@ from .names import (
     imported_name,
 )
 from .scope import Binding, Scope, rebind
+from .summaries import Summaries
 from .tree import walk_children
 from .values import UNKNOWN, Kind, Value
 
@@ -70,12 +72,19 @@ class SemanticModel:
         self.sets_default_device = False  # ``torch.set_default_device``: factories may not be on the CPU
         self.sets_default_dtype = False  # ``torch.set_default_dtype``: a Python float may not become float32
         self._class_facts_stack: list[ClassFacts] = []  # per class being walked
+        self._class_attributes: dict[int, dict[str, AttributeFacts]] = {}  # per class walked
+        self._outside_writes: OutsideWrites | None = None  # attribute writes not through a method's self
         self._returns: list[list[Value]] = []  # per function being walked
         self._sample_loops: list[SampleLoop] = []  # the per-sample loops around this point
         # Per loop being walked: the bindings at each ``break`` and ``continue`` in it.
         self._loop_exits: list[list[tuple[str, dict[str, Binding]]]] = []
         self._module_assignments: dict[str, int] = {}  # how often the module body binds each name
         self.module: cst.Module | None = None
+        self.summaries = Summaries(self)  # what the module's functions and methods return
+        self.call_contexts = CallContexts(self)  # the grad mode the module calls each function in
+        self.may_turn_grad_off = True  # the text names a grad-off context (the engine checks)
+        self._last_returns: list[Value] = []  # the returns of the function walked last
+        self.last_class_writes: dict[str, Value] = {}  # what the method walked last stores in self
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
 
     # ----------------------------------------------------------------- queries
@@ -145,10 +154,160 @@ class SemanticModel:
         return self.evaluator.placement(expr)
 
     def self_attribute(self, name: str) -> Value:
-        """``self.<name>`` inside a class, when every assignment to it agrees."""
+        """``self.<name>`` inside a class, when every assignment to it agrees (``attributes``
+        says which writes count). A read before a later method's write asks for the whole
+        class's facts (``summaries``)."""
         if not self._class_facts_stack or not self._functions:
             return UNKNOWN
-        return self._class_facts_stack[-1].attribute(name)
+        facts = self._class_facts_stack[-1]
+        if facts.complete(name):
+            return facts.attribute(name)
+        if facts.written_outside(name):
+            return UNKNOWN
+        return self.summaries.attribute(self._classes[-1], name)
+
+    def class_attributes(self, cls: cst.ClassDef) -> dict[str, AttributeFacts]:
+        """For a class the walk has left (a rule's ``leave_ClassDef`` on): each ``self.<name>``
+        whose every write the model follows, with the joined value and the write statements.
+        An attribute that is missing, or whose value is unknown, is not known."""
+        return self._class_attributes.get(id(cls), {})
+
+    def instance_attribute(self, instance: cst.BaseExpression, name: str) -> Value:
+        """``ds.frames`` where ``ds = Frames(...)``, a module-level class of this file: what
+        the class's methods store in ``self.frames`` (``class_attributes``)."""
+        if not isinstance(instance, cst.Name):
+            return UNKNOWN
+        binding = self.lookup(instance.value)
+        if binding is None or binding.kind != "assign" or not isinstance(binding.value, cst.Call):
+            return UNKNOWN
+        if (self.scope is not self.module_scope and self.module_scope.bindings.get(instance.value) is binding
+                and self.module_assignment_count(instance.value) > 1):
+            return UNKNOWN  # a function runs when called: the module may have rebound the name by then
+        func = binding.value.func
+        made = self.lookup(func.value) if isinstance(func, cst.Name) else None
+        if made is None or made.kind != "class" or not isinstance(made.node, cst.ClassDef):
+            return UNKNOWN
+        if not self.summaries.is_top_level(made.node):
+            return UNKNOWN
+        found = self.class_attributes(made.node).get(name)
+        return found.value if found is not None else UNKNOWN
+
+    def attributes_written_outside(self, cls: cst.ClassDef) -> frozenset[str] | None:
+        """The attribute names of ``cls`` that code other than its own methods writes (None:
+        any name may be; ``attributes.OutsideWrites``)."""
+        if self._outside_writes is None and self.module is not None:
+            self._outside_writes = OutsideWrites(self.module)
+        return self._outside_writes.of(cls) if self._outside_writes is not None else None
+
+    def _new_class_facts(self, node: cst.ClassDef) -> ClassFacts:
+        if self._outside_writes is None and self.module is not None:
+            self._outside_writes = OutsideWrites(self.module)
+        if not self.track_values:
+            return ClassFacts({})
+        total, class_names = self.summaries.class_counts(node)
+        return ClassFacts(total, node, class_names, self._outside_writes)
+
+    def returned_by(self, func: cst.BaseExpression) -> Value | None:
+        """What calling ``func`` gives when it is a function or a method of this module
+        (``load(p)``, ``self._params(n)``): its return summary as seen here; None when
+        ``func`` is not one (``summaries`` says where summaries stop)."""
+        target = self._called_function(func)
+        if target is None:
+            return None
+        function, owner = target
+        return self.summaries.returned(function, owner)
+
+    def _called_function(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, cst.ClassDef | None] | None:
+        if isinstance(func, cst.Name):
+            binding = self.lookup(func.value)
+            if binding is None:
+                # A function body may call a module-level function defined later in the file.
+                node = self.summaries.top_level(func.value) if self.scope is not self.module_scope else None
+            elif binding.kind == "def" and (
+                self.scope is self.module_scope or self.module_assignment_count(func.value) <= 1
+            ):
+                node = binding.node
+            else:
+                return None
+            if isinstance(node, cst.FunctionDef) and self.summaries.is_top_level(node):
+                return node, None
+            return None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = self._self_class(func.value.value)
+            if owner is not None:
+                method = self.summaries.method(owner, func.attr.value)
+                if method is not None:
+                    return method, owner
+        return None
+
+    def _self_class(self, name: str) -> cst.ClassDef | None:
+        """The module-level class whose instance ``name`` is: the first parameter of the
+        method being walked, never rebound (not in a nested function or a static method)."""
+        scope: Scope | None = self.scope
+        while scope is not None and scope.kind in ("comprehension", "lambda"):
+            scope = scope.parent
+        if scope is None or scope.kind != "function" or scope.parent is None or scope.parent.kind != "class":
+            return None
+        function, owner = scope.node, scope.parent.node
+        if not isinstance(function, cst.FunctionDef) or not isinstance(owner, cst.ClassDef):
+            return None
+        if any(self.grad_mode.of(d.decorator) is None for d in function.decorators):
+            return None  # a static or class method's first parameter is no instance
+        first = function.params.posonly_params[:1] or function.params.params[:1]
+        binding = self.lookup(name)
+        if not first or first[0].name.value != name or binding is None or binding.node is not first[0]:
+            return None
+        return owner if binding.kind == "param" else None
+
+    @classmethod
+    def for_summary(cls, parent: SemanticModel, summaries: Summaries) -> SemanticModel:
+        """A values-only model that walks one function of ``parent``'s module: it sees the
+        module's imports and the module-level bindings made so far, and shares the summaries."""
+        child = cls()
+        child.track_values = True
+        child.freezes_parameters = parent.freezes_parameters
+        child.sets_default_device = parent.sets_default_device
+        child.sets_default_dtype = parent.sets_default_dtype
+        child.module = parent.module
+        child._module_assignments = parent._module_counts()
+        child._hoisted_imports = parent._hoisted_imports
+        child.module_scope.bindings = dict(parent.module_scope.bindings)
+        child._outside_writes = parent._outside_writes
+        child.summaries = summaries
+        child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
+        table = child.traversals()
+
+        def walk(node: cst.CSTNode) -> None:
+            traverse = table.get(type(node))
+            if traverse is not None:
+                traverse(node)
+            else:
+                walk_children(node, walk)
+
+        child.walk = walk
+        return child
+
+    def returns_of(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> list[Value]:
+        """Walk ``function`` (a method of ``owner`` when given) and give the value of each of
+        its ``return`` statements."""
+        self._last_returns = []
+        if owner is None:
+            self.walk(function)
+            return self._last_returns
+        with self._scope("class", owner):
+            self._classes.append(owner)
+            self._class_facts_stack.append(self._new_class_facts(owner))
+            try:
+                self.walk(function)
+            finally:
+                self._classes.pop()
+                facts = self._class_facts_stack.pop()
+        # What the method stores in self: each name whose every write in it was walked.
+        written = self_assignment_counts(function.body)
+        self.last_class_writes = {
+            name: value for name, value in facts.attributes.items() if facts.seen.get(name) == written.get(name)
+        }
+        return self._last_returns
 
     @property
     def function(self) -> cst.FunctionDef | None:
@@ -210,6 +369,18 @@ class SemanticModel:
             return binding.qualnames
         return frozenset(f"{q}.{rest}" for q in binding.qualnames)
 
+    def imported_qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
+        """Like ``qualnames``, through the module's imports alone (wherever they are in its
+        body): for scans that read the module before the walk reaches a point."""
+        path = dotted(expr)
+        if path is None:
+            return frozenset()
+        head, _, rest = path.partition(".")
+        binding = self._hoisted_imports.get(head)
+        if binding is None or not binding.qualnames:
+            return frozenset()
+        return binding.qualnames if not rest else frozenset(f"{q}.{rest}" for q in binding.qualnames)
+
     def resolves_to(self, expr: cst.BaseExpression, *qualnames: str) -> bool:
         return not self.qualnames(expr).isdisjoint(qualnames)
 
@@ -266,6 +437,10 @@ class SemanticModel:
         """How many statements of the module's body bind ``name`` (imports not counted)."""
         return self._module_counts().get(name, 0)
 
+    def module_assignment_counts(self) -> dict[str, int]:
+        """How many statements of the module's body bind each name (defs and classes too)."""
+        return self._module_counts()
+
     def _module_counts(self) -> dict[str, int]:
         if not self._module_assignments and self.module is not None:
             self._module_assignments = assignment_counts(self.module)
@@ -309,7 +484,8 @@ class SemanticModel:
             and target.value.value == "self" and self._class_facts_stack and self._functions
         ):
             self.walk(target)
-            self._class_facts_stack[-1].assign(target.attr.value, self.evaluator.value(value) if value is not None else UNKNOWN)
+            self._class_facts_stack[-1].assign(
+                target.attr.value, self.evaluator.value(value) if value is not None else UNKNOWN, node)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(target.value, kind, node)
         else:  # attribute or subscript: its parts are reads
@@ -737,7 +913,11 @@ class SemanticModel:
         self.bind(node.name.value, "def", node, facts=Value(Kind.FUNCTION, result=self._annotated(returned)))
         decorator_modes = {self.grad_mode.of(d.decorator) for d in node.decorators}
         no_grad = grad_mode.OFF in decorator_modes or self.grad_mode.is_no_grad_hook(node)
-        with self._scope("function", node), self.cuda_guards.guarded(guarded), self.grad_mode.entered(off=no_grad):
+        called = self._called_in(node)
+        no_grad = no_grad or called == grad_mode.OFF
+        undecided = called == grad_mode.UNDECIDED and not no_grad
+        with (self._scope("function", node), self.cuda_guards.guarded(guarded),
+              self.grad_mode.entered(off=no_grad, undecided=undecided)):
             self._bind_params(node.params)
             self._bind_locals(node.body)
             self._functions.append(node)
@@ -746,12 +926,19 @@ class SemanticModel:
                 self.walk(node.body)
             finally:
                 self._functions.pop()
-                found = self._returns.pop()
+                found = self._last_returns = self._returns.pop()
         if node.name.value == "forward" and self._class_facts_stack and found:
             result = found[0]
             for other in found[1:]:
                 result = result.join(other)
             self._class_facts_stack[-1].forward = result
+
+    def _called_in(self, node: cst.FunctionDef) -> str | None:
+        """The grad mode the module's calls give a module-level function (``call_contexts``)."""
+        if not (self.track_values and self.may_turn_grad_off and self.scope is self.module_scope
+                and self.summaries.is_top_level(node)):
+            return None
+        return self.call_contexts.mode_of(node.name.value)
 
     def _bind_locals(self, body: cst.BaseSuite) -> None:
         """A name the function assigns anywhere is local in all of it (Python's rule): until
@@ -781,12 +968,14 @@ class SemanticModel:
             self._walk_all([*node.bases, *node.keywords])
         with self._scope("class", node), self.cuda_guards.guarded(guarded):
             self._classes.append(node)
-            self._class_facts_stack.append(ClassFacts(self_assignment_counts(node.body) if self.track_values else {}))
+            self._class_facts_stack.append(self._new_class_facts(node))
             try:
                 self.walk(node.body)
             finally:
                 self._classes.pop()
                 facts = self._class_facts_stack.pop()
+        if self.track_values:
+            self._class_attributes[id(node)] = facts.known()
         self.bind(node.name.value, "class", node, facts=self._class_facts(node, facts))
 
     def _class_facts(self, node: cst.ClassDef, facts: ClassFacts) -> Value:
@@ -868,26 +1057,6 @@ class SemanticModel:
                 self.walk(node.value)
             else:
                 self.walk(node.elt)
-
-
-@dataclass
-class ClassFacts:
-    """What a class's methods store in ``self`` and what its ``forward`` returns."""
-
-    total: dict[str, int]  # assignments to self.<name> anywhere in the class
-    attributes: dict[str, Value] = field(default_factory=dict)
-    seen: dict[str, int] = field(default_factory=dict)
-    forward: Value = UNKNOWN
-
-    def assign(self, name: str, value: Value) -> None:
-        self.attributes[name] = self.attributes[name].join(value) if name in self.attributes else value
-        self.seen[name] = self.seen.get(name, 0) + 1
-
-    def attribute(self, name: str) -> Value:
-        # Known only once every assignment in the class is seen: a later method may rebind it.
-        if self.seen.get(name, 0) != self.total.get(name, 0):
-            return UNKNOWN
-        return self.attributes.get(name, UNKNOWN)
 
 
 def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:

@@ -76,7 +76,9 @@ class TensorCopiesNdarray(Rule):
 
     The rule follows `a` from where it was made: NumPy constructors (`np.zeros`, `np.load`
     of an `.npy`, `np.stack`...), `x.numpy()`, `np.ndarray` annotations, through assignments
-    and branches that agree.
+    and branches that agree, and across functions of the same file: the return of a function
+    or method whose every `return` gives an ndarray, a `self.` attribute that every write in
+    the class sets to one.
 
     ## Why is this bad?
     `torch.tensor` always copies its input. `torch.as_tensor(a)` (or `torch.from_numpy(a)`)

@@ -55,7 +55,9 @@ class NegativeStrideToTensor(Rule):
     An array has a negative stride after `[::-1]` on an axis (`img[:, :, ::-1]`, the usual
     BGR to RGB step), `np.flip`, `np.flipud`, `np.fliplr` or `np.rot90` (unless `k` is a
     multiple of 4). The rule follows the array through assignments and reports only when
-    every path that reaches the call carries the negative stride.
+    every path that reaches the call carries the negative stride, also out of a helper of the
+    same file (`load(p)` whose every `return` flips) and through a `self.` attribute whose
+    every write in the class does.
 
     ## Why is this bad?
     torch has no tensors with negative strides, so every one of these calls raises:

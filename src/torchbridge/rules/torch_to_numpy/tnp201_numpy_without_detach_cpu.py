@@ -82,7 +82,11 @@ class NumpyWithoutDetachCpu(Rule):
     `requires_grad=True` or `requires_grad_()`, or comes from a module or an operation on
     such a tensor outside `torch.no_grad()` / `torch.inference_mode()`; `.detach()`,
     `.data` and `.item()` end that. It lives on a device after `.cuda()` or `.to('cuda')`
-    until `.cpu()`. Tensors of unknown provenance are never reported.
+    until `.cpu()`. Tensors of unknown provenance are never reported. The proof may cross
+    functions of the same file: a helper whose every `return` gives such a tensor (made in
+    the grad mode of the call), a `self.` attribute, `layer.weight` of an `nn.Linear` or a
+    parameter of the file's own module; a helper the file calls only under `no_grad` is
+    judged without grad.
 
     ## Why is this bad?
     Both raise. With grad on: `RuntimeError: Can't call numpy() on Tensor that requires

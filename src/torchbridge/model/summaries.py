@@ -1,0 +1,308 @@
+"""Facts that cross functions: what a function or method of the same module returns.
+
+``lam = self._params(n)`` where ``_params`` returns ``np.ones(...)``, or ``load(path)``
+where ``load`` returns ``np.load(path)``: the value at the call is the join of every
+``return`` of the callee (``Value.join``: each path must prove a fact), computed once per
+function by a values-only walk of its body and kept for the rest of the file.
+
+Where a summary stops (the answer is unknown):
+
+- the callee falls off its end on some path (it returns ``None`` there), is a generator or
+  a coroutine, or carries a decorator other than a grad mode (``@torch.no_grad()``) or
+  ``@staticmethod`` (a decorator may return anything);
+- the callee is nested in another function (a closure reads its variables at call time);
+- a summary in progress is asked for again (recursion), more than ``MAX_DEPTH`` summaries
+  are in progress, the body has more than ``MAX_STATEMENTS`` statements, or the file has
+  used its ``MAX_WALKS`` walks; a summary that met such a cut is not memoised (it may be
+  complete when asked again from outside the cycle);
+- the parameters are unknown inside the body, whatever the call passes (their annotations
+  count, as they do everywhere in the model).
+
+A method is resolved through ``self.<name>(...)`` only when the call sits in a method of
+a module-level class, ``self`` is that method's first parameter and still unbound since,
+the class body defines ``<name>`` once as a plain method, no code of the module assigns an
+attribute ``<name>`` (``attributes.OutsideWrites``), the class has no decorators, and no class of the module derives from it
+and defines ``<name>`` again. A subclass in another module that overrides the method is
+not seen: the same assumption every type checker makes about ``self``.
+
+A summary is made for the grad mode at the call (on, off, or decided by a flag): under
+``no_grad`` a helper's ``model(x)`` does not require grad, while a parameter or a
+``requires_grad=True`` leaf it returns still does. The body's own findings are judged in
+the mode the module's calls give it (``call_contexts``), not per call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from . import grad_mode
+from .blocks import assignment_counts, self_assignment_counts
+from .names import dotted
+from .tree import children
+from .values import UNKNOWN, Kind, Value
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
+
+MAX_DEPTH = 8  # summaries in progress at once (a chain of helpers calling helpers)
+MAX_STATEMENTS = 400  # a longer body is not summarised: its cost would not pay
+MAX_WALKS = 200  # values-only walks per file (summaries not memoised in a cycle may repeat)
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class Summaries:
+    """The return summaries of one module's functions and methods, computed on demand."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self._model = model  # the file's model: the module, its imports, its flags
+        # (id(FunctionDef), the grad mode at the call) -> the joined returns
+        self._done: dict[tuple[int, str | None], Value] = {}
+        self._active: set[tuple[int, str | None]] = set()  # summaries in progress (a cycle is unknown)
+        self._top: dict[str, cst.CSTNode] | None = None  # module-level defs and classes, by name
+        self._methods: dict[int, dict[str, cst.FunctionDef]] = {}
+        self._counts: dict[int, tuple[dict[str, int], frozenset[str]]] = {}
+        self._writers: dict[int, dict[str, list[cst.FunctionDef]]] = {}  # id(ClassDef) -> name -> methods
+        self._writes: dict[int, dict[str, Value]] = {}  # id(method) -> what it stores in self.<name>
+        self._active_writes: set[int] = set()
+        self._cuts = 0  # how often a summary was cut short (recursion, bounds): see ``returned``
+        self._walks = 0  # the values-only walks made for this file (bounded by MAX_WALKS)
+
+    # ------------------------------------------------------------------ lookup
+
+    def top_level(self, name: str) -> cst.CSTNode | None:
+        """The module-level ``def`` or ``class`` that ``name`` is, when the module binds the
+        name exactly once (anywhere in its body): then any call that runs reaches it."""
+        module = self._model.module
+        if module is None:
+            return None
+        if self._top is None:
+            counts = self._model.module_assignment_counts()
+            self._top = {
+                statement.name.value: statement
+                for statement in module.body
+                if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and counts.get(statement.name.value) == 1
+            }
+        return self._top.get(name)
+
+    def class_counts(self, owner: cst.ClassDef) -> tuple[dict[str, int], frozenset[str]]:
+        """How often the class's methods assign each ``self.<name>``, and the names its body
+        binds: read once per class, whichever walk asks."""
+        found = self._counts.get(id(owner))
+        if found is None:
+            found = self._counts[id(owner)] = (self_assignment_counts(owner.body), frozenset(assignment_counts(owner.body)))
+        return found
+
+    def is_top_level(self, node: cst.CSTNode) -> bool:
+        name = getattr(node, "name", None)
+        return isinstance(name, cst.Name) and self.top_level(name.value) is node
+
+    def method(self, owner: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        """The plain method ``name`` of a module-level class, when no subclass of the module
+        defines it again and no code of the module stores an attribute of that name."""
+        table = self._methods.get(id(owner))
+        if table is None:
+            table = self._methods[id(owner)] = self._plain_methods(owner)
+        return table.get(name)
+
+    def _plain_methods(self, owner: cst.ClassDef) -> dict[str, cst.FunctionDef]:
+        if owner.decorators or not self.is_top_level(owner):
+            return {}
+        stored, _ = self.class_counts(owner)
+        counts = assignment_counts(owner.body)
+        outside = self._model.attributes_written_outside(owner)  # obj._params = ..., setattr
+        if outside is None:
+            return {}
+        overridden = self._redefined_in_subclasses(owner)
+        return {
+            statement.name.value: statement
+            for statement in _statements(owner.body)
+            if isinstance(statement, cst.FunctionDef) and counts.get(statement.name.value) == 1
+            and statement.name.value not in stored and statement.name.value not in overridden
+            and statement.name.value not in outside
+        }
+
+    def _redefined_in_subclasses(self, owner: cst.ClassDef) -> set[str]:
+        """Names that a module-level class deriving from ``owner`` (at any depth) binds."""
+        module = self._model.module
+        classes = [s for s in module.body if isinstance(s, cst.ClassDef)] if module is not None else []
+        derived = {owner.name.value}
+        changed = True
+        while changed:
+            changed = False
+            for cls in classes:
+                bases = {(dotted(base.value) or "").rpartition(".")[2] for base in cls.bases}
+                if cls.name.value not in derived and bases & derived:
+                    derived.add(cls.name.value)
+                    changed = True
+        names: set[str] = set()
+        for cls in classes:
+            if cls is not owner and cls.name.value in derived:
+                names |= set(assignment_counts(cls.body))
+        return names
+
+    # --------------------------------------------------------------- summaries
+
+    def returned(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> Value:
+        """What calling ``function`` here gives: the join of its returns, its body walked in
+        the grad mode of this point (a helper called under ``no_grad`` returns tensors that
+        do not require grad, unless they are leaves that do), or unknown."""
+        model = self._model
+        mode = grad_mode.OFF if model.in_no_grad else (grad_mode.UNDECIDED if model.grad_mode_unknown else None)
+        key = (id(function), mode)
+        done = self._done.get(key)
+        if done is not None:
+            return done
+        if key in self._active or len(self._active) + len(self._active_writes) >= MAX_DEPTH or self._walks >= MAX_WALKS:
+            self._cuts += 1  # recursion: unknown here, and what is in progress is not memoised
+            return UNKNOWN
+        if not _summarisable(function, model):
+            self._done[key] = UNKNOWN
+            return UNKNOWN
+        self._active.add(key)
+        self._walks += 1
+        cuts = self._cuts
+        try:
+            result = self._walk(function, owner, mode)
+        finally:
+            self._active.discard(key)
+        if self._cuts == cuts:  # computed without cutting a cycle short: final
+            self._done[key] = result
+        return result
+
+    def attribute(self, owner: cst.ClassDef, name: str) -> Value:
+        """``self.<name>`` of a module-level class, for a read the walk reaches before a later
+        method's write: the join of the writes, each seen in a values-only walk of the method
+        that makes it (memoised per method). Unknown when a write is not in one of the
+        class's own methods, or a walk is cut short (recursion, bounds)."""
+        if not self.is_top_level(owner):
+            return UNKNOWN
+        writers = self._writers.get(id(owner))
+        if writers is None:
+            writers = self._writers[id(owner)] = _writers(owner)
+        methods = writers.get(name)
+        if not methods:
+            return UNKNOWN
+        result: Value | None = None
+        for method in methods:
+            written = self._method_writes(method, owner).get(name, UNKNOWN)
+            result = written if result is None else result.join(written)
+            if result.kind is Kind.UNKNOWN:
+                return UNKNOWN
+        return result or UNKNOWN
+
+    def _method_writes(self, method: cst.FunctionDef, owner: cst.ClassDef) -> dict[str, Value]:
+        key = id(method)
+        done = self._writes.get(key)
+        if done is not None:
+            return done
+        if key in self._active_writes or len(self._active) + len(self._active_writes) >= MAX_DEPTH \
+                or self._walks >= MAX_WALKS:
+            return {}
+        from .semantic import SemanticModel
+
+        self._active_writes.add(key)
+        self._walks += 1
+        try:
+            child = SemanticModel.for_summary(self._model, self)
+            child.returns_of(method, owner)
+            found = child.last_class_writes
+        finally:
+            self._active_writes.discard(key)
+        # Memoised even when a summary inside was cut short: what it gives is unknown, never wrong.
+        self._writes[key] = found
+        return found
+
+    def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None, mode: str | None) -> Value:
+        from .semantic import SemanticModel  # the model builds summaries with a model of its own
+
+        child = SemanticModel.for_summary(self._model, self)
+        with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
+            found = child.returns_of(function, owner)
+        if not found:
+            return UNKNOWN
+        result = found[0]
+        for other in found[1:]:
+            result = result.join(other)
+        return result
+
+
+def _writers(owner: cst.ClassDef) -> dict[str, list[cst.FunctionDef]]:
+    """For each ``self.<name>``, the class's methods that assign it; a name also assigned
+    elsewhere in the class (a nested class, the class body) has none."""
+    total = self_assignment_counts(owner.body)
+    found: dict[str, list[cst.FunctionDef]] = {}
+    counted: dict[str, int] = {}
+    for statement in _statements(owner.body):
+        if isinstance(statement, cst.FunctionDef):
+            for name, count in self_assignment_counts(statement.body).items():
+                found.setdefault(name, []).append(statement)
+                counted[name] = counted.get(name, 0) + count
+    return {name: methods for name, methods in found.items() if counted[name] == total.get(name)}
+
+
+def _statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _summarisable(function: cst.FunctionDef, model: SemanticModel) -> bool:
+    if function.asynchronous is not None:
+        return False  # a coroutine
+    for decorator in function.decorators:
+        if dotted(decorator.decorator) == "staticmethod":
+            continue
+        if model.grad_mode.of(decorator.decorator) is None:
+            return False
+    if not _always_returns(function.body):
+        return False
+    # No ``yield`` (a generator), and a bounded size.
+    statements = 0
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Yield, cst.Await)):
+            return False
+        if isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)):
+            statements += 1
+            if statements > MAX_STATEMENTS:
+                return False
+        if isinstance(node, _SCOPES):
+            continue
+        pending.extend(children(node))
+    return True
+
+
+def _always_returns(body: cst.BaseSuite) -> bool:
+    """Every path through ``body`` ends in ``return`` or ``raise`` (never falls off the end,
+    which returns ``None``)."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return bool(body.body) and isinstance(body.body[-1], (cst.Return, cst.Raise))
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return False
+    last = body.body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(small, (cst.Return, cst.Raise)) for small in last.body)
+    if isinstance(last, cst.If):
+        return _if_always_returns(last)
+    if isinstance(last, cst.With):
+        return _always_returns(last.body)
+    if isinstance(last, cst.Try):
+        # The body's end or else's, and every handler's; a finally that returns decides alone.
+        if last.finalbody is not None and _always_returns(last.finalbody.body):
+            return True
+        ended = _always_returns(last.body) or (last.orelse is not None and _always_returns(last.orelse.body))
+        return ended and all(_always_returns(h.body) for h in last.handlers)
+    return False
+
+
+def _if_always_returns(node: cst.If) -> bool:
+    if not _always_returns(node.body):
+        return False
+    orelse = node.orelse
+    if orelse is None:
+        return False
+    if isinstance(orelse, cst.If):
+        return _if_always_returns(orelse)
+    return _always_returns(orelse.body)
