@@ -17,7 +17,7 @@ from ...diagnostics.contract import (
     Precondition,
     Verdict,
 )
-from ...diagnostics.fix import FixSpec, append_method
+from ...diagnostics.fix import FixSpec, append_method, needs_parentheses
 from ...model import catalogue
 from ...model.catalogue import ALL_POSITIONAL, Converts, Entry
 from ...model.lists import element_value
@@ -234,7 +234,8 @@ class ImplicitTensorConversion(Rule):
         if value.kind is Kind.TENSOR:
             if entry.converts is not Converts.ARRAYS or entry.name in _TNP202_DIRECT:
                 return False  # np.sum(t) calls t.sum(...); np.asarray(t) is TNP202's
-            what, remedy = f"the tensor `{quote(argument)}`", f"pass `{quote(argument)}.detach().cpu().numpy()`"
+            shown = f"({quote(argument)})" if needs_parentheses(argument) else quote(argument)
+            what, remedy = f"the tensor `{quote(argument)}`", f"pass `{shown}.detach().cpu().numpy()`"
             fix = self._fix(call, entry, argument)
         else:
             value = element_value(self.model, argument)
