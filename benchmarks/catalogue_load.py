@@ -15,6 +15,7 @@ import marshal
 import time
 
 import tomllib
+from pathlib import Path
 
 from torchbridge.model import catalogue
 from torchbridge.model.catalogue import libraries, numpy_calls, schema, torch_calls
@@ -46,7 +47,7 @@ def as_toml() -> str:
 
 def main() -> None:
     modules = (schema, numpy_calls, torch_calls, libraries)
-    compiled = [(m.__name__, marshal.dumps(compile(open(m.__file__, encoding="utf-8").read(), m.__file__, "exec")))
+    compiled = [(m.__name__, marshal.dumps(compile(Path(m.__file__).read_text(encoding="utf-8"), m.__file__, "exec")))
                 for m in modules]
     text = as_toml()
 
