@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import marshal
 import time
+from pathlib import Path
 
 import tomllib
-from pathlib import Path
 
 from torchbridge.model import catalogue
 from torchbridge.model.catalogue import libraries, numpy_calls, schema, torch_calls
