@@ -30,7 +30,7 @@ from ..base import Invalid, Rule, Valid
 from ..explain import quote
 from ..imports import module_reference
 from ..probe import hole, probe
-from .tnp205_implicit_tensor_conversion import raises_on_conversion
+from .tnp205_implicit_tensor_conversion import raising_element
 
 _OPTIONS = ("dtype", "copy", "order", "like", "subok", "ndmin")
 
@@ -240,7 +240,7 @@ class NumpyArrayOfTensor(Rule):
     def _check_list(self, call: cst.Call, source: cst.BaseExpression, function: str) -> None:
         """``np.array(outputs)`` where every element of ``outputs`` is a tensor (P9)."""
         element = element_value(self.model, source)
-        if element.kind is not Kind.TENSOR or raises_on_conversion(self.model, element):
+        if element.kind is not Kind.TENSOR or raising_element(self.model, source) is not None:
             return  # a list whose conversion raises is TNP205's (implicit-tensor-conversion)
         message = self.list_message.format(function=function, tensors=quote(source))
         self.report(call, message, fix=self._stack_fix(call, source))

@@ -136,6 +136,9 @@ class ImplicitTensorConversion(Rule):
     name = "implicit-tensor-conversion"
     message = "`{call}` converts {what} with NumPy{state}: this raises `{error}`; {remedy}"
     category = "correctness"
+    # A converter's call: its name and the parenthesis (an alias of the function itself is missed).
+    requires_text = tuple(sorted({e.name.rsplit(".", 1)[-1] + "(" for e in catalogue.entries()
+                                  if e.converts is not Converts.NO}))
     needs_values = True
     contract = (DETACH_CPU, DETACH_CPU_LIBRARY)
     VALID = [
@@ -238,8 +241,8 @@ class ImplicitTensorConversion(Rule):
             what, remedy = f"the tensor `{quote(argument)}`", f"pass `{shown}.detach().cpu().numpy()`"
             fix = self._fix(call, entry, argument)
         else:
-            value = element_value(self.model, argument)
-            if value.kind is not Kind.TENSOR:
+            value = raising_element(self.model, argument)
+            if value is None:
                 return False
             what = f"the tensors in `{quote(argument)}`"
             remedy = "convert each tensor where it is collected (`.item()`, `.detach().cpu()`)"
@@ -269,8 +272,19 @@ class ImplicitTensorConversion(Rule):
 
 def raises_on_conversion(model: SemanticModel, tensor: Value) -> bool:
     """Converting ``tensor`` to NumPy raises here: it is proven on a device, or to require grad
-    where grad is on. TNP202 leaves such lists of tensors to this rule."""
-    return bool(tensor.on_device) or model.requires_grad_here(tensor)
+    where grad is on (under ``no_grad`` the conversion does not raise, torch 2.13)."""
+    return tensor.kind is Kind.TENSOR and (bool(tensor.on_device) or model.requires_grad_here(tensor))
+
+
+def raising_element(model: SemanticModel, sequence: cst.BaseExpression) -> Value | None:
+    """An element of the list ``sequence`` whose conversion raises: any item of a display
+    (``[loss, 1.0]`` raises for ``loss`` alone), or what every element of a list built in the
+    function is. TNP202 leaves such lists to this rule."""
+    if isinstance(sequence, (cst.List, cst.Tuple)):
+        items = (model.value_of(e.value) for e in sequence.elements if not isinstance(e, cst.StarredElement))
+        return next((item for item in items if raises_on_conversion(model, item)), None)
+    element = element_value(model, sequence)
+    return element if raises_on_conversion(model, element) else None
 
 
 def _converted_arguments(call: cst.Call, entry: Entry) -> list[cst.BaseExpression]:
