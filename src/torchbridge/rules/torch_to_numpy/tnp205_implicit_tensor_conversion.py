@@ -241,9 +241,10 @@ class ImplicitTensorConversion(Rule):
             what, remedy = f"the tensor `{quote(argument)}`", f"pass `{shown}.detach().cpu().numpy()`"
             fix = self._fix(call, entry, argument)
         else:
-            value = raising_element(self.model, argument)
-            if value is None:
+            element = raising_element(self.model, argument)
+            if element is None:
                 return False
+            value = element
             what = f"the tensors in `{quote(argument)}`"
             remedy = "convert each tensor where it is collected (`.item()`, `.detach().cpu()`)"
             fix = None
