@@ -95,8 +95,11 @@ def test_what_the_model_says_of_an_example_holds_for_the_real_result(entry, oper
         warnings.simplefilter("ignore")
         try:
             real = eval(entry.example, namespace)
-        except (ValueError, RuntimeError, TypeError):
-            pytest.skip("the library rejects this operand (torch.from_numpy of negative strides)")
+        except ValueError as error:
+            # torch refuses negative strides (TNP102's crash): no result to check.
+            assert entry.how is How.FROM_ARRAY and operand == OPERANDS["flipped"]
+            assert "negative" in str(error)
+            return
     assert isinstance(real, KINDS[value.kind])
     if isinstance(real, torch.nn.Module):
         if value.grad is not None:

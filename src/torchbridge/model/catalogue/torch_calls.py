@@ -91,7 +91,7 @@ ENTRIES = (
     Entry("torch.nn.functional.softmax", TENSOR, how=OPERATION, example="F.softmax(W, dim=0)"),
     Entry("torch.nn.functional.log_softmax", TENSOR, how=OPERATION, example="F.log_softmax(W, dim=0)"),
     Entry("torch.nn.functional.linear", TENSOR, how=OPERATION, example="F.linear(W, W)"),
-    Entry("torch.nn.functional.conv1d", TENSOR, how=OPERATION, example="F.conv1d(W[None], W[:, :, None])"),
+    Entry("torch.nn.functional.conv1d", TENSOR, how=OPERATION, example="F.conv1d(W[None], W.t()[:, :, None])"),
     Entry("torch.nn.functional.conv2d", TENSOR, how=OPERATION, example="F.conv2d(W[None, None], W[None, None])"),
     Entry("torch.nn.functional.conv3d", TENSOR, how=OPERATION,
           example="F.conv3d(W[None, None, None], W[None, None, None])"),
