@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .catalogue import FRESH_ARRAYS
 from .names import dotted, keyword_argument
-from .returns import (
-    NUMPY_COPY_KEEP_ORDER,
-    NUMPY_LOAD,
-    NUMPY_NEW_ARRAY,
-    NUMPY_RANDOM_SIZED,
-)
 from .tree import children
 
-# NumPy calls that return new, writable memory that nothing else refers to. Not
-# ``np.ascontiguousarray`` (the same array when it is already contiguous), ``np.frombuffer``
-# (the buffer's memory) or ``np.asarray``.
-_FRESH_CALLS = (NUMPY_NEW_ARRAY - {"numpy.ascontiguousarray", "numpy.frombuffer"}) | NUMPY_COPY_KEEP_ORDER | set(NUMPY_RANDOM_SIZED)
+# NumPy calls that return new, writable memory that nothing else refers to: the catalogue's
+# fresh arrays. Not ``np.ascontiguousarray`` (the same array when it is already contiguous),
+# ``np.frombuffer`` (the buffer's memory), ``np.diag`` (a view) or ``np.asarray``.
+_NUMPY_LOAD = "numpy.load"
 _FRESH_METHODS = frozenset({"copy", "astype", "flatten"})  # each copies unless told copy=False
 _ARITHMETIC = (cst.BinaryOperation, cst.UnaryOperation)
 _LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda)
@@ -41,10 +36,10 @@ def is_fresh_expression(model, expr: cst.BaseExpression) -> bool:
     if isinstance(func, cst.Attribute) and func.attr.value in _FRESH_METHODS and not model.qualnames(func):
         return True
     names = model.qualnames(func)
-    if NUMPY_LOAD in names:
+    if _NUMPY_LOAD in names:
         mmap = keyword_argument(expr, "mmap_mode")
         return mmap is None or (isinstance(mmap, cst.Name) and mmap.value == "None")
-    return not names.isdisjoint(_FRESH_CALLS)
+    return not names.isdisjoint(FRESH_ARRAYS)
 
 
 def shares_unobservably(model, source: cst.BaseExpression) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from . import catalogue
 from .names import keyword_argument, string_value
 
 if TYPE_CHECKING:
@@ -41,14 +42,6 @@ NUMPY_DTYPES = {
     "numpy.float_": "float64", "numpy.complex_": "complex128", "builtins.float": "float64",
     "builtins.bool": "bool", "builtins.complex": "complex128",
 }
-# NumPy producers that make float64 unless told otherwise (``np.full`` takes its fill's kind,
-# ``np.arange`` its arguments': not listed).
-NUMPY_FLOAT_PRODUCERS = frozenset({
-    "numpy.zeros", "numpy.ones", "numpy.empty", "numpy.eye", "numpy.identity", "numpy.linspace",
-    "numpy.logspace", "numpy.loadtxt", "numpy.genfromtxt", "numpy.fromfile", "numpy.frombuffer",
-    "numpy.random.rand", "numpy.random.randn", "numpy.random.random", "numpy.random.random_sample",
-    "numpy.random.sample", "numpy.random.normal", "numpy.random.uniform",
-})
 # What NumPy makes of a Python kind (an int is platform-sized: unknown).
 _NUMPY_FROM_PYTHON = {"bool": "bool", "float": "float64", "complex": "complex128"}
 
@@ -106,11 +99,12 @@ def numpy_from(model: SemanticModel, call: cst.Call, source: str | None) -> str 
 
 
 def numpy_produced(model: SemanticModel, name: str, call: cst.Call) -> str | None:
-    """The dtype of a new array from a NumPy producer: its ``dtype=``, or float64 for the
-    producers that default to it."""
+    """The dtype of a new array from a NumPy producer: its ``dtype=``, or the default the
+    library catalogue records for it (float64 for ``np.zeros``, none for ``np.full``)."""
     if keyword_argument(call, "dtype") is not None:
         return numpy_dtype(model, keyword_argument(call, "dtype"))
-    return "float64" if name in NUMPY_FLOAT_PRODUCERS else None
+    entry = catalogue.lookup(name)
+    return entry.dtype if entry is not None else None
 
 
 def tensor_inferred(source: str | None, default_dtype_known: bool) -> str | None:

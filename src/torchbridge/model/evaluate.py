@@ -1,4 +1,5 @@
-"""The value of an expression, from the bindings that reach it and the tables in ``returns.py``."""
+"""The value of an expression, from the bindings that reach it, the library catalogue
+(``catalogue/``) and the method tables in ``returns.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import dtypes, read_only, returns
+from . import catalogue, dtypes, read_only, returns
+from .catalogue import Entry, How
 from .names import (
     device_argument,
     device_text,
@@ -131,77 +133,107 @@ class Evaluator:
         return UNKNOWN
 
     def _known_function(self, call: cst.Call, qualnames: frozenset[str]) -> Value | None:
+        """The result of a call the library catalogue knows (``model/catalogue``)."""
         if len(qualnames) != 1:
             return None  # import cupy as xp / import numpy as xp on two paths: not known
-        (name,) = qualnames
+        entry = catalogue.lookup(next(iter(qualnames)))
+        if entry is None or (entry.how is How.PLAIN and entry.returns is Kind.UNKNOWN):
+            return None
         if any(arg.keyword is not None and arg.keyword.value.startswith(("return_", "retstep")) for arg in call.args):
             return UNKNOWN  # np.unique(..., return_counts=True), np.linspace(..., retstep=True): tuples
-        if name in returns.NUMPY_NEW_ARRAY:
-            return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=_new_array_ndim(name, call), evidence=call,
-                         dtype=dtypes.numpy_produced(self.model, name, call))
-        if name in returns.NUMPY_RANDOM_SIZED:
-            array = self._random(call, returns.NUMPY_RANDOM_SIZED[name])
-            return array.but(dtype=dtypes.numpy_produced(self.model, name, call)) if array.kind is Kind.NDARRAY else array
-        if name == returns.NUMPY_LOAD:
-            path = string_value(call.args[0].value) if call.args else None
-            if path is None or not path.endswith(".npy"):
-                return UNKNOWN  # an .npz archive, or a pickled object
-            return Value(Kind.NDARRAY, Layout.CONTIGUOUS, evidence=call)
-        if name in returns.NUMPY_KEEPS_LAYOUT or name in returns.NUMPY_COPY_KEEP_ORDER:
-            source = self.value(first_argument(call))
-            dtype = dtypes.numpy_from(self.model, call, source.dtype)
-            if source.kind is Kind.NDARRAY:
-                if name in returns.NUMPY_KEEPS_LAYOUT:
-                    if len(call.args) > 1:  # dtype= or order= may copy: strides unknown
-                        return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call, dtype=dtype)
-                    return source
-                return _copied_keeping_order(source, call).but(dtype=dtype)
-            return Value(Kind.NDARRAY, evidence=call, dtype=dtype) if name in returns.NUMPY_COPY_KEEP_ORDER else UNKNOWN
-        if name in returns.NUMPY_FLIPS:
-            axis = keyword_argument(call, "axis")
-            if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
-                return self.value(first_argument(call))  # axis=(): nothing is flipped
-            return self._flipped(self.value(first_argument(call)), call)
-        if name == "numpy.rot90":
-            return self._rot90(call)
-        if name in returns.NUMPY_TRANSPOSES:
-            return self._transposed(self.value(first_argument(call)), name != "numpy.transpose", call.args[1:], call)
-        if name in returns.TORCH_FACTORIES:
-            return self._factory(call, name)
-        if name in returns.TORCH_FROM_ARRAY:
-            source = self.value(first_argument(call))
-            if source.kind is Kind.NDARRAY:
-                return Value(Kind.TENSOR, source.layout, source.ndim, grad=False,
-                             on_device=self._placement_keyword(call), evidence=source.evidence)
-            return TENSOR if source.kind is Kind.TENSOR or name == "torch.from_numpy" else UNKNOWN
-        if name in returns.TORCH_OPS:
-            return self._tensor_op(call)
-        if name == "torch.device" or name in returns.DEVICE_GETTERS:  # a getter's placement is unknown
-            return Value(Kind.DEVICE, on_device=_literal_placement(call), evidence=call)
-        if name == returns.PARAMETER:
-            positional = [a.value for a in call.args if a.keyword is None and not a.star]
-            flag = keyword_argument(call, "requires_grad") or (positional[1] if len(positional) > 1 else None)
-            grad = True if flag is None or _is_true(flag) else (False if _is_false(flag) else None)
-            return Value(Kind.TENSOR, grad=grad, evidence=call)
-        if name in returns.PARAMETRIZED_MODULES:
-            for keyword, disabling in returns.PARAMETER_SWITCHES.items():
-                flag = keyword_argument(call, keyword)
-                setting = literal_bool(flag) if flag is not None else not disabling
-                if setting is disabling:
-                    return Value(Kind.MODULE, grad=False, result=TENSOR)  # affine=False: no parameters
-                if setting is None:
-                    return Value(Kind.MODULE, result=TENSOR)  # affine=flag: unknown
-            return self._parametrized_module()
-        if name in returns.STATELESS_MODULES:
+        return _RESULTS[entry.how](self, call, entry)
+
+    def _plain(self, call: cst.Call, entry: Entry) -> Value:
+        if entry.returns is not Kind.NDARRAY:
+            return Value(entry.returns)
+        ndim = _ndim_of_shape(call) if entry.ndim_from_shape else entry.ndim
+        return Value(Kind.NDARRAY, entry.layout, ndim=ndim, evidence=call,
+                     dtype=dtypes.numpy_produced(self.model, entry.name, call))
+
+    def _sized(self, call: cst.Call, entry: Entry) -> Value:
+        array = self._random(call, entry.size_at)
+        return array.but(dtype=dtypes.numpy_produced(self.model, entry.name, call)) if array.kind is Kind.NDARRAY else array
+
+    def _load(self, call: cst.Call, entry: Entry) -> Value:
+        """``np.load(p)``: an ndarray, except an .npz archive (an NpzFile) or, with pickles
+        allowed, any object. A path not known to be an archive counts as an ndarray: every use
+        of an NpzFile as an array raises, so the ndarray is the only result that runs."""
+        path = first_argument(call) or keyword_argument(call, "file")
+        text = string_value(path) if path is not None else None
+        pickles = keyword_argument(call, "allow_pickle")
+        if len([a for a in call.args if a.keyword is None]) > 2:
+            return UNKNOWN  # np.load(p, None, True): allow_pickle by position
+        if (text is not None and text.endswith(".npz")) or (pickles is not None and not _is_false(pickles)):
+            return UNKNOWN
+        # Layout unknown: an .npy file written from a Fortran-ordered array loads Fortran-ordered.
+        return Value(Kind.NDARRAY, evidence=call)
+
+    def _as_array(self, call: cst.Call, entry: Entry) -> Value:
+        if keyword_argument(call, "like") is not None:
+            return UNKNOWN  # like= returns the other library's array
+        source = self.value(first_argument(call))
+        dtype = dtypes.numpy_from(self.model, call, source.dtype)
+        if source.kind is not Kind.NDARRAY:
+            return Value(Kind.NDARRAY, evidence=call, dtype=dtype)
+        if len(call.args) > 1:  # dtype= or order= may copy: strides unknown
+            return Value(Kind.NDARRAY, ndim=source.ndim, evidence=call, dtype=dtype)
+        return source
+
+    def _copy(self, call: cst.Call, entry: Entry) -> Value:
+        if keyword_argument(call, "like") is not None:
+            return UNKNOWN
+        source = self.value(first_argument(call))
+        dtype = dtypes.numpy_from(self.model, call, source.dtype)
+        if source.kind is Kind.NDARRAY:
+            return _copied_keeping_order(source, call).but(dtype=dtype)
+        return Value(Kind.NDARRAY, evidence=call, dtype=dtype)
+
+    def _flip(self, call: cst.Call, entry: Entry) -> Value:
+        axis = keyword_argument(call, "axis")
+        if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
+            return self.value(first_argument(call))  # axis=(): nothing is flipped
+        return self._flipped(self.value(first_argument(call)), call)
+
+    def _transpose(self, call: cst.Call, entry: Entry) -> Value:
+        return self._transposed(self.value(first_argument(call)), entry.how is How.MOVE_AXIS, call.args[1:], call)
+
+    def _from_array(self, call: cst.Call, entry: Entry) -> Value:
+        source = self.value(first_argument(call))
+        if source.kind is Kind.NDARRAY:
+            return Value(Kind.TENSOR, source.layout, source.ndim, grad=False,
+                         on_device=self._placement_keyword(call), evidence=source.evidence)
+        return TENSOR if source.kind is Kind.TENSOR or entry.name == "torch.from_numpy" else UNKNOWN
+
+    def _device(self, call: cst.Call, entry: Entry) -> Value:
+        # A getter's placement is unknown: _literal_placement finds no literal in its call.
+        return Value(Kind.DEVICE, on_device=_literal_placement(call), evidence=call)
+
+    def _parameter(self, call: cst.Call, entry: Entry) -> Value:
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        flag = keyword_argument(call, "requires_grad") or (positional[1] if len(positional) > 1 else None)
+        grad = True if flag is None or _is_true(flag) else (False if _is_false(flag) else None)
+        return Value(Kind.TENSOR, grad=grad, evidence=call)
+
+    def _module(self, call: cst.Call, entry: Entry) -> Value:
+        for keyword, disabling in entry.switches:
+            flag = keyword_argument(call, keyword)
+            setting = literal_bool(flag) if flag is not None else not disabling
+            if setting is disabling:
+                return Value(Kind.MODULE, grad=False, result=TENSOR)  # affine=False: no parameters
+            if setting is None:
+                return Value(Kind.MODULE, result=TENSOR)  # affine=flag: unknown
+        return self._parametrized_module()
+
+    def _stateless_module(self, call: cst.Call, entry: Entry) -> Value:
+        return Value(Kind.MODULE, grad=False, result=TENSOR)
+
+    def _sequential(self, call: cst.Call, entry: Entry) -> Value:
+        layers = [self.value(arg.value) for arg in call.args if not arg.star]
+        if layers and all(layer.kind is Kind.MODULE and layer.result is not None for layer in layers):
+            if any(layer.grad for layer in layers):
+                return self._parametrized_module()
             return Value(Kind.MODULE, grad=False, result=TENSOR)
-        if name == returns.SEQUENTIAL:
-            layers = [self.value(arg.value) for arg in call.args if not arg.star]
-            if layers and all(layer.kind is Kind.MODULE and layer.result is not None for layer in layers):
-                if any(layer.grad for layer in layers):
-                    return self._parametrized_module()
-                return Value(Kind.MODULE, grad=False, result=TENSOR)
-            return Value(Kind.MODULE)
-        return None
+        return Value(Kind.MODULE)
 
     def _random(self, call: cst.Call, size_at: int | None) -> Value:
         positional = [a for a in call.args if a.keyword is None and not a.star]
@@ -218,7 +250,7 @@ class Evaluator:
             return UNKNOWN  # no size: a scalar
         return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim=ndim, evidence=call)
 
-    def _factory(self, call: cst.Call, name: str) -> Value:
+    def _factory(self, call: cst.Call, entry: Entry) -> Value:
         requires = keyword_argument(call, "requires_grad")
         grad: bool | None = False
         if requires is not None and not _is_false(requires):
@@ -230,11 +262,11 @@ class Evaluator:
             on_device = None  # torch.set_default_device moved the factories' default
         evidence = call if grad or on_device else None
         dtype = dtypes.torch_dtype(self.model, keyword_argument(call, "dtype"))
-        if name == "torch.tensor" and keyword_argument(call, "dtype") is None:
+        if entry.name == "torch.tensor" and keyword_argument(call, "dtype") is None:
             dtype = dtypes.tensor_inferred(self.value(first_argument(call)).dtype, not self.model.sets_default_dtype)
         return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence, dtype=dtype)
 
-    def _tensor_op(self, call: cst.Call) -> Value:
+    def _tensor_op(self, call: cst.Call, entry: Entry | None = None) -> Value:
         # Keyword inputs count too: torch.add(x, other=w) requires grad when w does.
         inputs = [self.value(arg.value) for arg in call.args if not arg.star]
         inputs = [v for v in inputs if v.kind is Kind.TENSOR] or [TENSOR]
@@ -390,7 +422,10 @@ class Evaluator:
         if isinstance(expr, cst.Name):
             binding = self.model.lookup(expr.value)
             expr = binding.value if binding is not None and binding.kind == "assign" and binding.value is not None else expr
-        if isinstance(expr, cst.Call) and not self.model.qualnames(expr.func).isdisjoint(returns.PARAMETRIZED_MODULES):
+        if isinstance(expr, cst.Call) and any(
+            entry is not None and entry.how is How.MODULE
+            for entry in map(catalogue.lookup, self.model.qualnames(expr.func))
+        ):
             return expr
         return None
 
@@ -434,7 +469,7 @@ class Evaluator:
             return Value(Kind.NDARRAY, Layout.UNKNOWN, source.ndim)
         return Value(Kind.NDARRAY, Layout.NEGATIVE, source.ndim, evidence=call)
 
-    def _rot90(self, call: cst.Call) -> Value:
+    def _rot90(self, call: cst.Call, entry: Entry) -> Value:
         source = self.value(first_argument(call))
         if source.kind is not Kind.NDARRAY:
             return NDARRAY
@@ -511,12 +546,6 @@ def _is_ellipsis(node: cst.BaseSlice) -> bool:
     return isinstance(node, cst.Index) and isinstance(node.value, cst.Ellipsis)
 
 
-def _new_array_ndim(name: str, call: cst.Call) -> int | None:
-    if name in returns.NUMPY_SHAPED:
-        return _ndim_of_shape(call)
-    return returns.NUMPY_FIXED_NDIM.get(name)
-
-
 def _ndim_of_shape(call: cst.Call) -> int | None:
     shape = first_argument(call) or keyword_argument(call, "shape")
     return _rank(shape) if shape is not None else None
@@ -538,3 +567,25 @@ def _literal_placement(expr: cst.BaseExpression) -> bool | None:
     """True for a written-out accelerator device, False for 'cpu', None otherwise."""
     text = device_text(expr)
     return None if text is None else text.split(":")[0].lower() != "cpu"
+
+
+# How each kind of catalogue entry becomes a value.
+_RESULTS = {
+    How.PLAIN: Evaluator._plain,
+    How.SIZED: Evaluator._sized,
+    How.LOAD: Evaluator._load,
+    How.AS_ARRAY: Evaluator._as_array,
+    How.COPY: Evaluator._copy,
+    How.FLIP: Evaluator._flip,
+    How.ROT90: Evaluator._rot90,
+    How.TRANSPOSE: Evaluator._transpose,
+    How.MOVE_AXIS: Evaluator._transpose,
+    How.FACTORY: Evaluator._factory,
+    How.FROM_ARRAY: Evaluator._from_array,
+    How.OPERATION: Evaluator._tensor_op,
+    How.DEVICE: Evaluator._device,
+    How.PARAMETER: Evaluator._parameter,
+    How.MODULE: Evaluator._module,
+    How.STATELESS_MODULE: Evaluator._stateless_module,
+    How.SEQUENTIAL: Evaluator._sequential,
+}

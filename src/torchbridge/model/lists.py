@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .returns import NUMPY_NEW_ARRAY
+from . import catalogue
 from .tree import children
 from .values import UNKNOWN, Kind, Value
 
@@ -129,4 +129,4 @@ def _always_an_array(model, elt: cst.BaseExpression) -> bool:
         return False
     if isinstance(elt.func, cst.Attribute) and elt.func.attr.value == "numpy" and not elt.args:
         return True
-    return not model.qualnames(elt.func).isdisjoint(NUMPY_NEW_ARRAY | {"numpy.array", "numpy.asarray"})
+    return any(catalogue.is_always_ndarray(name) for name in model.qualnames(elt.func))

@@ -34,6 +34,7 @@ CATALOG: tuple[RuleInfo, ...] = (
     RuleInfo("TNP202", "numpy-array-of-tensor", "correctness", True),
     RuleInfo("TNP203", "data-in-conversion", "style", False),
     RuleInfo("TNP204", "cpu-before-detach", "style", True),
+    RuleInfo("TNP205", "implicit-tensor-conversion", "correctness", True),
     RuleInfo("TNP301", "hardcoded-cuda-device", "portability", True),
     RuleInfo("TNP302", "hardcoded-cuda-call", "portability", True),
     RuleInfo("TNP303", "create-then-move", "performance", True),

@@ -24,7 +24,13 @@ from ..imports import module_reference
 from ..probe import hole, probe
 
 # Both walk a Python sequence element by element when given one.
-_SEQUENCE_CONVERTERS = ("torch.tensor", "torch.as_tensor")
+_SEQUENCE_CONVERTERS = frozenset({"torch.tensor", "torch.as_tensor"})
+# The legacy constructors do too (the same "extremely slow" UserWarning, torch 2.13): reported
+# without a fix, since their dtype is the default or their type's, never the arrays'.
+_LEGACY_CONVERTERS = frozenset({
+    "torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "torch.LongTensor", "torch.IntTensor",
+    "torch.HalfTensor", "torch.ByteTensor", "torch.BoolTensor",
+})
 
 
 # The fix contract's entries for this rule's fixes (reference/fix-contract.md); the law they
@@ -53,6 +59,8 @@ class TensorFromNdarrayList(Rule):
     Finds `torch.tensor(L)` and `torch.as_tensor(L)` where `L` is a list or tuple whose
     every element is proven an ndarray: a display (`[a, b]`), a comprehension of NumPy
     results, or a list built by `.append` in the same function and used for nothing else.
+    The legacy constructors (`torch.Tensor(L)`, `torch.FloatTensor(L)`...) are reported
+    too, without a fix.
 
     ## Why is this bad?
     Given a sequence, torch reads it element by element through Python. For 10,000 arrays
@@ -98,7 +106,7 @@ class TensorFromNdarrayList(Rule):
     message = ("`{converter}({sequence})` converts a list of ndarrays element by element (about 125x slower, "
                "measured); stack them first: `torch.from_numpy(np.stack({sequence}))`")
     category = "performance"
-    requires_text = ("tensor(",)  # torch.tensor( and torch.as_tensor(
+    requires_text = ("tensor(", "Tensor(")  # torch.tensor(, torch.as_tensor(, torch.Tensor(
     needs_values = True
     contract = (STACK,)
     VALID = [
@@ -165,14 +173,15 @@ class TensorFromNdarrayList(Rule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
-        found = self.model.qualnames(node.func).intersection(_SEQUENCE_CONVERTERS)
+        found = self.model.qualnames(node.func) & (_SEQUENCE_CONVERTERS | _LEGACY_CONVERTERS)
         if not found:
             return
         sequence = first_argument(node)
         if sequence is None or element_value(self.model, sequence).kind is not Kind.NDARRAY:
             return
         message = self.message.format(converter=min(found), sequence=quote(sequence))
-        self.report(node, message, fix=self._fix(node, sequence) if len(node.args) == 1 else None)
+        fixable = len(node.args) == 1 and found <= _SEQUENCE_CONVERTERS
+        self.report(node, message, fix=self._fix(node, sequence) if fixable else None)
 
     def _fix(self, call: cst.Call, sequence: cst.BaseExpression) -> FixSpec | None:
         torch = module_reference(self.model, "torch")

@@ -30,6 +30,7 @@ from ..base import Invalid, Rule, Valid
 from ..explain import quote
 from ..imports import module_reference
 from ..probe import hole, probe
+from .tnp205_implicit_tensor_conversion import raising_element
 
 _OPTIONS = ("dtype", "copy", "order", "like", "subok", "ndmin")
 
@@ -91,7 +92,10 @@ STACK_LIST = ContractEntry(
 class NumpyArrayOfTensor(Rule):
     """
     ## What it does
-    Finds `np.asarray(t)` and `np.array(t)` where `t` is proven a tensor.
+    Finds `np.asarray(t)` and `np.array(t)` where `t` is proven a tensor, and the same of a
+    list of tensors, which NumPy converts one by one. A list with an element proven to
+    require grad or to live on a device is TNP205's (implicit-tensor-conversion): there the
+    call raises.
 
     ## Why is this bad?
     NumPy converts a tensor through its `__array__` method, which calls `.numpy()`: it
@@ -133,7 +137,7 @@ class NumpyArrayOfTensor(Rule):
     code = "TNP202"
     name = "numpy-array-of-tensor"
     message = "`np.{function}({tensor})` converts a tensor{state}; call `{tensor}.detach().cpu().numpy()`"
-    list_message = ("`np.{function}({tensors})` converts a list of tensors one by one{state}; stack them first: "
+    list_message = ("`np.{function}({tensors})` converts a list of tensors one by one; stack them first: "
                     "`torch.stack({tensors}).detach().cpu().numpy()`")
     category = "correctness"
     requires_text = ("array(",)
@@ -197,18 +201,20 @@ class NumpyArrayOfTensor(Rule):
             model = torch.nn.Linear(4, 2)
             def predict(batches):
                 outputs = []
-                for x in batches:
-                    outputs.append(model(x))
+                with torch.no_grad():
+                    for x in batches:
+                        outputs.append(model(x))
                 return np.array(outputs)
             """,
-            findings=[(8, 12)],
+            findings=[(9, 12)],
             fixed="""
             import torch
             model = torch.nn.Linear(4, 2)
             def predict(batches):
                 outputs = []
-                for x in batches:
-                    outputs.append(model(x))
+                with torch.no_grad():
+                    for x in batches:
+                        outputs.append(model(x))
                 return torch.stack(outputs).detach().cpu().numpy()
             """,
             applicability=Applicability.UNSAFE,
@@ -234,11 +240,9 @@ class NumpyArrayOfTensor(Rule):
     def _check_list(self, call: cst.Call, source: cst.BaseExpression, function: str) -> None:
         """``np.array(outputs)`` where every element of ``outputs`` is a tensor (P9)."""
         element = element_value(self.model, source)
-        if element.kind is not Kind.TENSOR:
-            return
-        state = " (one requires grad: this raises)" if element.grad else " (they are on a device: this raises)" \
-            if element.on_device else ""
-        message = self.list_message.format(function=function, tensors=quote(source), state=state)
+        if element.kind is not Kind.TENSOR or raising_element(self.model, source) is not None:
+            return  # a list whose conversion raises is TNP205's (implicit-tensor-conversion)
+        message = self.list_message.format(function=function, tensors=quote(source))
         self.report(call, message, fix=self._stack_fix(call, source))
 
     def _stack_fix(self, call: cst.Call, source: cst.BaseExpression) -> FixSpec | None:
