@@ -173,9 +173,74 @@ def imports_cuda_only_package(statement: cst.BaseStatement) -> bool:
 
 
 def names_cuda(name: str) -> bool:
-    """``def test_forward_cuda``, ``def to_gpu``, ``class CUDATests``: CUDA-only by name."""
+    """``test_forward_cuda``, ``forward_cuda``, ``CUDATests``: the name says CUDA or GPU."""
     lowered = name.lower()
     return "cuda" in lowered or "gpu" in lowered
+
+
+def cuda_only_by_name(node: cst.FunctionDef | cst.ClassDef, enclosing: cst.ClassDef | None,
+                      in_test: bool) -> bool:
+    """A function or class that runs only where CUDA is, by what its name says about it. A
+    name alone guards nothing (``def cuda_tensor():`` is ordinary code that crashes on a CPU
+    machine); it does in two places where the name is a promise the caller keeps:
+
+    - a test named for CUDA (``def test_matmul_cuda``, ``class TestCUDA``, ``class
+      CudaTests(unittest.TestCase)``, a method of such a class): test suites skip those
+      without a GPU by convention (``in_test``: inside a test function or class);
+    - a CUDA-only API: the CUDA variant of something the code also has for other devices,
+      picked by its caller: a method named for CUDA beside a sibling that differs only in
+      that word (``forward_cuda`` beside ``forward_native`` or ``forward``), or a class
+      named for CUDA that is the CUDA variant of its base (``CUDAAccelerator(Accelerator)``).
+      ``enclosing``: the class whose body defines a method ``node``.
+    """
+    name = node.name.value
+    if not names_cuda(name):
+        return False
+    if in_test or is_test_name(node):
+        return True
+    if isinstance(node, cst.ClassDef):
+        variant_of = _without_cuda_word(name)
+        return any(
+            (dotted(base.value) or "").rpartition(".")[2] == variant_of for base in node.bases if variant_of
+        )
+    if enclosing is None:
+        return False
+    words = name.split("_")
+    at = next((i for i, word in enumerate(words) if word.lower() in _CUDA_WORDS), None)
+    if at is None:
+        return False  # ``cudagraph_step``: the word is not a part of its own
+    for statement in enclosing.body.body if isinstance(enclosing.body, cst.IndentedBlock) else ():
+        if not isinstance(statement, cst.FunctionDef) or statement is node:
+            continue
+        other = statement.name.value.split("_")
+        if other == words[:at] + words[at + 1:]:
+            return True  # forward_cuda beside forward
+        if len(other) == len(words) and other[:at] + other[at + 1:] == words[:at] + words[at + 1:] \
+                and other[at].lower() not in _CUDA_WORDS:
+            return True  # forward_cuda beside forward_cpu, forward_native
+    return False
+
+
+def is_test_name(node: cst.FunctionDef | cst.ClassDef) -> bool:
+    """What pytest and unittest collect: ``test*`` functions, ``Test*`` classes, and
+    subclasses of a ``...TestCase``."""
+    name = node.name.value
+    if isinstance(node, cst.FunctionDef):
+        return name.startswith("test")
+    return name.startswith("Test") or any(
+        (dotted(base.value) or "").endswith("TestCase") for base in node.bases
+    )
+
+
+_CUDA_WORDS = frozenset({"cuda", "gpu"})
+
+
+def _without_cuda_word(name: str) -> str:
+    """``CUDAAccelerator`` -> ``Accelerator``, ``BoringModelGPU`` -> ``BoringModel``."""
+    for word in ("CUDA", "Cuda", "GPU", "Gpu"):
+        if word in name:
+            return name.replace(word, "", 1)
+    return ""
 
 
 def is_cpu_literal(expr: cst.BaseExpression) -> bool:

@@ -27,7 +27,7 @@ from .blocks import (
     rebound_names,
     self_assignment_counts,
 )
-from .cuda_guards import CudaGuards, is_cpu_literal, is_cuda_only_case, names_cuda
+from .cuda_guards import CudaGuards, cuda_only_by_name, is_cpu_literal, is_cuda_only_case, is_test_name
 from .evaluate import Evaluator
 from .grad_mode import GradMode
 from .lists import ListContents
@@ -473,7 +473,11 @@ class SemanticModel:
             self._branch(node.orelse, polarity.guards_false_branch, when_false, node.test)
         finally:
             self._conditional_depth -= conditional
-        self.scope.join_from(after_body, base)
+        cuda_only = polarity.guards_true_branch or polarity.guards_false_branch
+        if cuda_only and guards.accelerator_only(node.test):
+            cuda_only = False  # true on MPS and XPU too: no CUDA guard
+        self.scope.join_from(after_body, base, (cuda_only and polarity.guards_false_branch,
+                                                cuda_only and polarity.guards_true_branch))
 
     def _narrowed_grad(self, test: cst.BaseExpression, base: dict[str, Binding]) -> tuple[dict[str, Binding], dict[str, Binding]] | None:
         """``if t.requires_grad:``: t requires grad in the body and not in the else branch."""
@@ -725,7 +729,7 @@ class SemanticModel:
 
     def traverse_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A CUDA-only test's parametrize lists and defaults belong to it: walk them guarded.
-        guarded = self.cuda_guards.by_decorators(node.decorators) or names_cuda(node.name.value)
+        guarded = self.cuda_guards.by_decorators(node.decorators) or self._cuda_only_by_name(node)
         with self.cuda_guards.guarded(guarded):
             self._walk_all(node.decorators)
             self._walk_params_outside(node.params)
@@ -750,6 +754,12 @@ class SemanticModel:
                 result = result.join(other)
             self._class_facts_stack[-1].forward = result
 
+    def _cuda_only_by_name(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
+        """A test named for CUDA, or a CUDA-only API (``cuda_guards.cuda_only_by_name``)."""
+        in_test = any(is_test_name(c) for c in self._classes) or any(is_test_name(f) for f in self._functions)
+        method_of = self._classes[-1] if self._classes and self.scope.kind == "class" else None
+        return cuda_only_by_name(node, method_of, in_test)
+
     def _bind_locals(self, body: cst.BaseSuite) -> None:
         """A name the function assigns anywhere is local in all of it (Python's rule): until
         its assignment runs, a read sees no module value (an earlier loop iteration's, or an
@@ -772,7 +782,7 @@ class SemanticModel:
             self.walk(node.body)
 
     def traverse_ClassDef(self, node: cst.ClassDef) -> None:
-        guarded = self.cuda_guards.by_decorators(node.decorators) or names_cuda(node.name.value)
+        guarded = self.cuda_guards.by_decorators(node.decorators) or self._cuda_only_by_name(node)
         with self.cuda_guards.guarded(guarded):
             self._walk_all(node.decorators)
             self._walk_all([*node.bases, *node.keywords])

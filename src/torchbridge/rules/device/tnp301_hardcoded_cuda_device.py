@@ -10,6 +10,7 @@ import libcst as cst
 from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
 from ...model.names import string_value
+from ...model.scope import Binding
 from ..base import Invalid, Rule, Valid
 from ..explain import under_accelerator_check
 from ..probe import AS_A_DEVICE, AS_A_STRING_AND_DEVICE
@@ -274,8 +275,14 @@ class HardcodedCudaDevice(Rule):
                 self._check_bound_name(argument)
 
     def _check_bound_name(self, name: cst.Name) -> None:
+        """A name bound to a CUDA device; after branches, each unguarded branch that binds one
+        (``device = 'cpu'`` if on a Mac, else ``device = 'cuda:0'``)."""
         binding = self.model.lookup(name.value)
-        if binding is None or binding.kind not in ("assign", "walrus") or binding.value is None or binding.guarded:
+        for reaching in binding.paths() if binding is not None else ():
+            self._check_binding(name, reaching)
+
+    def _check_binding(self, name: cst.Name, binding: Binding) -> None:
+        if binding.kind not in ("assign", "walrus") or binding.value is None or binding.guarded:
             return
         found = cuda_device(self.model, binding.value)
         if found is None:

@@ -28,7 +28,9 @@ class HardcodedCudaCall(Rule):
 
     Not reported: calls under a CUDA guard (`if torch.cuda.is_available():`, `if
     args.cuda:`, `if self.use_gpu:`, after `assert torch.cuda.is_available()`, in tests under
-    a CUDA `skipif`, in functions named for CUDA such as `test_forward_cuda`), methods
+    a CUDA `skipif`, in tests named for CUDA such as `test_forward_cuda`, in the CUDA
+    variant of an API: `forward_cuda` beside `forward_cpu`, `CUDAAccelerator(Accelerator)`;
+    a plain function named for CUDA, such as `def to_gpu(x):`, is no guard), methods
     that implement `cuda` or `to` and forward to the real call, and code that cannot run
     without CUDA anyway: what follows an unguarded call that raises without CUDA
     (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) in its block, and whole modules that

@@ -138,8 +138,9 @@ class CudaSpecificApi(Rule):
 
     Not reported: code that is CUDA-specific on purpose: under a CUDA check (`if
     torch.cuda.is_available():`, `if device.type == "cuda":`, `if args.cuda:`; the check
-    itself is reported when it is a `torch.cuda` call), in functions and classes named for
-    CUDA (`CUDAAccelerator`), in functions that handle other backends by name too
+    itself is reported when it is a `torch.cuda` call), in tests named for CUDA and in the
+    CUDA variant of an API (`CUDAAccelerator(Accelerator)`, `forward_cuda` beside
+    `forward_cpu`), in functions that handle other backends by name too
     (`torch.backends.mps`, `"xpu"`) or use a CUDA feature with no device-generic
     counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs, device properties,
     `is_bf16_supported`), in a check whose failure says CUDA or a GPU is required (`assert
@@ -243,7 +244,8 @@ class CudaSpecificApi(Rule):
         Valid(
             """
             import torch
-            class CUDAAccelerator:
+            from lightning.fabric.accelerators import Accelerator
+            class CUDAAccelerator(Accelerator):
                 def setup_device(self, device):
                     torch.cuda.set_device(device)  # the CUDA backend itself
             """

@@ -25,6 +25,7 @@ from ...model.semantic import SemanticModel
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from ..explain import quote
+from ..numpy_to_torch.converters import ARRAY_CONVERTERS
 
 # torch calls that convert and place in one step: torch.tensor(x, device=dev).
 _PLACING_CONVERTERS = frozenset({"torch.tensor", "torch.as_tensor", "torch.asarray"})
@@ -196,11 +197,14 @@ def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpressi
     data of ``torch.tensor(data, device=device)``) and whether it converts on the way."""
     func = call.func
     if isinstance(func, cst.Attribute):
+        # torch.Tensor(s).to(dev), torch.from_numpy(s).cuda(): a conversion, then the move
+        receiver = func.value
+        converts = isinstance(receiver, cst.Call) and bool(model.qualnames(receiver.func) & ARRAY_CONVERTERS)
         if func.attr.value == "cuda":
-            return func.value, False
+            return receiver, converts
         if func.attr.value == "to":
             target = device_argument(call)
-            return (func.value, False) if target is not None and _is_device(model, target) else None
+            return (receiver, converts) if target is not None and _is_device(model, target) else None
     if model.qualnames(func) & _PLACING_CONVERTERS:
         device = keyword_argument(call, "device")
         data = first_argument(call)
