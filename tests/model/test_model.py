@@ -240,3 +240,21 @@ class GpuCache:
         probe(12)
 """
     assert guards_at_probes(src) == [False, False, True, True, True, True, False, False, True, True, False, False]
+
+
+def test_a_loop_over_gpus_and_a_cuda_library_import_guard():
+    src = """
+for gpu_idx in visible_devices:
+    probe(1)
+for i in range(torch.cuda.device_count()):
+    probe(2)
+for i in range(n):
+    probe(3)
+for batch in tqdm(loader, desc="on GPU"):
+    probe(4)
+def engine():
+    probe(5)
+    import tensorrt as trt
+    probe(6)
+"""
+    assert guards_at_probes(src) == [True, True, False, False, False, True]

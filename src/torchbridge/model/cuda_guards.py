@@ -77,7 +77,8 @@ class CudaGuards:
 
     def guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
         """After a CUDA early exit (``if not torch.cuda.is_available(): return``), an assert, a
-        call that raises without CUDA or a CUDA ``pytestmark``, the rest of the block is guarded."""
+        call that raises without CUDA, an import of a CUDA-only library or a CUDA
+        ``pytestmark``, the rest of the block is guarded."""
         model = self._model
         if isinstance(statement, cst.If):
             # The exit test is cheap and rarely true: ask it before classifying the condition.
@@ -87,6 +88,8 @@ class CudaGuards:
                 return guards.ends_in_exit(statement.orelse.body) and guards.polarity(statement.test).guards_true_branch
             return False
         if isinstance(statement, cst.SimpleStatementLine):
+            if imports_cuda_only_package(statement):
+                return True  # ``import tensorrt as trt`` in a branch: what follows is CUDA-only
             for small in statement.body:
                 if isinstance(small, cst.Assert) and guards.polarity(small.test).guards_true_branch:
                     return True
@@ -176,6 +179,17 @@ def names_cuda(name: str) -> bool:
     """``test_forward_cuda``, ``forward_cuda``, ``CUDATests``: the name says CUDA or GPU."""
     lowered = name.lower()
     return "cuda" in lowered or "gpu" in lowered
+
+
+def over_gpus(loop: cst.For) -> bool:
+    """``for gpu_id in visible_devices:``, ``for i in range(torch.cuda.device_count()):``: a loop
+    over the GPUs runs no iteration without one (the loop's variable or ``range`` bound says so)."""
+    if guards.mentions_cuda(loop.target):
+        return True
+    bound = loop.iter
+    return isinstance(bound, cst.Call) and dotted(bound.func) == "range" and any(
+        guards.mentions_cuda(arg.value) for arg in bound.args
+    )
 
 
 def cuda_only_by_name(node: cst.FunctionDef | cst.ClassDef, enclosing: cst.ClassDef | None,

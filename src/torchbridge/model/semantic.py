@@ -27,7 +27,14 @@ from .blocks import (
     rebound_names,
     self_assignment_counts,
 )
-from .cuda_guards import CudaGuards, cuda_only_by_name, is_cpu_literal, is_cuda_only_case, is_test_name
+from .cuda_guards import (
+    CudaGuards,
+    cuda_only_by_name,
+    is_cpu_literal,
+    is_cuda_only_case,
+    is_test_name,
+    over_gpus,
+)
 from .evaluate import Evaluator
 from .grad_mode import GradMode
 from .lists import ListContents
@@ -567,7 +574,8 @@ class SemanticModel:
             self._sample_loops.append(loop)
         self._loop_exits.append([])
         try:
-            self.walk(node.body)
+            with self.cuda_guards.guarded(over_gpus(node)):
+                self.walk(node.body)
         finally:
             if loop is not None:
                 self._sample_loops.pop()

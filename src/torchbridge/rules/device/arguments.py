@@ -25,32 +25,21 @@ def cuda_literal(node: cst.CSTNode) -> str | None:
     return value if value is not None and _CUDA_LITERAL.match(value) else None
 
 
-def cuda_index_fstring(node: cst.CSTNode) -> str | None:
-    """``f'cuda:{rank}'``: a CUDA device with an index chosen at run time ("cuda:{rank}")."""
-    if not isinstance(node, cst.FormattedString) or len(node.parts) != 2:
-        return None
-    text, index = node.parts
-    if isinstance(text, cst.FormattedStringText) and text.value == "cuda:" and \
-            isinstance(index, cst.FormattedStringExpression) and index.format_spec is None:
-        return "cuda:{" + cst.Module([]).code_for_node(index.expression) + "}"
-    return None
-
-
 def cuda_device(model: SemanticModel, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, str] | None:
     """A hard-coded CUDA device: ``'cuda'``, ``'cuda:1'``, ``torch.device('cuda')``,
-    ``torch.device('cuda', 1)``, ``torch.device(type='cuda')``, ``f'cuda:{rank}'``. Returns the string literal
+    ``torch.device('cuda', 1)``, ``torch.device(type='cuda')``. Returns the string literal
     (where a finding points) and its text.
 
     ``torch.device('cuda')`` by itself is only a descriptor (it never raises), so it counts
     only where it reaches a device position, like a plain string would.
     """
-    text = cuda_literal(expr) or cuda_index_fstring(expr)
+    text = cuda_literal(expr)
     if text is not None:
         return expr, text
     if isinstance(expr, cst.Call) and model.resolves_to(expr.func, "torch.device"):
         for arg in expr.args:
             if (arg.keyword is None and not arg.star) or (arg.keyword is not None and arg.keyword.value == "type"):
-                text = cuda_literal(arg.value) or cuda_index_fstring(arg.value)
+                text = cuda_literal(arg.value)
                 return (arg.value, text) if text is not None else None
     return None
 

@@ -39,13 +39,18 @@ class HardcodedCudaDevice(Rule):
 
     Not reported: uses under a CUDA guard (`if torch.cuda.is_available():`, `if use_cuda:`,
     `if args.cuda:`, `if device.type == 'cuda':`, the `'cuda' if ... else 'cpu'` expression,
-    after `if not torch.cuda.is_available(): return`, in tests under a CUDA `skipif`),
-    comparisons (`x.device.type == 'cuda'`), `device_type=` of autocast, backend and kernel
-    names, and methods that implement `cuda` or `to`. Code that cannot run without CUDA
-    anyway is not reported either: what follows an unguarded call that raises without CUDA
-    (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) in its block, and whole modules that
-    import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
-    process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
+    after `if not torch.cuda.is_available(): return`, in tests under a CUDA `skipif`, in a
+    loop over the GPUs), comparisons (`x.device.type == 'cuda'`), `device_type=` of
+    autocast, backend and kernel names, and methods that implement `cuda` or `to`. Code that
+    cannot run without CUDA anyway is not reported either: what follows an unguarded call
+    that raises without CUDA (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) or an
+    import of a CUDA-only library in its block, and whole modules that import a CUDA-only
+    library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their process to a GPU
+    unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
+
+    A device chosen per branch is judged branch by branch: `device = 'cuda:0'` in the
+    `else` of `if is_mac():` is reported where the name is used as a device, while `device =
+    'cuda'` replaced under `if not torch.cuda.is_available():` is not.
 
     An accelerator check (`if torch.accelerator.is_available():`, `current_accelerator()`)
     is no CUDA guard: it is also true on MPS and XPU machines, where CUDA calls still raise.
