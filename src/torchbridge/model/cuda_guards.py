@@ -54,6 +54,19 @@ class CudaGuards:
             if accelerator:
                 self.accelerator_tests.pop()
 
+    def polarity(self, test: cst.BaseExpression) -> guards.Polarity:
+        """``guards.polarity``, except for a flag bound to a function object's truth
+        (``cuda = True if torch.cuda.is_available else False``): always true, no guard."""
+        if isinstance(test, cst.Name):
+            binding = self._model.lookup(test.value)
+            value = binding.value if binding is not None and binding.kind == "assign" else None
+            if isinstance(value, cst.IfExp) and guards.uncalled_check(value.test) and \
+                    isinstance(value.body, cst.Name) and value.body.value == "True":
+                return guards.Polarity.NONE  # True if torch.cuda.is_available else False
+            if value is not None and guards.uncalled_check(value):
+                return guards.Polarity.NONE  # cuda = torch.cuda.is_available
+        return guards.polarity(test)
+
     def see_module(self, module: cst.Module) -> None:
         self.cuda_library_module = any(imports_cuda_only_package(statement) for statement in module.body)
         self.cuda_only_module = self.cuda_library_module

@@ -470,7 +470,7 @@ class SemanticModel:
 
     def traverse_If(self, node: cst.If) -> None:
         self.walk(node.test)
-        polarity = guards.polarity(node.test)
+        polarity = self.cuda_guards.polarity(node.test)
         base = self.scope.snapshot()
         conditional = not _is_main_check(node.test)  # a script's main block always runs
         self._conditional_depth += conditional

@@ -9,6 +9,7 @@ import libcst as cst
 
 from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
+from ...model.guards import uncalled_check
 from ...model.names import string_value
 from ...model.scope import Binding
 from ..base import Invalid, Rule, Valid
@@ -270,7 +271,7 @@ class HardcodedCudaDevice(Rule):
             return
         proven = receiver_is_proven(model, node.func)
         for argument in device_arguments(model, node):
-            found = cuda_device(model, argument)
+            found = cuda_device(model, _always_taken(argument))
             if found is not None:
                 literal, text = found
                 edits = _device_edits(argument, literal, string_only=_is_keyword(node, argument, "pin_memory_device"))
@@ -289,7 +290,7 @@ class HardcodedCudaDevice(Rule):
     def _check_binding(self, name: cst.Name, binding: Binding) -> None:
         if binding.kind not in ("assign", "walrus") or binding.value is None or binding.guarded:
             return
-        found = cuda_device(self.model, binding.value)
+        found = cuda_device(self.model, _always_taken(binding.value))
         if found is None:
             return
         literal, text = found
@@ -311,6 +312,14 @@ class HardcodedCudaDevice(Rule):
             self._reported.add(id(node))
             guard = self.model.accelerator_guard
             self.report(node, under_accelerator_check(message, guard), evidence=guard, fix=fix)
+
+
+def _always_taken(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``'cuda' if torch.cuda.is_available else 'cpu'``: the test is a function object, always
+    true, so the expression is its first branch."""
+    while isinstance(expr, cst.IfExp) and uncalled_check(expr.test):
+        expr = expr.body
+    return expr
 
 
 def _is_keyword(call: cst.Call, value: cst.BaseExpression, keyword: str) -> bool:
