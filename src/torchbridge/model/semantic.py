@@ -480,11 +480,11 @@ class SemanticModel:
             self._branch(node.orelse, polarity.guards_false_branch, when_false, node.test)
         finally:
             self._conditional_depth -= conditional
-        cuda_only = polarity.guards_true_branch or polarity.guards_false_branch
-        if cuda_only and guards.accelerator_only(node.test):
-            cuda_only = False  # true on MPS and XPU too: no CUDA guard
-        self.scope.join_from(after_body, base, (cuda_only and polarity.guards_false_branch,
-                                                cuda_only and polarity.guards_true_branch))
+        # Which branch ran under a CUDA guard (an accelerator check, true on MPS too, is none).
+        true_guarded, false_guarded = polarity.guards_true_branch, polarity.guards_false_branch
+        if (true_guarded or false_guarded) and guards.accelerator_only(node.test):
+            true_guarded = false_guarded = False
+        self.scope.join_from(after_body, base, (false_guarded, true_guarded))
 
     def _narrowed_grad(self, test: cst.BaseExpression, base: dict[str, Binding]) -> tuple[dict[str, Binding], dict[str, Binding]] | None:
         """``if t.requires_grad:``: t requires grad in the body and not in the else branch."""
@@ -536,7 +536,7 @@ class SemanticModel:
 
     def traverse_IfExp(self, node: cst.IfExp) -> None:
         self.walk(node.test)
-        polarity = guards.polarity(node.test)
+        polarity = self.cuda_guards.polarity(node.test)
         # 'cuda' if <anything> else 'cpu': the expression itself is the choice (unless the test
         # is a function object, always true: then the first branch always runs).
         is_choice = (is_cpu_literal(node.orelse) or is_cpu_literal(node.body)) and not guards.uncalled_check(node.test)
