@@ -201,3 +201,60 @@ def test_b(device):
     probe(2)
 """
     assert guards_at_probes(src) == [True, False]
+
+
+def test_a_name_guards_only_tests_and_cuda_variants_of_an_api():
+    src = """
+def cuda_tensor():
+    probe(1)
+def to_gpu(x):
+    probe(2)
+def test_matmul_cuda():
+    probe(3)
+class TestOps:
+    def _run_on_gpu(self):
+        probe(4)
+class CudaTests(unittest.TestCase):
+    def helper(self):
+        probe(5)
+class Op:
+    def forward_cuda(self, x):
+        probe(6)
+    def forward_native(self, x):
+        probe(7)
+class Other:
+    def set_gpu_device(self):
+        probe(8)
+    def step_cuda(self):
+        probe(9)
+    def step(self):
+        pass
+class CUDAAccelerator(Accelerator):
+    def setup_device(self, device):
+        probe(10)
+class HighPerfGpuNet(nn.Module):
+    def forward(self, x):
+        probe(11)
+class GpuCache:
+    def put(self, x):
+        probe(12)
+"""
+    assert guards_at_probes(src) == [False, False, True, True, True, True, False, False, True, True, False, False]
+
+
+def test_a_loop_over_gpus_and_a_cuda_library_import_guard():
+    src = """
+for gpu_idx in visible_devices:
+    probe(1)
+for i in range(torch.cuda.device_count()):
+    probe(2)
+for i in range(n):
+    probe(3)
+for batch in tqdm(loader, desc="on GPU"):
+    probe(4)
+def engine():
+    probe(5)
+    import tensorrt as trt
+    probe(6)
+"""
+    assert guards_at_probes(src) == [True, True, False, False, False, True]

@@ -983,7 +983,8 @@ SEEN = [
     u = w.type_as(w).numpy()
     """, {(3, "TNP301", None, None), (4, "TNP201", G, 2), (6, "TNP201", D, 3), (8, "TNP201", D, 3),
           (9, "TNP201", G, 2), (11, "TNP201", G, 2), (12, "TNP201", D, 3), (15, "TNP201", G, 2),
-          (16, "TNP201", G, 2), (18, "TNP201", G, None), (19, "TNP201", G, 2)}, id='tensor-methods-keep-grad-and-device'),
+          (16, "TNP201", G, 2), (18, "TNP201", G, None), (19, "TNP201", G, 2),
+          (20, "TNP201", G, 2)}, id='tensor-methods-keep-grad-and-device'),  # an element of split
     pytest.param("""
     import numpy as np, torch
     a = np.zeros(3)
@@ -1460,13 +1461,14 @@ TOLD = [
     t31 = torch.tensor(np.zeros((2, 3))[..., ::-1])
     """, "TNP101", {4: arr("contiguous", 2), 5: arr("unknown", 2), 6: arr("contiguous", 1), 7: arr("unknown", 1),
           8: arr("transposed", 2), 9: arr("transposed", 3), 10: arr("transposed", 3), 
-          12: arr("unknown", 2), 
+          12: arr("contiguous", 2),  # m[1:] of a C-contiguous array
           15: arr("contiguous", 2), 16: arr("unknown", 2),  18: arr("contiguous", 2),
           19: arr("contiguous", 2), 20: arr("contiguous", 1), 21: arr("contiguous", None),
           # np.load: an .npy file written from a Fortran-ordered array loads Fortran-ordered (measured)
           22: arr("unknown", None), 23: arr("contiguous", 2), 24: arr("contiguous", 2),
           25: arr("contiguous", 1), 26: arr("contiguous", 2), 27: arr("transposed", 2), 28: arr("contiguous", 2),
-          29: arr("unknown", None), 30: arr("unknown", 1), 31: arr("contiguous", 2), 32: arr("unknown", 2),
+          29: arr("contiguous", 2),  # m * 2: a new array in m's order
+          30: arr("unknown", 1), 31: arr("contiguous", 2), 32: arr("unknown", 2),
           33: arr("unknown", 2)}, id='arrays'),
     pytest.param("""
     import torch

@@ -54,6 +54,19 @@ class CudaGuards:
             if accelerator:
                 self.accelerator_tests.pop()
 
+    def polarity(self, test: cst.BaseExpression) -> guards.Polarity:
+        """``guards.polarity``, except for a flag bound to a function object's truth
+        (``cuda = True if torch.cuda.is_available else False``): always true, no guard."""
+        if isinstance(test, cst.Name):
+            binding = self._model.lookup(test.value)
+            value = binding.value if binding is not None and binding.kind == "assign" else None
+            if isinstance(value, cst.IfExp) and guards.uncalled_check(value.test) and \
+                    isinstance(value.body, cst.Name) and value.body.value == "True":
+                return guards.Polarity.NONE  # True if torch.cuda.is_available else False
+            if value is not None and guards.uncalled_check(value):
+                return guards.Polarity.NONE  # cuda = torch.cuda.is_available
+        return guards.polarity(test)
+
     def see_module(self, module: cst.Module) -> None:
         self.cuda_library_module = any(imports_cuda_only_package(statement) for statement in module.body)
         self.cuda_only_module = self.cuda_library_module
@@ -77,7 +90,8 @@ class CudaGuards:
 
     def guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
         """After a CUDA early exit (``if not torch.cuda.is_available(): return``), an assert, a
-        call that raises without CUDA or a CUDA ``pytestmark``, the rest of the block is guarded."""
+        call that raises without CUDA, an import of a CUDA-only library or a CUDA
+        ``pytestmark``, the rest of the block is guarded."""
         model = self._model
         if isinstance(statement, cst.If):
             # The exit test is cheap and rarely true: ask it before classifying the condition.
@@ -87,6 +101,8 @@ class CudaGuards:
                 return guards.ends_in_exit(statement.orelse.body) and guards.polarity(statement.test).guards_true_branch
             return False
         if isinstance(statement, cst.SimpleStatementLine):
+            if imports_cuda_only_package(statement):
+                return True  # ``import tensorrt as trt`` in a branch: what follows is CUDA-only
             for small in statement.body:
                 if isinstance(small, cst.Assert) and guards.polarity(small.test).guards_true_branch:
                     return True
@@ -173,9 +189,85 @@ def imports_cuda_only_package(statement: cst.BaseStatement) -> bool:
 
 
 def names_cuda(name: str) -> bool:
-    """``def test_forward_cuda``, ``def to_gpu``, ``class CUDATests``: CUDA-only by name."""
+    """``test_forward_cuda``, ``forward_cuda``, ``CUDATests``: the name says CUDA or GPU."""
     lowered = name.lower()
     return "cuda" in lowered or "gpu" in lowered
+
+
+def over_gpus(loop: cst.For) -> bool:
+    """``for gpu_id in visible_devices:``, ``for i in range(torch.cuda.device_count()):``: a loop
+    over the GPUs runs no iteration without one (the loop's variable or ``range`` bound says so)."""
+    if guards.mentions_cuda(loop.target):
+        return True
+    bound = loop.iter
+    return isinstance(bound, cst.Call) and dotted(bound.func) == "range" and any(
+        guards.mentions_cuda(arg.value) for arg in bound.args
+    )
+
+
+def cuda_only_by_name(node: cst.FunctionDef | cst.ClassDef, enclosing: cst.ClassDef | None,
+                      in_test: bool) -> bool:
+    """A function or class that runs only where CUDA is, by what its name says about it. A
+    name alone guards nothing (``def cuda_tensor():`` is ordinary code that crashes on a CPU
+    machine); it does in two places where the name is a promise the caller keeps:
+
+    - a test named for CUDA (``def test_matmul_cuda``, ``class TestCUDA``, ``class
+      CudaTests(unittest.TestCase)``, a method of such a class): test suites skip those
+      without a GPU by convention (``in_test``: inside a test function or class);
+    - a CUDA-only API: the CUDA variant of something the code also has for other devices,
+      picked by its caller: a method named for CUDA beside a sibling that differs only in
+      that word (``forward_cuda`` beside ``forward_native`` or ``forward``), or a class
+      named for CUDA that is the CUDA variant of its base (``CUDAAccelerator(Accelerator)``).
+      ``enclosing``: the class whose body defines a method ``node``.
+    """
+    name = node.name.value
+    if not names_cuda(name):
+        return False
+    if in_test or is_test_name(node):
+        return True
+    if isinstance(node, cst.ClassDef):
+        variant_of = _without_cuda_word(name)
+        return any(
+            (dotted(base.value) or "").rpartition(".")[2] == variant_of for base in node.bases if variant_of
+        )
+    if enclosing is None:
+        return False
+    words = name.split("_")
+    at = next((i for i, word in enumerate(words) if word.lower() in _CUDA_WORDS), None)
+    if at is None:
+        return False  # ``cudagraph_step``: the word is not a part of its own
+    for statement in enclosing.body.body if isinstance(enclosing.body, cst.IndentedBlock) else ():
+        if not isinstance(statement, cst.FunctionDef) or statement is node:
+            continue
+        other = statement.name.value.split("_")
+        if other == words[:at] + words[at + 1:]:
+            return True  # forward_cuda beside forward
+        if len(other) == len(words) and other[:at] + other[at + 1:] == words[:at] + words[at + 1:] \
+                and other[at].lower() not in _CUDA_WORDS:
+            return True  # forward_cuda beside forward_cpu, forward_native
+    return False
+
+
+def is_test_name(node: cst.FunctionDef | cst.ClassDef) -> bool:
+    """What pytest and unittest collect: ``test*`` functions, ``Test*`` classes, and
+    subclasses of a ``...TestCase``."""
+    name = node.name.value
+    if isinstance(node, cst.FunctionDef):
+        return name.startswith("test")
+    return name.startswith("Test") or any(
+        (dotted(base.value) or "").endswith("TestCase") for base in node.bases
+    )
+
+
+_CUDA_WORDS = frozenset({"cuda", "gpu"})
+
+
+def _without_cuda_word(name: str) -> str:
+    """``CUDAAccelerator`` -> ``Accelerator``, ``BoringModelGPU`` -> ``BoringModel``."""
+    for word in ("CUDA", "Cuda", "GPU", "Gpu"):
+        if word in name:
+            return name.replace(word, "", 1)
+    return ""
 
 
 def is_cpu_literal(expr: cst.BaseExpression) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import catalogue, dtypes, read_only, returns
+from . import catalogue, dtypes, ndarray_ops, read_only, returns
 from .catalogue import Entry, How
 from .names import (
     device_argument,
@@ -60,10 +60,12 @@ class Evaluator:
                 operands = [self.value(expr.left), self.value(expr.right)]
                 return self._combined(operands) if all(v.kind is Kind.TENSOR for v in operands) else UNKNOWN
             return self.binary(self.value(expr.left), self.value(expr.right))
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus, cst.BitInvert)):
             operand = self.value(expr.expression)
             if operand.kind is Kind.NUMBER:
-                return operand
+                return operand if not isinstance(expr.operator, cst.BitInvert) else UNKNOWN
+            if operand.kind is Kind.NDARRAY:
+                return ndarray_ops.elementwise([operand])  # -a: a new array in a's memory order
             return operand.but(layout=Layout.UNKNOWN, evidence=None) if operand.kind is Kind.TENSOR else UNKNOWN
         if isinstance(expr, cst.IfExp):
             return self.value(expr.body).join(self.value(expr.orelse))
@@ -115,6 +117,8 @@ class Evaluator:
             if known is not None:
                 return known
         if isinstance(func, cst.Attribute):
+            if _permutes_every_axis(call, func):
+                return self._permuted(call, func)
             receiver = self.value(func.value)
             if receiver.kind is Kind.NDARRAY:
                 return self._array_method(call, func.attr.value, receiver)
@@ -306,6 +310,18 @@ class Evaluator:
         grad = None if self.model.freezes_parameters else True
         return Value(Kind.MODULE, grad=grad, result=Value(Kind.TENSOR, grad=grad))
 
+    def _permuted(self, call: cst.Call, func: cst.Attribute) -> Value:
+        """``x.transpose(2, 0, 1)``, ``x.transpose((2, 0, 1))``: only an array takes every
+        axis (a tensor's ``transpose`` takes two dims, a list has none), so ``x`` is a
+        3-d ndarray where the call returns, and a row ``x = images[0]`` is no NumPy scalar."""
+        inner = func.value
+        receiver = self._subscript(inner, True) if isinstance(inner, cst.Subscript) else self.value(inner)
+        if receiver.kind is Kind.TENSOR:
+            return self._tensor_method(call, "transpose", receiver)  # it raises; say nothing new
+        if receiver.kind is not Kind.NDARRAY:
+            receiver = NDARRAY  # its layout unknown: the transpose may make it contiguous again
+        return self._transposed(receiver, False, call.args, call)
+
     def _module_result(self, module: Value, call: cst.Call) -> Value:
         """Calling a module: its parameters' grad, or (without parameters) its inputs'."""
         result = module.result or UNKNOWN
@@ -431,22 +447,30 @@ class Evaluator:
 
     # ------------------------------------------------------------- subscripts
 
-    def _subscript(self, node: cst.Subscript) -> Value:
-        base = self.value(node.value)
+    def _subscript(self, node: cst.Subscript, sliced_after: bool = False) -> Value:
+        """``sliced_after``: the result is itself sliced (``images[0][:, ::-1]``)."""
+        slices = [e.slice for e in node.slice]
+        inner = node.value
+        base = self._subscript(inner, _slices_something(slices)) if isinstance(inner, cst.Subscript) else self.value(inner)
         if base.kind is Kind.NDARRAY and base.ndim != 0:  # a 0-d array cannot be sliced
-            slices = [e.slice for e in node.slice]
-            if not all(isinstance(s, cst.Slice) or _is_ellipsis(s) for s in slices):
-                return UNKNOWN  # an integer or fancy index: a row, a scalar or a copy
-            if any(isinstance(s, cst.Slice) and _negative_step(s) for s in slices):
-                if base.layout is Layout.NEGATIVE:
-                    return Value(Kind.NDARRAY, Layout.UNKNOWN, base.ndim)  # may flip back
-                return Value(Kind.NDARRAY, Layout.NEGATIVE, base.ndim, evidence=node)
-            if base.layout is Layout.NEGATIVE:
-                return base  # a plain slice keeps the strides' signs
-            return Value(Kind.NDARRAY, Layout.UNKNOWN, base.ndim)
+            integer = [isinstance(s, cst.Index) and self._is_integer(s.value) for s in slices]
+            return ndarray_ops.indexed(base, slices, integer, node, row_of_unknown_rank=sliced_after)
         if base.kind is Kind.TENSOR:
             return self._combined([base])
+        if base.kind in (Kind.LIST, Kind.TUPLE) and base.result is not None and len(slices) == 1:
+            # xs[0] is one of the elements, xs[1:] a list of them
+            index = slices[0]
+            if isinstance(index, cst.Slice):
+                return base if index.step is None or _int_value(index.step) == 1 else UNKNOWN
+            return base.result if isinstance(index, cst.Index) and self._is_integer(index.value) else UNKNOWN
         return UNKNOWN
+
+    def _is_integer(self, expr: cst.BaseExpression) -> bool:
+        """A literal integer, or a name proven to hold a Python int."""
+        if _int_value(expr) is not None:
+            return True
+        value = self.value(expr) if isinstance(expr, cst.Name) else UNKNOWN
+        return value.kind is Kind.NUMBER and value.dtype == "int"
 
     # -------------------------------------------------------------- helpers
 
@@ -456,11 +480,7 @@ class Evaluator:
             if any(v.kind is Kind.UNKNOWN for v in (left, right)):
                 tensors.append(TENSOR)  # the other operand may be a tensor with grad, elsewhere
             return self._combined(tensors)
-        if 0 in (left.ndim, right.ndim):
-            return UNKNOWN  # arithmetic on a 0-d array gives a NumPy scalar
-        if Kind.NDARRAY in (left.kind, right.kind) and {left.kind, right.kind} <= {Kind.NDARRAY, Kind.NUMBER}:
-            return NDARRAY.but(evidence=left.evidence or right.evidence)
-        return UNKNOWN
+        return ndarray_ops.elementwise([left, right])  # a / 255, a - mean: NumPy's operators
 
     def _flipped(self, source: Value, call: cst.Call) -> Value:
         if source.ndim == 0:
@@ -537,13 +557,19 @@ def _int_value(expr: cst.BaseExpression | None) -> int | None:
     return None
 
 
-def _negative_step(node: cst.Slice) -> bool:
-    step = _int_value(node.step) if node.step is not None else None
-    return step is not None and step < 0
+def _permutes_every_axis(call: cst.Call, func: cst.Attribute) -> bool:
+    """``.transpose(2, 0, 1)`` or ``.transpose((2, 0, 1))``: three or more literal axes."""
+    if func.attr.value != "transpose" or any(arg.keyword is not None or arg.star for arg in call.args):
+        return False
+    axes = [arg.value for arg in call.args]
+    if len(axes) == 1 and isinstance(axes[0], (cst.Tuple, cst.List)):
+        axes = [element.value for element in axes[0].elements]
+    return len(axes) >= 3 and all(_int_value(axis) is not None for axis in axes)
 
 
-def _is_ellipsis(node: cst.BaseSlice) -> bool:
-    return isinstance(node, cst.Index) and isinstance(node.value, cst.Ellipsis)
+def _slices_something(slices: Sequence[cst.BaseSlice]) -> bool:
+    """A subscript with a slice in it: it raises on a NumPy scalar."""
+    return any(isinstance(s, cst.Slice) for s in slices)
 
 
 def _ndim_of_shape(call: cst.Call) -> int | None:

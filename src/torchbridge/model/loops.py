@@ -1,8 +1,9 @@
 """Which loops run once per sample, and which values in them are one sample.
 
 A loop is per sample when it iterates over data the model knows: the rows of an ndarray or
-a tensor, a list or tuple whose elements are arrays or tensors, ``range(len(xs))`` reading
-``xs[i]`` of such data, or ``dataset[i]``. Iterating over a DataLoader, a dict's items, a
+a tensor, a list or tuple whose elements are arrays or tensors, ``range(len(xs))`` (or a bound of
+``xs.shape[0]``, ``xs.size(0)``, ``min(n, len(xs))``) reading ``xs[i]`` of such data, or
+``dataset[i]``. Iterating over a DataLoader, a dict's items, a
 list of settings or anything unknown is not: those give batches, fields or
 configurations. Comprehensions count as loops. Inside such a loop, the loop variable and
 every name assigned from it hold one sample.
@@ -66,13 +67,35 @@ def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
     if not isinstance(target, cst.Name):
         return None
     indexed: set[str] = set()
-    bound = call.args[-1].value if call.args else None
-    if isinstance(bound, cst.Call) and dotted(bound.func) == "len" and bound.args:
-        container = bound.args[0].value
+    bound = call.args[-1].value if call.args else None  # range(n), range(0, n); a step: not a sample
+    for container in _measured(bound):
         name = dotted(container)
         if name is not None and (value_of(container).kind in _DATA or element_of(container).kind in _DATA):
             indexed.add(name)
     return SampleLoop(node, index=target.value, indexed=indexed)
+
+
+def _measured(bound: cst.BaseExpression | None) -> list[cst.BaseExpression]:
+    """The containers whose length a range's bound is: ``len(xs)``, ``xs.shape[0]``,
+    ``xs.size(0)``, and each side of ``min(n, len(xs))``."""
+    if isinstance(bound, cst.Call):
+        callee = dotted(bound.func)
+        positional = [a.value for a in bound.args if a.keyword is None and not a.star]
+        if callee == "len" and len(positional) == 1:
+            return positional
+        if callee == "min":
+            return [container for part in positional for container in _measured(part)]
+        if isinstance(bound.func, cst.Attribute) and bound.func.attr.value == "size" and _is_zero(positional):
+            return [bound.func.value]  # xs.size(0)
+    if isinstance(bound, cst.Subscript) and len(bound.slice) == 1 and isinstance(bound.slice[0].slice, cst.Index) \
+            and _is_zero([bound.slice[0].slice.value]) and isinstance(bound.value, cst.Attribute) \
+            and bound.value.attr.value == "shape":
+        return [bound.value.value]  # xs.shape[0]
+    return []
+
+
+def _is_zero(arguments: list[cst.BaseExpression]) -> bool:
+    return len(arguments) == 1 and isinstance(arguments[0], cst.Integer) and arguments[0].value == "0"
 
 
 def is_one_sample(loop: SampleLoop, expr: cst.CSTNode) -> bool:

@@ -28,7 +28,14 @@ from .blocks import (
     self_assignment_counts,
 )
 from .call_contexts import CallContexts
-from .cuda_guards import CudaGuards, is_cpu_literal, is_cuda_only_case, names_cuda
+from .cuda_guards import (
+    CudaGuards,
+    cuda_only_by_name,
+    is_cpu_literal,
+    is_cuda_only_case,
+    is_test_name,
+    over_gpus,
+)
 from .evaluate import Evaluator
 from .grad_mode import GradMode
 from .lists import ListContents
@@ -639,7 +646,7 @@ class SemanticModel:
 
     def traverse_If(self, node: cst.If) -> None:
         self.walk(node.test)
-        polarity = guards.polarity(node.test)
+        polarity = self.cuda_guards.polarity(node.test)
         base = self.scope.snapshot()
         conditional = not _is_main_check(node.test)  # a script's main block always runs
         self._conditional_depth += conditional
@@ -649,7 +656,11 @@ class SemanticModel:
             self._branch(node.orelse, polarity.guards_false_branch, when_false, node.test)
         finally:
             self._conditional_depth -= conditional
-        self.scope.join_from(after_body, base)
+        # Which branch ran under a CUDA guard (an accelerator check, true on MPS too, is none).
+        true_guarded, false_guarded = polarity.guards_true_branch, polarity.guards_false_branch
+        if (true_guarded or false_guarded) and guards.accelerator_only(node.test):
+            true_guarded = false_guarded = False
+        self.scope.join_from(after_body, base, (false_guarded, true_guarded))
 
     def _narrowed_grad(self, test: cst.BaseExpression, base: dict[str, Binding]) -> tuple[dict[str, Binding], dict[str, Binding]] | None:
         """``if t.requires_grad:``: t requires grad in the body and not in the else branch."""
@@ -701,7 +712,7 @@ class SemanticModel:
 
     def traverse_IfExp(self, node: cst.IfExp) -> None:
         self.walk(node.test)
-        polarity = guards.polarity(node.test)
+        polarity = self.cuda_guards.polarity(node.test)
         # 'cuda' if <anything> else 'cpu': the expression itself is the choice (unless the test
         # is a function object, always true: then the first branch always runs).
         is_choice = (is_cpu_literal(node.orelse) or is_cpu_literal(node.body)) and not guards.uncalled_check(node.test)
@@ -739,7 +750,8 @@ class SemanticModel:
             self._sample_loops.append(loop)
         self._loop_exits.append([])
         try:
-            self.walk(node.body)
+            with self.cuda_guards.guarded(over_gpus(node)):
+                self.walk(node.body)
         finally:
             if loop is not None:
                 self._sample_loops.pop()
@@ -904,7 +916,7 @@ class SemanticModel:
 
     def traverse_FunctionDef(self, node: cst.FunctionDef) -> None:
         # A CUDA-only test's parametrize lists and defaults belong to it: walk them guarded.
-        guarded = self.cuda_guards.by_decorators(node.decorators) or names_cuda(node.name.value)
+        guarded = self.cuda_guards.by_decorators(node.decorators) or self._cuda_only_by_name(node)
         with self.cuda_guards.guarded(guarded):
             self._walk_all(node.decorators)
             self._walk_params_outside(node.params)
@@ -940,6 +952,12 @@ class SemanticModel:
             return None
         return self.call_contexts.mode_of(node.name.value)
 
+    def _cuda_only_by_name(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
+        """A test named for CUDA, or a CUDA-only API (``cuda_guards.cuda_only_by_name``)."""
+        in_test = any(is_test_name(c) for c in self._classes) or any(is_test_name(f) for f in self._functions)
+        method_of = self._classes[-1] if self._classes and self.scope.kind == "class" else None
+        return cuda_only_by_name(node, method_of, in_test)
+
     def _bind_locals(self, body: cst.BaseSuite) -> None:
         """A name the function assigns anywhere is local in all of it (Python's rule): until
         its assignment runs, a read sees no module value (an earlier loop iteration's, or an
@@ -962,7 +980,7 @@ class SemanticModel:
             self.walk(node.body)
 
     def traverse_ClassDef(self, node: cst.ClassDef) -> None:
-        guarded = self.cuda_guards.by_decorators(node.decorators) or names_cuda(node.name.value)
+        guarded = self.cuda_guards.by_decorators(node.decorators) or self._cuda_only_by_name(node)
         with self.cuda_guards.guarded(guarded):
             self._walk_all(node.decorators)
             self._walk_all([*node.bases, *node.keywords])

@@ -9,7 +9,9 @@ import libcst as cst
 
 from ...diagnostics.contract import DEVICE_ENTRIES, Applicability, Verdict
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
+from ...model.guards import uncalled_check
 from ...model.names import string_value
+from ...model.scope import Binding
 from ..base import Invalid, Rule, Valid
 from ..explain import under_accelerator_check
 from ..probe import AS_A_DEVICE, AS_A_STRING_AND_DEVICE
@@ -38,13 +40,18 @@ class HardcodedCudaDevice(Rule):
 
     Not reported: uses under a CUDA guard (`if torch.cuda.is_available():`, `if use_cuda:`,
     `if args.cuda:`, `if device.type == 'cuda':`, the `'cuda' if ... else 'cpu'` expression,
-    after `if not torch.cuda.is_available(): return`, in tests under a CUDA `skipif`),
-    comparisons (`x.device.type == 'cuda'`), `device_type=` of autocast, backend and kernel
-    names, and methods that implement `cuda` or `to`. Code that cannot run without CUDA
-    anyway is not reported either: what follows an unguarded call that raises without CUDA
-    (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) in its block, and whole modules that
-    import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
-    process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
+    after `if not torch.cuda.is_available(): return`, in tests under a CUDA `skipif`, in a
+    loop over the GPUs), comparisons (`x.device.type == 'cuda'`), `device_type=` of
+    autocast, backend and kernel names, and methods that implement `cuda` or `to`. Code that
+    cannot run without CUDA anyway is not reported either: what follows an unguarded call
+    that raises without CUDA (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) or an
+    import of a CUDA-only library in its block, and whole modules that import a CUDA-only
+    library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their process to a GPU
+    unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
+
+    A device chosen per branch is judged branch by branch: `device = 'cuda:0'` in the
+    `else` of `if is_mac():` is reported where the name is used as a device, while `device =
+    'cuda'` replaced under `if not torch.cuda.is_available():` is not.
 
     An accelerator check (`if torch.accelerator.is_available():`, `current_accelerator()`)
     is no CUDA guard: it is also true on MPS and XPU machines, where CUDA calls still raise.
@@ -264,7 +271,7 @@ class HardcodedCudaDevice(Rule):
             return
         proven = receiver_is_proven(model, node.func)
         for argument in device_arguments(model, node):
-            found = cuda_device(model, argument)
+            found = cuda_device(model, _always_taken(argument))
             if found is not None:
                 literal, text = found
                 edits = _device_edits(argument, literal, string_only=_is_keyword(node, argument, "pin_memory_device"))
@@ -274,10 +281,16 @@ class HardcodedCudaDevice(Rule):
                 self._check_bound_name(argument)
 
     def _check_bound_name(self, name: cst.Name) -> None:
+        """A name bound to a CUDA device; after branches, each unguarded branch that binds one
+        (``device = 'cpu'`` if on a Mac, else ``device = 'cuda:0'``)."""
         binding = self.model.lookup(name.value)
-        if binding is None or binding.kind not in ("assign", "walrus") or binding.value is None or binding.guarded:
+        for reaching in binding.paths() if binding is not None else ():
+            self._check_binding(name, reaching)
+
+    def _check_binding(self, name: cst.Name, binding: Binding) -> None:
+        if binding.kind not in ("assign", "walrus") or binding.value is None or binding.guarded:
             return
-        found = cuda_device(self.model, binding.value)
+        found = cuda_device(self.model, _always_taken(binding.value))
         if found is None:
             return
         literal, text = found
@@ -299,6 +312,14 @@ class HardcodedCudaDevice(Rule):
             self._reported.add(id(node))
             guard = self.model.accelerator_guard
             self.report(node, under_accelerator_check(message, guard), evidence=guard, fix=fix)
+
+
+def _always_taken(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``'cuda' if torch.cuda.is_available else 'cpu'``: the test is a function object, always
+    true, so the expression is its first branch."""
+    while isinstance(expr, cst.IfExp) and uncalled_check(expr.test):
+        expr = expr.body
+    return expr
 
 
 def _is_keyword(call: cst.Call, value: cst.BaseExpression, keyword: str) -> bool:

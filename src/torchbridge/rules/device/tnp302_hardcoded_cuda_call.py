@@ -28,10 +28,14 @@ class HardcodedCudaCall(Rule):
 
     Not reported: calls under a CUDA guard (`if torch.cuda.is_available():`, `if
     args.cuda:`, `if self.use_gpu:`, after `assert torch.cuda.is_available()`, in tests under
-    a CUDA `skipif`, in functions named for CUDA such as `test_forward_cuda`), methods
+    a CUDA `skipif`, in tests named for CUDA such as `test_forward_cuda`, in the CUDA
+    variant of an API: `forward_cuda` beside `forward_cpu`, `CUDAAccelerator(Accelerator)`;
+    a plain function named for CUDA, such as `def to_gpu(x):`, is no guard), in a loop over
+    the GPUs (`for gpu_id in gpu_ids:`, `range(torch.cuda.device_count())`), methods
     that implement `cuda` or `to` and forward to the real call, and code that cannot run
     without CUDA anyway: what follows an unguarded call that raises without CUDA
-    (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) in its block, and whole modules that
+    (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) or an import of a CUDA-only library
+    in its block, and whole modules that
     import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
     process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
 

@@ -19,6 +19,7 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
+from ...model.cuda_guards import names_cuda
 from ...model.guards import mentions_cuda
 from ...model.names import callee_name, dotted, identifier_words
 from ...model.tree import children
@@ -139,7 +140,8 @@ class CudaSpecificApi(Rule):
     Not reported: code that is CUDA-specific on purpose: under a CUDA check (`if
     torch.cuda.is_available():`, `if device.type == "cuda":`, `if args.cuda:`; the check
     itself is reported when it is a `torch.cuda` call), in functions and classes named for
-    CUDA (`CUDAAccelerator`), in functions that handle other backends by name too
+    CUDA (`def num_cuda_devices():`, `CUDAAccelerator`: CUDA's own API is their purpose), in
+    functions that handle other backends by name too
     (`torch.backends.mps`, `"xpu"`) or use a CUDA feature with no device-generic
     counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs, device properties,
     `is_bf16_supported`), in a check whose failure says CUDA or a GPU is required (`assert
@@ -243,7 +245,8 @@ class CudaSpecificApi(Rule):
         Valid(
             """
             import torch
-            class CUDAAccelerator:
+            from lightning.fabric.accelerators import Accelerator
+            class CUDAAccelerator(Accelerator):
                 def setup_device(self, device):
                     torch.cuda.set_device(device)  # the CUDA backend itself
             """
@@ -398,7 +401,7 @@ class CudaSpecificApi(Rule):
         found = self._cuda_call(node)
         if found is None or id(node) in self._skipping or model.in_cuda_check or model.imports_cuda_library:
             return
-        if self._in_test_module() or self._about_cuda():
+        if self._in_test_module() or self._about_cuda() or self._named_for_cuda():
             return
         short, generic = found
         since = f" (torch {generic.since[0]}.{generic.since[1]}+)" if generic.since else ""
@@ -424,6 +427,14 @@ class CudaSpecificApi(Rule):
         if key not in self._cuda_scope:
             self._cuda_scope[key] = not _OTHER_BACKENDS.isdisjoint(identifier_words(scope)) or self._uses_cuda_only(scope)
         return self._cuda_scope[key]
+
+    def _named_for_cuda(self) -> bool:
+        """Inside a function or class named for CUDA (``def num_cuda_devices():``, ``class
+        GpuMonitor:``): it exists to use CUDA's own API, which is no portability slip. (A name
+        guards nothing against a crash, so the device rules still report there.)"""
+        function, cls = self.model.function, self.model.enclosing_class
+        return (function is not None and names_cuda(function.name.value)) or (
+            cls is not None and names_cuda(cls.name.value))
 
     def _uses_cuda_only(self, scope: cst.CSTNode) -> bool:
         stack: list[cst.CSTNode] = [scope]

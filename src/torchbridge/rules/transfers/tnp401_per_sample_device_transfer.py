@@ -20,11 +20,14 @@ from ...model.names import (
     first_argument,
     identifier_words,
     keyword_argument,
+    names_in,
 )
 from ...model.semantic import SemanticModel
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
+from ..device.tnp305_cuda_in_dataset import DATASET_BASES
 from ..explain import quote
+from ..numpy_to_torch.converters import ARRAY_CONVERTERS
 
 # torch calls that convert and place in one step: torch.tensor(x, device=dev).
 _PLACING_CONVERTERS = frozenset({"torch.tensor", "torch.as_tensor", "torch.asarray"})
@@ -52,8 +55,12 @@ class PerSampleDeviceTransfer(Rule):
     runs once per sample.
 
     A loop runs once per sample when it iterates over an in-memory collection the model
-    knows (a list, tuple, ndarray or tensor), over `range(len(xs))` reading `xs[i]`, or reads
-    `dataset[i]`. The once-per-batch `.to(device)` in a loop over a DataLoader, over a dict's
+    knows (a list, tuple, ndarray or tensor), over `range(len(xs))` (or `range(xs.shape[0])`,
+    `range(xs.size(0))`, `range(min(n, len(xs)))`) reading `xs[i]`, or reads `dataset[i]`;
+    a torch `Dataset`'s `__getitem__` runs once per sample too. The conversion on the way
+    may be any constructor (`torch.Tensor(s).to(dev)`, `torch.from_numpy(s).cuda()`), and
+    the finding stands beside another rule's on the same call (TNP302's unguarded
+    `.cuda()`, TNP305's CUDA in a worker). The once-per-batch `.to(device)` in a loop over a DataLoader, over a dict's
     items or over anything unknown is not reported, nor is a loop variable named for a
     batch. Nor is a sample that already lives on a device (an element of a tensor or of a
     list of tensors moved there): that loop copies nothing from the host, and what it does
@@ -105,7 +112,7 @@ class PerSampleDeviceTransfer(Rule):
     code = "TNP401"
     name = "per-sample-device-transfer"
     message = (
-        "`{sample}` is one sample of the loop at line {{line}}: one host-to-device transfer per "
+        "`{sample}` is one sample of {where} at line {{line}}: one host-to-device transfer per "
         "sample (about 16 µs each); batch at the source and move each batch once"
     )
     category = "performance"
@@ -180,15 +187,31 @@ class PerSampleDeviceTransfer(Rule):
             return
         data, converted = moved
         loop = model.one_sample(data)
+        indexed = loop is not None and loop.index is not None
+        where, evidence = "the loop", loop.node if loop is not None else None
         if loop is None:
-            return
+            getitem = self._dataset_getitem()
+            if getitem is None or any("batch" in word for word in identifier_words(data)):
+                return
+            where, evidence = f"`{getitem[0]}.__getitem__`", getitem[1]
+            indexed = _reads_index(data, getitem[1])
         if model.value_of(data).on_device:
             return  # already on a device: the loop moves nothing from the host
         # A tensor moved whole must be proven one (not a module, not a tokenizer's output);
         # a conversion's input, xs[i] of known data and dataset[i] are data by construction.
-        if converted or loop.index is not None or model.value_of(data).kind is Kind.TENSOR:
-            self.report(node, self.message.format(sample=quote(data)), evidence=loop.node,
+        if converted or indexed or model.value_of(data).kind is Kind.TENSOR:
+            self.report(node, self.message.format(sample=quote(data), where=where), evidence=evidence,
                         fix=FixSpec(BATCH, ()))
+
+    def _dataset_getitem(self) -> tuple[str, cst.FunctionDef] | None:
+        """Inside ``__getitem__`` of a torch Dataset, which runs once per sample: the class's
+        name and the method."""
+        function, cls = self.model.function, self.model.enclosing_class
+        if function is None or cls is None or function.name.value != "__getitem__":
+            return None
+        if not any(not self.model.qualnames(base.value).isdisjoint(DATASET_BASES) for base in cls.bases):
+            return None
+        return cls.name.value, function
 
 
 def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpression, bool] | None:
@@ -196,17 +219,29 @@ def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpressi
     data of ``torch.tensor(data, device=device)``) and whether it converts on the way."""
     func = call.func
     if isinstance(func, cst.Attribute):
+        # torch.Tensor(s).to(dev), torch.from_numpy(s).cuda(): a conversion, then the move
+        receiver = func.value
+        converts = isinstance(receiver, cst.Call) and bool(model.qualnames(receiver.func) & ARRAY_CONVERTERS)
         if func.attr.value == "cuda":
-            return func.value, False
+            return receiver, converts
         if func.attr.value == "to":
             target = device_argument(call)
-            return (func.value, False) if target is not None and _is_device(model, target) else None
+            return (receiver, converts) if target is not None and _is_device(model, target) else None
     if model.qualnames(func) & _PLACING_CONVERTERS:
         device = keyword_argument(call, "device")
         data = first_argument(call)
         if device is not None and data is not None and _is_device(model, device):
             return data, True
     return None
+
+
+def _reads_index(data: cst.BaseExpression, getitem: cst.FunctionDef) -> bool:
+    """``self.items[index]``: a subscript with ``__getitem__``'s index in it, one sample."""
+    params = getitem.params.params
+    if len(params) < 2 or not isinstance(data, cst.Subscript):
+        return False
+    index = params[1].name.value
+    return any(isinstance(e.slice, cst.Index) and index in names_in(e.slice.value) for e in data.slice)
 
 
 def _is_device(model: SemanticModel, expr: cst.BaseExpression) -> bool:

@@ -1,0 +1,137 @@
+"""NumPy's subscripts and operators as the value model sees them (model/ndarray_ops.py),
+checked against the installed NumPy: every fact the model claims about ``probe(expr)`` must
+hold for the array that running the program gives, and the cases listed as known must be
+known (so that the model cannot pass by saying "unknown" everywhere)."""
+
+from __future__ import annotations
+
+import libcst as cst
+import numpy as np
+import pytest
+
+from torchbridge.engine.walk import Dispatcher
+from torchbridge.model import SemanticModel
+from torchbridge.model.values import Kind, Layout, Value
+
+SETUP = """
+import numpy as np
+a = np.zeros((4, 5, 6))
+m = np.zeros((3, 4))
+t = a.transpose(2, 0, 1)
+f = a[::-1]
+i = 1
+images = np.stack([a, a])
+"""
+
+# expression -> (kind, layout, ndim) the model must prove; None: the model must not claim more
+# than NumPy shows (checked for every case), and may say unknown.
+CASES: dict[str, tuple[Kind, Layout, int | None] | None] = {
+    "a[0]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a[0, :]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a[0, :, :]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a[-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a[i]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a[1:]": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
+    "a[0, 1:3]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a[0, ...]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a[None]": (Kind.NDARRAY, Layout.CONTIGUOUS, 4),
+    "a[:, None]": (Kind.NDARRAY, Layout.CONTIGUOUS, 4),
+    "a[:, 0]": (Kind.NDARRAY, Layout.UNKNOWN, 2),
+    "a[:, 1:]": (Kind.NDARRAY, Layout.UNKNOWN, 3),
+    "a[..., 0]": (Kind.NDARRAY, Layout.UNKNOWN, 2),
+    "a[::2]": (Kind.NDARRAY, Layout.UNKNOWN, 3),
+    "a[::-1]": (Kind.NDARRAY, Layout.NEGATIVE, 3),
+    "a[0][:, ::-1]": (Kind.NDARRAY, Layout.NEGATIVE, 2),
+    "a[0, ::-1]": (Kind.NDARRAY, Layout.NEGATIVE, 2),
+    "a[..., ::-1]": (Kind.NDARRAY, Layout.NEGATIVE, 3),
+    "images[0][:, ::-1]": (Kind.NDARRAY, Layout.NEGATIVE, None),
+    "f[1:]": (Kind.NDARRAY, Layout.NEGATIVE, 3),
+    "f[0]": (Kind.NDARRAY, Layout.UNKNOWN, 2),  # the flipped axis picked away: C-contiguous
+    "f[:, 0]": (Kind.NDARRAY, Layout.UNKNOWN, 2),
+    "f[::-1]": (Kind.NDARRAY, Layout.UNKNOWN, 3),
+    "t[0]": (Kind.NDARRAY, Layout.UNKNOWN, 2),
+    "a[0, 1, 2]": None,  # a NumPy scalar
+    "m[0, 1]": None,
+    "a[[0, 1]]": None,  # fancy: a copy
+    "a[a > 0]": None,
+    "images[0]": None,  # rank unknown: a row, or a scalar of a 1-d array
+    "a / 255": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
+    "a - a.mean()": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
+    "255 * a": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
+    "-a": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
+    "a ** 2": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
+    "a - [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]": (Kind.NDARRAY, Layout.CONTIGUOUS, None),
+    "a + a": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
+    "m.T / 255": (Kind.NDARRAY, Layout.TRANSPOSED, 2),
+    "t * 2": (Kind.NDARRAY, Layout.TRANSPOSED, 3),
+    "-t": (Kind.NDARRAY, Layout.TRANSPOSED, 3),
+    "f / 255": (Kind.NDARRAY, Layout.UNKNOWN, 3),  # positive strides again
+    "a[:, 1:] * 2": (Kind.NDARRAY, Layout.UNKNOWN, 3),
+    "t + a.transpose(2, 0, 1)": (Kind.NDARRAY, Layout.UNKNOWN, 3),
+    "a.sum() / 2": None,
+}
+
+
+def _layout(array: object) -> tuple[Kind, Layout, int | None]:
+    if not isinstance(array, np.ndarray) or array.ndim == 0:
+        return Kind.NUMPY_SCALAR, Layout.UNKNOWN, None
+    if any(s < 0 for s in array.strides):
+        return Kind.NDARRAY, Layout.NEGATIVE, array.ndim
+    if array.flags.c_contiguous:
+        return Kind.NDARRAY, Layout.CONTIGUOUS, array.ndim
+    if array.flags.forc or _dense(array):
+        return Kind.NDARRAY, Layout.TRANSPOSED, array.ndim
+    return Kind.NDARRAY, Layout.UNKNOWN, array.ndim
+
+
+def _dense(array: np.ndarray) -> bool:
+    """Positive strides that cover the memory without gaps, in some axis order."""
+    order = sorted(range(array.ndim), key=lambda axis: array.strides[axis])
+    expected = array.itemsize
+    for axis in order:
+        if array.shape[axis] != 1 and array.strides[axis] != expected:
+            return False
+        expected *= array.shape[axis]
+    return True
+
+
+class _Recorder:
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+        self.values: list[Value] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "probe":
+            self.values.append(self.model.value_of(node.args[0].value))
+
+
+def model_value(expression: str) -> Value:
+    model = SemanticModel()
+    model.track_values = True
+    recorder = _Recorder(model)
+    dispatcher = Dispatcher([recorder], model.traversals())
+    model.walk = dispatcher.walk
+    dispatcher.walk(cst.parse_module(SETUP + f"probe({expression})\n"))
+    (value,) = recorder.values
+    return value
+
+
+def numpy_value(expression: str) -> object:
+    scope: dict[str, object] = {}
+    exec(SETUP, scope)  # noqa: S102 - the fixed program above
+    return eval(expression, scope)  # noqa: S307
+
+
+@pytest.mark.parametrize("expression", list(CASES))
+def test_the_model_claims_only_what_numpy_does(expression: str) -> None:
+    value = model_value(expression)
+    kind, layout, ndim = _layout(numpy_value(expression))
+    if value.kind is Kind.UNKNOWN:
+        assert CASES[expression] is None, f"{expression}: the model should know {CASES[expression]}"
+        return
+    assert value.kind is kind
+    if value.layout is not Layout.UNKNOWN:
+        assert value.layout is layout
+    if value.ndim is not None:
+        assert value.ndim == ndim
+    assert CASES[expression] == (value.kind, value.layout, value.ndim)
