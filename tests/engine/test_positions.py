@@ -106,13 +106,18 @@ ANCHORED = (
 
 def _nodes_and_statements(module: cst.Module) -> list[tuple[cst.CSTNode, cst.BaseStatement]]:
     found = []
-    for statement in module.body:
-        class Collect(cst.CSTVisitor):
-            def on_visit(self, node: cst.CSTNode) -> bool:
-                found.append((node, statement))
-                return True
 
-        statement.visit(Collect())
+    class Collect(cst.CSTVisitor):
+        def __init__(self, statement: cst.BaseStatement) -> None:
+            super().__init__()
+            self.statement = statement
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            found.append((node, self.statement))
+            return True
+
+    for statement in module.body:
+        statement.visit(Collect(statement))
     return found
 
 

@@ -247,24 +247,24 @@ def _statement_starts(
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}  # code newer than this Python, say
     wanted = {id(s) for s in statements}
-    lines: dict[cst.BaseStatement, int] = {}
+    lines: dict[cst.SimpleStatementLine | cst.BaseCompoundStatement, int] = {}
     index = 0
     for statement in module.body:
         if id(statement) in wanted:
             if index >= len(tree.body):
                 return {}
-            first = tree.body[index]
-            decorators = getattr(first, "decorator_list", None)
-            line = decorators[0].lineno if decorators else first.lineno
+            parsed = tree.body[index]
+            decorators = getattr(parsed, "decorator_list", None)
+            line = decorators[0].lineno if decorators else parsed.lineno
             lines[statement] = line - len(statement.leading_lines)
         # ``a = 1; b = 2`` is one LibCST statement line and two CPython statements.
         index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
     if index != len(tree.body):
         return {}
     line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(source)), len(source) + 1]
-    starts = {}
-    for statement, line in lines.items():
-        first = line + len(statement.leading_lines)  # the line of its first token
+    starts: dict[cst.BaseStatement, tuple[int, int]] = {}
+    for owner, line in lines.items():
+        first = line + len(owner.leading_lines)  # the line of its first token
         if line < 1 or first >= len(line_starts):
             continue
         # A check that costs nothing: the lines it owns before its first token are blank or
@@ -272,5 +272,5 @@ def _statement_starts(
         # caught by the matching of its tokens, but only as far as the generation goes.
         owned = source[line_starts[line - 1] : line_starts[first - 1]]
         if _BLANK_OR_COMMENT.fullmatch(owned) and source[line_starts[first - 1] : line_starts[first - 1] + 1] not in _NOT_A_TOKEN:
-            starts[statement] = (line, line_starts[line - 1])
+            starts[owner] = (line, line_starts[line - 1])
     return starts
