@@ -34,7 +34,7 @@ from ..rules.base import RuleReport
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .notebook import is_notebook, lint_notebook
 from .positions import Misaligned, Positions, resolve_positions
-from .prefilter import mentions
+from .prefilter import active_rules, mentions
 from .prescan import prescan
 from .resolve import resolve
 from .source import DecodeError, SourceText, decode, from_text, line_and_column, python_lines
@@ -76,7 +76,7 @@ def lint_source(
     text = source.text
     # TNP901 reads the noqa comments after the other rules ran: it needs no tree of its own.
     judge_noqa = apply_noqa and UnusedNoqa in rules and mentions(text, UnusedNoqa.requires_text)
-    active = [rule for rule in rules if rule is not UnusedNoqa and mentions(text, rule.requires_text)]
+    active = active_rules(text, [rule for rule in rules if rule is not UnusedNoqa])
     about_torch = "torch" in text or "numpy" in text
     if not active and not judge_noqa and not about_torch:
         return []
