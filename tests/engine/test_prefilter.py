@@ -3,8 +3,6 @@ inside string literals and comments do not count, except for a rule that reads s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import FIXTURES, ROOT
 
