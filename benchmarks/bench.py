@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """The speed benchmark: torchbridge against the LibCST parse floor and against flake8.
 
-    python benchmarks/bench.py DIR [--repeat N] [--sets all,torch,parsed] [--base REV] [--no-flake8] [--json [FILE]]
+    python benchmarks/bench.py DIR [--repeat N] [--sets all,torch,parsed] [--base REV[,REV...]] [--no-flake8] [--json [FILE]]
 
 Everything is CPU time (user + system), the best of N repeats; the repeats are interleaved
 so that a noisy spell hurts every tool alike. Read the ratios, not the seconds. What each
 column means, and the figures measured on real repositories: benchmarks/README.md.
 ``--base REV`` adds the same check by the package at REV (its ``src/`` from git), in the
-same rounds: a change's saving as two ratios to one floor.
+same rounds: a change's saving as two ratios to one floor. Several revisions, comma-separated,
+give one column each (each change of a series against the one before it).
 """
 
 from __future__ import annotations
@@ -300,16 +301,16 @@ class SetResult:
     floor: float = float("inf")
     prescan: float = float("inf")
     check: float = float("inf")
-    base: float = float("inf")  # the check by the package at --base
+    base: dict[str, float] = field(default_factory=dict)  # the check by the package at each --base
     flake8: float = float("inf")
     flake8_tnp: float = float("inf")
     parse_errors: int = 0
     findings: int = 0
     diagnostics: int = 0
     flake8_tnp_findings: int = 0
-    base_findings: int = 0
+    base_findings: dict[str, int] = field(default_factory=dict)
     parsed: int = 0
-    base_parsed: int = 0
+    base_parsed: dict[str, int] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)
 
     def keep(self, what: str, value: float) -> None:
@@ -322,7 +323,7 @@ class SetResult:
 
         return {
             "check/floor": ratio(self.check, self.floor),
-            "base/floor": ratio(self.base, self.floor),
+            **{f"{rev}/floor": ratio(cpu, self.floor) for rev, cpu in self.base.items()},
             "(d)/(c)": ratio(self.flake8_tnp, self.flake8),
             "((d)-(c))/floor": ratio(self.flake8_tnp - self.flake8, self.floor),
             "prescan/floor": ratio(self.prescan, self.floor),
@@ -330,13 +331,14 @@ class SetResult:
 
 
 def measure_set(
-    name: str, files: list[SourceFile], directory: Path, tools: Tools, repeat: int, base: Path | None, flake8: bool,
+    name: str, files: list[SourceFile], directory: Path, tools: Tools, repeat: int, bases: dict[str, Path],
+    flake8: bool,
 ) -> SetResult:
     texts = [f.text for f in files if f.text is not None]
     result = SetResult(name, len(files), sum(f.lines for f in files))
     result.parsed = count_parsed(directory, ROOT / "src")
-    if base is not None:
-        result.base_parsed = count_parsed(directory, base)
+    for rev, src in bases.items():
+        result.base_parsed[rev] = count_parsed(directory, src)
     for round_ in range(repeat):
         _progress(f"{name}: round {round_ + 1}/{repeat}")
         floor, scan, result.parse_errors = floor_and_prescan(texts)
@@ -344,9 +346,11 @@ def measure_set(
         result.keep("prescan", scan)
         checked = tools.run_check(directory, ROOT / "src")
         result.keep("check", checked.cpu)
-        if base is not None:
-            before = tools.run_check(directory, base)
-            result.keep("base", before.cpu)
+        before = {}
+        for rev, src in bases.items():
+            before[rev] = tools.run_check(directory, src)
+            result.samples.setdefault(f"base {rev}", []).append(round(before[rev].cpu, 4))
+            result.base[rev] = min(result.base.get(rev, float("inf")), before[rev].cpu)
         if flake8:
             plain = tools.run_flake8(directory, with_plugin=False)
             result.keep("flake8", plain.cpu)
@@ -356,8 +360,8 @@ def measure_set(
             reported = json.loads(checked.stdout or "[]")
             result.findings = sum(1 for f in reported if f["code"] is not None)
             result.diagnostics = len(reported) - result.findings
-            if base is not None:
-                result.base_findings = sum(1 for f in json.loads(before.stdout or "[]") if f["code"] is not None)
+            for rev, child in before.items():
+                result.base_findings[rev] = sum(1 for f in json.loads(child.stdout or "[]") if f["code"] is not None)
             if not flake8:
                 continue
             result.flake8_tnp_findings = len(re.findall(r":\d+:\d+: TNP\d+ ", tnp.stdout))
@@ -463,13 +467,14 @@ def render(report: dict) -> str:
     out.append("  " + "; ".join(f"{s['name']}: {_SET_HELP[s['name']]}" for s in report["sets"]))
     out.append("files parsed (default rules): " + "; ".join(f"{s['name']} {s['parsed']}" for s in report["sets"]))
     if meta.get("base"):
-        out.append(f"base {meta['base']} in the same rounds:")
+        out.append(f"the packages at {meta['base']} in the same rounds (CPU s, x floor, files parsed, findings, "
+                   "x this checkout's check):")
         for s in report["sets"]:
             r = s["ratios"]
-            out.append(f"  {s['name']}: check {s['check']:.2f} s = {_fmt(r['check/floor'])} floor, {s['parsed']} files "
-                       f"parsed, {s['findings']} findings; base {s['base']:.2f} s = {_fmt(r['base/floor'])} floor, "
-                       f"{s['base_parsed']} files parsed, {s['base_findings']} findings; check/base "
-                       f"{_fmt(s['check'] / s['base'] if s['base'] > 0 else None)}")
+            cells = [f"this checkout {s['check']:.2f} s {_fmt(r['check/floor'])} {s['parsed']} {s['findings']}"]
+            cells += [f"{rev} {cpu:.2f} s {_fmt(r[f'{rev}/floor'])} {s['base_parsed'][rev]} {s['base_findings'][rev]} "
+                      f"{_fmt(cpu / s['check'] if s['check'] > 0 else None)}" for rev, cpu in s["base"].items()]
+            out.append(f"  {s['name']}: " + "; ".join(cells))
     up = report["startup"]
     out.append(f"start-up (empty dir): check {up['check']:.2f} s, flake8 {up['flake8']:.2f} s, "
                f"flake8+TNP {up['flake8_tnp']:.2f} s")
@@ -501,8 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-positions", action="store_true", help="skip the positions section")
     parser.add_argument("--baseline", choices=("launcher", "venv"), default="launcher",
                         help="how flake8 (c) runs without torchbridge (see the comment in bench.py)")
-    parser.add_argument("--base", metavar="REV", dest="base_rev",
-                        help="also time the check of the package at this commit, in the same rounds")
+    parser.add_argument("--base", metavar="REV[,REV...]", dest="base_rev",
+                        help="also time the check of the package at these commits, in the same rounds")
     parser.add_argument("--no-flake8", action="store_true", help="skip the two flake8 columns")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="write the numbers as JSON to FILE (or to standard output, instead of the table)")
@@ -536,7 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     }, "sets": []}
     scratch = Path(tempfile.mkdtemp(prefix="torchbridge-bench-"))
     try:
-        base = extract(args.base_rev, scratch / "base") if args.base_rev else None
+        revs = [rev.strip() for rev in (args.base_rev or "").split(",") if rev.strip()]
+        bases = {rev: extract(rev, scratch / f"base-{i}") for i, rev in enumerate(revs)}
         empty = scratch / "empty"
         empty.mkdir()
         report["startup"] = startup(tools, empty, args.repeat, not args.no_flake8)
@@ -544,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
             if not subsets[name]:
                 continue
             directory = materialise(subsets[name], scratch / name)
-            result = measure_set(name, subsets[name], directory, tools, args.repeat, base, not args.no_flake8)
+            result = measure_set(name, subsets[name], directory, tools, args.repeat, bases, not args.no_flake8)
             entry = {k: v for k, v in vars(result).items()}
             entry["ratios"] = result.ratios()
             report["sets"].append(entry)
