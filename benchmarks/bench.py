@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """The speed benchmark: torchbridge against the LibCST parse floor and against flake8.
 
-    python benchmarks/bench.py DIR [--repeat N] [--sets all,torch,parsed] [--json [FILE]]
+    python benchmarks/bench.py DIR [--repeat N] [--sets all,torch,parsed] [--base REV[,REV...]] [--no-flake8] [--json [FILE]]
 
 Everything is CPU time (user + system), the best of N repeats; the repeats are interleaved
 so that a noisy spell hurts every tool alike. Read the ratios, not the seconds. What each
 column means, and the figures measured on real repositories: benchmarks/README.md.
+``--base REV`` adds the same check by the package at REV (its ``src/`` from git), in the
+same rounds: a change's saving as two ratios to one floor. Several revisions, comma-separated,
+give one column each (each change of a series against the one before it).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import fnmatch
 import io
 import json
+import math
 import os
 import re
 import resource
@@ -34,11 +38,13 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 import torchbridge
 from torchbridge.diagnostics.noqa import file_is_exempt
 from torchbridge.engine.positions import resolve_positions
+from torchbridge.engine.prefilter import active_rules
 from torchbridge.engine.prescan import prescan
 from torchbridge.engine.source import DecodeError, decode
 from torchbridge.model.tree import children
 from torchbridge.project.discovery import DEFAULT_EXCLUDES
-from torchbridge.rules import all_rules
+from torchbridge.rules import Rule, all_rules
+from torchbridge.rules.meta.tnp901_unused_noqa import UnusedNoqa
 
 # --- flake8 without torchbridge ------------------------------------------------------------
 #
@@ -102,11 +108,17 @@ class Child:
     returncode: int
 
 
-def run_child(command: list[str], cwd: Path | None = None) -> Child:
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_child(command: list[str], cwd: Path | None = None, src: Path | None = None) -> Child:
     """CPU time of a subprocess, process start included (RUSAGE_CHILDREN counts a child once
-    it has been waited for, and its own waited-for children with it)."""
+    it has been waited for, and its own waited-for children with it). ``src``: the package
+    the child imports torchbridge from."""
+    env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
     before = cpu_children()
-    proc = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+    proc = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          errors="replace")
     cpu = cpu_children() - before
     if proc.returncode not in (0, 1):
         raise SystemExit(f"bench: {' '.join(command[:4])}... exited {proc.returncode}:\n{proc.stderr[-2000:]}")
@@ -143,11 +155,47 @@ def collect(root: Path) -> list[SourceFile]:
     return files
 
 
-def passes_prefilter(text: str | None, needles: tuple[str, ...]) -> bool:
+def passes_prefilter(text: str | None, rules: list[type[Rule]]) -> bool:
     """What torchbridge's engine does before it parses (engine.lint_source)."""
     if text is None:
         return True  # the engine reports it; count it as checked
-    return any(n in text for n in needles) and not file_is_exempt(io.StringIO(text, newline="").readlines())
+    return (bool(active_rules(text, [r for r in rules if r is not UnusedNoqa]))
+            and not file_is_exempt(io.StringIO(text, newline="").readlines()))
+
+
+def extract(commit: str, into: Path) -> Path:
+    """The package's ``src/`` at ``commit``, unpacked under ``into``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
+# Counts the files the engine of the child's torchbridge hands to LibCST: its own prefilter
+# and exemptions decide, not a copy of them here.
+_COUNT_PARSED = """import sys
+from pathlib import Path
+import libcst
+from torchbridge.engine import lint
+from torchbridge.rules import all_rules
+parsed = []
+real_parse = libcst.parse_module
+def counting_parse(text, *args, **kwargs):
+    parsed.append(1)
+    return real_parse(text, *args, **kwargs)
+libcst.parse_module = counting_parse
+rules = [r for r in all_rules() if r.default_enabled]
+files = sorted(p for p in Path(sys.argv[1]).rglob("*.py") if ".torchbridge_cache" not in p.parts)
+for path in files:
+    lint.lint_bytes(path.read_bytes(), str(path), rules)
+print(len(parsed))
+"""
+
+
+def count_parsed(directory: Path, src: Path | None) -> int:
+    """How many files of ``directory`` the engine parses with the default rules."""
+    out = run_child([sys.executable, "-c", _COUNT_PARSED, str(directory)], src=src).stdout
+    return int(out.split()[-1])
 
 
 def materialise(files: list[SourceFile], where: Path) -> Path:
@@ -201,9 +249,11 @@ class Tools:
             if _plugin_version(plain, name) != _plugin_version(tnp, name):
                 raise SystemExit(f"bench: (c) and (d) run different {name} versions:\n{plain}{tnp}")
 
-    def run_check(self, directory: Path) -> Child:
-        return run_child([*self.check, "check", str(directory), "--isolated", "-j", "1", "--exit-zero",
-                          "--output-format", "json"])
+    def run_check(self, directory: Path, src: Path | None = None) -> Child:
+        """A cold check: ``--no-cache``, or every round after the first would read the cache."""
+        command = [sys.executable, "-m", "torchbridge"] if src is not None else self.check
+        return run_child([*command, "check", str(directory), "--isolated", "-j", "1", "--exit-zero", "--no-cache",
+                          "--output-format", "json"], src=src)
 
     def run_flake8(self, directory: Path, with_plugin: bool) -> Child:
         common = ["--isolated", "--jobs", "1", "--exit-zero", "--benchmark", str(directory)]
@@ -251,12 +301,16 @@ class SetResult:
     floor: float = float("inf")
     prescan: float = float("inf")
     check: float = float("inf")
+    base: dict[str, float] = field(default_factory=dict)  # the check by the package at each --base
     flake8: float = float("inf")
     flake8_tnp: float = float("inf")
     parse_errors: int = 0
     findings: int = 0
     diagnostics: int = 0
     flake8_tnp_findings: int = 0
+    base_findings: dict[str, int] = field(default_factory=dict)
+    parsed: int = 0
+    base_parsed: dict[str, int] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)
 
     def keep(self, what: str, value: float) -> None:
@@ -265,34 +319,51 @@ class SetResult:
 
     def ratios(self) -> dict[str, float | None]:
         def ratio(a: float, b: float) -> float | None:
-            return a / b if b > 0 else None
+            return a / b if b > 0 and math.isfinite(a) and math.isfinite(b) else None  # inf: not measured
 
         return {
             "check/floor": ratio(self.check, self.floor),
+            **{f"{rev}/floor": ratio(cpu, self.floor) for rev, cpu in self.base.items()},
             "(d)/(c)": ratio(self.flake8_tnp, self.flake8),
             "((d)-(c))/floor": ratio(self.flake8_tnp - self.flake8, self.floor),
             "prescan/floor": ratio(self.prescan, self.floor),
         }
 
 
-def measure_set(name: str, files: list[SourceFile], directory: Path, tools: Tools, repeat: int) -> SetResult:
+def measure_set(
+    name: str, files: list[SourceFile], directory: Path, tools: Tools, repeat: int, bases: dict[str, Path],
+    flake8: bool,
+) -> SetResult:
     texts = [f.text for f in files if f.text is not None]
     result = SetResult(name, len(files), sum(f.lines for f in files))
+    result.parsed = count_parsed(directory, ROOT / "src")
+    for rev, src in bases.items():
+        result.base_parsed[rev] = count_parsed(directory, src)
     for round_ in range(repeat):
         _progress(f"{name}: round {round_ + 1}/{repeat}")
         floor, scan, result.parse_errors = floor_and_prescan(texts)
         result.keep("floor", floor)
         result.keep("prescan", scan)
-        checked = tools.run_check(directory)
+        checked = tools.run_check(directory, ROOT / "src")
         result.keep("check", checked.cpu)
-        plain = tools.run_flake8(directory, with_plugin=False)
-        result.keep("flake8", plain.cpu)
-        tnp = tools.run_flake8(directory, with_plugin=True)
-        result.keep("flake8_tnp", tnp.cpu)
+        before = {}
+        for rev, src in bases.items():
+            before[rev] = tools.run_check(directory, src)
+            result.samples.setdefault(f"base {rev}", []).append(round(before[rev].cpu, 4))
+            result.base[rev] = min(result.base.get(rev, float("inf")), before[rev].cpu)
+        if flake8:
+            plain = tools.run_flake8(directory, with_plugin=False)
+            result.keep("flake8", plain.cpu)
+            tnp = tools.run_flake8(directory, with_plugin=True)
+            result.keep("flake8_tnp", tnp.cpu)
         if round_ == 0:
             reported = json.loads(checked.stdout or "[]")
             result.findings = sum(1 for f in reported if f["code"] is not None)
             result.diagnostics = len(reported) - result.findings
+            for rev, child in before.items():
+                result.base_findings[rev] = sum(1 for f in json.loads(child.stdout or "[]") if f["code"] is not None)
+            if not flake8:
+                continue
             result.flake8_tnp_findings = len(re.findall(r":\d+:\d+: TNP\d+ ", tnp.stdout))
             for label, child in (("(c)", plain), ("(d)", tnp)):
                 seen = _flake8_files(child.stdout)
@@ -301,12 +372,13 @@ def measure_set(name: str, files: list[SourceFile], directory: Path, tools: Tool
     return result
 
 
-def startup(tools: Tools, empty: Path, repeat: int) -> dict[str, float]:
+def startup(tools: Tools, empty: Path, repeat: int, flake8: bool) -> dict[str, float]:
     best = {"check": float("inf"), "flake8": float("inf"), "flake8_tnp": float("inf")}
     for _ in range(repeat):
-        best["check"] = min(best["check"], tools.run_check(empty).cpu)
-        best["flake8"] = min(best["flake8"], tools.run_flake8(empty, with_plugin=False).cpu)
-        best["flake8_tnp"] = min(best["flake8_tnp"], tools.run_flake8(empty, with_plugin=True).cpu)
+        best["check"] = min(best["check"], tools.run_check(empty, ROOT / "src").cpu)
+        if flake8:
+            best["flake8"] = min(best["flake8"], tools.run_flake8(empty, with_plugin=False).cpu)
+            best["flake8_tnp"] = min(best["flake8_tnp"], tools.run_flake8(empty, with_plugin=True).cpu)
     return best
 
 
@@ -325,11 +397,14 @@ def _edge_node(module: cst.Module, last: bool) -> cst.CSTNode | None:
 def measure_positions(texts: list[str], repeat: int) -> dict[str, object]:
     """Per file: parse, then each way of getting positions on that tree, timed separately (one
     tree alive at a time). The sums are compared; best of ``repeat`` passes."""
-    ops: dict[str, Callable[[cst.Module, cst.CSTNode, cst.CSTNode], object]] = {
-        "wrapper": lambda m, s, e: MetadataWrapper(m).resolve(PositionProvider),
-        "wrapper_no_copy": lambda m, s, e: MetadataWrapper(m, unsafe_skip_copy=True).resolve(PositionProvider),
-        "targeted_end": lambda m, s, e: resolve_positions(m, [e]),
-        "targeted_start": lambda m, s, e: resolve_positions(m, [s]),
+    ops: dict[str, Callable[[cst.Module, str, cst.CSTNode, cst.CSTNode], object]] = {
+        "wrapper": lambda m, t, s, e: MetadataWrapper(m).resolve(PositionProvider),
+        "wrapper_no_copy": lambda m, t, s, e: MetadataWrapper(m, unsafe_skip_copy=True).resolve(PositionProvider),
+        # From the start of the module, as far as the node (before statement anchoring).
+        "targeted_end": lambda m, t, s, e: resolve_positions(m, [e], t),
+        "targeted_start": lambda m, t, s, e: resolve_positions(m, [s], t),
+        # What the engine does: only the module-level statement the node was reported in.
+        "statement_end": lambda m, t, s, e: resolve_positions(m, [e], t, near=[m.body[-1]]),
     }
     best = {name: float("inf") for name in ("parse", *ops)}
     mismatches = files = 0
@@ -350,12 +425,14 @@ def measure_positions(texts: list[str], repeat: int) -> dict[str, object]:
             files += 1
             for name, op in ops.items():
                 start = time.process_time()
-                op(module, first, last)
+                op(module, text, first, last)
                 totals[name] += time.process_time() - start
             if round_ == 0:  # the targeted ranges must be LibCST's own
                 full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-                for node in (first, last):
+                for node, near in ((first, module.body[0]), (last, module.body[-1])):
                     if resolve_positions(module, [node]).get(node) != full[node]:
+                        mismatches += 1
+                    if resolve_positions(module, [node], module.code, near=[near]).get(node) != full[node]:
                         mismatches += 1
             del module
         for name, value in totals.items():
@@ -388,6 +465,16 @@ def render(report: dict) -> str:
                    f"{s['flake8']:>8.2f}{s['flake8_tnp']:>8.2f}{_fmt(r['check/floor']):>13}"
                    f"{_fmt(r['(d)/(c)']):>9}{_fmt(r['((d)-(c))/floor'], ''):>17}")
     out.append("  " + "; ".join(f"{s['name']}: {_SET_HELP[s['name']]}" for s in report["sets"]))
+    out.append("files parsed (default rules): " + "; ".join(f"{s['name']} {s['parsed']}" for s in report["sets"]))
+    if meta.get("base"):
+        out.append(f"the packages at {meta['base']} in the same rounds (CPU s, x floor, files parsed, findings, "
+                   "x this checkout's check):")
+        for s in report["sets"]:
+            r = s["ratios"]
+            cells = [f"this checkout {s['check']:.2f} s {_fmt(r['check/floor'])} {s['parsed']} {s['findings']}"]
+            cells += [f"{rev} {cpu:.2f} s {_fmt(r[f'{rev}/floor'])} {s['base_parsed'][rev]} {s['base_findings'][rev]} "
+                      f"{_fmt(cpu / s['check'] if s['check'] > 0 else None)}" for rev, cpu in s["base"].items()]
+            out.append(f"  {s['name']}: " + "; ".join(cells))
     up = report["startup"]
     out.append(f"start-up (empty dir): check {up['check']:.2f} s, flake8 {up['flake8']:.2f} s, "
                f"flake8+TNP {up['flake8_tnp']:.2f} s")
@@ -403,7 +490,9 @@ def render(report: dict) -> str:
                    f"MetadataWrapper+PositionProvider {sec['wrapper']:.2f} s {_fmt(per['wrapper'])}, "
                    f"unsafe_skip_copy {sec['wrapper_no_copy']:.2f} s {_fmt(per['wrapper_no_copy'])}; "
                    f"resolve_positions node near the end {sec['targeted_end']:.2f} s {_fmt(per['targeted_end'])}, "
-                   f"near the start {sec['targeted_start']:.3f} s {per['targeted_start']:.3f}x"
+                   f"near the start {sec['targeted_start']:.3f} s {per['targeted_start']:.3f}x; "
+                   f"only the node's statement, node near the end {sec['statement_end']:.2f} s "
+                   f"{_fmt(per['statement_end'])}"
                    + (f"; {pos['mismatches']} MISMATCHES against PositionProvider" if pos["mismatches"] else ""))
     return "\n".join(out)
 
@@ -417,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-positions", action="store_true", help="skip the positions section")
     parser.add_argument("--baseline", choices=("launcher", "venv"), default="launcher",
                         help="how flake8 (c) runs without torchbridge (see the comment in bench.py)")
+    parser.add_argument("--base", metavar="REV[,REV...]", dest="base_rev",
+                        help="also time the check of the package at these commits, in the same rounds")
+    parser.add_argument("--no-flake8", action="store_true", help="skip the two flake8 columns")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="write the numbers as JSON to FILE (or to standard output, instead of the table)")
     args = parser.parse_args(argv)
@@ -428,11 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     files = collect(root)
     if not files:
         parser.error(f"no .py files under {root}")
-    needles = tuple(sorted({n for r in all_rules() if r.default_enabled for n in r.requires_text}))
+    rules = [r for r in all_rules() if r.default_enabled]
+    needles = tuple(sorted({n for r in rules for n in r.requires_text}))
     subsets = {
         "all": files,
         "torch": [f for f in files if f.text is not None and _IMPORTS_TORCH.search(f.text)],
-        "parsed": [f for f in files if passes_prefilter(f.text, needles)],
+        "parsed": [f for f in files if passes_prefilter(f.text, rules)],
     }
     python_for_baseline = None
     if args.baseline == "venv":
@@ -444,18 +537,20 @@ def main(argv: list[str] | None = None) -> int:
         "dir": str(args.dir), "files": len(files), "lines": sum(f.lines for f in files), "repeat": args.repeat,
         "torchbridge": torchbridge.__version__, "libcst": _installed_version("libcst"),
         "flake8": flake8.__version__, "python": sys.version.split()[0], "baseline": args.baseline,
-        "prefilter": list(needles), "date": time.strftime("%Y-%m-%d"),
+        "prefilter": list(needles), "date": time.strftime("%Y-%m-%d"), "base": args.base_rev,
     }, "sets": []}
     scratch = Path(tempfile.mkdtemp(prefix="torchbridge-bench-"))
     try:
+        revs = [rev.strip() for rev in (args.base_rev or "").split(",") if rev.strip()]
+        bases = {rev: extract(rev, scratch / f"base-{i}") for i, rev in enumerate(revs)}
         empty = scratch / "empty"
         empty.mkdir()
-        report["startup"] = startup(tools, empty, args.repeat)
+        report["startup"] = startup(tools, empty, args.repeat, not args.no_flake8)
         for name in sets:
             if not subsets[name]:
                 continue
             directory = materialise(subsets[name], scratch / name)
-            result = measure_set(name, subsets[name], directory, tools, args.repeat)
+            result = measure_set(name, subsets[name], directory, tools, args.repeat, bases, not args.no_flake8)
             entry = {k: v for k, v in vars(result).items()}
             entry["ratios"] = result.ratios()
             report["sets"].append(entry)

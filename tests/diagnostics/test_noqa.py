@@ -293,3 +293,25 @@ def test_a_file_that_does_not_tokenize_reads_each_line_for_itself():
     assert [suppressions.suppressed("TNP302", line) for line in (1, 2, 3)] == [True, False, True]
     assert not suppressions.suppressed("TNP301", 3)
     assert not suppressions.suppressed("TNP302", 0) and not suppressions.suppressed("TNP302", 4)
+
+
+def test_a_text_without_noqa_is_not_tokenized(monkeypatch):
+    """No ``# noqa`` anywhere (in any case): no line can be suppressed, and no token is read."""
+    from torchbridge.diagnostics import noqa
+
+    def tokenized(lines):
+        raise AssertionError("tokenized a text that holds no # noqa")
+
+    monkeypatch.setattr(noqa, "noqa_line_mapping", tokenized)
+    suppressions = noqa.Suppressions(["x = torch.zeros(1) \\\n", "    .cuda()  # no qa, #noqa\n"])
+    assert not suppressions.suppressed("TNP302", 1) and not suppressions.suppressed("TNP302", 2)
+
+
+@pytest.mark.parametrize("marker", ["# noqa", "# NOQA", "# NoQa: TNP302"])
+def test_a_noqa_in_any_case_still_covers_its_whole_token_run(marker):
+    """The shortcut matches ``# noqa`` as flake8 does, ignoring case: a comment on the last
+    line of a backslash-continued statement still covers its first line."""
+    from torchbridge.diagnostics.noqa import Suppressions
+
+    suppressions = Suppressions(["x = torch.zeros(1) \\\n", f"    .cuda()  {marker}\n", "y = 1\n"])
+    assert [suppressions.suppressed("TNP302", line) for line in (1, 2, 3)] == [True, True, False]

@@ -650,3 +650,45 @@ def test_stdin_with_undecodable_bytes(monkeypatch, capsys):
     code, out, err = run_cli(capsys, "check", "--isolated", "-", "--stdin-filename", "piped.py")
     assert code == 1 and err == ""
     assert out.splitlines()[0].startswith("piped.py:1:1: decode-error: ")
+
+
+# --------------------------------------------------------------------------- the cyclic collector
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import torch\nx = torch.zeros(1).cuda()\n",  # findings
+        "import torch\nx = torch.zeros(1)\n",  # none
+        "import torch\ndef f(:\n    x.cuda()\n",  # a syntax error, reported from inside the parse
+        "import torch\nx = m.cuda()\ny = " + "(" * 2000 + "1" + ")" * 2000 + "\n",  # too complex
+    ],
+)
+def test_the_cyclic_collector_is_left_as_it_was_found(source):
+    """It is off while a file is parsed and checked (a long run's GC pauses would rescan the
+    tree's young objects), and back on afterwards whatever the outcome; a caller that turned
+    it off keeps it off."""
+    import gc
+
+    assert gc.isenabled()
+    lint(source.encode())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        lint(source.encode())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_cyclic_collector_is_back_on_after_an_internal_error(monkeypatch):
+    import gc
+
+    from torchbridge.engine import lint as engine
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(engine, "_positions", broken)
+    [finding] = lint(b"import torch\nx = torch.zeros(1).cuda()\n")
+    assert finding.name == "internal-error" and gc.isenabled()

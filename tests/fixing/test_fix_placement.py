@@ -54,8 +54,8 @@ def test_code_that_is_not_the_source_is_refused_not_guessed():
 def _shifted(real):
     """A position resolver that is one column off, as the form feed bug was."""
 
-    def positions(module, nodes, text):
-        found = real(module, nodes, text)
+    def positions(module, nodes, text, *near):
+        found = real(module, nodes, text, *near)
         moved = {
             node: CodeRange(CodePosition(r.start.line, r.start.column - 1), CodePosition(r.end.line, r.end.column - 1))
             for node, r in found.items()

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 # The same patterns as flake8.defaults (7.x).
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 NOQA_FILE = re.compile(r"\s*# (?:flake8|torchbridge)[:=]\s*noqa", re.IGNORECASE)
+# What every inline match begins with: where it is nowhere in the text, no line is suppressed
+# and the tokens need not be read.
+_NOQA_START = re.compile(r"# noqa", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]")
 _TRAILING_SEPARATORS = re.compile(r"[,\s]+$")
 
@@ -92,7 +95,8 @@ def is_suppressed(code: str, noqa_text: str) -> bool:
 
 
 class Suppressions:
-    """Answers "is this finding suppressed?" for one file, tokenizing only when needed."""
+    """Answers "is this finding suppressed?" for one file, tokenizing only when a finding is
+    asked about and the text holds a ``# noqa`` (in any case, as flake8 matches it)."""
 
     def __init__(self, lines: list[str]) -> None:
         self._lines = lines
@@ -100,7 +104,8 @@ class Suppressions:
 
     def suppressed(self, code: str, line: int) -> bool:
         if self._mapping is None:
-            self._mapping = noqa_line_mapping(self._lines)
+            may_suppress = _NOQA_START.search("".join(self._lines)) is not None
+            self._mapping = noqa_line_mapping(self._lines) if may_suppress else {}
         text = self._mapping.get(line)
         if text is None:
             text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""

@@ -11,7 +11,7 @@ import gc
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 import libcst as cst
@@ -35,7 +35,7 @@ from ..rules.base import RuleReport
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .notebook import is_notebook, lint_notebook
 from .positions import Misaligned, Positions, resolve_positions
-from .prefilter import mentions
+from .prefilter import active_rules, mentions
 from .prescan import prescan
 from .resolve import resolve
 from .source import DecodeError, SourceText, decode, from_text, line_and_column, python_lines
@@ -77,7 +77,7 @@ def lint_source(
     text = source.text
     # TNP901 reads the noqa comments after the other rules ran: it needs no tree of its own.
     judge_noqa = apply_noqa and UnusedNoqa in rules and mentions(text, UnusedNoqa.requires_text)
-    active = [rule for rule in rules if rule is not UnusedNoqa and mentions(text, rule.requires_text)]
+    active = active_rules(text, [rule for rule in rules if rule is not UnusedNoqa])
     about_torch = "torch" in text or "numpy" in text
     if not active and not judge_noqa and not about_torch:
         return []
@@ -223,7 +223,7 @@ def _run_rules(
     model.sets_default_device = "set_default_device" in text
     model.sets_default_dtype = "set_default_dtype" in text or "set_default_tensor_type" in text
     model.may_turn_grad_off = mentions_grad_off(text)
-    context = RuleContext(model, text, options)
+    context = RuleContext(model, text, options, reports=_Reports(model))
     instances = [rule(context) for rule in rules]
     dispatcher = Dispatcher([*instances], model.traversals())
     model.walk = dispatcher.walk
@@ -237,7 +237,8 @@ def _run_rules(
         reports = _one_per_rule_and_node(reports)
         wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]
         wanted += [node for r in reports if r.fix is not None for node in r.fix.anchors()]
-        positions = _positions(module, wanted, text) if reports else Positions({}, {})
+        near = context.reports.near.values() if isinstance(context.reports, _Reports) else ()
+        positions = _positions(module, wanted, text, near) if reports else Positions({}, {})
     except RecursionError:
         return [diagnostic(filename, TOO_COMPLEX, "not checked: the syntax tree is too deep")]
     except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
@@ -273,9 +274,27 @@ def _run_rules(
     return sorted(findings)
 
 
-def _positions(module: cst.Module, nodes: list[cst.CSTNode], text: str) -> Positions:
+class _Reports(list[RuleReport]):
+    """The rules' reports, and the module-level statements being walked when they came:
+    where the positions pass looks for their nodes first."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        super().__init__()
+        self._model = model
+        self.near: dict[int, cst.BaseStatement] = {}
+
+    def append(self, report: RuleReport) -> None:
+        super().append(report)
+        statement = self._model.top_statement
+        if statement is not None:
+            self.near[id(statement)] = statement
+
+
+def _positions(
+    module: cst.Module, nodes: list[cst.CSTNode], text: str, near: Collection[cst.BaseStatement] = (),
+) -> Positions:
     try:
-        return resolve_positions(module, nodes, text)
+        return resolve_positions(module, nodes, text, near)
     except Misaligned:
         # Never seen: LibCST's code differs from the source in more than dropped whitespace.
         # Report at LibCST's own positions; the fixer refuses every edit that does not land

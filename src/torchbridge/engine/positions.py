@@ -2,7 +2,9 @@
 
 LibCST's ``PositionProvider`` generates code for the whole module, which costs about a
 parse again. Findings are rare, so positions are resolved only for files that have some,
-and the code generation stops as soon as the last reported node has been emitted.
+only for the module-level statements that hold them (each generated from its own line,
+which CPython's parser gives for a fraction of a parse), and the code generation stops as
+soon as the last reported node has been emitted.
 
 Positions count in the text the user wrote, not in LibCST's regenerated code. The two
 differ where LibCST drops characters: a form feed in a line's indentation, which CPython's
@@ -14,6 +16,9 @@ after it are shifted, and a token that cannot be matched at all stops the resolu
 
 from __future__ import annotations
 
+import ast
+import re
+import warnings
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import cast
@@ -147,29 +152,68 @@ class _TargetedState(PositionProvidingCodegenState):
                 raise _AllFound
 
 
-def resolve_positions(module: cst.Module, nodes: Collection[cst.CSTNode], source: str | None = None) -> Positions:
+def resolve_positions(
+    module: cst.Module, nodes: Collection[cst.CSTNode], source: str | None = None,
+    near: Collection[cst.BaseStatement] = (),
+) -> Positions:
     """Map each node to its syntactic range in ``source`` (the text ``module`` was parsed
     from; LibCST's own code when not given). Raises ``Misaligned`` when the module's code
-    cannot be matched against ``source``."""
-    wanted = {id(n): n for n in nodes}
+    cannot be matched against ``source``.
+
+    ``near``: module-level statements that probably hold the nodes (those being walked when
+    they were reported). Each is generated on its own, from the line CPython's parser puts
+    it on, so a finding at the end of a long file does not pay for the code before it; the
+    nodes found in none of them are looked for from the start of the module."""
+    wanted = list({id(n): n for n in nodes}.values())
+    ranges: dict[cst.CSTNode, CodeRange] = {}
+    code: dict[cst.CSTNode, str] = {}
     if not wanted:
-        return Positions({}, {})
-    provider = _Provider()
+        return Positions(ranges, code)
+    left = set(wanted)
+    if near and source is not None:
+        for statement, (line, offset) in _statement_starts(module, source, near).items():
+            state = _state(module, source, left, line, offset)
+            try:
+                with suppress(_AllFound):
+                    statement._codegen(state)
+            except Misaligned:
+                continue  # never seen; the nodes are looked for from the start below
+            left -= _collect(state, left, ranges, code)
+            if not left:
+                break
+    if left:
+        state = _state(module, module.code if source is None else source, left, 1, 0)
+        with suppress(_AllFound):
+            module._codegen(state)
+        _collect(state, left, ranges, code)
+    return Positions({n: ranges[n] for n in wanted if n in ranges}, {n: code[n] for n in wanted if n in code})
+
+
+def _state(module: cst.Module, source: str, targets: set[cst.CSTNode], line: int, offset: int) -> _TargetedState:
+    """A generation that starts at ``line`` (column 0), at ``offset`` in ``source``."""
     state = _TargetedState(
         default_indent=module.default_indent,
         default_newline=module.default_newline,
-        provider=cast("BaseMetadataProvider[CodeRange]", provider),  # a stand-in: only its _computed is written
+        provider=cast("BaseMetadataProvider[CodeRange]", _Provider()),  # a stand-in: only its _computed is written
+        line=line,
     )
     # Identity, not equality: LibCST nodes compare by identity, and a set of them is cheap.
-    state.targets = set(wanted.values())
+    state.targets = set(targets)
     state.remaining = len(state.targets)
-    state.source = module.code if source is None else source
+    state.source = source
+    state.cursor = offset
     state.shifted, state.token_spans, state.token_stack = {}, {}, []
-    with suppress(_AllFound):
-        module._codegen(state)
-    computed = provider._computed
-    ranges, code = {}, {}
-    for node in wanted.values():
+    return state
+
+
+def _collect(
+    state: _TargetedState, nodes: Collection[cst.CSTNode], ranges: dict[cst.CSTNode, CodeRange],
+    code: dict[cst.CSTNode, str],
+) -> set[cst.CSTNode]:
+    """Record the range and code of each of ``nodes`` the generation met; return those."""
+    computed = cast("_Provider", state.provider)._computed
+    found = set()
+    for node in nodes:
         where = computed.get(node)
         if where is None:
             continue
@@ -179,4 +223,54 @@ def resolve_positions(module: cst.Module, nodes: Collection[cst.CSTNode], source
         ranges[node] = where
         first, last = state.token_spans[node]
         code[node] = "".join(state.tokens[first:last])
-    return Positions(ranges, code)
+        found.add(node)
+    return found
+
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # what LibCST and CPython count as the end of a line
+_BLANK_OR_COMMENT = re.compile(r"(?:[ \t\x0c]*(?:#[^\r\n]*)?(?:\r\n?|\n))*")
+_NOT_A_TOKEN = frozenset(("", " ", "\t", "\x0c", "\r", "\n", "#", "\\"))
+
+
+def _statement_starts(
+    module: cst.Module, source: str, statements: Collection[cst.BaseStatement],
+) -> dict[cst.BaseStatement, tuple[int, int]]:
+    """Where each of ``statements`` (module-level) starts in ``source``: the line of its
+    first leading blank or comment line, and that line's offset. CPython's parser gives the
+    line of each statement's first token; LibCST's statement owns the blank and comment
+    lines before it, one line each. Empty when CPython does not parse the source or the two
+    parsers count the statements differently."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to show
+            tree = ast.parse(source, "<positions>")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}  # code newer than this Python, say
+    wanted = {id(s) for s in statements}
+    lines: dict[cst.SimpleStatementLine | cst.BaseCompoundStatement, int] = {}
+    index = 0
+    for statement in module.body:
+        if id(statement) in wanted:
+            if index >= len(tree.body):
+                return {}
+            parsed = tree.body[index]
+            decorators = getattr(parsed, "decorator_list", None)
+            line = decorators[0].lineno if decorators else parsed.lineno
+            lines[statement] = line - len(statement.leading_lines)
+        # ``a = 1; b = 2`` is one LibCST statement line and two CPython statements.
+        index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    if index != len(tree.body):
+        return {}
+    line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(source)), len(source) + 1]
+    starts: dict[cst.BaseStatement, tuple[int, int]] = {}
+    for owner, line in lines.items():
+        first = line + len(owner.leading_lines)  # the line of its first token
+        if line < 1 or first >= len(line_starts):
+            continue
+        # A check that costs nothing: the lines it owns before its first token are blank or
+        # comments, and that token starts its line. A statement placed wrongly would still be
+        # caught by the matching of its tokens, but only as far as the generation goes.
+        owned = source[line_starts[line - 1] : line_starts[first - 1]]
+        if _BLANK_OR_COMMENT.fullmatch(owned) and source[line_starts[first - 1] : line_starts[first - 1] + 1] not in _NOT_A_TOKEN:
+            starts[owner] = (line, line_starts[line - 1])
+    return starts

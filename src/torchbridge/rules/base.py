@@ -113,6 +113,9 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     # The rule can only fire when one of these substrings is in the file (the prefilter).
     requires_text: ClassVar[tuple[str, ...]] = ("torch",)
+    # Whether a needle may stand inside a string literal and still count (a device name:
+    # ``'cuda'``); otherwise only the code counts, not strings or comments (engine.prefilter).
+    requires_text_in_strings: ClassVar[bool] = False
     # A rule about code that breaks without CUDA says nothing in a module that cannot run
     # without CUDA anyway (it imports TensorRT, or pins its process to a GPU unguarded).
     silent_in_cuda_only_modules: ClassVar[bool] = False

@@ -98,6 +98,7 @@ class HardcodedCudaDevice(Rule):
     category = "portability"
     silent_in_cuda_only_modules = True
     requires_text = ("cuda",)
+    requires_text_in_strings = True  # "cuda" and "cuda:0" are strings
     needs_values = True  # the fix is safe only on a receiver proven a tensor or a module
 
     contract = DEVICE_ENTRIES

@@ -77,6 +77,7 @@ class CudaDefaultArgument(Rule):
     silent_in_cuda_only_modules = True
     default_enabled = False
     requires_text = ("cuda",)
+    requires_text_in_strings = True  # "cuda" and "cuda:0" are strings
 
     VALID = [
         Valid(

@@ -222,6 +222,7 @@ class CudaSpecificApi(Rule):
     category = "portability"
     default_enabled = False
     requires_text = ("cuda",)
+    requires_text_in_strings = True  # "cuda" and "cuda:0" are strings
     contract = (ACCELERATOR_QUERY, ACCELERATOR_DEVICE_CALL)
     VALID = [
         Valid(
