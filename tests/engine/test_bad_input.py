@@ -470,9 +470,9 @@ def test_broken_file_about_neither_torch_nor_numpy_is_still_skipped():
 
 
 def rule_could_match(rule, source: str) -> bool:
-    from torchbridge.engine.prefilter import mentions
+    from torchbridge.engine.prefilter import could_match
 
-    return mentions(source, rule.requires_text)
+    return could_match(source, rule)
 
 
 def syntax_error_of(source: str) -> SyntaxError:

@@ -46,14 +46,19 @@ def mentions(text: str, needles: Iterable[str]) -> bool:
     return False
 
 
+def could_match(text: str, rule: type[Rule]) -> bool:
+    """Whether ``text`` holds one of the rule's needles and each of its ``requires_also``."""
+    return mentions(text, rule.requires_text) and all(mentions(text, (needle,)) for needle in rule.requires_also)
+
+
 def active_rules(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The rules whose needles are in ``text``: in its code, or anywhere for a rule whose
     needle may be string data. The code is read only for a file that passes the plain test."""
-    candidates = [rule for rule in rules if mentions(text, rule.requires_text)]
+    candidates = [rule for rule in rules if could_match(text, rule)]
     if all(rule.requires_text_in_strings for rule in candidates):
         return candidates
     code = code_only(text)
-    return [rule for rule in candidates if rule.requires_text_in_strings or mentions(code, rule.requires_text)]
+    return [rule for rule in candidates if rule.requires_text_in_strings or could_match(code, rule)]
 
 
 # Comments and string literals, earliest first, so that a ``#`` in a string and a quote in a

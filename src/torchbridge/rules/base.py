@@ -113,6 +113,8 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     # The rule can only fire when one of these substrings is in the file (the prefilter).
     requires_text: ClassVar[tuple[str, ...]] = ("torch",)
+    # And every one of these too (a rule about tensors handed to NumPy needs both imports).
+    requires_also: ClassVar[tuple[str, ...]] = ()
     # Whether a needle may stand inside a string literal and still count (a device name:
     # ``'cuda'``); otherwise only the code counts, not strings or comments (engine.prefilter).
     requires_text_in_strings: ClassVar[bool] = False

@@ -136,9 +136,12 @@ class ImplicitTensorConversion(Rule):
     name = "implicit-tensor-conversion"
     message = "`{call}` converts {what} with NumPy{state}: this raises `{error}`; {remedy}"
     category = "correctness"
-    # A converter's call: its name and the parenthesis (an alias of the function itself is missed).
-    requires_text = tuple(sorted({e.name.rsplit(".", 1)[-1] + "(" for e in catalogue.entries()
+    # A converter is known only through an import of its package, whose name is then in the
+    # code; its own name need not be (``from sklearn.metrics import accuracy_score as acc``).
+    # The generic names (``max(``, ``append(``, ``step(``) matched 368 of Lightning's 646 files.
+    requires_text = tuple(sorted({e.name.split(".", 1)[0] for e in catalogue.entries()
                                   if e.converts is not Converts.NO}))
+    requires_also = ("torch",)  # a tensor is proven only where torch is imported
     needs_values = True
     contract = (DETACH_CPU, DETACH_CPU_LIBRARY)
     VALID = [
