@@ -17,6 +17,7 @@ from .names import (
     first_argument,
     keyword_argument,
     literal_bool,
+    literal_int,
     names_in,
     string_value,
 )
@@ -357,7 +358,7 @@ class Evaluator:
             others = [a for a in call.args if a.keyword is not None and a.keyword.value != "axis"]
             # Reducing one axis of a 1-D array leaves a scalar: an array only from two dimensions
             # on, and only for a written-out axis (a variable may be None: all axes).
-            if _int_value(axis) is not None and not others and array.ndim is not None and array.ndim >= 2:
+            if literal_int(axis) is not None and not others and array.ndim is not None and array.ndim >= 2:
                 return NDARRAY.but(ndim=array.ndim - 1, evidence=call)
             return UNKNOWN
         return UNKNOWN  # tolist() and the rest: a list, a Python scalar, anything
@@ -461,13 +462,13 @@ class Evaluator:
             # xs[0] is one of the elements, xs[1:] a list of them
             index = slices[0]
             if isinstance(index, cst.Slice):
-                return base if index.step is None or _int_value(index.step) == 1 else UNKNOWN
+                return base if index.step is None or literal_int(index.step) == 1 else UNKNOWN
             return base.result if isinstance(index, cst.Index) and self._is_integer(index.value) else UNKNOWN
         return UNKNOWN
 
     def _is_integer(self, expr: cst.BaseExpression) -> bool:
         """A literal integer, or a name proven to hold a Python int."""
-        if _int_value(expr) is not None:
+        if literal_int(expr) is not None:
             return True
         value = self.value(expr) if isinstance(expr, cst.Name) else UNKNOWN
         return value.kind is Kind.NUMBER and value.dtype == "int"
@@ -497,7 +498,7 @@ class Evaluator:
         positional = [a for a in call.args if a.keyword is None]
         if turns is None and len(positional) > 1:
             turns = positional[1].value
-        count = 1 if turns is None else _int_value(turns)
+        count = 1 if turns is None else literal_int(turns)
         if count is None:
             return Value(Kind.NDARRAY, Layout.UNKNOWN, source.ndim)
         if count % 4 == 0:
@@ -511,9 +512,9 @@ class Evaluator:
         if source.layout is Layout.NEGATIVE:
             return source  # still negative: a transpose only permutes the strides
         arguments = [a for a in args if a.keyword is None or a.keyword.value in _AXES_KEYWORDS]
-        axes = [_int_value(a.value) for a in arguments]
+        axes = [literal_int(a.value) for a in arguments]
         if len(arguments) == 1 and isinstance(arguments[0].value, (cst.Tuple, cst.List)):
-            axes = [_int_value(e.value) for e in arguments[0].value.elements]
+            axes = [literal_int(e.value) for e in arguments[0].value.elements]
         if pairwise:
             moved = len(axes) == 2 and None not in axes and axes[0] != axes[1]
             layout = Layout.TRANSPOSED if moved and source.layout is Layout.CONTIGUOUS else Layout.UNKNOWN
@@ -548,15 +549,6 @@ def _is_false(expr: cst.BaseExpression) -> bool:
     return literal_bool(expr) is False
 
 
-def _int_value(expr: cst.BaseExpression | None) -> int | None:
-    if isinstance(expr, cst.Integer):
-        return int(expr.value, 0)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        inner = _int_value(expr.expression)
-        return -inner if inner is not None else None
-    return None
-
-
 def _permutes_every_axis(call: cst.Call, func: cst.Attribute) -> bool:
     """``.transpose(2, 0, 1)`` or ``.transpose((2, 0, 1))``: three or more literal axes."""
     if func.attr.value != "transpose" or any(arg.keyword is not None or arg.star for arg in call.args):
@@ -564,7 +556,7 @@ def _permutes_every_axis(call: cst.Call, func: cst.Attribute) -> bool:
     axes = [arg.value for arg in call.args]
     if len(axes) == 1 and isinstance(axes[0], (cst.Tuple, cst.List)):
         axes = [element.value for element in axes[0].elements]
-    return len(axes) >= 3 and all(_int_value(axis) is not None for axis in axes)
+    return len(axes) >= 3 and all(literal_int(axis) is not None for axis in axes)
 
 
 def _slices_something(slices: Sequence[cst.BaseSlice]) -> bool:

@@ -136,3 +136,13 @@ def literal_bool(expr: cst.BaseExpression) -> bool | None:
     if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
         return expr.value == "True"
     return None
+
+
+def literal_int(expr: cst.BaseExpression | None) -> int | None:
+    """An integer as written (``3``, ``-1``, ``0x10``), else None."""
+    if isinstance(expr, cst.Integer):
+        return int(expr.value, 0)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = literal_int(expr.expression)
+        return -inner if inner is not None else None
+    return None

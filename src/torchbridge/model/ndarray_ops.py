@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from .names import literal_int
 from .values import UNKNOWN, Kind, Layout, Value
 
 # What NumPy turns into an array operand: numbers broadcast, lists and tuples become arrays.
@@ -97,7 +98,7 @@ def indexed(base: Value, indices: Sequence[cst.BaseSlice], integer: Sequence[boo
 
 
 def _slice_kind(index: cst.Slice) -> str:
-    step = _int_value(index.step) if index.step is not None else 1
+    step = literal_int(index.step) if index.step is not None else 1
     if step is None:
         return "unknown"  # a step held in a variable may be negative
     if step < 0:
@@ -117,10 +118,3 @@ def _keeps_c_order(slots: Sequence[str]) -> bool:
     return all(slot in ("full", "...") for slot in rest)
 
 
-def _int_value(expr: cst.BaseExpression | None) -> int | None:
-    if isinstance(expr, cst.Integer):
-        return int(expr.value, 0)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        inner = _int_value(expr.expression)
-        return -inner if inner is not None else None
-    return None
