@@ -4,33 +4,14 @@ docs/read-only-arrays.md."""
 
 from __future__ import annotations
 
-import libcst as cst
 import pytest
+from value_probe import value_at_probe as probe_value
 
-from torchbridge.engine.walk import Dispatcher
-from torchbridge.model import SemanticModel
 from torchbridge.model.values import Kind, Value
 
 
-class _Recorder:
-    def __init__(self, model: SemanticModel):
-        self.model = model
-        self.seen: list[Value] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name) and node.func.value == "probe":
-            self.seen.append(self.model.value_of(node.args[0].value))
-
-
 def value_at_probe(body: str) -> Value:
-    source = f"import base64\nimport numpy as np\nfrom PIL import Image\n{body}\n"
-    model = SemanticModel()
-    model.track_values = True
-    recorder = _Recorder(model)
-    dispatcher = Dispatcher([recorder], model.traversals())
-    model.walk = dispatcher.walk
-    dispatcher.walk(cst.parse_module(source))
-    return recorder.seen[0]
+    return probe_value(body, "import base64\nimport numpy as np\nfrom PIL import Image")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import catalogue, dtypes, ndarray_ops, read_only, returns
+from . import array_sources, catalogue, dtypes, ndarray_ops, read_only, returns
 from .catalogue import Entry, How
 from .names import (
     device_argument,
@@ -127,6 +127,8 @@ class Evaluator:
                 return self._tensor_method(call, func.attr.value, receiver)
             if receiver.kind is Kind.MODULE and func.attr.value in ("forward", "__call__"):
                 return self._module_result(receiver, call)
+            if receiver.kind in array_sources.KINDS:
+                return array_sources.method(receiver, func.attr.value, call)
         returned = self.model.returned_by(func)  # a function or method of this module
         if returned is not None and returned.kind is not Kind.UNKNOWN:
             return returned
@@ -146,6 +148,8 @@ class Evaluator:
             return None
         if any(arg.keyword is not None and arg.keyword.value.startswith(("return_", "retstep")) for arg in call.args):
             return UNKNOWN  # np.unique(..., return_counts=True), np.linspace(..., retstep=True): tuples
+        if any(keyword_argument(call, name) is not None for name in entry.unless):
+            return UNKNOWN
         return _RESULTS[entry.how](self, call, entry)
 
     def _plain(self, call: cst.Call, entry: Entry) -> Value:
@@ -424,6 +428,8 @@ class Evaluator:
             if attr in ("T", "mT", "real"):
                 return self._combined([base])
             return UNKNOWN
+        if base.kind in array_sources.KINDS:
+            return array_sources.attribute(base, attr, node)
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             return self.model.self_attribute(attr)
         if base.kind is Kind.MODULE and attr == "weight" and base.grad:
@@ -458,6 +464,8 @@ class Evaluator:
             return ndarray_ops.indexed(base, slices, integer, node, row_of_unknown_rank=sliced_after)
         if base.kind is Kind.TENSOR:
             return self._combined([base])
+        if base.kind in array_sources.KINDS:
+            return array_sources.subscript(base, slices)
         if base.kind in (Kind.LIST, Kind.TUPLE) and base.result is not None and len(slices) == 1:
             # xs[0] is one of the elements, xs[1:] a list of them
             index = slices[0]

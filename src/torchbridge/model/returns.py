@@ -42,6 +42,7 @@ LIGHTNING_NO_GRAD_HOOKS = frozenset({"validation_step", "test_step", "predict_st
 
 NDARRAY_TYPES = frozenset({"numpy.ndarray"})
 TENSOR_TYPES = frozenset({"torch.Tensor", "torch.FloatTensor", "torch.LongTensor", "torch.nn.Parameter"})
+DATAFRAME_TYPES = frozenset({"pandas.DataFrame", "pandas.core.frame.DataFrame"})
 SEQUENCE_TYPES = frozenset({"typing.List", "typing.Tuple"})
 DTYPES = frozenset(f"torch.{name}" for name in (
     "float16", "float32", "float64", "bfloat16", "half", "float", "double", "int8", "int16", "int32",

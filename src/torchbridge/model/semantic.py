@@ -18,7 +18,7 @@ from typing import Any
 
 import libcst as cst
 
-from . import grad_mode, guards, read_only, returns
+from . import array_sources, grad_mode, guards, read_only, returns
 from .attributes import AttributeFacts, ClassFacts, OutsideWrites
 from .blocks import (
     assignment_counts,
@@ -822,7 +822,8 @@ class SemanticModel:
             self.walk(item.item)
             modes.append(self.grad_mode.of(item.item))
             if item.asname is not None:
-                self.bind_target(item.asname.name, "with", item, None)
+                entered = array_sources.entered(self.evaluator.value(item.item)) if self.track_values else None
+                self.bind_target(item.asname.name, "with", item, None, facts=entered)
         with self.grad_mode.entered(off=grad_mode.OFF in modes, undecided=grad_mode.UNDECIDED in modes):
             self.walk(node.body)
 
@@ -1046,6 +1047,8 @@ class SemanticModel:
             return Value(Kind.NDARRAY, evidence=annotation)
         if not qualnames.isdisjoint(returns.TENSOR_TYPES):
             return Value(Kind.TENSOR)
+        if not qualnames.isdisjoint(returns.DATAFRAME_TYPES):
+            return Value(Kind.DATAFRAME)
         return UNKNOWN
 
     def _traverse_comprehension(self, node: Any) -> None:

@@ -29,6 +29,10 @@ class Kind(enum.Enum):
     DEVICE = "device"
     DTYPE = "dtype"
     NUMBER = "number"  # a Python int or float literal
+    # Library objects that hold arrays (``array_sources``): what reading an array out of them gives.
+    DATAFRAME = "pandas DataFrame"
+    PANDAS = "pandas DataFrame or Series"  # df["col"]: a Series, or a DataFrame under duplicate labels
+    HDF5 = "h5py object"  # a File, Group or Dataset: h5["x"] may be any of them
     UNKNOWN = "unknown"
 
 
@@ -51,6 +55,10 @@ class Value:
     # Arrays: True when NumPy made it non-writeable (``np.frombuffer`` of bytes, ``np.broadcast_to``,
     # a read-only memory map, ``setflags(write=False)``...: ``read_only.py``), False when made writeable.
     readonly: bool | None = None
+    # Arrays: a view of memory a library object owns (a DataFrame's ``.values``), writeable or not
+    # depending on the library's version (pandas 3's copy-on-write hands out read-only views):
+    # a copy of it is deliberate.
+    borrowed: bool = False
     # The node that established the interesting fact (a flip, a transpose, a .cuda()): its
     # line goes into the message so that a reader can judge the finding.
     evidence: cst.CSTNode | None = field(default=None, repr=False, compare=False)
@@ -70,6 +78,7 @@ class Value:
             result=self.result.join(other.result) if self.result and other.result else None,
             dtype=self.dtype if self.dtype == other.dtype else None,
             readonly=self.readonly if self.readonly == other.readonly else None,
+            borrowed=self.borrowed or other.borrowed,  # it silences: one path that borrows is enough
             evidence=self.evidence if self.evidence is not None else other.evidence,
         )
 

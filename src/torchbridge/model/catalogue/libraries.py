@@ -10,9 +10,10 @@ ndarrays with NumPy, which calls ``Tensor.__array__``: it raises for a tensor th
 grad or lives on a device, as the crashes people posted show (benchmarks/recall/posts
 006, 009, 010: ``plt.plot(losses)``, ``accuracy_score(y, preds)``, ``roc_curve``).
 
-Not recorded: results reached through a library object's methods or subscripts
-(``df.to_numpy()``, ``df.values``, ``h5file["x"][:]``, ``np.asarray(Image.open(p))`` is an
-ndarray through ``np.asarray`` itself): the model does not know the receiver's type.
+Results reached through a library object's attributes, methods or subscripts
+(``df.to_numpy()``, ``df.values``, ``h5file["x"][:]``) are model/array_sources.py's: the
+entries here only make the objects (``pd.read_csv`` returns a DataFrame, ``h5py.File`` an
+h5py object). ``np.asarray(Image.open(p))`` is an ndarray through ``np.asarray`` itself.
 """
 
 from __future__ import annotations
@@ -63,8 +64,15 @@ ENTRIES = (
       for name in ("plot", "scatter", "hist", "imshow", "bar", "barh", "fill_between", "errorbar", "semilogx",
                    "semilogy", "loglog", "step", "stem", "matshow", "contour", "contourf", "pcolormesh", "stackplot")),
     # pandas constructors: data that is not a pandas or NumPy object but has __array__ goes through np.asarray.
-    Entry("pandas.DataFrame", converts=ARRAYS, reads=(0, "data"),
+    Entry("pandas.DataFrame", Kind.DATAFRAME, converts=ARRAYS, reads=(0, "data"),
           doc="https://pandas.pydata.org/docs/reference/api/pandas.DataFrame.html"),
-    Entry("pandas.Series", converts=ARRAYS, reads=(0, "data"),
+    Entry("pandas.Series", Kind.PANDAS, converts=ARRAYS, reads=(0, "data"),
           doc="https://pandas.pydata.org/docs/reference/api/pandas.Series.html"),
+    # pandas readers: a DataFrame, or with chunksize= / iterator=True a reader of chunks.
+    *(Entry(f"pandas.{name}", Kind.DATAFRAME, unless=("chunksize", "iterator"),
+            doc=f"https://pandas.pydata.org/docs/reference/api/pandas.{name}.html")
+      for name in ("read_csv", "read_table", "read_parquet", "read_feather", "read_fwf")),
+    Entry("pandas.get_dummies", Kind.DATAFRAME, doc="https://pandas.pydata.org/docs/reference/api/pandas.get_dummies.html"),
+    # h5py: a File is a Group; what its subscripts give is model/array_sources.py's.
+    Entry("h5py.File", Kind.HDF5, doc="https://docs.h5py.org/en/stable/high/file.html"),
 )

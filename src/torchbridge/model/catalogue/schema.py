@@ -60,6 +60,7 @@ class Entry:
     ndim_from_shape: bool = False  # the rank is the length of the shape argument (np.zeros((2, 3)))
     dtype: str | None = None  # the result's dtype when no dtype= is given (None: it depends)
     size_at: int | None = None  # SIZED: the positional index of the size (None: one argument per axis)
+    unless: tuple[str, ...] = ()  # keywords that make the result something else (read_csv(chunksize=): a reader)
     switches: tuple[tuple[str, bool], ...] = ()  # MODULE: keyword=value that leaves it without parameters
     converts: Converts = Converts.NO
     reads: tuple[int | str, ...] = ()  # the arguments it converts: positions, keywords, ALL_POSITIONAL

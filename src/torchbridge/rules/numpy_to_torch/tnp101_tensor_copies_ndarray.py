@@ -238,6 +238,8 @@ class TensorCopiesNdarray(Rule):
             return  # a negative stride makes both calls raise: TNP102's finding, not a copy to save
         if value.readonly:
             return  # a read-only array is copied on purpose: sharing it is TNP107's finding
+        if value.borrowed:
+            return  # a DataFrame's memory (read-only under pandas 3): the copy keeps the frame out of it
         where = " (line {line})" if value.evidence is not None else ""
         self.report(node, self.message.format(array=quote(source), where=where), evidence=value.evidence,
                     fix=self._fix(node, source))

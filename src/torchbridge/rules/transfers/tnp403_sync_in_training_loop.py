@@ -21,7 +21,8 @@ from ..explain import quote
 _SYNC_METHODS = frozenset({"item", "cpu", "tolist"})
 _SYNC_BUILTINS = frozenset({"float", "int", "bool"})
 _NOT_TENSORS = frozenset({Kind.NDARRAY, Kind.NUMPY_SCALAR, Kind.NUMBER, Kind.LIST, Kind.TUPLE, Kind.DICT,
-                          Kind.MODULE, Kind.FUNCTION, Kind.DEVICE, Kind.DTYPE})
+                          Kind.MODULE, Kind.FUNCTION, Kind.DEVICE, Kind.DTYPE, Kind.DATAFRAME,
+                          Kind.PANDAS, Kind.HDF5})
 # Waiting for the device explicitly: after it, a read in the same iteration waits for nothing.
 _SYNCHRONIZE = frozenset({"torch.cuda.synchronize", "torch.accelerator.synchronize", "torch.mps.synchronize",
                           "torch.xpu.synchronize"})
