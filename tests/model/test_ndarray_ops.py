@@ -69,6 +69,16 @@ CASES: dict[str, tuple[Kind, Layout, int | None] | None] = {
     "a[:, 1:] * 2": (Kind.NDARRAY, Layout.UNKNOWN, 3),
     "t + a.transpose(2, 0, 1)": (Kind.NDARRAY, Layout.UNKNOWN, 3),
     "a.sum() / 2": None,
+    "a.reshape(20, 6)": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a.reshape((20, 6))": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "a.reshape(-1)": (Kind.NDARRAY, Layout.CONTIGUOUS, 1),
+    "a.reshape(i, -1, 2)": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
+    "a[0].reshape(-1)": (Kind.NDARRAY, Layout.CONTIGUOUS, 1),
+    "a.reshape(20, 6, order='F')": (Kind.NDARRAY, Layout.UNKNOWN, 2),
+    "t.reshape(6, 4, 5)": (Kind.NDARRAY, Layout.UNKNOWN, 3),  # a view that keeps the transposed strides
+    "t.reshape(6, 20)": (Kind.NDARRAY, Layout.UNKNOWN, 2),  # still a view: the merged axes are adjacent in memory
+    "f.reshape(4, 30)": (Kind.NDARRAY, Layout.UNKNOWN, 2),  # a view with the flipped axis
+    "np.flip(a.reshape(20, 6), 0)": (Kind.NDARRAY, Layout.NEGATIVE, 2),
 }
 
 

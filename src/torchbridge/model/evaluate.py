@@ -355,6 +355,8 @@ class Evaluator:
             return _copied_keeping_order(array, call).but(dtype=dtypes.numpy_dtype(self.model, target))
         if method in ("transpose", "swapaxes"):
             return self._transposed(array, method == "swapaxes", call.args, call)
+        if method == "reshape":
+            return _reshaped(array, call)
         if method in returns.ARRAY_REDUCTIONS:
             if not call.args:
                 return Value(Kind.NUMPY_SCALAR)
@@ -572,6 +574,19 @@ def _slices_something(slices: Sequence[cst.BaseSlice]) -> bool:
     return any(isinstance(s, cst.Slice) for s in slices)
 
 
+def _reshaped(array: Value, call: cst.Call) -> Value:
+    """``a.reshape(2, 3)``, ``a.reshape((2, -1))``: an ndarray. In C order (the default) a
+    C-contiguous array gives a C-contiguous view; any other array may give a view that keeps
+    its own strides (a transposed or flipped axis left whole), or a C-ordered copy."""
+    if not call.args or any(arg.star for arg in call.args):
+        return UNKNOWN
+    positional = [arg.value for arg in call.args if arg.keyword is None]
+    ndim = len(positional) if len(positional) > 1 else _rank(positional[0]) if positional else None
+    keywords = any(arg.keyword is not None for arg in call.args)  # order=, copy=, shape=
+    layout = Layout.CONTIGUOUS if array.layout is Layout.CONTIGUOUS and not keywords else Layout.UNKNOWN
+    return Value(Kind.NDARRAY, layout, ndim, dtype=array.dtype)
+
+
 def _ndim_of_shape(call: cst.Call) -> int | None:
     shape = first_argument(call) or keyword_argument(call, "shape")
     return _rank(shape) if shape is not None else None
@@ -580,8 +595,8 @@ def _ndim_of_shape(call: cst.Call) -> int | None:
 def _rank(shape: cst.BaseExpression) -> int | None:
     """The number of dimensions a literal shape gives: ``(3, 4)`` 2, ``5`` 1."""
     if isinstance(shape, (cst.Tuple, cst.List)):
-        return len(shape.elements)
-    return 1 if isinstance(shape, cst.Integer) else None
+        return None if any(isinstance(e, cst.StarredElement) for e in shape.elements) else len(shape.elements)
+    return 1 if literal_int(shape) is not None else None
 
 
 # The axes by keyword: np.transpose(a, axes=...), swapaxes(axis1=, axis2=), moveaxis(source=, destination=).
