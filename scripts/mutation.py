@@ -84,13 +84,15 @@ TARGETS: dict[str, Target] = {
         "tests/engine/test_notebooks.py", "tests/verify/test_verify.py"),
         deselect=("tests/verify/test_verify.py::test_verify_rules_passes_on_cpu",)),
     # Every verifier test passes its probes through the allowlist, most of them running torch in
-    # child processes (a minute per surviving mutant): the tests about what it lets run and
-    # what it stops, and one probe run end to end.
+    # child processes (a minute per surviving mutant): the in-process tests of the check (what
+    # each side runs and starts with, names to objects, the reason of each refusal), the tests
+    # of what it lets run and what it stops, and one probe run end to end.
     "allowlist": Target("src/torchbridge/verify/allowlist.py", (
-        "tests/verify/test_verify_allowlist.py",
+        "tests/verify/test_verify_allowlist_check.py", "tests/verify/test_verify_allowlist.py",
         *(f"tests/verify/test_verify.py::{name}" for name in (
             "test_allowlist_accepts_the_real_probes", "test_anything_not_allowlisted_is_not_verifiable_and_never_runs",
-            "test_the_reason_a_probe_is_not_run_names_what_stopped_it", "test_tnp102_fix_without_the_copy_is_no_crash_fix")))),
+            "test_the_reason_a_probe_is_not_run_names_what_stopped_it", "test_what_the_allowlist_lets_run",
+            "test_tnp102_fix_without_the_copy_is_no_crash_fix")))),
 }
 
 # Files the copied tests read besides the package and the tests themselves.
