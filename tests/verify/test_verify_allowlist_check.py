@@ -309,3 +309,72 @@ def test_the_statements_are_checked_in_order():
     check(["a = _in0.T", "b = a.copy()"], NAMES, {"_in0": "array"})
     assert refusal(check, ["b = a.copy()", "a = _in0.T"], NAMES, {"_in0": "array"}) == (
         "`a` is not something the verifier can make or import")
+
+
+def test_a_name_after_a_dunder_import_is_still_bound():
+    """Dunder names are never bound (the child leaves them out too); the names after one are."""
+    check(["np.zeros(2)"], {"__x": "torch", "np": "numpy"}, [])
+
+
+def test_a_walk_never_steps_through_a_dunder_or_a_name_no_attribute_could_have(fake_roots):
+    fake_torch, fake_numpy = types.ModuleType("torch"), types.ModuleType("numpy")
+    fake_torch.zeros = lambda *shape: None
+    # Both lead back to the listed module itself, as `torch.amp.grad_scaler.torch` does.
+    fake_torch.__back__ = fake_torch
+    vars(fake_torch)["not a name"] = fake_torch
+    fake_roots(fake_torch, fake_numpy)
+    assert resolve("torch.zeros") is fake_torch.zeros
+    assert refusal(resolve, "torch.__back__.zeros") == "`torch.__back__.zeros` is not on the verifier's allowlist"
+    assert refusal(resolve, "torch.not a name.zeros") == "`torch.not a name.zeros` is not on the verifier's allowlist"
+
+
+# ---------------------------------------------------------------- what a value may be
+
+
+@pytest.mark.parametrize(("role", "source"), [
+    # An operator: a tensor wins, then NumPy; the constant stays beside them only when both sides may be one.
+    ("tensor", "(_in0 * 2).numpy()"),
+    ("tensor", "(2 * _in0).numpy()"),
+    ("array", "(_in0 + 1).copy()"),
+    ("array", "(_in0.T + torch.zeros(2)).sum()"),
+    ("", "-(_in0.T if _in0.ndim else 1) + 1"),
+    ("", "1 - (_in0.T if _in0.ndim else 1)"),
+    ("tensor", "x = 1 < 2"),
+    ("tensor", "x = not _in0"),
+    ("tensor", "(_in0 or torch.zeros(2)).numpy()"),
+    # Items and slices.
+    ("tensor", "_in0[0].numpy()"),
+    ("array", "_in0[0].copy()"),
+    ("array", "_in0[1:2].copy()"),
+    ("tensor", "torch.tensor([1, 2, 3][0:2])"),
+    ("tensor", "[_in0][:1][0].numpy()"),
+    # `*` arguments: a shape, a tensor, an array, a list or tuple.
+    ("tensor", "torch.zeros(*_in0.shape)"),
+    ("tensor", "torch.zeros(*[2, 3])"),
+    ("tensor", "_in0.permute(*(1, 0))"),
+])
+def test_what_a_value_is_proven_to_be_lets_it_run(role, source):
+    check([source], NAMES, {"_in0": role})
+
+
+@pytest.mark.parametrize(("role", "source", "reason"), [
+    # Every kind a value may have is asked: a bare input is an ndarray too, whatever the last kind was.
+    ("", "_in0.T.numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
+    ("", "_in0.sum().numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
+    ("tensor", "(np.zeros(2) or _in0).copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
+    ("tensor", "[np.zeros(2), _in0][0].numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
+    ("tensor", "(_in0 if _in0.ndim else [np.zeros(2)])[0].copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
+    # An operator on an array gives no tensor.
+    ("array", "(_in0 + 1).numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
+    # A slice of a list is a list.
+    ("array", "[_in0][0:1].copy()", "`.copy` of a list or tuple is not on the verifier's allowlist"),
+    # np.transpose(t) calls t.transpose: what it gives back may be a tensor, wherever the tensor is passed.
+    ("tensor", "np.transpose(_in0, (1, 0)).copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
+    ("tensor", "np.transpose(_in0, axes=(1, 0)).copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
+    ("tensor", "np.transpose(_in0 > 0).copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
+    ("array", "np.transpose(_in0).numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
+    ("tensor", "[][0]", "a value of unknown type"),
+    ("tensor", "torch.zeros(*1)", "a `*` argument of unproven type"),
+])
+def test_a_value_is_refused_for_any_kind_it_may_have(role, source, reason):
+    assert refusal(check, [source], NAMES, {"_in0": role}) == reason
