@@ -361,7 +361,7 @@ def test_what_a_value_is_proven_to_be_lets_it_run(role, source):
     # Every kind a value may have is asked: a bare input is an ndarray too, whatever the last kind was.
     ("", "_in0.T.numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
     ("", "_in0.sum().numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
-    ("tensor", "(np.zeros(2) or _in0).copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
+    ("tensor", "(_in0 or np.zeros(2)).copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
     ("tensor", "[np.zeros(2), _in0][0].numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
     ("tensor", "(_in0 if _in0.ndim else [np.zeros(2)])[0].copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
     # An operator on an array gives no tensor.
