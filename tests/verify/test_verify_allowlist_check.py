@@ -366,6 +366,10 @@ def test_what_a_value_is_proven_to_be_lets_it_run(role, source):
     ("tensor", "(_in0 if _in0.ndim else [np.zeros(2)])[0].copy()", "`.copy` of a tensor is not on the verifier's allowlist"),
     # An operator on an array gives no tensor.
     ("array", "(_in0 + 1).numpy()", "`.numpy` of an ndarray is not on the verifier's allowlist"),
+    # An item of what may be an array or a shape may be a NumPy value, and so what a comparison
+    # of it gives, added to a tensor.
+    ("array", "(((_in0 if _in0.ndim else _in0.shape)[0] < 1) + torch.zeros(2)).numpy()",
+     "`.numpy` of an ndarray is not on the verifier's allowlist"),
     # A slice of a list is a list.
     ("array", "[_in0][0:1].copy()", "`.copy` of a list or tuple is not on the verifier's allowlist"),
     # np.transpose(t) calls t.transpose: what it gives back may be a tensor, wherever the tensor is passed.
