@@ -74,9 +74,12 @@ TARGETS: dict[str, Target] = {
         "tests/fixing/test_fix_files.py", "tests/cli/test_cli_fix.py", "tests/project/test_cache.py")),
     "fixes": Target("src/torchbridge/diagnostics/fix.py", _FIX_TESTS),
     "resolve": Target("src/torchbridge/engine/resolve.py", _FIX_TESTS),
+    # The exactness tests (against LibCST's PositionProvider, and every name at its own text in
+    # sources LibCST regenerates differently) and the fixes' placement. The odd-whitespace
+    # property and the rule examples cover positions too, but take a minute or more per
+    # surviving mutant on these machines.
     "positions": Target("src/torchbridge/engine/positions.py", (
-        "tests/engine/test_positions.py", "tests/fixing/test_fix_placement.py", "tests/fixing/test_fix_whitespace.py",
-        "tests/rules/test_rule_examples.py")),
+        "tests/engine/test_positions.py", "tests/engine/test_positions_source.py", "tests/fixing/test_fix_placement.py")),
     # fix --verify turns fixes down through the fixer: the verifier's tests cover that.
     "fixer": Target("src/torchbridge/fixing/loop.py", (
         "tests/fixing/test_fixer.py", "tests/fixing/test_fix_golden.py", "tests/fixing/test_fix_property.py",
@@ -84,13 +87,15 @@ TARGETS: dict[str, Target] = {
         "tests/engine/test_notebooks.py", "tests/verify/test_verify.py"),
         deselect=("tests/verify/test_verify.py::test_verify_rules_passes_on_cpu",)),
     # Every verifier test passes its probes through the allowlist, most of them running torch in
-    # child processes (a minute per surviving mutant): the tests about what it lets run and
-    # what it stops, and one probe run end to end.
+    # child processes (a minute per surviving mutant): the in-process tests of the check (what
+    # each side runs and starts with, names to objects, the reason of each refusal), the tests
+    # of what it lets run and what it stops, and one probe run end to end.
     "allowlist": Target("src/torchbridge/verify/allowlist.py", (
-        "tests/verify/test_verify_allowlist.py",
+        "tests/verify/test_verify_allowlist_check.py", "tests/verify/test_verify_allowlist.py",
         *(f"tests/verify/test_verify.py::{name}" for name in (
             "test_allowlist_accepts_the_real_probes", "test_anything_not_allowlisted_is_not_verifiable_and_never_runs",
-            "test_the_reason_a_probe_is_not_run_names_what_stopped_it", "test_tnp102_fix_without_the_copy_is_no_crash_fix")))),
+            "test_the_reason_a_probe_is_not_run_names_what_stopped_it", "test_what_the_allowlist_lets_run",
+            "test_tnp102_fix_without_the_copy_is_no_crash_fix")))),
 }
 
 # Files the copied tests read besides the package and the tests themselves.
