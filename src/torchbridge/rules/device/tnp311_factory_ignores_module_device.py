@@ -432,12 +432,24 @@ class FactoryIgnoresModuleDevice(Rule):
             return None
         if not isinstance(factory.args[-1].comma, cst.MaybeSentinel):
             return None
-        found = next((n for n in _names(factory) if n.value == name), None)
-        if found is None:
+        if not any(n.value == name for n in _names(factory)):
             return None
-        check = probe(self.model, factory, [hole(self.model, found, "tensor")])
-        return FixSpec(DEVICE_OF_INPUT, (insert_after(factory.args[-1].value, f", device={name}.device"),),
-                       probe=check)
+        edit = insert_after(factory.args[-1].value, f", device={name}.device")
+        # The verifier makes a tensor for each name whose shape the factory reads; any other
+        # local name (a size held in a variable) it cannot make, and the fix goes unverified.
+        shaped = [n for n in _shape_readers(factory)]
+        free = [n for n in _names(factory) if not self.model.qualnames(n) and all(n is not s for s in shaped)]
+        check = probe(self.model, factory, [hole(self.model, n, "tensor") for n in shaped]) if not free else None
+        return FixSpec(DEVICE_OF_INPUT, (edit,), probe=check)
+
+
+def _shape_readers(call: cst.Call) -> list[cst.Name]:
+    """The names in ``call``'s arguments read only for a size: ``x`` in ``x.shape[0]``, ``x.size(1)``."""
+    found = []
+    for node in _walk(call):
+        if isinstance(node, cst.Attribute) and node.attr.value in ("shape", "size") and isinstance(node.value, cst.Name):
+            found.append(node.value)
+    return found
 
 
 def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
@@ -447,9 +459,7 @@ def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
         current = pending.pop()
         if isinstance(current, cst.Name):
             yield current
-        elif isinstance(current, cst.Attribute):
-            pending.append(current.value)
-        elif isinstance(current, cst.Arg):
+        elif isinstance(current, (cst.Attribute, cst.Arg)):
             pending.append(current.value)
         else:
             pending.extend(children(current))
@@ -547,11 +557,7 @@ def _attribute_writes(node: cst.CSTNode) -> Iterator[tuple[cst.Attribute, cst.Ba
                     yield element, node.value if single else None
     elif isinstance(node, (cst.AnnAssign, cst.AugAssign)) and isinstance(node.target, cst.Attribute):
         yield node.target, node.value if isinstance(node, cst.AnnAssign) else None
-    elif isinstance(node, (cst.For, cst.CompFor)):
-        for element in _targets(node.target):
-            if isinstance(element, cst.Attribute):
-                yield element, None
-    elif isinstance(node, cst.Del):
+    elif isinstance(node, (cst.For, cst.CompFor, cst.Del)):
         for element in _targets(node.target):
             if isinstance(element, cst.Attribute):
                 yield element, None
@@ -803,58 +809,69 @@ class FunctionFlow:
 
     def call(self, call: cst.Call) -> Flow:
         func = call.func
-        if isinstance(func, cst.Attribute) and self._is_self(func.value) and self.is_method:
-            name = func.attr.value
-            if self.state.is_layer(name):
-                for flow in self.arguments(call):
-                    if flow.made:
-                        self.met(flow, call)
-                return FOLLOWS
-            method = self.state.methods.get(name)
-            return self.through(method, call) if method is not None else self._ignore(call)
-        if self._is_self(func) and self.is_method:
+        if self.is_method and isinstance(func, cst.Attribute) and self._is_self(func.value):
+            return self._own_attribute_call(call, func.attr.value)
+        if self.is_method and self._is_self(func):
             forward = self.state.methods.get("forward")
             return self.through(forward, call) if forward is not None else self._ignore(call)
         if isinstance(func, cst.Name) and func.value not in self.parameters:
             found = self.analysis.module_function(func.value)
             if found is not None:
                 return self.through(found, call)
-        factory = self._factory(call)
-        if factory is not None:
-            self.arguments(call)
-            if self.device_checks:
-                return NOTHING
-            for name in _names(call):
-                if self.env.get(name.value) == FOLLOWS:
-                    self.analysis.fix_names.setdefault(call, name.value)
-                    break
-            return Flow(made=frozenset({call}))
+        if self._factory(call) is not None:
+            return self._made(call)
         function = self._torch_function(call)
         if function is not None:
-            flows = [f for arg in call.args for f in self._spread(arg.value)]
-            if function in NOT_TENSOR_FUNCTIONS or function.startswith(("is_", "get_", "set_")) or \
-                    keyword_argument(call, "device") is not None:
-                return NOTHING
-            followed = [f for f in flows if f.follows]
-            made = frozenset().union(*(f.made for f in flows)) if flows else frozenset()
-            if followed and made and function in COMBINING_FUNCTIONS:
-                self.met(Flow(made=made), call)
-            if followed:
-                return FOLLOWS
-            return NOTHING if function in MAY_DROP_DIMENSIONS else Flow(made=made)
+            return self._torch_call(call, function)
         if isinstance(func, cst.Attribute):
-            receiver = self.value(func.value)
-            arguments = self.arguments(call)
-            method = func.attr.value
-            if method in LEAVES_DEVICE or method.endswith("_like"):
-                return NOTHING
-            if method in COMBINING_METHODS:
-                for flow in arguments:
-                    receiver = self.combine(receiver, flow, call)
-            if method in MAY_DROP_DIMENSIONS and not receiver.follows:
-                return NOTHING
-            return receiver
+            return self._method_call(call, func)
         return self._ignore(call)
+
+    def _own_attribute_call(self, call: cst.Call, attribute: str) -> Flow:
+        """``self.fc(...)``, one of the module's layers, or ``self.helper(...)``, a method."""
+        if self.state.is_layer(attribute):
+            for flow in self.arguments(call):
+                if flow.made:
+                    self.met(flow, call)
+            return FOLLOWS
+        method = self.state.methods.get(attribute)
+        return self.through(method, call) if method is not None else self._ignore(call)
+
+    def _made(self, factory: cst.Call) -> Flow:
+        self.arguments(factory)
+        if self.device_checks:
+            return NOTHING
+        for read in _names(factory):
+            if self.env.get(read.value) == FOLLOWS:
+                self.analysis.fix_names.setdefault(factory, read.value)
+                break
+        return Flow(made=frozenset({factory}))
+
+    def _torch_call(self, call: cst.Call, function: str) -> Flow:
+        flows = [f for arg in call.args for f in self._spread(arg.value)]
+        if function in NOT_TENSOR_FUNCTIONS or function.startswith(("is_", "get_", "set_")) or \
+                keyword_argument(call, "device") is not None:
+            return NOTHING
+        followed = any(f.follows for f in flows)
+        made: frozenset[Origin] = frozenset().union(*(f.made for f in flows)) if flows else frozenset()
+        if followed and made and function in COMBINING_FUNCTIONS:
+            self.met(Flow(made=made), call)
+        if followed:
+            return FOLLOWS
+        return NOTHING if function in MAY_DROP_DIMENSIONS else Flow(made=made)
+
+    def _method_call(self, call: cst.Call, func: cst.Attribute) -> Flow:
+        receiver = self.value(func.value)
+        arguments = self.arguments(call)
+        method = func.attr.value
+        if method in LEAVES_DEVICE or method.endswith("_like"):
+            return NOTHING
+        if method in COMBINING_METHODS:
+            for flow in arguments:
+                receiver = self.combine(receiver, flow, call)
+        if method in MAY_DROP_DIMENSIONS and not receiver.follows:
+            return NOTHING
+        return receiver
 
     def through(self, callee: cst.FunctionDef, call: cst.Call) -> Flow:
         """A call of a function the file defines: its return, and its parameters that meet
@@ -863,18 +880,15 @@ class FunctionFlow:
             return self._ignore(call)
         arguments = self.arguments(call)
         summary = self.analysis.summary(callee, self.depth + 1)
-        given: dict[str, Flow] = {}
-        positional = [a for a in call.args if a.keyword is None]
-        for name, flow in zip(summary.parameters, (f for a, f in zip(call.args, arguments) if a.keyword is None)):
-            given[name] = flow
+        positional = [f for a, f in zip(call.args, arguments) if a.keyword is None]
+        given: dict[str, Flow] = dict(zip(summary.parameters, positional))
         for arg, flow in zip(call.args, arguments):
             if arg.keyword is not None:
                 given[arg.keyword.value] = flow
-        del positional
         for name, node in summary.meets.items():
-            flow = given.get(name)
-            if flow is not None and flow.made:
-                self.met(Flow(made=flow.made), node)
+            passed = given.get(name)
+            if passed is not None and passed.made:
+                self.met(Flow(made=passed.made), node)
         made: set[Origin] = set()
         for origin in summary.returns.made:
             if isinstance(origin, str):
