@@ -19,6 +19,7 @@ import libcst as cst
 from ...diagnostics.contract import Applicability, ContractEntry, F, P, Precondition, Verdict
 from ...diagnostics.fix import FixSpec, insert_after
 from ...model import catalogue
+from ...model.attributes import OutsideWrites
 from ...model.catalogue import How
 from ...model.names import dotted, keyword_argument, string_value
 from ...model.tree import children
@@ -505,7 +506,7 @@ class ModuleState:
         self.layers = {name for name, values in writes.items() if all(self._layer(v) for v in values)}
         self.attributes -= class_names
         self.layers -= class_names
-        self._outside: set[str] | None = None
+        self._outside: frozenset[str] | None = None
 
     def follows(self, name: str) -> bool:
         return name in self.attributes and name not in self.outside_writes()
@@ -513,23 +514,13 @@ class ModuleState:
     def is_layer(self, name: str) -> bool:
         return name in self.layers and name not in self.outside_writes()
 
-    def outside_writes(self) -> set[str]:
-        """Attribute names the file writes other than through ``self`` in this class's methods
-        (read once, when a finding depends on it); every name where ``setattr`` computes one."""
+    def outside_writes(self) -> frozenset[str]:
+        """Attribute names that code other than this class's methods may write (the model's
+        scan, read once and only when a finding depends on it); every name where it cannot tell."""
         if self._outside is None:
-            self._outside = set()
             module = self.rule.model.module
-            own = {id(n) for m in self.methods.values() for n in _walk(m)}
-            for node in _walk(module) if module is not None else ():
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "setattr":
-                    name = string_value(node.args[1].value) if len(node.args) > 1 else None
-                    if name is None:
-                        self._outside = self.attributes | self.layers
-                        return self._outside
-                    self._outside.add(name)
-                for target, _ in _attribute_writes(node):
-                    if id(node) not in own or not (isinstance(target.value, cst.Name) and target.value.value == "self"):
-                        self._outside.add(target.attr.value)
+            found = OutsideWrites(module).of(self.cls) if module is not None else None
+            self._outside = found if found is not None else frozenset(self.attributes | self.layers)
         return self._outside
 
     def _parameter(self, value: cst.BaseExpression | None) -> bool:
@@ -698,7 +689,12 @@ class FunctionFlow:
                 self.value(item.item)
                 if item.asname is not None:
                     self.bind(item.asname.name, NOTHING)
+            # `with torch.device(d):` makes d the factories' default inside it.
+            sets_device = any(isinstance(i.item, cst.Call) and self.model.resolves_to(i.item.func, "torch.device")
+                              for i in node.items)
+            self.device_checks += sets_device
             self.suite(node.body)  # a with-block's body always runs
+            self.device_checks -= sets_device
         elif isinstance(node, cst.Try):
             self.branch(node.body)
             for handler in node.handlers:
@@ -776,10 +772,10 @@ class FunctionFlow:
         if isinstance(expr, cst.BooleanOperation):
             return self.value(expr.left) | self.value(expr.right)
         if isinstance(expr, (cst.Tuple, cst.List)):
+            # A container carries its factories' tensors into a layer (an RNN's `(h, c)`), but
+            # is no tensor itself: `outputs + [y]` joins lists, it does not combine tensors.
             flows = [self.value(e.value) for e in expr.elements]
-            if not flows:
-                return NOTHING
-            return Flow(all(f.follows for f in flows), frozenset().union(*(f.made for f in flows)))
+            return Flow(made=frozenset().union(*(f.made for f in flows))) if flows else NOTHING
         if isinstance(expr, cst.NamedExpr):
             flow = self.value(expr.value)
             self.bind(expr.target, flow)
