@@ -222,8 +222,12 @@ class FactoryIgnoresModuleDevice(Rule):
     The fix names a device only where a name in the factory's own arguments is proven to
     follow the module's device there (`torch.zeros(x.shape[0], n)` after `self.fc(x)`);
     other findings have no fix. Measured on torch 2.13 (CPU): with `x` on the CPU,
-    `torch.zeros(x.shape[0], 3, device=x.device)` equals the original in values, dtype,
-    shape and device, and for `torch.randn` the CPU generator gives the same numbers.
+    `torch.randn(x.shape[0], 3, device=x.device)` equals the original under the same seed
+    in values, dtype, strides and device (the CPU generator draws both). With the module
+    and `x` on `meta`, standing in for an accelerator, the original `h + torch.randn(...)`
+    raises "Tensor on device cpu is not on the expected device meta!" and the fixed one
+    returns a meta tensor. The fix adds no `dtype=`: under type promotion it would change
+    the result's dtype (a float16 `x` plus a float32 factory's tensor is float32).
 
     ## References
     - [Lightning#3738: Input and hidden tensors are not at the same device](https://github.com/Lightning-AI/pytorch-lightning/issues/3738)
