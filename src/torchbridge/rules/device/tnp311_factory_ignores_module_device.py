@@ -23,7 +23,7 @@ from ...model.attributes import OutsideWrites
 from ...model.catalogue import How
 from ...model.names import dotted, keyword_argument, string_value
 from ...model.tree import children
-from ..base import Invalid, Rule, Valid
+from ..base import Invalid, Rule, RuleContext, Valid
 from ..explain import quote
 from ..probe import hole, probe
 
@@ -242,7 +242,8 @@ class FactoryIgnoresModuleDevice(Rule):
     message = ("`{factory}` makes its tensor on the default device (the CPU), and `{other}` (line {line}) combines it "
                "with a tensor on the module's device: after `.to(device)` this raises; pass `device=`")
     category = "correctness"
-    requires_text = ("zeros", "ones", "empty", "full", "rand", "arange", "linspace", "logspace", "eye", "tensor(")
+    requires_text = tuple(f"{name}(" for name in sorted(FACTORIES))
+    needs_values = True  # the model's facts about self.<name> attributes
     requires_also = ("Module", "torch")
     contract = (DEVICE_OF_INPUT,)
     VALID = [
@@ -417,11 +418,34 @@ class FactoryIgnoresModuleDevice(Rule):
         ),
     ]
 
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        self._classes_with_factories: set[int] = set()
+        self._factories_in_functions = False  # a module-level function calls a factory
+        self._registered: dict[int, list[cst.Call]] = {}  # per class, its register_buffer/register_parameter calls
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # Only notes, by name, where factories and registrations are: the analysis runs
+        # when a module class that holds one is left (most classes hold none).
+        func = node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        cls = self.model.enclosing_class
+        if name in FACTORIES:
+            if cls is not None:
+                self._classes_with_factories.add(id(cls))
+            elif self.model.function is not None:
+                self._factories_in_functions = True
+        elif name in ("register_buffer", "register_parameter") and cls is not None and \
+                isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            self._registered.setdefault(id(cls), []).append(node)
+
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if id(original_node) not in self._classes_with_factories and not self._factories_in_functions:
+            return
         if self.model.sets_default_device or not self.model.is_module_class(original_node):
             return
-        state = ModuleState(self, original_node)
-        if not state.attributes and not state.layers:
+        state = ModuleState(self, original_node, self._registered.get(id(original_node), ()))
+        if not state.has_state:
             return  # no state: nothing of the module's follows a device
         analysis = Analysis(self, state)
         for method in state.methods.values():
@@ -479,53 +503,53 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 class ModuleState:
-    """What of an ``nn.Module`` class follows its device: attributes (parameters, buffers)
-    and layers with parameters, each written only as such, and by nothing else in the file."""
+    """What of an ``nn.Module`` class follows its device: its parameters and buffers, and its
+    layers with parameters, each written only as such, and by nothing else in the file."""
 
-    def __init__(self, rule: Rule, cls: cst.ClassDef) -> None:
+    def __init__(self, rule: Rule, cls: cst.ClassDef, registered: Iterable[cst.Call]) -> None:
         self.rule = rule
         self.cls = cls
-        self.methods: dict[str, cst.FunctionDef] = {}
         body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-        class_names: set[str] = set()
-        for statement in body:
-            if isinstance(statement, cst.FunctionDef):
-                self.methods[statement.name.value] = statement
-            else:
-                class_names |= {n.value for n in _walk(statement) if isinstance(n, cst.Name)}
-        writes: dict[str, list[cst.BaseExpression | None]] = {}
-        registered: set[str] = set()
-        for method in self.methods.values():
-            for node in _walk(method):
-                for target, value in _attribute_writes(node):
-                    if isinstance(target.value, cst.Name) and target.value.value == "self":
-                        writes.setdefault(target.attr.value, []).append(value)
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                        and node.func.attr.value in ("register_buffer", "register_parameter") \
-                        and len(node.args) >= 2 and string_value(node.args[0].value) is not None \
-                        and not (isinstance(node.args[1].value, cst.Name) and node.args[1].value.value == "None"):
-                    registered.add(string_value(node.args[0].value) or "")
-        self.attributes = {name for name in registered if name not in writes}
-        self.attributes |= {name for name, values in writes.items() if all(self._parameter(v) for v in values)}
-        self.layers = {name for name, values in writes.items() if all(self._layer(v) for v in values)}
-        self.attributes -= class_names
-        self.layers -= class_names
-        self._outside: frozenset[str] | None = None
+        self.methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
+        # The model's facts: attributes whose every write it followed, nothing else writing them.
+        known = rule.model.class_attributes(cls)
+        written = {name: [_written(w) for w in facts.writes] for name, facts in known.items() if facts.writes}
+        self.parameters = {name for name, values in written.items() if all(self._parameter(v) for v in values)}
+        self.layers = {name for name, values in written.items() if all(self._layer(v) for v in values)}
+        self.buffers = {
+            name for call in registered
+            if len(call.args) >= 2 and (name := string_value(call.args[0].value)) is not None
+            and not (isinstance(call.args[1].value, cst.Name) and call.args[1].value.value == "None")
+        }
+        self._elsewhere: frozenset[str] | None = None
+
+    @property
+    def has_state(self) -> bool:
+        return bool(self.parameters or self.layers or self.buffers)
 
     def follows(self, name: str) -> bool:
-        return name in self.attributes and name not in self.outside_writes()
+        return name in self.parameters or (name in self.buffers and name not in self.written_elsewhere())
 
     def is_layer(self, name: str) -> bool:
-        return name in self.layers and name not in self.outside_writes()
+        return name in self.layers
 
-    def outside_writes(self) -> frozenset[str]:
-        """Attribute names that code other than this class's methods may write (the model's
-        scan, read once and only when a finding depends on it); every name where it cannot tell."""
-        if self._outside is None:
+    def written_elsewhere(self) -> frozenset[str]:
+        """Names that something may assign, which a registered buffer must never be: any
+        ``self.<name> = ...`` of the class, a name its body binds, and the writes of other
+        code (the model's scan). Read once, and only when a finding depends on a buffer."""
+        if self._elsewhere is None:
+            names: set[str] = set()
+            body = self.cls.body.body if isinstance(self.cls.body, cst.IndentedBlock) else ()
+            for statement in body:
+                for node in _walk(statement):
+                    if isinstance(node, cst.Name) and not isinstance(statement, cst.FunctionDef):
+                        names.add(node.value)
+                    for target, _ in _attribute_writes(node):
+                        names.add(target.attr.value)
             module = self.rule.model.module
-            found = OutsideWrites(module).of(self.cls) if module is not None else None
-            self._outside = found if found is not None else frozenset(self.attributes | self.layers)
-        return self._outside
+            outside = OutsideWrites(module).of(self.cls) if module is not None else None
+            self._elsewhere = frozenset(names | set(outside)) if outside is not None else frozenset(self.buffers)
+        return self._elsewhere
 
     def _parameter(self, value: cst.BaseExpression | None) -> bool:
         return isinstance(value, cst.Call) and self.rule.model.resolves_to(value.func, *_PARAMETER)
@@ -540,6 +564,16 @@ class ModuleState:
             if entry is not None and entry.how is How.MODULE:
                 return all(keyword_argument(value, k) is None for k, _ in entry.switches)
         return False
+
+
+def _written(statement: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value a write of ``self.<name>`` stores, where it is one plain assignment."""
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and \
+            isinstance(statement.targets[0].target, cst.Attribute):
+        return statement.value
+    if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Attribute):
+        return statement.value
+    return None
 
 
 def _attribute_writes(node: cst.CSTNode) -> Iterator[tuple[cst.Attribute, cst.BaseExpression | None]]:
