@@ -482,7 +482,7 @@ def _shape_readers(call: cst.Call) -> list[cst.Name]:
 
 
 def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
-    """The names read in ``node`` (not attribute names, not keywords)."""
+    """The names read in ``node`` (not attribute names, not keywords), in source order."""
     pending = [node]
     while pending:
         current = pending.pop()
@@ -491,7 +491,7 @@ def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
         elif isinstance(current, (cst.Attribute, cst.Arg)):
             pending.append(current.value)
         else:
-            pending.extend(children(current))
+            pending.extend(reversed(list(children(current))))
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
