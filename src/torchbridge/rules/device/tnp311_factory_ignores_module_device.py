@@ -163,10 +163,11 @@ class FactoryIgnoresModuleDevice(Rule):
 
     The rule is silent where the factory names its `device=` (or `out=`), where its result
     is moved (`.to(...)`, `.cuda()`, `.type_as(...)`) or made with a `*_like` factory or
-    `x.new_zeros(...)`, where it may be 0-d (`torch.tensor(2.0)`, `torch.zeros(shape)`
-    with `*shape`), where it is used only for shapes, for indexing (a CPU index tensor may
-    index a tensor on any device), or with other CPU values, inside an `if` that tests the
-    device, in a file that calls `torch.set_default_device`, and in a module with no state
+    `x.new_zeros(...)`, where it may be 0-d (`torch.tensor(2.0)`, `torch.zeros(*shape)`,
+    a reduction such as `torch.arange(n).sum()`), where it is used only for shapes, for
+    indexing (a CPU index tensor may index a tensor on any device), or with other CPU
+    values, inside an `if` that tests the device or a `with torch.device(...):` block, in a
+    file that calls `torch.set_default_device`, and in a module with no state
     of its own: a module without parameters or buffers has no device to follow, and its
     inputs may be on the CPU by design (a CPU-only helper, a loss).
 
