@@ -150,8 +150,9 @@ class FactoryIgnoresModuleDevice(Rule):
       class is `nn.Parameter(...)` and nothing else in the file writes it, or a name given
       to `self.register_buffer` / `self.register_parameter` that is never assigned;
     - the output of one of its layers with parameters or buffers (`self.fc(x)` where
-      `self.fc` is only ever an `nn.Linear`, `nn.Conv2d`, `nn.LSTM`...; not `nn.ReLU`,
-      whose output follows its input, nor a module of unknown kind);
+      `self.fc` is only ever an `nn.Linear`, `nn.Conv2d`, `nn.LSTM`..., or an
+      `nn.Sequential` holding one; not `nn.ReLU`, whose output follows its input, nor a
+      module of unknown kind), or such a layer's `weight`;
     - derived from one of those (`h * 2`, `h.view(...)`, `torch.cat([h, ...])`, `h[0]`);
     - an input of `forward` after it has met one (`self.fc(x)` or `x @ self.w` in a
       statement that always runs before the factory's use).
@@ -561,6 +562,9 @@ class ModuleState:
         for name in self.rule.model.qualnames(value.func):
             if name in STATEFUL_LAYERS:
                 return True
+            if name == "torch.nn.Sequential":
+                # Its output comes out of its stateful layer, whatever follows that layer.
+                return any(self._layer(arg.value) for arg in value.args if not arg.star)
             entry = catalogue.lookup(name)
             if entry is not None and entry.how is How.MODULE:
                 return all(keyword_argument(value, k) is None for k, _ in entry.switches)
@@ -783,6 +787,9 @@ class FunctionFlow:
         if isinstance(expr, cst.Attribute):
             if self._is_self(expr.value) and self.state.follows(expr.attr.value):
                 return FOLLOWS
+            if expr.attr.value == "weight" and isinstance(expr.value, cst.Attribute) and \
+                    self._is_self(expr.value.value) and self.state.is_layer(expr.value.attr.value):
+                return FOLLOWS  # self.embed.weight: a layer's parameter
             inner = self.value(expr.value)
             return inner if expr.attr.value in VIEWS else NOTHING
         if isinstance(expr, cst.Subscript):
