@@ -311,10 +311,10 @@ def check_side(probe: Mapping[str, Any], side: str) -> None:
     """Raise ``NotAllowed`` unless one side of ``probe`` may run."""
     statements, main, mode = side_program(probe, side)
     env = _environment(probe["names"], {name: role for name, role, _ in probe["holes"]})
-    if mode == "exec":
-        # A statement probe starts each hole's own name as the input (sandbox.run_side).
-        own = zip([name for name, _, _ in probe["holes"]], probe.get("hole_sources") or ())
-        env.update({source: env[name] for name, source in own if source and not source.startswith("__")})
+    # Each hole's own name holds the input too (sandbox.run_side): a statement may rebind it
+    # (``x = _in0.to(...)``), and a fix may name it in the text it inserts (``device=x.device``).
+    own = zip([name for name, _, _ in probe["holes"]], probe.get("hole_sources") or ())
+    env.update({source: env[name] for name, source in own if source and not source.startswith("__")})
     _run_check([*((s, "exec") for s in statements), (main, mode)], env)
 
 

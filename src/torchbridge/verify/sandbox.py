@@ -222,9 +222,9 @@ def run_side(probe: dict[str, Any], side: str, cases: list[dict[str, Any]], devi
         # frame's builtins): a probe names only what the check bound, and open() and the
         # like would be a NameError even if the check had a gap.
         namespace = {"__builtins__": {"__import__": builtins.__import__}, TORCH_NAME: torch, **modules, **inputs}
-        if statement_probe:
-            # A statement may rebind the hole's own name (``x = _in0.to(...)``): start it as the input.
-            namespace.update({own: inputs[name] for name, own in watched if own and name in inputs and not own.startswith("__")})
+        # A statement may rebind the hole's own name (``x = _in0.to(...)``), and a fix may name
+        # it in the text it inserts (``device=x.device``): start it as the input.
+        namespace.update({own: inputs[name] for name, own in watched if own and name in inputs and not own.startswith("__")})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
