@@ -1,0 +1,412 @@
+"""Facts that cross modules: what a function imported from another module of the project returns.
+
+``from .data import load``, ``from pkg.io import load``, ``import pkg.io as io; io.load(p)``:
+when a rule asks for the value of such a call, the index finds the module's file, parses it
+(once per process and content), and gives the callee's return summary (``summaries``) as
+if the function were defined in the calling file. Nothing is read or parsed until a rule
+asks: most files never do.
+
+Which file an import names, decided as Python would and unknown where Python could pick
+either:
+
+- a relative import (``from .data import load``, ``from . import data``) from the file's own
+  folder, one folder up per extra dot;
+- an absolute import from each of the file's search roots: the folder above its package
+  (the highest folder up from the file that holds an ``__init__.py`` chain), the file's own
+  folder (a script's neighbours), and the project root (the nearest folder up with
+  ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or ``.git``) with its ``src/``. When two
+  roots give different files, the import is unknown. The standard library and the
+  libraries the catalogue knows are never looked up;
+- ``a/b.py`` or ``a/b/__init__.py`` (both present: unknown); folders without
+  ``__init__.py`` on the way are namespace packages.
+
+What the module must show, or the answer is unknown:
+
+- the name is a plain module-level ``def`` bound once in the module, never imported there,
+  never declared ``global`` (``summaries`` says which functions summarise);
+- or the name is bound once, by one unconditional module-level ``from X import name`` (a
+  re-export through ``__init__.py``): followed to ``X``, at most ``MAX_REEXPORTS`` times;
+- the file is at most ``MAX_MODULE_BYTES``, parses, and the engine's pre-scan passes it.
+
+Bounds per checked file: ``MAX_CHAIN`` cross-module summaries in progress at once (a cycle
+of modules asking each other is unknown), ``MAX_MODULES`` modules consulted. The callee's
+parameters are unknown, as for a helper of the same file; the grad mode at the call is
+the callee's, and the whole-file facts that make values unknown (``set_default_device``,
+frozen parameters) count when either file shows them.
+
+Every file the index looked at, present or not, is recorded with its content hash
+(``dependencies``): the result cache checks them before it reuses a file's findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .blocks import assignment_counts
+from .names import bound_name, dotted, import_target
+from .values import UNKNOWN, Value
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
+
+MAX_CHAIN = 3  # cross-module summaries in progress at once (a helper calling an imported helper...)
+MAX_MODULES = 16  # modules one file's check may consult
+MAX_REEXPORTS = 3  # ``from .io import load`` hops through packages' ``__init__.py``
+MAX_MODULE_BYTES = 500_000  # a larger module is not parsed for its helpers
+MAX_PARSED = 256  # parsed modules kept per process (the oldest go first)
+
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+# Never the project's own modules as far as the index asks: the standard library and the
+# libraries whose calls the catalogue knows (``catalogue/``).
+_NOT_PROJECT = frozenset(sys.stdlib_module_names) | frozenset({
+    "torch", "numpy", "cv2", "PIL", "pandas", "h5py", "imageio", "skimage", "sklearn", "matplotlib",
+    "scipy", "torchvision", "torchaudio", "tensorflow", "jax",
+})
+
+
+@dataclass(frozen=True)
+class TextFacts:
+    """Whole-file facts read from a module's text that make some values unknown."""
+
+    freezes_parameters: bool = False  # ``requires_grad = False`` somewhere: outputs may not need grad
+    sets_default_device: bool = False  # factories may not be on the CPU
+    sets_default_dtype: bool = False  # a Python float may not become float32
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A module of the project, parsed, with what the index asks of it."""
+
+    module: cst.Module
+    facts: TextFacts
+    functions: dict[str, cst.FunctionDef]  # module-level defs bound once, never imported or global
+    reexports: dict[str, str]  # name -> reference of its one unconditional ``from X import name``
+
+
+# The engine's parser: the text's facts and tree, or None when the text must not be parsed
+# (too complex for LibCST's native parser, a syntax error).
+Parser = Callable[[bytes], "tuple[cst.Module, TextFacts] | None"]
+Reader = Callable[[Path], "bytes | None"]
+
+
+def read_file(path: Path) -> bytes | None:
+    """A regular file's bytes, None when there is none (or it cannot be read)."""
+    try:
+        if not path.is_file():
+            return None
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def digest_of(data: bytes | None) -> str | None:
+    return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+class ProjectIndex:
+    """The project's modules as the checks of one process see them: parsed once per content.
+
+    ``reader`` gives a file's bytes (the language server's reader prefers an open
+    document's unsaved text to the disk)."""
+
+    def __init__(self, parser: Parser, reader: Reader = read_file) -> None:
+        self._parser = parser
+        self.reader = reader
+        self._parsed: OrderedDict[tuple[Path, str], Parsed | None] = OrderedDict()
+
+    def for_file(self, path: Path) -> FileImports:
+        """What one check of the file at ``path`` may learn from the project's other modules."""
+        return FileImports(path.absolute(), _Check(self))
+
+    def parsed(self, path: Path, data: bytes, digest: str) -> Parsed | None:
+        key = (path, digest)
+        if key in self._parsed:
+            self._parsed.move_to_end(key)
+            return self._parsed[key]
+        found = self._parse(data) if len(data) <= MAX_MODULE_BYTES else None
+        self._parsed[key] = found
+        if len(self._parsed) > MAX_PARSED:
+            self._parsed.popitem(last=False)
+        return found
+
+    def _parse(self, data: bytes) -> Parsed | None:
+        result = self._parser(data)
+        if result is None:
+            return None
+        module, facts = result
+        return Parsed(module, facts, *_bindings(module))
+
+
+class _Check:
+    """The state one file's check shares with the modules it consults: the files looked at,
+    the modules walked, the summaries in progress."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self.dependencies: dict[str, str | None] = {}  # path -> content hash (None: absent)
+        self.hosts: dict[Path, SemanticModel | None] = {}  # per module consulted: its model
+        self.active: list[tuple[Path, str]] = []  # (module, function) summaries in progress
+
+    def read(self, path: Path) -> tuple[bytes | None, str | None]:
+        data = self.index.reader(path)
+        digest = digest_of(data)
+        self.dependencies.setdefault(str(path), digest)
+        return data, digest
+
+
+class FileImports:
+    """The imports of one file, resolved against its project on demand."""
+
+    def __init__(self, path: Path, check: _Check) -> None:
+        self.path = path
+        self._check = check
+
+    @property
+    def dependencies(self) -> dict[str, str | None]:
+        """Every file consulted, with its content hash (None: looked for, absent)."""
+        return dict(self._check.dependencies)
+
+    def returned(self, reference: str, caller: SemanticModel) -> Value | None:
+        """What calling the function ``reference`` names gives at the caller's point
+        (``.data.load``: ``load`` of the module ``.data``, relative to this file; ``pkg.io.load``
+        absolute); None when it is no function of the project's modules as far as the index
+        can tell (a library, a module it cannot find); UNKNOWN where the answer is unknown."""
+        found = self._function(reference, self.path, 0)
+        if found is None:
+            return None
+        if isinstance(found, Value):
+            return found
+        module_path, function = found
+        check = self._check
+        key = (module_path, function.name.value)
+        if key in check.active or len(check.active) >= MAX_CHAIN:
+            return UNKNOWN  # a cycle of modules, or a chain too long
+        host = self._host(module_path)
+        if host is None:
+            return UNKNOWN
+        # The callee runs with the caller's grad mode and under either file's global settings.
+        host.freezes_parameters |= caller.freezes_parameters
+        host.sets_default_device |= caller.sets_default_device
+        host.sets_default_dtype |= caller.sets_default_dtype
+        check.active.append(key)
+        try:
+            with host.grad_mode.entered(off=caller.in_no_grad, undecided=caller.grad_mode_unknown):
+                return host.summaries.returned(function, None)
+        finally:
+            check.active.pop()
+
+    # ---------------------------------------------------------- resolution
+
+    def _function(self, reference: str, origin: Path, hops: int) -> tuple[Path, cst.FunctionDef] | Value | None:
+        split = split_reference(reference)
+        if split is None:
+            return None
+        module_reference, name = split
+        module_path = self._module_file(module_reference, origin)
+        if module_path is None:
+            return None
+        if isinstance(module_path, Value):
+            return module_path
+        parsed = self._parsed(module_path)
+        if parsed is None:
+            return UNKNOWN
+        function = parsed.functions.get(name)
+        if function is not None:
+            return module_path, function
+        forwarded = parsed.reexports.get(name)
+        if forwarded is not None and hops < MAX_REEXPORTS:
+            return self._function(forwarded, module_path, hops + 1) or UNKNOWN
+        return UNKNOWN  # a class, a variable, a name bound twice: not a function we summarise
+
+    def _module_file(self, reference: str, origin: Path) -> Path | Value | None:
+        """The file of the module ``reference`` names from ``origin``; UNKNOWN when Python
+        could pick more than one, None when the project has none."""
+        level = len(reference) - len(reference.lstrip("."))
+        parts = [part for part in reference[level:].split(".") if part]
+        if level:
+            base = origin.parent
+            for _ in range(level - 1):
+                base = base.parent
+            return self._in_folder(base, parts)
+        if not parts or parts[0] in _NOT_PROJECT:
+            return None
+        found: set[Path] = set()
+        for root in search_roots(origin):
+            candidate = self._in_folder(root, parts)
+            if isinstance(candidate, Value):
+                return candidate
+            if candidate is not None:
+                found.add(candidate)
+        if len(found) > 1:
+            return UNKNOWN  # two roots hold the module: which one runs depends on sys.path
+        return found.pop() if found else None
+
+    def _in_folder(self, folder: Path, parts: list[str]) -> Path | Value | None:
+        if not parts:  # ``from . import load``: the package itself
+            return self._present(folder / "__init__.py")
+        base = folder.joinpath(*parts)
+        module = self._present(base.with_name(base.name + ".py"))
+        package = self._present(base / "__init__.py")
+        if module is not None and package is not None:
+            return UNKNOWN
+        return module or package
+
+    def _present(self, path: Path) -> Path | None:
+        data, _ = self._check.read(path)
+        return path if data is not None else None
+
+    def _parsed(self, path: Path) -> Parsed | None:
+        data, digest = self._check.read(path)
+        if data is None or digest is None:
+            return None
+        return self._check.index.parsed(path, data, digest)
+
+    def _host(self, path: Path) -> SemanticModel | None:
+        """The model that summarises ``path``'s functions for this check (made once)."""
+        check = self._check
+        if path in check.hosts:
+            return check.hosts[path]
+        if len(check.hosts) >= MAX_MODULES:
+            return None
+        parsed = self._parsed(path)
+        host = None
+        if parsed is not None:
+            from .semantic import SemanticModel  # the host is a model of the other module
+
+            host = SemanticModel.for_module(parsed.module, parsed.facts, FileImports(path, check))
+        check.hosts[path] = host
+        return host
+
+
+def search_roots(path: Path) -> list[Path]:
+    """The folders an absolute import from ``path`` may be found under, nearest first."""
+    roots: list[Path] = []
+    top = path.parent
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    roots.append(top)
+    roots.append(path.parent)
+    project = next((folder for folder in path.parents if any((folder / m).exists() for m in _PROJECT_MARKERS)), None)
+    if project is not None:
+        roots += [project, project / "src"]
+    unique: list[Path] = []
+    for root in roots:
+        if root not in unique and root.is_dir():
+            unique.append(root)
+    return unique
+
+
+def _bindings(module: cst.Module) -> tuple[dict[str, cst.FunctionDef], dict[str, str]]:
+    """The module-level functions bound once and never imported or declared global, and
+    the names bound only by one unconditional ``from X import name``."""
+    counts = assignment_counts(module)
+    imported: dict[str, list[str | None]] = {}  # name -> the references that bind it (None: unknown)
+    star = False
+    for node in _module_level(module.body):
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                name = bound_name(alias)
+                if name:
+                    imported.setdefault(name, []).append(None)
+        elif isinstance(node, cst.ImportFrom):
+            if isinstance(node.names, cst.ImportStar):
+                star = True
+                continue
+            for alias in node.names:
+                name = bound_name(alias)
+                if name:
+                    imported.setdefault(name, []).append(import_reference(node, alias))
+    if star:
+        return {}, {}  # ``from x import *`` may bind any name
+    declared = set(_GLOBAL.findall(module.code)) if "global" in module.code else set()
+    functions = {
+        statement.name.value: statement
+        for statement in module.body
+        if isinstance(statement, cst.FunctionDef) and counts.get(statement.name.value) == 1
+        and statement.name.value not in imported and statement.name.value not in declared
+    }
+    unconditional = {
+        id(small) for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body if isinstance(small, cst.ImportFrom)
+    }
+    reexports: dict[str, str] = {}
+    for node in _module_level(module.body):
+        if isinstance(node, cst.ImportFrom) and id(node) in unconditional and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                name = bound_name(alias)
+                references = imported.get(name or "", [])
+                if name and len(references) == 1 and references[0] is not None and name not in counts \
+                        and name not in declared:
+                    reexports[name] = references[0]
+    return functions, reexports
+
+
+_GLOBAL = re.compile(r"\bglobal\s+([\w\s,]+)")
+
+
+def _module_level(statements: object) -> list[cst.CSTNode]:
+    """The import statements of the module's body, in its nested blocks too (not in
+    functions or classes)."""
+    found: list[cst.CSTNode] = []
+    pending: list[cst.CSTNode] = list(statements) if isinstance(statements, (list, tuple)) else []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(node, cst.SimpleStatementLine):
+            found.extend(small for small in node.body if isinstance(small, (cst.Import, cst.ImportFrom)))
+        elif isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            pending.extend(node.body)
+        elif isinstance(node, (cst.If, cst.While, cst.For, cst.With, cst.Try, cst.TryStar, cst.Else, cst.Finally,
+                               cst.ExceptHandler, cst.ExceptStarHandler)):
+            for field in ("body", "orelse", "finalbody"):
+                child = getattr(node, field, None)
+                if isinstance(child, cst.CSTNode):
+                    pending.append(child)
+            pending.extend(getattr(node, "handlers", ()))
+        elif isinstance(node, cst.Match):
+            pending.extend(case.body for case in node.cases)
+    return found
+
+
+def import_reference(node: cst.ImportFrom, alias: cst.ImportAlias) -> str | None:
+    """What ``from X import name`` binds, as a reference: ``.data.load``, ``.load``
+    (``from . import load``), ``pkg.io.load``."""
+    target = import_target(alias)
+    if target is None or (node.module is None and not node.relative):
+        return None
+    module = (dotted(node.module) or "") if node.module is not None else ""
+    source = "." * len(node.relative) + module
+    return f"{source}{target}" if source.endswith(".") or not source else f"{source}.{target}"
+
+
+def split_reference(reference: str) -> tuple[str, str] | None:
+    """The module and the name of a reference: ``.data.load`` -> (``.data``, ``load``),
+    ``.load`` -> (``.``, ``load``), ``pkg.io.load`` -> (``pkg.io``, ``load``)."""
+    level = len(reference) - len(reference.lstrip("."))
+    module, _, name = reference[level:].rpartition(".")
+    if not name or not (module or level):
+        return None
+    return "." * level + module, name
+
+
+def import_counts(module: cst.Module) -> dict[str, int]:
+    """How many import statements of the module's body (nested blocks too) bind each name."""
+    counts: dict[str, int] = {}
+    for node in _module_level(module.body):
+        names = node.names if isinstance(node, (cst.Import, cst.ImportFrom)) else ()
+        for alias in names if not isinstance(names, cst.ImportStar) else ():
+            name = bound_name(alias)
+            if name:
+                counts[name] = counts.get(name, 0) + 1
+    return counts
