@@ -154,7 +154,7 @@ _DEFAULT_INDEX: list[ProjectIndex] = []
 def default_index() -> ProjectIndex:
     """The index every check of this process shares (the disk as it is)."""
     if not _DEFAULT_INDEX:
-        _DEFAULT_INDEX.append(ProjectIndex(parse_for_index))
+        _DEFAULT_INDEX.append(ProjectIndex(parse_for_index, SemanticModel.for_module))
     return _DEFAULT_INDEX[0]
 
 

@@ -96,6 +96,9 @@ class Parsed:
 # (too complex for LibCST's native parser, a syntax error).
 Parser = Callable[[bytes], "tuple[cst.Module, TextFacts] | None"]
 Reader = Callable[[Path], "bytes | None"]
+# How a module's model is made (``SemanticModel.for_module``), passed in so that the model
+# and the index do not import each other.
+HostFactory = Callable[[cst.Module, TextFacts, "FileImports"], "SemanticModel"]
 
 
 def read_file(path: Path) -> bytes | None:
@@ -119,8 +122,9 @@ class ProjectIndex:
     ``reader`` gives a file's bytes (the language server's reader prefers an open
     document's unsaved text to the disk)."""
 
-    def __init__(self, parser: Parser, reader: Reader = read_file) -> None:
+    def __init__(self, parser: Parser, host: HostFactory, reader: Reader = read_file) -> None:
         self._parser = parser
+        self.host = host
         self.reader = reader
         self._parsed: OrderedDict[tuple[Path, str], Parsed | None] = OrderedDict()
 
@@ -281,9 +285,7 @@ class FileImports:
         parsed = self._parsed(path)
         host = None
         if parsed is not None:
-            from .semantic import SemanticModel  # the host is a model of the other module
-
-            host = SemanticModel.for_module(parsed.module, parsed.facts, FileImports(path, check))
+            host = check.index.host(parsed.module, parsed.facts, FileImports(path, check))
         check.hosts[path] = host
         return host
 
@@ -328,7 +330,9 @@ def _bindings(module: cst.Module) -> tuple[dict[str, cst.FunctionDef], dict[str,
                     imported.setdefault(name, []).append(import_reference(node, alias))
     if star:
         return {}, {}  # ``from x import *`` may bind any name
-    declared = set(_GLOBAL.findall(module.code)) if "global" in module.code else set()
+    declared = {
+        name.strip() for names in _GLOBAL.findall(module.code) for name in names.split(",")
+    } if "global" in module.code else set()
     functions = {
         statement.name.value: statement
         for statement in module.body
@@ -351,7 +355,7 @@ def _bindings(module: cst.Module) -> tuple[dict[str, cst.FunctionDef], dict[str,
     return functions, reexports
 
 
-_GLOBAL = re.compile(r"\bglobal\s+([\w\s,]+)")
+_GLOBAL = re.compile(r"\bglobal[ \t]+([\w \t,]+)")
 
 
 def _module_level(statements: object) -> list[cst.CSTNode]:

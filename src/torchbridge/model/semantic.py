@@ -238,7 +238,8 @@ class SemanticModel:
         binding = self.lookup(head)
         if binding is None or binding.kind != "import":
             return None
-        if self.scope is not self.module_scope and (
+        module_level = binding is self.module_scope.bindings.get(head) or binding is self._hoisted_imports.get(head)
+        if self.scope is not self.module_scope and module_level and (
             self.module_assignment_count(head) or self._module_import_count(head) != 1
         ):
             return None  # a function runs later: the module may have bound the name again
