@@ -190,3 +190,31 @@ def test_a_module_is_parsed_once_per_content(project: Path) -> None:
 
     first = index.parsed(project / "pkg" / "io.py", data, digest_of(data) or "")
     assert first is not None and first is index.parsed(project / "pkg" / "io.py", data, digest_of(data) or "")
+
+
+def test_the_reverse_edges_name_the_files_whose_last_check_consulted_a_module(project: Path) -> None:
+    _write(project, {"pkg/mid.py": "from .io import load as inner\n\n\ndef load(p):\n    return inner(p)\n"})
+    main, other = project / "pkg" / "main.py", project / "pkg" / "other.py"
+    main.write_text("import torch\nfrom .mid import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    other.write_text("import torch\nt = torch.tensor([1])\n", encoding="utf-8")
+    assert _found(main) == {(4, "TNP101")}
+    _found(other)
+    index = default_index()
+    assert main in index.importers_of(project / "pkg" / "io.py")  # through mid.py
+    assert other not in index.importers_of(project / "pkg" / "io.py")
+    main.write_text("import torch\nt = torch.tensor([1])\n", encoding="utf-8")
+    _found(main)
+    assert main not in index.importers_of(project / "pkg" / "io.py")  # its last check no longer did
+
+
+def test_a_reader_decides_what_a_module_says(project: Path) -> None:
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    index = default_index()
+    real = index.reader
+    index.reader = lambda path: b"def load(p):\n    return [p]\n" if path.name == "io.py" else real(path)
+    try:
+        assert _found(main) == set()  # an editor's unsaved text of io.py, say
+    finally:
+        index.reader = real
+    assert _found(main) == {(4, "TNP101")}

@@ -127,10 +127,21 @@ class ProjectIndex:
         self.host = host
         self.reader = reader
         self._parsed: OrderedDict[tuple[Path, str], Parsed | None] = OrderedDict()
+        # Per checked file, the files its last check consulted: read backwards, the files
+        # whose findings may change when one file changes (``importers_of``).
+        self._consulted: dict[Path, set[Path]] = {}
 
     def for_file(self, path: Path) -> FileImports:
         """What one check of the file at ``path`` may learn from the project's other modules."""
-        return FileImports(path.absolute(), _Check(self))
+        path = path.absolute()
+        consulted = self._consulted[path] = set()  # this check replaces the last one's edges
+        return FileImports(path, _Check(self, consulted))
+
+    def importers_of(self, path: Path) -> set[Path]:
+        """The checked files whose last check consulted ``path`` (directly or through a
+        chain of imports)."""
+        path = path.absolute()
+        return {importer for importer, consulted in self._consulted.items() if path in consulted}
 
     def parsed(self, path: Path, data: bytes, digest: str) -> Parsed | None:
         key = (path, digest)
@@ -155,8 +166,9 @@ class _Check:
     """The state one file's check shares with the modules it consults: the files looked at,
     the modules walked, the summaries in progress."""
 
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, consulted: set[Path]) -> None:
         self.index = index
+        self.consulted = consulted  # the index's record of what this check looked at
         self.dependencies: dict[str, str | None] = {}  # path -> content hash (None: absent)
         self.hosts: dict[Path, SemanticModel | None] = {}  # per module consulted: its model
         self.active: list[tuple[Path, str]] = []  # (module, function) summaries in progress
@@ -165,6 +177,7 @@ class _Check:
         data = self.index.reader(path)
         digest = digest_of(data)
         self.dependencies.setdefault(str(path), digest)
+        self.consulted.add(path)
         return data, digest
 
 
