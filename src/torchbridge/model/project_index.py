@@ -172,11 +172,17 @@ class _Check:
         self.dependencies: dict[str, str | None] = {}  # path -> content hash (None: absent)
         self.hosts: dict[Path, SemanticModel | None] = {}  # per module consulted: its model
         self.active: list[tuple[Path, str]] = []  # (module, function) summaries in progress
+        self._read: dict[Path, tuple[bytes | None, str | None]] = {}
 
     def read(self, path: Path) -> tuple[bytes | None, str | None]:
+        """A file's bytes and hash, read once per check (the recorded hash is what was used)."""
+        known = self._read.get(path)
+        if known is not None:
+            return known
         data = self.index.reader(path)
         digest = digest_of(data)
-        self.dependencies.setdefault(str(path), digest)
+        self._read[path] = data, digest
+        self.dependencies[str(path)] = digest
         self.consulted.add(path)
         return data, digest
 
