@@ -141,7 +141,8 @@ class ProjectIndex:
         """The checked files whose last check consulted ``path`` (directly or through a
         chain of imports)."""
         path = path.absolute()
-        return {importer for importer, consulted in self._consulted.items() if path in consulted}
+        # A copy first: the language server asks from its loop while a check may add edges.
+        return {importer for importer, consulted in list(self._consulted.items()) if path in consulted}
 
     def parsed(self, path: Path, data: bytes, digest: str) -> Parsed | None:
         key = (path, digest)

@@ -251,7 +251,8 @@ class SemanticModel:
         if value is None or value.kind is Kind.UNKNOWN:
             return value
         # The other module's nodes mean nothing here: the call is where the value came from.
-        return value.but(evidence=func if value.evidence is not None else None, result=None)
+        result = value.result.but(evidence=None) if value.result is not None else None
+        return value.but(evidence=func if value.evidence is not None else None, result=result)
 
     def _module_import_count(self, name: str) -> int:
         if self._import_counts is None:
