@@ -174,6 +174,7 @@ class _Check:
         self.hosts: dict[Path, SemanticModel | None] = {}  # per module consulted: its model
         self.active: list[tuple[Path, str]] = []  # (module, function) summaries in progress
         self._read: dict[Path, tuple[bytes | None, str | None]] = {}
+        self.roots: dict[Path, list[Path]] = {}  # per importing file, its search roots
 
     def read(self, path: Path) -> tuple[bytes | None, str | None]:
         """A file's bytes and hash, read once per check (the recorded hash is what was used)."""
@@ -264,8 +265,11 @@ class FileImports:
             return self._in_folder(base, parts)
         if not parts or parts[0] in _NOT_PROJECT:
             return None
+        roots = self._check.roots.get(origin)
+        if roots is None:
+            roots = self._check.roots[origin] = search_roots(origin)
         found: set[Path] = set()
-        for root in search_roots(origin):
+        for root in roots:
             candidate = self._in_folder(root, parts)
             if isinstance(candidate, Value):
                 return candidate
