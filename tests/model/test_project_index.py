@@ -9,7 +9,7 @@ import pytest
 
 import torchbridge
 from torchbridge.engine.lint import default_index, project_imports
-from torchbridge.model.project_index import MAX_CHAIN, search_roots
+from torchbridge.model.project_index import MAX_CHAIN, digest_of, search_roots
 
 LOADER = '''\
 import numpy as np
@@ -180,16 +180,28 @@ def test_search_roots_are_the_package_parent_the_folder_and_the_project(project:
     assert roots == [project, project / "pkg", project / "src"]
 
 
-def test_a_module_is_parsed_once_per_content(project: Path) -> None:
+def test_a_module_is_outlined_once_per_content_and_only_the_function_is_parsed(project: Path) -> None:
     index = default_index()
     main = project / "pkg" / "main.py"
     main.write_text("import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
     _found(main)
-    data = (project / "pkg" / "io.py").read_bytes()
-    from torchbridge.model.project_index import digest_of
+    path = project / "pkg" / "io.py"
+    data = path.read_bytes()
+    digest = digest_of(data) or ""
+    outline = index.outline(path, data, digest)
+    assert outline is not None and outline is index.outline(path, data, digest)
+    assert set(outline.functions) == {"load", "predict"}
+    module = index.function_module(path, digest, outline, "load")
+    assert module is not None and module is index.function_module(path, digest, outline, "load")
+    assert "def predict" not in module.code and "import numpy as np" in module.code
 
-    first = index.parsed(project / "pkg" / "io.py", data, digest_of(data) or "")
-    assert first is not None and first is index.parsed(project / "pkg" / "io.py", data, digest_of(data) or "")
+
+def test_a_function_is_parsed_with_the_helpers_it_calls(project: Path) -> None:
+    _write(project, {"pkg/io.py": "import numpy as np\n\n\ndef _read(p):\n    return np.load(p)\n\n\n"
+                     "def unrelated():\n    return 1\n\n\ndef load(p):\n    return _read(p)\n"})
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    assert _found(main) == {(4, "TNP101")}
 
 
 def test_the_reverse_edges_name_the_files_whose_last_check_consulted_a_module(project: Path) -> None:

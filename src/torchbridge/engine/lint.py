@@ -154,25 +154,29 @@ _DEFAULT_INDEX: list[ProjectIndex] = []
 def default_index() -> ProjectIndex:
     """The index every check of this process shares (the disk as it is)."""
     if not _DEFAULT_INDEX:
-        _DEFAULT_INDEX.append(ProjectIndex(parse_for_index, SemanticModel.for_module))
+        _DEFAULT_INDEX.append(ProjectIndex(decode_for_index, parse_for_index, SemanticModel.for_module))
     return _DEFAULT_INDEX[0]
 
 
-def parse_for_index(data: bytes) -> tuple[cst.Module, TextFacts] | None:
-    """Another module of the project, parsed as a checked file is: decoded, pre-scanned
-    (LibCST's parser must never see what could crash it), within the size limit."""
+def decode_for_index(data: bytes) -> tuple[str, TextFacts] | None:
+    """Another module of the project, decoded as a checked file is, with its text's facts."""
     try:
         text = decode(data).text
     except DecodeError:
         return None
+    return text, text_facts(text)
+
+
+def parse_for_index(text: str) -> cst.Module | None:
+    """The part of another module a summary needs, parsed as a checked file is: pre-scanned
+    first (LibCST's parser must never see what could crash it)."""
     if "\x00" in text or prescan(text) is not None:
         return None
     with _without_cyclic_gc():
         try:
-            module = cst.parse_module(text)
+            return cst.parse_module(text)
         except (cst.ParserSyntaxError, RecursionError):
             return None
-    return module, text_facts(text)
 
 
 def text_facts(text: str) -> TextFacts:

@@ -40,9 +40,10 @@ Every file the index looked at, present or not, is recorded with its content has
 
 from __future__ import annotations
 
+import ast
 import hashlib
-import re
 import sys
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,7 +52,6 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .blocks import assignment_counts
 from .names import bound_name, dotted, import_target
 from .values import UNKNOWN, Value
 
@@ -62,7 +62,8 @@ MAX_CHAIN = 3  # cross-module summaries in progress at once (a helper calling an
 MAX_MODULES = 16  # modules one file's check may consult
 MAX_REEXPORTS = 3  # ``from .io import load`` hops through packages' ``__init__.py``
 MAX_MODULE_BYTES = 500_000  # a larger module is not parsed for its helpers
-MAX_PARSED = 256  # parsed modules kept per process (the oldest go first)
+MAX_PARSED = 256  # outlines, and parsed functions, kept per process (the oldest go first)
+MAX_HELPERS = 8  # functions of the module parsed with the one asked for (the helpers it calls)
 
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 # Never the project's own modules as far as the index asks: the standard library and the
@@ -83,18 +84,36 @@ class TextFacts:
 
 
 @dataclass(frozen=True)
-class Parsed:
-    """A module of the project, parsed, with what the index asks of it."""
+class Outline:
+    """A module of the project as CPython's parser reads it (about a fifteenth of LibCST's
+    cost): where its summarisable functions are, and what it re-exports. Only the text a
+    summary needs is ever given to LibCST (``Outline.source_of``)."""
 
-    module: cst.Module
+    lines: tuple[str, ...]
     facts: TextFacts
-    functions: dict[str, cst.FunctionDef]  # module-level defs bound once, never imported or global
+    functions: dict[str, tuple[int, int]]  # module-level defs bound once, never imported or global: lines
+    uses: dict[str, frozenset[str]]  # per such function, the names its body reads
+    imports: tuple[tuple[int, int], ...]  # the lines of the unconditional module-level imports
     reexports: dict[str, str]  # name -> reference of its one unconditional ``from X import name``
 
+    def source_of(self, name: str) -> str:
+        """A module of the imports and ``name``'s function, with the module's functions it
+        reads, transitively (at most ``MAX_HELPERS``): what its summary may need."""
+        chosen = [name]
+        for function in chosen:
+            for used in sorted(self.uses.get(function, ())):
+                if used in self.functions and used not in chosen and len(chosen) < MAX_HELPERS:
+                    chosen.append(used)
+        spans = [*self.imports, *sorted(self.functions[f] for f in chosen)]
+        parts = ["".join(self.lines[first - 1:last]) for first, last in spans]
+        return "".join(part if part.endswith("\n") else part + "\n" for part in parts)
 
-# The engine's parser: the text's facts and tree, or None when the text must not be parsed
-# (too complex for LibCST's native parser, a syntax error).
-Parser = Callable[[bytes], "tuple[cst.Module, TextFacts] | None"]
+
+# The engine's hooks: a file's text and whole-file facts from its bytes (None: not Python
+# text), and LibCST's tree of a text (None when it must not be parsed: too complex for
+# LibCST's native parser, a syntax error).
+Decoder = Callable[[bytes], "tuple[str, TextFacts] | None"]
+Parser = Callable[[str], "cst.Module | None"]
 Reader = Callable[[Path], "bytes | None"]
 # How a module's model is made (``SemanticModel.for_module``), passed in so that the model
 # and the index do not import each other.
@@ -122,11 +141,13 @@ class ProjectIndex:
     ``reader`` gives a file's bytes (the language server's reader prefers an open
     document's unsaved text to the disk)."""
 
-    def __init__(self, parser: Parser, host: HostFactory, reader: Reader = read_file) -> None:
+    def __init__(self, decoder: Decoder, parser: Parser, host: HostFactory, reader: Reader = read_file) -> None:
+        self._decoder = decoder
         self._parser = parser
         self.host = host
         self.reader = reader
-        self._parsed: OrderedDict[tuple[Path, str], Parsed | None] = OrderedDict()
+        self._outlines: OrderedDict[tuple[Path, str], Outline | None] = OrderedDict()
+        self._sources: OrderedDict[tuple[Path, str, str], cst.Module | None] = OrderedDict()
         # Per checked file, the files its last check consulted: read backwards, the files
         # whose findings may change when one file changes (``importers_of``).
         self._consulted: dict[Path, set[Path]] = {}
@@ -144,23 +165,31 @@ class ProjectIndex:
         # A copy first: the language server asks from its loop while a check may add edges.
         return {importer for importer, consulted in list(self._consulted.items()) if path in consulted}
 
-    def parsed(self, path: Path, data: bytes, digest: str) -> Parsed | None:
+    def outline(self, path: Path, data: bytes, digest: str) -> Outline | None:
         key = (path, digest)
-        if key in self._parsed:
-            self._parsed.move_to_end(key)
-            return self._parsed[key]
-        found = self._parse(data) if len(data) <= MAX_MODULE_BYTES else None
-        self._parsed[key] = found
-        if len(self._parsed) > MAX_PARSED:
-            self._parsed.popitem(last=False)
+        if key in self._outlines:
+            self._outlines.move_to_end(key)
+            return self._outlines[key]
+        decoded = self._decoder(data) if len(data) <= MAX_MODULE_BYTES else None
+        found = _outline(*decoded) if decoded is not None else None
+        _remember(self._outlines, key, found)
         return found
 
-    def _parse(self, data: bytes) -> Parsed | None:
-        result = self._parser(data)
-        if result is None:
-            return None
-        module, facts = result
-        return Parsed(module, facts, *_bindings(module))
+    def function_module(self, path: Path, digest: str, outline: Outline, name: str) -> cst.Module | None:
+        """LibCST's tree of ``outline.source_of(name)``, parsed once per process."""
+        key = (path, digest, name)
+        if key in self._sources:
+            self._sources.move_to_end(key)
+            return self._sources[key]
+        found = self._parser(outline.source_of(name))
+        _remember(self._sources, key, found)
+        return found
+
+
+def _remember(table: OrderedDict, key: object, value: object) -> None:
+    table[key] = value
+    if len(table) > MAX_PARSED:
+        table.popitem(last=False)
 
 
 class _Check:
@@ -171,8 +200,8 @@ class _Check:
         self.index = index
         self.consulted = consulted  # the index's record of what this check looked at
         self.dependencies: dict[str, str | None] = {}  # path -> content hash (None: absent)
-        self.hosts: dict[Path, SemanticModel | None] = {}  # per module consulted: its model
-        self.active: list[tuple[Path, str]] = []  # (module, function) summaries in progress
+        self.hosts: dict[tuple[Path, str], SemanticModel | None] = {}  # per function consulted: its model
+        self.active: list[tuple[Path, str] | Value] = []  # (module, function) summaries in progress
         self._read: dict[Path, tuple[bytes | None, str | None]] = {}
         self.roots: dict[Path, list[Path]] = {}  # per importing file, its search roots
 
@@ -207,23 +236,22 @@ class FileImports:
         absolute); None when it is no function of the project's modules as far as the index
         can tell (a library, a module it cannot find); UNKNOWN where the answer is unknown."""
         found = self._function(reference, self.path, 0)
-        if found is None:
-            return None
-        if isinstance(found, Value):
+        if found is None or isinstance(found, Value):
             return found
-        module_path, function = found
         check = self._check
-        key = (module_path, function.name.value)
-        if key in check.active or len(check.active) >= MAX_CHAIN:
+        if found in check.active or len(check.active) >= MAX_CHAIN:
             return UNKNOWN  # a cycle of modules, or a chain too long
-        host = self._host(module_path)
+        host = self._host(*found)
         if host is None:
+            return UNKNOWN
+        function = _function_named(host, found[1])
+        if function is None:
             return UNKNOWN
         # The callee runs with the caller's grad mode and under either file's global settings.
         host.freezes_parameters |= caller.freezes_parameters
         host.sets_default_device |= caller.sets_default_device
         host.sets_default_dtype |= caller.sets_default_dtype
-        check.active.append(key)
+        check.active.append(found)
         try:
             with host.grad_mode.entered(off=caller.in_no_grad, undecided=caller.grad_mode_unknown):
                 return host.summaries.returned(function, None)
@@ -232,23 +260,21 @@ class FileImports:
 
     # ---------------------------------------------------------- resolution
 
-    def _function(self, reference: str, origin: Path, hops: int) -> tuple[Path, cst.FunctionDef] | Value | None:
+    def _function(self, reference: str, origin: Path, hops: int) -> tuple[Path, str] | Value | None:
+        """The module and the name of the function ``reference`` names from ``origin``."""
         split = split_reference(reference)
         if split is None:
             return None
         module_reference, name = split
         module_path = self._module_file(module_reference, origin)
-        if module_path is None:
-            return None
-        if isinstance(module_path, Value):
+        if module_path is None or isinstance(module_path, Value):
             return module_path
-        parsed = self._parsed(module_path)
-        if parsed is None:
+        outline = self._outline(module_path)
+        if outline is None:
             return UNKNOWN
-        function = parsed.functions.get(name)
-        if function is not None:
-            return module_path, function
-        forwarded = parsed.reexports.get(name)
+        if name in outline.functions:
+            return module_path, name
+        forwarded = outline.reexports.get(name)
         if forwarded is not None and hops < MAX_REEXPORTS:
             return self._function(forwarded, module_path, hops + 1) or UNKNOWN
         return UNKNOWN  # a class, a variable, a name bound twice: not a function we summarise
@@ -293,25 +319,35 @@ class FileImports:
         data, _ = self._check.read(path)
         return path if data is not None else None
 
-    def _parsed(self, path: Path) -> Parsed | None:
+    def _outline(self, path: Path) -> Outline | None:
         data, digest = self._check.read(path)
         if data is None or digest is None:
             return None
-        return self._check.index.parsed(path, data, digest)
+        return self._check.index.outline(path, data, digest)
 
-    def _host(self, path: Path) -> SemanticModel | None:
-        """The model that summarises ``path``'s functions for this check (made once)."""
+    def _host(self, path: Path, name: str) -> SemanticModel | None:
+        """The model that summarises ``name`` of ``path`` for this check (made once): a model
+        of the function with the module's imports and the helpers it reads."""
         check = self._check
-        if path in check.hosts:
-            return check.hosts[path]
+        key = (path, name)
+        if key in check.hosts:
+            return check.hosts[key]
         if len(check.hosts) >= MAX_MODULES:
             return None
-        parsed = self._parsed(path)
+        data, digest = check.read(path)
+        outline = self._outline(path)
         host = None
-        if parsed is not None:
-            host = check.index.host(parsed.module, parsed.facts, FileImports(path, check))
-        check.hosts[path] = host
+        if outline is not None and digest is not None:
+            module = check.index.function_module(path, digest, outline, name)
+            if module is not None:
+                host = check.index.host(module, outline.facts, FileImports(path, check))
+        check.hosts[key] = host
         return host
+
+
+def _function_named(host: SemanticModel, name: str) -> cst.FunctionDef | None:
+    node = host.summaries.top_level(name)
+    return node if isinstance(node, cst.FunctionDef) else None
 
 
 def search_roots(path: Path) -> list[Path]:
@@ -332,54 +368,93 @@ def search_roots(path: Path) -> list[Path]:
     return unique
 
 
-def _bindings(module: cst.Module) -> tuple[dict[str, cst.FunctionDef], dict[str, str]]:
-    """The module-level functions bound once and never imported or declared global, and
-    the names bound only by one unconditional ``from X import name``."""
-    counts = assignment_counts(module)
+def _outline(text: str, facts: TextFacts) -> Outline | None:
+    """What the index needs of a module, from CPython's parse of it; None when it does not
+    parse, or when ``from x import *`` may bind any name."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings of the user's code stay quiet
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    counts: dict[str, int] = {}
     imported: dict[str, list[str | None]] = {}  # name -> the references that bind it (None: unknown)
-    star = False
-    for node in _module_level(module.body):
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                name = bound_name(alias)
-                if name:
-                    imported.setdefault(name, []).append(None)
-        elif isinstance(node, cst.ImportFrom):
-            if isinstance(node.names, cst.ImportStar):
-                star = True
-                continue
-            for alias in node.names:
-                name = bound_name(alias)
-                if name:
-                    imported.setdefault(name, []).append(import_reference(node, alias))
-    if star:
-        return {}, {}  # ``from x import *`` may bind any name
-    declared = {
-        name.strip() for names in _GLOBAL.findall(module.code) for name in names.split(",")
-    } if "global" in module.code else set()
-    functions = {
-        statement.name.value: statement
-        for statement in module.body
-        if isinstance(statement, cst.FunctionDef) and counts.get(statement.name.value) == 1
-        and statement.name.value not in imported and statement.name.value not in declared
-    }
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                if alias.name == "*":
+                    return None
+                name = alias.asname or alias.name.split(".")[0]
+                imported.setdefault(name, []).append(_reference(statement, alias))
+            continue
+        for name in _bound_by(statement):
+            counts[name] = counts.get(name, 0) + 1
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for child in getattr(statement, field, ()):
+                    pending.extend(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child])
+    declared = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+    functions: dict[str, tuple[int, int]] = {}
+    uses: dict[str, frozenset[str]] = {}
+    for statement in tree.body:
+        name = getattr(statement, "name", "")
+        if isinstance(statement, ast.FunctionDef) and counts.get(name) == 1 and name not in imported \
+                and name not in declared and statement.end_lineno is not None:
+            first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
+            functions[name] = (first, statement.end_lineno)
+            uses[name] = frozenset(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
+    imports = tuple(
+        (statement.lineno, statement.end_lineno or statement.lineno)
+        for statement in tree.body if isinstance(statement, (ast.Import, ast.ImportFrom))
+    )
     unconditional = {
-        id(small) for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
-        for small in statement.body if isinstance(small, cst.ImportFrom)
+        alias.asname or alias.name for statement in tree.body if isinstance(statement, ast.ImportFrom)
+        for alias in statement.names
     }
-    reexports: dict[str, str] = {}
-    for node in _module_level(module.body):
-        if isinstance(node, cst.ImportFrom) and id(node) in unconditional and not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                name = bound_name(alias)
-                references = imported.get(name or "", [])
-                if name and len(references) == 1 and references[0] is not None and name not in counts \
-                        and name not in declared:
-                    reexports[name] = references[0]
-    return functions, reexports
+    reexports = {
+        name: references[0] for name, references in imported.items()
+        if len(references) == 1 and references[0] is not None and name in unconditional
+        and name not in counts and name not in declared
+    }
+    lines = tuple(text.splitlines(keepends=True))
+    return Outline(lines, facts, functions, uses, imports, reexports)
 
 
-_GLOBAL = re.compile(r"\bglobal[ \t]+([\w \t,]+)")
+def _bound_by(statement: ast.stmt) -> list[str]:
+    """The names a module-level statement binds itself (not in the blocks it holds)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [statement.name]
+    targets: list[ast.expr] = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
+    elif isinstance(statement, ast.Delete):
+        targets = list(statement.targets)
+    names = [n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)]
+    # A walrus anywhere in the statement's own expressions binds too.
+    own = [value for field, value in ast.iter_fields(statement) if field not in ("body", "orelse", "finalbody", "handlers", "cases")]
+    for value in own:
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, ast.AST):
+                names += [n.target.id for n in ast.walk(child) if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)]
+    if isinstance(statement, ast.Try):
+        names += [h.name for h in statement.handlers if h.name]
+    return names
+
+
+def _reference(statement: ast.Import | ast.ImportFrom, alias: ast.alias) -> str | None:
+    """What ``from X import name`` binds, as a reference (``import`` statements: None)."""
+    if isinstance(statement, ast.Import):
+        return None
+    source = "." * statement.level + (statement.module or "")
+    return f"{source}{alias.name}" if source.endswith(".") or not source else f"{source}.{alias.name}"
+
+
 
 
 def _module_level(statements: object) -> list[cst.CSTNode]:
