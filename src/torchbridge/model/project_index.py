@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import sys
 import warnings
 from collections import OrderedDict
@@ -92,7 +93,6 @@ class Outline:
     lines: tuple[str, ...]
     facts: TextFacts
     functions: dict[str, tuple[int, int]]  # module-level defs bound once, never imported or global: lines
-    uses: dict[str, frozenset[str]]  # per such function, the names its body reads
     imports: tuple[tuple[int, int], ...]  # the lines of the unconditional module-level imports
     reexports: dict[str, str]  # name -> reference of its one unconditional ``from X import name``
 
@@ -101,7 +101,9 @@ class Outline:
         reads, transitively (at most ``MAX_HELPERS``): what its summary may need."""
         chosen = [name]
         for function in chosen:
-            for used in sorted(self.uses.get(function, ())):
+            first, last = self.functions[function]
+            # Every word of its text (strings and comments too: a helper too many is harmless).
+            for used in sorted(set(_WORD.findall("".join(self.lines[first - 1:last])))):
                 if used in self.functions and used not in chosen and len(chosen) < MAX_HELPERS:
                     chosen.append(used)
         spans = [*self.imports, *sorted(self.functions[f] for f in chosen)]
@@ -151,6 +153,7 @@ class ProjectIndex:
         # Per checked file, the files its last check consulted: read backwards, the files
         # whose findings may change when one file changes (``importers_of``).
         self._consulted: dict[Path, set[Path]] = {}
+        self._roots: dict[Path, list[Path]] = {}  # per folder, its files' search roots
 
     def for_file(self, path: Path) -> FileImports:
         """What one check of the file at ``path`` may learn from the project's other modules."""
@@ -164,6 +167,13 @@ class ProjectIndex:
         path = path.absolute()
         # A copy first: the language server asks from its loop while a check may add edges.
         return {importer for importer, consulted in list(self._consulted.items()) if path in consulted}
+
+    def roots_of(self, path: Path) -> list[Path]:
+        """``search_roots`` of a file, found once per folder and process."""
+        roots = self._roots.get(path.parent)
+        if roots is None:
+            roots = self._roots[path.parent] = search_roots(path)
+        return roots
 
     def outline(self, path: Path, data: bytes, digest: str) -> Outline | None:
         key = (path, digest)
@@ -203,7 +213,6 @@ class _Check:
         self.hosts: dict[tuple[Path, str], SemanticModel | None] = {}  # per function consulted: its model
         self.active: list[tuple[Path, str] | Value] = []  # (module, function) summaries in progress
         self._read: dict[Path, tuple[bytes | None, str | None]] = {}
-        self.roots: dict[Path, list[Path]] = {}  # per importing file, its search roots
 
     def read(self, path: Path) -> tuple[bytes | None, str | None]:
         """A file's bytes and hash, read once per check (the recorded hash is what was used)."""
@@ -291,9 +300,7 @@ class FileImports:
             return self._in_folder(base, parts)
         if not parts or parts[0] in _NOT_PROJECT:
             return None
-        roots = self._check.roots.get(origin)
-        if roots is None:
-            roots = self._check.roots[origin] = search_roots(origin)
+        roots = self._check.index.roots_of(origin)
         found: set[Path] = set()
         for root in roots:
             candidate = self._in_folder(root, parts)
@@ -395,16 +402,15 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 for child in getattr(statement, field, ()):
                     pending.extend(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child])
-    declared = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+    # ``global load`` in any function (read from the text: a word too many only makes a name unknown).
+    declared = {word for names in _GLOBAL.findall(text) for word in _WORD.findall(names)} if "global" in text else set()
     functions: dict[str, tuple[int, int]] = {}
-    uses: dict[str, frozenset[str]] = {}
     for statement in tree.body:
         name = getattr(statement, "name", "")
         if isinstance(statement, ast.FunctionDef) and counts.get(name) == 1 and name not in imported \
                 and name not in declared and statement.end_lineno is not None:
             first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
             functions[name] = (first, statement.end_lineno)
-            uses[name] = frozenset(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
     imports = tuple(
         (statement.lineno, statement.end_lineno or statement.lineno)
         for statement in tree.body if isinstance(statement, (ast.Import, ast.ImportFrom))
@@ -419,7 +425,11 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
         and name not in counts and name not in declared
     }
     lines = tuple(text.splitlines(keepends=True))
-    return Outline(lines, facts, functions, uses, imports, reexports)
+    return Outline(lines, facts, functions, imports, reexports)
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_GLOBAL = re.compile(r"\bglobal\b([^\n;]*)")
 
 
 def _bound_by(statement: ast.stmt) -> list[str]:
