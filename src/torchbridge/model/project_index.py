@@ -41,6 +41,7 @@ Every file the index looked at, present or not, is recorded with its content has
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import re
 import sys
@@ -93,20 +94,26 @@ class Outline:
     lines: tuple[str, ...]
     facts: TextFacts
     functions: dict[str, tuple[int, int]]  # module-level defs bound once, never imported or global: lines
-    imports: tuple[tuple[int, int], ...]  # the lines of the unconditional module-level imports
+    # The lines of the unconditional module-level imports, with the names each binds.
+    imports: tuple[tuple[int, int, frozenset[str]], ...]
     reexports: dict[str, str]  # name -> reference of its one unconditional ``from X import name``
 
     def source_of(self, name: str) -> str:
         """A module of the imports and ``name``'s function, with the module's functions it
         reads, transitively (at most ``MAX_HELPERS``): what its summary may need."""
         chosen = [name]
+        words: set[str] = set()
         for function in chosen:
             first, last = self.functions[function]
             # Every word of its text (strings and comments too: a helper too many is harmless).
-            for used in sorted(set(_WORD.findall("".join(self.lines[first - 1:last])))):
+            found = set(_WORD.findall("".join(self.lines[first - 1:last])))
+            words |= found
+            for used in sorted(found):
                 if used in self.functions and used not in chosen and len(chosen) < MAX_HELPERS:
                     chosen.append(used)
-        spans = [*self.imports, *sorted(self.functions[f] for f in chosen)]
+        # Only the imports of names the functions mention (``__future__`` ones always).
+        imports = [(first, last) for first, last, bound in self.imports if bound & words or "__future__" in bound]
+        spans = list(dict.fromkeys([*imports, *sorted(self.functions[f] for f in chosen)]))  # a line once
         parts = ["".join(self.lines[first - 1:last]) for first, last in spans]
         return "".join(part if part.endswith("\n") else part + "\n" for part in parts)
 
@@ -213,6 +220,7 @@ class _Check:
         self.hosts: dict[tuple[Path, str], SemanticModel | None] = {}  # per function consulted: its model
         self.active: list[tuple[Path, str] | Value] = []  # (module, function) summaries in progress
         self._read: dict[Path, tuple[bytes | None, str | None]] = {}
+        self.functions: dict[tuple[str, Path, int], object] = {}  # what each reference resolved to
 
     def read(self, path: Path) -> tuple[bytes | None, str | None]:
         """A file's bytes and hash, read once per check (the recorded hash is what was used)."""
@@ -270,7 +278,15 @@ class FileImports:
     # ---------------------------------------------------------- resolution
 
     def _function(self, reference: str, origin: Path, hops: int) -> tuple[Path, str] | Value | None:
-        """The module and the name of the function ``reference`` names from ``origin``."""
+        """The module and the name of the function ``reference`` names from ``origin``
+        (once per check: a file calls the same helpers again and again)."""
+        key = (reference, origin, hops)
+        known = self._check.functions.get(key, _MISSING)
+        if known is _MISSING:
+            known = self._check.functions[key] = self._resolve(reference, origin, hops)
+        return known  # type: ignore[return-value]  # _MISSING never stays
+
+    def _resolve(self, reference: str, origin: Path, hops: int) -> tuple[Path, str] | Value | None:
         split = split_reference(reference)
         if split is None:
             return None
@@ -278,6 +294,9 @@ class FileImports:
         module_path = self._module_file(module_reference, origin)
         if module_path is None or isinstance(module_path, Value):
             return module_path
+        data, _ = self._check.read(module_path)
+        if data is None or not _may_define(data, name):
+            return UNKNOWN  # a class, or a name the module never mentions: no outline needed
         outline = self._outline(module_path)
         if outline is None:
             return UNKNOWN
@@ -352,6 +371,25 @@ class FileImports:
         return host
 
 
+_MISSING = object()
+
+
+def _may_define(data: bytes, name: str) -> bool:
+    """Whether a module's bytes may bind ``name`` to a function (a cheap look before its
+    outline): not when a top-level ``class name`` binds it, nor when the word is absent."""
+    if not name.isascii():
+        return True
+    word = name.encode()
+    if word not in data:
+        return False
+    return _class_pattern(name).search(data) is None
+
+
+@functools.lru_cache(maxsize=4096)
+def _class_pattern(name: str) -> re.Pattern[bytes]:
+    return re.compile(rb"^class[ \t]+" + re.escape(name.encode()) + rb"\b", re.MULTILINE)
+
+
 def _function_named(host: SemanticModel, name: str) -> cst.FunctionDef | None:
     node = host.summaries.top_level(name)
     return node if isinstance(node, cst.FunctionDef) else None
@@ -412,7 +450,10 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
             first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
             functions[name] = (first, statement.end_lineno)
     imports = tuple(
-        (statement.lineno, statement.end_lineno or statement.lineno)
+        (statement.lineno, statement.end_lineno or statement.lineno, frozenset(
+            [alias.asname or alias.name.split(".")[0] for alias in statement.names]
+            + (["__future__"] if isinstance(statement, ast.ImportFrom) and statement.module == "__future__" else [])
+        ))
         for statement in tree.body if isinstance(statement, (ast.Import, ast.ImportFrom))
     )
     unconditional = {
