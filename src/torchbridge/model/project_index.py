@@ -1,10 +1,11 @@
 """Facts that cross modules: what a function imported from another module of the project returns.
 
 ``from .data import load``, ``from pkg.io import load``, ``import pkg.io as io; io.load(p)``:
-when a rule asks for the value of such a call, the index finds the module's file, parses it
-(once per process and content), and gives the callee's return summary (``summaries``) as
-if the function were defined in the calling file. Nothing is read or parsed until a rule
-asks: most files never do.
+when the model asks for the value of such a call, the index finds the module's file,
+outlines it with CPython's parser (``Outline``: once per process and content), parses only
+the function's snippet with LibCST (the function, the imports it mentions, the module's
+helpers it mentions), and gives the callee's return summary (``summaries``) as if the
+function were defined in the calling file. Nothing is read until the model asks.
 
 Which file an import names, decided as Python would and unknown where Python could pick
 either:
