@@ -1,9 +1,10 @@
 """Every front end gives the same findings for the same file of the same project.
 
 A small project of two modules: facts cross functions, methods and ``self.`` attributes
-inside each module, and stop at the module's edge (a helper imported from the other
-module is unknown). The command line (files and standard input), the flake8 plugin, the
-Python API and the language server's analysis must agree on every finding.
+inside each module, and cross into the other module through the project index (a helper
+imported from it is summarised as if it were defined in the importing file). The command
+line (files and standard input), the flake8 plugin, the Python API and the language
+server's analysis must agree on every finding.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ with torch.no_grad():
 
 EXPECTED = {
     "data.py": {(14, "TNP102"), (20, "TNP201")},
-    "train.py": {(17, "TNP102"), (19, "TNP201")},
+    # line 18: ``load_flipped`` comes from data.py, which returns a flipped array
+    "train.py": {(17, "TNP102"), (18, "TNP102"), (19, "TNP201")},
 }
 
 
@@ -139,3 +141,12 @@ def test_every_front_end_agrees_on_a_small_project(project: Path, capsys: pytest
         # Standard input is checked as the file it names (or as a file of no project).
         named = _cli(["-", "--stdin-filename", str(path)], capsys, stdin=path.read_text())
         assert named == {path.name: cli[path.name]}
+
+
+def test_standard_input_without_a_name_has_no_project(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Nothing says where the text lives: an imported helper is unknown, as for a lone file.
+    found = _cli(["-"], capsys, stdin=(project / "train.py").read_text())
+    assert {(line, code) for line, _, code in found["-"]} == {(17, "TNP102"), (19, "TNP201")}
+    unnamed = torchbridge.check_source((project / "train.py").read_text())  # "<string>"
+    assert {(f.line, f.code) for f in unnamed} == {(17, "TNP102"), (19, "TNP201")}
+

@@ -26,6 +26,8 @@ def check_source(
     default the rules that are on by default run. ``# noqa`` comments are honoured. A file
     that cannot be checked (a syntax error, say) gives one finding whose ``code`` is None.
     ``device_idiom`` and ``torch_version`` shape the findings' fixes as in ``fix_source``.
+    A ``filename`` whose folder exists places the text in its project: functions imported
+    from the project's other modules are summarised (``docs/project-index.md``).
     Raises ``ValueError`` for an unknown code or prefix.
     """
     from .engine.lint import lint_source

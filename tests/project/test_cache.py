@@ -367,3 +367,52 @@ def test_clean_leaves_a_folder_that_is_not_a_cache_alone(tree, cli):
     code, out, err = cli("clean", "--cache-dir", "mine")
     assert code == 2 and "is not a torchbridge cache" in err
     assert (root / "mine" / "notes.txt").read_text() == "keep me"
+
+
+LOADS = "import numpy as np\n\n\ndef load(p):\n    return np.load(p)\n"
+LISTS = "def load(p):\n    return [p]\n"
+IMPORTER = "import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n"  # TNP101 when load gives an ndarray
+
+
+def _codes(out: str) -> list[tuple[str, str]]:
+    return [(r["filename"], r["code"]) for r in json.loads(out)]
+
+
+def test_editing_an_imported_module_invalidates_its_importers(tree, cli, lints):
+    root = tree({"pkg/__init__.py": "", "pkg/io.py": LISTS, "pkg/main.py": IMPORTER})
+    _, out, _ = run(cli, "pkg/main.py")
+    assert _codes(out) == []
+    lints.clear()
+    _, out, _ = run(cli, "pkg/main.py")
+    assert lints == []  # nothing changed: a hit
+    (root / "pkg" / "io.py").write_text(LOADS)
+    _, out, _ = run(cli, "pkg/main.py")
+    assert lints == ["main.py"]  # main.py's bytes are the same, what it imports is not
+    assert _codes(out) == [("pkg/main.py", "TNP101")]
+    lints.clear()
+    (root / "pkg" / "io.py").write_text(LISTS)
+    _, out, _ = run(cli, "pkg/main.py")
+    assert lints == ["main.py"]
+    assert _codes(out) == []
+
+
+def test_creating_a_module_an_import_looked_for_invalidates_the_importer(tree, cli, lints):
+    root = tree({"pkg/__init__.py": "", "pkg/main.py": IMPORTER})
+    _, out, _ = run(cli, "pkg/main.py")
+    assert _codes(out) == []
+    lints.clear()
+    (root / "pkg" / "io.py").write_text(LOADS)
+    _, out, _ = run(cli, "pkg/main.py")
+    assert lints == ["main.py"]
+    assert _codes(out) == [("pkg/main.py", "TNP101")]
+
+
+def test_an_entry_that_rests_on_other_files_serves_only_its_own_path(tree, cli, lints):
+    root = tree({"a/__init__.py": "", "a/io.py": LOADS, "a/main.py": IMPORTER,
+                 "b/__init__.py": "", "b/io.py": LISTS})
+    run(cli, "a/main.py")
+    (root / "b" / "main.py").write_text(IMPORTER)  # the same bytes, another ``.io``
+    lints.clear()
+    _, out, _ = run(cli, "b/main.py")
+    assert lints == ["main.py"]
+    assert _codes(out) == []

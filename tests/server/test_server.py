@@ -416,6 +416,32 @@ async def test_an_edit_refreshes_the_open_documents_that_depend_on_it(dependents
     await wait_until(lambda: client.diagnostic_refresh_count > before, "a refresh after a changed")
 
 
+HELPER_LISTS = "def load(p):\n    return [p]\n"
+HELPER_LOADS = "import numpy as np\n\n\ndef load(p):\n    return np.load(p)\n"
+IMPORTER = "import torch\nfrom helpers import load\n\nt = torch.tensor(load('a.npy'))\n"
+
+
+async def test_an_unsaved_edit_of_an_imported_module_rechecks_its_open_importers(client, workspace):
+    """The real project index: main.py imports helpers.py; typing in helpers.py (never
+    saved) changes main.py's findings."""
+    await start(client, workspace)
+    (workspace / "helpers.py").write_text(HELPER_LISTS)
+    (workspace / "main.py").write_text(IMPORTER)
+    main, helpers = uri_of(workspace, "main.py"), uri_of(workspace, "helpers.py")
+    open_text(client, main, IMPORTER)
+    await pushed(client, main, lambda found: found == [])
+    open_text(client, helpers, HELPER_LISTS)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=helpers, version=2), [types.TextDocumentContentChangeWholeDocument(HELPER_LOADS)],
+    ))
+    await pushed(client, main, lambda found: found == ["TNP101"])
+    assert (workspace / "helpers.py").read_text() == HELPER_LISTS  # the editor's text, not the disk's
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=helpers, version=3), [types.TextDocumentContentChangeWholeDocument(HELPER_LISTS)],
+    ))
+    await pushed(client, main, lambda found: found == [])
+
+
 async def test_columns_in_utf8_when_the_client_prefers_them(client, workspace):
     params = capabilities()
     params.general = types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ast
 import gc
+import os
 import re
 import sys
 import warnings
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import libcst as cst
 
@@ -29,6 +31,7 @@ from ..diagnostics.finding import (
 )
 from ..diagnostics.fix import TextIndex
 from ..model.call_contexts import mentions_grad_off
+from ..model.project_index import FileImports, ProjectIndex, TextFacts
 from ..model.semantic import SemanticModel
 from ..rules import Rule, RuleContext, RuleOptions
 from ..rules.base import RuleReport
@@ -51,27 +54,33 @@ _RECURSION_LIMIT = 20_000
 
 def lint_bytes(
     data: bytes, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
-    options: RuleOptions | None = None,
+    options: RuleOptions | None = None, dependencies: dict[str, str | None] | None = None,
 ) -> list[Finding]:
     if is_notebook(filename):
         # Its code cells as one module; findings come back in cell positions.
         return lint_notebook(
             data, filename,
-            lambda text, names: lint_source(text, filename, rules, apply_noqa=apply_noqa, options=options, line_names=names),
+            lambda text, names: lint_source(
+                text, filename, rules, apply_noqa=apply_noqa, options=options, line_names=names,
+                dependencies=dependencies,
+            ),
         )
     try:
         source = decode(data)
     except DecodeError as exc:
         return [diagnostic(filename, DECODE_ERROR, f"cannot read the file as Python source: {exc}")]
-    return lint_source(source, filename, rules, apply_noqa=apply_noqa, options=options)
+    return lint_source(source, filename, rules, apply_noqa=apply_noqa, options=options, dependencies=dependencies)
 
 
 def lint_source(
     source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
     options: RuleOptions | None = None, line_names: Callable[[int], str] = str,
+    project: ProjectIndex | None = None, dependencies: dict[str, str | None] | None = None,
 ) -> list[Finding]:
     """``line_names`` says how a message names a line of ``source`` (a notebook's module
-    says ``3 of cell 2``)."""
+    says ``3 of cell 2``). ``project`` gives the project's other modules (default: the
+    process's index, for a file that names a real folder: ``project_imports``); the files it
+    consulted go into ``dependencies`` with their content hashes."""
     if isinstance(source, str):
         source = from_text(source)
     text = source.text
@@ -119,12 +128,64 @@ def lint_source(
                 module = cst.parse_module(text)
             except cst.ParserSyntaxError as exc:
                 return [_parse_failure(text, filename, exc)]
+            imports = project_imports(filename, project)
             findings = _run_rules(
-                module, text, filename, active, lines, apply_noqa, options, line_names, suppressed,
+                module, text, filename, active, lines, apply_noqa, options, line_names, suppressed, imports,
             )
+            if imports is not None and dependencies is not None:
+                dependencies.update(imports.dependencies)
     if judge_noqa and not any(f.is_diagnostic for f in findings):
         findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules)])
     return findings
+
+
+def project_imports(filename: str, project: ProjectIndex | None = None) -> FileImports | None:
+    """The project a checked file belongs to, found from its name: standard input without a
+    name (``-``, flake8's ``stdin``) and names that are no path (``<string>``) have none; a
+    file named by ``--stdin-filename`` has the project of the file it names."""
+    if filename in ("-", "stdin") or filename.startswith("<") or not os.path.isdir(os.path.dirname(os.path.abspath(filename))):
+        return None
+    return (project or default_index()).for_file(Path(filename))
+
+
+_DEFAULT_INDEX: list[ProjectIndex] = []
+
+
+def default_index() -> ProjectIndex:
+    """The index every check of this process shares (the disk as it is)."""
+    if not _DEFAULT_INDEX:
+        _DEFAULT_INDEX.append(ProjectIndex(decode_for_index, parse_for_index, SemanticModel.for_module))
+    return _DEFAULT_INDEX[0]
+
+
+def decode_for_index(data: bytes) -> tuple[str, TextFacts] | None:
+    """Another module of the project, decoded as a checked file is, with its text's facts."""
+    try:
+        text = decode(data).text
+    except DecodeError:
+        return None
+    return text, text_facts(text)
+
+
+def parse_for_index(text: str) -> cst.Module | None:
+    """The part of another module a summary needs, parsed as a checked file is: pre-scanned
+    first (LibCST's parser must never see what could crash it)."""
+    if "\x00" in text or prescan(text) is not None:
+        return None
+    with _without_cyclic_gc():
+        try:
+            return cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError):
+            return None
+
+
+def text_facts(text: str) -> TextFacts:
+    """The whole-file facts the model reads from a file's text (``TextFacts``)."""
+    return TextFacts(
+        freezes_parameters=_FREEZES.search(text) is not None,
+        sets_default_device="set_default_device" in text,
+        sets_default_dtype="set_default_dtype" in text or "set_default_tensor_type" in text,
+    )
 
 
 @contextmanager
@@ -216,12 +277,15 @@ def _libcst_reason(exc: cst.ParserSyntaxError) -> str:
 def _run_rules(
     module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
     options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
+    imports: FileImports | None = None,
 ) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
-    model.freezes_parameters = _FREEZES.search(text) is not None
-    model.sets_default_device = "set_default_device" in text
-    model.sets_default_dtype = "set_default_dtype" in text or "set_default_tensor_type" in text
+    facts = text_facts(text)
+    model.freezes_parameters = facts.freezes_parameters
+    model.sets_default_device = facts.sets_default_device
+    model.sets_default_dtype = facts.sets_default_dtype
+    model.project = imports
     model.may_turn_grad_off = mentions_grad_off(text)
     context = RuleContext(model, text, options, reports=_Reports(model))
     instances = [rule(context) for rule in rules]

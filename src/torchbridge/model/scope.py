@@ -21,6 +21,9 @@ class Binding:
     qualnames: frozenset[str] = frozenset()  # the known object it aliases (``torch``, ``torch.tensor``)
     guarded: bool = False  # made inside a CUDA guard
     facts: Value = UNKNOWN  # what the bound value is (kind, layout, grad, placement)
+    # A relative import's reference (``.data.load``), which ``qualnames`` leaves out: the
+    # project index resolves it (``project_index``).
+    origins: frozenset[str] = frozenset()
     # A join's bindings, one per path that reaches it (``device = 'cpu'`` on one branch,
     # ``device = 'cuda:0'`` on the other), each with ``guarded`` as its path was; at most
     # ``MAX_REACHING`` of them (beyond that, empty: not known).
@@ -39,6 +42,7 @@ class Binding:
             name=self.name,
             kind="join",
             qualnames=self.qualnames | other.qualnames,
+            origins=self.origins | other.origins,
             guarded=self.guarded and other.guarded,
             facts=self.facts.join(other.facts),
             reaching=tuple(reaching) if reaching is not None and len(reaching) <= MAX_REACHING else (),

@@ -45,6 +45,7 @@ from .names import (
     dotted,
     imported_name,
 )
+from .project_index import FileImports, TextFacts, import_counts, import_reference
 from .scope import Binding, Scope, rebind
 from .summaries import Summaries
 from .tree import walk_children
@@ -93,6 +94,8 @@ class SemanticModel:
         self._last_returns: list[Value] = []  # the returns of the function walked last
         self.last_class_writes: dict[str, Value] = {}  # what the method walked last stores in self
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
+        self.project: FileImports | None = None  # the project's other modules, when the file is in one
+        self._import_counts: dict[str, int] | None = None  # how often the module body imports each name
 
     # ----------------------------------------------------------------- queries
 
@@ -220,9 +223,41 @@ class SemanticModel:
         ``func`` is not one (``summaries`` says where summaries stop)."""
         target = self._called_function(func)
         if target is None:
-            return None
+            return self._imported_returned(func)
         function, owner = target
         return self.summaries.returned(function, owner)
+
+    def _imported_returned(self, func: cst.BaseExpression) -> Value | None:
+        """What calling a function imported from another module of the project gives
+        (``load(p)`` after ``from .data import load``, ``io.load(p)`` after ``import pkg.io as
+        io``), through the project index; None when ``func`` names no such import."""
+        path = dotted(func) if self.project is not None else None
+        if path is None or self.project is None:
+            return None
+        head, _, rest = path.partition(".")
+        binding = self.lookup(head)
+        if binding is None or binding.kind != "import":
+            return None
+        module_level = binding is self.module_scope.bindings.get(head) or binding is self._hoisted_imports.get(head)
+        if self.scope is not self.module_scope and module_level and (
+            self.module_assignment_count(head) or self._module_import_count(head) != 1
+        ):
+            return None  # a function runs later: the module may have bound the name again
+        origins = binding.qualnames | binding.origins
+        if len(origins) != 1:
+            return None
+        origin = next(iter(origins))
+        value = self.project.returned(f"{origin}.{rest}" if rest else origin, self)
+        if value is None or value.kind is Kind.UNKNOWN:
+            return value
+        # The other module's nodes mean nothing here: the call is where the value came from.
+        result = value.result.but(evidence=None) if value.result is not None else None
+        return value.but(evidence=func if value.evidence is not None else None, result=result)
+
+    def _module_import_count(self, name: str) -> int:
+        if self._import_counts is None:
+            self._import_counts = import_counts(self.module) if self.module is not None else {}
+        return self._import_counts.get(name, 0)
 
     def _called_function(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, cst.ClassDef | None] | None:
         if isinstance(func, cst.Name):
@@ -281,6 +316,8 @@ class SemanticModel:
         child.module_scope.bindings = dict(parent.module_scope.bindings)
         child._outside_writes = parent._outside_writes
         child.summaries = summaries
+        child.project = parent.project
+        child._import_counts = parent._import_counts
         child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
         table = child.traversals()
 
@@ -293,6 +330,30 @@ class SemanticModel:
 
         child.walk = walk
         return child
+
+    @classmethod
+    def for_module(cls, module: cst.Module, facts: TextFacts, project: FileImports) -> SemanticModel:
+        """A values-only model of another module of the project, whose functions' summaries
+        a file that imports them asks for: it sees the module's imports (its unconditional
+        top-level ones, relative ones too), not its other module-level bindings."""
+        model = cls()
+        model.track_values = True
+        model.module = module
+        model.freezes_parameters = facts.freezes_parameters
+        model.sets_default_device = facts.sets_default_device
+        model.sets_default_dtype = facts.sets_default_dtype
+        model.may_turn_grad_off = False
+        model.project = project
+        model._module_assignments = assignment_counts(module)
+        model._hoist_imports(module.body)
+        for statement in module.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Import):
+                        model.traverse_Import(small)
+                    elif isinstance(small, cst.ImportFrom):
+                        model.traverse_ImportFrom(small)
+        return model
 
     def returns_of(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> list[Value]:
         """Walk ``function`` (a method of ``owner`` when given) and give the value of each of
@@ -900,10 +961,11 @@ class SemanticModel:
             return
         module = dotted(node.module) if node.module is not None and not node.relative else None
         for alias in node.names:
-            if module is None:  # relative import: a local module, nothing we know
+            if module is None:  # relative import: a module of the project (``project_index``)
                 local = bound_name(alias)
+                reference = import_reference(node, alias)
                 if local:
-                    self.bind(local, "import", alias)
+                    self.bind(local, "import", alias, origins=frozenset({reference}) if reference else frozenset())
             else:
                 self._bind_import(alias, module)
 

@@ -7,6 +7,12 @@ versions, and the file's settings (the rules enabled for it after per-file ignor
 options, the torch version). Rules never look at a file's name, so a file moved or copied
 elsewhere hits the same entry; the name is put back into the findings on reading.
 
+Findings may also rest on the project's other modules (``model.project_index``): an entry
+records every file its check consulted, with the hash of its content (or that it was
+absent), and the path of the file it was made for (a relative import means another module
+elsewhere). Such an entry hits only for that path, and only while every file it consulted
+still has the content it had: editing, creating or deleting one is a miss.
+
 The cache lives in ``.torchbridge_cache/`` in the project root (the folder of the
 configuration file that applies, else the working directory), or where ``--cache-dir`` or
 ``TORCHBRIDGE_CACHE_DIR`` says. It holds ``CACHEDIR.TAG`` (backup tools skip it) and a
@@ -42,7 +48,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR_NAME = ".torchbridge_cache"
 CACHE_DIR_ENV = "TORCHBRIDGE_CACHE_DIR"
-SCHEMA = 3  # the entry format; a change makes every older entry a miss
+SCHEMA = 4  # the entry format; a change makes every older entry a miss
 MAX_AGE_DAYS = 30  # an entry unused this long is deleted
 _PRUNED_MARKER = "last-pruned"
 # Diagnostics of the file itself are as stable as findings; a crash or an unreadable file is not.
@@ -111,6 +117,8 @@ class ResultCache:
                 document = json.loads(handle.read())
             if document["schema"] != SCHEMA or document["key"] != _key(entry):
                 return None
+            if not _dependencies_current(document, filename):
+                return None
             found = [_finding(filename, record) for record in document["findings"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, torn, foreign or from another schema: a miss, rewritten later
@@ -118,13 +126,23 @@ class ResultCache:
             os.utime(entry)  # its age counts from its last use (``prune``)
         return found
 
-    def store(self, entry: Path, findings: list[Finding]) -> None:
+    def store(
+        self, entry: Path, findings: list[Finding], dependencies: dict[str, str | None] | None = None,
+        filename: str | None = None,
+    ) -> None:
         """Keep the findings, if they can be read back exactly; a failed write is only a miss
-        next time."""
+        next time. ``dependencies``: the other files the check consulted (path: content hash,
+        None for absent), for the file named ``filename``."""
         if any(f.name in _UNCACHEABLE for f in findings if f.is_diagnostic):
             return
         records = [_record(f) for f in findings]
-        payload = json.dumps({"schema": SCHEMA, "key": _key(entry), "findings": records})
+        document: dict[str, Any] = {"schema": SCHEMA, "key": _key(entry), "findings": records}
+        if dependencies:
+            if filename is None:
+                return  # findings that rest on other files, for no known file: not kept
+            document["path"] = os.path.abspath(filename)
+            document["dependencies"] = dependencies
+        payload = json.dumps(document)
         # Only what round-trips is kept: a value JSON cannot carry must never come back changed.
         again = [_finding(f.filename, r) for f, r in zip(findings, json.loads(payload)["findings"])]
         if again != findings or any(a.fix != f.fix for a, f in zip(again, findings)):
@@ -192,6 +210,24 @@ def _remove_older_than(folder: Path, cutoff: float) -> None:
                             entry.unlink()
                     content.rmdir()
             shard.rmdir()
+
+
+def _dependencies_current(document: dict[str, Any], filename: str) -> bool:
+    """The entry was made for this file, and every file its check consulted is as it was."""
+    dependencies = document.get("dependencies")
+    if not dependencies:
+        return True
+    if document.get("path") != os.path.abspath(filename):
+        return False
+    for path, digest in dependencies.items():
+        try:
+            with open(path, "rb") as handle:
+                current: str | None = hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            current = None
+        if current != digest:
+            return False
+    return True
 
 
 def _key(entry: Path) -> str:

@@ -40,9 +40,12 @@ def check_file(target: Target, cache: ResultCache | None = None) -> list[Finding
         if found is not None:
             return found
     settings = target.settings
-    findings = lint_bytes(data, str(target.path), settings.rules_for(target.path), options=settings.rule_options)
+    dependencies: dict[str, str | None] = {}  # the project's other files the check consulted
+    findings = lint_bytes(
+        data, str(target.path), settings.rules_for(target.path), options=settings.rule_options, dependencies=dependencies,
+    )
     if cache is not None and entry is not None:
-        cache.store(entry, findings)
+        cache.store(entry, findings, dependencies, str(target.path))
     return findings
 
 

@@ -28,10 +28,12 @@ editor's ``unsafeFixes``, as ``--unsafe-fixes`` would), or where the client asks
 by kind (``quickfix.torchbridge.unsafe``). "Fix all" applies safe fixes only, whatever the
 settings: it runs on save, unattended.
 
-**Project-wide facts.** ``refresh_dependents`` runs after each edit (and open) of a
-document; once the project index lands, ``dependents`` names the open documents that
-import it, and they are checked again (pushed) or the client is asked to pull again
-(``workspace/diagnostic/refresh``). Today it names none.
+**Project-wide facts.** A check reads the project's other modules through the project
+index (``model.project_index``), and an open document's unsaved text takes precedence over
+the file on disk. ``refresh_dependents`` runs after each edit (and open) of a document:
+``dependents`` names the open documents whose last check consulted it (the index's reverse
+edges, through chains of imports too), and they are checked again (pushed) or the client
+is asked to pull again (``workspace/diagnostic/refresh``).
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from ..diagnostics.finding import INTERNAL_ERROR, diagnostic
-from ..engine.lint import BUG_REPORT
+from ..engine.lint import BUG_REPORT, default_index
+from ..model.project_index import read_file
 from ..project.config import Settings
 from ..rules import rule_by_code
 from ..rules.docs import rule_markdown
@@ -175,6 +178,7 @@ class Session:
         self._published: dict[str, set[str]] = {}  # per unit: the documents that got diagnostics
         self._reported: set[str] = set()  # errors already shown, once each
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchbridge-check")
+        default_index().reader = self._read_module  # the editor's text of open modules first
 
     def register(self) -> None:
         on = self._on
@@ -463,9 +467,23 @@ class Session:
 
     def dependents(self, unit_uri: str) -> list[str]:
         """The open units whose findings may change when ``unit_uri``'s text changes: those
-        that import it, once the project index (module summaries shared by every front end)
-        exists. Until then a module's findings depend on its own text only: none."""
-        return []
+        whose last check consulted its file (the project index's reverse edges)."""
+        path = _path(unit_uri)
+        if path is None:
+            return []
+        importers = default_index().importers_of(path)
+        return [uri for uri in self._revisions if uri != unit_uri and (found := _path(uri)) is not None
+                and found.absolute() in importers]
+
+    def _read_module(self, path: Path) -> bytes | None:
+        """A module the project index consults: an open document's text (unsaved edits
+        included), else the file on disk. Called on the check worker: the texts are read,
+        never changed, there."""
+        for uri, document in list(self.documents.texts.items()):
+            found = _path(uri)
+            if found is not None and found.absolute() == path and not self.documents.notebook_of(uri):
+                return document.text.encode("utf-8", "surrogatepass")
+        return read_file(path)
 
     def refresh_dependents(self, unit_uri: str) -> None:
         """After an edit of ``unit_uri``: its open dependents are checked again (pushed), or

@@ -1,0 +1,232 @@
+"""Facts from the project's other modules: which file an import names, what the module
+must show for its function to be summarised, and where the index stops (unknown)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import torchbridge
+from torchbridge.engine.lint import default_index, project_imports
+from torchbridge.model.project_index import MAX_CHAIN, digest_of, search_roots
+
+LOADER = '''\
+import numpy as np
+import torch
+
+
+def load(p):
+    return np.load(p)
+
+
+def predict(x):
+    return torch.nn.Linear(3, 3)(x)
+'''
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _found(path: Path) -> set[tuple[int, str]]:
+    return {(f.line, f.code or "") for f in torchbridge.check_source(path.read_text(), filename=str(path))}
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    _write(tmp_path, {"pkg/__init__.py": "", "pkg/io.py": LOADER})
+    return tmp_path
+
+
+@pytest.mark.parametrize("imports, call", [
+    ("from .io import load", "load(p)"),
+    ("from . import io", "io.load(p)"),
+    ("from pkg.io import load", "load(p)"),
+    ("import pkg.io as io", "io.load(p)"),
+    ("import pkg.io", "pkg.io.load(p)"),
+    ("from pkg import io", "io.load(p)"),
+    ("from .io import load as read", "read(p)"),
+])
+def test_an_imported_helper_is_summarised_as_a_local_one(project: Path, imports: str, call: str) -> None:
+    main = project / "pkg" / "main.py"
+    main.write_text(f"import torch\n{imports}\n\n\ndef f(p):\n    return torch.tensor({call})\n", encoding="utf-8")
+    assert _found(main) == {(6, "TNP101")}
+
+
+def test_an_import_inside_the_function_counts_and_a_module_level_rebinding_stops_it(project: Path) -> None:
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\n\n\ndef f(p):\n    from .io import load\n    return torch.tensor(load(p))\n",
+                    encoding="utf-8")
+    assert _found(main) == {(6, "TNP101")}
+    main.write_text("import torch\nfrom .io import load\n\n\ndef f(p):\n    return torch.tensor(load(p))\n\n\n"
+                    "load = list\n", encoding="utf-8")
+    assert _found(main) == set()  # f runs after the module rebound ``load``
+
+
+def test_the_grad_mode_of_the_call_reaches_the_imported_helper(project: Path) -> None:
+    main = project / "pkg" / "main.py"
+    main.write_text(
+        "import torch\nfrom .io import predict\n\nx = torch.ones(1, 3)\na = predict(x).numpy()\n"
+        "with torch.no_grad():\n    b = predict(x).numpy()\n",
+        encoding="utf-8",
+    )
+    assert _found(main) == {(5, "TNP201")}
+
+
+def test_a_reexport_through_the_package_init_is_followed(project: Path) -> None:
+    _write(project, {"pkg/__init__.py": "from .io import load\n", "app.py": "import torch\nfrom pkg import load\n\n"
+                     "t = torch.tensor(load('a.npy'))\n"})
+    assert _found(project / "app.py") == {(4, "TNP101")}
+
+
+def test_a_src_layout_resolves_from_the_project_root(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text("", encoding="utf-8")
+    _write(tmp_path, {"src/pkg/__init__.py": "", "src/pkg/io.py": LOADER,
+                      "scripts/run.py": "import torch\nfrom pkg.io import load\n\nt = torch.tensor(load('a.npy'))\n"})
+    assert _found(tmp_path / "scripts" / "run.py") == {(4, "TNP101")}
+
+
+def test_a_namespace_package_is_found(tmp_path: Path) -> None:
+    _write(tmp_path, {"ns/io.py": LOADER, "run.py": "import torch\nfrom ns.io import load\n\nt = torch.tensor(load('a.npy'))\n"})
+    assert _found(tmp_path / "run.py") == {(4, "TNP101")}
+
+
+UNKNOWN_CASES = {
+    "bound twice": {"pkg/io.py": LOADER + "\nload = lambda p: [p]\n"},
+    "defined conditionally": {"pkg/io.py": "import numpy as np\nimport sys\nif sys.argv:\n    def load(p):\n"
+                              "        return np.load(p)\n"},
+    "imported over": {"pkg/io.py": LOADER + "\ntry:\n    from fast import load\nexcept ImportError:\n    pass\n"},
+    "star import": {"pkg/io.py": LOADER + "\nfrom fast import *\n"},
+    "declared global": {"pkg/io.py": LOADER + "\ndef patch():\n    global load\n    load = list\n"},
+    "decorated": {"pkg/io.py": "import numpy as np\nimport functools\n\n\n@functools.lru_cache\ndef load(p):\n"
+                  "    return np.load(p)\n"},
+    "a class": {"pkg/io.py": "import numpy as np\n\n\nclass load:\n    pass\n"},
+    "module and package both present": {"pkg/io/__init__.py": LOADER},
+    "a syntax error": {"pkg/io.py": LOADER + "\ndef broken(:\n"},
+    "a re-export bound twice": {"pkg/io.py": "from .real import load\nload = list\n", "pkg/real.py": LOADER},
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNKNOWN_CASES))
+def test_where_the_index_stops_the_value_is_unknown(project: Path, case: str) -> None:
+    _write(project, UNKNOWN_CASES[case])
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    assert _found(main) == set()
+
+
+def test_two_roots_that_hold_different_modules_make_the_import_unknown(project: Path) -> None:
+    # ``import io2`` from pkg/main.py: the script's folder and the project root both hold an io2.
+    _write(project, {"io2.py": LOADER, "pkg/io2.py": LOADER})
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom io2 import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    assert _found(main) == set()
+    (project / "pkg" / "io2.py").unlink()
+    assert _found(main) == {(4, "TNP101")}
+
+
+def test_a_cycle_of_modules_is_unknown_and_ends(project: Path) -> None:
+    _write(project, {
+        "pkg/a.py": "from .b import g\n\n\ndef f(p):\n    return g(p)\n",
+        "pkg/b.py": "from .a import f\n\n\ndef g(p):\n    return f(p)\n",
+    })
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .a import f\n\nt = torch.tensor(f('a.npy'))\n", encoding="utf-8")
+    assert _found(main) == set()
+
+
+def test_a_chain_of_modules_is_followed_up_to_its_bound(project: Path) -> None:
+    files = {"pkg/m0.py": "import numpy as np\n\n\ndef f(p):\n    return np.load(p)\n"}
+    for level in range(1, MAX_CHAIN + 1):
+        files[f"pkg/m{level}.py"] = f"from .m{level - 1} import f as g\n\n\ndef f(p):\n    return g(p)\n"
+    _write(project, files)
+    main = project / "pkg" / "main.py"
+    for level, expected in ((MAX_CHAIN - 1, {(4, "TNP101")}), (MAX_CHAIN, set())):
+        main.write_text(f"import torch\nfrom .m{level} import f\n\nt = torch.tensor(f('a.npy'))\n", encoding="utf-8")
+        assert _found(main) == expected
+
+
+def test_the_files_consulted_are_recorded_with_their_hashes(project: Path) -> None:
+    main = project / "pkg" / "main.py"
+    text = "import torch\nfrom .io import load\nfrom .gone import other\n\nt = torch.tensor(load('a.npy'))\n" \
+           "u = torch.tensor(other('b.npy'))\n"
+    main.write_text(text, encoding="utf-8")
+    imports = project_imports(str(main))
+    assert imports is not None
+    from torchbridge.engine.lint import lint_source
+    from torchbridge.project.selection import Selection
+
+    dependencies: dict[str, str | None] = {}
+    lint_source(text, str(main), Selection().rules(), dependencies=dependencies)
+    assert dependencies[str(project / "pkg" / "io.py")] is not None
+    assert dependencies[str(project / "pkg" / "gone.py")] is None  # looked for: its creation matters
+
+
+def test_names_that_are_no_path_have_no_project() -> None:
+    assert project_imports("-") is None
+    assert project_imports("stdin") is None
+    assert project_imports("<string>") is None
+    assert project_imports("/no/such/folder/x.py") is None
+
+
+def test_search_roots_are_the_package_parent_the_folder_and_the_project(project: Path) -> None:
+    (project / "src").mkdir()
+    roots = search_roots(project / "pkg" / "main.py")
+    assert roots == [project, project / "pkg", project / "src"]
+
+
+def test_a_module_is_outlined_once_per_content_and_only_the_function_is_parsed(project: Path) -> None:
+    index = default_index()
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    _found(main)
+    path = project / "pkg" / "io.py"
+    data = path.read_bytes()
+    digest = digest_of(data) or ""
+    outline = index.outline(path, data, digest)
+    assert outline is not None and outline is index.outline(path, data, digest)
+    assert set(outline.functions) == {"load", "predict"}
+    module = index.function_module(path, digest, outline, "load")
+    assert module is not None and module is index.function_module(path, digest, outline, "load")
+    assert "def predict" not in module.code and "import numpy as np" in module.code
+
+
+def test_a_function_is_parsed_with_the_helpers_it_calls(project: Path) -> None:
+    _write(project, {"pkg/io.py": "import numpy as np\n\n\ndef _read(p):\n    return np.load(p)\n\n\n"
+                     "def unrelated():\n    return 1\n\n\ndef load(p):\n    return _read(p)\n"})
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    assert _found(main) == {(4, "TNP101")}
+
+
+def test_the_reverse_edges_name_the_files_whose_last_check_consulted_a_module(project: Path) -> None:
+    _write(project, {"pkg/mid.py": "from .io import load as inner\n\n\ndef load(p):\n    return inner(p)\n"})
+    main, other = project / "pkg" / "main.py", project / "pkg" / "other.py"
+    main.write_text("import torch\nfrom .mid import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    other.write_text("import torch\nt = torch.tensor([1])\n", encoding="utf-8")
+    assert _found(main) == {(4, "TNP101")}
+    _found(other)
+    index = default_index()
+    assert main in index.importers_of(project / "pkg" / "io.py")  # through mid.py
+    assert other not in index.importers_of(project / "pkg" / "io.py")
+    main.write_text("import torch\nt = torch.tensor([1])\n", encoding="utf-8")
+    _found(main)
+    assert main not in index.importers_of(project / "pkg" / "io.py")  # its last check no longer did
+
+
+def test_a_reader_decides_what_a_module_says(project: Path) -> None:
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    index = default_index()
+    real = index.reader
+    index.reader = lambda path: b"def load(p):\n    return [p]\n" if path.name == "io.py" else real(path)
+    try:
+        assert _found(main) == set()  # an editor's unsaved text of io.py, say
+    finally:
+        index.reader = real
+    assert _found(main) == {(4, "TNP101")}
