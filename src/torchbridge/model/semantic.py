@@ -88,7 +88,7 @@ class SemanticModel:
         self._loop_exits: list[list[tuple[str, dict[str, Binding]]]] = []
         self._module_assignments: dict[str, int] = {}  # how often the module body binds each name
         self.module: cst.Module | None = None
-        self.summaries = Summaries(self)  # what the module's functions and methods return
+        self.summaries = Summaries(self, type(self).for_summary)  # what the module's functions and methods return
         self.call_contexts = CallContexts(self)  # the grad mode the module calls each function in
         self.may_turn_grad_off = True  # the text names a grad-off context (the engine checks)
         self._last_returns: list[Value] = []  # the returns of the function walked last

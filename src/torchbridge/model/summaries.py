@@ -33,6 +33,7 @@ the mode the module's calls give it (``call_contexts``), not per call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -56,8 +57,10 @@ _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 class Summaries:
     """The return summaries of one module's functions and methods, computed on demand."""
 
-    def __init__(self, model: SemanticModel) -> None:
+    def __init__(self, model: SemanticModel, walker: Callable[[SemanticModel, Summaries], SemanticModel]) -> None:
         self._model = model  # the file's model: the module, its imports, its flags
+        # SemanticModel.for_summary, passed in: the model builds summaries with a model of its own
+        self._walker = walker
         # (id(FunctionDef), the grad mode at the call) -> the joined returns
         self._done: dict[tuple[int, str | None], Value] = {}
         self._active: set[tuple[int, str | None]] = set()  # summaries in progress (a cycle is unknown)
@@ -201,12 +204,10 @@ class Summaries:
         if key in self._active_writes or len(self._active) + len(self._active_writes) >= MAX_DEPTH \
                 or self._walks >= MAX_WALKS:
             return {}
-        from .semantic import SemanticModel
-
         self._active_writes.add(key)
         self._walks += 1
         try:
-            child = SemanticModel.for_summary(self._model, self)
+            child = self._walker(self._model, self)
             child.returns_of(method, owner)
             found = child.last_class_writes
         finally:
@@ -216,9 +217,7 @@ class Summaries:
         return found
 
     def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None, mode: str | None) -> Value:
-        from .semantic import SemanticModel  # the model builds summaries with a model of its own
-
-        child = SemanticModel.for_summary(self._model, self)
+        child = self._walker(self._model, self)
         with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
             found = child.returns_of(function, owner)
         if not found:

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cli.add_noqa import with_noqa
 from ..diagnostics.finding import Finding
 from ..engine.lint import lint_source
 from ..engine.notebook import Locator, Notebook, NotebookError, NotebookModule, cell_texts, python_cell, to_module
 from ..engine.source import from_text
 from ..fixing.loop import fix_source_text
+from ..fixing.noqa_comments import with_noqa
 from ..project.config import Settings
 
 
