@@ -129,6 +129,7 @@ class _ClassState:
     unknown_elements: set[str] = field(default_factory=set)  # containers filled with what is not proven a layer
     layers: set[str] = field(default_factory=set)  # containers that some layer goes into
     calls: dict[str, set[str]] = field(default_factory=dict)  # method -> the self.<method>() it calls
+    attributes: dict[str, AttributeFacts] = field(default_factory=dict)  # the model's, once the class is walked
 
 
 class ModuleStateNotMoved(Rule):
@@ -412,9 +413,13 @@ class ModuleStateNotMoved(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self._classes: list[_ClassState | None] = []
+        self._judged: list[_ClassState] = []  # the module classes to judge at the end of the file
         # ``register_buffer("name", ...)`` anywhere in the file (a base class may register
         # the name a subclass assigns); None once a name is computed.
         self._registered: set[str] | None = set()
+        # Whether each ``name = value`` in a module's method gives a value on the input's
+        # device, judged before the name is bound (``x = x * 2`` reads the earlier ``x``).
+        self._assigned: dict[int, bool] = {}
 
     # ------------------------------------------------------------------ the walk
 
@@ -459,8 +464,10 @@ class ModuleStateNotMoved(Rule):
         found = self._method()
         if found is None or len(node.targets) != 1:
             return
-        state, _ = found
+        state, method = found
         target = node.targets[0].target
+        if isinstance(target, cst.Name):
+            self._assigned[id(node)] = self._follows(node.value, method)
         name = _self_name(target)
         if name is not None:
             self._container_write(state, name, node)
@@ -469,15 +476,19 @@ class ModuleStateNotMoved(Rule):
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         state = self._classes.pop()
-        if state is None or (not state.meetings and not state.containers):
-            return
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-        methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
-        if methods.keys() & _MOVING_METHODS:
-            return
-        attributes = self.model.class_attributes(node)
-        self._report_tensors(state, attributes, methods)
-        self._report_containers(state, attributes)
+        if state is not None and (state.meetings or state.containers):
+            state.attributes = self.model.class_attributes(node)
+            self._judged.append(state)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        """Judge the classes once the whole file is seen: code after a class may register
+        the names it assigns."""
+        for state in self._judged:
+            body = state.node.body.body if isinstance(state.node.body, cst.IndentedBlock) else ()
+            methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
+            if not methods.keys() & _MOVING_METHODS:
+                self._report_tensors(state, state.attributes, methods)
+                self._report_containers(state, state.attributes)
 
     # ------------------------------------------------------------- plain tensors
 
@@ -497,7 +508,7 @@ class ModuleStateNotMoved(Rule):
             return
         state, method = found
         for one, other in ((left, right), (right, left)):
-            name = _kept_on_cpu(one)
+            name = self._kept(one)
             if name is not None and self._follows(other, method):
                 state.meetings.append(_Meeting(name, node, method.name.value))
                 return
@@ -510,29 +521,56 @@ class ModuleStateNotMoved(Rule):
             if (dotted(func) or "").rpartition(".")[2] in _NEUTRAL_FUNCTIONS:
                 return
             operands = list(_operands(node))
-            kept = [name for e in operands if (name := _kept_on_cpu(e)) is not None]
-            if kept and any(self._follows(e, method) for e in operands if _kept_on_cpu(e) is None):
+            kept = [name for e in operands if (name := self._kept(e)) is not None]
+            if kept and any(self._follows(e, method) for e in operands if self._kept(e) is None):
                 state.meetings.append(_Meeting(kept[0], node, method.name.value))
             return
         if not isinstance(func, cst.Attribute) or func.attr.value in _NOT_A_MEETING:
             return
         arguments = [a.value for a in node.args if not a.star]
-        receiver = _kept_on_cpu(func.value)
+        receiver = self._kept(func.value)
         if receiver is not None and any(self._follows(a, method) for a in arguments):
             state.meetings.append(_Meeting(receiver, node, method.name.value))
             return
-        kept = [name for a in arguments if (name := _kept_on_cpu(a)) is not None]
+        kept = [name for a in arguments if (name := self._kept(a)) is not None]
         if kept and receiver is None and self._follows(func.value, method):
             state.meetings.append(_Meeting(kept[0], node, method.name.value))
+
+    def _kept(self, expr: cst.BaseExpression, depth: int = 0) -> str | None:
+        """The attribute ``expr`` reads where it is, keeping its dimensions: ``self.scale``,
+        ``self.scale[None]``, ``self.scale.float().unsqueeze(0)``, ``self.mask > 0``,
+        ``torch.stack([self.a, self.b])``."""
+        if depth > _MAX_DEPTH:
+            return None
+        name = _self_name(expr)
+        if name is not None:
+            return name
+        if isinstance(expr, cst.Subscript) and all(
+            isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and _new_axis(e.slice.value))
+            for e in expr.slice
+        ):
+            return self._kept(expr.value, depth + 1)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _KEEPS_PLACE:
+            return None if any(a.keyword is not None for a in expr.args) else self._kept(expr.func.value, depth + 1)
+        sides: list[cst.BaseExpression] = []
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, _OPERATORS):
+            sides = [expr.left, expr.right]
+        elif isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
+            sides = [expr.left, expr.comparisons[0].comparator]
+        elif (isinstance(expr, cst.Call) and keyword_argument(expr, "device") is None
+              and self.model.resolves_into(expr.func, "torch")
+              and (dotted(expr.func) or "").rpartition(".")[2] not in _NEUTRAL_FUNCTIONS):
+            sides = list(_operands(expr))
+        kept = [self._kept(side, depth + 1) for side in sides]
+        if any(kept) and all(k is not None or _number(side) for k, side in zip(kept, sides)):
+            return next(k for k in kept if k is not None)
+        return None
 
     def _follows(self, expr: cst.BaseExpression, method: cst.FunctionDef, depth: int = 0) -> bool:
         """``expr`` is proven to be on the device the module's input is on: the input itself,
         or computed from it (``x.view(...)``, ``x * 2``, ``F.relu(x)``, ``self.conv(x)``)."""
         if depth > _MAX_DEPTH:
             return False
-        value = self.model.value_of(expr)
-        if value.kind is Kind.TENSOR and value.on_device is True:
-            return True
         if isinstance(expr, cst.Name):
             binding = self.model.lookup(expr.value)
             return binding is not None and all(
@@ -553,9 +591,13 @@ class ModuleStateNotMoved(Rule):
     def _call_follows(self, call: cst.Call, method: cst.FunctionDef, depth: int) -> bool:
         func = call.func
         if keyword_argument(call, "device") is not None:
-            return False
+            value = self.model.value_of(call)  # torch.ones(3, device="cuda")
+            return value.kind is Kind.TENSOR and value.on_device is True
         arguments = [a.value for a in call.args if not a.star]
         if any(self.model.resolves_into(func, library) for library in _TENSOR_LIBRARIES):
+            return any(self._follows(a, method, depth + 1) for a in arguments)
+        if isinstance(func, cst.Subscript) and _self_name(func.value) is not None:
+            # ``self.layers[i](x)``: an element of the module's container, called on the input.
             return any(self._follows(a, method, depth + 1) for a in arguments)
         if not isinstance(func, cst.Attribute):
             return False
@@ -568,8 +610,8 @@ class ModuleStateNotMoved(Rule):
     def _bound_to_input(self, binding: Binding, method: cst.FunctionDef, depth: int) -> bool:
         if binding.kind == "param":
             return isinstance(binding.node, cst.Param) and _is_input(binding.node, method)
-        if binding.kind == "assign" and binding.value is not None:
-            return self._follows(binding.value, method, depth + 1)
+        if binding.kind == "assign":
+            return self._assigned.get(id(binding.node), False)
         return False
 
     def _report_tensors(self, state: _ClassState, attributes: dict[str, AttributeFacts],
@@ -709,23 +751,10 @@ def _self_name(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def _kept_on_cpu(expr: cst.BaseExpression) -> str | None:
-    """The attribute ``expr`` reads where it is, keeping its dimensions: ``self.scale``,
-    ``self.scale[None]``, ``self.scale.float().unsqueeze(0)``."""
-    while True:
-        name = _self_name(expr)
-        if name is not None:
-            return name
-        if isinstance(expr, cst.Subscript) and all(
-            isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and _new_axis(e.slice.value))
-            for e in expr.slice
-        ):
-            expr = expr.value
-        elif (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-              and expr.func.attr.value in _KEEPS_PLACE and not any(a.keyword is not None for a in expr.args)):
-            expr = expr.func.value
-        else:
-            return None
+def _number(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.Integer, cst.Float)) or (
+        isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, (cst.Integer, cst.Float))
+    )
 
 
 def _new_axis(expr: cst.BaseExpression) -> bool:
@@ -784,7 +813,9 @@ def _factory_has_dimensions(call: cst.Call, factory: str) -> bool:
             return not any(a.star for a in sizes)
         if len(sizes) == 1 and not sizes[0].star:
             size = sizes[0].value
-            if isinstance(size, cst.Integer):
+            # A name or an expression is taken as a count: only an empty shape (``shape ==
+            # ()``) would give a 0-d tensor, and no one builds a constant that way.
+            if isinstance(size, (cst.Integer, cst.Name, cst.Attribute, cst.Subscript, cst.BinaryOperation)):
                 return True
             if isinstance(size, (cst.Tuple, cst.List)) and size.elements and not any(
                 isinstance(e, cst.StarredElement) for e in size.elements
