@@ -23,7 +23,7 @@ from ...diagnostics.contract import (
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
 from ...model.attributes import AttributeFacts
 from ...model.names import dotted, first_argument, keyword_argument, string_value
-from ...model.scope import Binding
+from ...model.scope import Binding, Scope
 from ...model.tree import children
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
@@ -430,7 +430,7 @@ class ModuleStateNotMoved(Rule):
         """The module class being walked and its method the walk is in (directly, not in a
         nested function or class)."""
         state = self._classes[-1] if self._classes else None
-        scope = self.model.scope
+        scope: Scope | None = self.model.scope
         while scope is not None and scope.kind in ("comprehension", "lambda"):
             scope = scope.parent
         if state is None or scope is None or scope.kind != "function" or scope.parent is None:
@@ -861,8 +861,8 @@ def _display_elements(display: cst.BaseExpression) -> Iterator[cst.BaseExpressio
     elif isinstance(display, cst.ListComp):
         yield display.elt
     elif isinstance(display, cst.Dict):
-        for element in display.elements:
-            yield element.value if isinstance(element, cst.DictElement) else None
+        for entry in display.elements:
+            yield entry.value if isinstance(entry, cst.DictElement) else None
     elif isinstance(display, cst.DictComp):
         yield display.value
 
