@@ -42,7 +42,8 @@ REGISTER_BUFFER = ContractEntry(
     ),
     expect={"cpu": Verdict.NOT_VERIFIABLE},
     note="The tensor now follows the module's device, and also its dtype casts, `buffers()` and DDP's "
-         "buffer broadcast; `state_dict` stays as it was.",
+         "buffer broadcast; `state_dict` stays as it was. The verifier's expressions build no module: a "
+         "runtime test builds both versions and moves them.",
     title="Register `{name}` as a non-persistent buffer",
 )
 MODULE_CONTAINER = ContractEntry(
@@ -55,7 +56,8 @@ MODULE_CONTAINER = ContractEntry(
         Precondition(F, "a `ModuleList` is no `list`: no `sort`, `reverse`, `remove`; slices are `ModuleList`s"),
     ),
     expect={"cpu": Verdict.NOT_VERIFIABLE},
-    note="Registering the layers is the intent, but it changes what the module trains and saves.",
+    note="Registering the layers is the intent, but it changes what the module trains and saves. The "
+         "verifier's expressions build no module: a runtime test builds both versions and moves them.",
     title="Hold the layers in `nn.{container}`",
 )
 
@@ -157,6 +159,11 @@ class ModuleStateNotMoved(Rule):
 
     Modules are made to be moved: the rule does not ask whether this one ever is (a module
     that only ever runs on the CPU gets the finding too, and the fix is harmless there).
+    What it cannot see: a base class or subclass in another file that registers the name
+    as a buffer or overrides `_apply`, and a size given by a variable holding an empty
+    shape (`torch.zeros(shape)` with `shape == ()` is 0-d; a name is taken as a count).
+    Of forward's parameters only the first one, or one annotated as a tensor, is taken
+    as an input tensor (`step * self.scale` with an unannotated `step` may be a number).
 
     ## Why is this bad?
     `module.to()` moves parameters, buffers and submodules, and nothing else. After
@@ -211,7 +218,7 @@ class ModuleStateNotMoved(Rule):
     | `buffers()`, `named_buffers()` | not listed | listed |
     | `state_dict()`, `load_state_dict()` | absent | absent (unchanged) |
     | `.half()`, `.double()`, `.to(torch.float16)` | stays `float32` | cast (integer tensors stay as they are) |
-    | DDP (`broadcast_buffers`, the default) | never synchronized | broadcast from rank 0 |
+    | DDP (`broadcast_buffers`, the default) | not synchronized | in DDP's `modules_buffers` (gloo, one process): broadcast from rank 0 |
     | `copy.deepcopy` | copied | copied |
     | `self.name = other_tensor` later | plain attribute | stays a buffer |
     | `self.name = 3.0` later | allowed | `TypeError: cannot assign 'float' as buffer` |
@@ -545,10 +552,7 @@ class ModuleStateNotMoved(Rule):
         name = _self_name(expr)
         if name is not None:
             return name
-        if isinstance(expr, cst.Subscript) and all(
-            isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and _new_axis(e.slice.value))
-            for e in expr.slice
-        ):
+        if isinstance(expr, cst.Subscript) and _keeps_dimensions(expr):
             return self._kept(expr.value, depth + 1)
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _KEEPS_PLACE:
             return None if any(a.keyword is not None for a in expr.args) else self._kept(expr.func.value, depth + 1)
@@ -574,7 +578,7 @@ class ModuleStateNotMoved(Rule):
         if isinstance(expr, cst.Name):
             binding = self.model.lookup(expr.value)
             return binding is not None and all(
-                self._bound_to_input(b, method, depth) for b in (binding.reaching or (binding,))
+                self._bound_to_input(b, method) for b in (binding.reaching or (binding,))
             )
         if isinstance(expr, cst.Attribute):
             return expr.attr.value in ("T", "mT", "data", "real") and self._follows(expr.value, method, depth + 1)
@@ -607,7 +611,7 @@ class ModuleStateNotMoved(Rule):
             return layer.kind is Kind.MODULE and any(self._follows(a, method, depth + 1) for a in arguments)
         return func.attr.value not in _LEAVES_DEVICE | _NOT_A_MEETING and self._follows(func.value, method, depth + 1)
 
-    def _bound_to_input(self, binding: Binding, method: cst.FunctionDef, depth: int) -> bool:
+    def _bound_to_input(self, binding: Binding, method: cst.FunctionDef) -> bool:
         if binding.kind == "param":
             return isinstance(binding.node, cst.Param) and _is_input(binding.node, method)
         if binding.kind == "assign":
@@ -641,11 +645,7 @@ class ModuleStateNotMoved(Rule):
         if depth > _MAX_DEPTH:
             return False
         if isinstance(expr, cst.Subscript):
-            # x[..., None], x[:, None], x[1:]: slices and new axes keep every dimension.
-            return all(
-                isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and _new_axis(e.slice.value))
-                for e in expr.slice
-            ) and self._at_least_one_dimension(expr.value, depth + 1)
+            return _keeps_dimensions(expr) and self._at_least_one_dimension(expr.value, depth + 1)
         if isinstance(expr, cst.BinaryOperation):
             return self._at_least_one_dimension(expr.left, depth + 1) or self._at_least_one_dimension(expr.right, depth + 1)
         if not isinstance(expr, cst.Call):
@@ -754,6 +754,14 @@ def _self_name(expr: cst.BaseExpression) -> str | None:
 def _number(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, (cst.Integer, cst.Float)) or (
         isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, (cst.Integer, cst.Float))
+    )
+
+
+def _keeps_dimensions(subscript: cst.Subscript) -> bool:
+    """``x[..., None]``, ``x[:, None]``, ``x[1:]``: slices and new axes keep every dimension."""
+    return all(
+        isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and _new_axis(e.slice.value))
+        for e in subscript.slice
     )
 
 
