@@ -58,9 +58,6 @@ def test_what_meets_the_input(forward, reported):
 @pytest.mark.parametrize(
     "other",
     [
-        # Registered as a buffer by name elsewhere in the file: the assignment fills the buffer.
-        'class Base(nn.Module):\n    def __init__(self):\n        super().__init__()\n'
-        '        self.register_buffer("scale", None)\n',
         # A computed buffer name could be any attribute.
         'def register(module, name):\n    module.register_buffer(name, torch.ones(1))\n',
         # Written from outside the class: its value there is not known.
@@ -70,6 +67,27 @@ def test_what_meets_the_input(forward, reported):
 def test_other_code_in_the_file_silences_it(other):
     source = HEADER + "    def forward(self, x):\n        return x * self.scale\n" + other
     assert lines(source) == []
+
+
+@pytest.mark.parametrize(("base", "reported"), [("Base", False), ("nn.Module", True)])
+def test_a_buffer_registered_by_a_base_class(base, reported):
+    """The base registers the name: the subclass's assignment fills the buffer. Another
+    class of the file that registers the same name says nothing about this one."""
+    source = f"""
+    import torch
+    from torch import nn
+    class Base(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("scale", None)
+    class Scale({base}):
+        def __init__(self):
+            super().__init__()
+            self.scale = torch.ones(8)
+        def forward(self, x):
+            return x * self.scale
+    """
+    assert lines(source) == ([10] if reported else [])
 
 
 def test_a_second_write_on_another_device_silences_it():

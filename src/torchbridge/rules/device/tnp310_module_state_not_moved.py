@@ -421,9 +421,10 @@ class ModuleStateNotMoved(Rule):
         super().__init__(context)
         self._classes: list[_ClassState | None] = []
         self._judged: list[_ClassState] = []  # the module classes to judge at the end of the file
-        # ``register_buffer("name", ...)`` anywhere in the file (a base class may register
-        # the name a subclass assigns); None once a name is computed.
-        self._registered: set[str] | None = set()
+        # ``register_buffer("name", ...)`` per class of the file (a base class may register
+        # the name a subclass assigns), and outside any class (None); None once a name is computed.
+        self._registered: dict[str | None, set[str] | None] = {}
+        self._owners: list[str] = []  # the classes being walked, innermost last
         # Whether each ``name = value`` in a module's method gives a value on the input's
         # device, judged before the name is bound (``x = x * 2`` reads the earlier ``x``).
         self._assigned: dict[int, bool] = {}
@@ -432,6 +433,7 @@ class ModuleStateNotMoved(Rule):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(_ClassState(node) if self.model.is_module_class(node) else None)
+        self._owners.append(node.name.value)
 
     def _method(self) -> tuple[_ClassState, cst.FunctionDef] | None:
         """The module class being walked and its method the walk is in (directly, not in a
@@ -482,6 +484,7 @@ class ModuleStateNotMoved(Rule):
             self._element(state, name, node.value)  # self.heads["a"] = nn.Linear(...)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._owners.pop()
         state = self._classes.pop()
         if state is not None and (state.meetings or state.containers):
             state.attributes = self.model.class_attributes(node)
@@ -493,21 +496,35 @@ class ModuleStateNotMoved(Rule):
         for state in self._judged:
             body = state.node.body.body if isinstance(state.node.body, cst.IndentedBlock) else ()
             methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
-            if not methods.keys() & _MOVING_METHODS:
-                self._report_tensors(state, state.attributes, methods)
-                self._report_containers(state, state.attributes)
+            registered = self._registered_for(state.node)
+            if not methods.keys() & _MOVING_METHODS and registered is not None:
+                self._report_tensors(state, methods, registered)
+                self._report_containers(state)
+
+    def _registered_for(self, cls: cst.ClassDef) -> set[str] | None:
+        """The names registered in ``cls``, its bases and subclasses in the file, or outside
+        any class; None when one of them registers a computed name."""
+        found: set[str] = set()
+        for owner in (None, cls.name.value, *self.model.related_classes(cls)):
+            names = self._registered.get(owner, set())
+            if names is None:
+                return None
+            found |= names
+        return found
 
     # ------------------------------------------------------------- plain tensors
 
     def _note_registration(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value in _REGISTERING) or self._registered is None:
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _REGISTERING):
             return
+        owner = self._owners[-1] if self._owners else None
+        names = self._registered.setdefault(owner, set())
         name = string_value(node.args[0].value) if node.args else None
         if name is None:
-            self._registered = None
-        else:
-            self._registered.add(name)
+            self._registered[owner] = None
+        elif names is not None:
+            names.add(name)
 
     def _meeting(self, node: cst.CSTNode, left: cst.BaseExpression, right: cst.BaseExpression) -> None:
         found = self._method()
@@ -618,23 +635,22 @@ class ModuleStateNotMoved(Rule):
             return self._assigned.get(id(binding.node), False)
         return False
 
-    def _report_tensors(self, state: _ClassState, attributes: dict[str, AttributeFacts],
-                        methods: dict[str, cst.FunctionDef]) -> None:
+    def _report_tensors(self, state: _ClassState, methods: dict[str, cst.FunctionDef], registered: set[str]) -> None:
+        attributes = state.attributes
         reached = _reached(state.calls, _ENTRY_POINTS & methods.keys())
         reported: set[str] = set()
         for meeting in state.meetings:
             name = meeting.name
             facts = attributes.get(name)
-            if name in reported or meeting.method not in reached or facts is None or not self._plain_cpu_tensor(name, facts):
+            if (name in reported or name in registered or meeting.method not in reached or facts is None
+                    or not self._plain_cpu_tensor(facts)):
                 continue
             reported.add(name)
             write = facts.writes[0]
             fix = self._register_fix(name, facts, methods.get("__init__"))
             self.report(write, self.message.format(name=name), evidence=meeting.node, fix=fix)
 
-    def _plain_cpu_tensor(self, name: str, facts: AttributeFacts) -> bool:
-        if self._registered is None or name in self._registered:
-            return False
+    def _plain_cpu_tensor(self, facts: AttributeFacts) -> bool:
         if facts.value.kind is not Kind.TENSOR or facts.value.on_device is not False or not facts.writes:
             return False
         return all(isinstance(w, cst.Assign) and self._at_least_one_dimension(w.value) for w in facts.writes)
@@ -716,9 +732,8 @@ class ModuleStateNotMoved(Rule):
         else:
             state.layers.add(name)
 
-    def _report_containers(self, state: _ClassState, attributes: dict[str, AttributeFacts]) -> None:
-        if self._registered is None:
-            return
+    def _report_containers(self, state: _ClassState) -> None:
+        attributes = state.attributes
         uses = _self_uses(state.node)
         for name, writes in state.containers.items():
             facts = attributes.get(name)
