@@ -138,7 +138,8 @@ class ModuleStateNotMoved(Rule):
     """
     ## What it does
     Finds state of an `nn.Module` that `module.to(device)`, `.cuda()` and Lightning do not
-    move, because the module does not know about it:
+    move, because the module does not know about it: a plain tensor attribute that
+    `forward` combines with its input, and layers held in a plain `list` or `dict`.
 
     - a plain tensor attribute (`self.scale = torch.ones(3)` in `__init__`: not an
       `nn.Parameter`, not registered with `register_buffer`) that `forward` (or a method
