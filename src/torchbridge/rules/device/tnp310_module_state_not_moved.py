@@ -158,6 +158,7 @@ class ModuleStateNotMoved(Rule):
     iterating or indexing it: passed on (`nn.Sequential(*self.layers)`) the layers are
     registered after all.
 
+    The rule looks at files that define a `forward` (or a Lightning step) in a class.
     Modules are made to be moved: the rule does not ask whether this one ever is (a module
     that only ever runs on the CPU gets the finding too, and the fix is harmless there).
     What it cannot see: a base class or subclass in another file that registers the name
@@ -253,8 +254,9 @@ class ModuleStateNotMoved(Rule):
     list_message = ("`self.{name}` holds layers in a plain `{kind}`: `module.to(device)` does not move them and "
                     "`parameters()` does not list them (the optimizer never trains them); use `nn.{container}`")
     category = "correctness"
-    requires_text = ("self.",)
-    requires_also = ("Module",)
+    # A module class that runs on inputs: it defines forward (or a Lightning step).
+    requires_text = tuple(f"def {method}" for method in sorted(_ENTRY_POINTS))
+    requires_also = ("Module", "self.")
     needs_values = True
     contract = (REGISTER_BUFFER, MODULE_CONTAINER)
     VALID = [
@@ -440,10 +442,12 @@ class ModuleStateNotMoved(Rule):
         """The module class being walked and its method the walk is in (directly, not in a
         nested function or class)."""
         state = self._classes[-1] if self._classes else None
+        if state is None:
+            return None
         scope: Scope | None = self.model.scope
         while scope is not None and scope.kind in ("comprehension", "lambda"):
             scope = scope.parent
-        if state is None or scope is None or scope.kind != "function" or scope.parent is None:
+        if scope is None or scope.kind != "function" or scope.parent is None:
             return None
         if scope.parent.node is not state.node or not isinstance(scope.node, cst.FunctionDef):
             return None
@@ -463,11 +467,11 @@ class ModuleStateNotMoved(Rule):
         self._meeting_in_call(state, method, node)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, _OPERATORS):
+        if self._classes and self._classes[-1] is not None and isinstance(node.operator, _OPERATORS):
             self._meeting(node, node.left, node.right)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
-        if len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, _COMPARISONS):
+        if self._classes and self._classes[-1] is not None and len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, _COMPARISONS):
             self._meeting(node, node.left, node.comparisons[0].comparator)
 
     def visit_Assign(self, node: cst.Assign) -> None:
