@@ -233,3 +233,18 @@ def test_the_fixed_module_moves_its_state_and_keeps_its_state_dict():
     assert original.half().scale.dtype == torch.float32 and fixed.half().scale.dtype == torch.float16
     with pytest.raises(TypeError):
         _build(fixed_source).scale = 3.0
+
+
+def test_every_attribute_of_one_call_is_reported():
+    source = """
+    import torch
+    import torch.nn.functional as F
+    class FunctionalLinear(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.rand((5, 5))
+            self.bias = torch.zeros(5)
+        def forward(self, x):
+            return F.linear(x, self.weight, self.bias)
+    """
+    assert lines(source) == [6, 7]

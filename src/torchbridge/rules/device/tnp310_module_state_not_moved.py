@@ -552,7 +552,7 @@ class ModuleStateNotMoved(Rule):
             operands = list(_operands(node))
             kept = [name for e in operands if (name := self._kept(e)) is not None]
             if kept and any(self._follows(e, method) for e in operands if self._kept(e) is None):
-                state.meetings.append(_Meeting(kept[0], node, method.name.value))
+                state.meetings.extend(_Meeting(name, node, method.name.value) for name in kept)
             return
         if not isinstance(func, cst.Attribute) or func.attr.value in _NOT_A_MEETING:
             return
@@ -563,7 +563,7 @@ class ModuleStateNotMoved(Rule):
             return
         kept = [name for a in arguments if (name := self._kept(a)) is not None]
         if kept and receiver is None and self._follows(func.value, method):
-            state.meetings.append(_Meeting(kept[0], node, method.name.value))
+            state.meetings.extend(_Meeting(name, node, method.name.value) for name in kept)
 
     def _kept(self, expr: cst.BaseExpression, depth: int = 0) -> str | None:
         """The attribute ``expr`` reads where it is, keeping its dimensions: ``self.scale``,
