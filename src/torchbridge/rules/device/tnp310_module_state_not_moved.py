@@ -139,7 +139,7 @@ class ModuleStateNotMoved(Rule):
     ## What it does
     Finds state of an `nn.Module` that `module.to(device)`, `.cuda()` and Lightning do not
     move, because the module does not know about it: a plain tensor attribute that
-    `forward` combines with its input, and layers held in a plain `list` or `dict`.
+    `forward` combines with its input, and layers held in a plain `list` or `dict`. In detail:
 
     - a plain tensor attribute (`self.scale = torch.ones(3)` in `__init__`: not an
       `nn.Parameter`, not registered with `register_buffer`) that `forward` (or a method
@@ -152,15 +152,17 @@ class ModuleStateNotMoved(Rule):
     with one or more dimensions (a 0-d CPU tensor mixes with device tensors without error),
     and not moved where it is used (`self.scale.to(x.device)`, `.type_as(x)`,
     `torch.as_tensor(self.scale, device=x.device)` are not reported). A class that
-    implements `_apply`, `to` or `cuda`, or registers buffers or modules under computed
-    names, moves its state itself and is not reported. The layers must be constructed right
+    implements `_apply`, `to` or `cuda` moves its state itself and is not reported, nor is
+    a name that the class, a base class or a subclass in the file registers
+    (`register_buffer("scale", None)`, then `self.scale = ...`), nor any name where they or
+    module-level code register a computed name. The layers must be constructed right
     there (`nn.Linear(...)`, a module class of the file), and the container used only by
     iterating or indexing it: passed on (`nn.Sequential(*self.layers)`) the layers are
     registered after all.
 
     The rule looks at files that define a `forward` (or a Lightning step) in a class.
     Modules are made to be moved: the rule does not ask whether this one ever is (a module
-    that only ever runs on the CPU gets the finding too, and the fix is harmless there).
+    that only ever runs on the CPU gets the finding too).
     What it cannot see: a base class or subclass in another file that registers the name
     as a buffer or overrides `_apply`, and a size given by a variable holding an empty
     shape (`torch.zeros(shape)` with `shape == ()` is 0-d; a name is taken as a count).
