@@ -546,26 +546,26 @@ class ModuleStateNotMoved(Rule):
 
     def _meeting_in_call(self, state: _ClassState, method: cst.FunctionDef, node: cst.Call) -> None:
         func = node.func
-        if keyword_argument(node, "device") is not None:
-            return  # the call places its result
+        operands = list(_operands(node))
+        kept = [(name, e) for e in operands if (name := self._kept(e)) is not None]
+        receiver = self._kept(func.value) if isinstance(func, cst.Attribute) else None
+        if (not kept and receiver is None) or keyword_argument(node, "device") is not None:
+            return  # nothing of the module's here, or the call places its result
+        others = [e for e in operands if all(e is not k for _, k in kept)]
         if any(self.model.resolves_into(func, library) for library in _TENSOR_LIBRARIES):
-            if (dotted(func) or "").rpartition(".")[2] in _NEUTRAL_FUNCTIONS:
-                return
-            operands = list(_operands(node))
-            kept = [name for e in operands if (name := self._kept(e)) is not None]
-            if kept and any(self._follows(e, method) for e in operands if self._kept(e) is None):
-                state.meetings.extend(_Meeting(name, node, method.name.value) for name in kept)
+            # torch.mul(x, self.scale), torch.cat([x, self.scale]), F.linear(x, self.weight)
+            if (dotted(func) or "").rpartition(".")[2] not in _NEUTRAL_FUNCTIONS and any(
+                self._follows(e, method) for e in others
+            ):
+                state.meetings.extend(_Meeting(name, node, method.name.value) for name, _ in kept)
             return
         if not isinstance(func, cst.Attribute) or func.attr.value in _NOT_A_MEETING:
             return
-        arguments = [a.value for a in node.args if not a.star]
-        receiver = self._kept(func.value)
-        if receiver is not None and any(self._follows(a, method) for a in arguments):
-            state.meetings.append(_Meeting(receiver, node, method.name.value))
-            return
-        kept = [name for a in arguments if (name := self._kept(a)) is not None]
-        if kept and receiver is None and self._follows(func.value, method):
-            state.meetings.extend(_Meeting(name, node, method.name.value) for name in kept)
+        if receiver is not None:  # self.scale.mul(x)
+            if any(self._follows(e, method) for e in others):
+                state.meetings.append(_Meeting(receiver, node, method.name.value))
+        elif self._follows(func.value, method):  # x.mul(self.scale)
+            state.meetings.extend(_Meeting(name, node, method.name.value) for name, _ in kept)
 
     def _kept(self, expr: cst.BaseExpression, depth: int = 0) -> str | None:
         """The attribute ``expr`` reads where it is, keeping its dimensions: ``self.scale``,
@@ -621,19 +621,21 @@ class ModuleStateNotMoved(Rule):
         if keyword_argument(call, "device") is not None:
             value = self.model.value_of(call)  # torch.ones(3, device="cuda")
             return value.kind is Kind.TENSOR and value.on_device is True
-        arguments = [a.value for a in call.args if not a.star]
-        if any(self.model.resolves_into(func, library) for library in _TENSOR_LIBRARIES):
-            return any(self._follows(a, method, depth + 1) for a in arguments)
-        if isinstance(func, cst.Subscript) and _self_name(func.value) is not None:
-            # ``self.layers[i](x)``: an element of the module's container, called on the input.
-            return any(self._follows(a, method, depth + 1) for a in arguments)
-        if not isinstance(func, cst.Attribute):
+        # A method of the input (``x.view(...)``), unless it leaves the device or the tensor.
+        if (isinstance(func, cst.Attribute) and not _is_self(func.value)
+                and func.attr.value not in _LEAVES_DEVICE | _NOT_A_MEETING
+                and self._follows(func.value, method, depth + 1)):
+            return True
+        # The cheap test first: a call follows only when an argument does.
+        if not any(self._follows(a.value, method, depth + 1) for a in call.args if not a.star):
             return False
-        if _is_self(func.value):
+        if isinstance(func, cst.Subscript):
+            # ``self.layers[i](x)``: an element of the module's container, called on the input.
+            return _self_name(func.value) is not None
+        if isinstance(func, cst.Attribute) and _is_self(func.value):
             # A layer of the module (``self.conv(x)``) keeps its input's device.
-            layer = self.model.self_attribute(func.attr.value)
-            return layer.kind is Kind.MODULE and any(self._follows(a, method, depth + 1) for a in arguments)
-        return func.attr.value not in _LEAVES_DEVICE | _NOT_A_MEETING and self._follows(func.value, method, depth + 1)
+            return self.model.self_attribute(func.attr.value).kind is Kind.MODULE
+        return any(self.model.resolves_into(func, library) for library in _TENSOR_LIBRARIES)
 
     def _bound_to_input(self, binding: Binding, method: cst.FunctionDef) -> bool:
         if binding.kind == "param":
