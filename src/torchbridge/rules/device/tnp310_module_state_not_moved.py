@@ -690,16 +690,15 @@ class ModuleStateNotMoved(Rule):
         write = facts.writes[0]
         if not isinstance(write, cst.Assign) or len(write.targets) != 1:
             return None
-        after_super = False
-        for statement in _statements(init):
-            if isinstance(statement, cst.SimpleStatementLine):
-                if any(small is write for small in statement.body):
-                    if not after_super or len(statement.body) != 1:
-                        return None
-                    value = _EMPTY.code_for_node(write.value)
-                    text = f'self.register_buffer("{name}", {value}, persistent=False)'
-                    return FixSpec(REGISTER_BUFFER, (replace(write, text),), title=REGISTER_BUFFER.title.format(name=name))
-                after_super = after_super or any(_is_super_init(small) for small in statement.body)
+        after_super = False  # register_buffer raises before Module.__init__ has run
+        smalls = (small for line in _statements(init) if isinstance(line, cst.SimpleStatementLine) for small in line.body)
+        for small in smalls:
+            if small is write:
+                if not after_super:
+                    return None
+                text = f'self.register_buffer("{name}", {_EMPTY.code_for_node(write.value)}, persistent=False)'
+                return FixSpec(REGISTER_BUFFER, (replace(write, text),), title=REGISTER_BUFFER.title.format(name=name))
+            after_super = after_super or _is_super_init(small)
         return None
 
     # ---------------------------------------------------------- lists of layers
