@@ -248,3 +248,22 @@ def test_every_attribute_of_one_call_is_reported():
             return F.linear(x, self.weight, self.bias)
     """
     assert lines(source) == [6, 7]
+
+
+def test_a_lightning_step_meets_the_batch():
+    source = """
+    import torch
+    import torch.nn.functional as F
+    import lightning.pytorch as pl
+    class Model(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.weights = torch.ones(10)
+            self.layer = torch.nn.Linear(4, 10)
+        def forward(self, x):
+            return self.layer(x)
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            return F.cross_entropy(self(x), y, weight=self.weights)
+    """
+    assert lines(source) == [7]

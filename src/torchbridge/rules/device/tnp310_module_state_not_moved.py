@@ -482,7 +482,8 @@ class ModuleStateNotMoved(Rule):
             return
         state, method = found
         target = node.targets[0].target
-        if isinstance(target, cst.Name):
+        if isinstance(target, (cst.Name, cst.Tuple, cst.List)):
+            # ``x, y = batch``: the parts of an input batch are on its device too.
             self._assigned[id(node)] = self._follows(node.value, method)
         name = _self_name(target)
         if name is not None:
@@ -632,6 +633,8 @@ class ModuleStateNotMoved(Rule):
         if isinstance(func, cst.Subscript):
             # ``self.layers[i](x)``: an element of the module's container, called on the input.
             return _self_name(func.value) is not None
+        if _is_self(func):
+            return True  # ``self(x)`` in a Lightning step: forward, on the module's device
         if isinstance(func, cst.Attribute) and _is_self(func.value):
             # A layer of the module (``self.conv(x)``) keeps its input's device.
             return self.model.self_attribute(func.attr.value).kind is Kind.MODULE
