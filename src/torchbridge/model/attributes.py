@@ -117,13 +117,15 @@ class OutsideWrites:
         found = self._found.get(cls.name.value)
         if found is None:
             names = set(self._through_other)
-            for other in self._related(cls.name.value):
+            for other in self.related(cls.name.value):
                 names |= self._by_class.get(other, set())
             found = self._found[cls.name.value] = frozenset(names)
         return found
 
-    def _related(self, name: str) -> set[str]:
+    def related(self, name: str) -> set[str]:
         """The module's classes that ``name`` derives from or that derive from it (any depth)."""
+        if not self._scanned:
+            self._scan()
         related = set()
         pending = [name]
         while pending:  # the bases

@@ -209,6 +209,12 @@ class SemanticModel:
             self._outside_writes = OutsideWrites(self.module)
         return self._outside_writes.of(cls) if self._outside_writes is not None else None
 
+    def related_classes(self, cls: cst.ClassDef) -> frozenset[str]:
+        """The names of the module's classes that ``cls`` derives from or that derive from it."""
+        if self._outside_writes is None and self.module is not None:
+            self._outside_writes = OutsideWrites(self.module)
+        return frozenset(self._outside_writes.related(cls.name.value)) if self._outside_writes is not None else frozenset()
+
     def _new_class_facts(self, node: cst.ClassDef) -> ClassFacts:
         if self._outside_writes is None and self.module is not None:
             self._outside_writes = OutsideWrites(self.module)

@@ -44,6 +44,7 @@ CATALOG: tuple[RuleInfo, ...] = (
     RuleInfo("TNP307", "device-equality", "correctness", True),
     RuleInfo("TNP308", "cuda-default-argument", "portability", False),
     RuleInfo("TNP309", "cuda-specific-api", "portability", False),
+    RuleInfo("TNP310", "module-state-not-moved", "correctness", True),
     RuleInfo("TNP311", "factory-ignores-module-device", "correctness", True),
     RuleInfo("TNP401", "per-sample-device-transfer", "performance", True),
     RuleInfo("TNP402", "loop-invariant-transfer", "performance", True),
