@@ -11,7 +11,7 @@ import gc
 import re
 import sys
 import warnings
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import libcst as cst
@@ -33,6 +33,7 @@ from ..model.semantic import SemanticModel
 from ..rules import Rule, RuleContext, RuleOptions
 from ..rules.base import RuleReport
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
+from .incremental import Parsed
 from .notebook import is_notebook, lint_notebook
 from .positions import Misaligned, Positions, resolve_positions
 from .prefilter import active_rules, mentions
@@ -69,9 +70,11 @@ def lint_bytes(
 def lint_source(
     source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
     options: RuleOptions | None = None, line_names: Callable[[int], str] = str,
+    parse: Callable[[str], Parsed] | None = None,
 ) -> list[Finding]:
     """``line_names`` says how a message names a line of ``source`` (a notebook's module
-    says ``3 of cell 2``)."""
+    says ``3 of cell 2``). ``parse``: how to parse the text, when not whole with LibCST (the
+    language server re-parses only what an edit changed: ``engine.incremental``)."""
     if isinstance(source, str):
         source = from_text(source)
     text = source.text
@@ -116,11 +119,12 @@ def lint_source(
     if active:
         with _without_cyclic_gc():
             try:
-                module = cst.parse_module(text)
+                parsed = Parsed(text, cst.parse_module(text)) if parse is None else parse(text)
             except cst.ParserSyntaxError as exc:
                 return [_parse_failure(text, filename, exc)]
             findings = _run_rules(
-                module, text, filename, active, lines, apply_noqa, options, line_names, suppressed,
+                parsed.module, text, filename, active, lines, apply_noqa, options, line_names, suppressed,
+                parsed.statement_starts if parsed.incremental else None,
             )
     if judge_noqa and not any(f.is_diagnostic for f in findings):
         findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules)])
@@ -216,6 +220,7 @@ def _libcst_reason(exc: cst.ParserSyntaxError) -> str:
 def _run_rules(
     module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
     options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
+    starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None,
 ) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
@@ -238,7 +243,7 @@ def _run_rules(
         wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]
         wanted += [node for r in reports if r.fix is not None for node in r.fix.anchors()]
         near = context.reports.near.values() if isinstance(context.reports, _Reports) else ()
-        positions = _positions(module, wanted, text, near) if reports else Positions({}, {})
+        positions = _positions(module, wanted, text, near, starts) if reports else Positions({}, {})
     except RecursionError:
         return [diagnostic(filename, TOO_COMPLEX, "not checked: the syntax tree is too deep")]
     except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
@@ -292,9 +297,10 @@ class _Reports(list[RuleReport]):
 
 def _positions(
     module: cst.Module, nodes: list[cst.CSTNode], text: str, near: Collection[cst.BaseStatement] = (),
+    starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None,
 ) -> Positions:
     try:
-        return resolve_positions(module, nodes, text, near)
+        return resolve_positions(module, nodes, text, near, starts() if starts is not None else None)
     except Misaligned:
         # Never seen: LibCST's code differs from the source in more than dropped whitespace.
         # Report at LibCST's own positions; the fixer refuses every edit that does not land

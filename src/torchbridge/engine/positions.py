@@ -154,7 +154,7 @@ class _TargetedState(PositionProvidingCodegenState):
 
 def resolve_positions(
     module: cst.Module, nodes: Collection[cst.CSTNode], source: str | None = None,
-    near: Collection[cst.BaseStatement] = (),
+    near: Collection[cst.BaseStatement] = (), starts: Mapping[int, tuple[int, int]] | None = None,
 ) -> Positions:
     """Map each node to its syntactic range in ``source`` (the text ``module`` was parsed
     from; LibCST's own code when not given). Raises ``Misaligned`` when the module's code
@@ -163,7 +163,9 @@ def resolve_positions(
     ``near``: module-level statements that probably hold the nodes (those being walked when
     they were reported). Each is generated on its own, from the line CPython's parser puts
     it on, so a finding at the end of a long file does not pay for the code before it; the
-    nodes found in none of them are looked for from the start of the module."""
+    nodes found in none of them are looked for from the start of the module. ``starts``:
+    the (line, offset) of each module-level statement by ``id``, where the caller knows
+    them (``engine.incremental``); otherwise CPython's parser places them."""
     wanted = list({id(n): n for n in nodes}.values())
     ranges: dict[cst.CSTNode, CodeRange] = {}
     code: dict[cst.CSTNode, str] = {}
@@ -171,7 +173,11 @@ def resolve_positions(
         return Positions(ranges, code)
     left = set(wanted)
     if near and source is not None:
-        for statement, (line, offset) in _statement_starts(module, source, near).items():
+        placed = (
+            _statement_starts(module, source, near) if starts is None
+            else {s: starts[id(s)] for s in near if id(s) in starts}
+        )
+        for statement, (line, offset) in placed.items():
             state = _state(module, source, left, line, offset)
             try:
                 with suppress(_AllFound):
