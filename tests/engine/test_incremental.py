@@ -237,3 +237,31 @@ def test_random_edits_give_the_full_parse_or_the_same_syntax_error(case: tuple[s
         if parsed.incremental:
             assert (parsed.starts, parsed.lines) == offsets(full, after)
         previous = parsed
+
+
+def test_positions_remembered_in_a_reused_statement_move_with_it() -> None:
+    from torchbridge.engine.positions import resolve_positions
+
+    def calls(module: cst.Module) -> list[cst.Call]:
+        found: list[cst.Call] = []
+
+        class Calls(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                found.append(node)
+
+        module.visit(Calls())
+        return found
+
+    previous = parse(BASE)
+    first = resolve_positions(previous.module, calls(previous.module), BASE, previous.module.body,
+                              previous.statement_starts(), previous.positions)
+    assert previous.positions.found  # remembered
+    after = replaced("import torch\n", "import torch\n\nimport numpy\n\n")  # what follows moves three lines
+    parsed, outcome = reparse(previous, after)
+    assert outcome.kind == "partial" and parsed.positions is previous.positions
+    wanted = calls(parsed.module)
+    assert any(statement in parsed.positions.found for statement in parsed.module.body)  # read, not generated
+    again = resolve_positions(parsed.module, wanted, after, parsed.module.body, parsed.statement_starts(), parsed.positions)
+    fresh = resolve_positions(parsed.module, wanted, after)
+    assert {n: (again[n], again.code[n]) for n in wanted} == {n: (fresh[n], fresh.code[n]) for n in wanted}
+    assert any(again[n].start.line == first[n].start.line + 3 for n in wanted if n in first)

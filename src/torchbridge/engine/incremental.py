@@ -38,9 +38,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
+
+from .positions import Remembered
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # LibCST's and CPython's ends of lines
 # The lines a clean boundary may hold before a statement's first token: empty ones and
@@ -67,6 +69,8 @@ class Parsed:
     module: cst.Module
     starts: tuple[int, ...] = ()
     lines: tuple[int, ...] = ()
+    # The positions found in its statements, which the parses after it share (``reparse``).
+    positions: Remembered = field(default_factory=Remembered, compare=False, repr=False)
 
     @property
     def incremental(self) -> bool:
@@ -229,7 +233,7 @@ def _assemble(previous: Parsed, text: str, first: int, last: int, delta: int) ->
         shift = line - previous.lines[last + 1]
         new_starts.extend(start + delta for start in starts[last + 1 :])
         new_lines.extend(number + shift for number in previous.lines[last + 1 :])
-    return Parsed(text, assembled, tuple(new_starts), tuple(new_lines)), len(body)
+    return Parsed(text, assembled, tuple(new_starts), tuple(new_lines), previous.positions), len(body)
 
 
 def _clean(text: str, start: int, end: int) -> bool:

@@ -35,7 +35,7 @@ from ..rules.base import RuleReport
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .incremental import Parsed
 from .notebook import is_notebook, lint_notebook
-from .positions import Misaligned, Positions, resolve_positions
+from .positions import Misaligned, Positions, Remembered, resolve_positions
 from .prefilter import active_rules, mentions
 from .prescan import prescan
 from .resolve import resolve
@@ -124,7 +124,7 @@ def lint_source(
                 return [_parse_failure(text, filename, exc)]
             findings = _run_rules(
                 parsed.module, text, filename, active, lines, apply_noqa, options, line_names, suppressed,
-                parsed.statement_starts if parsed.incremental else None,
+                parsed.statement_starts if parsed.incremental else None, parsed.positions if parsed.incremental else None,
             )
     if judge_noqa and not any(f.is_diagnostic for f in findings):
         findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules)])
@@ -220,7 +220,7 @@ def _libcst_reason(exc: cst.ParserSyntaxError) -> str:
 def _run_rules(
     module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
     options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
-    starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None,
+    starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None, remembered: Remembered | None = None,
 ) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
@@ -243,7 +243,7 @@ def _run_rules(
         wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]
         wanted += [node for r in reports if r.fix is not None for node in r.fix.anchors()]
         near = context.reports.near.values() if isinstance(context.reports, _Reports) else ()
-        positions = _positions(module, wanted, text, near, starts) if reports else Positions({}, {})
+        positions = _positions(module, wanted, text, near, starts, remembered) if reports else Positions({}, {})
     except RecursionError:
         return [diagnostic(filename, TOO_COMPLEX, "not checked: the syntax tree is too deep")]
     except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
@@ -297,10 +297,10 @@ class _Reports(list[RuleReport]):
 
 def _positions(
     module: cst.Module, nodes: list[cst.CSTNode], text: str, near: Collection[cst.BaseStatement] = (),
-    starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None,
+    starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None, remembered: Remembered | None = None,
 ) -> Positions:
     try:
-        return resolve_positions(module, nodes, text, near, starts() if starts is not None else None)
+        return resolve_positions(module, nodes, text, near, starts() if starts is not None else None, remembered)
     except Misaligned:
         # Never seen: LibCST's code differs from the source in more than dropped whitespace.
         # Report at LibCST's own positions; the fixer refuses every edit that does not land
