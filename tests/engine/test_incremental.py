@@ -190,6 +190,96 @@ def test_a_file_that_cannot_be_split_is_parsed_whole_every_time() -> None:
     assert outcome.kind == "full"
 
 
+LONG = """\
+import torch
+
+
+class Trainer:
+    \"\"\"A class.\"\"\"
+
+    def __init__(self):
+        self.device = "cuda"
+
+    # a comment at the body's indentation, owned by the next method
+    def step(self, x):
+        y = x + 1
+        return y
+
+    def last(self):
+        pass
+    # the block's footer
+
+
+def main(args):
+    model = torch.nn.Linear(2, 3)
+    for batch in args.data:
+        out = model(batch)
+
+        loss = out.sum()  # a comment
+        loss.backward()
+    total = 0
+    if total:
+        total += 1
+    return total
+
+
+if __name__ == "__main__":
+    main(None)
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reparsed"),
+    [
+        ("total = 0", "total = 10", 1),  # one statement of a long function
+        ("        out = model(batch)\n", "        out = model(batch) * 2\n", 1),  # a loop: the loop statement
+        ("        y = x + 1", "        y = x + 2", 1),  # a method of a class: the method
+        ("    total = 0\n", "    total = 0\n    more = 1\n", 2),  # a statement added
+        # Typed where one statement ends and the next begins: both are parsed again.
+        ("    total = 0\n", "    total = 0\n\n    # a comment\n", 2),
+        ("    # a comment at the body's indentation", "    # edited", 1),  # a comment owned by a method
+    ],
+)
+def test_an_edit_inside_a_function_or_class_re_parses_only_its_statements(old: str, new: str, reparsed: int) -> None:
+    previous, parsed, kind = check(LONG, replaced(old, new, LONG))
+    assert kind == "partial"
+    outcome = reparse(previous, parsed.text)[1]
+    assert outcome.reparsed == reparsed
+    # The function's or class's other statements keep their trees.
+    changed = next(s for s, t in zip(parsed.module.body, previous.module.body, strict=True) if s is not t)
+    before = next(t for s, t in zip(parsed.module.body, previous.module.body, strict=True) if s is not t)
+    assert isinstance(changed, (cst.FunctionDef, cst.ClassDef)) and isinstance(before, type(changed))
+    kept = [s for s in changed.body.body if any(s is t for t in before.body.body)]
+    assert len(kept) == len(changed.body.body) - reparsed
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("    return total\n", "    return total + 1\n"),  # the body's last statement: what follows is the footer
+        ("def main(args):", "def main(args, more):"),  # the header
+        ("    # the block's footer", "    # the footer, edited"),
+        ("        self.device", "      self.device"),  # a body's indentation changes
+        ("    total = 0\n", "    total = 0\n# column 0 inside the body\n"),
+        ("    total = 0\n", "    total = 0\n  \n"),  # a line of spaces
+    ],
+)
+def test_an_edit_at_the_edge_of_a_body_re_parses_the_whole_function(old: str, new: str) -> None:
+    check(LONG, replaced(old, new, LONG))
+
+
+def test_edits_one_after_the_other_inside_a_function() -> None:
+    text = LONG
+    previous = parse(text)
+    for number in range(1, 6):
+        text = text.replace(f"total = {number - 1}", f"total = {number}")
+        parsed, outcome = reparse(previous, text)
+        assert outcome.kind == "partial" and outcome.reparsed == 1
+        full = cst.parse_module(text)
+        assert parsed.module.deep_equals(full) and (parsed.starts, parsed.lines) == offsets(full, text)
+        previous = parsed
+
+
 hypothesis = pytest.importorskip("hypothesis", reason="the property test needs hypothesis (in the test extra)")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -201,6 +291,9 @@ PIECES = [
     "@d\n", "@d(1)\ndef h(): pass\n", "if a:\n    b = 1\nelif c:\n    b = 2\nelse:\n    b = 3\n",
     "try:\n    x()\nexcept E:\n    pass\nfinally:\n    y()\n", "a = (1,\n     2)\n", "s = '''\nq = 1\n'''\n",
     "a = 1; b = 2\n", "for i in r: pass\n", "x = 1\r\n", "y = \\\n  2\n", "while x:\n    # c\n    x -= 1\n",
+    # Long bodies, where an edit re-parses statements of the body only.
+    "def long(a):\n    b = 1\n\n    # c\n    if a:\n        b = 2\n    c = (b,\n         3)\n    return c\n",
+    "class K:\n    x = 1\n\n    def m(self):\n        return 1\n    # c\n\n    def n(self):\n        return 2\n    y = 3\n",
 ]
 TYPED = ["x", "1", " ", "\n", "(", ")", ":", "#", "'", "\t", "\x0c", "\\", "    ", "\r\n", "def k():\n    return 0\n"]
 

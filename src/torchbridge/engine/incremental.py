@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 from .positions import Remembered
 
@@ -54,7 +55,7 @@ _HOLDS_BLOCKS = (
     cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally,
     cst.MatchCase,
 )
-_NO_BLOCK = object()  # a statement without an indented block
+_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class Parsed:
     lines: tuple[int, ...] = ()
     # The positions found in its statements, which the parses after it share (``reparse``).
     positions: Remembered = field(default_factory=Remembered, compare=False, repr=False)
+    # Where the statements of a function's or class's body start, from the start of the
+    # function or class, for those edited inside before (``_reparse_inside``).
+    inner: dict[cst.BaseStatement, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def incremental(self) -> bool:
@@ -157,6 +161,10 @@ def _reparse(previous: Parsed, text: str) -> tuple[Parsed, int] | str:
     first = max(0, bisect_left(starts, prefix) - 1)
     last = min(count - 1, max(0, bisect_right(starts, old_end) - 1))
     first = min(first, last)
+    if first == last and 0 < first < count - 1:
+        inside = _reparse_inside(previous, text, first, prefix, old_end, delta)
+        if inside is not None:
+            return inside
     while True:
         # The chunk starts at a clean boundary, and the statement after it at another.
         while first > 0 and not _clean(text, starts[first], len(text) if last == count - 1 else starts[last + 1] + delta):
@@ -233,7 +241,117 @@ def _assemble(previous: Parsed, text: str, first: int, last: int, delta: int) ->
         shift = line - previous.lines[last + 1]
         new_starts.extend(start + delta for start in starts[last + 1 :])
         new_lines.extend(number + shift for number in previous.lines[last + 1 :])
-    return Parsed(text, assembled, tuple(new_starts), tuple(new_lines), previous.positions), len(body)
+    kept = previous.inner.keys() - set(module.body[first : last + 1])
+    inner = {statement: previous.inner[statement] for statement in kept}
+    return Parsed(text, assembled, tuple(new_starts), tuple(new_lines), previous.positions, inner), len(body)
+
+
+def _reparse_inside(
+    previous: Parsed, text: str, k: int, prefix: int, old_end: int, delta: int,
+) -> tuple[Parsed, int] | None:
+    """When the edit lies among the statements of the body of module-level function or
+    class ``k``, parse only those it touched, the same way as at module level: between
+    clean boundaries (empty lines or comments at the body's indentation), after a prologue
+    that opens a block of the same indentation under the module's defaults, before an
+    epilogue at that indentation that must own no line. None where this does not apply;
+    the caller then re-parses the whole function or class."""
+    module, starts = previous.module, previous.starts
+    outer = module.body[k]
+    if not isinstance(outer, (cst.FunctionDef, cst.ClassDef)) or not isinstance(outer.body, cst.IndentedBlock):
+        return None
+    inner = previous.inner.get(outer) or _inner_starts(module, outer, previous.text[starts[k] : starts[k + 1]])
+    if inner is None:
+        return None
+    statements = outer.body.body
+    count = len(statements)
+    base = starts[k]
+    low, high = prefix - base, old_end - base
+    if low < inner[0] or high >= inner[-1]:
+        return None  # the edit touches the header, the block's footer, or what follows it
+    first = max(0, bisect_left(inner, low) - 1)
+    last = bisect_right(inner, high) - 1
+    newline, indent = module.default_newline, module.default_indent
+    block = outer.body.indent if outer.body.indent is not None else indent
+    clean = re.compile(rf"(?:(?:{re.escape(block)}#[^\r\n]*)?(?:\r\n?|\n))*{re.escape(block)}[^ \t\x0c\r\n#\\]")
+    old = previous.text
+    while True:
+        while first > 0 and not clean.match(text, base + inner[first]):
+            first -= 1
+        while last < count - 1 and not clean.match(old, base + inner[last + 1]):
+            last += 1
+        if last >= count - 1 or not clean.match(text, base + inner[first]):
+            return None  # no statement of the body after the chunk, or no clean start
+        begin, end = base + inner[first], base + inner[last + 1] + delta
+        chunk = text[begin:end]
+        head = f"if 1:{newline}{indent}pass{newline}def _():{newline}{block}pass{newline}"
+        wrapper = cst.parse_module(head + chunk + f"{block}pass{newline}")
+        if wrapper.default_newline != newline or wrapper.default_indent != indent or len(wrapper.body) != 2:
+            return None
+        function = wrapper.body[1]
+        if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
+            return None
+        body = [statement for statement in function.body.body if isinstance(statement, _STATEMENTS)]
+        if len(body) != len(function.body.body) or function.body.indent != outer.body.indent or len(body) < 3 or not _is_pass(body[0]) or not _is_pass(body[-1]):
+            return None
+        if body[0].leading_lines or body[-1].leading_lines:
+            if body[-1].leading_lines:
+                last += 1  # the statement after the chunk owns some of its lines: parse it too
+                continue
+            return None
+        new = body[1:-1]
+        marks = _inner_starts(wrapper, function, wrapper.code_for_node(function))
+        if marks is None or wrapper.code_for_node(function)[marks[1] : marks[-2]] != chunk:
+            return None
+        break
+    replaced = outer.with_changes(body=outer.body.with_changes(body=[*statements[:first], *new, *statements[last + 1 :]]))
+    assembled = module.with_changes(body=[*module.body[:k], replaced, *module.body[k + 1 :]])
+    shift = _line_breaks(chunk, 0, len(chunk)) - _line_breaks(old, begin, base + inner[last + 1])
+    new_inner = [*inner[:first], *(inner[first] + mark - marks[1] for mark in marks[1:-2])]
+    new_inner += [start + delta for start in inner[last + 1 :]]
+    positions = {**previous.inner}
+    positions.pop(outer, None)
+    positions[replaced] = tuple(new_inner)
+    parsed = Parsed(
+        text, assembled, (*starts[: k + 1], *(start + delta for start in starts[k + 1 :])),
+        (*previous.lines[: k + 1], *(line + shift for line in previous.lines[k + 1 :])), previous.positions, positions,
+    )
+    return parsed, len(new)
+
+
+class _Marking(CodegenState):
+    """A code generation that notes the token where each of ``marked`` starts."""
+
+    def __init__(self, module: cst.Module, marked: Sequence[cst.CSTNode]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.marked = {id(node) for node in marked}
+        self.marks: list[int] = []
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.marked:
+            self.marks.append(len(self.tokens))
+
+
+def _inner_starts(module: cst.Module, outer: cst.FunctionDef | cst.ClassDef, text: str) -> tuple[int, ...] | None:
+    """Where each statement of ``outer``'s body starts in ``text`` (its code in ``module``,
+    from its first leading line), and where the body's last statement ends; None when the
+    code is not ``text``."""
+    assert isinstance(outer.body, cst.IndentedBlock)
+    statements = outer.body.body
+    if not statements:
+        return None
+    state = _Marking(module, statements)
+    outer._codegen(state)
+    if len(state.marks) != len(statements):
+        return None
+    # The last statement ends where the block's footer starts: its tokens come last.
+    footer = "".join(module.code_for_node(line) for line in outer.body.footer)
+    lengths = [0]
+    for token in state.tokens:
+        lengths.append(lengths[-1] + len(token))
+    code = "".join(state.tokens)
+    if code != text or not code.endswith(footer):
+        return None
+    return (*(lengths[mark] for mark in state.marks), len(code) - len(footer))
 
 
 def _clean(text: str, start: int, end: int) -> bool:
