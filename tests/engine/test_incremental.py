@@ -268,6 +268,12 @@ def test_an_edit_at_the_edge_of_a_body_re_parses_the_whole_function(old: str, ne
     check(LONG, replaced(old, new, LONG))
 
 
+def test_an_edit_inside_an_async_function() -> None:
+    before = "import x\n\n\nasync def f(a):\n    b = await a\n    async for c in b:\n        pass\n    return b\n\n\ny = 1\n"
+    _, parsed, kind = check(before, before.replace("await a", "await a + 1"))
+    assert kind == "partial"
+
+
 def test_edits_one_after_the_other_inside_a_function() -> None:
     text = LONG
     previous = parse(text)

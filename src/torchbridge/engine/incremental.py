@@ -283,7 +283,9 @@ def _reparse_inside(
             return None  # no statement of the body after the chunk, or no clean start
         begin, end = base + inner[first], base + inner[last + 1] + delta
         chunk = text[begin:end]
-        head = f"if 1:{newline}{indent}pass{newline}def _():{newline}{block}pass{newline}"
+        # ``async def`` where the function is: ``await`` and ``async for`` read the same in both.
+        opener = "async def" if isinstance(outer, cst.FunctionDef) and outer.asynchronous is not None else "def"
+        head = f"if 1:{newline}{indent}pass{newline}{opener} _():{newline}{block}pass{newline}"
         wrapper = cst.parse_module(head + chunk + f"{block}pass{newline}")
         if wrapper.default_newline != newline or wrapper.default_indent != indent or len(wrapper.body) != 2:
             return None
