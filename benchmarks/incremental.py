@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The incremental parse against the full parse, on every file of the real corpus.
 
-    python benchmarks/incremental.py [--corpus DIR] [--edits N] [--seed S] [--limit FILES]
+    python benchmarks/incremental.py [--corpus DIR] [--edits N] [--seed S] [--limit FILES] [--shard K/N]
 
 For every ``.py`` file under the corpus (``/work/corpus`` by default: the repositories of
 ``repos.tsv``), parse it, then make ``--edits`` random edits one after the other, each
@@ -101,11 +101,14 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0, help="at most this many files (0: all)")
+    parser.add_argument("--shard", default="0/1", help="K/N: every N-th file from the K-th (runs in parallel)")
     args = parser.parse_args()
     files = sorted(args.corpus.rglob("*.py"))
     if args.limit:
         files = files[: args.limit]
-    rng = random.Random(args.seed)
+    shard, shards = (int(part) for part in args.shard.split("/"))
+    files = files[shard::shards]
+    rng = random.Random(args.seed * shards + shard)
     verdicts: Counter[str] = Counter()
     mismatches: list[str] = []
     skipped = 0
