@@ -11,8 +11,9 @@ findings, so denser in them than most files). Three figures:
 - **latency after an edit**: the client sends a one-character ``didChange`` and at once a
   ``textDocument/diagnostic`` request, and waits for the full report. That is the pull
   model, so no debounce is involved: the time is the JSON-RPC round trip, applying the
-  change, and a check of the file (the server re-parses only the module-level statements
-  the edit touched, and runs the model and the rules over the whole module). Three kinds
+  change, and a check of the file (the server re-parses only the statements the edit
+  touched, down to those of one function's or class's body, and runs the model and the
+  rules over the whole module). Three kinds
   of edit, reported apart, each typed and then deleted again so that the file stays valid:
   a character in a comment line (``comment``: the cheapest, and not what people mostly
   type), a digit after an integer literal inside a function body (``literal``), and an
