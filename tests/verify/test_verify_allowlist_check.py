@@ -109,12 +109,18 @@ def test_a_statement_probe_starts_the_holes_own_name_as_the_input():
         "`.astype` of a tensor is not on the verifier's allowlist")
 
 
-@pytest.mark.parametrize("changes", [{"hole_sources": ()}, {"hole_sources": ("",)}, {"use": "{}", "original": "x"}])
-def test_the_holes_own_name_is_bound_only_in_a_statement_probe_that_names_it(changes):
+@pytest.mark.parametrize("changes", [{"hole_sources": ()}, {"hole_sources": ("",)}])
+def test_the_holes_own_name_is_bound_only_in_a_probe_that_names_it(changes):
     p = statement_probe(**changes)
     assert refusal(check_side, p, "original") == "`x` is not something the verifier can make or import"
-    if "hole_sources" in changes:
-        check_side({k: v for k, v in p.items() if k != "hole_sources"} | {"original": "_in0.cpu()"}, "original")
+    check_side({k: v for k, v in p.items() if k != "hole_sources"} | {"original": "_in0.cpu()"}, "original")
+
+
+def test_an_expression_probe_starts_the_holes_own_name_too():
+    # A fix may name the hole in the text it inserts (TNP311's ``device=x.device``).
+    check_side(statement_probe(use="{}", original="x", fixed="torch.zeros(2, device=x.device)"), "fixed")
+    assert refusal(check_side, statement_probe(use="{}", original="x.astype('f')"), "original") == (
+        "`.astype` of a tensor is not on the verifier's allowlist")
 
 
 def test_torch_is_there_as_the_verifiers_own_name_and_every_other_name_must_be_imported():

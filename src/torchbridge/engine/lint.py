@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,8 +36,9 @@ from ..model.semantic import SemanticModel
 from ..rules import Rule, RuleContext, RuleOptions
 from ..rules.base import RuleReport
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
+from .incremental import Parsed
 from .notebook import is_notebook, lint_notebook
-from .positions import Misaligned, Positions, resolve_positions
+from .positions import Misaligned, Positions, Remembered, resolve_positions
 from .prefilter import active_rules, mentions
 from .prescan import prescan
 from .resolve import resolve
@@ -76,11 +77,14 @@ def lint_source(
     source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
     options: RuleOptions | None = None, line_names: Callable[[int], str] = str,
     project: ProjectIndex | None = None, dependencies: dict[str, str | None] | None = None,
+    parse: Callable[[str], Parsed] | None = None,
 ) -> list[Finding]:
     """``line_names`` says how a message names a line of ``source`` (a notebook's module
     says ``3 of cell 2``). ``project`` gives the project's other modules (default: the
     process's index, for a file that names a real folder: ``project_imports``); the files it
-    consulted go into ``dependencies`` with their content hashes."""
+    consulted go into ``dependencies`` with their content hashes. ``parse``: how to parse the
+    text, when not whole with LibCST (the language server re-parses only what an edit
+    changed: ``engine.incremental``)."""
     if isinstance(source, str):
         source = from_text(source)
     text = source.text
@@ -125,12 +129,13 @@ def lint_source(
     if active:
         with _without_cyclic_gc():
             try:
-                module = cst.parse_module(text)
+                parsed = Parsed(text, cst.parse_module(text)) if parse is None else parse(text)
             except cst.ParserSyntaxError as exc:
                 return [_parse_failure(text, filename, exc)]
             imports = project_imports(filename, project)
             findings = _run_rules(
-                module, text, filename, active, lines, apply_noqa, options, line_names, suppressed, imports,
+                parsed.module, text, filename, active, lines, apply_noqa, options, line_names, suppressed, imports,
+                parsed.statement_starts if parsed.incremental else None, parsed.positions if parsed.incremental else None,
             )
             if imports is not None and dependencies is not None:
                 dependencies.update(imports.dependencies)
@@ -278,6 +283,7 @@ def _run_rules(
     module: cst.Module, text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
     options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
     imports: FileImports | None = None,
+    starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None, remembered: Remembered | None = None,
 ) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
@@ -302,7 +308,7 @@ def _run_rules(
         wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]
         wanted += [node for r in reports if r.fix is not None for node in r.fix.anchors()]
         near = context.reports.near.values() if isinstance(context.reports, _Reports) else ()
-        positions = _positions(module, wanted, text, near) if reports else Positions({}, {})
+        positions = _positions(module, wanted, text, near, starts, remembered) if reports else Positions({}, {})
     except RecursionError:
         return [diagnostic(filename, TOO_COMPLEX, "not checked: the syntax tree is too deep")]
     except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
@@ -356,9 +362,10 @@ class _Reports(list[RuleReport]):
 
 def _positions(
     module: cst.Module, nodes: list[cst.CSTNode], text: str, near: Collection[cst.BaseStatement] = (),
+    starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None, remembered: Remembered | None = None,
 ) -> Positions:
     try:
-        return resolve_positions(module, nodes, text, near)
+        return resolve_positions(module, nodes, text, near, starts() if starts is not None else None, remembered)
     except Misaligned:
         # Never seen: LibCST's code differs from the source in more than dropped whitespace.
         # Report at LibCST's own positions; the fixer refuses every edit that does not land

@@ -152,9 +152,26 @@ class _TargetedState(PositionProvidingCodegenState):
                 raise _AllFound
 
 
+class Remembered:
+    """The ranges a resolution found in each module-level statement, counted from the
+    statement's first line, for the next resolution over a module that reuses the same
+    statement nodes (``engine.incremental``): an unchanged statement holds its nodes at the
+    same lines after its start and the same columns, wherever it moved."""
+
+    def __init__(self) -> None:
+        self.found: dict[cst.BaseStatement, dict[cst.CSTNode, tuple[CodeRange, str]]] = {}
+
+
+def _moved(where: CodeRange, lines: int) -> CodeRange:
+    return CodeRange(
+        CodePosition(where.start.line + lines, where.start.column), CodePosition(where.end.line + lines, where.end.column),
+    )
+
+
 def resolve_positions(
     module: cst.Module, nodes: Collection[cst.CSTNode], source: str | None = None,
-    near: Collection[cst.BaseStatement] = (),
+    near: Collection[cst.BaseStatement] = (), starts: Mapping[int, tuple[int, int]] | None = None,
+    remembered: Remembered | None = None,
 ) -> Positions:
     """Map each node to its syntactic range in ``source`` (the text ``module`` was parsed
     from; LibCST's own code when not given). Raises ``Misaligned`` when the module's code
@@ -163,7 +180,10 @@ def resolve_positions(
     ``near``: module-level statements that probably hold the nodes (those being walked when
     they were reported). Each is generated on its own, from the line CPython's parser puts
     it on, so a finding at the end of a long file does not pay for the code before it; the
-    nodes found in none of them are looked for from the start of the module."""
+    nodes found in none of them are looked for from the start of the module. ``starts``:
+    the (line, offset) of each module-level statement by ``id``, where the caller knows
+    them (``engine.incremental``); otherwise CPython's parser places them. ``remembered``:
+    what earlier resolutions found in these statements; read first, and updated."""
     wanted = list({id(n): n for n in nodes}.values())
     ranges: dict[cst.CSTNode, CodeRange] = {}
     code: dict[cst.CSTNode, str] = {}
@@ -171,16 +191,33 @@ def resolve_positions(
         return Positions(ranges, code)
     left = set(wanted)
     if near and source is not None:
-        for statement, (line, offset) in _statement_starts(module, source, near).items():
+        placed = (
+            _statement_starts(module, source, near) if starts is None
+            else {s: starts[id(s)] for s in near if id(s) in starts}
+        )
+        kept: dict[cst.BaseStatement, dict[cst.CSTNode, tuple[CodeRange, str]]] = {}
+        for statement, (line, _) in placed.items():
+            known = remembered.found.get(statement) if remembered is not None else None
+            if known:
+                for node in left & known.keys():
+                    ranges[node], code[node] = _moved(known[node][0], line), known[node][1]
+                left -= known.keys()
+                kept[statement] = dict(known)
+        # A remembered statement may hold nodes not reported in it before: generated last.
+        for statement, (line, offset) in sorted(placed.items(), key=lambda item: item[0] in kept):
+            if not left:
+                break
             state = _state(module, source, left, line, offset)
             try:
                 with suppress(_AllFound):
                     statement._codegen(state)
             except Misaligned:
                 continue  # never seen; the nodes are looked for from the start below
-            left -= _collect(state, left, ranges, code)
-            if not left:
-                break
+            found = _collect(state, left, ranges, code)
+            left -= found
+            kept.setdefault(statement, {}).update({node: (_moved(ranges[node], -line), code[node]) for node in found})
+        if remembered is not None:
+            remembered.found = kept
     if left:
         state = _state(module, module.code if source is None else source, left, 1, 0)
         with suppress(_AllFound):

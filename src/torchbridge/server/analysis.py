@@ -7,6 +7,10 @@ the engine reports them on the module, and placed in the editor's document they 
 is made by the fixer (``fix_source_text``: non-overlapping edits, the compile gate, passes
 until it settles) or by ``--add-noqa``'s ``with_noqa``, on the module text, then split back
 into the documents it touches.
+
+A check re-parses only the module-level statements an edit touched: each analysis keeps
+its unit's parse, and the next check of the unit starts from it (``engine.incremental``,
+which gives the tree a full parse gives or makes one).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics.finding import Finding
+from ..engine.incremental import Outcome, Parsed, reparse
 from ..engine.lint import lint_source
 from ..engine.notebook import Locator, Notebook, NotebookError, NotebookModule, cell_texts, python_cell, to_module
 from ..engine.source import from_text
@@ -89,16 +94,41 @@ class Analysis:
     key: tuple[int, int]  # (the unit's revision, the configuration's generation) it was made for
     placed: list[Placed] = field(default_factory=list)
     error: str | None = None  # an internal error of ours; ``placed`` then holds its diagnostic
+    # The last parse of the unit's text (this one's, or an earlier one's when this text was
+    # not parsed: a syntax error, nothing to check), for the next check to start from.
+    parsed: Parsed | None = field(default=None, repr=False)
+    outcome: Outcome | None = None  # how this check's text was parsed, when it was
 
     def in_document(self, uri: str) -> list[Placed]:
         return [p for p in self.placed if p.uri == uri]
 
 
-def analyze(unit: Unit, settings: Settings, key: tuple[int, int]) -> Analysis:
+class _Reparser:
+    """Parses a unit's text from the unit's previous parse, and keeps the result."""
+
+    def __init__(self, previous: Parsed | None) -> None:
+        self.parsed = previous
+        self.outcome: Outcome | None = None
+
+    def __call__(self, text: str) -> Parsed:
+        self.parsed, self.outcome = reparse(self.parsed, text)
+        return self.parsed
+
+
+def analyze(unit: Unit, settings: Settings, key: tuple[int, int], previous: Parsed | None = None) -> Analysis:
+    """The unit's findings; ``previous``: a parse of an earlier text of the unit."""
     rules = settings.rules_for(unit.path)
+    parser = _Reparser(previous)
     findings = lint_source(
         from_text(unit.text), unit.filename, rules, options=settings.rule_options, line_names=unit.line_names(unit.text),
+        parse=parser,
     )
+    analysis = _placed(unit, settings, key, findings)
+    analysis.parsed, analysis.outcome = parser.parsed, parser.outcome
+    return analysis
+
+
+def _placed(unit: Unit, settings: Settings, key: tuple[int, int], findings: list[Finding]) -> Analysis:
     if unit.notebook is None:
         return Analysis(unit, settings, key, [Placed(f, unit.uri, f) for f in findings])
     locator = Locator(unit.notebook, unit.text)

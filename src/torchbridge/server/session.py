@@ -54,6 +54,7 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from ..diagnostics.finding import INTERNAL_ERROR, diagnostic
+from ..engine.incremental import Parsed
 from ..engine.lint import BUG_REPORT, default_index
 from ..model.project_index import read_file
 from ..project.config import Settings
@@ -416,7 +417,10 @@ class Session:
             settings = self.config.for_path(unit.path)
             self._show_errors()
             excluded = self.config.excluded(unit.path)
-            future = asyncio.get_running_loop().run_in_executor(self._worker, _checked, unit, settings, key, excluded)
+            previous = known.parsed if known is not None else None  # the next parse starts from it
+            future = asyncio.get_running_loop().run_in_executor(
+                self._worker, _checked, unit, settings, key, excluded, previous,
+            )
             running = (key, asyncio.ensure_future(future))
             self._running[unit_uri] = running
         # Shielded: a cancelled request must not cancel a check other requests wait for.
@@ -641,13 +645,15 @@ class Session:
         return types.WorkspaceEdit(changes={uri: edits for uri, (_, edits) in changes.items()})
 
 
-def _checked(unit: Unit, settings: Settings, key: tuple[int, int], excluded: bool) -> Analysis:
+def _checked(
+    unit: Unit, settings: Settings, key: tuple[int, int], excluded: bool, previous: Parsed | None = None,
+) -> Analysis:
     """``analyze``, on the worker; a bug of ours becomes the unit's one diagnostic. An
     excluded file has no findings, as with ``--force-exclude``."""
     if excluded:
         return Analysis(unit, settings, key)
     try:
-        return analyze(unit, settings, key)
+        return analyze(unit, settings, key, previous)
     except Exception as exc:  # noqa: BLE001 - one document's bug must not end the session
         first = unit.parts[0] if unit.parts else Part(unit.uri, "")
         message = f"internal error while checking this file ({_describe(exc)}); {BUG_REPORT}"
