@@ -199,7 +199,8 @@ class ProjectIndex:
         if key in self._sources:
             self._sources.move_to_end(key)
             return self._sources[key]
-        found = self._parser(outline.source_of(name))
+        source = outline.source_of(name)
+        found = self._parser(source) if _may_know(source) else None
         _remember(self._sources, key, found)
         return found
 
@@ -471,6 +472,25 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+# Words without which a summary says nothing a rule reads: a library the catalogue knows, a
+# device, or an import from the project (whose helpers may). A snippet with none is not parsed:
+# its answer is unknown (at most a literal list or number is lost, which no rule needs alone).
+_KNOWING_WORDS = frozenset({
+    "torch", "numpy", "cv2", "PIL", "pandas", "h5py", "imageio", "skimage", "sklearn", "matplotlib",
+    "cuda", "mps", "xpu", "device",
+})
+_IMPORTED_MODULE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)
+
+
+def _may_know(source: str) -> bool:
+    """Whether the summary of ``source`` (``Outline.source_of``) could be known."""
+    if not _KNOWING_WORDS.isdisjoint(_WORD.findall(source)):
+        return True
+    for relative_or_from, plain in _IMPORTED_MODULE.findall(source):
+        module = relative_or_from or plain
+        if module.startswith(".") or module.split(".")[0] not in _NOT_PROJECT:
+            return True
+    return False
 _GLOBAL = re.compile(r"\bglobal\b([^\n;]*)")
 
 
