@@ -9,7 +9,7 @@ import pytest
 
 import torchbridge
 from torchbridge.engine.lint import default_index, project_imports
-from torchbridge.model.project_index import MAX_CHAIN, digest_of, search_roots
+from torchbridge.model.project_index import MAX_CHAIN, _may_know, digest_of, search_roots
 
 LOADER = '''\
 import numpy as np
@@ -230,3 +230,18 @@ def test_a_reader_decides_what_a_module_says(project: Path) -> None:
     finally:
         index.reader = real
     assert _found(main) == {(4, "TNP101")}
+
+
+@pytest.mark.parametrize(
+    ("snippet", "parsed"),
+    [
+        ("import numpy as np\ndef load(p):\n    return np.load(p)\n", True),
+        ("def device():\n    return 'cuda'\n", True),
+        ("from .io import read\ndef load(p):\n    return read(p)\n", True),  # the project's helper may know
+        ("from pkg.io import read\ndef load(p):\n    return read(p)\n", True),
+        ("import os\ndef load(p):\n    return os.path.basename(p)\n", False),  # stdlib only: nothing a rule reads
+        ("def sizes():\n    return [1, 2, 3]\n", False),
+    ],
+)
+def test_a_helper_is_parsed_only_where_its_summary_could_be_known(snippet, parsed):
+    assert _may_know(snippet) is parsed
