@@ -135,6 +135,9 @@ def test_indentation_newlines_and_continuations(before: str, after: str) -> None
         ("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 2\nc = 3"),
         # Every statement is touched.
         ("a = 1\n", "a = 2\n"),
+        # A footer comment that ends in a backslash: LibCST's code drops the final newline
+        # (found by the property test below).
+        ("import torch\nimport torch\n# c\n", "import torch\nimport torch\n# c\\\n"),
     ],
 )
 def test_what_cannot_be_re_parsed_in_parts_is_parsed_whole(before: str, after: str) -> None:

@@ -217,6 +217,8 @@ def _assemble(previous: Parsed, text: str, first: int, last: int, delta: int) ->
     footer = "".join(parsed.code_for_node(line) for line in parsed.footer) if at_end else ""
     if header + "".join(codes) + footer != chunk:
         return "the chunk's code differs from its text"
+    if at_end and not parsed.has_trailing_newline:
+        return "LibCST reads no final newline (a comment ending in a backslash)"  # as ``offsets`` refuses
     assembled = cst.Module(
         body=[*module.body[:first], *body, *module.body[last + 1 :]],
         header=parsed.header if at_start else module.header,
