@@ -101,6 +101,11 @@ def test_what_the_model_says_of_an_example_holds_for_the_real_result(entry, oper
             assert "negative" in str(error)
             return
     assert isinstance(real, KINDS[value.kind])
+    if isinstance(real, tuple) and value.result is not None:
+        # What the model says of every element must hold for each (named tuples unpack too).
+        assert all(isinstance(element, KINDS[value.result.kind]) for element in real)
+        assert all(_holds(value.result, element) for element in real)
+        return
     if isinstance(real, torch.nn.Module):
         if value.grad is not None:
             assert any(p.requires_grad for p in real.parameters()) is value.grad
@@ -191,3 +196,20 @@ def test_lookup_by_qualified_name():
     assert catalogue.lookup("numpy.zeros").returns is Kind.NDARRAY
     assert catalogue.lookup("matplotlib.pyplot.plot").converts is Converts.ARRAYS
     assert catalogue.lookup("numpy.not_a_function") is None
+
+
+def _holds(value: Value, real: torch.Tensor) -> bool:
+    """The grad and placement the model states for a tensor are the real tensor's."""
+    return (value.grad is None or real.requires_grad is value.grad) and (
+        value.on_device is None or (real.device.type != "cpu") is value.on_device)
+
+
+def test_an_element_of_a_tuple_of_tensors_is_known_a_tensor_without_claiming_its_grad():
+    # W requires grad: sort's values do, its indices do not; the model must not say either.
+    value = modelled("W = torch.ones(2, 3, requires_grad=True)\n", "torch.sort(W)")
+    assert value.kind is Kind.TUPLE and value.result is not None
+    assert value.result.kind is Kind.TENSOR and value.result.grad is None
+    plain = modelled("V = torch.ones(2, 3)\n", "torch.sort(V)")
+    assert plain.result is not None and plain.result.grad is False
+    values, indices = torch.sort(torch.ones(2, 3))
+    assert not values.requires_grad and not indices.requires_grad

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import array_sources, catalogue, dtypes, ndarray_ops, read_only, returns
+from . import array_sources, catalogue, dtypes, ndarray_ops, read_only, returns, unit_axes
 from .catalogue import Entry, How
 from .names import (
     device_argument,
@@ -156,7 +156,8 @@ class Evaluator:
         if entry.returns is not Kind.NDARRAY:
             return Value(entry.returns)
         ndim = _ndim_of_shape(call) if entry.ndim_from_shape else entry.ndim
-        return Value(Kind.NDARRAY, entry.layout, ndim=ndim, evidence=call,
+        layout = entry.layout if not _orders_otherwise(call, entry) else Layout.UNKNOWN
+        return Value(Kind.NDARRAY, layout, ndim=ndim, evidence=call,
                      dtype=dtypes.numpy_produced(self.model, entry.name, call))
 
     def _sized(self, call: cst.Call, entry: Entry) -> Value:
@@ -196,6 +197,18 @@ class Evaluator:
         if source.kind is Kind.NDARRAY:
             return _copied_keeping_order(source, call).but(dtype=dtype)
         return Value(Kind.NDARRAY, evidence=call, dtype=dtype)
+
+    def _as_contiguous(self, call: cst.Call, entry: Entry) -> Value:
+        """``np.ascontiguousarray(a)``: C-contiguous, unless ``a`` has negative strides, which a
+        length-1 axis keeps (``unit_axes``)."""
+        if keyword_argument(call, "like") is not None:
+            return UNKNOWN
+        source = first_argument(call) or keyword_argument(call, "a")
+        dtype = dtypes.numpy_from(self.model, call, self.value(source).dtype) if source is not None else None
+        layout = Layout.CONTIGUOUS
+        if source is not None and self.value(source).layout is Layout.NEGATIVE:
+            layout = unit_axes.contiguous_layout(self.model, source)
+        return Value(Kind.NDARRAY, layout, evidence=call, dtype=dtype)
 
     def _flip(self, call: cst.Call, entry: Entry) -> Value:
         axis = keyword_argument(call, "axis")
@@ -280,6 +293,12 @@ class Evaluator:
         inputs = [self.value(arg.value) for arg in call.args if not arg.star]
         inputs = [v for v in inputs if v.kind is Kind.TENSOR] or [TENSOR]
         return self._combined(inputs)
+
+    def _tensors(self, call: cst.Call, entry: Entry | None = None) -> Value:
+        """A tuple of tensors made from the call's tensor inputs (``torch.linalg.eigh(x)``,
+        ``torch.sort(x)``): each element is a tensor where the inputs are. Grad is known only
+        where no input requires it: some elements (indices) never do."""
+        return Value(Kind.TUPLE, result=_element_of_tuple(self._tensor_op(call)))
 
     def _combined(self, tensors: list[Value]) -> Value:
         """The result of an operation on tensors: it requires grad when an input does."""
@@ -379,6 +398,10 @@ class Evaluator:
             return result
         if method in returns.TENSOR_METHODS_SPLITTING:
             return Value(Kind.TUPLE, result=self._combined([tensor]).but(layout=Layout.UNKNOWN))
+        if method in returns.TENSOR_METHODS_TUPLE or (method in returns.TENSOR_METHODS_TUPLE_BY_DIM and _names_dim(call)):
+            return Value(Kind.TUPLE, result=_element_of_tuple(self._combined([tensor])))
+        if method in returns.TENSOR_METHODS_TUPLE_BY_DIM and not call.args:
+            return self._combined([tensor])  # x.max(): the largest element, a 0-d tensor
         if method in returns.TENSOR_METHODS_DETACHED:
             return tensor.but(grad=False, layout=Layout.UNKNOWN, evidence=tensor.evidence if tensor.on_device else None)
         if method == "requires_grad_":
@@ -541,6 +564,36 @@ class Evaluator:
         return Value(Kind.NDARRAY, Layout.UNKNOWN, ndim)
 
 
+def _orders_otherwise(call: cst.Call, entry: Entry) -> bool:
+    """``np.zeros(shape, order="F")``, or an order given by position (``np.zeros(shape, dtype,
+    order)``): a new array that need not be C-ordered."""
+    order = keyword_argument(call, "order")
+    if order is not None and string_value(order) != "C":
+        return True
+    return entry.ndim_from_shape and len([a for a in call.args if a.keyword is None]) > 2
+
+
+def _element_of_tuple(element: Value) -> Value:
+    """An element of a tuple of tensors computed from ``element``'s inputs: it requires no
+    grad when no input does; otherwise it may (values) or may not (indices)."""
+    return Value(Kind.TENSOR, grad=False if element.grad is False else None, on_device=element.on_device,
+                 evidence=element.evidence if element.on_device else None)
+
+
+def _names_dim(call: cst.Call) -> bool:
+    """``x.max(1)``, ``x.max(dim=-1)``: a reduction along a dimension, which returns the values
+    and their indices (``x.max()`` is one tensor, ``x.max(y)`` the elementwise maximum)."""
+    if keyword_argument(call, "dim") is not None:
+        return True
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if not positional:
+        return False
+    first = positional[0].value
+    if isinstance(first, cst.UnaryOperation) and isinstance(first.operator, cst.Minus):
+        first = first.expression
+    return literal_int(first) is not None
+
+
 def _copied_keeping_order(source: Value, call: cst.Call) -> Value:
     """``np.array(x)``, ``x.astype(t)``: strides become positive, a transposition stays."""
     if keyword_argument(call, "order") is not None:
@@ -617,6 +670,7 @@ _RESULTS = {
     How.LOAD: Evaluator._load,
     How.AS_ARRAY: Evaluator._as_array,
     How.COPY: Evaluator._copy,
+    How.AS_CONTIGUOUS: Evaluator._as_contiguous,
     How.FLIP: Evaluator._flip,
     How.ROT90: Evaluator._rot90,
     How.TRANSPOSE: Evaluator._transpose,
@@ -624,6 +678,7 @@ _RESULTS = {
     How.FACTORY: Evaluator._factory,
     How.FROM_ARRAY: Evaluator._from_array,
     How.OPERATION: Evaluator._tensor_op,
+    How.TENSORS: Evaluator._tensors,
     How.DEVICE: Evaluator._device,
     How.PARAMETER: Evaluator._parameter,
     How.MODULE: Evaluator._module,

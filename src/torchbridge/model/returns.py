@@ -28,6 +28,10 @@ TENSOR_METHODS_SAME = frozenset({
 TENSOR_METHODS_WITHOUT_GRAD = frozenset({"argmax", "argmin", "long", "int", "short", "bool", "byte"})
 # Methods that return a tuple of tensors like the receiver.
 TENSOR_METHODS_SPLITTING = frozenset({"unbind", "split", "chunk", "tensor_split"})
+# Methods that return a tuple of tensors (values and indices, eigenpairs...).
+TENSOR_METHODS_TUPLE = frozenset({"sort", "topk", "kthvalue", "aminmax", "mode"})
+# Reductions that return a tuple when given a dimension (``x.max(1)``), a tensor otherwise.
+TENSOR_METHODS_TUPLE_BY_DIM = frozenset({"max", "min", "median", "nanmedian"})
 # Methods that end the autograd history.
 TENSOR_METHODS_DETACHED = frozenset({"detach", "detach_"})
 

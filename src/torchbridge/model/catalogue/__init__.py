@@ -62,7 +62,7 @@ FRESH_ARRAYS = frozenset(e.name for e in _BY_NAME.values() if e.fresh and e.retu
 # Calls whose result is an ndarray whatever their arguments.
 _ALWAYS_NDARRAY = frozenset(
     e.name for e in _BY_NAME.values()
-    if e.returns is Kind.NDARRAY and e.how in (How.PLAIN, How.AS_ARRAY, How.COPY)
+    if e.returns is Kind.NDARRAY and e.how in (How.PLAIN, How.AS_ARRAY, How.COPY, How.AS_CONTIGUOUS)
 )
 
 

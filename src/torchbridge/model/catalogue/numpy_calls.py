@@ -63,9 +63,10 @@ ENTRIES = (
           conversion="np.array(T)"),
     Entry("numpy.copy", NDARRAY, how=How.COPY, fresh=True, converts=ARRAYS, reads=(0, "a"), example="np.copy(A)",
           conversion="np.copy(T)"),
-    Entry("numpy.ascontiguousarray", NDARRAY, layout=C, converts=ARRAYS, reads=(0, "a"),
+    Entry("numpy.ascontiguousarray", NDARRAY, how=How.AS_CONTIGUOUS, layout=C, converts=ARRAYS, reads=(0, "a"),
           example="np.ascontiguousarray(A)", conversion="np.ascontiguousarray(T)",
-          note="the operand itself when it is already C-contiguous: not fresh"),
+          note="the operand itself when its flags say C-contiguous: not fresh; the flags ignore a length-1 "
+               "axis, so a flip of length-1 axes only keeps its negative stride (numpy#23349, measured)"),
     # Joining: a list of tensors is converted one by one.
     Entry("numpy.stack", NDARRAY, fresh=True, converts=ARRAYS, reads=(0, "arrays"), example="np.stack([A, A])",
           conversion="np.stack(T)"),

@@ -23,6 +23,7 @@ class How(enum.Enum):
     LOAD = "load"  # np.load: an ndarray unless the path is an .npz archive or pickles are allowed
     AS_ARRAY = "as-array"  # np.asarray: an ndarray operand as it is, anything else a new ndarray
     COPY = "copy"  # np.array, np.copy: a copy in 'K' order (positive strides, memory order kept)
+    AS_CONTIGUOUS = "as-contiguous"  # np.ascontiguousarray: C-contiguous, but a flipped length-1 axis stays flipped
     FLIP = "flip"  # negative strides on an axis
     ROT90 = "rot90"  # a flip unless k is a multiple of 4
     TRANSPOSE = "transpose"  # permutes every axis
@@ -30,6 +31,7 @@ class How(enum.Enum):
     FACTORY = "factory"  # a new tensor: device=, requires_grad=, dtype=
     FROM_ARRAY = "from-array"  # a tensor sharing (or copying) an ndarray: its layout and rank
     OPERATION = "operation"  # a tensor that requires grad when an input does, on the inputs' device
+    TENSORS = "tensors"  # a tuple of tensors on the inputs' device (torch.linalg.eigh, torch.sort)
     DEVICE = "device"  # a device (a written-out one, or a getter's)
     PARAMETER = "parameter"  # nn.Parameter(t, requires_grad=True)
     MODULE = "module"  # an nn.Module with parameters (``switches`` can turn them off)

@@ -57,7 +57,9 @@ class NegativeStrideToTensor(Rule):
     multiple of 4). The rule follows the array through assignments and reports only when
     every path that reaches the call carries the negative stride, also out of a helper of the
     same file (`load(p)` whose every `return` flips) and through a `self.` attribute whose
-    every write in the class does.
+    every write in the class does. `np.ascontiguousarray` of a flip is reported where the
+    file writes out that every flipped axis has length 1 (`np.zeros((1, h, w))[::-1]`):
+    NumPy hands such an array back with its negative stride.
 
     ## Why is this bad?
     torch has no tensors with negative strides, so every one of these calls raises:
@@ -144,6 +146,14 @@ class NegativeStrideToTensor(Rule):
             tensor = torch.as_tensor(grid)
             """
         ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            frames = np.zeros((2, 64, 64))[::-1]  # a flipped axis of length 2: the call copies
+            tensor = torch.from_numpy(np.ascontiguousarray(frames))
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -178,6 +188,23 @@ class NegativeStrideToTensor(Rule):
             import torch
             def augment(mask: np.ndarray):
                 return torch.tensor(np.flip(mask, axis=0).copy())
+            """,
+            applicability=Applicability.SAFE,
+            expect={"cpu": Verdict.CRASH_FIX},
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            volume = np.zeros((1, 64, 64))[::-1]  # one channel: ascontiguousarray keeps its stride
+            tensor = torch.from_numpy(np.ascontiguousarray(volume))
+            """,
+            findings=[(4, 10)],
+            fixed="""
+            import numpy as np
+            import torch
+            volume = np.zeros((1, 64, 64))[::-1]  # one channel: ascontiguousarray keeps its stride
+            tensor = torch.from_numpy(np.ascontiguousarray(volume).copy())
             """,
             applicability=Applicability.SAFE,
             expect={"cpu": Verdict.CRASH_FIX},

@@ -66,8 +66,9 @@ class TensorOfTensor(Rule):
     """
     ## What it does
     Finds `torch.tensor(t)` where `t` is proven to be a tensor (made by a torch factory or
-    operation, a module's output, a local annotated `torch.Tensor`...), with or without
-    `dtype=`, `device=` and `requires_grad=`.
+    operation, a module's output, a local annotated `torch.Tensor`, an element of a tuple
+    of tensors such as `values, vectors = torch.linalg.eigh(x)` or `best, at = x.max(1)`...),
+    with or without `dtype=`, `device=` and `requires_grad=`.
 
     A parameter is not reported on its annotation alone: `torch.tensor(mean)` on a
     parameter annotated `torch.Tensor` is how code accepts the lists its callers really pass
@@ -154,6 +155,14 @@ class TensorOfTensor(Rule):
                 return latents - torch.tensor(mean)
             """
         ),
+        Valid(
+            """
+            import torch
+            def largest(x: torch.Tensor):
+                first, *rest = x.unbind()
+                return torch.tensor(rest)  # a list of tensors, not a tensor
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -201,6 +210,23 @@ class TensorOfTensor(Rule):
                 return (x + y).detach().clone().requires_grad_(True)
             """,
             applicability=Applicability.UNSAFE,
+            expect={"cpu": Verdict.EQUIVALENT},
+        ),
+        Invalid(
+            """
+            import torch
+            def spectrum(kernel: torch.Tensor):
+                values, vectors = torch.linalg.eigh(kernel)
+                return torch.tensor(values, device="cpu")
+            """,
+            findings=[(4, 12)],
+            fixed="""
+            import torch
+            def spectrum(kernel: torch.Tensor):
+                values, vectors = torch.linalg.eigh(kernel)
+                return values.detach().clone().to(device="cpu")
+            """,
+            applicability=Applicability.SAFE,
             expect={"cpu": Verdict.EQUIVALENT},
         ),
     ]

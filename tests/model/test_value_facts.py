@@ -1,0 +1,134 @@
+"""Values the model learns from tuples of tensors, ``np.ascontiguousarray`` of flipped arrays
+and NumPy's object arrays, checked against the installed numpy and torch: every fact the
+model states about ``probe(expr)`` must hold for what running the program gives, and the
+cases listed as known must be known (so that saying "unknown" everywhere cannot pass)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import numpy as np
+import pytest
+import torch
+
+from torchbridge.engine.walk import Dispatcher
+from torchbridge.model import SemanticModel
+from torchbridge.model.values import Kind, Layout, Value
+
+
+class _Recorder:
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+        self.values: list[Value] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "probe":
+            self.values.append(self.model.value_of(node.args[0].value))
+
+
+def modelled(program: str) -> Value:
+    model = SemanticModel()
+    model.track_values = True
+    recorder = _Recorder(model)
+    dispatcher = Dispatcher([recorder], model.traversals())
+    model.walk = dispatcher.walk
+    dispatcher.walk(cst.parse_module(program))
+    (value,) = recorder.values
+    return value
+
+
+def ran(program: str) -> object:
+    seen: list[object] = []
+    exec(program, {"probe": seen.append})  # noqa: S102 - the fixed programs below
+    (result,) = seen
+    return result
+
+
+def _holds(value: Value, real: object) -> None:
+    """Every fact ``value`` states is true of ``real``."""
+    if value.kind is Kind.UNKNOWN:
+        return
+    if value.kind is Kind.TENSOR:
+        assert isinstance(real, torch.Tensor)
+        if value.grad is not None:
+            assert real.requires_grad is value.grad
+        if value.on_device is not None:
+            assert (real.device.type != "cpu") is value.on_device
+    elif value.kind is Kind.NDARRAY:
+        assert isinstance(real, np.ndarray)
+        if value.layout is Layout.NEGATIVE:
+            assert min(real.strides) < 0
+        elif value.layout is Layout.CONTIGUOUS:
+            assert real.flags.c_contiguous and min(real.strides, default=0) >= 0
+        elif value.layout is Layout.TRANSPOSED:
+            assert not real.flags.c_contiguous and min(real.strides) >= 0
+        if value.ndim is not None:
+            assert real.ndim == value.ndim
+        if value.dtype is not None:
+            assert str(real.dtype) == value.dtype
+    elif value.kind is Kind.TUPLE:
+        assert isinstance(real, tuple)
+        if value.result is not None:
+            for element in real:
+                _holds(value.result, element)
+
+
+HEADER = "import numpy as np\nimport torch\nW = torch.ones(3, 3, requires_grad=True)\nV = torch.ones(3, 3)\n"
+
+# program (after HEADER) -> the kind (and layout for arrays) the model must prove, or None
+# where it must say no more than is true (and may say unknown).
+CASES: dict[str, tuple[Kind, Layout | None] | None] = {
+    # Unpacking a tuple of tensors: each name is a tensor.
+    "values, vectors = torch.linalg.eigh(W @ W.T)\nprobe(vectors)": (Kind.TENSOR, None),
+    "hist, edges = torch.histogram(V.flatten())\nprobe(edges)": (Kind.TENSOR, None),
+    "top, where = torch.topk(W, 2)\nprobe(where)": (Kind.TENSOR, None),
+    "low, high = V.aminmax()\nprobe(high)": (Kind.TENSOR, None),
+    "best, at = W.max(1)\nprobe(at)": (Kind.TENSOR, None),
+    "best, at = W.max(dim=-1)\nprobe(best)": (Kind.TENSOR, None),
+    "probe(W.max())": (Kind.TENSOR, None),
+    "probe(W.max(V))": None,  # the elementwise maximum: a tensor, but not a tuple
+    "head, tail = W.split(2)\nprobe(tail)": (Kind.TENSOR, None),
+    "a, b, c = torch.unbind(V)\nprobe(b)": (Kind.TENSOR, None),
+    "part, *rest = torch.unbind(V)\nprobe(rest)": None,  # a starred target takes a list
+    "x, y = [1, 2]\nprobe(x)": None,
+    # np.ascontiguousarray of a flip: a flipped length-1 axis keeps its negative stride.
+    "probe(np.ascontiguousarray(np.zeros((1, 10, 20))[::-1]))": (Kind.NDARRAY, Layout.NEGATIVE),
+    "a = np.zeros((1, 10, 20))[::-1]\nb = np.ascontiguousarray(a)\nprobe(b)": (Kind.NDARRAY, Layout.NEGATIVE),
+    "probe(np.ascontiguousarray(np.zeros((1, 1, 20))[::-1, ::-1]))": (Kind.NDARRAY, Layout.NEGATIVE),
+    "probe(np.ascontiguousarray(np.ones(1)[::-1]))": (Kind.NDARRAY, Layout.NEGATIVE),
+    "probe(np.ascontiguousarray(np.zeros((1, 10, 20))[:, ::-1]))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "probe(np.ascontiguousarray(np.zeros((2, 10))[::-1]))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "probe(np.ascontiguousarray(np.zeros((1, 10, 20))[::-1, ::-1]))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "probe(np.ascontiguousarray(np.zeros((1, 10, 20), order='F')[::-1]))": (Kind.NDARRAY, None),
+    "probe(np.ascontiguousarray(np.zeros((1, 10, 20))[::-2]))": (Kind.NDARRAY, None),
+    "probe(np.ascontiguousarray(np.zeros((0, 1))[:, ::-1]))": (Kind.NDARRAY, None),
+    "n = 1\nprobe(np.ascontiguousarray(np.zeros((n, 10))[::-1]))": (Kind.NDARRAY, None),
+    "probe(np.ascontiguousarray(np.zeros((3, 4)).T))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    # A factory's order: C unless order= says otherwise (then a .T of it may be C-contiguous).
+    "probe(np.zeros((3, 4), order='C'))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "probe(np.zeros((3, 4), order='F'))": (Kind.NDARRAY, None),
+    "probe(np.ones((3, 4), np.float32, 'F').T)": (Kind.NDARRAY, None),
+    "probe(np.full((3, 4), 7, order='F').T)": (Kind.NDARRAY, None),
+    "probe(np.ascontiguousarray([[1, 2], [3, 4]]))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+}
+
+
+@pytest.mark.parametrize("program", list(CASES))
+def test_the_model_claims_only_what_runs(program: str) -> None:
+    text = HEADER + textwrap.dedent(program) + "\n"
+    value = modelled(text)
+    _holds(value, ran(text))
+    expected = CASES[program]
+    if expected is not None:
+        kind, layout = expected
+        assert value.kind is kind, f"the model should know a {kind.value}"
+        if layout is not None:
+            assert value.layout is layout, f"the model should know the layout {layout.value}"
+
+
+def test_the_flip_of_a_length_1_axis_made_contiguous_still_crashes_torch():
+    # numpy#23349, the fact behind the NEGATIVE cases above: from_numpy refuses the result.
+    kept = np.ascontiguousarray(np.zeros((1, 10, 20))[::-1])
+    with pytest.raises(ValueError, match="negative"):
+        torch.from_numpy(kept)
