@@ -29,9 +29,20 @@ def value_at_probe(body: str) -> Value:
         ("probe(np.memmap(path))", None),  # the default mode is r+
         ("probe(np.asarray(Image.open(path).convert('RGB')))", True),
         ("probe(np.array(Image.open(path)))", None),  # np.array copies
+        # An image the model follows through reassignments and with (a PIL image returns itself).
+        ("img = Image.fromarray(m)\nimg = img.rotate(3)\nprobe(np.asarray(img))", True),
+        ("img = Image.open(path)\nimg = img.convert('L').resize((8, 8))\nprobe(np.asarray(img)[1:, 2:])", True),
+        ("with Image.open(path) as img:\n    probe(np.asarray(img))", True),
+        ("img = Image.open(path)\nimg = np.array(img)\nprobe(np.asarray(img))", None),
+        ("img = Image.open(path)\nif c:\n    img = np.zeros((2, 2))\nprobe(np.asarray(img))", None),
+        ("img = Image.open(path)\nimg.save(out)\nprobe(np.asarray(img.getdata()))", None),  # not an image
         ('a = np.frombuffer(b"abcdefgh")\nprobe(a.reshape(2, 4))', True),  # a view of a contiguous array
         ('a = np.frombuffer(b"abcdefgh")\nprobe(a[2:])', True),
         ('a = np.frombuffer(b"abcdefgh")\nprobe(a.copy())', None),
+        # astype copies (writeable) unless copy=False finds the dtype already right (the same
+        # read-only array): neither is read-only on every path.
+        ('a = np.frombuffer(b"abcdefgh")\nprobe(a.astype(np.float32))', None),
+        ('a = np.frombuffer(b"abcdefgh")\nprobe(a.astype(t, copy=False))', None),
         ("a = np.broadcast_to(x, (2, 3))\nprobe(a.reshape(6))", None),  # not contiguous: reshape may copy
         ("a = np.zeros(3)\na.setflags(write=False)\nprobe(a)", True),
         ("a = np.zeros(3)\na.setflags(write=False)\na.setflags(write=True)\nprobe(a)", False),

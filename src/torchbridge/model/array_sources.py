@@ -33,8 +33,10 @@ import libcst as cst
 from .names import keyword_argument, literal_bool, string_value
 from .values import UNKNOWN, Kind, Layout, Value
 
-KINDS = frozenset({Kind.DATAFRAME, Kind.PANDAS, Kind.HDF5})
+KINDS = frozenset({Kind.DATAFRAME, Kind.PANDAS, Kind.HDF5, Kind.PIL_IMAGE})
 
+# PIL.Image.Image methods that return a new image (Pillow's Image reference).
+IMAGE_METHODS = frozenset({"convert", "resize", "rotate", "crop", "transpose", "copy", "filter", "quantize", "reduce"})
 # DataFrame methods that return a new DataFrame, or None with ``inplace=True``.
 _FRAME_METHODS = frozenset({
     "astype", "copy", "drop", "dropna", "drop_duplicates", "fillna", "head", "tail", "sample",
@@ -56,6 +58,8 @@ def method(receiver: Value, name: str, call: cst.Call) -> Value:
         return Value(Kind.NDARRAY, borrowed=not (copied is not None and literal_bool(copied) is True), evidence=call)
     if receiver.kind is Kind.DATAFRAME and name in _FRAME_METHODS and keyword_argument(call, "inplace") is None:
         return Value(Kind.DATAFRAME)
+    if receiver.kind is Kind.PIL_IMAGE and name in IMAGE_METHODS:
+        return Value(Kind.PIL_IMAGE)
     return UNKNOWN
 
 
@@ -78,8 +82,8 @@ def subscript(base: Value, slices: Sequence[cst.BaseSlice]) -> Value:
 
 
 def entered(value: Value) -> Value:
-    """What ``with <value> as f`` binds: an h5py File returns itself."""
-    return value if value.kind is Kind.HDF5 else UNKNOWN
+    """What ``with <value> as f`` binds: an h5py File and a PIL image return themselves."""
+    return value if value.kind in (Kind.HDF5, Kind.PIL_IMAGE) else UNKNOWN
 
 
 def _reads_dataset(slices: Sequence[cst.BaseSlice]) -> bool:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .array_sources import IMAGE_METHODS
 from .names import dotted, first_argument, keyword_argument, literal_bool, names_in, string_value
 from .scope import rebind
 from .values import Kind, Layout, Value
@@ -33,8 +34,6 @@ _BYTES_FUNCTIONS = frozenset({
 # Methods that return bytes: a binary file's read() (a text file's str makes frombuffer
 # raise), ndarray.tobytes().
 _BYTES_METHODS = frozenset({"read", "tobytes"})
-# PIL.Image.Image methods that return a new image.
-_IMAGE_METHODS = frozenset({"convert", "resize", "rotate", "crop", "transpose", "copy", "filter", "quantize", "reduce"})
 # ndarray methods whose result is always a view (reshape only of a C-contiguous array).
 _VIEWS = frozenset({"reshape", "view", "transpose", "swapaxes", "squeeze"})
 _DEPTH = 3  # how many assignments back a bytes or image source is followed
@@ -43,7 +42,7 @@ _DEPTH = 3  # how many assignments back a bytes or image source is followed
 def of_call(evaluator: Evaluator, call: cst.Call, value: Value) -> Value:
     """``value`` (what ``call`` gives), with what the call says about writeability."""
     model = evaluator.model
-    if _read_only_source(model, call):
+    if _read_only_source(model, call) or _as_array_of_image(evaluator, call):
         array = value if value.kind is Kind.NDARRAY else Value(Kind.NDARRAY, evidence=call)
         return array.but(readonly=True, evidence=array.evidence or call)
     func = call.func
@@ -145,6 +144,18 @@ def _read_only_source(model: SemanticModel, call: cst.Call) -> bool:
     return False
 
 
+def _as_array_of_image(evaluator: Evaluator, call: cst.Call) -> bool:
+    """``np.asarray(img)`` of a value the model knows is a PIL image (``img = img.rotate(r)``
+    included, which the syntactic test below cannot follow)."""
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    if last not in ("asarray", "asanyarray") or len(call.args) != 1 or call.args[0].keyword is not None:
+        return False
+    if not evaluator.model.qualnames(func) & {"numpy.asarray", "numpy.asanyarray"}:
+        return False
+    return evaluator.value(call.args[0].value).kind is Kind.PIL_IMAGE
+
+
 def _assigned(model: SemanticModel, name: cst.Name, depth: int) -> cst.BaseExpression | None:
     """What ``name`` was last assigned, where that did not read ``name`` itself."""
     binding = model.lookup(name.value)
@@ -178,7 +189,7 @@ def _is_image(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> boo
         func = expr.func
         if model.resolves_into(func, "PIL"):
             return True
-        return isinstance(func, cst.Attribute) and func.attr.value in _IMAGE_METHODS and _is_image(model, func.value, depth)
+        return isinstance(func, cst.Attribute) and func.attr.value in IMAGE_METHODS and _is_image(model, func.value, depth)
     if isinstance(expr, cst.Name):
         value = _assigned(model, expr, depth)
         return value is not None and _is_image(model, value, depth - 1)

@@ -33,6 +33,7 @@ class Kind(enum.Enum):
     DATAFRAME = "pandas DataFrame"
     PANDAS = "pandas DataFrame or Series"  # df["col"]: a Series, or a DataFrame under duplicate labels
     HDF5 = "h5py object"  # a File, Group or Dataset: h5["x"] may be any of them
+    PIL_IMAGE = "PIL image"  # np.asarray of one is read-only (``read_only``)
     UNKNOWN = "unknown"
 
 

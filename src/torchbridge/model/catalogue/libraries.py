@@ -13,7 +13,8 @@ grad or lives on a device, as the crashes people posted show (benchmarks/recall/
 Results reached through a library object's attributes, methods or subscripts
 (``df.to_numpy()``, ``df.values``, ``h5file["x"][:]``) are model/array_sources.py's: the
 entries here only make the objects (``pd.read_csv`` returns a DataFrame, ``h5py.File`` an
-h5py object). ``np.asarray(Image.open(p))`` is an ndarray through ``np.asarray`` itself.
+h5py object, ``Image.open`` a PIL image). ``np.asarray(Image.open(p))`` is an ndarray
+through ``np.asarray`` itself, and a read-only one (model/read_only.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ ENTRIES = (
     Entry("skimage.transform.resize", NDARRAY,
           doc="https://scikit-image.org/docs/stable/api/skimage.transform.html#skimage.transform.resize"),
     Entry("skimage.color.rgb2gray", NDARRAY, doc="https://scikit-image.org/docs/stable/api/skimage.color.html#skimage.color.rgb2gray"),
+    # Pillow: the calls that make an image (np.asarray of one is read-only: model/read_only.py).
+    Entry("PIL.Image.open", Kind.PIL_IMAGE, doc="https://pillow.readthedocs.io/en/stable/reference/Image.html#PIL.Image.open"),
+    Entry("PIL.Image.fromarray", Kind.PIL_IMAGE,
+          doc="https://pillow.readthedocs.io/en/stable/reference/Image.html#PIL.Image.fromarray"),
+    Entry("PIL.Image.new", Kind.PIL_IMAGE, doc="https://pillow.readthedocs.io/en/stable/reference/Image.html#PIL.Image.new"),
+    Entry("PIL.Image.frombytes", Kind.PIL_IMAGE,
+          doc="https://pillow.readthedocs.io/en/stable/reference/Image.html#PIL.Image.frombytes"),
     # scikit-learn metrics: check_array / column_or_1d convert their inputs with NumPy (with
     # the default array_api_dispatch=False; set to True, some accept tensors as they are).
     *(Entry(f"sklearn.metrics.{name}", converts=ARRAYS, reads=(0, 1, "y_true", "y_pred", "y_score", "y_prob"),

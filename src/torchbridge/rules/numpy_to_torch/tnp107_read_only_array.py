@@ -49,7 +49,8 @@ class ReadOnlyArray(Rule):
       `bytearray`;
     - `np.broadcast_to(...)`;
     - `np.load(..., mmap_mode="r")` and `np.memmap(..., mode="r")` (not `"c"` or `"r+"`);
-    - `np.asarray(image)` of a PIL image (`np.array(image)` copies and is writeable);
+    - `np.asarray(image)` of a PIL image (`np.array(image)` copies and is writeable),
+      followed through the image's reassignments (`mask = mask.rotate(r)`) and `with`;
     - an array after `a.setflags(write=False)`, `a.flags.writeable = False` or
       `a.flags["WRITEABLE"] = False`;
 
@@ -140,6 +141,18 @@ class ReadOnlyArray(Rule):
             import torch
             weights = np.load("weights.npy", mmap_mode="c")  # copy-on-write: writeable
             tensor = torch.from_numpy(weights)
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            from PIL import Image
+            def load_mask(path):
+                mask = Image.open(path)
+                mask = mask.rotate(90)
+                mask = np.array(mask)  # np.array copies: writeable
+                return torch.from_numpy(mask)
             """
         ),
     ]
