@@ -105,6 +105,16 @@ CASES: dict[str, tuple[Kind, Layout | None] | None] = {
     "probe(np.ascontiguousarray(np.zeros((0, 1))[:, ::-1]))": (Kind.NDARRAY, None),
     "n = 1\nprobe(np.ascontiguousarray(np.zeros((n, 10))[::-1]))": (Kind.NDARRAY, None),
     "probe(np.ascontiguousarray(np.zeros((3, 4)).T))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    # NumPy's element-wise functions give what its operators do: the operand's memory order.
+    "a = np.zeros((4, 3)).T\nprobe(np.divide(a, 255))": (Kind.NDARRAY, Layout.TRANSPOSED),
+    "a = np.zeros((4, 3, 2)).transpose(2, 0, 1)\nprobe(np.clip(a, 0, 1))": (Kind.NDARRAY, Layout.TRANSPOSED),
+    "probe(np.subtract(np.zeros((2, 3)), np.ones((2, 3))))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "probe(np.sqrt(np.zeros((2, 3))[::-1]))": (Kind.NDARRAY, None),  # positive strides again
+    "probe(np.sqrt(np.zeros(())))": None,  # a NumPy scalar
+    "probe(np.sqrt(4.0))": None,
+    "probe(np.maximum([1, 2], 0))": None,
+    "probe(np.divide(np.zeros((2, 3)), 2, out=np.empty((3, 2)).T))": None,  # out= is the result
+    "probe(np.add(np.zeros((3, 3)), V))": None,
     # A factory's order: C unless order= says otherwise (then a .T of it may be C-contiguous).
     "probe(np.zeros((3, 4), order='C'))": (Kind.NDARRAY, Layout.CONTIGUOUS),
     "probe(np.zeros((3, 4), order='F'))": (Kind.NDARRAY, None),

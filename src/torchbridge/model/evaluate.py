@@ -210,6 +210,13 @@ class Evaluator:
             layout = unit_axes.contiguous_layout(self.model, source)
         return Value(Kind.NDARRAY, layout, evidence=call, dtype=dtype)
 
+    def _elementwise(self, call: cst.Call, entry: Entry) -> Value:
+        """``np.divide(a, 255)``, ``np.clip(a, 0, 1)``, ``np.sqrt(a)``: what the operators give.
+        Any keyword (``out=``, ``where=``, ``dtype=``, ``order=``...) may change the result."""
+        if any(arg.keyword is not None or arg.star for arg in call.args):
+            return UNKNOWN
+        return ndarray_ops.elementwise([self.value(arg.value) for arg in call.args])
+
     def _flip(self, call: cst.Call, entry: Entry) -> Value:
         axis = keyword_argument(call, "axis")
         if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
@@ -671,6 +678,7 @@ _RESULTS = {
     How.AS_ARRAY: Evaluator._as_array,
     How.COPY: Evaluator._copy,
     How.AS_CONTIGUOUS: Evaluator._as_contiguous,
+    How.ELEMENTWISE: Evaluator._elementwise,
     How.FLIP: Evaluator._flip,
     How.ROT90: Evaluator._rot90,
     How.TRANSPOSE: Evaluator._transpose,

@@ -139,16 +139,25 @@ ENTRIES = (
       for name in ("sum", "mean", "std", "var", "max", "min", "amax", "amin", "prod", "all", "any")),
     *(Entry(f"numpy.{name}", converts=ARRAYS, reads=(0, "a", "x"), conversion=f"np.{name}(T)")
       for name in ("median", "average", "nanmean", "nansum", "nanmax", "nanmin", "nanstd", "nanmedian", "ptp",
-                   "argmax", "argmin", "around", "round", "abs", "absolute", "exp", "log", "log1p", "sqrt", "square",
-                   "floor", "ceil", "sign", "tanh", "isnan", "isfinite", "histogram", "count_nonzero", "ravel",
+                   "argmax", "argmin", "isnan", "isfinite", "histogram", "count_nonzero", "ravel",
                    "atleast_2d", "corrcoef", "cov", "float32", "float64", "float16", "uint8", "int32", "int64")),
-    *(Entry(f"numpy.{name}", converts=ARRAYS, reads=(0, 1, "x1", "x2"), conversion=f"np.{name}(T, 2)")
+    # Element-wise: like the operators (``a / 255``), a new array in the operand's memory order
+    # (order 'K', negative strides made positive); a 0-d operand gives a NumPy scalar.
+    *(Entry(f"numpy.{name}", NDARRAY, how=How.ELEMENTWISE, converts=ARRAYS, reads=(0, "a", "x"),
+            example=f"np.{name}(A)", conversion=f"np.{name}(T)")
+      for name in ("around", "round", "abs", "absolute", "exp", "log1p", "sqrt", "square", "floor", "ceil", "sign",
+                   "tanh")),
+    Entry("numpy.log", NDARRAY, how=How.ELEMENTWISE, converts=ARRAYS, reads=(0, "a", "x"), example="np.log(A + 1)",
+          conversion="np.log(T)"),
+    *(Entry(f"numpy.{name}", NDARRAY, how=How.ELEMENTWISE, converts=ARRAYS, reads=(0, 1, "x1", "x2"),
+            example=f"np.{name}(A, 2)", conversion=f"np.{name}(T, 2)")
       for name in ("maximum", "minimum", "multiply", "divide", "add", "subtract", "power")),
     Entry("numpy.dot", converts=ARRAYS, reads=(0, 1, "a", "b"), conversion="np.dot(T, 2)"),
     Entry("numpy.append", converts=ARRAYS, reads=(0, 1, "arr", "values"), conversion="np.append(T, 2)"),
     Entry("numpy.expand_dims", converts=ARRAYS, reads=(0, "a"), conversion="np.expand_dims(T, 0)"),
     Entry("numpy.matmul", converts=ARRAYS, reads=(0, 1, "x1", "x2"), conversion="np.matmul(T, T)"),
-    Entry("numpy.clip", converts=ARRAYS, reads=(0, "a"), conversion="np.clip(T, 0, 1)"),
+    Entry("numpy.clip", NDARRAY, how=How.ELEMENTWISE, converts=ARRAYS, reads=(0, "a"), example="np.clip(A, 0, 1)",
+          conversion="np.clip(T, 0, 1)"),
     Entry("numpy.where", converts=ARRAYS, reads=(0, 1, 2, "condition", "x", "y"), conversion="np.where(T, T, T)"),
     Entry("numpy.percentile", converts=ARRAYS, reads=(0, "a"), conversion="np.percentile(T, 50)"),
     Entry("numpy.quantile", converts=ARRAYS, reads=(0, "a"), conversion="np.quantile(T, 0.5)"),

@@ -24,6 +24,7 @@ class How(enum.Enum):
     AS_ARRAY = "as-array"  # np.asarray: an ndarray operand as it is, anything else a new ndarray
     COPY = "copy"  # np.array, np.copy: a copy in 'K' order (positive strides, memory order kept)
     AS_CONTIGUOUS = "as-contiguous"  # np.ascontiguousarray: C-contiguous, but a flipped length-1 axis stays flipped
+    ELEMENTWISE = "elementwise"  # np.divide(a, 255), np.clip(a, 0, 1): what the operators give (ndarray_ops)
     FLIP = "flip"  # negative strides on an axis
     ROT90 = "rot90"  # a flip unless k is a multiple of 4
     TRANSPOSE = "transpose"  # permutes every axis
