@@ -92,6 +92,9 @@ CASES: dict[str, tuple[Kind, Layout | None] | None] = {
     "a, b, c = torch.unbind(V)\nprobe(b)": (Kind.TENSOR, None),
     "part, *rest = torch.unbind(V)\nprobe(rest)": None,  # a starred target takes a list
     "x, y = [1, 2]\nprobe(x)": None,
+    "a, b = [W * 2 for _ in range(2)]\nprobe(b)": (Kind.TENSOR, None),
+    # A list in a name may have grown since it was made: its elements are not followed.
+    "xs = [V, V]\nxs.append(np.zeros(3))\na, b, c = xs\nprobe(c)": None,
     # np.ascontiguousarray of a flip: a flipped length-1 axis keeps its negative stride.
     "probe(np.ascontiguousarray(np.zeros((1, 10, 20))[::-1]))": (Kind.NDARRAY, Layout.NEGATIVE),
     "a = np.zeros((1, 10, 20))[::-1]\nb = np.ascontiguousarray(a)\nprobe(b)": (Kind.NDARRAY, Layout.NEGATIVE),

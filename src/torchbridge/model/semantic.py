@@ -569,10 +569,13 @@ class SemanticModel:
 
     def _unpacked(self, target: cst.Tuple | cst.List, value: cst.BaseExpression) -> list[Value] | None:
         """``values, vectors = torch.linalg.eigh(x)``: each name gets the element of a tuple or
-        list whose elements the model knows (a starred target takes a list: left unknown)."""
+        list whose elements the model knows (a starred target takes a list: left unknown). A
+        list held in a name may have been appended to since: the flow does not follow that."""
         if not target.elements or any(isinstance(e, cst.StarredElement) for e in target.elements):
             return None
         whole = self.evaluator.value(value)
+        if whole.kind is Kind.LIST and isinstance(value, cst.Name):
+            return None
         if whole.kind not in (Kind.TUPLE, Kind.LIST) or whole.result is None:
             return None
         return [whole.result] * len(target.elements)
