@@ -39,7 +39,7 @@ from .cuda_guards import (
 from .evaluate import Evaluator
 from .grad_mode import GradMode
 from .lists import ListContents
-from .loops import SampleLoop, is_one_sample, sample_loop
+from .loops import SampleLoop, is_one_sample, sample_loop, sample_parts
 from .names import (
     bound_name,
     dotted,
@@ -812,6 +812,7 @@ class SemanticModel:
         base = self.scope.snapshot()
         self.bind_target(node.target, "loop", node)
         self._bind_element(node.target, node.iter)
+        self._mark_parts(node.target, node.iter)
         loop = sample_loop(node, node.target, node.iter, self) if self.track_values else None
         if loop is not None:
             self._sample_loops.append(loop)
@@ -1132,6 +1133,7 @@ class SemanticModel:
                 self._sample_loops.pop()
 
     def _walk_comprehension(self, node: Any, first: cst.CompFor) -> None:
+        parts: list[tuple[SampleLoop, set[str]]] = []
         with self._scope("comprehension", node):
             for_in: cst.CompFor | None = first
             while for_in is not None:
@@ -1139,6 +1141,7 @@ class SemanticModel:
                     self.walk(for_in.iter)
                 self.bind_target(for_in.target, "loop", for_in)
                 self._bind_element(for_in.target, for_in.iter)
+                parts.extend(self._mark_parts(for_in.target, for_in.iter))
                 self._walk_all(for_in.ifs)
                 for_in = for_in.inner_for_in
             if isinstance(node, cst.DictComp):
@@ -1146,6 +1149,19 @@ class SemanticModel:
                 self.walk(node.value)
             else:
                 self.walk(node.elt)
+        for loop, names in parts:  # a comprehension's names end with it
+            loop.names -= names
+
+    def _mark_parts(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> list[tuple[SampleLoop, set[str]]]:
+        """An inner loop over one sample's parts (``loops.sample_parts``): its names hold one
+        sample of the outer loop too. Gives the names it added, per loop."""
+        added = []
+        for loop in self._sample_loops:
+            names = sample_parts(loop, target, iterable) - loop.names
+            if names:
+                loop.names |= names
+                added.append((loop, names))
+        return added
 
 
 def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
