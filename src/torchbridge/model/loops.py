@@ -1,7 +1,8 @@
 """Which loops run once per sample, and which values in them are one sample.
 
 A loop is per sample when it iterates over data the model knows: the rows of an ndarray or
-a tensor, a list or tuple whose elements are arrays or tensors, ``range(len(xs))`` (or a bound of
+a tensor, a list or tuple whose elements are arrays or tensors, a name that says it is a
+dataset (as ``dataset[i]`` does), ``range(len(xs))`` (or a bound of
 ``xs.shape[0]``, ``xs.size(0)``, ``min(n, len(xs))``) reading ``xs[i]`` of such data, or
 ``dataset[i]``. Iterating over a DataLoader, a dict's items, a
 list of settings or anything unknown is not: those give batches, fields or
@@ -54,7 +55,15 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
         return _range_loop(node, target, inner, element_of, value_of)
     if element_of(inner).kind in _DATA and not _list_parameter(model, inner):
         return SampleLoop(node, names=targets)
+    if _named_dataset(inner):
+        return SampleLoop(node, names=targets)  # a Dataset gives one sample at a time, as dataset[i] does
     return None
+
+
+def _named_dataset(expr: cst.BaseExpression) -> bool:
+    """``dataset``, ``self.train_dataset``: named for a dataset, and not for a loader of one."""
+    name = (dotted(expr) or "").rpartition(".")[2].lower()
+    return "dataset" in name and "loader" not in name
 
 
 def _list_parameter(model: SemanticModel, expr: cst.BaseExpression) -> bool:
