@@ -443,7 +443,12 @@ class Evaluator:
 
     def _weighted_layer(self, expr: cst.BaseExpression) -> cst.Call | None:
         """The call that made ``expr``, a torch layer with a ``weight`` parameter
-        (``nn.Linear(...)``, or a name assigned one); an ``nn.Sequential`` has none."""
+        (``nn.Linear(...)``, a name assigned one, or ``self.<name>`` that every write of the
+        class assigns one); an ``nn.Sequential`` has none."""
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+            writes = self.model.self_attribute_writes(expr.attr.value)
+            layers = [self._weighted_layer(w.value) for w in writes or () if isinstance(w, cst.Assign)]
+            return layers[0] if writes and len(layers) == len(writes) and all(layers) else None
         if isinstance(expr, cst.Name):
             binding = self.model.lookup(expr.value)
             expr = binding.value if binding is not None and binding.kind == "assign" and binding.value is not None else expr

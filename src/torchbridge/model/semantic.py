@@ -176,6 +176,17 @@ class SemanticModel:
             return UNKNOWN
         return self.summaries.attribute(self._classes[-1], name)
 
+    def self_attribute_writes(self, name: str) -> tuple[cst.CSTNode, ...] | None:
+        """The statements that write ``self.<name>`` in the class the walk is in, when every
+        write of the class has been walked and nothing outside its methods writes the name
+        (``attributes``); None otherwise."""
+        if not self._class_facts_stack or not self._functions:
+            return None
+        facts = self._class_facts_stack[-1]
+        if not facts.complete(name) or facts.written_outside(name) or name not in facts.writes:
+            return None
+        return tuple(facts.writes[name])
+
     def class_attributes(self, cls: cst.ClassDef) -> dict[str, AttributeFacts]:
         """For a class the walk has left (a rule's ``leave_ClassDef`` on): each ``self.<name>``
         whose every write the model follows, with the joined value and the write statements.
