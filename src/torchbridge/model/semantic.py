@@ -240,6 +240,9 @@ class SemanticModel:
         ``func`` is not one (``summaries`` says where summaries stop)."""
         target = self._called_function(func)
         if target is None:
+            made = self._called_top_level(func)
+            if isinstance(made, cst.ClassDef):
+                return self.instance_of(made)  # a class the walk has not reached yet
             return self._imported_returned(func)
         function, owner = target
         return self.summaries.returned(function, owner)
@@ -276,21 +279,26 @@ class SemanticModel:
             self._import_counts = import_counts(self.module) if self.module is not None else {}
         return self._import_counts.get(name, 0)
 
+    def _called_top_level(self, func: cst.BaseExpression) -> cst.CSTNode | None:
+        """The module-level ``def`` or ``class`` a plain name calls, when the model can tell."""
+        if not isinstance(func, cst.Name):
+            return None
+        binding = self.lookup(func.value)
+        if binding is None:
+            # A function body may call a module-level function (or class) defined later in the file.
+            node = self.summaries.top_level(func.value) if self.scope is not self.module_scope else None
+        elif binding.kind == "def" and (
+            self.scope is self.module_scope or self.module_assignment_count(func.value) <= 1
+        ):
+            node = binding.node
+        else:
+            return None
+        return node if node is not None and self.summaries.is_top_level(node) else None
+
     def _called_function(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, cst.ClassDef | None] | None:
         if isinstance(func, cst.Name):
-            binding = self.lookup(func.value)
-            if binding is None:
-                # A function body may call a module-level function defined later in the file.
-                node = self.summaries.top_level(func.value) if self.scope is not self.module_scope else None
-            elif binding.kind == "def" and (
-                self.scope is self.module_scope or self.module_assignment_count(func.value) <= 1
-            ):
-                node = binding.node
-            else:
-                return None
-            if isinstance(node, cst.FunctionDef) and self.summaries.is_top_level(node):
-                return node, None
-            return None
+            node = self._called_top_level(func)
+            return (node, None) if isinstance(node, cst.FunctionDef) else None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             owner = self._self_class(func.value.value)
             if owner is not None:
@@ -1080,9 +1088,23 @@ class SemanticModel:
     def _class_facts(self, node: cst.ClassDef, facts: ClassFacts) -> Value:
         """The file's own ``nn.Module`` subclass: calling an instance gives what ``forward``
         returns, when every ``return`` in it gives a tensor."""
+        return self._module_class(node, facts.forward)
+
+    def instance_of(self, node: cst.ClassDef) -> Value:
+        """What calling ``node``, a module-level class of this module, gives: for an
+        ``nn.Module`` subclass, an instance whose call gives what ``forward`` returns (its
+        summary, as ``_class_facts`` has it for the class walked in the file); else unknown.
+        The project index asks it for a class that another module imports."""
+        if not self.summaries.is_top_level(node):
+            return UNKNOWN
+        forward = self.summaries.method(node, "forward")
+        output = self.summaries.returned(forward, node) if forward is not None else UNKNOWN
+        return self._module_class(node, output).result or UNKNOWN
+
+    def _module_class(self, node: cst.ClassDef, output: Value) -> Value:
+        """The class value of an ``nn.Module`` subclass whose ``forward`` gives ``output``."""
         if not self.track_values or not any(self.resolves_into(b.value, "torch.nn") for b in node.bases):
             return UNKNOWN
-        output = facts.forward
         if output.kind is not Kind.TENSOR:
             output = UNKNOWN
         # Whether the output requires grad is what forward showed: True when a layer with
