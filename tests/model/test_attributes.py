@@ -201,6 +201,26 @@ PARAMETERS = [
         probe = Probe()
         probe.head = nn.Identity()
         """, set(), id="self-layer-written-outside-the-class"),
+    pytest.param("""
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3, 4)
+            def forward(self, x):
+                return self.fc(x)
+        class Runner:
+            def __init__(self, device):
+                self.model = Net().to(device).eval()
+            def predict(self, x):
+                return self.model(x).numpy()
+            def predict_quietly(self, x):
+                with torch.no_grad():
+                    return self.model(x).numpy()
+        model = nn.Linear(3, 4).cuda().eval()
+        y = model(torch.ones(3)).numpy()
+        """, {(13, "TNP201"), (18, "TNP201")}, id="moved-or-evaluated-module-keeps-its-grad"),
 ]
 
 

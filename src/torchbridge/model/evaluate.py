@@ -127,6 +127,8 @@ class Evaluator:
                 return self._tensor_method(call, func.attr.value, receiver)
             if receiver.kind is Kind.MODULE and func.attr.value in ("forward", "__call__"):
                 return self._module_result(receiver, call)
+            if receiver.kind is Kind.MODULE and func.attr.value in returns.MODULE_METHODS_SELF:
+                return receiver  # Net().to(device).eval(): the same module
             if receiver.kind in array_sources.KINDS:
                 return array_sources.method(receiver, func.attr.value, call)
         returned = self.model.returned_by(func)  # a function or method of this module
