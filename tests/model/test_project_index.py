@@ -333,3 +333,12 @@ def test_a_class_imported_from_a_module_that_changed_changes_the_findings(projec
     assert (6, "TNP201") in _found(main)
     _write(project, {"pkg/models.py": MODELS.replace("return self.block(x)", "return self.block(x).detach()")})
     assert _found(main) == set()
+
+
+def test_only_classes_with_a_torch_nn_base_are_outlined(project: Path) -> None:
+    _write(project, {"pkg/models.py": MODELS})
+    path = project / "pkg" / "models.py"
+    data = path.read_bytes()
+    outline = default_index().outline(path, data, digest_of(data) or "")
+    assert outline is not None and set(outline.classes) == {"Block", "Net", "Wrapper"}
+    assert "class Block" in outline.source_of("Net")  # the class Net's __init__ makes goes with it

@@ -26,7 +26,9 @@ What the module must show, or the answer is unknown:
 - the name is a plain module-level ``def`` bound once in the module, never imported there,
   never declared ``global`` (``summaries`` says which functions summarise);
 - or a module-level ``class`` bound once, never imported there, never declared ``global``,
-  without decorators: calling it gives what the file's own class would
+  without decorators, with a base written ``nn.X``, ``torch.nn.X`` or ``Module`` (other
+  classes are not parsed: their instances would be unknown): calling it gives what the
+  file's own class would
   (``SemanticModel.instance_of``: an ``nn.Module`` subclass whose ``forward`` returns only
   tensors is a module whose call gives that tensor; any other class is unknown). Its
   snippet holds the class and the module's functions and classes it names. Code of that
@@ -103,7 +105,8 @@ class Outline:
     # The lines of the unconditional module-level imports, with the names each binds.
     imports: tuple[tuple[int, int, frozenset[str]], ...]
     reexports: dict[str, str]  # name -> reference of its one unconditional ``from X import name``
-    # Module-level classes bound once, never imported or global, without decorators: lines.
+    # Module-level classes bound once, never imported or global, without decorators, with a
+    # base that may be in torch.nn (``_may_be_torch_module``): lines.
     classes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def source_of(self, name: str) -> str:
@@ -446,7 +449,8 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
         if isinstance(statement, ast.FunctionDef):
             first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
             functions[name] = (first, statement.end_lineno)
-        elif isinstance(statement, ast.ClassDef) and not statement.decorator_list:
+        elif isinstance(statement, ast.ClassDef) and not statement.decorator_list \
+                and any(_may_be_torch_module(base) for base in statement.bases):
             classes[name] = (statement.lineno, statement.end_lineno)
     imports = tuple(
         (statement.lineno, statement.end_lineno or statement.lineno, frozenset(
@@ -466,6 +470,15 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
     }
     lines = tuple(text.splitlines(keepends=True))
     return Outline(lines, facts, functions, imports, reexports, classes)
+
+
+def _may_be_torch_module(base: ast.expr) -> bool:
+    """A base written as ``nn.Module``, ``torch.nn.Linear`` or ``Module``: it may be in
+    ``torch.nn`` (the model decides from the imports). Any other class is never parsed for
+    its instance, which would be unknown."""
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    return isinstance(base, ast.Name) and base.id in ("nn", "torch", "Module")
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")

@@ -1095,15 +1095,18 @@ class SemanticModel:
         ``nn.Module`` subclass, an instance whose call gives what ``forward`` returns (its
         summary, as ``_class_facts`` has it for the class walked in the file); else unknown.
         The project index asks it for a class that another module imports."""
-        if not self.summaries.is_top_level(node):
+        if not self.summaries.is_top_level(node) or not self._is_torch_module_class(node):
             return UNKNOWN
         forward = self.summaries.method(node, "forward")
         output = self.summaries.returned(forward, node) if forward is not None else UNKNOWN
         return self._module_class(node, output).result or UNKNOWN
 
+    def _is_torch_module_class(self, node: cst.ClassDef) -> bool:
+        return any(self.resolves_into(b.value, "torch.nn") for b in node.bases)
+
     def _module_class(self, node: cst.ClassDef, output: Value) -> Value:
         """The class value of an ``nn.Module`` subclass whose ``forward`` gives ``output``."""
-        if not self.track_values or not any(self.resolves_into(b.value, "torch.nn") for b in node.bases):
+        if not self.track_values or not self._is_torch_module_class(node):
             return UNKNOWN
         if output.kind is not Kind.TENSOR:
             output = UNKNOWN
