@@ -2,7 +2,7 @@
 
 A loop is per sample when it iterates over data the model knows: the rows of an ndarray or
 a tensor, a list or tuple whose elements are arrays or tensors, a name that says it is a
-dataset (as ``dataset[i]`` does), ``range(len(xs))`` (or a bound of
+dataset (as ``dataset[i]`` does) when a comprehension takes all of it, ``range(len(xs))`` (or a bound of
 ``xs.shape[0]``, ``xs.size(0)``, ``min(n, len(xs))``) reading ``xs[i]`` of such data, or
 ``dataset[i]``. Iterating over a DataLoader, a dict's items, a
 list of settings or anything unknown is not: those give batches, fields or
@@ -55,8 +55,11 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
         return _range_loop(node, target, inner, element_of, value_of)
     if element_of(inner).kind in _DATA and not _list_parameter(model, inner):
         return SampleLoop(node, names=targets)
-    if _named_dataset(inner):
-        return SampleLoop(node, names=targets)  # a Dataset gives one sample at a time, as dataset[i] does
+    if _named_dataset(inner) and not isinstance(node, cst.For):
+        # A comprehension over a dataset takes all of it, one sample at a time (preloading it);
+        # a ``for`` loop over something named a dataset may be reading a stream (a webcam, a
+        # video) or a loader's batches, where one item per step is the point.
+        return SampleLoop(node, names=targets)
     return None
 
 

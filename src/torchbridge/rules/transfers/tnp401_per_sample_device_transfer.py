@@ -55,8 +55,9 @@ class PerSampleDeviceTransfer(Rule):
     runs once per sample.
 
     A loop runs once per sample when it iterates over an in-memory collection the model
-    knows (a list, tuple, ndarray or tensor) or over a name that says it is a dataset
-    (`for sample in train_dataset`, not `train_dataloader`), over `range(len(xs))` (or `range(xs.shape[0])`,
+    knows (a list, tuple, ndarray or tensor), when a comprehension takes all of a name that
+    says it is a dataset (`[s.to(device) for s in train_dataset]`, not `train_dataloader`;
+    a `for` loop over one may be reading a stream of frames, one per step), over `range(len(xs))` (or `range(xs.shape[0])`,
     `range(xs.size(0))`, `range(min(n, len(xs)))`, with a start or a step too) reading
     `xs[i]`, or reads `dataset[i]`; a torch `Dataset`'s `__getitem__` runs once per sample
     too. The parts of one sample that an inner loop or comprehension takes in turn (`{k:
