@@ -9,7 +9,7 @@ import pytest
 
 import torchbridge
 from torchbridge.engine.lint import default_index, project_imports
-from torchbridge.model.project_index import MAX_CHAIN, _may_know, digest_of, search_roots
+from torchbridge.model.project_index import MAX_CHAIN, _may_define, _may_know, digest_of, search_roots
 
 LOADER = '''\
 import numpy as np
@@ -342,3 +342,16 @@ def test_only_classes_with_a_torch_nn_base_are_outlined(project: Path) -> None:
     outline = default_index().outline(path, data, digest_of(data) or "")
     assert outline is not None and set(outline.classes) == {"Block", "Net", "Wrapper"}
     assert "class Block" in outline.source_of("Net")  # the class Net's __init__ makes goes with it
+
+
+@pytest.mark.parametrize("text, name, may", [
+    (b"def load(p):\n    pass\n", "load", True),
+    (b"import torch\n", "load", False),
+    (b"class Net(nn.Module):\n    pass\n", "Net", True),
+    (b"class Net(torch.nn.Linear):\n    pass\n", "Net", True),
+    (b"class Net(Module, Mixin):\n    pass\n", "Net", True),
+    (b"class Trainer:\n    pass\n", "Trainer", False),
+    (b"class Model(LightningModule):\n    pass\n", "Model", False),
+])
+def test_a_module_is_outlined_only_where_the_name_may_be_followed(text: bytes, name: str, may: bool) -> None:
+    assert _may_define(text, name) is may

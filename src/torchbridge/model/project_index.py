@@ -50,6 +50,7 @@ Every file the index looked at, present or not, is recorded with its content has
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import re
 import sys
@@ -313,8 +314,8 @@ class FileImports:
         if module_path is None or isinstance(module_path, Value):
             return module_path
         data, _ = self._check.read(module_path)
-        if data is None or name.encode() not in data and name.isascii():
-            return UNKNOWN  # a name the module never mentions: no outline needed
+        if data is None or not _may_define(data, name):
+            return UNKNOWN  # a name the module never mentions, a class of no torch.nn base: no outline needed
         outline = self._outline(module_path)
         if outline is None:
             return UNKNOWN
@@ -470,6 +471,26 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
     }
     lines = tuple(text.splitlines(keepends=True))
     return Outline(lines, facts, functions, imports, reexports, classes)
+
+
+def _may_define(data: bytes, name: str) -> bool:
+    """Whether a module's bytes may bind ``name`` to a function or to a class whose instance
+    the model could know (a cheap look before its outline): not when the word is absent, nor
+    when a top-level ``class name`` names no base written ``nn.``, ``torch.`` or ``Module``."""
+    if not name.isascii():
+        return True
+    if name.encode() not in data:
+        return False
+    found = _class_pattern(name).search(data)
+    return found is None or _TORCH_BASE.search(found.group(1) or b"") is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _class_pattern(name: str) -> re.Pattern[bytes]:
+    return re.compile(rb"^class[ \t]+" + re.escape(name.encode()) + rb"\b[ \t]*(?:\(([^)]*)\))?", re.MULTILINE)
+
+
+_TORCH_BASE = re.compile(rb"\b(?:nn|torch)[ \t]*\.|\bModule\b")
 
 
 def _may_be_torch_module(base: ast.expr) -> bool:
