@@ -172,6 +172,55 @@ PARAMETERS = [
             p.requires_grad = False
         a = model.weight.numpy()
         """, set(), id="file-freezes-parameters"),
+    pytest.param("""
+        import torch
+        from torch import nn
+        class Probe:
+            def __init__(self):
+                self.head = nn.Linear(3, 4)
+                self.frozen = nn.Linear(3, 4)
+                self.moved = nn.Linear(3, 4)
+            def read(self):
+                a = self.head.weight.numpy()
+                b = self.moved.weight.numpy()
+                c = self.frozen.weight.numpy()
+                return a, b, c
+            def reset(self):
+                self.moved = nn.Identity()
+        probe = Probe()
+        probe.frozen = None
+        """, {(9, "TNP201")}, id="self-layer-weight-when-every-write-makes-the-layer"),
+    pytest.param("""
+        import torch
+        from torch import nn
+        class Probe:
+            def __init__(self):
+                self.head = nn.Linear(3, 4)
+            def read(self):
+                return self.head.weight.numpy()
+        probe = Probe()
+        probe.head = nn.Identity()
+        """, set(), id="self-layer-written-outside-the-class"),
+    pytest.param("""
+        import torch
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3, 4)
+            def forward(self, x):
+                return self.fc(x)
+        class Runner:
+            def __init__(self, device):
+                self.model = Net().to(device).eval()
+            def predict(self, x):
+                return self.model(x).numpy()
+            def predict_quietly(self, x):
+                with torch.no_grad():
+                    return self.model(x).numpy()
+        model = nn.Linear(3, 4).cuda().eval()
+        y = model(torch.ones(3)).numpy()
+        """, {(13, "TNP201"), (18, "TNP201")}, id="moved-or-evaluated-module-keeps-its-grad"),
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import torchbridge
 from torchbridge.engine.lint import default_index, project_imports
-from torchbridge.model.project_index import MAX_CHAIN, _may_know, digest_of, search_roots
+from torchbridge.model.project_index import MAX_CHAIN, _may_define, _may_know, digest_of, search_roots
 
 LOADER = '''\
 import numpy as np
@@ -245,3 +245,113 @@ def test_a_reader_decides_what_a_module_says(project: Path) -> None:
 )
 def test_a_helper_is_parsed_only_where_its_summary_could_be_known(snippet, parsed):
     assert _may_know(snippet) is parsed
+
+
+MODELS = '''\
+import torch
+from torch import nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class Wrapper(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x)
+
+
+class Plain:
+    def __call__(self, x):
+        return torch.nn.Linear(4, 4)(x)
+'''
+
+USES = '''\
+import torch
+from .models import Net, Plain, Wrapper
+
+
+def run(x):
+    a = Net()(x).numpy()
+    with torch.no_grad():
+        b = Net()(x).numpy()
+    c = Plain()(x).numpy()
+    d = Wrapper(Net())(x).numpy()
+    return a, b, c, d
+
+
+class Trainer:
+    def __init__(self):
+        self.model = Net()
+
+    def step(self, x):
+        return self.model(x).numpy()
+'''
+
+
+def test_an_imported_module_class_gives_what_the_files_own_would(project: Path) -> None:
+    # Net's forward calls a layer of another class of its module: both are parsed.
+    _write(project, {"pkg/models.py": MODELS, "pkg/main.py": USES})
+    assert _found(project / "pkg" / "main.py") == {(6, "TNP201"), (19, "TNP201")}
+
+
+@pytest.mark.parametrize("models", [
+    pytest.param(MODELS.replace("class Net(nn.Module):", "@torch.jit.script\nclass Net(nn.Module):"), id="decorated"),
+    pytest.param(MODELS + "\nNet = Block\n", id="bound twice"),
+    pytest.param(MODELS.replace("class Net(nn.Module):", "class Net(Base):").replace("import torch\n", "import torch\nfrom base import Base\n", 1),
+                 id="a base of another module"),
+    pytest.param(MODELS.replace("        return self.block(x)", "        return self.block(x), x"), id="forward returns a tuple"),
+])
+def test_an_imported_class_the_index_cannot_follow_is_unknown(project: Path, models: str) -> None:
+    _write(project, {"pkg/models.py": models})
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .models import Net\n\nt = Net()(torch.ones(4)).numpy()\n", encoding="utf-8")
+    assert _found(main) == set()
+
+
+def test_a_class_imported_from_a_module_that_changed_changes_the_findings(project: Path) -> None:
+    _write(project, {"pkg/models.py": MODELS, "pkg/main.py": USES})
+    main = project / "pkg" / "main.py"
+    assert (6, "TNP201") in _found(main)
+    _write(project, {"pkg/models.py": MODELS.replace("return self.block(x)", "return self.block(x).detach()")})
+    assert _found(main) == set()
+
+
+def test_only_classes_with_a_torch_nn_base_are_outlined(project: Path) -> None:
+    _write(project, {"pkg/models.py": MODELS})
+    path = project / "pkg" / "models.py"
+    data = path.read_bytes()
+    outline = default_index().outline(path, data, digest_of(data) or "")
+    assert outline is not None and set(outline.classes) == {"Block", "Net", "Wrapper"}
+    assert "class Block" in outline.source_of("Net")  # the class Net's __init__ makes goes with it
+
+
+@pytest.mark.parametrize("text, name, may", [
+    (b"def load(p):\n    pass\n", "load", True),
+    (b"import torch\n", "load", False),
+    (b"class Net(nn.Module):\n    pass\n", "Net", True),
+    (b"class Net(torch.nn.Linear):\n    pass\n", "Net", True),
+    (b"class Net(Module, Mixin):\n    pass\n", "Net", True),
+    (b"class Trainer:\n    pass\n", "Trainer", False),
+    (b"class Model(LightningModule):\n    pass\n", "Model", False),
+])
+def test_a_module_is_outlined_only_where_the_name_may_be_followed(text: bytes, name: str, may: bool) -> None:
+    assert _may_define(text, name) is may

@@ -127,6 +127,8 @@ class Evaluator:
                 return self._tensor_method(call, func.attr.value, receiver)
             if receiver.kind is Kind.MODULE and func.attr.value in ("forward", "__call__"):
                 return self._module_result(receiver, call)
+            if receiver.kind is Kind.MODULE and func.attr.value in returns.MODULE_METHODS_SELF:
+                return receiver  # Net().to(device).eval(): the same module
             if receiver.kind in array_sources.KINDS:
                 return array_sources.method(receiver, func.attr.value, call)
         returned = self.model.returned_by(func)  # a function or method of this module
@@ -473,7 +475,12 @@ class Evaluator:
 
     def _weighted_layer(self, expr: cst.BaseExpression) -> cst.Call | None:
         """The call that made ``expr``, a torch layer with a ``weight`` parameter
-        (``nn.Linear(...)``, or a name assigned one); an ``nn.Sequential`` has none."""
+        (``nn.Linear(...)``, a name assigned one, or ``self.<name>`` that every write of the
+        class assigns one); an ``nn.Sequential`` has none."""
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+            writes = self.model.self_attribute_writes(expr.attr.value)
+            layers = [self._weighted_layer(w.value) for w in writes or () if isinstance(w, cst.Assign)]
+            return layers[0] if writes and len(layers) == len(writes) and all(layers) else None
         if isinstance(expr, cst.Name):
             binding = self.model.lookup(expr.value)
             expr = binding.value if binding is not None and binding.kind == "assign" and binding.value is not None else expr

@@ -1,12 +1,15 @@
 """Which loops run once per sample, and which values in them are one sample.
 
 A loop is per sample when it iterates over data the model knows: the rows of an ndarray or
-a tensor, a list or tuple whose elements are arrays or tensors, ``range(len(xs))`` (or a bound of
+a tensor, a list or tuple whose elements are arrays or tensors, a name that says it is a
+dataset (as ``dataset[i]`` does) when a comprehension takes all of it, ``range(len(xs))`` (or a bound of
 ``xs.shape[0]``, ``xs.size(0)``, ``min(n, len(xs))``) reading ``xs[i]`` of such data, or
 ``dataset[i]``. Iterating over a DataLoader, a dict's items, a
 list of settings or anything unknown is not: those give batches, fields or
 configurations. Comprehensions count as loops. Inside such a loop, the loop variable and
-every name assigned from it hold one sample.
+every name assigned from it hold one sample, and so do the parts of one sample that an
+inner loop or comprehension takes in turn (``for v in sample``, ``for k, v in
+sample.items()``, ``sample.values()``): moving each of them is still a transfer per sample.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
 _DATA = frozenset({Kind.NDARRAY, Kind.TENSOR})
 # enumerate(xs), zip(xs, ys), reversed(xs), sorted(xs): still one element at a time.
 _ELEMENTWISE_WRAPPERS = frozenset({"enumerate", "zip", "reversed", "sorted"})
+# A dict's views that give its values (with ``items`` the value is the second of each pair).
+_VALUE_VIEWS = frozenset({"items", "values"})
 
 
 @dataclass
@@ -50,7 +55,18 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
         return _range_loop(node, target, inner, element_of, value_of)
     if element_of(inner).kind in _DATA and not _list_parameter(model, inner):
         return SampleLoop(node, names=targets)
+    if _named_dataset(inner) and not isinstance(node, cst.For):
+        # A comprehension over a dataset takes all of it, one sample at a time (preloading it);
+        # a ``for`` loop over something named a dataset may be reading a stream (a webcam, a
+        # video) or a loader's batches, where one item per step is the point.
+        return SampleLoop(node, names=targets)
     return None
+
+
+def _named_dataset(expr: cst.BaseExpression) -> bool:
+    """``dataset``, ``self.train_dataset``: named for a dataset, and not for a loader of one."""
+    name = (dotted(expr) or "").rpartition(".")[2].lower()
+    return "dataset" in name and "loader" not in name
 
 
 def _list_parameter(model: SemanticModel, expr: cst.BaseExpression) -> bool:
@@ -67,7 +83,8 @@ def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
     if not isinstance(target, cst.Name):
         return None
     indexed: set[str] = set()
-    bound = call.args[-1].value if call.args else None  # range(n), range(0, n); a step: not a sample
+    # range(n), range(0, n), range(0, n, step): the stop bounds the index
+    bound = call.args[0].value if len(call.args) == 1 else call.args[1].value if len(call.args) > 1 else None
     for container in _measured(bound):
         name = dotted(container)
         if name is not None and (value_of(container).kind in _DATA or element_of(container).kind in _DATA):
@@ -96,6 +113,28 @@ def _measured(bound: cst.BaseExpression | None) -> list[cst.BaseExpression]:
 
 def _is_zero(arguments: list[cst.BaseExpression]) -> bool:
     return len(arguments) == 1 and isinstance(arguments[0], cst.Integer) and arguments[0].value == "0"
+
+
+def sample_parts(loop: SampleLoop, target: cst.BaseExpression, iterable: cst.BaseExpression) -> set[str]:
+    """The names of ``target`` that hold a part of one sample of ``loop`` when an inner loop
+    takes ``iterable`` apart: ``for v in sample``, ``for v in xs[i]``, ``for k, v in sample.items()`` (the value,
+    not the key), ``for v in sample.values()``. Empty for anything else, and for a target
+    named for a batch."""
+    if any("batch" in name.lower() for name in names_in(target)):
+        return set()
+    view = None
+    if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and not iterable.args \
+            and iterable.func.attr.value in _VALUE_VIEWS:
+        view, iterable = iterable.func.attr.value, iterable.func.value
+    one = (isinstance(iterable, cst.Name) and iterable.value in loop.names
+           or isinstance(iterable, cst.Subscript) and is_one_sample(loop, iterable))  # xs[i]
+    if not one:
+        return set()
+    if view == "items":
+        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != 2:
+            return set()
+        return names_in(target.elements[1].value)
+    return names_in(target)
 
 
 def is_one_sample(loop: SampleLoop, expr: cst.CSTNode) -> bool:

@@ -25,6 +25,14 @@ What the module must show, or the answer is unknown:
 
 - the name is a plain module-level ``def`` bound once in the module, never imported there,
   never declared ``global`` (``summaries`` says which functions summarise);
+- or a module-level ``class`` bound once, never imported there, never declared ``global``,
+  without decorators, with a base written ``nn.X``, ``torch.nn.X`` or ``Module`` (other
+  classes are not parsed: their instances would be unknown): calling it gives what the
+  file's own class would
+  (``SemanticModel.instance_of``: an ``nn.Module`` subclass whose ``forward`` returns only
+  tensors is a module whose call gives that tensor; any other class is unknown). Its
+  snippet holds the class and the module's functions and classes it names. Code of that
+  module outside the class that rebinds a method (``Net.forward = ...``) is not seen;
 - or the name is bound once, by one unconditional module-level ``from X import name`` (a
   re-export through ``__init__.py``): followed to ``X``, at most ``MAX_REEXPORTS`` times;
 - the file is at most ``MAX_MODULE_BYTES``, parses, and the engine's pre-scan passes it.
@@ -49,7 +57,7 @@ import sys
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,23 +106,28 @@ class Outline:
     # The lines of the unconditional module-level imports, with the names each binds.
     imports: tuple[tuple[int, int, frozenset[str]], ...]
     reexports: dict[str, str]  # name -> reference of its one unconditional ``from X import name``
+    # Module-level classes bound once, never imported or global, without decorators, with a
+    # base that may be in torch.nn (``_may_be_torch_module``): lines.
+    classes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def source_of(self, name: str) -> str:
-        """A module of the imports and ``name``'s function, with the module's functions it
-        reads, transitively (at most ``MAX_HELPERS``): what its summary may need."""
+        """A module of the imports and ``name``'s function (or class), with the module's
+        functions and classes it reads, transitively (at most ``MAX_HELPERS``): what its
+        summary may need."""
+        spans_of = {**self.classes, **self.functions}
         chosen = [name]
         words: set[str] = set()
         for function in chosen:
-            first, last = self.functions[function]
+            first, last = spans_of[function]
             # Every word of its text (strings and comments too: a helper too many is harmless).
             found = set(_WORD.findall("".join(self.lines[first - 1:last])))
             words |= found
             for used in sorted(found):
-                if used in self.functions and used not in chosen and len(chosen) < MAX_HELPERS:
+                if used in spans_of and used not in chosen and len(chosen) < MAX_HELPERS:
                     chosen.append(used)
         # Only the imports of names the functions mention (``__future__`` ones always).
         imports = [(first, last) for first, last, bound in self.imports if bound & words or "__future__" in bound]
-        spans = list(dict.fromkeys([*imports, *sorted(self.functions[f] for f in chosen)]))  # a line once
+        spans = list(dict.fromkeys([*imports, *sorted(spans_of[f] for f in chosen)]))  # a line once
         parts = ["".join(self.lines[first - 1:last]) for first, last in spans]
         return "".join(part if part.endswith("\n") else part + "\n" for part in parts)
 
@@ -263,8 +276,8 @@ class FileImports:
         host = self._host(*found)
         if host is None:
             return UNKNOWN
-        function = _function_named(host, found[1])
-        if function is None:
+        node = host.summaries.top_level(found[1])
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return UNKNOWN
         # The callee runs with the caller's grad mode and under either file's global settings.
         host.freezes_parameters |= caller.freezes_parameters
@@ -272,8 +285,12 @@ class FileImports:
         host.sets_default_dtype |= caller.sets_default_dtype
         check.active.append(found)
         try:
+            if isinstance(node, cst.ClassDef):
+                # An instance, as the file's own class would give: its forward runs when it is
+                # called, in the grad mode of that call (``evaluate``), not of this one.
+                return host.instance_of(node)
             with host.grad_mode.entered(off=caller.in_no_grad, undecided=caller.grad_mode_unknown):
-                return host.summaries.returned(function, None)
+                return host.summaries.returned(node, None)
         finally:
             check.active.pop()
 
@@ -298,11 +315,11 @@ class FileImports:
             return module_path
         data, _ = self._check.read(module_path)
         if data is None or not _may_define(data, name):
-            return UNKNOWN  # a class, or a name the module never mentions: no outline needed
+            return UNKNOWN  # a name the module never mentions, a class of no torch.nn base: no outline needed
         outline = self._outline(module_path)
         if outline is None:
             return UNKNOWN
-        if name in outline.functions:
+        if name in outline.functions or name in outline.classes:
             return module_path, name
         forwarded = outline.reexports.get(name)
         if forwarded is not None and hops < MAX_REEXPORTS:
@@ -376,27 +393,6 @@ class FileImports:
 _MISSING = object()
 
 
-def _may_define(data: bytes, name: str) -> bool:
-    """Whether a module's bytes may bind ``name`` to a function (a cheap look before its
-    outline): not when a top-level ``class name`` binds it, nor when the word is absent."""
-    if not name.isascii():
-        return True
-    word = name.encode()
-    if word not in data:
-        return False
-    return _class_pattern(name).search(data) is None
-
-
-@functools.lru_cache(maxsize=4096)
-def _class_pattern(name: str) -> re.Pattern[bytes]:
-    return re.compile(rb"^class[ \t]+" + re.escape(name.encode()) + rb"\b", re.MULTILINE)
-
-
-def _function_named(host: SemanticModel, name: str) -> cst.FunctionDef | None:
-    node = host.summaries.top_level(name)
-    return node if isinstance(node, cst.FunctionDef) else None
-
-
 def search_roots(path: Path) -> list[Path]:
     """The folders an absolute import from ``path`` may be found under, nearest first."""
     roots: list[Path] = []
@@ -445,12 +441,18 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
     # ``global load`` in any function (read from the text: a word too many only makes a name unknown).
     declared = {word for names in _GLOBAL.findall(text) for word in _WORD.findall(names)} if "global" in text else set()
     functions: dict[str, tuple[int, int]] = {}
+    classes: dict[str, tuple[int, int]] = {}
     for statement in tree.body:
         name = getattr(statement, "name", "")
-        if isinstance(statement, ast.FunctionDef) and counts.get(name) == 1 and name not in imported \
-                and name not in declared and statement.end_lineno is not None:
+        if not (counts.get(name) == 1 and name not in imported and name not in declared
+                and statement.end_lineno is not None):
+            continue
+        if isinstance(statement, ast.FunctionDef):
             first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
             functions[name] = (first, statement.end_lineno)
+        elif isinstance(statement, ast.ClassDef) and not statement.decorator_list \
+                and any(_may_be_torch_module(base) for base in statement.bases):
+            classes[name] = (statement.lineno, statement.end_lineno)
     imports = tuple(
         (statement.lineno, statement.end_lineno or statement.lineno, frozenset(
             [alias.asname or alias.name.split(".")[0] for alias in statement.names]
@@ -468,7 +470,36 @@ def _outline(text: str, facts: TextFacts) -> Outline | None:
         and name not in counts and name not in declared
     }
     lines = tuple(text.splitlines(keepends=True))
-    return Outline(lines, facts, functions, imports, reexports)
+    return Outline(lines, facts, functions, imports, reexports, classes)
+
+
+def _may_define(data: bytes, name: str) -> bool:
+    """Whether a module's bytes may bind ``name`` to a function or to a class whose instance
+    the model could know (a cheap look before its outline): not when the word is absent, nor
+    when a top-level ``class name`` names no base written ``nn.``, ``torch.`` or ``Module``."""
+    if not name.isascii():
+        return True
+    if name.encode() not in data:
+        return False
+    found = _class_pattern(name).search(data)
+    return found is None or _TORCH_BASE.search(found.group(1) or b"") is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _class_pattern(name: str) -> re.Pattern[bytes]:
+    return re.compile(rb"^class[ \t]+" + re.escape(name.encode()) + rb"\b[ \t]*(?:\(([^)]*)\))?", re.MULTILINE)
+
+
+_TORCH_BASE = re.compile(rb"\b(?:nn|torch)[ \t]*\.|\bModule\b")
+
+
+def _may_be_torch_module(base: ast.expr) -> bool:
+    """A base written as ``nn.Module``, ``torch.nn.Linear`` or ``Module``: it may be in
+    ``torch.nn`` (the model decides from the imports). Any other class is never parsed for
+    its instance, which would be unknown."""
+    while isinstance(base, ast.Attribute):
+        base = base.value
+    return isinstance(base, ast.Name) and base.id in ("nn", "torch", "Module")
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")

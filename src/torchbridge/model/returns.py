@@ -34,6 +34,9 @@ TENSOR_METHODS_TUPLE = frozenset({"sort", "topk", "kthvalue", "aminmax", "mode"}
 TENSOR_METHODS_TUPLE_BY_DIM = frozenset({"max", "min", "median", "nanmedian"})
 # Methods that end the autograd history.
 TENSOR_METHODS_DETACHED = frozenset({"detach", "detach_"})
+# nn.Module methods that change the module in place and return it: its parameters still
+# require grad after them (where they are is not followed: a later in-place move may change it).
+MODULE_METHODS_SELF = frozenset({"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16"})
 
 # Contexts and decorators that turn grad off.
 NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",

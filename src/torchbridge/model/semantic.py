@@ -39,7 +39,7 @@ from .cuda_guards import (
 from .evaluate import Evaluator
 from .grad_mode import GradMode
 from .lists import ListContents
-from .loops import SampleLoop, is_one_sample, sample_loop
+from .loops import SampleLoop, is_one_sample, sample_loop, sample_parts
 from .names import (
     bound_name,
     dotted,
@@ -176,6 +176,17 @@ class SemanticModel:
             return UNKNOWN
         return self.summaries.attribute(self._classes[-1], name)
 
+    def self_attribute_writes(self, name: str) -> tuple[cst.CSTNode, ...] | None:
+        """The statements that write ``self.<name>`` in the class the walk is in, when every
+        write of the class has been walked and nothing outside its methods writes the name
+        (``attributes``); None otherwise."""
+        if not self._class_facts_stack or not self._functions:
+            return None
+        facts = self._class_facts_stack[-1]
+        if not facts.complete(name) or facts.written_outside(name) or name not in facts.writes:
+            return None
+        return tuple(facts.writes[name])
+
     def class_attributes(self, cls: cst.ClassDef) -> dict[str, AttributeFacts]:
         """For a class the walk has left (a rule's ``leave_ClassDef`` on): each ``self.<name>``
         whose every write the model follows, with the joined value and the write statements.
@@ -229,6 +240,9 @@ class SemanticModel:
         ``func`` is not one (``summaries`` says where summaries stop)."""
         target = self._called_function(func)
         if target is None:
+            made = self._called_top_level(func)
+            if isinstance(made, cst.ClassDef):
+                return self.instance_of(made)  # a class the walk has not reached yet
             return self._imported_returned(func)
         function, owner = target
         return self.summaries.returned(function, owner)
@@ -265,21 +279,26 @@ class SemanticModel:
             self._import_counts = import_counts(self.module) if self.module is not None else {}
         return self._import_counts.get(name, 0)
 
+    def _called_top_level(self, func: cst.BaseExpression) -> cst.CSTNode | None:
+        """The module-level ``def`` or ``class`` a plain name calls, when the model can tell."""
+        if not isinstance(func, cst.Name):
+            return None
+        binding = self.lookup(func.value)
+        if binding is None:
+            # A function body may call a module-level function (or class) defined later in the file.
+            node = self.summaries.top_level(func.value) if self.scope is not self.module_scope else None
+        elif binding.kind == "def" and (
+            self.scope is self.module_scope or self.module_assignment_count(func.value) <= 1
+        ):
+            node = binding.node
+        else:
+            return None
+        return node if node is not None and self.summaries.is_top_level(node) else None
+
     def _called_function(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, cst.ClassDef | None] | None:
         if isinstance(func, cst.Name):
-            binding = self.lookup(func.value)
-            if binding is None:
-                # A function body may call a module-level function defined later in the file.
-                node = self.summaries.top_level(func.value) if self.scope is not self.module_scope else None
-            elif binding.kind == "def" and (
-                self.scope is self.module_scope or self.module_assignment_count(func.value) <= 1
-            ):
-                node = binding.node
-            else:
-                return None
-            if isinstance(node, cst.FunctionDef) and self.summaries.is_top_level(node):
-                return node, None
-            return None
+            node = self._called_top_level(func)
+            return (node, None) if isinstance(node, cst.FunctionDef) else None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             owner = self._self_class(func.value.value)
             if owner is not None:
@@ -827,6 +846,7 @@ class SemanticModel:
         base = self.scope.snapshot()
         self.bind_target(node.target, "loop", node)
         self._bind_element(node.target, node.iter)
+        self._mark_parts(node.target, node.iter)
         loop = sample_loop(node, node.target, node.iter, self) if self.track_values else None
         if loop is not None:
             self._sample_loops.append(loop)
@@ -1083,9 +1103,26 @@ class SemanticModel:
     def _class_facts(self, node: cst.ClassDef, facts: ClassFacts) -> Value:
         """The file's own ``nn.Module`` subclass: calling an instance gives what ``forward``
         returns, when every ``return`` in it gives a tensor."""
-        if not self.track_values or not any(self.resolves_into(b.value, "torch.nn") for b in node.bases):
+        return self._module_class(node, facts.forward)
+
+    def instance_of(self, node: cst.ClassDef) -> Value:
+        """What calling ``node``, a module-level class of this module, gives: for an
+        ``nn.Module`` subclass, an instance whose call gives what ``forward`` returns (its
+        summary, as ``_class_facts`` has it for the class walked in the file); else unknown.
+        The project index asks it for a class that another module imports."""
+        if not self.summaries.is_top_level(node) or not self._is_torch_module_class(node):
             return UNKNOWN
-        output = facts.forward
+        forward = self.summaries.method(node, "forward")
+        output = self.summaries.returned(forward, node) if forward is not None else UNKNOWN
+        return self._module_class(node, output).result or UNKNOWN
+
+    def _is_torch_module_class(self, node: cst.ClassDef) -> bool:
+        return any(self.resolves_into(b.value, "torch.nn") for b in node.bases)
+
+    def _module_class(self, node: cst.ClassDef, output: Value) -> Value:
+        """The class value of an ``nn.Module`` subclass whose ``forward`` gives ``output``."""
+        if not self.track_values or not self._is_torch_module_class(node):
+            return UNKNOWN
         if output.kind is not Kind.TENSOR:
             output = UNKNOWN
         # Whether the output requires grad is what forward showed: True when a layer with
@@ -1147,6 +1184,7 @@ class SemanticModel:
                 self._sample_loops.pop()
 
     def _walk_comprehension(self, node: Any, first: cst.CompFor) -> None:
+        parts: list[tuple[SampleLoop, set[str]]] = []
         with self._scope("comprehension", node):
             for_in: cst.CompFor | None = first
             while for_in is not None:
@@ -1154,6 +1192,7 @@ class SemanticModel:
                     self.walk(for_in.iter)
                 self.bind_target(for_in.target, "loop", for_in)
                 self._bind_element(for_in.target, for_in.iter)
+                parts.extend(self._mark_parts(for_in.target, for_in.iter))
                 self._walk_all(for_in.ifs)
                 for_in = for_in.inner_for_in
             if isinstance(node, cst.DictComp):
@@ -1161,6 +1200,19 @@ class SemanticModel:
                 self.walk(node.value)
             else:
                 self.walk(node.elt)
+        for loop, names in parts:  # a comprehension's names end with it
+            loop.names -= names
+
+    def _mark_parts(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> list[tuple[SampleLoop, set[str]]]:
+        """An inner loop over one sample's parts (``loops.sample_parts``): its names hold one
+        sample of the outer loop too. Gives the names it added, per loop."""
+        added = []
+        for loop in self._sample_loops:
+            names = sample_parts(loop, target, iterable) - loop.names
+            if names:
+                loop.names |= names
+                added.append((loop, names))
+        return added
 
 
 def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:

@@ -9,6 +9,7 @@ import re
 
 import libcst as cst
 
+from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from .arguments import cuda_device, device_arguments
 
@@ -39,6 +40,12 @@ class CudaInDataset(Rule):
     `device_count()` (and the lazy `manual_seed`, `seed` and `empty_cache`, which create no
     CUDA context). Guarded uses are reported too: a guard does not make CUDA work in a
     forked worker.
+
+    A worker that returns a tensor the Dataset made on a device elsewhere (`self.frames =
+    torch.randn(..., device="cuda")` in `__init__`, then `return self.frames[index]`) is
+    reported too, where every write of the attribute in the class puts it on a device; an
+    attribute moved only under a guard (`if torch.cuda.is_available(): self.x =
+    self.x.cuda()`) is not known to be on a device, and is not reported.
 
     ## Why is this bad?
     With `num_workers > 0` and the default `fork` start method, the first CUDA call in a
@@ -86,9 +93,15 @@ class CudaInDataset(Rule):
         "CUDA in {where}: a forked DataLoader worker raises 'Cannot re-initialize CUDA in forked subprocess'; "
         "return CPU data and move the batch in the training loop"
     )
+    returned_message = (
+        "`{attribute}` is a device tensor (line {{line}}) returned by {where}: a forked DataLoader worker "
+        "raises 'Cannot re-initialize CUDA in forked subprocess'; keep the Dataset's data on the CPU and move "
+        "the batch in the training loop"
+    )
     category = "correctness"
     # Worker code is a Dataset's method or a function named or passed as one of these.
     requires_text = ("Dataset", "collate_fn", "worker_init_fn")
+    needs_values = True  # where an attribute that worker code returns was placed
     VALID = [
         Valid(
             """
@@ -116,6 +129,31 @@ class CudaInDataset(Rule):
                 return torch.stack(batch)
             """
         ),
+        Valid(
+            """
+            import torch
+            from torch.utils.data import Dataset
+            class Frames(Dataset):
+                def __init__(self, frames):
+                    self.frames = torch.as_tensor(frames)
+                    if torch.cuda.is_available():
+                        self.frames = self.frames.cuda()  # on one path only: not known
+                def __getitem__(self, index):
+                    return self.frames[index]
+            """
+        ),
+        Valid(
+            """
+            import torch
+            from torch.utils.data import Dataset
+            class Frames(Dataset):
+                def __init__(self):
+                    self.frames = torch.randn(8, 3)  # on the CPU
+                    self.mean = torch.zeros(3, device="cuda")
+                def __getitem__(self, index):
+                    return self.frames[index], self.mean.shape  # a device tensor's shape is no CUDA use
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -137,6 +175,18 @@ class CudaInDataset(Rule):
             loader = DataLoader(range(8), collate_fn=to_device)
             """,
             findings=[(4, 18)],
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import Dataset
+            class Frames(Dataset):
+                def __init__(self):
+                    self.frames = torch.randn(8, 3, device=torch.device("cuda"))
+                def __getitem__(self, index):
+                    return self.frames[index], index
+            """,
+            findings=[(7, 16)],
         ),
     ]
 
@@ -163,6 +213,22 @@ class CudaInDataset(Rule):
             if found is not None:
                 self.report(found[0], message)
 
+    def visit_Return(self, node: cst.Return) -> None:
+        """A device tensor that the class made elsewhere, handed out by worker code."""
+        if node.value is None:
+            return
+        where = self._worker_code()
+        if where is None:
+            return
+        for part in _returned_parts(node.value):
+            attribute = _self_attribute_read(part)
+            if attribute is None:
+                continue
+            value = self.model.value_of(part)
+            if value.kind is Kind.TENSOR and value.on_device is True:
+                self.report(part, self.returned_message.format(attribute=attribute, where=where),
+                            evidence=value.evidence)
+
     def _worker_code(self) -> str | None:
         """What worker code the current point is in, as the message names it; else None."""
         function = self.model.function
@@ -178,3 +244,21 @@ class CudaInDataset(Rule):
 
     def _is_dataset(self, cls: cst.ClassDef) -> bool:
         return any(not self.model.qualnames(base.value).isdisjoint(DATASET_BASES) for base in cls.bases)
+
+
+def _returned_parts(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """What a ``return`` hands out: the value, or each element of a tuple, list or dict display."""
+    if isinstance(value, (cst.Tuple, cst.List)):
+        return [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+    if isinstance(value, cst.Dict):
+        return [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+    return [value]
+
+
+def _self_attribute_read(expr: cst.BaseExpression) -> str | None:
+    """``self.frames`` or ``self.frames[index]``, as written; else None."""
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        return f"self.{expr.attr.value}"
+    return None

@@ -84,9 +84,10 @@ class NumpyWithoutDetachCpu(Rule):
     `.data` and `.item()` end that. It lives on a device after `.cuda()` or `.to('cuda')`
     until `.cpu()`. Tensors of unknown provenance are never reported. The proof may cross
     functions of the same file: a helper whose every `return` gives such a tensor (made in
-    the grad mode of the call), a `self.` attribute, `layer.weight` of an `nn.Linear` or a
-    parameter of the file's own module; a helper the file calls only under `no_grad` is
-    judged without grad.
+    the grad mode of the call), a `self.` attribute, `layer.weight` of an `nn.Linear` (also
+    `self.layer.weight` where every write of `self.layer` in the class makes such a layer)
+    or a parameter of the file's own module; a helper the file calls only under `no_grad`
+    is judged without grad.
 
     ## Why is this bad?
     Both raise. With grad on: `RuntimeError: Can't call numpy() on Tensor that requires

@@ -55,9 +55,14 @@ class PerSampleDeviceTransfer(Rule):
     runs once per sample.
 
     A loop runs once per sample when it iterates over an in-memory collection the model
-    knows (a list, tuple, ndarray or tensor), over `range(len(xs))` (or `range(xs.shape[0])`,
-    `range(xs.size(0))`, `range(min(n, len(xs)))`) reading `xs[i]`, or reads `dataset[i]`;
-    a torch `Dataset`'s `__getitem__` runs once per sample too. The conversion on the way
+    knows (a list, tuple, ndarray or tensor), when a comprehension takes all of a name that
+    says it is a dataset (`[s.to(device) for s in train_dataset]`, not `train_dataloader`;
+    a `for` loop over one may be reading a stream of frames, one per step), over `range(len(xs))` (or `range(xs.shape[0])`,
+    `range(xs.size(0))`, `range(min(n, len(xs)))`, with a start or a step too) reading
+    `xs[i]`, or reads `dataset[i]`; a torch `Dataset`'s `__getitem__` runs once per sample
+    too. The parts of one sample that an inner loop or comprehension takes in turn (`{k:
+    v.to(device) for k, v in sample.items()}`, `for v in xs[i]`) are moved once per sample
+    as well. The conversion on the way
     may be any constructor (`torch.Tensor(s).to(dev)`, `torch.from_numpy(s).cuda()`), and
     the finding stands beside another rule's on the same call (TNP302's unguarded
     `.cuda()`, TNP305's CUDA in a worker). The once-per-batch `.to(device)` in a loop over a DataLoader, over a dict's
