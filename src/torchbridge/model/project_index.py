@@ -248,6 +248,7 @@ class ProjectIndex:
             return known.value
         alone = _Check(self, set())
         value = FileImports(found[0], alone)._summary(found, caller)
+        alone.close_hosts()
         for path, hashed in alone.dependencies.items():
             check.dependencies[path] = hashed
         check.consulted |= alone.consulted
@@ -293,6 +294,12 @@ class _Check:
         self._read: dict[Path, tuple[bytes | None, str | None]] = {}
         self.functions: dict[tuple[str, Path, int], object] = {}  # what each reference resolved to
 
+    def close_hosts(self) -> None:
+        for host in self.hosts.values():
+            if host is not None:
+                host.close()
+        self.hosts.clear()
+
     def read(self, path: Path) -> tuple[bytes | None, str | None]:
         """A file's bytes and hash, read once per check (the recorded hash is what was used)."""
         known = self._read.get(path)
@@ -315,6 +322,10 @@ class FileImports:
     def __init__(self, path: Path, check: _Check) -> None:
         self.path = path
         self._check = check
+
+    def close_hosts(self) -> None:
+        """Frees the models made for this check's summaries (``SemanticModel.close``)."""
+        self._check.close_hosts()
 
     @property
     def dependencies(self) -> dict[str, str | None]:

@@ -96,6 +96,7 @@ class SemanticModel:
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
         self.project: FileImports | None = None  # the project's other modules, when the file is in one
         self._import_counts: dict[str, int] | None = None  # how often the module body imports each name
+        self._summary_models: list[SemanticModel] = []  # the models ``for_summary`` made for this one
 
     # ----------------------------------------------------------------- queries
 
@@ -307,6 +308,17 @@ class SemanticModel:
             return None
         return owner if binding.kind == "param" else None
 
+    def close(self) -> None:
+        """Breaks the reference cycles of a model whose check is done (its parts and the
+        models of its summaries point back at it), so that reference counting frees it, and
+        the tree it holds, at once: the engine turns the cyclic collector off during a check,
+        and would otherwise have it scan every node of the tree once it is back on."""
+        for child in self._summary_models:
+            child.close()
+        for part in (self.cuda_guards, self.grad_mode, self.evaluator, self.summaries, self.call_contexts):
+            vars(part).clear()
+        vars(self).clear()
+
     @classmethod
     def for_summary(cls, parent: SemanticModel, summaries: Summaries) -> SemanticModel:
         """A values-only model that walks one function of ``parent``'s module: it sees the
@@ -325,6 +337,7 @@ class SemanticModel:
         child.project = parent.project
         child._import_counts = parent._import_counts
         child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
+        parent._summary_models.append(child)
         table = child.traversals()
 
         def walk(node: cst.CSTNode) -> None:
