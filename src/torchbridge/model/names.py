@@ -49,6 +49,9 @@ def string_value(node: cst.CSTNode) -> str | None:
         prefix = node.prefix.lower()
         if "b" in prefix or "f" in prefix:
             return None
+        body = node.raw_value
+        if "\r" not in body and ("\\" not in body or "r" in prefix):
+            return body  # no escape to read (and no line end for the tokenizer to turn into "\n")
         try:
             value = node.evaluated_value
         except Exception:  # noqa: BLE001 - a malformed escape is simply not a literal we know
