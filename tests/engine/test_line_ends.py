@@ -54,3 +54,23 @@ def test_full_format_shows_the_finding_line_after_such_a_line(tree, cli, char):
     assert code == 1
     assert out.startswith("a.py:3:5: TNP302 ")
     assert "3 | x = torch.zeros(1).cuda()\n" in out
+
+
+@pytest.mark.parametrize("newline", ["\r\n"])
+def test_a_fix_copying_a_continued_line_keeps_its_line_end(newline):
+    """TNP310's fix copies the dict display into ``nn.ModuleDict(...)``: the backslash
+    continuation inside it keeps the file's line end, not a second CR before it (found by
+    the whitespace property test: ``\\\\\\r\\r\\n``)."""
+    from torchbridge import fix_source
+
+    lines = [
+        "import torch", "class Heads(torch.nn.Module):", "    def __init__(self):", "        super().__init__()",
+        '        self.heads = {"a": torch.nn.Linear(4, 2), "b": torch.nn.Linear(4, \\', "    3)}",
+        "    def forward(self, x):", "        return {k: head(x) for k, head in self.heads.items()}", "",
+    ]
+    fixed = fix_source(newline.join(lines), unsafe=True, select=["TNP310"]).source
+    assert fixed == newline.join(lines).replace(
+        '        self.heads = {"a": torch.nn.Linear(4, 2), "b": torch.nn.Linear(4, \\' + newline + "    3)}",
+        '        self.heads = torch.nn.ModuleDict({"a": torch.nn.Linear(4, 2), "b": torch.nn.Linear(4, \\' + newline
+        + "    3)})",
+    )

@@ -258,3 +258,20 @@ def engine():
     probe(6)
 """
     assert guards_at_probes(src) == [True, True, False, False, False, True]
+
+
+@pytest.mark.parametrize("literal", [
+    '"a"', "'cuda:0'", "r'x\\\\y'", "R'\\d+'", 'u"""ab"""', "'''q\nr'''", "'tab\\there'", "'\\x41'", "'é'",
+    "'a' 'b'", "b'x'", "f'{x}'", "rb'x'", "'\\N{EM DASH}'",
+])
+def test_string_value_reads_a_literal_as_python_does(literal: str) -> None:
+    import ast
+
+    from torchbridge.model.names import string_value
+
+    node = cst.parse_module(f"x = {literal}\n").body[0].body[0].value  # type: ignore[attr-defined]
+    expected = None
+    if isinstance(node, cst.SimpleString):
+        value = ast.literal_eval(literal) if "b" not in node.prefix.lower() and "f" not in node.prefix.lower() else None
+        expected = value if isinstance(value, str) else None
+    assert string_value(node) == expected

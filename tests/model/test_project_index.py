@@ -3,13 +3,25 @@ must show for its function to be summarised, and where the index stops (unknown)
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 import torchbridge
-from torchbridge.engine.lint import default_index, project_imports
-from torchbridge.model.project_index import MAX_CHAIN, _may_define, _may_know, digest_of, search_roots
+from torchbridge.engine.lint import decode_for_index, default_index, lint_source, parse_for_index, project_imports
+from torchbridge.model.project_index import (
+    MAX_CHAIN,
+    ProjectIndex,
+    _DiskFiles,
+    _may_define,
+    _may_know,
+    digest_of,
+    search_roots,
+)
+from torchbridge.model.semantic import SemanticModel
+from torchbridge.project.selection import Selection
 
 LOADER = '''\
 import numpy as np
@@ -355,3 +367,61 @@ def test_only_classes_with_a_torch_nn_base_are_outlined(project: Path) -> None:
 ])
 def test_a_module_is_outlined_only_where_the_name_may_be_followed(text: bytes, name: str, may: bool) -> None:
     assert _may_define(text, name) is may
+def _settled(*paths: Path) -> None:
+    """Date files back past the disk memo's settling time, as files of a checkout are."""
+    for path in paths:
+        os.utime(path, ns=(time.time_ns() - 60_000_000_000,) * 2)
+
+
+def _check_with(index: ProjectIndex, path: Path) -> tuple[set[tuple[int, str]], dict[str, str | None]]:
+    dependencies: dict[str, str | None] = {}
+    found = lint_source(path.read_text(), str(path), Selection().rules(), project=index, dependencies=dependencies)
+    return {(f.line, f.code or "") for f in found}, dependencies
+
+
+def _fresh_index() -> ProjectIndex:
+    return ProjectIndex(decode_for_index, parse_for_index, SemanticModel.for_module)
+
+
+def test_a_summary_made_for_one_check_serves_the_next_with_the_same_dependencies(project: Path) -> None:
+    _write(project, {"pkg/mid.py": "from .io import load as inner\n\n\ndef load(p):\n    return inner(p)\n"})
+    first, second = project / "pkg" / "a.py", project / "pkg" / "b.py"
+    for path in (first, second):
+        path.write_text("import torch\nfrom .mid import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    alone = _check_with(_fresh_index(), second)
+    index = _fresh_index()
+    _check_with(index, first)
+    after_another = _check_with(index, second)
+    assert after_another == alone
+    assert alone[0] == {(4, "TNP101")}
+    assert {str(project / "pkg" / "mid.py"), str(project / "pkg" / "io.py")} <= set(alone[1])
+    assert second in index.importers_of(project / "pkg" / "io.py")  # the reverse edge, through mid.py
+
+
+def test_a_remembered_summary_is_made_again_when_a_file_it_read_changed(project: Path) -> None:
+    _write(project, {"pkg/mid.py": "from .io import load as inner\n\n\ndef load(p):\n    return inner(p)\n"})
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .mid import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    _settled(*(project / "pkg").glob("*.py"))
+    index = _fresh_index()
+    assert _check_with(index, main)[0] == {(4, "TNP101")}
+    # io.py, read through mid.py's summary, now returns a list: the summary must not be reused.
+    _write(project, {"pkg/io.py": LOADER.replace("return np.load(p)", "return [p]")})
+    assert _check_with(index, main)[0] == set()
+
+
+def test_the_disk_memo_rereads_a_file_rewritten_within_a_clock_tick(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    disk = _DiskFiles()
+    path.write_bytes(b"x = 1\n")
+    assert disk.read(path)[0] == b"x = 1\n"
+    path.write_bytes(b"x = 2\n")  # the same size, maybe the same mtime: never taken for the old text
+    assert disk.read(path) == (b"x = 2\n", digest_of(b"x = 2\n"))
+    _settled(path)
+    data, _ = disk.read(path)
+    assert disk.read(path)[0] is data  # a settled, unchanged file is read once
+    path.write_bytes(b"x = 3\n")
+    assert disk.read(path)[0] == b"x = 3\n"
+    path.unlink()
+    assert disk.read(path) == (None, None)
+    assert disk.read(tmp_path) == (None, None)  # a folder is no module

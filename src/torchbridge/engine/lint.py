@@ -128,19 +128,31 @@ def lint_source(
     findings: list[Finding] = []
     if active:
         with _without_cyclic_gc():
-            try:
-                parsed = Parsed(text, cst.parse_module(text)) if parse is None else parse(text)
-            except cst.ParserSyntaxError as exc:
-                return [_parse_failure(text, filename, exc)]
-            imports = project_imports(filename, project)
-            findings = _run_rules(
-                parsed.module, text, filename, active, lines, apply_noqa, options, line_names, suppressed, imports,
-                parsed.statement_starts if parsed.incremental else None, parsed.positions if parsed.incremental else None,
+            # The tree and the model die when this call returns, before the collector is back on.
+            findings = _parse_and_check(
+                text, filename, active, lines, apply_noqa, options, line_names, suppressed, project, dependencies, parse,
             )
-            if imports is not None and dependencies is not None:
-                dependencies.update(imports.dependencies)
     if judge_noqa and not any(f.is_diagnostic for f in findings):
         findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules)])
+    return findings
+
+
+def _parse_and_check(
+    text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
+    options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
+    project: ProjectIndex | None, dependencies: dict[str, str | None] | None, parse: Callable[[str], Parsed] | None,
+) -> list[Finding]:
+    try:
+        parsed = Parsed(text, cst.parse_module(text)) if parse is None else parse(text)
+    except cst.ParserSyntaxError as exc:
+        return [_parse_failure(text, filename, exc)]
+    imports = project_imports(filename, project)
+    findings = _run_rules(
+        parsed.module, text, filename, rules, lines, apply_noqa, options, line_names, suppressed, imports,
+        parsed.statement_starts if parsed.incremental else None, parsed.positions if parsed.incremental else None,
+    )
+    if imports is not None and dependencies is not None:
+        dependencies.update(imports.dependencies)
     return findings
 
 
@@ -320,6 +332,10 @@ def _run_rules(
         ]
     finally:
         sys.setrecursionlimit(limit)
+        # Freed by reference counting, before the cyclic collector is back on (``SemanticModel.close``).
+        model.close()
+        if imports is not None:
+            imports.close_hosts()
     suppressions = noqa.Suppressions(lines) if apply_noqa else None
     index = TextIndex(lines, module.default_newline, text) if any(r.fix is not None for r in reports) else None
     findings = []

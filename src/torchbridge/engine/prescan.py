@@ -7,7 +7,7 @@ parse time grows quadratically on the way there (1k/2k/4k-term ``+`` chains: 0.4
 1,000 nested lists: 5 s). CPython itself rejects more than 200 nested brackets.
 
 The scan reads only structure (brackets, separators, operators), skipping comments and
-strings (except the fields of f-strings, which are code), with one regular expression; it costs about 7% of a LibCST parse.
+strings (except the fields of f-strings, which are code), with one regular expression; it costs about 4% of a LibCST parse.
 """
 
 from __future__ import annotations
@@ -27,10 +27,14 @@ _STRING = (
     r'|"(?:[^"\\\n]|\\.)*")'
 )
 _TOKENS = re.compile(
-    r"(?P<skip>#[^\n]*|\\\r?\n|" + _STRING + r")"
+    # The lookahead only names the characters a token can start with (a keyword only after
+    # a non-word character, as its ``\b`` demands): the engine then skips other characters
+    # without trying each alternative at each of them (41% less time, the same tokens).
+    r"(?=[#\\'\"rRbBuUfF()\[\]{},;:=\n*/<>+\-%&|^@.~]|(?<!\w)[aoniel])"
+    r"(?:(?P<skip>#[^\n]*|\\\r?\n|" + _STRING + r")"
     r"|(?P<open>[(\[{])|(?P<close>[)\]}])"
     r"|(?P<sep>[,;:=\n])"
-    r"|(?P<link>\b(?:and|or|not|if|else|lambda|await)\b|\*\*|//|<<|>>|[-+*/%&|^@.~<>])",
+    r"|(?P<link>\b(?:and|or|not|if|else|lambda|await)\b|\*\*|//|<<|>>|[-+*/%&|^@.~<>]))",
     re.DOTALL,
 )
 

@@ -7,6 +7,7 @@ source, with the verifier's probe as text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import libcst as cst
@@ -24,6 +25,8 @@ from ..diagnostics.fix import (
 )
 from .positions import Positions
 
+_LONE_LF = re.compile(r"(?<!\r)\n")
+
 
 def resolve(spec: FixSpec, positions: Positions, index: TextIndex) -> Fix | None:
     """The fix's edits as text; None when a node's position is unknown (it never should be)."""
@@ -34,7 +37,9 @@ def resolve(spec: FixSpec, positions: Positions, index: TextIndex) -> Fix | None
         if start is None or end is None or end < start:
             return None
         expects = tuple(_occupied(node, positions, index) for node in dict.fromkeys((edit.start.node, edit.end.node)))
-        content = edit.content.replace("\n", index.newline)
+        # A "\n" the rule wrote becomes the file's newline; a line end copied with the user's
+        # code (``code_for_node`` of a node with a backslash continuation in a CRLF file) stays.
+        content = _LONE_LF.sub(index.newline, edit.content) if index.newline != "\n" else edit.content
         if INDENT in content:
             line_start = index.offset(index.position(start)[0], 0)
             indentation = index.text[line_start:start] if index.text is not None else ""

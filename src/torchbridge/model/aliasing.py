@@ -27,25 +27,25 @@ def is_fresh_expression(model, expr: cst.BaseExpression) -> bool:
     """``expr`` (already known to be an ndarray) makes new memory that only it refers to."""
     if isinstance(expr, _ARITHMETIC):
         return True  # the result of NumPy arithmetic is a new array
-    if not isinstance(expr, cst.Call):
+    if type(expr) is not cst.Call:
         return False
     copy = keyword_argument(expr, "copy")
-    if copy is not None and not (isinstance(copy, cst.Name) and copy.value == "True"):
+    if copy is not None and not (type(copy) is cst.Name and copy.value == "True"):
         return False
     func = expr.func
-    if isinstance(func, cst.Attribute) and func.attr.value in _FRESH_METHODS and not model.qualnames(func):
+    if type(func) is cst.Attribute and func.attr.value in _FRESH_METHODS and not model.qualnames(func):
         return True
     names = model.qualnames(func)
     if _NUMPY_LOAD in names:
         mmap = keyword_argument(expr, "mmap_mode")
-        return mmap is None or (isinstance(mmap, cst.Name) and mmap.value == "None")
+        return mmap is None or (type(mmap) is cst.Name and mmap.value == "None")
     return not names.isdisjoint(FRESH_ARRAYS)
 
 
 def shares_unobservably(model, source: cst.BaseExpression) -> bool:
     """Sharing ``source``'s memory instead of copying it cannot be observed: a fresh array
     used nowhere else."""
-    if isinstance(source, cst.Name):
+    if type(source) is cst.Name:
         return dead_after_use(model, source)
     return is_fresh_expression(model, source)
 
@@ -59,7 +59,7 @@ def dead_after_use(model, name: cst.Name) -> bool:
     if function is None or binding is None or model.scope.bindings.get(name.value) is not binding:
         return False  # module-level names are globals: other modules may read them
     definition = binding.node
-    if binding.kind != "assign" or not isinstance(definition, cst.Assign) or len(definition.targets) != 1:
+    if binding.kind != "assign" or type(definition) is not cst.Assign or len(definition.targets) != 1:
         return False
     if not isinstance(definition.targets[0].target, cst.Name) or not is_fresh_expression(model, definition.value):
         return False
@@ -71,19 +71,19 @@ def dead_after_use(model, name: cst.Name) -> bool:
     stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(function.body, None)]
     while stack:
         node, loop = stack.pop()
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value == name.value:
                 occurrences += 1
                 if node is name:
                     use_loop, found_use = loop, True
             continue
-        if isinstance(node, cst.Call) and dotted(node.func) in _INTROSPECTION:
+        if type(node) is cst.Call and dotted(node.func) in _INTROSPECTION:
             return False
         if node is definition:
             definition_loop, found_definition = loop, True
         inner = node if isinstance(node, _LOOPS) else loop
         for child in children(node):
             # A loop's iterable is evaluated once, outside the loop's repetition.
-            stack.append((child, loop if isinstance(node, cst.For) and child is node.iter else inner))
+            stack.append((child, loop if type(node) is cst.For and child is node.iter else inner))
     return occurrences == 2 and found_use and found_definition and use_loop is definition_loop
 

@@ -70,7 +70,7 @@ def subscript(base: Value, slices: Sequence[cst.BaseSlice]) -> Value:
         columns = cst.ensure_type(slices[0], cst.Index).value
         if string_value(columns) is not None:
             return Value(Kind.PANDAS)
-        if isinstance(columns, cst.List) and columns.elements and all(
+        if type(columns) is cst.List and columns.elements and all(
                 string_value(e.value) is not None for e in columns.elements):
             return Value(Kind.DATAFRAME)
         return UNKNOWN
@@ -89,5 +89,5 @@ def entered(value: Value) -> Value:
 def _reads_dataset(slices: Sequence[cst.BaseSlice]) -> bool:
     """A slice or an Ellipsis anywhere in the index: whatever the other items are (integers,
     lists, masks), a read that succeeds has at least one dimension, or is ``ds[...]``."""
-    return any(isinstance(piece, cst.Slice) or (isinstance(piece, cst.Index) and isinstance(piece.value, cst.Ellipsis))
+    return any(type(piece) is cst.Slice or (type(piece) is cst.Index and type(piece.value) is cst.Ellipsis)
                for piece in slices)

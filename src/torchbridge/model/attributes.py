@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .names import dotted, string_value
-from .tree import children
+from .tree import EXPRESSIONS, children
 from .values import UNKNOWN, Kind, Value
 
 
@@ -148,52 +148,55 @@ class OutsideWrites:
         pending: list[tuple[cst.CSTNode, str | None]] = [(self._module, None)]
         while pending:
             node, owner = pending.pop()
-            if isinstance(node, cst.ClassDef):
+            # ``type(...) is`` rather than ``isinstance``: most nodes here match nothing, and
+            # a failed ``isinstance`` on a LibCST class is slow (``tree.node_types``).
+            if type(node) is cst.ClassDef:
                 name = node.name.value
                 self._bases.setdefault(name, set()).update(
                     (dotted(b.value) or "").rpartition(".")[2] for b in node.bases
                 )
                 pending.append((node.body, name))
                 continue
-            if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                for target in targets:
-                    self._target(target, owner)
+            if type(node) is cst.Assign:
+                for assign_target in node.targets:
+                    self._target(assign_target.target, owner)
                 continue
-            if isinstance(node, cst.Del):
+            if type(node) is cst.AnnAssign or type(node) is cst.AugAssign:
                 self._target(node.target, owner)
                 continue
-            if isinstance(node, (cst.For, cst.With)):
-                targets = [node.target] if isinstance(node, cst.For) else [
-                    item.asname.name for item in node.items if item.asname is not None
-                ]
-                for target in targets:
-                    self._target(target, owner)
-            if isinstance(node, cst.Expr):
+            if type(node) is cst.Del:
+                self._target(node.target, owner)
+                continue
+            if type(node) is cst.For:
+                self._target(node.target, owner)
+            elif type(node) is cst.With:
+                for item in node.items:
+                    if item.asname is not None:
+                        self._target(item.asname.name, owner)
+            elif type(node) is cst.Expr:
                 self._call_statement(node.value)
                 continue
-            if isinstance(node, cst.BaseExpression):
-                continue
-            pending.extend((child, owner) for child in children(node))
+            # A write is a statement: expressions are not entered.
+            pending.extend((child, owner) for child in children(node) if type(child) not in EXPRESSIONS)
 
     def _target(self, target: cst.BaseExpression, owner: str | None) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
+        if type(target) is cst.Tuple or type(target) is cst.List:
             for element in target.elements:
                 self._target(element.value, owner)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._target(target.value, owner)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             if target.attr.value == "__dict__" or dotted(target.value) is not None and "__dict__" in (dotted(target.value) or ""):
                 self._everything = True
-            elif isinstance(target.value, cst.Name) and target.value.value == "self" and owner is not None:
+            elif type(target.value) is cst.Name and target.value.value == "self" and owner is not None:
                 self._by_class.setdefault(owner, set()).add(target.attr.value)
             else:
                 self._through_other.add(target.attr.value)
-        elif isinstance(target, cst.Subscript) and "__dict__" in (dotted(target.value) or ""):
+        elif type(target) is cst.Subscript and "__dict__" in (dotted(target.value) or ""):
             self._everything = True  # obj.__dict__["name"] = ...
 
     def _call_statement(self, value: cst.BaseExpression) -> None:
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return
         callee = dotted(value.func) or ""
         if callee in ("setattr", "object.__setattr__") and len(value.args) >= 2:

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from .tree import children
+from .tree import EXPRESSIONS, children
+
+_SUITES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)
 
 
 def assignment_counts(body: cst.CSTNode, declared: set[str] | None = None) -> dict[str, int]:
@@ -27,43 +29,44 @@ def assignment_counts(body: cst.CSTNode, declared: set[str] | None = None) -> di
     pending: list[cst.CSTNode] = [body]
     while pending:
         node = pending.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            count([node.name.value])
-            continue
-        if isinstance(node, (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)):
-            pending.extend(node.body)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            if declared is not None:
-                declared.update(n.name.value for n in node.names)
-        elif isinstance(node, cst.Assign):
+        # ``type(...) is``: a failed ``isinstance`` on a LibCST class is slow (``tree.node_types``),
+        # and most statements here fail several.
+        kind = type(node)
+        if kind in _SUITES:
+            pending.extend(node.body)  # type: ignore[attr-defined]  # each of _SUITES has a body
+        elif type(node) is cst.Assign:
             for target in node.targets:
                 count(target_names(target.target))
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+        elif type(node) is cst.AnnAssign or type(node) is cst.AugAssign:
             count(target_names(node.target))
-        elif isinstance(node, cst.For):
+        elif type(node) is cst.FunctionDef or type(node) is cst.ClassDef:
+            count([node.name.value])
+        elif type(node) is cst.If or type(node) is cst.While:
+            pending.extend(n for n in (node.body, node.orelse) if n is not None)
+        elif type(node) is cst.For:
             count(target_names(node.target))
             pending.extend(n for n in (node.body, node.orelse) if n is not None)
-        elif isinstance(node, (cst.If, cst.While)):
-            pending.extend(n for n in (node.body, node.orelse) if n is not None)
-        elif isinstance(node, cst.Else):
+        elif type(node) is cst.Else:
             pending.append(node.body)
-        elif isinstance(node, cst.With):
+        elif type(node) is cst.With:
             count(n for item in node.items if item.asname is not None for n in target_names(item.asname.name))
             pending.append(node.body)
-        elif isinstance(node, (cst.Try, cst.TryStar)):
+        elif type(node) is cst.Try or type(node) is cst.TryStar:
             pending.extend(n for n in (node.body, node.orelse, node.finalbody) if n is not None)
             pending.extend(handler.body for handler in node.handlers)
-        elif isinstance(node, cst.Match):
+        elif type(node) is cst.Match:
             pending.extend(case.body for case in node.cases)
+        elif (type(node) is cst.Global or type(node) is cst.Nonlocal) and declared is not None:
+            declared.update(n.name.value for n in node.names)
     return found
 
 
 def target_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) is cst.Tuple or type(target) is cst.List:
         return [n for e in target.elements for n in target_names(e.value)]
-    if isinstance(target, cst.StarredElement):
+    if type(target) is cst.StarredElement:
         return target_names(target.value)
     return []
 
@@ -76,7 +79,7 @@ def rebound_names(body: cst.CSTNode) -> set[str]:
 def parameters(params: cst.Parameters) -> list[cst.Param]:
     found = [*params.posonly_params, *params.params, *params.kwonly_params]
     for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
+        if type(star) is cst.Param:
             found.append(star)
     return found
 
@@ -87,9 +90,9 @@ def captured_names(pattern: cst.MatchPattern) -> list[str]:
     stack: list[cst.CSTNode] = [pattern]
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.MatchAs, cst.MatchStar)) and isinstance(node.name, cst.Name):
+        if (type(node) is cst.MatchAs or type(node) is cst.MatchStar) and type(node.name) is cst.Name:
             found.append(node.name.value)
-        if isinstance(node, cst.MatchMapping) and isinstance(node.rest, cst.Name):
+        if type(node) is cst.MatchMapping and type(node.rest) is cst.Name:
             found.append(node.rest.value)
         stack.extend(children(node))
     return found
@@ -101,11 +104,15 @@ def self_assignment_counts(body: cst.BaseSuite) -> dict[str, int]:
     pending: list[cst.CSTNode] = [body]
     while pending:
         node = pending.pop()
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
-                    found[target.attr.value] = found.get(target.attr.value, 0) + 1
-        elif not isinstance(node, (cst.ClassDef, cst.BaseExpression)):
-            pending.extend(children(node))
+        if type(node) is cst.Assign:
+            targets = [t.target for t in node.targets]
+        elif type(node) is cst.AnnAssign or type(node) is cst.AugAssign:
+            targets = [node.target]
+        else:
+            if type(node) is not cst.ClassDef:
+                pending.extend(child for child in children(node) if type(child) not in EXPRESSIONS)
+            continue
+        for target in targets:
+            if type(target) is cst.Attribute and type(target.value) is cst.Name and target.value.value == "self":
+                found[target.attr.value] = found.get(target.attr.value, 0) + 1
     return found

@@ -59,7 +59,7 @@ class CallContexts:
 def _scan(module: cst.Module, model: SemanticModel) -> dict[str, str]:
     functions = {
         s.name.value for s in module.body
-        if isinstance(s, cst.FunctionDef) and model.summaries.is_top_level(s)
+        if type(s) is cst.FunctionDef and model.summaries.is_top_level(s)
     }
     if not functions:
         return {}
@@ -76,22 +76,22 @@ def _scan(module: cst.Module, model: SemanticModel) -> dict[str, str]:
     pending: list[tuple[cst.CSTNode, str]] = [(module, "on")]
     while pending:
         node, mode = pending.pop()
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value in functions:
                 uses.setdefault(node.value, []).append("other")
             continue
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in functions:
+        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in functions:
             uses.setdefault(node.func.value, []).append(mode)
             pending.extend((child, mode) for child in children(node) if child is not node.func)
             continue
-        if isinstance(node, cst.FunctionDef):
+        if type(node) is cst.FunctionDef:
             # Its body runs when it is called: grad on as assumed, unless a decorator says off.
             inner = "off" if _runs_without_grad(node, model, resolve) else "on"
             pending.extend((child, mode) for child in node.decorators)
             pending.extend((child, mode) for child in children(node.params))
             pending.append((node.body, inner))
             continue
-        if isinstance(node, cst.With):
+        if type(node) is cst.With:
             modes = {model.grad_mode.of(item.item, resolve) for item in node.items}
             inner = "unknown" if grad_mode.UNDECIDED in modes else ("off" if grad_mode.OFF in modes else mode)
             pending.extend((item, mode) for item in node.items)
@@ -115,7 +115,7 @@ def _called_without_grad(module: cst.Module, functions: set[str], model: Semanti
     pending: list[cst.CSTNode] = [module]
     while pending:
         node = pending.pop()
-        if isinstance(node, (cst.With, cst.FunctionDef)) and _is_grad_region(node, model, resolve) \
+        if (type(node) is cst.With or type(node) is cst.FunctionDef) and _is_grad_region(node, model, resolve) \
                 and _calls_any(node.body, functions):
             return True
         if not isinstance(node, cst.BaseExpression):
@@ -134,7 +134,7 @@ def _calls_any(body: cst.CSTNode, functions: set[str]) -> bool:
     pending = [body]
     while pending:
         node = pending.pop()
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in functions:
+        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in functions:
             return True
         pending.extend(children(node))
     return False
@@ -152,6 +152,6 @@ def _runs_without_grad(node: cst.FunctionDef, model: SemanticModel,
 def _has_lightning_class(model: SemanticModel) -> bool:
     module = model.module
     return module is not None and any(
-        isinstance(s, cst.ClassDef) and any("Lightning" in (dotted(b.value) or "") for b in s.bases)
+        type(s) is cst.ClassDef and any("Lightning" in (dotted(b.value) or "") for b in s.bases)
         for s in module.body
     )

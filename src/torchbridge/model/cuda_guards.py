@@ -57,11 +57,11 @@ class CudaGuards:
     def polarity(self, test: cst.BaseExpression) -> guards.Polarity:
         """``guards.polarity``, except for a flag bound to a function object's truth
         (``cuda = True if torch.cuda.is_available else False``): always true, no guard."""
-        if isinstance(test, cst.Name):
+        if type(test) is cst.Name:
             binding = self._model.lookup(test.value)
             value = binding.value if binding is not None and binding.kind == "assign" else None
-            if isinstance(value, cst.IfExp) and guards.uncalled_check(value.test) and \
-                    isinstance(value.body, cst.Name) and value.body.value == "True":
+            if type(value) is cst.IfExp and guards.uncalled_check(value.test) and \
+                    type(value.body) is cst.Name and value.body.value == "True":
                 return guards.Polarity.NONE  # True if torch.cuda.is_available else False
             if value is not None and guards.uncalled_check(value):
                 return guards.Polarity.NONE  # cuda = torch.cuda.is_available
@@ -73,19 +73,19 @@ class CudaGuards:
 
     def rest_of_block_test(self, statement: cst.BaseStatement) -> cst.BaseExpression | None:
         """The test of an early exit that guards the rest of the block (its ``if``'s or assert's)."""
-        if isinstance(statement, cst.If):
+        if type(statement) is cst.If:
             return statement.test
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             for small in statement.body:
-                if isinstance(small, cst.Assert):
+                if type(small) is cst.Assert:
                     return small.test
         return None
 
     def commits_rest(self, statement: cst.BaseStatement) -> bool:
         """The statement guards the rest of its block only by calling something that raises
         without CUDA (``torch.cuda.set_device(rank)``), not by checking for CUDA."""
-        return isinstance(statement, cst.SimpleStatementLine) and all(
-            not isinstance(small, cst.Assert) for small in statement.body
+        return type(statement) is cst.SimpleStatementLine and all(
+            type(small) is not cst.Assert for small in statement.body
         ) and any(self.requires_cuda(small) for small in statement.body)
 
     def guards_rest_of_block(self, statement: cst.BaseStatement) -> bool:
@@ -93,29 +93,29 @@ class CudaGuards:
         call that raises without CUDA, an import of a CUDA-only library or a CUDA
         ``pytestmark``, the rest of the block is guarded."""
         model = self._model
-        if isinstance(statement, cst.If):
+        if type(statement) is cst.If:
             # The exit test is cheap and rarely true: ask it before classifying the condition.
             if statement.orelse is None:
                 return guards.ends_in_exit(statement.body) and guards.polarity(statement.test).guards_false_branch
-            if isinstance(statement.orelse, cst.Else):
+            if type(statement.orelse) is cst.Else:
                 return guards.ends_in_exit(statement.orelse.body) and guards.polarity(statement.test).guards_true_branch
             return False
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             if imports_cuda_only_package(statement):
                 return True  # ``import tensorrt as trt`` in a branch: what follows is CUDA-only
             for small in statement.body:
-                if isinstance(small, cst.Assert) and guards.polarity(small.test).guards_true_branch:
+                if type(small) is cst.Assert and guards.polarity(small.test).guards_true_branch:
                     return True
                 if self.requires_cuda(small):
                     return True
                 if (
-                    isinstance(small, cst.Assign)
+                    type(small) is cst.Assign
                     and model.scope is model.module_scope
-                    and any(isinstance(t.target, cst.Name) and t.target.value == "pytestmark" for t in small.targets)
+                    and any(type(t.target) is cst.Name and t.target.value == "pytestmark" for t in small.targets)
                     and guards.mentions_cuda(small.value)
                 ):
                     return True
-                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                if type(small) is cst.Expr and type(small.value) is cst.Call:
                     # pytest.skip(..., allow_module_level=True) under a condition is an If;
                     # a bare call to a CUDA-requiring skip helper guards what follows.
                     name = callee_name(small.value.func) or ""
@@ -127,17 +127,17 @@ class CudaGuards:
         """A statement that raises without CUDA (``torch.cuda.set_device(rank)``,
         ``start = torch.cuda.Event(...)``): code after it in the block runs only with CUDA.
         An unguarded call that picks the process's GPU or NCCL also commits the module."""
-        if isinstance(statement, cst.Expr):
+        if type(statement) is cst.Expr:
             value: cst.BaseExpression | None = statement.value
-        elif isinstance(statement, (cst.Assign, cst.AnnAssign)):
+        elif type(statement) is cst.Assign or type(statement) is cst.AnnAssign:
             value = statement.value
         else:
             return False
-        calls = value.elements if isinstance(value, cst.Tuple) else [value] if value is not None else []
+        calls = value.elements if type(value) is cst.Tuple else [value] if value is not None else []
         found = False
         for element in calls:
             call = element.value if isinstance(element, cst.BaseElement) else element
-            if not isinstance(call, cst.Call):
+            if type(call) is not cst.Call:
                 continue
             qualnames = self._model.qualnames(call.func)
             if not qualnames.isdisjoint(guards.CUDA_REQUIRING_CALLS):
@@ -156,7 +156,7 @@ class CudaGuards:
         for decorator in decorators:
             if guards.is_guard_decorator(decorator):
                 return True
-            if isinstance(decorator.decorator, cst.Name):
+            if type(decorator.decorator) is cst.Name:
                 binding = self._model.lookup(decorator.decorator.value)
                 if binding is not None and binding.value is not None and guards.mentions_cuda(binding.value):
                     return True
@@ -174,12 +174,12 @@ def is_cuda_only_case(call: cst.Call) -> bool:
 def imports_cuda_only_package(statement: cst.BaseStatement) -> bool:
     """An unconditional top-level ``import tensorrt`` / ``from cuda import cudart``: a module
     built on a CUDA-only library cannot run without CUDA, whatever its devices say."""
-    if not isinstance(statement, cst.SimpleStatementLine):
+    if type(statement) is not cst.SimpleStatementLine:
         return False
     for small in statement.body:
-        if isinstance(small, cst.Import):
+        if type(small) is cst.Import:
             modules = [dotted(alias.name) or "" for alias in small.names]
-        elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+        elif type(small) is cst.ImportFrom and not small.relative and small.module is not None:
             modules = [dotted(small.module) or ""]
         else:
             continue
@@ -200,7 +200,7 @@ def over_gpus(loop: cst.For) -> bool:
     if guards.mentions_cuda(loop.target):
         return True
     bound = loop.iter
-    return isinstance(bound, cst.Call) and dotted(bound.func) == "range" and any(
+    return type(bound) is cst.Call and dotted(bound.func) == "range" and any(
         guards.mentions_cuda(arg.value) for arg in bound.args
     )
 
@@ -225,7 +225,7 @@ def cuda_only_by_name(node: cst.FunctionDef | cst.ClassDef, enclosing: cst.Class
         return False
     if in_test or is_test_name(node):
         return True
-    if isinstance(node, cst.ClassDef):
+    if type(node) is cst.ClassDef:
         variant_of = _without_cuda_word(name)
         return any(
             (dotted(base.value) or "").rpartition(".")[2] == variant_of for base in node.bases if variant_of
@@ -236,8 +236,8 @@ def cuda_only_by_name(node: cst.FunctionDef | cst.ClassDef, enclosing: cst.Class
     at = next((i for i, word in enumerate(words) if word.lower() in _CUDA_WORDS), None)
     if at is None:
         return False  # ``cudagraph_step``: the word is not a part of its own
-    for statement in enclosing.body.body if isinstance(enclosing.body, cst.IndentedBlock) else ():
-        if not isinstance(statement, cst.FunctionDef) or statement is node:
+    for statement in enclosing.body.body if type(enclosing.body) is cst.IndentedBlock else ():
+        if type(statement) is not cst.FunctionDef or statement is node:
             continue
         other = statement.name.value.split("_")
         if other == words[:at] + words[at + 1:]:
@@ -273,6 +273,6 @@ def _without_cuda_word(name: str) -> str:
 def is_cpu_literal(expr: cst.BaseExpression) -> bool:
     if (string_value(expr) or "").lower() == "cpu":
         return True
-    if isinstance(expr, cst.Call) and expr.args:
+    if type(expr) is cst.Call and expr.args:
         return (string_value(expr.args[0].value) or "").lower() == "cpu"
     return False

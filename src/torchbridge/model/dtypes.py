@@ -48,21 +48,21 @@ _NUMPY_FROM_PYTHON = {"bool": "bool", "float": "float64", "complex": "complex128
 
 def literal_kind(expr: cst.BaseExpression) -> str | None:
     """The Python kind of a number, ``True``/``False``, or a (nested) list or tuple of them."""
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         return "int"
-    if isinstance(expr, cst.Float):
+    if type(expr) is cst.Float:
         return "float"
-    if isinstance(expr, cst.Imaginary):
+    if type(expr) is cst.Imaginary:
         return "complex"
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+    if type(expr) is cst.Name and expr.value in ("True", "False"):
         return "bool"
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
+    if type(expr) is cst.UnaryOperation and (type(expr.operator) is cst.Minus or type(expr.operator) is cst.Plus):
         kind = literal_kind(expr.expression)
         return "int" if kind == "bool" else kind  # -True is -1
-    if isinstance(expr, (cst.List, cst.Tuple)):
+    if type(expr) is cst.List or type(expr) is cst.Tuple:
         if not expr.elements:
             return "float"  # torch.tensor([]) has the default dtype, np.array([]) float64
-        kinds = [None if isinstance(e, cst.StarredElement) else literal_kind(e.value) for e in expr.elements]
+        kinds = [None if type(e) is cst.StarredElement else literal_kind(e.value) for e in expr.elements]
         known = [kind for kind in kinds if kind is not None]
         return max(known, key=PYTHON_KINDS.index) if len(known) == len(kinds) else None
     return None
@@ -84,7 +84,7 @@ def numpy_dtype(model: SemanticModel, expr: cst.BaseExpression | None) -> str | 
     if text is not None:
         return text if text in _NUMPY_NAMES else None
     qualnames = model.qualnames(expr)
-    if not qualnames and isinstance(expr, cst.Name) and model.lookup(expr.value) is None:
+    if not qualnames and type(expr) is cst.Name and model.lookup(expr.value) is None:
         qualnames = frozenset({f"builtins.{expr.value}"})
     names = {NUMPY_DTYPES.get(q) for q in qualnames}
     return names.pop() if len(names) == 1 else None

@@ -40,39 +40,39 @@ class Evaluator:
         kind = _CONTAINERS.get(type(expr))
         if kind is not None:
             return Value(kind, result=self._element(expr), dtype=dtypes.literal_kind(expr))
-        if isinstance(expr, (cst.Integer, cst.Float)):
+        if type(expr) is cst.Integer or type(expr) is cst.Float:
             return NUMBER.but(dtype=dtypes.literal_kind(expr))
-        if isinstance(expr, cst.SimpleString):
+        if type(expr) is cst.SimpleString:
             text = string_value(expr)
             if text is not None and _DEVICE_STRING.match(text):  # "cuda", "cuda:1", "cpu"...
                 return Value(Kind.DEVICE, on_device=text.split(":")[0] != "cpu", evidence=expr)
             return UNKNOWN
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             binding = self.model.lookup(expr.value)
             return self.model.outer_facts(expr.value, binding) if binding is not None else UNKNOWN
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return read_only.of_call(self, expr, self._call(expr))
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             return self._attribute(expr)
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             return read_only.of_subscript(self, expr, self._subscript(expr))
-        if isinstance(expr, cst.BinaryOperation):
-            if isinstance(expr.operator, cst.MatrixMultiply):
+        if type(expr) is cst.BinaryOperation:
+            if type(expr.operator) is cst.MatrixMultiply:
                 operands = [self.value(expr.left), self.value(expr.right)]
                 return self._combined(operands) if all(v.kind is Kind.TENSOR for v in operands) else UNKNOWN
             return self.binary(self.value(expr.left), self.value(expr.right))
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus, cst.BitInvert)):
+        if type(expr) is cst.UnaryOperation and (type(expr.operator) is cst.Minus or type(expr.operator) is cst.Plus or type(expr.operator) is cst.BitInvert):
             operand = self.value(expr.expression)
             if operand.kind is Kind.NUMBER:
-                return operand if not isinstance(expr.operator, cst.BitInvert) else UNKNOWN
+                return operand if type(expr.operator) is not cst.BitInvert else UNKNOWN
             if operand.kind is Kind.NDARRAY:
                 return ndarray_ops.elementwise([operand])  # -a: a new array in a's memory order
             return operand.but(layout=Layout.UNKNOWN, evidence=None) if operand.kind is Kind.TENSOR else UNKNOWN
-        if isinstance(expr, cst.IfExp):
+        if type(expr) is cst.IfExp:
             return self.value(expr.body).join(self.value(expr.orelse))
-        if isinstance(expr, cst.BooleanOperation):  # `a or b` is a or b
+        if type(expr) is cst.BooleanOperation:  # `a or b` is a or b
             return self.value(expr.left).join(self.value(expr.right))
-        if isinstance(expr, cst.NamedExpr):
+        if type(expr) is cst.NamedExpr:
             return self.value(expr.value)
         return UNKNOWN
 
@@ -88,7 +88,7 @@ class Evaluator:
     def _element(self, node: cst.BaseExpression) -> Value | None:
         """The common kind of a list, tuple or list comprehension's elements, if known. A
         comprehension's element is evaluated only when it reads none of its own variables."""
-        if isinstance(node, cst.ListComp):
+        if type(node) is cst.ListComp:
             targets: set[str] = set()
             for_in: cst.CompFor | None = node.for_in
             while for_in is not None:
@@ -97,8 +97,8 @@ class Evaluator:
             if targets & names_in(node.elt):
                 return None
             elements = [self.value(node.elt)]
-        elif isinstance(node, (cst.List, cst.Tuple)) and node.elements:
-            if any(isinstance(e, cst.StarredElement) for e in node.elements):
+        elif (type(node) is cst.List or type(node) is cst.Tuple) and node.elements:
+            if any(type(e) is cst.StarredElement for e in node.elements):
                 return None
             elements = [self.value(e.value) for e in node.elements]
         else:
@@ -117,7 +117,7 @@ class Evaluator:
             known = self._known_function(call, qualnames)
             if known is not None:
                 return known
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             if _permutes_every_axis(call, func):
                 return self._permuted(call, func)
             receiver = self.value(func.value)
@@ -221,7 +221,7 @@ class Evaluator:
 
     def _flip(self, call: cst.Call, entry: Entry) -> Value:
         axis = keyword_argument(call, "axis")
-        if isinstance(axis, (cst.Tuple, cst.List)) and not axis.elements:
+        if (type(axis) is cst.Tuple or type(axis) is cst.List) and not axis.elements:
             return self.value(first_argument(call))  # axis=(): nothing is flipped
         return self._flipped(self.value(first_argument(call)), call)
 
@@ -269,7 +269,7 @@ class Evaluator:
     def _random(self, call: cst.Call, size_at: int | None) -> Value:
         positional = [a for a in call.args if a.keyword is None and not a.star]
         size = keyword_argument(call, "size")
-        if size is not None and not isinstance(size, (cst.Tuple, cst.List, cst.Integer)):
+        if size is not None and not (type(size) is cst.Tuple or type(size) is cst.List or type(size) is cst.Integer):
             return UNKNOWN  # size=variable may be None: a scalar
         if size is None and size_at is not None and len(positional) > size_at:
             size = positional[size_at].value
@@ -348,7 +348,7 @@ class Evaluator:
         axis (a tensor's ``transpose`` takes two dims, a list has none), so ``x`` is a
         3-d ndarray where the call returns, and a row ``x = images[0]`` is no NumPy scalar."""
         inner = func.value
-        receiver = self._subscript(inner, True) if isinstance(inner, cst.Subscript) else self.value(inner)
+        receiver = self._subscript(inner, True) if type(inner) is cst.Subscript else self.value(inner)
         if receiver.kind is Kind.TENSOR:
             return self._tensor_method(call, "transpose", receiver)  # it raises; say nothing new
         if receiver.kind is not Kind.NDARRAY:
@@ -464,7 +464,7 @@ class Evaluator:
             return UNKNOWN
         if base.kind in array_sources.KINDS:
             return array_sources.attribute(base, attr, node)
-        if isinstance(node.value, cst.Name) and node.value.value == "self":
+        if type(node.value) is cst.Name and node.value.value == "self":
             return self.model.self_attribute(attr)
         if base.kind is Kind.MODULE and attr == "weight" and base.grad:
             layer = self._weighted_layer(node.value)
@@ -484,7 +484,7 @@ class Evaluator:
         if isinstance(expr, cst.Name):
             binding = self.model.lookup(expr.value)
             expr = binding.value if binding is not None and binding.kind == "assign" and binding.value is not None else expr
-        if isinstance(expr, cst.Call) and any(
+        if type(expr) is cst.Call and any(
             entry is not None and entry.how is How.MODULE
             for entry in map(catalogue.lookup, self.model.qualnames(expr.func))
         ):
@@ -497,9 +497,9 @@ class Evaluator:
         """``sliced_after``: the result is itself sliced (``images[0][:, ::-1]``)."""
         slices = [e.slice for e in node.slice]
         inner = node.value
-        base = self._subscript(inner, _slices_something(slices)) if isinstance(inner, cst.Subscript) else self.value(inner)
+        base = self._subscript(inner, _slices_something(slices)) if type(inner) is cst.Subscript else self.value(inner)
         if base.kind is Kind.NDARRAY and base.ndim != 0:  # a 0-d array cannot be sliced
-            integer = [isinstance(s, cst.Index) and self._is_integer(s.value) for s in slices]
+            integer = [type(s) is cst.Index and self._is_integer(s.value) for s in slices]
             return ndarray_ops.indexed(base, slices, integer, node, row_of_unknown_rank=sliced_after)
         if base.kind is Kind.TENSOR:
             return self._combined([base])
@@ -508,16 +508,16 @@ class Evaluator:
         if base.kind in (Kind.LIST, Kind.TUPLE) and base.result is not None and len(slices) == 1:
             # xs[0] is one of the elements, xs[1:] a list of them
             index = slices[0]
-            if isinstance(index, cst.Slice):
+            if type(index) is cst.Slice:
                 return base if index.step is None or literal_int(index.step) == 1 else UNKNOWN
-            return base.result if isinstance(index, cst.Index) and self._is_integer(index.value) else UNKNOWN
+            return base.result if type(index) is cst.Index and self._is_integer(index.value) else UNKNOWN
         return UNKNOWN
 
     def _is_integer(self, expr: cst.BaseExpression) -> bool:
         """A literal integer, or a name proven to hold a Python int."""
         if literal_int(expr) is not None:
             return True
-        value = self.value(expr) if isinstance(expr, cst.Name) else UNKNOWN
+        value = self.value(expr) if type(expr) is cst.Name else UNKNOWN
         return value.kind is Kind.NUMBER and value.dtype == "int"
 
     # -------------------------------------------------------------- helpers
@@ -638,7 +638,7 @@ def _permutes_every_axis(call: cst.Call, func: cst.Attribute) -> bool:
 
 def _slices_something(slices: Sequence[cst.BaseSlice]) -> bool:
     """A subscript with a slice in it: it raises on a NumPy scalar."""
-    return any(isinstance(s, cst.Slice) for s in slices)
+    return any(type(s) is cst.Slice for s in slices)
 
 
 def _reshaped(array: Value, call: cst.Call) -> Value:
@@ -661,8 +661,8 @@ def _ndim_of_shape(call: cst.Call) -> int | None:
 
 def _rank(shape: cst.BaseExpression) -> int | None:
     """The number of dimensions a literal shape gives: ``(3, 4)`` 2, ``5`` 1."""
-    if isinstance(shape, (cst.Tuple, cst.List)):
-        return None if any(isinstance(e, cst.StarredElement) for e in shape.elements) else len(shape.elements)
+    if type(shape) is cst.Tuple or type(shape) is cst.List:
+        return None if any(type(e) is cst.StarredElement for e in shape.elements) else len(shape.elements)
     return 1 if literal_int(shape) is not None else None
 
 

@@ -61,14 +61,14 @@ class GradMode:
         ``UNDECIDED`` when a flag decides (``set_grad_enabled(train)``, ``no_grad() if eval
         else nullcontext()``); None when it leaves grad alone. ``qualnames_of`` resolves
         names another way than at the walk's current point (a scan before the walk)."""
-        if isinstance(expr, cst.IfExp):
+        if type(expr) is cst.IfExp:
             branches = {self.of(expr.body, qualnames_of), self.of(expr.orelse, qualnames_of)}
             return UNDECIDED if branches - {None} else None
-        if isinstance(expr, cst.Name) and qualnames_of is None:
+        if type(expr) is cst.Name and qualnames_of is None:
             binding = self._model.lookup(expr.value)  # ctx = torch.no_grad(); with ctx:
-            if binding is not None and binding.kind == "assign" and isinstance(binding.value, cst.Call):
+            if binding is not None and binding.kind == "assign" and type(binding.value) is cst.Call:
                 return self.of(binding.value)
-        call = expr if isinstance(expr, cst.Call) else None
+        call = expr if type(expr) is cst.Call else None
         target = call.func if call is not None else expr
         qualnames = (qualnames_of or self._model.qualnames)(target)
         switch = call.args[0].value if call is not None and call.args else None
@@ -83,10 +83,10 @@ class GradMode:
 
     def of_statement(self, statement: cst.BaseStatement) -> str | None:
         """``torch.set_grad_enabled(False)`` as a statement: the rest of the block."""
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             for small in statement.body:
                 if (
-                    isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                    type(small) is cst.Expr and type(small.value) is cst.Call
                     and not self._model.qualnames(small.value.func).isdisjoint(returns.SET_GRAD_ENABLED)
                 ):
                     return self.of(small.value) or UNDECIDED  # True after False: unknown
@@ -95,22 +95,22 @@ class GradMode:
     def apply_in_place(self, statement: cst.BaseStatement) -> None:
         """``p.requires_grad_(False)``, ``y.detach_()``, ``w.requires_grad = False``: the
         tensor itself changes, so its binding does."""
-        if not isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is not cst.SimpleStatementLine:
             return
         for small in statement.body:
             name, grad = None, None
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            if type(small) is cst.Expr and type(small.value) is cst.Call:
                 func = small.value.func
-                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                if type(func) is cst.Attribute and type(func.value) is cst.Name:
                     if func.attr.value == "detach_":
                         name, grad = func.value.value, False
                     elif func.attr.value == "requires_grad_":
                         args = small.value.args
                         flag = literal_bool(args[0].value) if args else True
                         name, grad = func.value.value, flag
-            elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+            elif type(small) is cst.Assign and len(small.targets) == 1:
                 target = small.targets[0].target
-                if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and isinstance(target.value, cst.Name):
+                if type(target) is cst.Attribute and target.attr.value == "requires_grad" and type(target.value) is cst.Name:
                     name, grad = target.value.value, literal_bool(small.value)
             if name is None:
                 continue

@@ -92,21 +92,21 @@ def mentions_cuda(expr: cst.CSTNode) -> bool:
 
 def uncalled_check(test: cst.BaseExpression) -> bool:
     """``torch.cuda.is_available`` without the call: a function object, always true."""
-    return isinstance(test, (cst.Attribute, cst.Name)) and (dotted(test) or "").endswith(_UNCALLED)
+    return (type(test) is cst.Attribute or type(test) is cst.Name) and (dotted(test) or "").endswith(_UNCALLED)
 
 
 def polarity(test: cst.BaseExpression) -> Polarity:
     if uncalled_check(test):
         return Polarity.NONE  # `if torch.cuda.is_available:` is no guard
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
         return polarity(test.expression).inverted()
-    if isinstance(test, cst.BooleanOperation):
+    if type(test) is cst.BooleanOperation:
         sides = {polarity(test.left), polarity(test.right)}
         for candidate in (Polarity.POSITIVE, Polarity.NEGATIVE, Polarity.BOTH):
             if candidate in sides:
                 return candidate
         return Polarity.NONE
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+    if type(test) is cst.Comparison and len(test.comparisons) == 1:
         return _comparison_polarity(test.left, test.comparisons[0])
     return _words_polarity(test)
 
@@ -169,11 +169,11 @@ def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget)
 
 
 def _literal_text(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         return expr.value
-    if isinstance(expr, cst.Name) and expr.value in ("None", "False"):
+    if type(expr) is cst.Name and expr.value in ("None", "False"):
         return expr.value.lower()
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+    if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:
         inner = _literal_text(expr.expression)
         return f"-{inner}" if inner else None
     return None
@@ -183,7 +183,7 @@ def is_guard_decorator(decorator: cst.Decorator) -> bool:
     """``@pytest.mark.skipif(not torch.cuda.is_available())``, ``@RunIf(min_cuda_gpus=1)``,
     ``@require_torch_gpu``...; never ``@pytest.mark.parametrize`` (its device list is data)."""
     expr = decorator.decorator
-    callee = expr.func if isinstance(expr, cst.Call) else expr
+    callee = expr.func if type(expr) is cst.Call else expr
     name = callee_name(callee) or ""
     return name != "parametrize" and (mentions_cuda(expr) or _REQUIRES_ACCELERATOR.match(name) is not None)
 
@@ -201,12 +201,12 @@ def ends_in_exit(body: cst.BaseSuite) -> bool:
     if not statements:
         return False
     last = statements[-1]
-    if isinstance(last, cst.SimpleStatementLine):
+    if type(last) is cst.SimpleStatementLine:
         if not last.body:
             return False
         last = last.body[-1]
-    if isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break)):
+    if type(last) is cst.Return or type(last) is cst.Raise or type(last) is cst.Continue or type(last) is cst.Break:
         return True
-    if isinstance(last, cst.Expr) and isinstance(last.value, cst.Call):
+    if type(last) is cst.Expr and type(last.value) is cst.Call:
         return callee_name(last.value.func) in _EXIT_CALLS
     return False

@@ -33,7 +33,7 @@ class ListContents:
     def observe(self, model: SemanticModel, call: cst.Call) -> None:
         """Record ``name.append(x)``: what ``x`` is here."""
         func = call.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+        if not (type(func) is cst.Attribute and func.attr.value == "append" and type(func.value) is cst.Name
                 and len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None):
             return
         self.seen.add(id(call))
@@ -51,15 +51,15 @@ def elements(model: SemanticModel, name: cst.Name) -> Value:
     if function is None or binding is None or model.scope.bindings.get(name.value) is not binding:
         return UNKNOWN  # a module-level list: other modules may fill it
     definition = binding.node
-    if binding.kind != "assign" or not isinstance(definition, cst.Assign) or len(definition.targets) != 1:
+    if binding.kind != "assign" or type(definition) is not cst.Assign or len(definition.targets) != 1:
         return UNKNOWN
     display = definition.value
-    if isinstance(display, cst.ListComp):
+    if type(display) is cst.ListComp:
         first = Value(Kind.NDARRAY) if _always_an_array(model, display.elt) else model.value_of(display).result
         if first is None:
             return UNKNOWN
         values = [first]
-    elif isinstance(display, cst.List) and not any(isinstance(e, cst.StarredElement) for e in display.elements):
+    elif type(display) is cst.List and not any(type(e) is cst.StarredElement for e in display.elements):
         values = [model.value_of(e.value) for e in display.elements]  # items of a literal display
     else:
         return UNKNOWN
@@ -89,16 +89,16 @@ def _accounted_uses(function: cst.FunctionDef, name: cst.Name, definition: cst.A
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             func = node.func
-            if (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+            if (type(func) is cst.Attribute and func.attr.value == "append" and type(func.value) is cst.Name
                     and func.value.value == name.value):
                 appends.append(node)
                 allowed.add(id(func.value))
-            elif (isinstance(func, cst.Name) and func.value in _HARMLESS_CALLS and len(node.args) == 1
+            elif (type(func) is cst.Name and func.value in _HARMLESS_CALLS and len(node.args) == 1
                   and isinstance(node.args[0].value, cst.Name)):
                 allowed.add(id(node.args[0].value))
-        elif isinstance(node, cst.Name):
+        elif type(node) is cst.Name:
             if node.value == name.value and id(node) not in allowed:
                 return None
             continue
@@ -110,14 +110,14 @@ def _accounted_uses(function: cst.FunctionDef, name: cst.Name, definition: cst.A
 def element_value(model, expr: cst.BaseExpression) -> Value:
     """What every element of the list or tuple ``expr`` is: a display's or comprehension's
     items, or an appended-to list's; UNKNOWN when not known."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         found = elements(model, expr)
         if found.kind is not Kind.UNKNOWN:
             return found
     value = model.value_of(expr)
     if value.kind in (Kind.LIST, Kind.TUPLE) and value.result is not None:
         return value.result
-    if isinstance(expr, cst.ListComp) and _always_an_array(model, expr.elt):
+    if type(expr) is cst.ListComp and _always_an_array(model, expr.elt):
         return Value(Kind.NDARRAY)
     return UNKNOWN
 
@@ -125,8 +125,8 @@ def element_value(model, expr: cst.BaseExpression) -> Value:
 def _always_an_array(model, elt: cst.BaseExpression) -> bool:
     """A comprehension item that is an ndarray whatever its loop variables hold: a NumPy
     constructor's result, or ``.numpy()``."""
-    if not isinstance(elt, cst.Call):
+    if type(elt) is not cst.Call:
         return False
-    if isinstance(elt.func, cst.Attribute) and elt.func.attr.value == "numpy" and not elt.args:
+    if type(elt.func) is cst.Attribute and elt.func.attr.value == "numpy" and not elt.args:
         return True
     return any(catalogue.is_always_ndarray(name) for name in model.qualnames(elt.func))

@@ -49,9 +49,9 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
     if any("batch" in name.lower() for name in targets):
         return None  # named for what it is: a batch, whatever the collection
     inner = iterable
-    while isinstance(inner, cst.Call) and dotted(inner.func) in _ELEMENTWISE_WRAPPERS and inner.args:
+    while type(inner) is cst.Call and dotted(inner.func) in _ELEMENTWISE_WRAPPERS and inner.args:
         inner = inner.args[0].value
-    if isinstance(inner, cst.Call) and dotted(inner.func) == "range":
+    if type(inner) is cst.Call and dotted(inner.func) == "range":
         return _range_loop(node, target, inner, element_of, value_of)
     if element_of(inner).kind in _DATA and not _list_parameter(model, inner):
         return SampleLoop(node, names=targets)
@@ -72,7 +72,7 @@ def _named_dataset(expr: cst.BaseExpression) -> bool:
 def _list_parameter(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """``images: list[torch.Tensor]`` handed in: in real code a few inputs of different sizes
     (reference images, ragged embeddings), not a dataset's samples."""
-    if not isinstance(expr, cst.Name):
+    if type(expr) is not cst.Name:
         return False
     binding = model.lookup(expr.value)
     return binding is not None and binding.kind == "param" and binding.facts.kind in (Kind.LIST, Kind.TUPLE)
@@ -80,7 +80,7 @@ def _list_parameter(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 
 def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
                 element_of, value_of) -> SampleLoop | None:
-    if not isinstance(target, cst.Name):
+    if type(target) is not cst.Name:
         return None
     indexed: set[str] = set()
     # range(n), range(0, n), range(0, n, step): the stop bounds the index
@@ -95,17 +95,17 @@ def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
 def _measured(bound: cst.BaseExpression | None) -> list[cst.BaseExpression]:
     """The containers whose length a range's bound is: ``len(xs)``, ``xs.shape[0]``,
     ``xs.size(0)``, and each side of ``min(n, len(xs))``."""
-    if isinstance(bound, cst.Call):
+    if type(bound) is cst.Call:
         callee = dotted(bound.func)
         positional = [a.value for a in bound.args if a.keyword is None and not a.star]
         if callee == "len" and len(positional) == 1:
             return positional
         if callee == "min":
             return [container for part in positional for container in _measured(part)]
-        if isinstance(bound.func, cst.Attribute) and bound.func.attr.value == "size" and _is_zero(positional):
+        if type(bound.func) is cst.Attribute and bound.func.attr.value == "size" and _is_zero(positional):
             return [bound.func.value]  # xs.size(0)
-    if isinstance(bound, cst.Subscript) and len(bound.slice) == 1 and isinstance(bound.slice[0].slice, cst.Index) \
-            and _is_zero([bound.slice[0].slice.value]) and isinstance(bound.value, cst.Attribute) \
+    if type(bound) is cst.Subscript and len(bound.slice) == 1 and isinstance(bound.slice[0].slice, cst.Index) \
+            and _is_zero([bound.slice[0].slice.value]) and type(bound.value) is cst.Attribute \
             and bound.value.attr.value == "shape":
         return [bound.value.value]  # xs.shape[0]
     return []
@@ -146,7 +146,7 @@ def is_one_sample(loop: SampleLoop, expr: cst.CSTNode) -> bool:
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Subscript) and _indexes_with(node, loop.index):
+        if type(node) is cst.Subscript and _indexes_with(node, loop.index):
             container = dotted(node.value) or ""
             if container in loop.indexed or "dataset" in container.lower():
                 return True
@@ -155,4 +155,4 @@ def is_one_sample(loop: SampleLoop, expr: cst.CSTNode) -> bool:
 
 
 def _indexes_with(node: cst.Subscript, index: str) -> bool:
-    return any(isinstance(e.slice, cst.Index) and index in names_in(e.slice.value) for e in node.slice)
+    return any(type(e.slice) is cst.Index and index in names_in(e.slice.value) for e in node.slice)

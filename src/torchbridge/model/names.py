@@ -10,10 +10,10 @@ from .tree import children
 def dotted(expr: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a chain of names and attributes, else None."""
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
+    while type(expr) is cst.Attribute:
         parts.append(expr.attr.value)
         expr = expr.value
-    if not isinstance(expr, cst.Name):
+    if type(expr) is not cst.Name:
         return None
     parts.append(expr.value)
     return ".".join(reversed(parts))
@@ -27,7 +27,7 @@ def bound_name(alias: cst.ImportAlias) -> str | None:
     """The local name an import alias binds (``import a.b`` binds ``a``)."""
     if alias.asname is not None:
         name = alias.asname.name
-        return name.value if isinstance(name, cst.Name) else None
+        return name.value if type(name) is cst.Name else None
     target = import_target(alias)
     return target.split(".")[0] if target else None
 
@@ -45,10 +45,13 @@ def imported_name(alias: cst.ImportAlias, module: str | None) -> tuple[str, str]
 
 def string_value(node: cst.CSTNode) -> str | None:
     """The value of a plain (not f-, not bytes) string literal, else None."""
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         prefix = node.prefix.lower()
         if "b" in prefix or "f" in prefix:
             return None
+        body = node.raw_value
+        if "\r" not in body and ("\\" not in body or "r" in prefix):
+            return body  # no escape to read (and no line end for the tokenizer to turn into "\n")
         try:
             value = node.evaluated_value
         except Exception:  # noqa: BLE001 - a malformed escape is simply not a literal we know
@@ -63,14 +66,14 @@ def identifier_words(expr: cst.CSTNode) -> list[str]:
     stack: list[cst.CSTNode] = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             words.append(node.value.lower())
             continue
         text = string_value(node)
         if text is not None:
             words.append(text.lower())
             continue
-        if isinstance(node, cst.Arg) and node.keyword is not None:
+        if type(node) is cst.Arg and node.keyword is not None:
             words.append(node.keyword.value.lower())
         stack.extend(children(node))
     return words
@@ -78,9 +81,9 @@ def identifier_words(expr: cst.CSTNode) -> list[str]:
 
 def callee_name(func: cst.BaseExpression) -> str | None:
     """The last name of a callee: ``skip`` for ``pytest.skip``, ``f`` for ``f``."""
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         return func.attr.value
-    if isinstance(func, cst.Name):
+    if type(func) is cst.Name:
         return func.value
     return None
 
@@ -106,11 +109,11 @@ def names_in(expr: cst.CSTNode) -> set[str]:
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             found.add(node.value)
-        elif isinstance(node, cst.Attribute):
+        elif type(node) is cst.Attribute:
             stack.append(node.value)
-        elif isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+        elif type(node) is cst.Lambda or type(node) is cst.FunctionDef or type(node) is cst.ClassDef:
             continue
         else:
             stack.extend(children(node))
@@ -120,7 +123,7 @@ def names_in(expr: cst.CSTNode) -> set[str]:
 def device_text(expr: cst.BaseExpression) -> str | None:
     """A device written out: ``'cuda:1'``, and ``torch.device('cuda', 1)`` read as its
     type string (``'cuda'``); None for anything else."""
-    if isinstance(expr, cst.Call) and callee_name(expr.func) == "device" and expr.args:
+    if type(expr) is cst.Call and callee_name(expr.func) == "device" and expr.args:
         return string_value(expr.args[0].value)
     return string_value(expr)
 
@@ -133,16 +136,16 @@ def device_argument(call: cst.Call) -> cst.BaseExpression | None:
 
 def literal_bool(expr: cst.BaseExpression) -> bool | None:
     """``True`` / ``False`` as written, else None (a flag only known at run time)."""
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+    if type(expr) is cst.Name and expr.value in ("True", "False"):
         return expr.value == "True"
     return None
 
 
 def literal_int(expr: cst.BaseExpression | None) -> int | None:
     """An integer as written (``3``, ``-1``, ``0x10``), else None."""
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         return int(expr.value, 0)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+    if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:
         inner = literal_int(expr.expression)
         return -inner if inner is not None else None
     return None

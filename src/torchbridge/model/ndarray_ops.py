@@ -64,13 +64,13 @@ def indexed(base: Value, indices: Sequence[cst.BaseSlice], integer: Sequence[boo
     rank of ``images`` is not known."""
     slots: list[str] = []  # "int", "full", "cut" (start/stop), "step", "flip", "..."; None adds an axis
     for index, is_integer in zip(indices, integer):
-        if isinstance(index, cst.Slice):
+        if type(index) is cst.Slice:
             slots.append(_slice_kind(index))
-        elif not isinstance(index, cst.Index):
+        elif type(index) is not cst.Index:
             return UNKNOWN
-        elif isinstance(index.value, cst.Ellipsis):
+        elif type(index.value) is cst.Ellipsis:
             slots.append("...")
-        elif isinstance(index.value, cst.Name) and index.value.value == "None":
+        elif type(index.value) is cst.Name and index.value.value == "None":
             continue
         elif is_integer:
             slots.append("int")

@@ -37,8 +37,9 @@ What the module must show, or the answer is unknown:
   re-export through ``__init__.py``): followed to ``X``, at most ``MAX_REEXPORTS`` times;
 - the file is at most ``MAX_MODULE_BYTES``, parses, and the engine's pre-scan passes it.
 
-Bounds per checked file: ``MAX_CHAIN`` cross-module summaries in progress at once (a cycle
-of modules asking each other is unknown), ``MAX_MODULES`` modules consulted. The callee's
+Bounds: ``MAX_CHAIN`` cross-module summaries in progress at once (a cycle of modules
+asking each other is unknown), ``MAX_MODULES`` modules consulted for one imported call's
+summary. Each such summary is computed on its own and kept per process (``summary``). The callee's
 parameters are unknown, as for a helper of the same file; the grad mode at the call is
 the callee's, and the whole-file facts that make values unknown (``set_default_device``,
 frozen parameters) count when either file shows them.
@@ -52,8 +53,11 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import os
 import re
+import stat
 import sys
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
@@ -70,10 +74,11 @@ if TYPE_CHECKING:
     from .semantic import SemanticModel
 
 MAX_CHAIN = 3  # cross-module summaries in progress at once (a helper calling an imported helper...)
-MAX_MODULES = 16  # modules one file's check may consult
+MAX_MODULES = 16  # modules one imported call's summary may consult
 MAX_REEXPORTS = 3  # ``from .io import load`` hops through packages' ``__init__.py``
 MAX_MODULE_BYTES = 500_000  # a larger module is not parsed for its helpers
 MAX_PARSED = 256  # outlines, and parsed functions, kept per process (the oldest go first)
+MAX_SUMMARIES = 4096  # cross-module summaries kept per process
 MAX_HELPERS = 8  # functions of the module parsed with the one asked for (the helpers it calls)
 
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
@@ -145,17 +150,50 @@ HostFactory = Callable[[cst.Module, TextFacts, "FileImports"], "SemanticModel"]
 
 def read_file(path: Path) -> bytes | None:
     """A regular file's bytes, None when there is none (or it cannot be read)."""
-    try:
-        if not path.is_file():
-            return None
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
+    return _DISK.read(path)[0]
 
 
 def digest_of(data: bytes | None) -> str | None:
     return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+class _DiskFiles:
+    """Files' bytes and hashes, read once per process while their ``stat`` is unchanged: the
+    checks of one run ask for the same few modules again and again (each checked file
+    consults its imports, and a lookup tries several candidate paths). A file modified in the
+    last ``SETTLE_NS`` is always read again (as git treats a "racy" index entry), so that two
+    writes within the file system's clock tick, of the same size, are never confused."""
+
+    SETTLE_NS = 2_000_000_000
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._known: OrderedDict[Path, tuple[tuple[int, int, int, int], bytes, str]] = OrderedDict()
+
+    def read(self, path: Path) -> tuple[bytes | None, str | None]:
+        try:
+            status = os.stat(path)
+        except (OSError, ValueError):
+            return None, None
+        if not stat.S_ISREG(status.st_mode):
+            return None, None
+        signature = (status.st_mtime_ns, status.st_ctime_ns, status.st_size, status.st_ino)
+        known = self._known.get(path)
+        if known is not None and known[0] == signature:
+            self._known.move_to_end(path)
+            return known[1], known[2]
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None, None
+        digest = hashlib.sha256(data).hexdigest()
+        if time.time_ns() - status.st_mtime_ns > self.SETTLE_NS:  # the signature has ctime for the rest
+            _remember(self._known, path, (signature, data, digest), self.LIMIT)
+        return data, digest
+
+
+_DISK = _DiskFiles()
 
 
 class ProjectIndex:
@@ -175,6 +213,7 @@ class ProjectIndex:
         # whose findings may change when one file changes (``importers_of``).
         self._consulted: dict[Path, set[Path]] = {}
         self._roots: dict[Path, list[Path]] = {}  # per folder, its files' search roots
+        self._summaries: OrderedDict[tuple[object, ...], _Summary] = OrderedDict()
 
     def for_file(self, path: Path) -> FileImports:
         """What one check of the file at ``path`` may learn from the project's other modules."""
@@ -206,6 +245,29 @@ class ProjectIndex:
         _remember(self._outlines, key, found)
         return found
 
+    def summary(self, found: tuple[Path, str], caller: SemanticModel, check: _Check) -> Value:
+        """What calling the project function ``found`` gives from ``caller``: computed on its
+        own (its hosts and bounds are its own, never those of the calls before it, so the
+        answer depends on nothing but the files it read and the caller's grad mode and
+        settings), once per process while those files are unchanged."""
+        _, digest = check.read(found[0])
+        mode = "off" if caller.in_no_grad else "undecided" if caller.grad_mode_unknown else "on"
+        key = (found, digest, mode, caller.freezes_parameters, caller.sets_default_device, caller.sets_default_dtype)
+        known = self._summaries.get(key)
+        # Every file it read is read again (its hash memoised while unchanged) and recorded
+        # as a dependency of this check, as if the summary were computed here.
+        if known is not None and all(check.read(Path(path))[1] == hashed for path, hashed in known.dependencies):
+            self._summaries.move_to_end(key)
+            return known.value
+        alone = _Check(self, set())
+        value = FileImports(found[0], alone)._summary(found, caller)
+        alone.close_hosts()
+        for path, hashed in alone.dependencies.items():
+            check.dependencies[path] = hashed
+        check.consulted |= alone.consulted
+        _remember(self._summaries, key, _Summary(value, tuple(alone.dependencies.items())), MAX_SUMMARIES)
+        return value
+
     def function_module(self, path: Path, digest: str, outline: Outline, name: str) -> cst.Module | None:
         """LibCST's tree of ``outline.source_of(name)``, parsed once per process."""
         key = (path, digest, name)
@@ -218,9 +280,17 @@ class ProjectIndex:
         return found
 
 
-def _remember(table: OrderedDict, key: object, value: object) -> None:
+@dataclass(frozen=True)
+class _Summary:
+    """A cross-module summary as one process computed it, with the files it read."""
+
+    value: Value
+    dependencies: tuple[tuple[str, str | None], ...]  # (path, content hash; None: absent)
+
+
+def _remember(table: OrderedDict, key: object, value: object, limit: int = MAX_PARSED) -> None:
     table[key] = value
-    if len(table) > MAX_PARSED:
+    if len(table) > limit:
         table.popitem(last=False)
 
 
@@ -237,13 +307,22 @@ class _Check:
         self._read: dict[Path, tuple[bytes | None, str | None]] = {}
         self.functions: dict[tuple[str, Path, int], object] = {}  # what each reference resolved to
 
+    def close_hosts(self) -> None:
+        for host in self.hosts.values():
+            if host is not None:
+                host.close()
+        self.hosts.clear()
+
     def read(self, path: Path) -> tuple[bytes | None, str | None]:
         """A file's bytes and hash, read once per check (the recorded hash is what was used)."""
         known = self._read.get(path)
         if known is not None:
             return known
-        data = self.index.reader(path)
-        digest = digest_of(data)
+        if self.index.reader is read_file:
+            data, digest = _DISK.read(path)  # the hash too, once per content
+        else:
+            data = self.index.reader(path)
+            digest = digest_of(data)
         self._read[path] = data, digest
         self.dependencies[str(path)] = digest
         self.consulted.add(path)
@@ -256,6 +335,10 @@ class FileImports:
     def __init__(self, path: Path, check: _Check) -> None:
         self.path = path
         self._check = check
+
+    def close_hosts(self) -> None:
+        """Frees the models made for this check's summaries (``SemanticModel.close``)."""
+        self._check.close_hosts()
 
     @property
     def dependencies(self) -> dict[str, str | None]:
@@ -273,6 +356,12 @@ class FileImports:
         check = self._check
         if found in check.active or len(check.active) >= MAX_CHAIN:
             return UNKNOWN  # a cycle of modules, or a chain too long
+        if check.active:
+            return self._summary(found, caller)  # a step of the summary in progress
+        return check.index.summary(found, caller, check)
+
+    def _summary(self, found: tuple[Path, str], caller: SemanticModel) -> Value:
+        check = self._check
         host = self._host(*found)
         if host is None:
             return UNKNOWN
@@ -567,11 +656,11 @@ def _module_level(statements: object) -> list[cst.CSTNode]:
     pending: list[cst.CSTNode] = list(statements) if isinstance(statements, (list, tuple)) else []
     while pending:
         node = pending.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        if type(node) is cst.FunctionDef or type(node) is cst.ClassDef:
             continue
-        if isinstance(node, cst.SimpleStatementLine):
-            found.extend(small for small in node.body if isinstance(small, (cst.Import, cst.ImportFrom)))
-        elif isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        if type(node) is cst.SimpleStatementLine:
+            found.extend(small for small in node.body if (type(small) is cst.Import or type(small) is cst.ImportFrom))
+        elif type(node) is cst.IndentedBlock or type(node) is cst.SimpleStatementSuite:
             pending.extend(node.body)
         elif isinstance(node, (cst.If, cst.While, cst.For, cst.With, cst.Try, cst.TryStar, cst.Else, cst.Finally,
                                cst.ExceptHandler, cst.ExceptStarHandler)):
@@ -580,7 +669,7 @@ def _module_level(statements: object) -> list[cst.CSTNode]:
                 if isinstance(child, cst.CSTNode):
                     pending.append(child)
             pending.extend(getattr(node, "handlers", ()))
-        elif isinstance(node, cst.Match):
+        elif type(node) is cst.Match:
             pending.extend(case.body for case in node.cases)
     return found
 
@@ -610,7 +699,7 @@ def import_counts(module: cst.Module) -> dict[str, int]:
     """How many import statements of the module's body (nested blocks too) bind each name."""
     counts: dict[str, int] = {}
     for node in _module_level(module.body):
-        names = node.names if isinstance(node, (cst.Import, cst.ImportFrom)) else ()
+        names = node.names if (type(node) is cst.Import or type(node) is cst.ImportFrom) else ()
         for alias in names if not isinstance(names, cst.ImportStar) else ():
             name = bound_name(alias)
             if name:

@@ -46,7 +46,7 @@ def of_call(evaluator: Evaluator, call: cst.Call, value: Value) -> Value:
         array = value if value.kind is Kind.NDARRAY else Value(Kind.NDARRAY, evidence=call)
         return array.but(readonly=True, evidence=array.evidence or call)
     func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in _VIEWS:
+    if type(func) is cst.Attribute and func.attr.value in _VIEWS:
         receiver = evaluator.value(func.value)
         if receiver.kind is Kind.NDARRAY and receiver.readonly and (
             func.attr.value != "reshape" or receiver.layout is Layout.CONTIGUOUS
@@ -66,7 +66,7 @@ def of_subscript(evaluator: Evaluator, node: cst.Subscript, value: Value) -> Val
 def observe_call(model: SemanticModel, call: cst.Call) -> None:
     """``a.setflags(write=False)``: ``a`` is read-only from here on (``write=True``: writeable)."""
     func = call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value == "setflags" and isinstance(func.value, cst.Name)):
+    if not (type(func) is cst.Attribute and func.attr.value == "setflags" and type(func.value) is cst.Name):
         return
     flag = keyword_argument(call, "write") or first_argument(call)
     setting = literal_bool(flag) if flag is not None else None
@@ -87,7 +87,7 @@ def observe_assignment(model: SemanticModel, node: cst.Assign) -> None:
 
 def _flags_of(target: cst.BaseExpression) -> str | None:
     """The array name in ``a.flags.writeable`` or ``a.flags["WRITEABLE"]`` / ``["W"]``."""
-    if not isinstance(target, (cst.Attribute, cst.Subscript)):
+    if not (type(target) is cst.Attribute or type(target) is cst.Subscript):
         return None
     if isinstance(target, cst.Attribute):
         named = target.attr.value == "writeable"
@@ -97,7 +97,7 @@ def _flags_of(target: cst.BaseExpression) -> str | None:
     owner = target.value
     if not named:
         return None
-    if isinstance(owner, cst.Attribute) and owner.attr.value == "flags" and isinstance(owner.value, cst.Name):
+    if type(owner) is cst.Attribute and owner.attr.value == "flags" and type(owner.value) is cst.Name:
         return owner.value.value
     return None
 
@@ -121,7 +121,7 @@ _SOURCE_NAMES = frozenset({"frombuffer", "broadcast_to", "load", "memmap", "asar
 
 def _read_only_source(model: SemanticModel, call: cst.Call) -> bool:
     func = call.func
-    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
     if last not in _SOURCE_NAMES:
         return False
     qualnames = model.qualnames(func)
@@ -165,19 +165,19 @@ def _assigned(model: SemanticModel, name: cst.Name, depth: int) -> cst.BaseExpre
 
 
 def _is_bytes(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool:
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        prefix = expr.prefix if isinstance(expr, cst.SimpleString) else ""
+    if type(expr) is cst.SimpleString or type(expr) is cst.ConcatenatedString:
+        prefix = expr.prefix if type(expr) is cst.SimpleString else ""
         return "b" in prefix.lower()
-    if isinstance(expr, cst.Subscript):  # a slice of bytes is bytes (an index, an int, makes frombuffer raise)
+    if type(expr) is cst.Subscript:  # a slice of bytes is bytes (an index, an int, makes frombuffer raise)
         return _is_bytes(model, expr.value, depth)
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         func = expr.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _BYTES_METHODS:
+        if type(func) is cst.Attribute and func.attr.value in _BYTES_METHODS:
             return True
         if dotted(func) == "bytes" and model.lookup("bytes") is None:
             return True
         return not model.qualnames(func).isdisjoint(_BYTES_FUNCTIONS)
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         value = _assigned(model, expr, depth)
         return value is not None and _is_bytes(model, value, depth - 1)
     return False
@@ -185,7 +185,7 @@ def _is_bytes(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> boo
 
 def _is_image(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool:
     """A PIL image: made by ``PIL.Image``'s functions, or a method of one that returns a new one."""
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         func = expr.func
         if model.resolves_into(func, "PIL"):
             return True

@@ -96,6 +96,7 @@ class SemanticModel:
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
         self.project: FileImports | None = None  # the project's other modules, when the file is in one
         self._import_counts: dict[str, int] | None = None  # how often the module body imports each name
+        self._summary_models: list[SemanticModel] = []  # the models ``for_summary`` made for this one
 
     # ----------------------------------------------------------------- queries
 
@@ -196,17 +197,17 @@ class SemanticModel:
     def instance_attribute(self, instance: cst.BaseExpression, name: str) -> Value:
         """``ds.frames`` where ``ds = Frames(...)``, a module-level class of this file: what
         the class's methods store in ``self.frames`` (``class_attributes``)."""
-        if not isinstance(instance, cst.Name):
+        if type(instance) is not cst.Name:
             return UNKNOWN
         binding = self.lookup(instance.value)
-        if binding is None or binding.kind != "assign" or not isinstance(binding.value, cst.Call):
+        if binding is None or binding.kind != "assign" or type(binding.value) is not cst.Call:
             return UNKNOWN
         if (self.scope is not self.module_scope and self.module_scope.bindings.get(instance.value) is binding
                 and self.module_assignment_count(instance.value) > 1):
             return UNKNOWN  # a function runs when called: the module may have rebound the name by then
         func = binding.value.func
-        made = self.lookup(func.value) if isinstance(func, cst.Name) else None
-        if made is None or made.kind != "class" or not isinstance(made.node, cst.ClassDef):
+        made = self.lookup(func.value) if type(func) is cst.Name else None
+        if made is None or made.kind != "class" or type(made.node) is not cst.ClassDef:
             return UNKNOWN
         if not self.summaries.is_top_level(made.node):
             return UNKNOWN
@@ -316,7 +317,7 @@ class SemanticModel:
         if scope is None or scope.kind != "function" or scope.parent is None or scope.parent.kind != "class":
             return None
         function, owner = scope.node, scope.parent.node
-        if not isinstance(function, cst.FunctionDef) or not isinstance(owner, cst.ClassDef):
+        if type(function) is not cst.FunctionDef or type(owner) is not cst.ClassDef:
             return None
         if any(self.grad_mode.of(d.decorator) is None for d in function.decorators):
             return None  # a static or class method's first parameter is no instance
@@ -325,6 +326,17 @@ class SemanticModel:
         if not first or first[0].name.value != name or binding is None or binding.node is not first[0]:
             return None
         return owner if binding.kind == "param" else None
+
+    def close(self) -> None:
+        """Breaks the reference cycles of a model whose check is done (its parts and the
+        models of its summaries point back at it), so that reference counting frees it, and
+        the tree it holds, at once: the engine turns the cyclic collector off during a check,
+        and would otherwise have it scan every node of the tree once it is back on."""
+        for child in self._summary_models:
+            child.close()
+        for part in (self.cuda_guards, self.grad_mode, self.evaluator, self.summaries, self.call_contexts):
+            vars(part).clear()
+        vars(self).clear()
 
     @classmethod
     def for_summary(cls, parent: SemanticModel, summaries: Summaries) -> SemanticModel:
@@ -344,6 +356,7 @@ class SemanticModel:
         child.project = parent.project
         child._import_counts = parent._import_counts
         child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
+        parent._summary_models.append(child)
         table = child.traversals()
 
         def walk(node: cst.CSTNode) -> None:
@@ -372,11 +385,11 @@ class SemanticModel:
         model._module_assignments = assignment_counts(module)
         model._hoist_imports(module.body)
         for statement in module.body:
-            if isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is cst.SimpleStatementLine:
                 for small in statement.body:
-                    if isinstance(small, cst.Import):
+                    if type(small) is cst.Import:
                         model.traverse_Import(small)
-                    elif isinstance(small, cst.ImportFrom):
+                    elif type(small) is cst.ImportFrom:
                         model.traverse_ImportFrom(small)
         return model
 
@@ -417,8 +430,8 @@ class SemanticModel:
             qualnames = self.qualnames(base.value)
             if any(q.startswith("torch.nn.") or q.endswith(".LightningModule") for q in qualnames):
                 return True
-            binding = self.lookup(base.value.value) if isinstance(base.value, cst.Name) else None
-            if (binding is not None and binding.kind == "class" and isinstance(binding.node, cst.ClassDef)
+            binding = self.lookup(base.value.value) if type(base.value) is cst.Name else None
+            if (binding is not None and binding.kind == "class" and type(binding.node) is cst.ClassDef
                     and depth < 8 and self.is_module_class(binding.node, depth + 1)):
                 return True
         return False
@@ -549,9 +562,9 @@ class SemanticModel:
     def bind_target(self, target: cst.BaseExpression, kind: str, node: cst.CSTNode,
                     value: cst.BaseExpression | None = None, facts: Value | None = None) -> None:
         """Bind the names in an assignment target; walk the expressions it only reads."""
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             qualnames = self.qualnames(value) if value is not None else frozenset()
-            if isinstance(value, cst.IfExp):
+            if type(value) is cst.IfExp:
                 # ``Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor``: either
                 # one, when both are known (an unknown branch may be anything)
                 body, orelse = self.qualnames(value.body), self.qualnames(value.orelse)
@@ -561,11 +574,11 @@ class SemanticModel:
             self.bind(target.value, kind, node, value=value, qualnames=qualnames, facts=facts)
             if self._sample_loops and value is not None:
                 self._mark_sample(target.value, value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) is cst.Tuple or type(target) is cst.List:
             # a, b = x, y: element by element when the shapes match, else unknown.
             values: list[cst.BaseExpression | None] = [None] * len(target.elements)
-            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements) and not any(
-                isinstance(e, cst.StarredElement) for e in (*value.elements, *target.elements)
+            if (type(value) is cst.Tuple or type(value) is cst.List) and len(value.elements) == len(target.elements) and not any(
+                type(e) is cst.StarredElement for e in (*value.elements, *target.elements)
             ):
                 values = [e.value for e in value.elements]
             # a, b = b, a: every right-hand side is evaluated before any name is rebound
@@ -575,13 +588,13 @@ class SemanticModel:
             for element, element_value, facts in zip(target.elements, values, evaluated):
                 self.bind_target(element.value, kind, node, element_value, facts)
         elif (
-            self.track_values and isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+            self.track_values and type(target) is cst.Attribute and type(target.value) is cst.Name
             and target.value.value == "self" and self._class_facts_stack and self._functions
         ):
             self.walk(target)
             self._class_facts_stack[-1].assign(
                 target.attr.value, self.evaluator.value(value) if value is not None else UNKNOWN, node)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self.bind_target(target.value, kind, node)
         else:  # attribute or subscript: its parts are reads
             self.walk(target)
@@ -603,7 +616,7 @@ class SemanticModel:
         """``for x in xs``: ``x`` is an element of ``xs`` when the model knows what those are."""
         if not self.track_values:
             return
-        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, cst.Call):
+        if (type(target) is cst.Tuple or type(target) is cst.List) and type(iterable) is cst.Call:
             # zip(xs, ys) -> (x, y); enumerate(xs) -> (i, x)
             callee = dotted(iterable.func)
             parts = [a.value for a in iterable.args if a.keyword is None and not a.star]
@@ -613,7 +626,7 @@ class SemanticModel:
                 for element, part in zip(target.elements, parts):
                     self._bind_element(element.value, part)
             return
-        if not isinstance(target, cst.Name):
+        if type(target) is not cst.Name:
             return
         each = self.evaluator.element_of(iterable)
         if each.kind is not Kind.UNKNOWN:
@@ -673,25 +686,25 @@ class SemanticModel:
     def _hoist_imports(self, statements: Sequence[cst.BaseStatement]) -> None:
         """Module-level imports, anywhere at top level, for function bodies defined earlier."""
         for statement in statements:
-            if isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is cst.SimpleStatementLine:
                 for small in statement.body:
-                    if isinstance(small, cst.Import):
+                    if type(small) is cst.Import:
                         for alias in small.names:
                             self._bind_import(alias, None, into=self._hoisted_imports)
-                    elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+                    elif type(small) is cst.ImportFrom and not small.relative and small.module is not None:
                         module = dotted(small.module)
                         if not isinstance(small.names, cst.ImportStar):
                             for alias in small.names:
                                 self._bind_import(alias, module, into=self._hoisted_imports)
-            elif isinstance(statement, (cst.If, cst.Try, cst.With)):
+            elif type(statement) is cst.If or type(statement) is cst.Try or type(statement) is cst.With:
                 blocks = [statement.body]
-                if isinstance(statement, cst.Try):
+                if type(statement) is cst.Try:
                     blocks += [h.body for h in statement.handlers]
                 orelse = getattr(statement, "orelse", None)
-                if orelse is not None and not isinstance(orelse, cst.If):
+                if orelse is not None and type(orelse) is not cst.If:
                     blocks.append(orelse.body)
                 for block in blocks:
-                    if isinstance(block, cst.IndentedBlock):
+                    if type(block) is cst.IndentedBlock:
                         self._hoist_imports(block.body)
 
     def traverse_IndentedBlock(self, node: cst.IndentedBlock) -> None:
@@ -765,8 +778,8 @@ class SemanticModel:
 
     def _narrowed_grad(self, test: cst.BaseExpression, base: dict[str, Binding]) -> tuple[dict[str, Binding], dict[str, Binding]] | None:
         """``if t.requires_grad:``: t requires grad in the body and not in the else branch."""
-        if not (self.track_values and isinstance(test, cst.Attribute) and test.attr.value == "requires_grad"
-                and isinstance(test.value, cst.Name)):
+        if not (self.track_values and type(test) is cst.Attribute and test.attr.value == "requires_grad"
+                and type(test.value) is cst.Name):
             return None
         name = test.value.value
         binding = base.get(name)
@@ -780,8 +793,8 @@ class SemanticModel:
     def _narrowed(self, test: cst.BaseExpression, base: dict[str, Binding]) -> tuple[dict[str, Binding], dict[str, Binding]]:
         """``if isinstance(x, np.ndarray):``: in that branch ``x`` is an ndarray (``not``
         swaps the branches). Only a kind is learned; layout, grad and placement stay unknown."""
-        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
-        call = test.expression if isinstance(test, cst.UnaryOperation) and negated else test
+        negated = type(test) is cst.UnaryOperation and type(test.operator) is cst.Not
+        call = test.expression if type(test) is cst.UnaryOperation and negated else test
         grad_test = self._narrowed_grad(call, base)
         if grad_test is not None:  # if t.requires_grad: / if not t.requires_grad:
             return (grad_test[1], grad_test[0]) if negated else grad_test
@@ -958,10 +971,10 @@ class SemanticModel:
     def traverse_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.walk(node.annotation)
         self._walk_all([node.value])
-        if isinstance(node.target, cst.Name) and node.value is None:
+        if type(node.target) is cst.Name and node.value is None:
             return  # a bare annotation binds nothing
         self.bind_target(node.target, "assign", node, node.value)
-        if isinstance(node.target, cst.Name) and self.track_values:
+        if type(node.target) is cst.Name and self.track_values:
             # frames: list[torch.Tensor] = [...]: the annotation says what the value does not
             declared = self._annotated(node.annotation.annotation)
             binding = self.scope.bindings.get(node.target.value)
@@ -975,7 +988,7 @@ class SemanticModel:
     def traverse_AugAssign(self, node: cst.AugAssign) -> None:
         self.walk(node.target)
         self.walk(node.value)
-        if isinstance(node.target, cst.Name):
+        if type(node.target) is cst.Name:
             facts = UNKNOWN
             if self.track_values:
                 before = self.evaluator.value(node.target)
@@ -988,7 +1001,7 @@ class SemanticModel:
 
     def traverse_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.walk(node.value)
-        if isinstance(node.target, cst.Name):
+        if type(node.target) is cst.Name:
             facts = self.evaluator.value(node.value) if self.track_values else UNKNOWN
             self.bind(node.target.value, "walrus", node, value=node.value, qualnames=self.qualnames(node.value),
                       facts=facts)
@@ -1147,18 +1160,18 @@ class SemanticModel:
         """``x: np.ndarray`` is an ndarray, ``-> torch.Tensor`` a tensor (layout, grad unknown)."""
         if annotation is None or not self.track_values:
             return UNKNOWN
-        container = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+        container = annotation.value if type(annotation) is cst.Subscript else annotation
         kind = None
-        if isinstance(container, cst.Name) and container.value in ("list", "tuple") and self.lookup(container.value) is None:
+        if type(container) is cst.Name and container.value in ("list", "tuple") and self.lookup(container.value) is None:
             kind = Kind.LIST if container.value == "list" else Kind.TUPLE
         elif not self.qualnames(container).isdisjoint(returns.SEQUENCE_TYPES):
             kind = Kind.LIST if "List" in min(self.qualnames(container)) else Kind.TUPLE
         if kind is not None:
             # list[torch.Tensor], Tuple[np.ndarray, ...]: the element's kind when all agree
             element = UNKNOWN
-            if isinstance(annotation, cst.Subscript):
-                items = [self._annotated(e.slice.value) for e in annotation.slice if isinstance(e.slice, cst.Index)
-                         and not isinstance(e.slice.value, cst.Ellipsis)]
+            if type(annotation) is cst.Subscript:
+                items = [self._annotated(e.slice.value) for e in annotation.slice if type(e.slice) is cst.Index
+                         and type(e.slice.value) is not cst.Ellipsis]
                 if items and all(item.kind is items[0].kind for item in items):
                     element = items[0].but(evidence=None)
             return Value(kind, result=element if element.kind is not Kind.UNKNOWN else None)
@@ -1195,7 +1208,7 @@ class SemanticModel:
                 parts.extend(self._mark_parts(for_in.target, for_in.iter))
                 self._walk_all(for_in.ifs)
                 for_in = for_in.inner_for_in
-            if isinstance(node, cst.DictComp):
+            if type(node) is cst.DictComp:
                 self.walk(node.key)
                 self.walk(node.value)
             else:
@@ -1217,14 +1230,14 @@ class SemanticModel:
 
 def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
     """``isinstance(x, C)``, ``type(x) is C``, ``type(x) == C``: the name and the class."""
-    if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2:
+    if type(test) is cst.Call and dotted(test.func) == "isinstance" and len(test.args) == 2:
         if isinstance(test.args[0].value, cst.Name):
             return test.args[0].value.value, test.args[1].value
         return None
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+    if type(test) is cst.Comparison and len(test.comparisons) == 1:
         left, target = test.left, test.comparisons[0]
         if (
-            isinstance(target.operator, (cst.Is, cst.Equal)) and isinstance(left, cst.Call) and dotted(left.func) == "type"
+            (type(target.operator) is cst.Is or type(target.operator) is cst.Equal) and type(left) is cst.Call and dotted(left.func) == "type"
             and len(left.args) == 1 and isinstance(left.args[0].value, cst.Name)
         ):
             return left.args[0].value.value, target.comparator
@@ -1233,6 +1246,6 @@ def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | Non
 
 def _is_main_check(test: cst.BaseExpression) -> bool:
     """``if __name__ == "__main__":``."""
-    return isinstance(test, cst.Comparison) and dotted(test.left) == "__name__"
+    return type(test) is cst.Comparison and dotted(test.left) == "__name__"
 
 

@@ -86,7 +86,7 @@ class Summaries:
             self._top = {
                 statement.name.value: statement
                 for statement in module.body
-                if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and counts.get(statement.name.value) == 1
+                if (type(statement) is cst.FunctionDef or type(statement) is cst.ClassDef) and counts.get(statement.name.value) == 1
             }
         return self._top.get(name)
 
@@ -100,7 +100,7 @@ class Summaries:
 
     def is_top_level(self, node: cst.CSTNode) -> bool:
         name = getattr(node, "name", None)
-        return isinstance(name, cst.Name) and self.top_level(name.value) is node
+        return type(name) is cst.Name and self.top_level(name.value) is node
 
     def method(self, owner: cst.ClassDef, name: str) -> cst.FunctionDef | None:
         """The plain method ``name`` of a module-level class, when no subclass of the module
@@ -122,7 +122,7 @@ class Summaries:
         return {
             statement.name.value: statement
             for statement in _statements(owner.body)
-            if isinstance(statement, cst.FunctionDef) and counts.get(statement.name.value) == 1
+            if type(statement) is cst.FunctionDef and counts.get(statement.name.value) == 1
             and statement.name.value not in stored and statement.name.value not in overridden
             and statement.name.value not in outside
         }
@@ -130,7 +130,7 @@ class Summaries:
     def _redefined_in_subclasses(self, owner: cst.ClassDef) -> set[str]:
         """Names that a module-level class deriving from ``owner`` (at any depth) binds."""
         module = self._model.module
-        classes = [s for s in module.body if isinstance(s, cst.ClassDef)] if module is not None else []
+        classes = [s for s in module.body if type(s) is cst.ClassDef] if module is not None else []
         derived = {owner.name.value}
         changed = True
         while changed:
@@ -235,7 +235,7 @@ def _writers(owner: cst.ClassDef) -> dict[str, list[cst.FunctionDef]]:
     found: dict[str, list[cst.FunctionDef]] = {}
     counted: dict[str, int] = {}
     for statement in _statements(owner.body):
-        if isinstance(statement, cst.FunctionDef):
+        if type(statement) is cst.FunctionDef:
             for name, count in self_assignment_counts(statement.body).items():
                 found.setdefault(name, []).append(statement)
                 counted[name] = counted.get(name, 0) + count
@@ -243,7 +243,7 @@ def _writers(owner: cst.ClassDef) -> dict[str, list[cst.FunctionDef]]:
 
 
 def _statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
-    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+    return list(body.body) if type(body) is cst.IndentedBlock else []
 
 
 def _summarisable(function: cst.FunctionDef, model: SemanticModel) -> bool:
@@ -261,7 +261,7 @@ def _summarisable(function: cst.FunctionDef, model: SemanticModel) -> bool:
     pending: list[cst.CSTNode] = [function.body]
     while pending:
         node = pending.pop()
-        if isinstance(node, (cst.Yield, cst.Await)):
+        if type(node) is cst.Yield or type(node) is cst.Await:
             return False
         if isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)):
             statements += 1
@@ -276,18 +276,18 @@ def _summarisable(function: cst.FunctionDef, model: SemanticModel) -> bool:
 def _always_returns(body: cst.BaseSuite) -> bool:
     """Every path through ``body`` ends in ``return`` or ``raise`` (never falls off the end,
     which returns ``None``)."""
-    if isinstance(body, cst.SimpleStatementSuite):
+    if type(body) is cst.SimpleStatementSuite:
         return bool(body.body) and isinstance(body.body[-1], (cst.Return, cst.Raise))
-    if not isinstance(body, cst.IndentedBlock) or not body.body:
+    if type(body) is not cst.IndentedBlock or not body.body:
         return False
     last = body.body[-1]
-    if isinstance(last, cst.SimpleStatementLine):
-        return any(isinstance(small, (cst.Return, cst.Raise)) for small in last.body)
-    if isinstance(last, cst.If):
+    if type(last) is cst.SimpleStatementLine:
+        return any((type(small) is cst.Return or type(small) is cst.Raise) for small in last.body)
+    if type(last) is cst.If:
         return _if_always_returns(last)
-    if isinstance(last, cst.With):
+    if type(last) is cst.With:
         return _always_returns(last.body)
-    if isinstance(last, cst.Try):
+    if type(last) is cst.Try:
         # The body's end or else's, and every handler's; a finally that returns decides alone.
         if last.finalbody is not None and _always_returns(last.finalbody.body):
             return True
@@ -302,6 +302,6 @@ def _if_always_returns(node: cst.If) -> bool:
     orelse = node.orelse
     if orelse is None:
         return False
-    if isinstance(orelse, cst.If):
+    if type(orelse) is cst.If:
         return _if_always_returns(orelse)
     return _always_returns(orelse.body)
