@@ -477,11 +477,11 @@ class Evaluator:
         """The call that made ``expr``, a torch layer with a ``weight`` parameter
         (``nn.Linear(...)``, a name assigned one, or ``self.<name>`` that every write of the
         class assigns one); an ``nn.Sequential`` has none."""
-        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == "self":
             writes = self.model.self_attribute_writes(expr.attr.value)
-            layers = [self._weighted_layer(w.value) for w in writes or () if isinstance(w, cst.Assign)]
+            layers = [self._weighted_layer(w.value) for w in writes or () if type(w) is cst.Assign]
             return layers[0] if writes and len(layers) == len(writes) and all(layers) else None
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             binding = self.model.lookup(expr.value)
             expr = binding.value if binding is not None and binding.kind == "assign" and binding.value is not None else expr
         if type(expr) is cst.Call and any(
@@ -603,7 +603,7 @@ def _names_dim(call: cst.Call) -> bool:
     if not positional:
         return False
     first = positional[0].value
-    if isinstance(first, cst.UnaryOperation) and isinstance(first.operator, cst.Minus):
+    if type(first) is cst.UnaryOperation and type(first.operator) is cst.Minus:
         first = first.expression
     return literal_int(first) is not None
 

@@ -55,7 +55,7 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
         return _range_loop(node, target, inner, element_of, value_of)
     if element_of(inner).kind in _DATA and not _list_parameter(model, inner):
         return SampleLoop(node, names=targets)
-    if _named_dataset(inner) and not isinstance(node, cst.For):
+    if _named_dataset(inner) and type(node) is not cst.For:
         # A comprehension over a dataset takes all of it, one sample at a time (preloading it);
         # a ``for`` loop over something named a dataset may be reading a stream (a webcam, a
         # video) or a loader's batches, where one item per step is the point.
@@ -123,15 +123,15 @@ def sample_parts(loop: SampleLoop, target: cst.BaseExpression, iterable: cst.Bas
     if any("batch" in name.lower() for name in names_in(target)):
         return set()
     view = None
-    if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and not iterable.args \
+    if type(iterable) is cst.Call and type(iterable.func) is cst.Attribute and not iterable.args \
             and iterable.func.attr.value in _VALUE_VIEWS:
         view, iterable = iterable.func.attr.value, iterable.func.value
-    one = (isinstance(iterable, cst.Name) and iterable.value in loop.names
-           or isinstance(iterable, cst.Subscript) and is_one_sample(loop, iterable))  # xs[i]
+    one = (type(iterable) is cst.Name and iterable.value in loop.names
+           or type(iterable) is cst.Subscript and is_one_sample(loop, iterable))  # xs[i]
     if not one:
         return set()
     if view == "items":
-        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != 2:
+        if not (type(target) is cst.Tuple or type(target) is cst.List) or len(target.elements) != 2:
             return set()
         return names_in(target.elements[1].value)
     return names_in(target)

@@ -148,7 +148,7 @@ def _as_array_of_image(evaluator: Evaluator, call: cst.Call) -> bool:
     """``np.asarray(img)`` of a value the model knows is a PIL image (``img = img.rotate(r)``
     included, which the syntactic test below cannot follow)."""
     func = call.func
-    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None
     if last not in ("asarray", "asanyarray") or len(call.args) != 1 or call.args[0].keyword is not None:
         return False
     if not evaluator.model.qualnames(func) & {"numpy.asarray", "numpy.asanyarray"}:
@@ -189,8 +189,8 @@ def _is_image(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> boo
         func = expr.func
         if model.resolves_into(func, "PIL"):
             return True
-        return isinstance(func, cst.Attribute) and func.attr.value in IMAGE_METHODS and _is_image(model, func.value, depth)
-    if isinstance(expr, cst.Name):
+        return type(func) is cst.Attribute and func.attr.value in IMAGE_METHODS and _is_image(model, func.value, depth)
+    if type(expr) is cst.Name:
         value = _assigned(model, expr, depth)
         return value is not None and _is_image(model, value, depth - 1)
     return False

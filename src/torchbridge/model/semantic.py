@@ -242,7 +242,7 @@ class SemanticModel:
         target = self._called_function(func)
         if target is None:
             made = self._called_top_level(func)
-            if isinstance(made, cst.ClassDef):
+            if type(made) is cst.ClassDef:
                 return self.instance_of(made)  # a class the walk has not reached yet
             return self._imported_returned(func)
         function, owner = target
@@ -282,7 +282,7 @@ class SemanticModel:
 
     def _called_top_level(self, func: cst.BaseExpression) -> cst.CSTNode | None:
         """The module-level ``def`` or ``class`` a plain name calls, when the model can tell."""
-        if not isinstance(func, cst.Name):
+        if type(func) is not cst.Name:
             return None
         binding = self.lookup(func.value)
         if binding is None:
@@ -297,10 +297,10 @@ class SemanticModel:
         return node if node is not None and self.summaries.is_top_level(node) else None
 
     def _called_function(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, cst.ClassDef | None] | None:
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             node = self._called_top_level(func)
-            return (node, None) if isinstance(node, cst.FunctionDef) else None
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            return (node, None) if type(node) is cst.FunctionDef else None
+        if type(func) is cst.Attribute and type(func.value) is cst.Name:
             owner = self._self_class(func.value.value)
             if owner is not None:
                 method = self.summaries.method(owner, func.attr.value)
@@ -603,10 +603,10 @@ class SemanticModel:
         """``values, vectors = torch.linalg.eigh(x)``: each name gets the element of a tuple or
         list whose elements the model knows (a starred target takes a list: left unknown). A
         list held in a name may have been appended to since: the flow does not follow that."""
-        if not target.elements or any(isinstance(e, cst.StarredElement) for e in target.elements):
+        if not target.elements or any(type(e) is cst.StarredElement for e in target.elements):
             return None
         whole = self.evaluator.value(value)
-        if whole.kind is Kind.LIST and isinstance(value, cst.Name):
+        if whole.kind is Kind.LIST and type(value) is cst.Name:
             return None
         if whole.kind not in (Kind.TUPLE, Kind.LIST) or whole.result is None:
             return None

@@ -49,7 +49,7 @@ def _flipped_lengths(model: SemanticModel, expr: cst.BaseExpression) -> tuple[li
     """The flipped axes of ``expr`` and the shape of the array it flips, where ``expr`` is
     ``<factory with a literal shape>[:, ::-1, ...]`` (slices only, each ``:`` or ``::-1``)."""
     expr = _assigned(model, expr)
-    if not isinstance(expr, cst.Subscript):
+    if type(expr) is not cst.Subscript:
         return None
     shape = _literal_shape(model, expr.value)
     if shape is None or len(expr.slice) > len(shape):
@@ -57,7 +57,7 @@ def _flipped_lengths(model: SemanticModel, expr: cst.BaseExpression) -> tuple[li
     flipped: list[int] = []
     for axis, element in enumerate(expr.slice):
         index = element.slice
-        if not isinstance(index, cst.Slice) or index.lower is not None or index.upper is not None:
+        if type(index) is not cst.Slice or index.lower is not None or index.upper is not None:
             return None
         step = literal_int(index.step) if index.step is not None else 1
         if step == -1:
@@ -69,7 +69,7 @@ def _flipped_lengths(model: SemanticModel, expr: cst.BaseExpression) -> tuple[li
 
 def _assigned(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
     """What the name ``expr`` was last assigned (its binding here); any other expression as it is."""
-    if not isinstance(expr, cst.Name):
+    if type(expr) is not cst.Name:
         return expr
     binding = model.lookup(expr.value)
     if binding is None or binding.kind != "assign" or binding.value is None:
@@ -79,7 +79,7 @@ def _assigned(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpress
 
 def _literal_shape(model: SemanticModel, expr: cst.BaseExpression) -> list[int] | None:
     """``np.zeros((1, 10, 20))``: the shape of a new C-ordered array, when written out."""
-    if not isinstance(expr, cst.Call) or keyword_argument(expr, "order") is not None:
+    if type(expr) is not cst.Call or keyword_argument(expr, "order") is not None:
         return None
     names = model.qualnames(expr.func)
     entry = catalogue.lookup(next(iter(names))) if len(names) == 1 else None
@@ -88,8 +88,8 @@ def _literal_shape(model: SemanticModel, expr: cst.BaseExpression) -> list[int] 
     if len([a for a in expr.args if a.keyword is None]) > 2:
         return None  # an order given by position
     shape = first_argument(expr) or keyword_argument(expr, "shape")
-    if isinstance(shape, (cst.Tuple, cst.List)):
-        lengths = [literal_int(e.value) if not isinstance(e, cst.StarredElement) else None for e in shape.elements]
+    if type(shape) is cst.Tuple or type(shape) is cst.List:
+        lengths = [literal_int(e.value) if type(e) is not cst.StarredElement else None for e in shape.elements]
     else:
         lengths = [literal_int(shape)]
     return [n for n in lengths if n is not None] if None not in lengths and lengths else None
