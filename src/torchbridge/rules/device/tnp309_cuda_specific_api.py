@@ -119,7 +119,13 @@ _CUDA_ONLY_FEATURES = (
     "torch.cuda.jiterator", "torch.cuda._sleep", "torch.cuda.default_stream", "torch.cuda.ipc_collect",
     "torch.cuda.nccl", "torch.cuda.comm", "torch.cuda.memory_snapshot", "torch.cuda.get_arch_list",
     "torch.cuda.set_per_process_memory_fraction", "torch.cuda.tunable", "torch.cuda.StreamContext",
+    # CUDA graph trees' step marker (torch.compile's "reduce-overhead" mode)
+    "torch._inductor.cudagraph_mark_step_begin", "torch.compiler.cudagraph_mark_step_begin",
 )
+# Queries that say whether CUDA is there: printed or logged, they report CUDA itself.
+_CUDA_FACTS = frozenset({"is_available", "device_count"})
+# Calls that show or log their arguments (print, logger.info, logging.warning...).
+_REPORTING_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "error"})
 # A test that picks an API by what torch has: its branches are compatibility code.
 _VERSION_WORD = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d", re.I)
 # Test modules pick the hardware they test on purpose.
@@ -143,10 +149,12 @@ class CudaSpecificApi(Rule):
     CUDA (`def num_cuda_devices():`, `CUDAAccelerator`: CUDA's own API is their purpose), in
     functions that handle other backends by name too
     (`torch.backends.mps`, `"xpu"`) or use a CUDA feature with no device-generic
-    counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs, device properties,
-    `is_bf16_supported`), in a check whose failure says CUDA or a GPU is required (`assert
-    torch.cuda.is_available(), "CUDA required for APEX"`, `raise ...("TensorRT only
-    supports CUDA")`), in the branches of a test that picks an API by what torch has
+    counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs and their step marker
+    `torch.compiler.cudagraph_mark_step_begin`, device properties, `is_bf16_supported`), in
+    a check whose failure says CUDA or a GPU is required (`assert torch.cuda.is_available(),
+    "CUDA required for APEX"`, `raise ...("TensorRT only supports CUDA")`, also from an
+    `elif` or `else` of the same chain), `is_available()` and `device_count()` printed or
+    logged (`print("CUDA:", torch.cuda.is_available())` reports on CUDA itself), in the branches of a test that picks an API by what torch has
     (`torch.accelerator.current_accelerator() if hasattr(torch, "accelerator") else
     torch.cuda.current_device()`: compatibility code), in test modules (they import pytest or unittest, and pick the
     hardware they test on purpose), and in modules that import a CUDA-only library
@@ -252,6 +260,36 @@ class CudaSpecificApi(Rule):
                     torch.cuda.set_device(device)  # the CUDA backend itself
             """
         ),
+        Valid(
+            """
+            import torch
+            def export(fp16):
+                if fp16 and torch.cuda.is_available():  # the elif states that fp16 needs CUDA
+                    device = "cuda"
+                elif fp16:
+                    raise ValueError("float16 export is only supported on GPUs with CUDA")
+                else:
+                    device = "cpu"
+                return device
+            """
+        ),
+        Valid(
+            """
+            import logging
+            import torch
+            print("CUDA is available:", torch.cuda.is_available())  # a report on CUDA itself
+            logging.info(f"{torch.cuda.device_count()} CUDA devices")
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def denoise(unet, latents, compiled):
+                if torch.cuda.is_available() and compiled:  # CUDA graphs: CUDA-specific on purpose
+                    torch.compiler.cudagraph_mark_step_begin()
+                return unet(latents)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -326,6 +364,18 @@ class CudaSpecificApi(Rule):
             findings=[(3, 11), (4, 24)],
             torch_version="2.9",
         ),
+        Invalid(
+            """
+            import torch
+            def report():
+                print(torch.cuda.max_memory_allocated())  # a statistic printed: reported, it is 0 on MPS
+                if torch.cuda.is_available():  # the else says nothing of CUDA: reported
+                    return "cuda"
+                else:
+                    raise ValueError("no accelerator")
+            """,
+            findings=[(3, 11), (4, 8)],
+        ),
     ]
 
     def __init__(self, context) -> None:  # noqa: ANN001
@@ -346,7 +396,9 @@ class CudaSpecificApi(Rule):
 
     def visit_If(self, node: cst.If) -> None:
         self._mark_test(node.test, (node.body, *([node.orelse] if node.orelse is not None else [])))
-        if _skips(node.body) or _requires_cuda(node.body):  # ...: pytest.skip() / raise "CUDA required"
+        # ...: pytest.skip() / raise "CUDA required", in this branch or in an elif or else
+        # of the same chain (``if fp16 and cuda: ... elif fp16: raise "needs CUDA"``)
+        if any(_skips(body) or _requires_cuda(body) for body in _chain_bodies(node)):
             self._skipping.update(self._calls_in(node.test))
 
     def visit_Assert(self, node: cst.Assert) -> None:
@@ -384,21 +436,18 @@ class CudaSpecificApi(Rule):
             stack.extend(children(node))
         return False
 
-    @staticmethod
-    def _calls_in(node: cst.CSTNode) -> list[int]:
-        found, stack = [], [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, cst.Call):
-                found.append(id(current))
-            stack.extend(children(current))
-        return found
+    @classmethod
+    def _calls_in(cls, node: cst.CSTNode) -> list[int]:
+        return [id(call) for call in cls._calls_of(node)]
 
     def visit_Call(self, node: cst.Call) -> None:
         model = self.model
-        if "skip" in (callee_name(node.func) or "").lower():  # skipif(not torch.cuda.is_available()): a test's need
+        callee = (callee_name(node.func) or "").lower()
+        if "skip" in callee:  # skipif(not torch.cuda.is_available()): a test's need
             self._skipping.update(self._calls_in(node))
             return
+        if callee in _REPORTING_CALLS:  # print("CUDA:", torch.cuda.is_available()): a fact about CUDA
+            self._skipping.update(self._cuda_facts_in(node))
         found = self._cuda_call(node)
         if found is None or id(node) in self._skipping or model.in_cuda_check or model.imports_cuda_library:
             return
@@ -409,6 +458,27 @@ class CudaSpecificApi(Rule):
         message = self.message.format(call=quote(node), generic=generic.name, since=since) + generic.caveat
         guard = model.accelerator_guard
         self.report(node, under_accelerator_check(message, guard), evidence=guard, fix=self._fix(node, short, generic))
+
+    def _cuda_facts_in(self, call: cst.Call) -> list[int]:
+        """The ``torch.cuda.is_available()`` / ``device_count()`` calls among ``call``'s
+        arguments (f-strings included)."""
+        found = []
+        for arg in call.args:
+            for inner in self._calls_of(arg.value):
+                cuda = self._cuda_call(inner)
+                if cuda is not None and cuda[0] in _CUDA_FACTS:
+                    found.append(id(inner))
+        return found
+
+    @staticmethod
+    def _calls_of(node: cst.CSTNode) -> list[cst.Call]:
+        found, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Call):
+                found.append(current)
+            stack.extend(children(current))
+        return found
 
     def _cuda_call(self, call: cst.Call) -> tuple[str, _Generic] | None:
         for qualname in self.model.qualnames(call.func):
@@ -482,6 +552,16 @@ def _skips(body: cst.BaseSuite) -> bool:
         return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
             "skip" in (callee_name(small.value.func) or "").lower()
     return False
+
+
+def _chain_bodies(node: cst.If) -> list[cst.BaseSuite]:
+    """The bodies of an ``if`` and of the ``elif`` and ``else`` branches that follow it."""
+    bodies: list[cst.BaseSuite] = []
+    current: cst.If | cst.Else | None = node
+    while current is not None:
+        bodies.append(current.body)
+        current = current.orelse if isinstance(current, cst.If) else None
+    return bodies
 
 
 def _imports_test_framework(statement: cst.BaseStatement) -> bool:
