@@ -236,9 +236,9 @@ class CudaDefaultArgument(Rule):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         for parameter in self._pending.pop(id(node), {}).values():
             # Every use names a device *type* (autocast, GradScaler) or is compared: no crash.
-            if not parameter.uses or parameter.uses != parameter.type_uses:
-                if not self._only_stored_unread(parameter):
-                    self.report(parameter.literal, self.message.format(device=parameter.text))
+            type_only = parameter.uses and parameter.uses == parameter.type_uses
+            if not type_only and not self._only_stored_unread(parameter):
+                self.report(parameter.literal, self.message.format(device=parameter.text))
 
     def _only_stored_unread(self, parameter: _Parameter) -> bool:
         """Every use stores the parameter in ``self.X``, and the class reads none of those X."""
