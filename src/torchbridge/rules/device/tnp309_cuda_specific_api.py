@@ -119,8 +119,12 @@ _CUDA_ONLY_FEATURES = (
     "torch.cuda.jiterator", "torch.cuda._sleep", "torch.cuda.default_stream", "torch.cuda.ipc_collect",
     "torch.cuda.nccl", "torch.cuda.comm", "torch.cuda.memory_snapshot", "torch.cuda.get_arch_list",
     "torch.cuda.set_per_process_memory_fraction", "torch.cuda.tunable", "torch.cuda.StreamContext",
-    # CUDA graph trees' step marker (torch.compile's "reduce-overhead" mode)
-    "torch._inductor.cudagraph_mark_step_begin", "torch.compiler.cudagraph_mark_step_begin",
+)
+# ... and, in the code a CUDA check guards (not in a whole function: pipelines call it in
+# their denoising loop), the step marker of CUDA graph trees (torch.compile's
+# "reduce-overhead" mode).
+_GUARDED_CUDA_ONLY_FEATURES = (
+    *_CUDA_ONLY_FEATURES, "torch._inductor.cudagraph_mark_step_begin", "torch.compiler.cudagraph_mark_step_begin",
 )
 # Queries that say whether CUDA is there: printed or logged, they report CUDA itself.
 _CUDA_FACTS = frozenset({"is_available", "device_count"})
@@ -149,8 +153,9 @@ class CudaSpecificApi(Rule):
     CUDA (`def num_cuda_devices():`, `CUDAAccelerator`: CUDA's own API is their purpose), in
     functions that handle other backends by name too
     (`torch.backends.mps`, `"xpu"`) or use a CUDA feature with no device-generic
-    counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs and their step marker
-    `torch.compiler.cudagraph_mark_step_begin`, device properties, `is_bf16_supported`), in
+    counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs, device properties,
+    `is_bf16_supported`), in a CUDA check whose code uses such a feature or the step marker
+    of CUDA graph trees (`torch.compiler.cudagraph_mark_step_begin()`), in
     a check whose failure says CUDA or a GPU is required (`assert torch.cuda.is_available(),
     "CUDA required for APEX"`, `raise ...("TensorRT only supports CUDA")`, also from an
     `elif` or `else` of the same chain), `is_available()` and `device_count()` printed or
@@ -376,6 +381,19 @@ class CudaSpecificApi(Rule):
             """,
             findings=[(3, 11), (4, 8)],
         ),
+        Invalid(
+            """
+            import torch
+            def denoise(unet, latents, compiled):
+                for _ in range(2):
+                    if torch.cuda.is_available() and compiled:  # guards CUDA graphs: not reported
+                        torch.compiler.cudagraph_mark_step_begin()
+                    latents = unet(latents)
+                torch.cuda.empty_cache()  # the function is not about CUDA graphs: reported
+                return latents
+            """,
+            findings=[(7, 5)],
+        ),
     ]
 
     def __init__(self, context) -> None:  # noqa: ANN001
@@ -451,7 +469,7 @@ class CudaSpecificApi(Rule):
         found = self._cuda_call(node)
         if found is None or id(node) in self._skipping or model.in_cuda_check or model.imports_cuda_library:
             return
-        if self._in_test_module() or self._about_cuda() or self._named_for_cuda():
+        if self._in_test_module() or self._about_cuda() or self._named_for_cuda() or self._guards_cuda_only(node):
             return
         short, generic = found
         since = f" (torch {generic.since[0]}.{generic.since[1]}+)" if generic.since else ""
@@ -507,12 +525,17 @@ class CudaSpecificApi(Rule):
         return (function is not None and names_cuda(function.name.value)) or (
             cls is not None and names_cuda(cls.name.value))
 
-    def _uses_cuda_only(self, scope: cst.CSTNode) -> bool:
+    def _guards_cuda_only(self, call: cst.Call) -> bool:
+        """``call`` is in the test of a check whose code uses a CUDA-only feature (``if
+        torch.cuda.is_available() and compiled: torch.compiler.cudagraph_mark_step_begin()``)."""
+        return any(self._uses_cuda_only(part, _GUARDED_CUDA_ONLY_FEATURES) for part in self._guarding.get(id(call), ()))
+
+    def _uses_cuda_only(self, scope: cst.CSTNode, features: tuple[str, ...] = _CUDA_ONLY_FEATURES) -> bool:
         stack: list[cst.CSTNode] = [scope]
         while stack:
             node = stack.pop()
             if isinstance(node, cst.Attribute):
-                if any(q.startswith(_CUDA_ONLY_FEATURES) for q in self.model.qualnames(node)):
+                if any(q.startswith(features) for q in self.model.qualnames(node)):
                     return True
                 stack.append(node.value)
                 continue
