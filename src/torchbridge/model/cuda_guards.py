@@ -126,8 +126,7 @@ class CudaGuards:
     def requires_cuda(self, statement: cst.BaseSmallStatement) -> bool:
         """A statement that raises without CUDA (``torch.cuda.set_device(rank)``,
         ``start = torch.cuda.Event(...)``): code after it in the block runs only with CUDA.
-        An unguarded call that picks the process's GPU or NCCL, or creates a CUDA event (GPU
-        timing), also commits the module."""
+        An unguarded call that picks the process's GPU or NCCL also commits the module."""
         if isinstance(statement, cst.Expr):
             value: cst.BaseExpression | None = statement.value
         elif isinstance(statement, (cst.Assign, cst.AnnAssign)):

@@ -67,10 +67,9 @@ CUDA_REQUIRING_CALLS = frozenset({
     "torch.cuda.Event", "torch.cuda.Stream", "torch.cuda.get_device_name", "torch.cuda.init",
     "torch.cuda.reset_peak_memory_stats",
 })
-# Of those, the ones that commit the whole module to CUDA when called unguarded: picking the
-# process's GPU (code written for GPU ranks), and CUDA events (they time GPU work: a
-# benchmark harness).
-CUDA_COMMITTING_CALLS = frozenset({"torch.cuda.set_device", "torch.cuda.Event"})
+# Of those, the ones that pick the process's GPU: code that calls them unguarded is written
+# for GPU ranks, and so is the rest of its module.
+CUDA_COMMITTING_CALLS = frozenset({"torch.cuda.set_device"})
 # init_process_group(backend="nccl") raises "Distributed package doesn't have NCCL built in".
 PROCESS_GROUP_INITS = frozenset({"torch.distributed.init_process_group"})
 # Top-level packages that need CUDA to import or to do anything (cuda is NVIDIA's cuda-python).

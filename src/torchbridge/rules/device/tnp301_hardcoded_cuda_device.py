@@ -46,10 +46,9 @@ class HardcodedCudaDevice(Rule):
     cannot run without CUDA anyway is not reported either: what follows an unguarded call
     that raises without CUDA (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) or an
     import of a CUDA-only library in its block, and whole modules that import a CUDA-only
-    library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy), pin their process to a GPU
-    unguarded (`torch.cuda.set_device(rank)`, an NCCL process group) or time GPU work with
-    CUDA events outside any guard (`torch.cuda.Event(enable_timing=True)`: a benchmark
-    harness). A device built from such a call (`torch.device("cuda",
+    library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their process to a GPU
+    unguarded (`torch.cuda.set_device(rank)`, an NCCL process group). A device built from
+    a call that raises without CUDA (`torch.device("cuda",
     torch.cuda.current_device())`) raises there itself, before any use.
 
     A device chosen per branch is judged branch by branch: `device = 'cuda:0'` in the
@@ -163,20 +162,6 @@ class HardcodedCudaDevice(Rule):
             def shard(model):
                 # current_device() raises without CUDA before the device is used
                 return model.to(torch.device("cuda", torch.cuda.current_device()))
-            """
-        ),
-        Valid(
-            """
-            import torch
-            def setup(pipe):
-                pipe.to("cuda")
-            def benchmark(f):
-                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-                start.record()
-                f()
-                end.record()
-                torch.cuda.synchronize()
-                return start.elapsed_time(end)  # CUDA events time GPU work: a CUDA-only harness
             """
         ),
     ]
