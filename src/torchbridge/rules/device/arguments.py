@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from ...model.guards import CUDA_REQUIRING_CALLS
 from ...model.names import string_value
 from ...model.semantic import SemanticModel
 
@@ -37,11 +38,19 @@ def cuda_device(model: SemanticModel, expr: cst.BaseExpression) -> tuple[cst.Bas
     if text is not None:
         return expr, text
     if isinstance(expr, cst.Call) and model.resolves_to(expr.func, "torch.device"):
+        if any(_calls_cuda_requiring(model, arg.value) for arg in expr.args):
+            return None  # torch.device("cuda", torch.cuda.current_device()) raises itself first
         for arg in expr.args:
             if (arg.keyword is None and not arg.star) or (arg.keyword is not None and arg.keyword.value == "type"):
                 text = cuda_literal(arg.value)
                 return (arg.value, text) if text is not None else None
     return None
+
+
+def _calls_cuda_requiring(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``expr`` calls something that raises without CUDA (``torch.cuda.current_device()``):
+    a device built from it is never reached on a machine without CUDA."""
+    return isinstance(expr, cst.Call) and not model.qualnames(expr.func).isdisjoint(CUDA_REQUIRING_CALLS)
 
 
 def device_arguments(model: SemanticModel, call: cst.Call) -> Iterator[cst.BaseExpression]:

@@ -47,7 +47,9 @@ class HardcodedCudaDevice(Rule):
     that raises without CUDA (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) or an
     import of a CUDA-only library in its block, and whole modules that import a CUDA-only
     library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their process to a GPU
-    unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
+    unguarded (`torch.cuda.set_device(rank)`, an NCCL process group). A device built from
+    a call that raises without CUDA (`torch.device("cuda",
+    torch.cuda.current_device())`) raises there itself, before any use.
 
     A device chosen per branch is judged branch by branch: `device = 'cuda:0'` in the
     `else` of `if is_mac():` is reported where the name is used as a device, while `device =
@@ -152,6 +154,14 @@ class HardcodedCudaDevice(Rule):
                 if not torch.cuda.is_available():
                     return
                 torch.zeros(1).to("cuda")
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def shard(model):
+                # current_device() raises without CUDA before the device is used
+                return model.to(torch.device("cuda", torch.cuda.current_device()))
             """
         ),
     ]

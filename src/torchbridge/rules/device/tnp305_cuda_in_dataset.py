@@ -47,6 +47,12 @@ class CudaInDataset(Rule):
     attribute moved only under a guard (`if torch.cuda.is_available(): self.x =
     self.x.cuda()`) is not known to be on a device, and is not reported.
 
+    A device held in a name counts when every binding of it that reaches the call is CUDA
+    wherever CUDA is there: `device = torch.device("cuda")`, or the usual `device = "cuda"
+    if torch.cuda.is_available() else "cpu"` (on a GPU machine it picks CUDA, and the
+    worker raises there). A device that arrives as a parameter is not known, and not
+    reported.
+
     ## Why is this bad?
     With `num_workers > 0` and the default `fork` start method, the first CUDA call in a
     worker raises `RuntimeError: Cannot re-initialize CUDA in forked subprocess` (measured);
@@ -145,6 +151,13 @@ class CudaInDataset(Rule):
         Valid(
             """
             import torch
+            def collate_fn(batch, device):
+                return torch.stack(batch).to(device)  # a device passed in: not known
+            """
+        ),
+        Valid(
+            """
+            import torch
             from torch.utils.data import Dataset
             class Frames(Dataset):
                 def __init__(self):
@@ -152,6 +165,14 @@ class CudaInDataset(Rule):
                     self.mean = torch.zeros(3, device="cuda")
                 def __getitem__(self, index):
                     return self.frames[index], self.mean.shape  # a device tensor's shape is no CUDA use
+            """
+        ),
+        Valid(
+            """
+            import torch
+            device = "cpu"
+            def collate_fn(batch):
+                return torch.stack(batch).to(device)
             """
         ),
     ]
@@ -188,6 +209,15 @@ class CudaInDataset(Rule):
             """,
             findings=[(7, 16)],
         ),
+        Invalid(
+            """
+            import torch
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+            def collate_fn(batch):
+                return torch.tensor(batch, device=device)  # CUDA on every GPU machine
+            """,
+            findings=[(4, 39)],
+        ),
     ]
 
     def __init__(self, context) -> None:
@@ -212,6 +242,26 @@ class CudaInDataset(Rule):
             found = cuda_device(model, argument)
             if found is not None:
                 self.report(found[0], message)
+            elif isinstance(argument, cst.Name) and self._cuda_whenever_available(argument):
+                self.report(argument, message)
+
+    def _cuda_whenever_available(self, name: cst.Name) -> bool:
+        """Every binding of ``name`` that reaches here is a device that is CUDA wherever CUDA is
+        there: ``'cuda'``, ``torch.device('cuda')``, or the ``'cuda' if ... else 'cpu'`` choice
+        (a guard picks CUDA on exactly the machines where a forked worker then raises)."""
+        binding = self.model.lookup(name.value)
+        reaching = binding.paths() if binding is not None else ()
+        return bool(reaching) and all(
+            path.kind == "assign" and path.value is not None and self._cuda_choice(path.value) for path in reaching
+        )
+
+    def _cuda_choice(self, value: cst.BaseExpression) -> bool:
+        model = self.model
+        if isinstance(value, cst.Call) and model.resolves_to(value.func, "torch.device") and len(value.args) == 1:
+            value = value.args[0].value  # torch.device("cuda" if ... else "cpu")
+        if isinstance(value, cst.IfExp):
+            return any(cuda_device(model, branch) is not None for branch in (value.body, value.orelse))
+        return cuda_device(model, value) is not None
 
     def visit_Return(self, node: cst.Return) -> None:
         """A device tensor that the class made elsewhere, handed out by worker code."""

@@ -5,11 +5,12 @@ The class docstring is the rule's documentation (``torchbridge rule``, ``docs/ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
 from ...model.blocks import parameters
+from ...model.tree import children
 from ..base import Invalid, Rule, Valid
 from .arguments import cuda_device
 
@@ -27,6 +28,8 @@ class _Parameter:
     text: str
     uses: int = 0  # reads of the parameter in its function
     type_uses: int = 0  # of those, device-type arguments and comparisons
+    stored_as: set[str] = field(default_factory=set)  # of those, ``self.X = device``: the X
+    stores: int = 0
 
 
 class CudaDefaultArgument(Rule):
@@ -37,7 +40,9 @@ class CudaDefaultArgument(Rule):
     That is an argparse `add_argument(..., default='cuda')`, or a function parameter
     `def f(device='cuda')` or `def f(device=torch.device('cuda'))`. A parameter that the
     function only compares or passes as a device *type* (to autocast, `GradScaler`,
-    `torch.get_autocast_dtype`) is not reported: those work without CUDA.
+    `torch.get_autocast_dtype`) is not reported: those work without CUDA. Nor is one that a
+    method only stores in `self.X` when its class never reads `self.X`: the default then
+    never becomes a device in the class.
 
     ## Why is this bad?
     A user without CUDA must know to pass `--device cpu` (or `device="cpu"`), or the
@@ -104,6 +109,17 @@ class CudaDefaultArgument(Rule):
                 return x.to(device)
             """
         ),
+        Valid(
+            """
+            import torch
+            class Embedder(torch.nn.Module):
+                def __init__(self, device="cuda"):
+                    super().__init__()
+                    self.device = device  # stored, and never read in the class
+                def forward(self, tokens):
+                    return tokens
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -120,6 +136,8 @@ class CudaDefaultArgument(Rule):
             class Loader:
                 def __init__(self, device: torch.device = torch.device("cuda")):
                     self.device = device
+                def batch(self):
+                    return torch.zeros(2, device=self.device)
             """,
             findings=[(3, 60)],
         ),
@@ -149,6 +167,8 @@ class CudaDefaultArgument(Rule):
         self._pending: dict[int, dict[str, _Parameter]] = {}
         self._type_uses: set[int] = set()  # Name nodes in a device-type or comparison position
         self._not_names: set[int] = set()  # keyword and attribute names: no reads of a variable
+        self._stored: dict[int, str] = {}  # the value Name of ``self.X = name``: X
+        self._class_reads: dict[tuple[int, str], bool] = {}  # memo of _class_reads_attribute
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.model.imports_torch:
@@ -185,6 +205,12 @@ class CudaDefaultArgument(Rule):
         if self._pending and node.keyword is not None:
             self._not_names.add(id(node.keyword))  # device=...: a keyword, not a read
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._pending and isinstance(node.value, cst.Name) and len(node.targets) == 1:
+            target = node.targets[0].target
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+                self._stored[id(node.value)] = target.attr.value
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if self._pending:
             self._not_names.add(id(node.attr))  # self.device: an attribute, not the parameter
@@ -202,12 +228,32 @@ class CudaDefaultArgument(Rule):
         parameter = params[node.value]
         parameter.uses += 1
         parameter.type_uses += id(node) in self._type_uses
+        attribute = self._stored.get(id(node))
+        if attribute is not None:
+            parameter.stores += 1
+            parameter.stored_as.add(attribute)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         for parameter in self._pending.pop(id(node), {}).values():
             # Every use names a device *type* (autocast, GradScaler) or is compared: no crash.
-            if not parameter.uses or parameter.uses != parameter.type_uses:
+            type_only = parameter.uses and parameter.uses == parameter.type_uses
+            if not type_only and not self._only_stored_unread(parameter):
                 self.report(parameter.literal, self.message.format(device=parameter.text))
+
+    def _only_stored_unread(self, parameter: _Parameter) -> bool:
+        """Every use stores the parameter in ``self.X``, and the class reads none of those X."""
+        cls = self.model.enclosing_class
+        if cls is None or not parameter.uses or parameter.stores != parameter.uses:
+            return False
+        return not any(self._class_reads_attribute(cls, attribute) for attribute in parameter.stored_as)
+
+    def _class_reads_attribute(self, cls: cst.ClassDef, attribute: str) -> bool:
+        """``self.<attribute>`` is read somewhere in ``cls`` (not only assigned); asked only
+        for a finding about to be reported, once per class and attribute."""
+        key = (id(cls), attribute)
+        if key not in self._class_reads:
+            self._class_reads[key] = _reads_self_attribute(cls, attribute)
+        return self._class_reads[key]
 
     def _found(self, default: cst.BaseExpression) -> tuple[cst.CSTNode, str] | None:
         if self.model.in_cuda_guard:
@@ -219,3 +265,17 @@ class CudaDefaultArgument(Rule):
         if found is not None:
             literal, text = found
             self.report(literal, self.message.format(device=text))
+
+
+def _reads_self_attribute(cls: cst.ClassDef, attribute: str) -> bool:
+    stores: set[int] = set()
+    stack: list[cst.CSTNode] = [cls]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign):
+            stores.update(id(target.target) for target in node.targets)  # popped after: seen first
+        elif isinstance(node, cst.Attribute) and id(node) not in stores and node.attr.value == attribute \
+                and isinstance(node.value, cst.Name) and node.value.value == "self":
+            return True
+        stack.extend(children(node))
+    return False

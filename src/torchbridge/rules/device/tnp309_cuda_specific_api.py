@@ -120,6 +120,16 @@ _CUDA_ONLY_FEATURES = (
     "torch.cuda.nccl", "torch.cuda.comm", "torch.cuda.memory_snapshot", "torch.cuda.get_arch_list",
     "torch.cuda.set_per_process_memory_fraction", "torch.cuda.tunable", "torch.cuda.StreamContext",
 )
+# ... and, in the code a CUDA check guards (not in a whole function: pipelines call it in
+# their denoising loop), the step marker of CUDA graph trees (torch.compile's
+# "reduce-overhead" mode).
+_GUARDED_CUDA_ONLY_FEATURES = (
+    *_CUDA_ONLY_FEATURES, "torch._inductor.cudagraph_mark_step_begin", "torch.compiler.cudagraph_mark_step_begin",
+)
+# Queries that say whether CUDA is there: printed or logged, they report CUDA itself.
+_CUDA_FACTS = frozenset({"is_available", "device_count"})
+# Calls that show or log their arguments (print, logger.info, logging.warning...).
+_REPORTING_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "error"})
 # A test that picks an API by what torch has: its branches are compatibility code.
 _VERSION_WORD = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d", re.I)
 # Test modules pick the hardware they test on purpose.
@@ -144,9 +154,12 @@ class CudaSpecificApi(Rule):
     functions that handle other backends by name too
     (`torch.backends.mps`, `"xpu"`) or use a CUDA feature with no device-generic
     counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs, device properties,
-    `is_bf16_supported`), in a check whose failure says CUDA or a GPU is required (`assert
-    torch.cuda.is_available(), "CUDA required for APEX"`, `raise ...("TensorRT only
-    supports CUDA")`), in the branches of a test that picks an API by what torch has
+    `is_bf16_supported`), in a CUDA check whose code uses such a feature or the step marker
+    of CUDA graph trees (`torch.compiler.cudagraph_mark_step_begin()`), in
+    a check whose failure says CUDA or a GPU is required (`assert torch.cuda.is_available(),
+    "CUDA required for APEX"`, `raise ...("TensorRT only supports CUDA")`, also from an
+    `elif` or `else` of the same chain), `is_available()` and `device_count()` printed or
+    logged (`print("CUDA:", torch.cuda.is_available())` reports on CUDA itself), in the branches of a test that picks an API by what torch has
     (`torch.accelerator.current_accelerator() if hasattr(torch, "accelerator") else
     torch.cuda.current_device()`: compatibility code), in test modules (they import pytest or unittest, and pick the
     hardware they test on purpose), and in modules that import a CUDA-only library
@@ -252,6 +265,36 @@ class CudaSpecificApi(Rule):
                     torch.cuda.set_device(device)  # the CUDA backend itself
             """
         ),
+        Valid(
+            """
+            import torch
+            def export(fp16):
+                if fp16 and torch.cuda.is_available():  # the elif states that fp16 needs CUDA
+                    device = "cuda"
+                elif fp16:
+                    raise ValueError("float16 export is only supported on GPUs with CUDA")
+                else:
+                    device = "cpu"
+                return device
+            """
+        ),
+        Valid(
+            """
+            import logging
+            import torch
+            print("CUDA is available:", torch.cuda.is_available())  # a report on CUDA itself
+            logging.info(f"{torch.cuda.device_count()} CUDA devices")
+            """
+        ),
+        Valid(
+            """
+            import torch
+            def denoise(unet, latents, compiled):
+                if torch.cuda.is_available() and compiled:  # CUDA graphs: CUDA-specific on purpose
+                    torch.compiler.cudagraph_mark_step_begin()
+                return unet(latents)
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -326,6 +369,31 @@ class CudaSpecificApi(Rule):
             findings=[(3, 11), (4, 24)],
             torch_version="2.9",
         ),
+        Invalid(
+            """
+            import torch
+            def report():
+                print(torch.cuda.max_memory_allocated())  # a statistic printed: reported, it is 0 on MPS
+                if torch.cuda.is_available():  # the else says nothing of CUDA: reported
+                    return "cuda"
+                else:
+                    raise ValueError("no accelerator")
+            """,
+            findings=[(3, 11), (4, 8)],
+        ),
+        Invalid(
+            """
+            import torch
+            def denoise(unet, latents, compiled):
+                for _ in range(2):
+                    if torch.cuda.is_available() and compiled:  # guards CUDA graphs: not reported
+                        torch.compiler.cudagraph_mark_step_begin()
+                    latents = unet(latents)
+                torch.cuda.empty_cache()  # the function is not about CUDA graphs: reported
+                return latents
+            """,
+            findings=[(7, 5)],
+        ),
     ]
 
     def __init__(self, context) -> None:  # noqa: ANN001
@@ -346,7 +414,9 @@ class CudaSpecificApi(Rule):
 
     def visit_If(self, node: cst.If) -> None:
         self._mark_test(node.test, (node.body, *([node.orelse] if node.orelse is not None else [])))
-        if _skips(node.body) or _requires_cuda(node.body):  # ...: pytest.skip() / raise "CUDA required"
+        # ...: pytest.skip() / raise "CUDA required", in this branch or in an elif or else
+        # of the same chain (``if fp16 and cuda: ... elif fp16: raise "needs CUDA"``)
+        if any(_skips(body) or _requires_cuda(body) for body in _chain_bodies(node)):
             self._skipping.update(self._calls_in(node.test))
 
     def visit_Assert(self, node: cst.Assert) -> None:
@@ -384,31 +454,49 @@ class CudaSpecificApi(Rule):
             stack.extend(children(node))
         return False
 
-    @staticmethod
-    def _calls_in(node: cst.CSTNode) -> list[int]:
-        found, stack = [], [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, cst.Call):
-                found.append(id(current))
-            stack.extend(children(current))
-        return found
+    @classmethod
+    def _calls_in(cls, node: cst.CSTNode) -> list[int]:
+        return [id(call) for call in cls._calls_of(node)]
 
     def visit_Call(self, node: cst.Call) -> None:
         model = self.model
-        if "skip" in (callee_name(node.func) or "").lower():  # skipif(not torch.cuda.is_available()): a test's need
+        callee = (callee_name(node.func) or "").lower()
+        if "skip" in callee:  # skipif(not torch.cuda.is_available()): a test's need
             self._skipping.update(self._calls_in(node))
             return
+        if callee in _REPORTING_CALLS:  # print("CUDA:", torch.cuda.is_available()): a fact about CUDA
+            self._skipping.update(self._cuda_facts_in(node))
         found = self._cuda_call(node)
         if found is None or id(node) in self._skipping or model.in_cuda_check or model.imports_cuda_library:
             return
-        if self._in_test_module() or self._about_cuda() or self._named_for_cuda():
+        if self._in_test_module() or self._about_cuda() or self._named_for_cuda() or self._guards_cuda_only(node):
             return
         short, generic = found
         since = f" (torch {generic.since[0]}.{generic.since[1]}+)" if generic.since else ""
         message = self.message.format(call=quote(node), generic=generic.name, since=since) + generic.caveat
         guard = model.accelerator_guard
         self.report(node, under_accelerator_check(message, guard), evidence=guard, fix=self._fix(node, short, generic))
+
+    def _cuda_facts_in(self, call: cst.Call) -> list[int]:
+        """The ``torch.cuda.is_available()`` / ``device_count()`` calls among ``call``'s
+        arguments (f-strings included)."""
+        found = []
+        for arg in call.args:
+            for inner in self._calls_of(arg.value):
+                cuda = self._cuda_call(inner)
+                if cuda is not None and cuda[0] in _CUDA_FACTS:
+                    found.append(id(inner))
+        return found
+
+    @staticmethod
+    def _calls_of(node: cst.CSTNode) -> list[cst.Call]:
+        found, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Call):
+                found.append(current)
+            stack.extend(children(current))
+        return found
 
     def _cuda_call(self, call: cst.Call) -> tuple[str, _Generic] | None:
         for qualname in self.model.qualnames(call.func):
@@ -437,12 +525,17 @@ class CudaSpecificApi(Rule):
         return (function is not None and names_cuda(function.name.value)) or (
             cls is not None and names_cuda(cls.name.value))
 
-    def _uses_cuda_only(self, scope: cst.CSTNode) -> bool:
+    def _guards_cuda_only(self, call: cst.Call) -> bool:
+        """``call`` is in the test of a check whose code uses a CUDA-only feature (``if
+        torch.cuda.is_available() and compiled: torch.compiler.cudagraph_mark_step_begin()``)."""
+        return any(self._uses_cuda_only(part, _GUARDED_CUDA_ONLY_FEATURES) for part in self._guarding.get(id(call), ()))
+
+    def _uses_cuda_only(self, scope: cst.CSTNode, features: tuple[str, ...] = _CUDA_ONLY_FEATURES) -> bool:
         stack: list[cst.CSTNode] = [scope]
         while stack:
             node = stack.pop()
             if isinstance(node, cst.Attribute):
-                if any(q.startswith(_CUDA_ONLY_FEATURES) for q in self.model.qualnames(node)):
+                if any(q.startswith(features) for q in self.model.qualnames(node)):
                     return True
                 stack.append(node.value)
                 continue
@@ -482,6 +575,16 @@ def _skips(body: cst.BaseSuite) -> bool:
         return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
             "skip" in (callee_name(small.value.func) or "").lower()
     return False
+
+
+def _chain_bodies(node: cst.If) -> list[cst.BaseSuite]:
+    """The bodies of an ``if`` and of the ``elif`` and ``else`` branches that follow it."""
+    bodies: list[cst.BaseSuite] = []
+    current: cst.If | cst.Else | None = node
+    while current is not None:
+        bodies.append(current.body)
+        current = current.orelse if isinstance(current, cst.If) else None
+    return bodies
 
 
 def _imports_test_framework(statement: cst.BaseStatement) -> bool:
