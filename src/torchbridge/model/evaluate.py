@@ -59,7 +59,9 @@ class Evaluator:
         if isinstance(expr, cst.BinaryOperation):
             if isinstance(expr.operator, cst.MatrixMultiply):
                 operands = [self.value(expr.left), self.value(expr.right)]
-                return self._combined(operands) if all(v.kind is Kind.TENSOR for v in operands) else UNKNOWN
+                # x @ w with w a tensor: a tensor when it runs, as for the other operators
+                # (an ndarray, a list or a number on the other side raises TypeError).
+                return self.binary(*operands) if any(v.kind is Kind.TENSOR for v in operands) else UNKNOWN
             return self.binary(self.value(expr.left), self.value(expr.right))
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus, cst.BitInvert)):
             operand = self.value(expr.expression)

@@ -23,11 +23,13 @@ if TYPE_CHECKING:
     from .semantic import SemanticModel
 
 _HARMLESS_CALLS = frozenset({"len"})
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 class ListContents:
     def __init__(self) -> None:
-        self.appended: dict[int, list[Value]] = {}  # id(binding node) -> the appended values
+        # (id(binding node), name) -> the appended values (``a, b = [], []`` binds two in one node)
+        self.appended: dict[tuple[int, str], list[Value]] = {}
         self.seen: set[int] = set()  # id of each ``.append`` call recorded
 
     def observe(self, model: SemanticModel, call: cst.Call) -> None:
@@ -40,20 +42,22 @@ class ListContents:
         binding = model.lookup(func.value.value)
         if binding is None or binding.node is None:
             return
-        self.appended.setdefault(id(binding.node), []).append(model.value_of(call.args[0].value))
+        self.appended.setdefault((id(binding.node), func.value.value), []).append(model.value_of(call.args[0].value))
 
 
 def elements(model: SemanticModel, name: cst.Name) -> Value:
     """What every element of the list ``name`` is, where all of its uses are accounted for:
     the common kind of its display's items and its appended values; UNKNOWN otherwise."""
-    function = model.function
     binding = model.lookup(name.value)
-    if function is None or binding is None or model.scope.bindings.get(name.value) is not binding:
-        return UNKNOWN  # a module-level list: other modules may fill it
+    if binding is None or model.scope.bindings.get(name.value) is not binding:
+        return UNKNOWN
     definition = binding.node
     if binding.kind != "assign" or not isinstance(definition, cst.Assign) or len(definition.targets) != 1:
         return UNKNOWN
-    display = definition.value
+    made = _display(definition, name.value)
+    if made is None:
+        return UNKNOWN
+    display, target = made
     if isinstance(display, cst.ListComp):
         first = Value(Kind.NDARRAY) if _always_an_array(model, display.elt) else model.value_of(display).result
         if first is None:
@@ -63,13 +67,13 @@ def elements(model: SemanticModel, name: cst.Name) -> Value:
         values = [model.value_of(e.value) for e in display.elements]  # items of a literal display
     else:
         return UNKNOWN
-    appends = _accounted_uses(function, name, definition)
+    appends = _uses_in_scope(model, name, target)
     if appends is None:
         return UNKNOWN
     tracker = model.lists
     if any(id(call) not in tracker.seen for call in appends):
         return UNKNOWN  # an append the walk has not reached: what it adds is not known yet
-    values += tracker.appended.get(id(definition), [])
+    values += tracker.appended.get((id(definition), name.value), [])
     if not values:
         return UNKNOWN
     kind = values[0].kind
@@ -81,14 +85,46 @@ def elements(model: SemanticModel, name: cst.Name) -> Value:
     return joined
 
 
-def _accounted_uses(function: cst.FunctionDef, name: cst.Name, definition: cst.Assign) -> list[cst.Call] | None:
-    """The ``name.append(...)`` calls of the function, when every other occurrence of the
-    name is its definition, ``len(name)`` or ``name`` itself; None otherwise."""
+def _display(definition: cst.Assign, name: str) -> tuple[cst.BaseExpression, cst.Name] | None:
+    """The list display bound to ``name`` by ``definition`` and the target that names it:
+    ``xs = []``, or one position of ``epochs, losses = [], []``."""
+    target, value = definition.targets[0].target, definition.value
+    if isinstance(target, cst.Name):
+        return (value, target) if target.value == name else None
+    if not (isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple)
+            and len(target.elements) == len(value.elements)):
+        return None
+    for element, item in zip(target.elements, value.elements):
+        if isinstance(element, cst.StarredElement) or isinstance(item, cst.StarredElement):
+            return None
+        if isinstance(element.value, cst.Name) and element.value.value == name:
+            return item.value, element.value
+    return None
+
+
+def _uses_in_scope(model: SemanticModel, name: cst.Name, target: cst.Name) -> list[cst.Call] | None:
+    """The ``.append`` calls of a function's list (``_accounted_uses``); of a module-level
+    list, only while the walk is in the module's own code and no function, class or lambda
+    of the module names it: then only the statements before this point have filled it.
+    (Another module sees it only once this one has run, except through a circular import.)"""
+    function = model.function
+    if function is not None:
+        return _accounted_uses(function.body, name, target)
+    if model.scope is not model.module_scope or model.module is None:
+        return None
+    return _accounted_uses(model.module, name, target, nested_uses=False)
+
+
+def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name,
+                    nested_uses: bool = True) -> list[cst.Call] | None:
+    """The ``name.append(...)`` calls of ``body``, when every other occurrence of the name is
+    its definition ``target``, ``len(name)`` or ``name`` itself; None otherwise, and None for
+    any occurrence inside a nested function, class or lambda unless ``nested_uses``."""
     appends: list[cst.Call] = []
-    allowed: set[int] = {id(name), id(definition.targets[0].target)}
-    stack: list[cst.CSTNode] = [function.body]
+    allowed: set[int] = {id(name), id(target)}
+    stack: list[tuple[cst.CSTNode, bool]] = [(body, False)]
     while stack:
-        node = stack.pop()
+        node, nested = stack.pop()
         if isinstance(node, cst.Call):
             func = node.func
             if (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
@@ -99,11 +135,12 @@ def _accounted_uses(function: cst.FunctionDef, name: cst.Name, definition: cst.A
                   and isinstance(node.args[0].value, cst.Name)):
                 allowed.add(id(node.args[0].value))
         elif isinstance(node, cst.Name):
-            if node.value == name.value and id(node) not in allowed:
+            if node.value == name.value and (id(node) not in allowed or (nested and not nested_uses)):
                 return None
             continue
+        inner = nested or isinstance(node, _SCOPES)
         # Children after the parent: a call marks its own names allowed before they are seen.
-        stack.extend(reversed(list(children(node))))
+        stack.extend((child, inner) for child in reversed(list(children(node))))
     return appends
 
 

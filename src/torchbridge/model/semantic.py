@@ -24,7 +24,7 @@ from .blocks import (
     assignment_counts,
     captured_names,
     parameters,
-    rebound_names,
+    rebound_in_place,
     self_assignment_counts,
 )
 from .call_contexts import CallContexts
@@ -895,14 +895,20 @@ class SemanticModel:
             self.walk(node.body)
 
     def _forget_rebound(self, body: cst.BaseSuite) -> None:
-        """At a loop's head, a name the body rebinds may hold the previous iteration's value."""
+        """At a loop's head, a name the body rebinds may hold the previous iteration's value.
+        A tensor the body changes only in place (``w -= lr * w.grad``) is still the same
+        tensor: its placement stays, and so does a grad it required (``traverse_AugAssign``)."""
         if not self.track_values:
             return
         bindings = self.scope.bindings
-        for name in rebound_names(body):
+        rebound, in_place = rebound_in_place(body)
+        for name in rebound:
             binding = bindings.get(name)
-            if binding is not None and binding.facts is not UNKNOWN:
-                bindings[name] = rebind(binding, facts=UNKNOWN)
+            if binding is None or binding.facts is UNKNOWN:
+                continue
+            facts = binding.facts
+            kept = facts.but(grad=True if facts.grad else None) if facts.kind is Kind.TENSOR and name in in_place else UNKNOWN
+            bindings[name] = rebind(binding, facts=kept)
 
     def traverse_Call(self, node: cst.Call) -> None:
         with self.cuda_guards.guarded(is_cuda_only_case(node)):
@@ -946,10 +952,21 @@ class SemanticModel:
                 before = self.evaluator.value(node.target)
                 # In place: an array keeps its layout; a tensor takes on the operand's grad.
                 facts = before if before.kind is Kind.NDARRAY else (
-                    self.evaluator.binary(before, self.evaluator.value(node.value))
-                    if before.kind is Kind.TENSOR else UNKNOWN
+                    self._tensor_in_place(before, node) if before.kind is Kind.TENSOR else UNKNOWN
                 )
             self.bind(node.target.value, "other", node, facts=facts)
+
+    def _tensor_in_place(self, before: Value, node: cst.AugAssign) -> Value:
+        """``w -= lr * w.grad`` changes the tensor ``w`` in place (``@=`` makes a new one): it
+        stays where it is, and one that requires grad still does, under ``no_grad`` too (the
+        operation is not recorded, the flag stays); otherwise it requires grad when the
+        operand does and grad is on."""
+        if not isinstance(node.operator, cst.MatrixMultiplyAssign) and (before.grad or self.in_no_grad):
+            return before
+        result = self.evaluator.binary(before, self.evaluator.value(node.value))
+        if isinstance(node.operator, cst.MatrixMultiplyAssign):
+            return result
+        return before.but(grad=result.grad, evidence=result.evidence if result.grad else before.evidence)
 
     def traverse_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.walk(node.value)

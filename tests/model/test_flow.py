@@ -1,0 +1,161 @@
+"""Facts that travel further in the flow: a tensor changed in place across a loop, lists
+bound by a tuple assignment or at module level, and what a helper returns for the arguments
+of one call. Each is seen through TNP205, the rule that reads them (a list of tensors that
+require grad, passed to a converting call). Runtime facts checked with torch 2.13.0+cpu."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import torch
+
+import torchbridge
+
+
+def lines(source: str, code: str = "TNP205") -> set[int]:
+    text = textwrap.dedent(source).lstrip("\n")
+    return {f.line for f in torchbridge.check_source(text, select=[code])}
+
+
+# ----------------------------------------------------------------- in place across a loop
+
+def test_an_in_place_update_keeps_the_same_tensor_and_its_grad():
+    w = torch.zeros(3, requires_grad=True)
+    before = w
+    with torch.no_grad():
+        w -= 0.1 * torch.ones(3)
+        w **= 2
+    assert w is before and w.requires_grad
+
+
+def test_a_tensor_updated_in_place_in_the_loop_still_requires_grad_at_its_head():
+    assert lines("""
+        import matplotlib.pyplot as plt
+        import torch
+        def fit(x, y, steps):
+            w = torch.zeros(3, requires_grad=True)
+            losses = []
+            for step in range(steps):
+                loss = ((x @ w - y) ** 2).mean()
+                loss.backward()
+                with torch.no_grad():
+                    w -= 0.1 * w.grad
+                losses.append(loss)
+            plt.plot(losses)
+        """) == {12}
+
+
+def test_a_tensor_rebound_by_assignment_in_the_loop_is_unknown_at_its_head():
+    assert lines("""
+        import matplotlib.pyplot as plt
+        import torch
+        def fit(x, y, steps):
+            w = torch.zeros(3, requires_grad=True)
+            losses = []
+            for step in range(steps):
+                loss = ((x * w - y) ** 2).mean()
+                losses.append(loss)
+                w = load_weights(step)  # ok: anything from here on
+            plt.plot(losses)
+        """) == set()
+
+
+def test_a_matrix_product_in_place_makes_a_new_tensor():
+    # Tensor has no __imatmul__: ``w @= m`` is ``w = w @ m``, without grad under no_grad.
+    assert not hasattr(torch.Tensor, "__imatmul__")
+    w = torch.ones(2, 2, requires_grad=True)
+    with torch.no_grad():
+        w @= torch.ones(2, 2)
+    assert not w.requires_grad
+    assert lines("""
+        import numpy as np
+        import torch
+        def f(m, steps):
+            w = torch.ones(2, 2, requires_grad=True)
+            with torch.no_grad():
+                w @= m
+            return np.cumsum(w)  # ok: no longer requires grad
+        """) == set()
+
+
+def test_an_in_place_update_under_no_grad_keeps_an_unknown_grad_unknown():
+    assert lines("""
+        import numpy as np
+        import torch
+        def f(w: torch.Tensor, g):
+            with torch.no_grad():
+                w -= g
+            return np.cumsum(w)  # ok: w's grad was never known
+        """) == set()
+
+
+# ------------------------------------------------------------------------------ lists
+
+def test_a_list_bound_by_a_tuple_assignment_is_followed_per_position():
+    assert lines("""
+        import matplotlib.pyplot as plt
+        import torch
+        def fit(x, steps):
+            w = torch.randn(1, requires_grad=True)
+            epochs, losses = [], []
+            for epoch in range(steps):
+                loss = ((w * x) ** 2).mean()
+                epochs.append(epoch)
+                losses.append(loss)
+            plt.plot(epochs)
+            plt.plot(losses)
+        """) == {11}
+
+
+def test_a_module_level_list_filled_by_the_module_code_before_the_call():
+    assert lines("""
+        import matplotlib.pyplot as plt
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        losses = []
+        for i in range(10):
+            losses.append((w ** 2).sum())
+        plt.plot(losses)
+        """) == {7}
+
+
+def test_a_module_level_list_a_function_names_is_unknown():
+    assert lines("""
+        import matplotlib.pyplot as plt
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        losses = []
+        def record(value):
+            losses.append(value.item())
+        for i in range(10):
+            losses.append((w ** 2).sum())
+        plt.plot(losses)  # ok: unknown, a function may have filled it with floats
+        """) == set()
+
+
+def test_a_module_level_list_read_inside_a_function_is_unknown():
+    assert lines("""
+        import matplotlib.pyplot as plt
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        losses = []
+        for i in range(10):
+            losses.append((w ** 2).sum())
+        def show():
+            plt.plot(losses)  # ok: runs when called, after whatever the module did by then
+        """) == set()
+
+
+@pytest.mark.parametrize("use", ["losses.clear()", "losses[0] = 1.0", "extend(losses)"])
+def test_a_module_level_list_with_another_use_is_unknown(use):
+    assert lines(f"""
+        import matplotlib.pyplot as plt
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        losses = []
+        for i in range(10):
+            losses.append((w ** 2).sum())
+        {use}
+        plt.plot(losses)
+        """) == set()
