@@ -131,7 +131,7 @@ class Evaluator:
                 return self._module_result(receiver, call)
             if receiver.kind in array_sources.KINDS:
                 return array_sources.method(receiver, func.attr.value, call)
-        returned = self.model.returned_by(func)  # a function or method of this module
+        returned = self.model.returned_by(func, call)  # a function or method of this module
         if returned is not None and returned.kind is not Kind.UNKNOWN:
             return returned
         callee = self.value(func)

@@ -47,7 +47,7 @@ from .names import (
 )
 from .project_index import FileImports, TextFacts, import_counts, import_reference
 from .scope import Binding, Scope, rebind
-from .summaries import Summaries
+from .summaries import Arguments, Summaries
 from .tree import walk_children
 from .values import UNKNOWN, Kind, Value
 
@@ -96,6 +96,8 @@ class SemanticModel:
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
         self.project: FileImports | None = None  # the project's other modules, when the file is in one
         self._import_counts: dict[str, int] | None = None  # how often the module body imports each name
+        # id(FunctionDef) -> what one call passes to its parameters (a summary's walk for that call)
+        self.argument_facts: dict[int, dict[str, Value]] = {}
 
     # ----------------------------------------------------------------- queries
 
@@ -223,15 +225,38 @@ class SemanticModel:
         total, class_names = self.summaries.class_counts(node)
         return ClassFacts(total, node, class_names, self._outside_writes)
 
-    def returned_by(self, func: cst.BaseExpression) -> Value | None:
+    def returned_by(self, func: cst.BaseExpression, call: cst.Call | None = None) -> Value | None:
         """What calling ``func`` gives when it is a function or a method of this module
-        (``load(p)``, ``self._params(n)``): its return summary as seen here; None when
-        ``func`` is not one (``summaries`` says where summaries stop)."""
+        (``load(p)``, ``self._params(n)``): its return summary as seen here, for the
+        arguments of ``call`` when given; None when ``func`` is not one (``summaries`` says
+        where summaries stop)."""
         target = self._called_function(func)
         if target is None:
             return self._imported_returned(func)
         function, owner = target
-        return self.summaries.returned(function, owner)
+        arguments = self._arguments(function, owner, call) if call is not None else ()
+        return self.summaries.returned(function, owner, arguments)
+
+    def _arguments(self, function: cst.FunctionDef, owner: cst.ClassDef | None, call: cst.Call) -> Arguments:
+        """The known values ``call`` passes, by the parameter that receives each (a method's
+        ``self`` skipped); nothing when a starred argument makes the positions unknown."""
+        if any(arg.star for arg in call.args):
+            return ()
+        params = function.params
+        positional = [*params.posonly_params, *params.params]
+        static = any(dotted(d.decorator) == "staticmethod" for d in function.decorators)
+        if owner is not None and not static:
+            positional = positional[1:]
+        passed = [arg.value for arg in call.args if arg.keyword is None]
+        if len(passed) > len(positional):
+            return ()  # the rest goes to *args
+        found = {param.name.value: value for param, value in zip(positional, passed)}
+        by_name = {param.name.value for param in (*positional, *params.kwonly_params)}
+        found.update((arg.keyword.value, arg.value) for arg in call.args
+                     if arg.keyword is not None and arg.keyword.value in by_name)
+        values = ((name, self.evaluator.value(expr)) for name, expr in found.items())
+        return tuple(sorted(((name, value) for name, value in values if value.kind is not Kind.UNKNOWN),
+                            key=lambda item: item[0]))
 
     def _imported_returned(self, func: cst.BaseExpression) -> Value | None:
         """What calling a function imported from another module of the project gives
@@ -1016,7 +1041,7 @@ class SemanticModel:
         undecided = called == grad_mode.UNDECIDED and not no_grad
         with (self._scope("function", node), self.cuda_guards.guarded(guarded),
               self.grad_mode.entered(off=no_grad, undecided=undecided)):
-            self._bind_params(node.params)
+            self._bind_params(node.params, self.argument_facts.pop(id(node), None))
             self._bind_locals(node.body)
             self._functions.append(node)
             self._returns.append([])
@@ -1099,10 +1124,13 @@ class SemanticModel:
         for param in parameters(params):
             self._walk_all([param.default, param.annotation.annotation if param.annotation else None])
 
-    def _bind_params(self, params: cst.Parameters) -> None:
+    def _bind_params(self, params: cst.Parameters, arguments: dict[str, Value] | None = None) -> None:
+        """``arguments``: what one call passes (a summary for that call, ``Summaries.returned``)."""
         stars = {id(params.star_arg), id(params.star_kwarg)}
         for param in parameters(params):
             facts = self._annotated(param.annotation.annotation) if param.annotation is not None else UNKNOWN
+            if arguments and param.name.value in arguments:
+                facts = arguments[param.name.value]
             if id(param) in stars:  # *args: np.ndarray is a tuple of arrays, **kwargs a dict
                 facts = Value(Kind.TUPLE, result=facts if facts.kind is not Kind.UNKNOWN else None) \
                     if param is params.star_arg else Value(Kind.DICT)
