@@ -159,3 +159,74 @@ def test_a_module_level_list_with_another_use_is_unknown(use):
         {use}
         plt.plot(losses)
         """) == set()
+
+
+def test_a_list_converted_into_its_own_name_is_followed_up_to_that_statement():
+    assert lines("""
+        import numpy as np
+        import torch
+        def f(w: torch.Tensor, steps):
+            w = w.cuda()
+            losses = []
+            for step in range(steps):
+                losses.append((w ** 2).sum())
+            losses = np.mean(losses)
+            print(losses)
+            return losses
+        """) == {8}
+
+
+def test_a_rebinding_before_the_definition_in_a_loop_is_no_such_statement():
+    assert lines("""
+        import numpy as np
+        import torch
+        def f(w: torch.Tensor, steps):
+            w = w.cuda()
+            losses = [w]
+            for step in range(steps):
+                losses = np.mean(losses)  # ok: the previous iteration's list may be anything by now
+                losses = []
+                losses.append(1.0)
+        """) == set()
+
+
+def test_a_rebinding_in_another_block_than_the_definition_stops_nothing():
+    assert lines("""
+        import numpy as np
+        import torch
+        def f(w: torch.Tensor, steps):
+            w = w.cuda()
+            losses = []
+            for step in range(steps):
+                losses.append((w ** 2).sum())
+                if step % 10 == 0:
+                    losses = np.mean(losses)  # ok: the next iteration appends to a number
+        """) == set()
+
+
+# --------------------------------------------------------------------------- tuples
+
+def test_a_tuple_return_is_unpacked_position_by_position():
+    assert lines("""
+        import numpy as np
+        import torch
+        def pair(image):
+            counts, _ = np.histogram(image, bins=3)
+            return image, counts
+        def stacked(images):
+            found = []
+            for image in images:
+                _, counts = pair(image)
+                found.append(counts)
+            first, second = pair(images[0])
+            a = torch.tensor(found)
+            b = torch.tensor([first])  # ok: the parameter's value, unknown
+            c = torch.tensor([pair(images[0])[1]])
+            return a, b, c
+        """, "TNP104") == {12, 14}
+
+
+def test_histogram_gives_two_ndarrays():
+    import numpy as np
+    counts, edges = np.histogram(np.arange(5.0), bins=3)
+    assert isinstance(counts, np.ndarray) and isinstance(edges, np.ndarray)

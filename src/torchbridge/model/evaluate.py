@@ -39,7 +39,10 @@ class Evaluator:
             return UNKNOWN
         kind = _CONTAINERS.get(type(expr))
         if kind is not None:
-            return Value(kind, result=self._element(expr), dtype=dtypes.literal_kind(expr))
+            items = None
+            if isinstance(expr, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in expr.elements):
+                items = tuple(self.value(e.value) for e in expr.elements)  # immutable: each position stays
+            return Value(kind, result=self._element(expr), dtype=dtypes.literal_kind(expr), items=items)
         if isinstance(expr, (cst.Integer, cst.Float)):
             return NUMBER.but(dtype=dtypes.literal_kind(expr))
         if isinstance(expr, cst.SimpleString):
@@ -155,6 +158,8 @@ class Evaluator:
         return _RESULTS[entry.how](self, call, entry)
 
     def _plain(self, call: cst.Call, entry: Entry) -> Value:
+        if entry.returns is Kind.TUPLE and entry.items:
+            return Value(Kind.TUPLE, items=tuple(Value(kind, evidence=call) for kind in entry.items))
         if entry.returns is not Kind.NDARRAY:
             return Value(entry.returns)
         ndim = _ndim_of_shape(call) if entry.ndim_from_shape else entry.ndim
@@ -470,6 +475,10 @@ class Evaluator:
             return self._combined([base])
         if base.kind in array_sources.KINDS:
             return array_sources.subscript(base, slices)
+        if base.kind is Kind.TUPLE and base.items is not None and len(slices) == 1 and isinstance(slices[0], cst.Index):
+            position = literal_int(slices[0].value)  # pair[1]: that position's value
+            if position is not None and -len(base.items) <= position < len(base.items):
+                return base.items[position]
         if base.kind in (Kind.LIST, Kind.TUPLE) and base.result is not None and len(slices) == 1:
             # xs[0] is one of the elements, xs[1:] a list of them
             index = slices[0]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 _HARMLESS_CALLS = frozenset({"len"})
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_BLOCK_HOLDERS = (cst.BaseCompoundStatement, cst.Else, cst.ExceptHandler, cst.Finally, cst.MatchCase)
 
 
 class ListContents:
@@ -109,22 +110,73 @@ def _uses_in_scope(model: SemanticModel, name: cst.Name, target: cst.Name) -> li
     (Another module sees it only once this one has run, except through a circular import.)"""
     function = model.function
     if function is not None:
-        return _accounted_uses(function.body, name, target)
+        return _accounted_uses(function.body, name, target, _rebinding_line(function.body, name, target))
     if model.scope is not model.module_scope or model.module is None:
         return None
-    return _accounted_uses(model.module, name, target, nested_uses=False)
+    return _accounted_uses(model.module, name, target, _rebinding_line(model.module, name, target), nested_uses=False)
 
 
-def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name,
+def _rebinding_line(body: cst.CSTNode, name: cst.Name, target: cst.Name) -> cst.SimpleStatementLine | None:
+    """The statement ``xs = torch.tensor(xs)`` whose value holds the use ``name`` asked
+    about and which rebinds the name, when it sits in the same block as the list's
+    definition: every later occurrence of the name means the new value, and a loop around
+    the two makes a new list each time, so the uses after it cannot change the list here."""
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.Module, cst.IndentedBlock)):
+            lines = [s for s in node.body if isinstance(s, cst.SimpleStatementLine)]
+            start = next((i for i, line in enumerate(lines) if _binds(line, target)), None)
+            if start is not None:  # the definition's block: a rebinding after it
+                return next((line for line in lines[start + 1:] if _rebinds_around(line, name)), None)
+            pending.extend(node.body)
+        elif isinstance(node, _BLOCK_HOLDERS) and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            pending.extend(children(node))  # statements only: the blocks of if, for, with, try...
+    return None
+
+
+def _binds(line: cst.SimpleStatementLine, target: cst.Name) -> bool:
+    return any(isinstance(small, cst.Assign) and any(_contains(t.target, target) for t in small.targets)
+               for small in line.body)
+
+
+def _rebinds_around(line: cst.SimpleStatementLine, name: cst.Name) -> bool:
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.Assign):
+        return False
+    assign = line.body[0]
+    return (len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
+            and assign.targets[0].target.value == name.value and _contains(assign.value, name))
+
+
+def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    pending = [tree]
+    while pending:
+        current = pending.pop()
+        if current is node:
+            return True
+        pending.extend(children(current))
+    return False
+
+
+def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name, last: cst.SimpleStatementLine | None,
                     nested_uses: bool = True) -> list[cst.Call] | None:
     """The ``name.append(...)`` calls of ``body``, when every other occurrence of the name is
     its definition ``target``, ``len(name)`` or ``name`` itself; None otherwise, and None for
-    any occurrence inside a nested function, class or lambda unless ``nested_uses``."""
+    any occurrence inside a nested function, class or lambda unless ``nested_uses``. With
+    ``last`` (``_rebinding_line``), the occurrences after that statement are not read."""
     appends: list[cst.Call] = []
     allowed: set[int] = {id(name), id(target)}
     stack: list[tuple[cst.CSTNode, bool]] = [(body, False)]
+    after_last: int | None = None  # the stack's depth once ``last`` is read: what remains comes after it
     while stack:
+        if after_last is not None and len(stack) <= after_last:
+            break
         node, nested = stack.pop()
+        if node is last:
+            after_last = len(stack)
+            assign = last.body[0]
+            assert isinstance(assign, cst.Assign)
+            allowed.add(id(assign.targets[0].target))
         if isinstance(node, cst.Call):
             func = node.func
             if (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)

@@ -576,6 +576,8 @@ class SemanticModel:
                 values = [e.value for e in value.elements]
             # a, b = b, a: every right-hand side is evaluated before any name is rebound
             evaluated = [self.evaluator.value(v) if self.track_values and v is not None else UNKNOWN for v in values]
+            if facts is None and value is not None and values[0] is None and self.track_values:
+                evaluated = self._unpacked(target, value) or evaluated
             for element, element_value, facts in zip(target.elements, values, evaluated):
                 self.bind_target(element.value, kind, node, element_value, facts)
         elif (
@@ -589,6 +591,15 @@ class SemanticModel:
             self.bind_target(target.value, kind, node)
         else:  # attribute or subscript: its parts are reads
             self.walk(target)
+
+    def _unpacked(self, target: cst.Tuple | cst.List, value: cst.BaseExpression) -> list[Value] | None:
+        """``image, hist = f()`` where ``f`` returns a tuple whose positions are known."""
+        if not target.elements or any(isinstance(e, cst.StarredElement) for e in target.elements):
+            return None
+        found = self.evaluator.value(value)
+        if found.kind is not Kind.TUPLE or found.items is None or len(found.items) != len(target.elements):
+            return None
+        return list(found.items)
 
     def _bind_element(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         """``for x in xs``: ``x`` is an element of ``xs`` when the model knows what those are."""
