@@ -230,3 +230,42 @@ def test_histogram_gives_two_ndarrays():
     import numpy as np
     counts, edges = np.histogram(np.arange(5.0), bins=3)
     assert isinstance(counts, np.ndarray) and isinstance(edges, np.ndarray)
+
+
+# ------------------------------------------------------------- helpers that return tensors
+
+def test_a_comparison_with_a_tensor_is_a_bool_tensor_that_never_requires_grad():
+    w = torch.ones(2, requires_grad=True)
+    assert isinstance(w == 0, torch.Tensor) and not (w == 0).requires_grad
+    assert (w == None) is False  # noqa: E711  # against None: a Python bool
+    assert lines("""
+        import numpy as np
+        import torch
+        def f(w: torch.Tensor):
+            w = w.cuda()
+            g = torch.ones(2, requires_grad=True)
+            a = np.cumsum(w > 0)
+            b = np.cumsum(g > 0)  # ok: on the CPU, no grad
+            c = np.cumsum(w == None)  # ok: a bool
+        """) == {6}
+
+
+def test_a_helper_s_tensor_moved_and_discarded_is_reported_at_the_call_site():
+    from torch.autograd import Variable
+    t = torch.ones(2, requires_grad=True)
+    assert not Variable(t).requires_grad  # a new, detached tensor
+    assert lines("""
+        import numpy as np
+        import torch
+        from torch.autograd import Variable
+        def mask(size, flag):
+            m = Variable(torch.from_numpy(np.ones((size, size))) == 0)
+            if flag:
+                m = m.cuda()
+            return m
+        def masks(trg):
+            m = mask(trg.size(1), True)
+            if trg.is_cuda:
+                m.cuda()
+            return m
+        """, "TNP404") == {12}

@@ -75,6 +75,8 @@ class Evaluator:
             return operand.but(layout=Layout.UNKNOWN, evidence=None) if operand.kind is Kind.TENSOR else UNKNOWN
         if isinstance(expr, cst.IfExp):
             return self.value(expr.body).join(self.value(expr.orelse))
+        if isinstance(expr, cst.Comparison):
+            return self._compared(expr)
         if isinstance(expr, cst.BooleanOperation):  # `a or b` is a or b
             return self.value(expr.left).join(self.value(expr.right))
         if isinstance(expr, cst.NamedExpr):
@@ -307,6 +309,18 @@ class Evaluator:
         if on_device and evidence is None:
             evidence = next(t.evidence for t in tensors if t.on_device)
         return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
+
+    def _compared(self, expr: cst.Comparison) -> Value:
+        """``t == 0``, ``a < b`` with a tensor and a number or tensor: a bool tensor where the
+        tensor is, never requiring grad (against ``None`` or a string it is a Python bool)."""
+        if len(expr.comparisons) != 1 or not isinstance(expr.comparisons[0].operator, _ORDERINGS):
+            return UNKNOWN
+        operands = [self.value(expr.left), self.value(expr.comparisons[0].comparator)]
+        if not any(v.kind is Kind.TENSOR for v in operands) or any(
+                v.kind not in (Kind.TENSOR, Kind.NUMBER) for v in operands):
+            return UNKNOWN
+        result = self._combined([v for v in operands if v.kind is Kind.TENSOR])
+        return result.but(grad=False, evidence=result.evidence if result.on_device else None)
 
     def _under_grad_mode(self, grad: bool | None) -> bool | None:
         """A new tensor's grad under the current grad mode: off under no_grad, unknown where
@@ -610,6 +624,7 @@ def _rank(shape: cst.BaseExpression) -> int | None:
     return 1 if literal_int(shape) is not None else None
 
 
+_ORDERINGS = (cst.Equal, cst.NotEqual, cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual)
 # The axes by keyword: np.transpose(a, axes=...), swapaxes(axis1=, axis2=), moveaxis(source=, destination=).
 _AXES_KEYWORDS = frozenset({"axes", "axis1", "axis2", "source", "destination"})
 _DEVICE_STRING = re.compile(r"^(?:cuda|cpu|mps|xpu|meta|hpu|xla)(?::\d+)?$")
