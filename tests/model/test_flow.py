@@ -269,3 +269,56 @@ def test_a_helper_s_tensor_moved_and_discarded_is_reported_at_the_call_site():
                 m.cuda()
             return m
         """, "TNP404") == {12}
+
+
+# --------------------------------------------------------------- lists held in self.<name>
+
+DQN = """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    class Agent:
+        def __init__(self, n):
+            self.net = nn.Sequential(nn.Linear(n, 10), nn.ReLU(), nn.Linear(10, 2))
+            self.loss_func = nn.MSELoss()
+            self.cost_his = []
+        def learn(self, s, target):
+            loss = self.loss_func(self.net(s), target)
+            loss.backward()
+            self.cost_his.append({appended})
+        def plot_cost(self):
+            plt.plot(np.arange(len(self.cost_his)), self.cost_his)
+    {outside}
+    """
+
+
+def test_a_list_attribute_filled_by_the_class_s_methods_is_followed():
+    assert lines(DQN.format(appended="loss", outside="")) == {15}
+
+
+@pytest.mark.parametrize(("appended", "outside"), [
+    ("loss.item()", ""),  # floats
+    ("loss", "Agent(3).cost_his.append(1.0)"),  # other code of the module fills it too
+    ("loss", "def reset(agent):\n        agent.cost_his = []"),
+])
+def test_a_list_attribute_with_another_element_or_writer_is_unknown(appended, outside):
+    assert lines(DQN.format(appended=appended, outside=outside)) == set()
+
+
+def test_a_list_attribute_appended_in_a_nested_function_is_unknown():
+    assert lines("""
+        import matplotlib.pyplot as plt
+        import torch
+        class Agent:
+            def __init__(self):
+                self.w = torch.ones(3, requires_grad=True)
+                self.cost_his = []
+            def learn(self, values):
+                def record(v):
+                    self.cost_his.append(v)
+                record(1.0)
+                self.cost_his.append((self.w ** 2).sum())
+            def plot_cost(self):
+                plt.plot(self.cost_his)  # ok: unknown, the nested function adds a float
+        """) == set()

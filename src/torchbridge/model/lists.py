@@ -31,13 +31,24 @@ class ListContents:
     def __init__(self) -> None:
         # (id(binding node), name) -> the appended values (``a, b = [], []`` binds two in one node)
         self.appended: dict[tuple[int, str], list[Value]] = {}
+        # self.<name>.append(x) in a method: name -> the values (``attribute_elements``)
+        self.attribute_appended: dict[str, list[Value]] = {}
+        # (id(class), name) -> the appends to self.<name> in its methods, and any other uses
+        self._attribute_uses: dict[tuple[int, str], tuple[list[tuple[cst.FunctionDef, cst.Call]], set[int]]] = {}
         self.seen: set[int] = set()  # id of each ``.append`` call recorded
 
     def observe(self, model: SemanticModel, call: cst.Call) -> None:
         """Record ``name.append(x)``: what ``x`` is here."""
         func = call.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "append"
                 and len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None):
+            return
+        receiver = func.value
+        if (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
+                and model.instance_class(receiver.value.value) is not None):
+            self.attribute_appended.setdefault(receiver.attr.value, []).append(model.value_of(call.args[0].value))
+            return
+        if not isinstance(func.value, cst.Name):
             return
         self.seen.add(id(call))
         binding = model.lookup(func.value.value)
@@ -196,11 +207,97 @@ def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name, last: c
     return appends
 
 
+def attribute_elements(model: SemanticModel, expr: cst.Attribute) -> Value:
+    """What every element of ``self.<name>`` is, in a method of a module-level class, when
+    the attribute is a list only the class's own methods fill: every occurrence of
+    ``.<name>`` in the module is ``self.<name> = []`` or ``self.<name>.append(x)`` in one of
+    its methods (not in a nested function or lambda), ``len(self.<name>)`` or ``expr``; no
+    code of the module writes the name from outside (``attributes.OutsideWrites``) and the
+    class body binds no such name. Any method may have run before this one, so the elements
+    are the join of every append, each seen in a values-only walk of its method. Other
+    modules are taken not to fill it, as they are taken not to write attributes."""
+    owner = model.instance_class(expr.value.value) if isinstance(expr.value, cst.Name) else None
+    module = model.module
+    if owner is None or module is None or not model.summaries.is_top_level(owner):
+        return UNKNOWN
+    name = expr.attr.value
+    outside = model.attributes_written_outside(owner)
+    if outside is None or name in outside or name in model.summaries.class_counts(owner)[1]:
+        return UNKNOWN
+    tracker = model.lists
+    key = (id(owner), name)
+    if key not in tracker._attribute_uses:
+        tracker._attribute_uses[key] = _attribute_uses(module, owner, name)
+    appends, unexplained = tracker._attribute_uses[key]
+    if not unexplained <= {id(expr)}:
+        return UNKNOWN
+    values: list[Value] = []
+    for method, _ in appends:
+        found = model.summaries.appended(method, owner, name)
+        if found is None:
+            return UNKNOWN
+        values += found
+    if not values or len(values) != len(appends):
+        return UNKNOWN  # an append the walk of its method did not record
+    kind = values[0].kind
+    if kind not in (Kind.NDARRAY, Kind.TENSOR) or any(v.kind is not kind for v in values):
+        return UNKNOWN
+    joined = values[0]
+    for value in values[1:]:
+        joined = joined.join(value)
+    return joined
+
+
+def _attribute_uses(module: cst.Module, owner: cst.ClassDef,
+                    name: str) -> tuple[list[tuple[cst.FunctionDef, cst.Call]], set[int]]:
+    """The ``self.<name>.append(x)`` calls in ``owner``'s methods, and the ids of the other
+    occurrences of ``.<name>`` in the module that are not ``self.<name> = []`` in a method or
+    ``len(self.<name>)``."""
+    methods = {id(s) for s in (owner.body.body if isinstance(owner.body, cst.IndentedBlock) else ())
+               if isinstance(s, cst.FunctionDef)}
+    appends: list[tuple[cst.FunctionDef, cst.Call]] = []
+    explained: set[int] = set()
+    unexplained: set[int] = set()
+    # (node, the method of owner it is directly in, or None)
+    pending: list[tuple[cst.CSTNode, cst.FunctionDef | None]] = [(module, None)]
+    while pending:
+        node, method = pending.pop()
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            inner = node if isinstance(node, cst.FunctionDef) and id(node) in methods else None
+            pending.extend((child, inner) for child in children(node))
+            continue
+        if method is not None and isinstance(node, cst.Assign) and isinstance(node.value, cst.List) \
+                and not node.value.elements and len(node.targets) == 1 and _is_self_attribute(node.targets[0].target, name):
+            explained.add(id(node.targets[0].target))
+        elif method is not None and isinstance(node, cst.Call) and len(node.args) == 1:
+            func = node.func
+            if (isinstance(func, cst.Attribute) and func.attr.value == "append"
+                    and _is_self_attribute(func.value, name)):
+                appends.append((method, node))
+                explained.add(id(func.value))
+            elif isinstance(func, cst.Name) and func.value in _HARMLESS_CALLS \
+                    and _is_self_attribute(node.args[0].value, name):
+                explained.add(id(node.args[0].value))
+        elif isinstance(node, cst.Attribute) and node.attr.value == name and id(node) not in explained:
+            unexplained.add(id(node))
+        pending.extend((child, method) for child in children(node))
+    return appends, unexplained
+
+
+def _is_self_attribute(expr: cst.BaseExpression, name: str) -> bool:
+    return (isinstance(expr, cst.Attribute) and expr.attr.value == name
+            and isinstance(expr.value, cst.Name) and expr.value.value == "self")
+
+
 def element_value(model, expr: cst.BaseExpression) -> Value:
     """What every element of the list or tuple ``expr`` is: a display's or comprehension's
     items, or an appended-to list's; UNKNOWN when not known."""
     if isinstance(expr, cst.Name):
         found = elements(model, expr)
+        if found.kind is not Kind.UNKNOWN:
+            return found
+    if isinstance(expr, cst.Attribute):
+        found = attribute_elements(model, expr)
         if found.kind is not Kind.UNKNOWN:
             return found
     value = model.value_of(expr)

@@ -313,6 +313,11 @@ class SemanticModel:
                     return method, owner
         return None
 
+    def instance_class(self, name: str) -> cst.ClassDef | None:
+        """The module-level class whose instance ``name`` is here: the first parameter of the
+        method being walked (``self``), never rebound."""
+        return self._self_class(name)
+
     def _self_class(self, name: str) -> cst.ClassDef | None:
         """The module-level class whose instance ``name`` is: the first parameter of the
         method being walked, never rebound (not in a nested function or a static method)."""

@@ -81,6 +81,7 @@ class Summaries:
         self._writers: dict[int, dict[str, list[cst.FunctionDef]]] = {}  # id(ClassDef) -> name -> methods
         self._writes: dict[int, dict[str, Value]] = {}  # id(method) -> what it stores in self.<name>
         self._active_writes: set[int] = set()
+        self._appends: dict[int, dict[str, list[Value]]] = {}  # id(method) -> what it appends to self.<name>
         self._cuts = 0  # how often a summary was cut short (recursion, bounds): see ``returned``
         self._walks = 0  # the values-only walks made for this file (bounded by MAX_WALKS)
 
@@ -221,6 +222,13 @@ class Summaries:
                 return UNKNOWN
         return result or UNKNOWN
 
+    def appended(self, method: cst.FunctionDef, owner: cst.ClassDef, name: str) -> list[Value] | None:
+        """What ``method`` appends to ``self.<name>`` (``self.cost_his.append(loss)``), each
+        value as its values-only walk sees it there; None when the walk is cut short."""
+        self._method_writes(method, owner)
+        appends = self._appends.get(id(method))  # absent: the walk was cut short (recursion, bounds)
+        return None if appends is None else appends.get(name, [])
+
     def _method_writes(self, method: cst.FunctionDef, owner: cst.ClassDef) -> dict[str, Value]:
         key = id(method)
         done = self._writes.get(key)
@@ -239,6 +247,7 @@ class Summaries:
             self._active_writes.discard(key)
         # Memoised even when a summary inside was cut short: what it gives is unknown, never wrong.
         self._writes[key] = found
+        self._appends[key] = child.lists.attribute_appended
         return found
 
     def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None, mode: str | None,
