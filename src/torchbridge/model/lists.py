@@ -221,6 +221,8 @@ def attribute_elements(model: SemanticModel, expr: cst.Attribute) -> Value:
     if owner is None or module is None or not model.summaries.is_top_level(owner):
         return UNKNOWN
     name = expr.attr.value
+    if model.self_attribute(name).kind is not Kind.LIST:
+        return UNKNOWN  # every write a list display (the class's facts): before any scan of the module
     outside = model.attributes_written_outside(owner)
     if outside is None or name in outside or name in model.summaries.class_counts(owner)[1]:
         return UNKNOWN
