@@ -42,7 +42,7 @@ class Evaluator:
             items = None
             if isinstance(expr, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in expr.elements):
                 items = tuple(self.value(e.value) for e in expr.elements)  # immutable: each position stays
-            return Value(kind, result=self._element(expr), dtype=dtypes.literal_kind(expr), items=items)
+            return Value(kind, result=self._element(expr, items), dtype=dtypes.literal_kind(expr), items=items)
         if isinstance(expr, (cst.Integer, cst.Float)):
             return NUMBER.but(dtype=dtypes.literal_kind(expr))
         if isinstance(expr, cst.SimpleString):
@@ -92,10 +92,13 @@ class Evaluator:
             return value.result
         return UNKNOWN
 
-    def _element(self, node: cst.BaseExpression) -> Value | None:
+    def _element(self, node: cst.BaseExpression, items: tuple[Value, ...] | None = None) -> Value | None:
         """The common kind of a list, tuple or list comprehension's elements, if known. A
-        comprehension's element is evaluated only when it reads none of its own variables."""
-        if isinstance(node, cst.ListComp):
+        comprehension's element is evaluated only when it reads none of its own variables.
+        ``items``: a tuple's elements, already evaluated."""
+        if items:
+            elements = list(items)
+        elif isinstance(node, cst.ListComp):
             targets: set[str] = set()
             for_in: cst.CompFor | None = node.for_in
             while for_in is not None:

@@ -47,7 +47,7 @@ from .names import (
 )
 from .project_index import FileImports, TextFacts, import_counts, import_reference
 from .scope import Binding, Scope, rebind
-from .summaries import Arguments, Summaries
+from .summaries import Arguments, Summaries, open_result
 from .tree import walk_children
 from .values import UNKNOWN, Kind, Value
 
@@ -234,8 +234,11 @@ class SemanticModel:
         if target is None:
             return self._imported_returned(func)
         function, owner = target
-        arguments = self._arguments(function, owner, call) if call is not None else ()
-        return self.summaries.returned(function, owner, arguments)
+        plain = self.summaries.returned(function, owner)
+        if call is None or not call.args or not open_result(plain):
+            return plain
+        arguments = self._arguments(function, owner, call)  # evaluated only where they may settle it
+        return self.summaries.returned(function, owner, arguments) if arguments else plain
 
     def _arguments(self, function: cst.FunctionDef, owner: cst.ClassDef | None, call: cst.Call) -> Arguments:
         """The known values ``call`` passes, by the parameter that receives each (a method's

@@ -170,7 +170,7 @@ class Summaries:
         parameters bound to these values: an answer for this call alone, whoever else calls
         the function (memoised per function, grad mode and argument values)."""
         plain = self._returned(function, owner, ())
-        if not arguments or not _open(plain) or id(function) in self._active_functions:
+        if not arguments or not open_result(plain) or id(function) in self._active_functions:
             return plain
         return self._returned(function, owner, arguments)
 
@@ -264,7 +264,7 @@ class Summaries:
         return result
 
 
-def _open(value: Value) -> bool:
+def open_result(value: Value) -> bool:
     """A summary whose answer the arguments may settle: unknown, a tensor whose grad or
     placement is open, an ndarray whose layout is."""
     if value.kind is Kind.TENSOR:
