@@ -116,7 +116,18 @@ FUNCTIONS = [
         def helper(x: np.ndarray):
             return x
         t = torch.from_numpy(helper(np.flip(np.zeros(3))))
-        """, set(), id="parameters-are-unknown-whatever-the-call-passes"),
+        u = torch.from_numpy(helper(np.zeros(3)))
+        """, {(4, "TNP102")}, id="parameters-take-the-values-of-each-call"),
+    pytest.param("""
+        import numpy as np, torch
+        def helper(x):
+            return x[::-1]
+        def passes(x):
+            return x
+        t = torch.from_numpy(passes(np.zeros(3)))
+        u = torch.from_numpy(passes(x=np.flip(np.zeros(3))))
+        v = torch.from_numpy(passes(*[np.flip(np.zeros(3))]))
+        """, {(7, "TNP102")}, id="arguments-by-keyword-and-not-through-a-star"),
 ]
 
 
@@ -299,9 +310,9 @@ def test_a_summary_is_computed_once_per_function() -> None:
     calls: list[str] = []
     original = summaries.Summaries._walk
 
-    def counting(self, function, owner, mode):  # type: ignore[no-untyped-def]
+    def counting(self, function, owner, mode, arguments):  # type: ignore[no-untyped-def]
         calls.append(function.name.value)
-        return original(self, function, owner, mode)
+        return original(self, function, owner, mode, arguments)
 
     source = """
         import numpy as np, torch
@@ -318,6 +329,36 @@ def test_a_summary_is_computed_once_per_function() -> None:
     finally:
         summaries.Summaries._walk = original  # type: ignore[method-assign]
     assert calls == ["helper"]
+
+
+def test_a_summary_for_arguments_is_made_only_where_the_plain_one_is_open_and_once_per_values() -> None:
+    from torchbridge.model import summaries
+
+    calls: list[tuple[str, tuple[str, ...]]] = []
+    original = summaries.Summaries._walk
+
+    def counting(self, function, owner, mode, arguments):  # type: ignore[no-untyped-def]
+        calls.append((function.name.value, tuple(name for name, _ in arguments)))
+        return original(self, function, owner, mode, arguments)
+
+    source = """
+        import numpy as np, torch
+        def settled(x):
+            return np.flip(np.zeros(3))
+        def passes(x):
+            return x
+        a = torch.from_numpy(settled(np.zeros(3)))
+        b = torch.from_numpy(passes(np.flip(np.zeros(3))))
+        c = torch.from_numpy(passes(np.flip(np.zeros(3))))
+        """
+    summaries.Summaries._walk = counting  # type: ignore[method-assign]
+    try:
+        assert found(source) == {(6, "TNP102"), (7, "TNP102"), (8, "TNP102")}
+    finally:
+        summaries.Summaries._walk = original  # type: ignore[method-assign]
+    # settled: its plain summary is a negative-strided array, nothing to learn from the call;
+    # passes: the plain one, then one per call (each call's own evidence for its message).
+    assert calls == [("settled", ()), ("passes", ()), ("passes", ("x",)), ("passes", ("x",))]
 
 
 def test_a_long_body_is_not_summarised() -> None:

@@ -17,9 +17,12 @@ from .tree import EXPRESSIONS, children
 _SUITES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)
 
 
-def assignment_counts(body: cst.CSTNode, declared: set[str] | None = None) -> dict[str, int]:
+def assignment_counts(body: cst.CSTNode, declared: set[str] | None = None,
+                      in_place: dict[str, int] | None = None) -> dict[str, int]:
     """How many statements of ``body`` (and its nested blocks, not nested scopes) bind each name;
-    the names it declares ``global`` or ``nonlocal`` go into ``declared`` when given."""
+    the names it declares ``global`` or ``nonlocal`` go into ``declared`` when given, and the
+    augmented assignments that a tensor runs in place (``w -= g``; ``@=`` makes a new
+    object) are counted in ``in_place`` when given."""
     found: dict[str, int] = {}
 
     def count(names: Iterable[str]) -> None:
@@ -39,6 +42,9 @@ def assignment_counts(body: cst.CSTNode, declared: set[str] | None = None) -> di
                 count(target_names(target.target))
         elif type(node) is cst.AnnAssign or type(node) is cst.AugAssign:
             count(target_names(node.target))
+            if (in_place is not None and type(node) is cst.AugAssign and type(node.target) is cst.Name
+                    and type(node.operator) is not cst.MatrixMultiplyAssign):
+                in_place[node.target.value] = in_place.get(node.target.value, 0) + 1
         elif type(node) is cst.FunctionDef or type(node) is cst.ClassDef:
             count([node.name.value])
         elif type(node) is cst.If or type(node) is cst.While:
@@ -74,6 +80,14 @@ def target_names(target: cst.BaseExpression) -> list[str]:
 def rebound_names(body: cst.CSTNode) -> set[str]:
     """Names a loop body assigns, in its statements and nested blocks (not in nested scopes)."""
     return set(assignment_counts(body))
+
+
+def rebound_in_place(body: cst.CSTNode) -> tuple[set[str], set[str]]:
+    """The names a loop body assigns, and of those the ones it rebinds only by augmented
+    assignments that a tensor runs in place (``w -= lr * w.grad``: the same object)."""
+    in_place: dict[str, int] = {}
+    counts = assignment_counts(body, in_place=in_place)
+    return set(counts), {name for name, count in in_place.items() if counts.get(name) == count}
 
 
 def parameters(params: cst.Parameters) -> list[cst.Param]:

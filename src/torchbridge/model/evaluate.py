@@ -39,7 +39,10 @@ class Evaluator:
             return UNKNOWN
         kind = _CONTAINERS.get(type(expr))
         if kind is not None:
-            return Value(kind, result=self._element(expr), dtype=dtypes.literal_kind(expr))
+            items = None
+            if type(expr) is cst.Tuple and not any(type(e) is cst.StarredElement for e in expr.elements):
+                items = tuple(self.value(e.value) for e in expr.elements)  # immutable: each position stays
+            return Value(kind, result=self._element(expr, items), dtype=dtypes.literal_kind(expr), items=items)
         if type(expr) is cst.Integer or type(expr) is cst.Float:
             return NUMBER.but(dtype=dtypes.literal_kind(expr))
         if type(expr) is cst.SimpleString:
@@ -59,7 +62,9 @@ class Evaluator:
         if type(expr) is cst.BinaryOperation:
             if type(expr.operator) is cst.MatrixMultiply:
                 operands = [self.value(expr.left), self.value(expr.right)]
-                return self._combined(operands) if all(v.kind is Kind.TENSOR for v in operands) else UNKNOWN
+                # x @ w with w a tensor: a tensor when it runs, as for the other operators
+                # (an ndarray, a list or a number on the other side raises TypeError).
+                return self.binary(*operands) if any(v.kind is Kind.TENSOR for v in operands) else UNKNOWN
             return self.binary(self.value(expr.left), self.value(expr.right))
         if type(expr) is cst.UnaryOperation and (type(expr.operator) is cst.Minus or type(expr.operator) is cst.Plus or type(expr.operator) is cst.BitInvert):
             operand = self.value(expr.expression)
@@ -70,6 +75,8 @@ class Evaluator:
             return operand.but(layout=Layout.UNKNOWN, evidence=None) if operand.kind is Kind.TENSOR else UNKNOWN
         if type(expr) is cst.IfExp:
             return self.value(expr.body).join(self.value(expr.orelse))
+        if type(expr) is cst.Comparison:
+            return self._compared(expr)
         if type(expr) is cst.BooleanOperation:  # `a or b` is a or b
             return self.value(expr.left).join(self.value(expr.right))
         if type(expr) is cst.NamedExpr:
@@ -85,10 +92,13 @@ class Evaluator:
             return value.result
         return UNKNOWN
 
-    def _element(self, node: cst.BaseExpression) -> Value | None:
+    def _element(self, node: cst.BaseExpression, items: tuple[Value, ...] | None = None) -> Value | None:
         """The common kind of a list, tuple or list comprehension's elements, if known. A
-        comprehension's element is evaluated only when it reads none of its own variables."""
-        if type(node) is cst.ListComp:
+        comprehension's element is evaluated only when it reads none of its own variables.
+        ``items``: a tuple's elements, already evaluated."""
+        if items:
+            elements = list(items)
+        elif type(node) is cst.ListComp:
             targets: set[str] = set()
             for_in: cst.CompFor | None = node.for_in
             while for_in is not None:
@@ -131,7 +141,7 @@ class Evaluator:
                 return receiver  # Net().to(device).eval(): the same module
             if receiver.kind in array_sources.KINDS:
                 return array_sources.method(receiver, func.attr.value, call)
-        returned = self.model.returned_by(func)  # a function or method of this module
+        returned = self.model.returned_by(func, call)  # a function or method of this module
         if returned is not None and returned.kind is not Kind.UNKNOWN:
             return returned
         callee = self.value(func)
@@ -155,6 +165,8 @@ class Evaluator:
         return _RESULTS[entry.how](self, call, entry)
 
     def _plain(self, call: cst.Call, entry: Entry) -> Value:
+        if entry.returns is Kind.TUPLE and entry.items:
+            return Value(Kind.TUPLE, items=tuple(Value(kind, evidence=call) for kind in entry.items))
         if entry.returns is not Kind.NDARRAY:
             return Value(entry.returns)
         ndim = _ndim_of_shape(call) if entry.ndim_from_shape else entry.ndim
@@ -328,6 +340,18 @@ class Evaluator:
         if on_device and evidence is None:
             evidence = next(t.evidence for t in tensors if t.on_device)
         return Value(Kind.TENSOR, grad=grad, on_device=on_device, evidence=evidence)
+
+    def _compared(self, expr: cst.Comparison) -> Value:
+        """``t == 0``, ``a < b`` with a tensor and a number or tensor: a bool tensor where the
+        tensor is, never requiring grad (against ``None`` or a string it is a Python bool)."""
+        if len(expr.comparisons) != 1 or not isinstance(expr.comparisons[0].operator, _ORDERINGS):
+            return UNKNOWN
+        operands = [self.value(expr.left), self.value(expr.comparisons[0].comparator)]
+        if not any(v.kind is Kind.TENSOR for v in operands) or any(
+                v.kind not in (Kind.TENSOR, Kind.NUMBER) for v in operands):
+            return UNKNOWN
+        result = self._combined([v for v in operands if v.kind is Kind.TENSOR])
+        return result.but(grad=False, evidence=result.evidence if result.on_device else None)
 
     def _under_grad_mode(self, grad: bool | None) -> bool | None:
         """A new tensor's grad under the current grad mode: off under no_grad, unknown where
@@ -505,6 +529,10 @@ class Evaluator:
             return self._combined([base])
         if base.kind in array_sources.KINDS:
             return array_sources.subscript(base, slices)
+        if base.kind is Kind.TUPLE and base.items is not None and len(slices) == 1 and isinstance(slices[0], cst.Index):
+            position = literal_int(slices[0].value)  # pair[1]: that position's value
+            if position is not None and -len(base.items) <= position < len(base.items):
+                return base.items[position]
         if base.kind in (Kind.LIST, Kind.TUPLE) and base.result is not None and len(slices) == 1:
             # xs[0] is one of the elements, xs[1:] a list of them
             index = slices[0]
@@ -666,6 +694,7 @@ def _rank(shape: cst.BaseExpression) -> int | None:
     return 1 if literal_int(shape) is not None else None
 
 
+_ORDERINGS = (cst.Equal, cst.NotEqual, cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual)
 # The axes by keyword: np.transpose(a, axes=...), swapaxes(axis1=, axis2=), moveaxis(source=, destination=).
 _AXES_KEYWORDS = frozenset({"axes", "axis1", "axis2", "source", "destination"})
 _DEVICE_STRING = re.compile(r"^(?:cuda|cpu|mps|xpu|meta|hpu|xla)(?::\d+)?$")

@@ -24,7 +24,7 @@ from .blocks import (
     assignment_counts,
     captured_names,
     parameters,
-    rebound_names,
+    rebound_in_place,
     self_assignment_counts,
 )
 from .call_contexts import CallContexts
@@ -47,7 +47,7 @@ from .names import (
 )
 from .project_index import FileImports, TextFacts, import_counts, import_reference
 from .scope import Binding, Scope, rebind
-from .summaries import Summaries
+from .summaries import Arguments, Summaries, open_result
 from .tree import walk_children
 from .values import UNKNOWN, Kind, Value
 
@@ -97,6 +97,8 @@ class SemanticModel:
         self.project: FileImports | None = None  # the project's other modules, when the file is in one
         self._import_counts: dict[str, int] | None = None  # how often the module body imports each name
         self._summary_models: list[SemanticModel] = []  # the models ``for_summary`` made for this one
+        # id(FunctionDef) -> what one call passes to its parameters (a summary's walk for that call)
+        self.argument_facts: dict[int, dict[str, Value]] = {}
 
     # ----------------------------------------------------------------- queries
 
@@ -235,10 +237,11 @@ class SemanticModel:
         total, class_names = self.summaries.class_counts(node)
         return ClassFacts(total, node, class_names, self._outside_writes)
 
-    def returned_by(self, func: cst.BaseExpression) -> Value | None:
+    def returned_by(self, func: cst.BaseExpression, call: cst.Call | None = None) -> Value | None:
         """What calling ``func`` gives when it is a function or a method of this module
-        (``load(p)``, ``self._params(n)``): its return summary as seen here; None when
-        ``func`` is not one (``summaries`` says where summaries stop)."""
+        (``load(p)``, ``self._params(n)``): its return summary as seen here, for the
+        arguments of ``call`` when given; None when ``func`` is not one (``summaries`` says
+        where summaries stop)."""
         target = self._called_function(func)
         if target is None:
             made = self._called_top_level(func)
@@ -246,7 +249,32 @@ class SemanticModel:
                 return self.instance_of(made)  # a class the walk has not reached yet
             return self._imported_returned(func)
         function, owner = target
-        return self.summaries.returned(function, owner)
+        plain = self.summaries.returned(function, owner)
+        if call is None or not call.args or not open_result(plain):
+            return plain
+        arguments = self._arguments(function, owner, call)  # evaluated only where they may settle it
+        return self.summaries.returned(function, owner, arguments) if arguments else plain
+
+    def _arguments(self, function: cst.FunctionDef, owner: cst.ClassDef | None, call: cst.Call) -> Arguments:
+        """The known values ``call`` passes, by the parameter that receives each (a method's
+        ``self`` skipped); nothing when a starred argument makes the positions unknown."""
+        if any(arg.star for arg in call.args):
+            return ()
+        params = function.params
+        positional = [*params.posonly_params, *params.params]
+        static = any(dotted(d.decorator) == "staticmethod" for d in function.decorators)
+        if owner is not None and not static:
+            positional = positional[1:]
+        passed = [arg.value for arg in call.args if arg.keyword is None]
+        if len(passed) > len(positional):
+            return ()  # the rest goes to *args
+        found = {param.name.value: value for param, value in zip(positional, passed)}
+        by_name = {param.name.value for param in (*positional, *params.kwonly_params)}
+        found.update((arg.keyword.value, arg.value) for arg in call.args
+                     if arg.keyword is not None and arg.keyword.value in by_name)
+        values = ((name, self.evaluator.value(expr)) for name, expr in found.items())
+        return tuple(sorted(((name, value) for name, value in values if value.kind is not Kind.UNKNOWN),
+                            key=lambda item: item[0]))
 
     def _imported_returned(self, func: cst.BaseExpression) -> Value | None:
         """What calling a function imported from another module of the project gives
@@ -307,6 +335,11 @@ class SemanticModel:
                 if method is not None:
                     return method, owner
         return None
+
+    def instance_class(self, name: str) -> cst.ClassDef | None:
+        """The module-level class whose instance ``name`` is here: the first parameter of the
+        method being walked (``self``), never rebound."""
+        return self._self_class(name)
 
     def _self_class(self, name: str) -> cst.ClassDef | None:
         """The module-level class whose instance ``name`` is: the first parameter of the
@@ -583,7 +616,7 @@ class SemanticModel:
                 values = [e.value for e in value.elements]
             # a, b = b, a: every right-hand side is evaluated before any name is rebound
             evaluated = [self.evaluator.value(v) if self.track_values and v is not None else UNKNOWN for v in values]
-            if value is not None and values[0] is None and self.track_values:
+            if facts is None and value is not None and values[0] is None and self.track_values:
                 evaluated = self._unpacked(target, value) or evaluated
             for element, element_value, facts in zip(target.elements, values, evaluated):
                 self.bind_target(element.value, kind, node, element_value, facts)
@@ -600,12 +633,15 @@ class SemanticModel:
             self.walk(target)
 
     def _unpacked(self, target: cst.Tuple | cst.List, value: cst.BaseExpression) -> list[Value] | None:
-        """``values, vectors = torch.linalg.eigh(x)``: each name gets the element of a tuple or
-        list whose elements the model knows (a starred target takes a list: left unknown). A
-        list held in a name may have been appended to since: the flow does not follow that."""
+        """``values, vectors = torch.linalg.eigh(x)``, ``image, hist = f()``: each name gets its
+        position of a tuple whose positions the model knows, else the element of a tuple or list
+        whose elements it knows (a starred target takes a list: left unknown). A list held in a
+        name may have been appended to since: the flow does not follow that."""
         if not target.elements or any(type(e) is cst.StarredElement for e in target.elements):
             return None
         whole = self.evaluator.value(value)
+        if whole.kind is Kind.TUPLE and whole.items is not None:
+            return list(whole.items) if len(whole.items) == len(target.elements) else None
         if whole.kind is Kind.LIST and type(value) is cst.Name:
             return None
         if whole.kind not in (Kind.TUPLE, Kind.LIST) or whole.result is None:
@@ -943,14 +979,20 @@ class SemanticModel:
             self.walk(node.body)
 
     def _forget_rebound(self, body: cst.BaseSuite) -> None:
-        """At a loop's head, a name the body rebinds may hold the previous iteration's value."""
+        """At a loop's head, a name the body rebinds may hold the previous iteration's value.
+        A tensor the body changes only in place (``w -= lr * w.grad``) is still the same
+        tensor: its placement stays, and so does a grad it required (``traverse_AugAssign``)."""
         if not self.track_values:
             return
         bindings = self.scope.bindings
-        for name in rebound_names(body):
+        rebound, in_place = rebound_in_place(body)
+        for name in rebound:
             binding = bindings.get(name)
-            if binding is not None and binding.facts is not UNKNOWN:
-                bindings[name] = rebind(binding, facts=UNKNOWN)
+            if binding is None or binding.facts is UNKNOWN:
+                continue
+            facts = binding.facts
+            kept = facts.but(grad=True if facts.grad else None) if facts.kind is Kind.TENSOR and name in in_place else UNKNOWN
+            bindings[name] = rebind(binding, facts=kept)
 
     def traverse_Call(self, node: cst.Call) -> None:
         with self.cuda_guards.guarded(is_cuda_only_case(node)):
@@ -994,10 +1036,21 @@ class SemanticModel:
                 before = self.evaluator.value(node.target)
                 # In place: an array keeps its layout; a tensor takes on the operand's grad.
                 facts = before if before.kind is Kind.NDARRAY else (
-                    self.evaluator.binary(before, self.evaluator.value(node.value))
-                    if before.kind is Kind.TENSOR else UNKNOWN
+                    self._tensor_in_place(before, node) if before.kind is Kind.TENSOR else UNKNOWN
                 )
             self.bind(node.target.value, "other", node, facts=facts)
+
+    def _tensor_in_place(self, before: Value, node: cst.AugAssign) -> Value:
+        """``w -= lr * w.grad`` changes the tensor ``w`` in place (``@=`` makes a new one): it
+        stays where it is, and one that requires grad still does, under ``no_grad`` too (the
+        operation is not recorded, the flag stays); otherwise it requires grad when the
+        operand does and grad is on."""
+        if type(node.operator) is not cst.MatrixMultiplyAssign and (before.grad or self.in_no_grad):
+            return before
+        result = self.evaluator.binary(before, self.evaluator.value(node.value))
+        if type(node.operator) is cst.MatrixMultiplyAssign:
+            return result
+        return before.but(grad=result.grad, evidence=result.evidence if result.grad else before.evidence)
 
     def traverse_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.walk(node.value)
@@ -1047,7 +1100,7 @@ class SemanticModel:
         undecided = called == grad_mode.UNDECIDED and not no_grad
         with (self._scope("function", node), self.cuda_guards.guarded(guarded),
               self.grad_mode.entered(off=no_grad, undecided=undecided)):
-            self._bind_params(node.params)
+            self._bind_params(node.params, self.argument_facts.pop(id(node), None))
             self._bind_locals(node.body)
             self._functions.append(node)
             self._returns.append([])
@@ -1147,10 +1200,13 @@ class SemanticModel:
         for param in parameters(params):
             self._walk_all([param.default, param.annotation.annotation if param.annotation else None])
 
-    def _bind_params(self, params: cst.Parameters) -> None:
+    def _bind_params(self, params: cst.Parameters, arguments: dict[str, Value] | None = None) -> None:
+        """``arguments``: what one call passes (a summary for that call, ``Summaries.returned``)."""
         stars = {id(params.star_arg), id(params.star_kwarg)}
         for param in parameters(params):
             facts = self._annotated(param.annotation.annotation) if param.annotation is not None else UNKNOWN
+            if arguments and param.name.value in arguments:
+                facts = arguments[param.name.value]
             if id(param) in stars:  # *args: np.ndarray is a tuple of arrays, **kwargs a dict
                 facts = Value(Kind.TUPLE, result=facts if facts.kind is not Kind.UNKNOWN else None) \
                     if param is params.star_arg else Value(Kind.DICT)

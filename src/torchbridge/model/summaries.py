@@ -15,8 +15,14 @@ Where a summary stops (the answer is unknown):
   are in progress, the body has more than ``MAX_STATEMENTS`` statements, or the file has
   used its ``MAX_WALKS`` walks; a summary that met such a cut is not memoised (it may be
   complete when asked again from outside the cycle);
-- the parameters are unknown inside the body, whatever the call passes (their annotations
-  count, as they do everywhere in the model).
+- the parameters are unknown inside the body (their annotations count, as they do
+  everywhere in the model), except in a summary for one call: where that summary leaves
+  the result open (unknown, a tensor whose grad or placement is open, an ndarray whose
+  layout is), the body is walked again with the parameters bound to what this call passes
+  (``nn(x, w1, w2)`` with ``w1`` requiring grad returns a tensor that does). That answer
+  is this call's alone, so it holds whoever else calls the function, public or not; it is
+  memoised per argument values and counts against ``MAX_WALKS``. A starred argument
+  makes every position unknown.
 
 A method is resolved through ``self.<name>(...)`` only when the call sits in a method of
 a module-level class, ``self`` is that method's first parameter and still unbound since,
@@ -42,10 +48,13 @@ from . import grad_mode
 from .blocks import assignment_counts, self_assignment_counts
 from .names import dotted
 from .tree import children
-from .values import UNKNOWN, Kind, Value
+from .values import UNKNOWN, Kind, Layout, Value
 
 if TYPE_CHECKING:
     from .semantic import SemanticModel
+
+# What one call passes for some of the callee's parameters, by name.
+Arguments = tuple[tuple[str, Value], ...]
 
 MAX_DEPTH = 8  # summaries in progress at once (a chain of helpers calling helpers)
 MAX_STATEMENTS = 400  # a longer body is not summarised: its cost would not pay
@@ -61,15 +70,18 @@ class Summaries:
         self._model = model  # the file's model: the module, its imports, its flags
         # SemanticModel.for_summary, passed in: the model builds summaries with a model of its own
         self._walker = walker
-        # (id(FunctionDef), the grad mode at the call) -> the joined returns
-        self._done: dict[tuple[int, str | None], Value] = {}
-        self._active: set[tuple[int, str | None]] = set()  # summaries in progress (a cycle is unknown)
+        # (id(FunctionDef), the grad mode at the call, the argument values) -> the joined returns
+        self._done: dict[tuple[int, str | None, tuple[tuple[str, Value, int], ...]], Value] = {}
+        # summaries in progress (a cycle is unknown)
+        self._active: set[tuple[int, str | None, tuple[tuple[str, Value, int], ...]]] = set()
+        self._active_functions: set[int] = set()  # their functions: no summary per argument inside a cycle
         self._top: dict[str, cst.CSTNode] | None = None  # module-level defs and classes, by name
         self._methods: dict[int, dict[str, cst.FunctionDef]] = {}
         self._counts: dict[int, tuple[dict[str, int], frozenset[str]]] = {}
         self._writers: dict[int, dict[str, list[cst.FunctionDef]]] = {}  # id(ClassDef) -> name -> methods
         self._writes: dict[int, dict[str, Value]] = {}  # id(method) -> what it stores in self.<name>
         self._active_writes: set[int] = set()
+        self._appends: dict[int, dict[str, list[Value]]] = {}  # id(method) -> what it appends to self.<name>
         self._cuts = 0  # how often a summary was cut short (recursion, bounds): see ``returned``
         self._walks = 0  # the values-only walks made for this file (bounded by MAX_WALKS)
 
@@ -148,13 +160,25 @@ class Summaries:
 
     # --------------------------------------------------------------- summaries
 
-    def returned(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> Value:
+    def returned(self, function: cst.FunctionDef, owner: cst.ClassDef | None, arguments: Arguments = ()) -> Value:
         """What calling ``function`` here gives: the join of its returns, its body walked in
         the grad mode of this point (a helper called under ``no_grad`` returns tensors that
-        do not require grad, unless they are leaves that do), or unknown."""
+        do not require grad, unless they are leaves that do), or unknown.
+
+        ``arguments``: what this call passes for some parameters. Where the summary that knows
+        nothing of its parameters leaves the result open, the body is walked again with those
+        parameters bound to these values: an answer for this call alone, whoever else calls
+        the function (memoised per function, grad mode and argument values)."""
+        plain = self._returned(function, owner, ())
+        if not arguments or not open_result(plain) or id(function) in self._active_functions:
+            return plain
+        return self._returned(function, owner, arguments)
+
+    def _returned(self, function: cst.FunctionDef, owner: cst.ClassDef | None, arguments: Arguments) -> Value:
         model = self._model
         mode = grad_mode.OFF if model.in_no_grad else (grad_mode.UNDECIDED if model.grad_mode_unknown else None)
-        key = (id(function), mode)
+        # The evidence is not compared by Value: a message must point at this call's own.
+        key = (id(function), mode, tuple((name, value, id(value.evidence)) for name, value in arguments))
         done = self._done.get(key)
         if done is not None:
             return done
@@ -165,12 +189,14 @@ class Summaries:
             self._done[key] = UNKNOWN
             return UNKNOWN
         self._active.add(key)
+        self._active_functions.add(id(function))
         self._walks += 1
         cuts = self._cuts
         try:
-            result = self._walk(function, owner, mode)
+            result = self._walk(function, owner, mode, arguments)
         finally:
             self._active.discard(key)
+            self._active_functions.discard(id(function))
         if self._cuts == cuts:  # computed without cutting a cycle short: final
             self._done[key] = result
         return result
@@ -196,6 +222,13 @@ class Summaries:
                 return UNKNOWN
         return result or UNKNOWN
 
+    def appended(self, method: cst.FunctionDef, owner: cst.ClassDef, name: str) -> list[Value] | None:
+        """What ``method`` appends to ``self.<name>`` (``self.cost_his.append(loss)``), each
+        value as its values-only walk sees it there; None when the walk is cut short."""
+        self._method_writes(method, owner)
+        appends = self._appends.get(id(method))  # absent: the walk was cut short (recursion, bounds)
+        return None if appends is None else appends.get(name, [])
+
     def _method_writes(self, method: cst.FunctionDef, owner: cst.ClassDef) -> dict[str, Value]:
         key = id(method)
         done = self._writes.get(key)
@@ -214,10 +247,13 @@ class Summaries:
             self._active_writes.discard(key)
         # Memoised even when a summary inside was cut short: what it gives is unknown, never wrong.
         self._writes[key] = found
+        self._appends[key] = child.lists.attribute_appended
         return found
 
-    def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None, mode: str | None) -> Value:
+    def _walk(self, function: cst.FunctionDef, owner: cst.ClassDef | None, mode: str | None,
+              arguments: Arguments) -> Value:
         child = self._walker(self._model, self)
+        child.argument_facts[id(function)] = dict(arguments)
         with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
             found = child.returns_of(function, owner)
         if not found:
@@ -226,6 +262,16 @@ class Summaries:
         for other in found[1:]:
             result = result.join(other)
         return result
+
+
+def open_result(value: Value) -> bool:
+    """A summary whose answer the arguments may settle: unknown, a tensor whose grad or
+    placement is open, an ndarray whose layout is."""
+    if value.kind is Kind.TENSOR:
+        return value.grad is None or value.on_device is None
+    if value.kind is Kind.NDARRAY:
+        return value.layout is Layout.UNKNOWN
+    return value.kind is Kind.UNKNOWN
 
 
 def _writers(owner: cst.ClassDef) -> dict[str, list[cst.FunctionDef]]:

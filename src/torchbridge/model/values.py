@@ -52,6 +52,8 @@ class Value:
     grad: bool | None = None  # tensors: requires grad (outside no_grad)
     on_device: bool | None = None  # tensors: True moved to an accelerator, False on the CPU
     result: Value | None = None  # callables (functions, modules): what calling them gives
+    # Tuples: the value at each position, where known (``return image, hist``; ``a, b = f()``).
+    items: tuple[Value, ...] | None = None
     dtype: str | None = None  # a dtype the code shows (``dtypes``): "float64", or a Python kind "int"
     # Arrays: True when NumPy made it non-writeable (``np.frombuffer`` of bytes, ``np.broadcast_to``,
     # a read-only memory map, ``setflags(write=False)``...: ``read_only.py``), False when made writeable.
@@ -77,6 +79,8 @@ class Value:
             grad=self.grad if self.grad == other.grad else None,
             on_device=self.on_device if self.on_device == other.on_device else None,
             result=self.result.join(other.result) if self.result and other.result else None,
+            items=tuple(a.join(b) for a, b in zip(self.items, other.items))
+            if self.items is not None and other.items is not None and len(self.items) == len(other.items) else None,
             dtype=self.dtype if self.dtype == other.dtype else None,
             readonly=self.readonly if self.readonly == other.readonly else None,
             borrowed=self.borrowed or other.borrowed,  # it silences: one path that borrows is enough

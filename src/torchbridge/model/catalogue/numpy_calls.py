@@ -139,7 +139,7 @@ ENTRIES = (
       for name in ("sum", "mean", "std", "var", "max", "min", "amax", "amin", "prod", "all", "any")),
     *(Entry(f"numpy.{name}", converts=ARRAYS, reads=(0, "a", "x"), conversion=f"np.{name}(T)")
       for name in ("median", "average", "nanmean", "nansum", "nanmax", "nanmin", "nanstd", "nanmedian", "ptp",
-                   "argmax", "argmin", "isnan", "isfinite", "histogram", "count_nonzero", "ravel",
+                   "argmax", "argmin", "isnan", "isfinite", "count_nonzero", "ravel",
                    "atleast_2d", "corrcoef", "cov", "float32", "float64", "float16", "uint8", "int32", "int64")),
     # Element-wise: like the operators (``a / 255``), a new array in the operand's memory order
     # (order 'K', negative strides made positive); a 0-d operand gives a NumPy scalar.
@@ -152,6 +152,8 @@ ENTRIES = (
     *(Entry(f"numpy.{name}", NDARRAY, how=How.ELEMENTWISE, converts=ARRAYS, reads=(0, 1, "x1", "x2"),
             example=f"np.{name}(A, 2)", conversion=f"np.{name}(T, 2)")
       for name in ("maximum", "minimum", "multiply", "divide", "add", "subtract", "power")),
+    Entry("numpy.histogram", Kind.TUPLE, items=(Kind.NDARRAY, Kind.NDARRAY), converts=ARRAYS, reads=(0, "a"),
+          example="np.histogram(A)", conversion="np.histogram(T)", note="the counts and the bin edges"),
     Entry("numpy.dot", converts=ARRAYS, reads=(0, 1, "a", "b"), conversion="np.dot(T, 2)"),
     Entry("numpy.append", converts=ARRAYS, reads=(0, 1, "arr", "values"), conversion="np.append(T, 2)"),
     Entry("numpy.expand_dims", converts=ARRAYS, reads=(0, "a"), conversion="np.expand_dims(T, 0)"),

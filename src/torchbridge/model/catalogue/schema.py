@@ -73,3 +73,4 @@ class Entry:
     conversion: str = ""
     doc: str = ""  # the documentation the entry comes from; required where the library is not tested here
     note: str = ""  # why, where the entry's facts are not obvious
+    items: tuple[Kind, ...] = ()  # a TUPLE result: the kind at each position (np.histogram: two ndarrays)

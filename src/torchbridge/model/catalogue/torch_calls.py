@@ -40,6 +40,8 @@ ENTRIES = (
     Entry("torch.randint_like", TENSOR, how=FACTORY, example="torch.randint_like(W, 5)"),
     # From an ndarray: its layout and rank, never grad.
     Entry("torch.from_numpy", TENSOR, how=How.FROM_ARRAY, example="torch.from_numpy(A)"),
+    Entry("torch.autograd.Variable", TENSOR, example="torch.autograd.Variable(W)",
+          note="takes only a tensor (TypeError otherwise) and returns a new one, detached unless requires_grad=True"),
     Entry("torch.as_tensor", TENSOR, how=How.FROM_ARRAY, example="torch.as_tensor(A)"),
     Entry("torch.asarray", TENSOR, how=How.FROM_ARRAY, example="torch.asarray(A)"),
     # Devices: a written-out device says where it points; a getter's is unknown.

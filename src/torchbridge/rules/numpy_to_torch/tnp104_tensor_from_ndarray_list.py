@@ -58,7 +58,10 @@ class TensorFromNdarrayList(Rule):
     ## What it does
     Finds `torch.tensor(L)` and `torch.as_tensor(L)` where `L` is a list or tuple whose
     every element is proven an ndarray: a display (`[a, b]`), a comprehension of NumPy
-    results, or a list built by `.append` in the same function and used for nothing else.
+    results, or a list built by `.append` in the same function and used for nothing else
+    (or converted into its own name, `xs = torch.tensor(xs)`). An element may come from a
+    helper's return, position by position for a tuple (`_, hist = self.histogram(x)`
+    where the method returns `x, np.histogram(...)[0]`).
     The legacy constructors (`torch.Tensor(L)`, `torch.FloatTensor(L)`...) are reported
     too, without a fix.
 

@@ -77,9 +77,13 @@ class ImplicitTensorConversion(Rule):
 
     Which calls convert, and which of their arguments, is the library catalogue's data
     (`model/catalogue`; each NumPy entry is checked against NumPy by the tests). The
-    tensor's state is what the value model proves in the function: a `requires_grad=True`
-    factory, a module's output outside `no_grad`, `.cuda()`, `.to('cuda')`, and a list whose
-    every element was appended in the same function.
+    tensor's state is what the value model proves: a `requires_grad=True` factory, a
+    module's output outside `no_grad` (a loss module such as `nn.MSELoss()` passes its
+    input's grad on; an unknown `criterion` proves nothing), `.cuda()`, `.to('cuda')`, a
+    helper's return (summarised for the call's own arguments where that settles it), a
+    weight updated in place in the loop (`w -= lr * w.grad`), and a list whose every element
+    was appended where the model sees it: in the same function, in the module's own code for
+    a module-level list, or in the class's methods for `self.losses`.
 
     `np.asarray(t)` and `np.array(t)` of one tensor are TNP202's; of a list of tensors,
     this rule reports them when an element is proven to require grad or to live on a
@@ -173,6 +177,18 @@ class ImplicitTensorConversion(Rule):
                 return np.concatenate(outputs)  # unknown: not reported
             """
         ),
+        Valid(
+            """
+            import matplotlib.pyplot as plt
+            import torch
+            def train(model, criterion, loader):
+                losses = []
+                for x, y in loader:
+                    loss = criterion(model(x), y)
+                    losses.append(loss)
+                plt.plot(losses)  # unknown: the model and the criterion are parameters
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -204,6 +220,22 @@ class ImplicitTensorConversion(Rule):
                 plt.plot(losses)
             """,
             findings=[(8, 5)],
+        ),
+        Invalid(
+            """
+            import matplotlib.pyplot as plt
+            import torch
+            from torch import nn
+            model = nn.Linear(4, 1)
+            criterion = nn.MSELoss()
+            losses = []
+            for step in range(100):
+                loss = criterion(model(torch.randn(8, 4)), torch.randn(8, 1))
+                loss.backward()
+                losses.append(loss)
+            plt.plot(losses)
+            """,
+            findings=[(11, 1)],
         ),
         Invalid(
             """

@@ -50,7 +50,8 @@ class DiscardedTo(Rule):
     `x.cuda()` on its own line does nothing (but copy, and throw the copy away), and the
     code after it still uses the CPU tensor. `nn.Module.to()` and `.cuda()` move the module
     in place, so `model.to(device)` on its own line is fine and is not reported; the rule
-    reports only receivers the model proves to be tensors, and only names (a bare
+    reports only receivers the model proves to be tensors (also through a helper's return:
+    `m = mask(n)` where `mask` returns `Variable(torch.from_numpy(a) == 0)`), and only names (a bare
     `torch.zeros(2).to("cuda")` has nothing to assign to: it is a smoke test).
 
     ## Example
