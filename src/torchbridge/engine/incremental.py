@@ -38,11 +38,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from ..model.memo import SubtreeMemo
 from .positions import Remembered
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # LibCST's and CPython's ends of lines
@@ -75,6 +76,9 @@ class Parsed:
     # Where the statements of a function's or class's body start, from the start of the
     # function or class, for those edited inside before (``_reparse_inside``).
     inner: dict[cst.BaseStatement, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # What the checks of its statements computed that a later check may take (``model.memo``),
+    # shared like ``positions`` by the parses after it.
+    memo: SubtreeMemo = field(default_factory=SubtreeMemo, compare=False, repr=False)
 
     @property
     def incremental(self) -> bool:
@@ -108,8 +112,10 @@ def reparse(previous: Parsed | None, text: str) -> tuple[Parsed, Outcome]:
     """``text`` parsed, reusing the trees of ``previous``'s statements that the edit from
     ``previous.text`` left alone. Raises ``cst.ParserSyntaxError`` as ``cst.parse_module``
     does."""
-    if previous is None or not previous.incremental:
+    if previous is None:
         return parse(text), Outcome("full")
+    if not previous.incremental:
+        return replace(parse(text), memo=previous.memo), Outcome("full")
     if previous.text == text:
         return previous, Outcome("same", len(previous.module.body))
     try:
@@ -117,7 +123,7 @@ def reparse(previous: Parsed | None, text: str) -> tuple[Parsed, Outcome]:
     except cst.ParserSyntaxError:
         result = "the changed statements do not parse alone"
     if isinstance(result, str):
-        return parse(text), Outcome("fallback", reason=result)
+        return replace(parse(text), memo=previous.memo), Outcome("fallback", reason=result)
     parsed, reparsed = result
     return parsed, Outcome("partial", len(parsed.module.body), reparsed)
 
@@ -245,7 +251,7 @@ def _assemble(previous: Parsed, text: str, first: int, last: int, delta: int) ->
         new_lines.extend(number + shift for number in previous.lines[last + 1 :])
     kept = previous.inner.keys() - set(module.body[first : last + 1])
     inner = {statement: previous.inner[statement] for statement in kept}
-    return Parsed(text, assembled, tuple(new_starts), tuple(new_lines), previous.positions, inner), len(body)
+    return Parsed(text, assembled, tuple(new_starts), tuple(new_lines), previous.positions, inner, previous.memo), len(body)
 
 
 def _reparse_inside(
@@ -318,6 +324,7 @@ def _reparse_inside(
     parsed = Parsed(
         text, assembled, (*starts[: k + 1], *(start + delta for start in starts[k + 1 :])),
         (*previous.lines[: k + 1], *(line + shift for line in previous.lines[k + 1 :])), previous.positions, positions,
+        previous.memo,
     )
     return parsed, len(new)
 

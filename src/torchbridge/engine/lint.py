@@ -30,6 +30,7 @@ from ..diagnostics.finding import (
     diagnostic,
 )
 from ..diagnostics.fix import TextIndex
+from ..diagnostics.noqa import TokenRun
 from ..model.call_contexts import mentions_grad_off
 from ..model.project_index import FileImports, ProjectIndex, TextFacts
 from ..model.semantic import SemanticModel
@@ -37,6 +38,7 @@ from ..rules import Rule, RuleContext, RuleOptions
 from ..rules.base import RuleReport
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .incremental import Parsed
+from .noqa_runs import runs_by_statement
 from .notebook import is_notebook, lint_notebook
 from .positions import Misaligned, Positions, Remembered, resolve_positions
 from .prefilter import active_rules, mentions
@@ -126,6 +128,7 @@ def lint_source(
         ]
     suppressed: list[tuple[str, int]] = []  # (code, line) of each finding a noqa comment hid
     findings: list[Finding] = []
+    runs_of: Callable[[], list[TokenRun] | None] | None = None
     if active:
         with _without_cyclic_gc():
             try:
@@ -133,15 +136,34 @@ def lint_source(
             except cst.ParserSyntaxError as exc:
                 return [_parse_failure(text, filename, exc)]
             imports = project_imports(filename, project)
+            runs_of = _runs_by_statement(parsed)
             findings = _run_rules(
                 parsed.module, text, filename, active, lines, apply_noqa, options, line_names, suppressed, imports,
                 parsed.statement_starts if parsed.incremental else None, parsed.positions if parsed.incremental else None,
+                runs_of,
             )
             if imports is not None and dependencies is not None:
                 dependencies.update(imports.dependencies)
     if judge_noqa and not any(f.is_diagnostic for f in findings):
-        findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules)])
+        findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules, runs_of)])
     return findings
+
+
+def _runs_by_statement(parsed: Parsed) -> Callable[[], list[TokenRun] | None] | None:
+    """How a check of a text parsed in parts (the server's) finds its ``# noqa`` token runs:
+    statement by statement, each segment tokenized once per document (``noqa_runs``).
+    Begins the check in the parse's memo."""
+    if not parsed.incremental:
+        return None
+    parsed.memo.begin()
+    found: list[list[TokenRun] | None] = []
+
+    def runs_of() -> list[TokenRun] | None:
+        if not found:
+            found.append(runs_by_statement(parsed, parsed.memo))
+        return found[0]
+
+    return runs_of
 
 
 def project_imports(filename: str, project: ProjectIndex | None = None) -> FileImports | None:
@@ -284,6 +306,7 @@ def _run_rules(
     options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
     imports: FileImports | None = None,
     starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None, remembered: Remembered | None = None,
+    runs_of: Callable[[], list[TokenRun] | None] | None = None,
 ) -> list[Finding]:
     model = SemanticModel()
     model.track_values = any(rule.needs_values for rule in rules)
@@ -320,7 +343,7 @@ def _run_rules(
         ]
     finally:
         sys.setrecursionlimit(limit)
-    suppressions = noqa.Suppressions(lines) if apply_noqa else None
+    suppressions = noqa.Suppressions(lines, runs_of) if apply_noqa else None
     index = TextIndex(lines, module.default_newline, text) if any(r.fix is not None for r in reports) else None
     findings = []
     for report in reports:
