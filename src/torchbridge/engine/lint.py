@@ -32,6 +32,7 @@ from ..diagnostics.finding import (
 from ..diagnostics.fix import TextIndex
 from ..diagnostics.noqa import TokenRun
 from ..model.call_contexts import mentions_grad_off
+from ..model.memo import NO_MEMO, SubtreeMemo
 from ..model.project_index import FileImports, ProjectIndex, TextFacts
 from ..model.semantic import SemanticModel
 from ..rules import Rule, RuleContext, RuleOptions
@@ -136,11 +137,13 @@ def lint_source(
             except cst.ParserSyntaxError as exc:
                 return [_parse_failure(text, filename, exc)]
             imports = project_imports(filename, project)
+            memo = parsed.memo if parsed.incremental else NO_MEMO  # kept for the next check of the text
+            memo.begin()
             runs_of = _runs_by_statement(parsed)
             findings = _run_rules(
                 parsed.module, text, filename, active, lines, apply_noqa, options, line_names, suppressed, imports,
                 parsed.statement_starts if parsed.incremental else None, parsed.positions if parsed.incremental else None,
-                runs_of,
+                runs_of, memo,
             )
             if imports is not None and dependencies is not None:
                 dependencies.update(imports.dependencies)
@@ -151,11 +154,9 @@ def lint_source(
 
 def _runs_by_statement(parsed: Parsed) -> Callable[[], list[TokenRun] | None] | None:
     """How a check of a text parsed in parts (the server's) finds its ``# noqa`` token runs:
-    statement by statement, each segment tokenized once per document (``noqa_runs``).
-    Begins the check in the parse's memo."""
+    statement by statement, each segment tokenized once per document (``noqa_runs``)."""
     if not parsed.incremental:
         return None
-    parsed.memo.begin()
     found: list[list[TokenRun] | None] = []
 
     def runs_of() -> list[TokenRun] | None:
@@ -306,9 +307,10 @@ def _run_rules(
     options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
     imports: FileImports | None = None,
     starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None, remembered: Remembered | None = None,
-    runs_of: Callable[[], list[TokenRun] | None] | None = None,
+    runs_of: Callable[[], list[TokenRun] | None] | None = None, memo: SubtreeMemo = NO_MEMO,
 ) -> list[Finding]:
     model = SemanticModel()
+    model.memo = memo
     model.track_values = any(rule.needs_values for rule in rules)
     facts = text_facts(text)
     model.freezes_parameters = facts.freezes_parameters
