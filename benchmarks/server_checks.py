@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The server's check after an edit, in-process: this tree against another revision, side by side.
 
-    python benchmarks/server_checks.py [--file PATH] [--edits 40] [--rounds 3] [--base REV]
+    python benchmarks/server_checks.py [--file PATH] [--edits 40] [--rounds 3] [--base REV] [--extend-select CODES]
 
 What the language server does between receiving an edit and answering with diagnostics,
 without the JSON-RPC round trip: ``server.analysis.analyze`` of the edited text from the
 previous check's parse (the incremental parse, the model and rules, positions, ``# noqa``),
-with the server's default rule selection. The edits are those of ``benchmarks/server.py``
+with the server's default rule selection (``--extend-select TNP901``: the unused-``noqa``
+rule too, which tokenizes the file when it names a TNP code). The edits are those of ``benchmarks/server.py``
 (a character typed, then deleted again, in a comment line, after an integer literal, after
 a name inside a function body), applied one after the other as an editor sends them. Each
 revision runs in its own process (its ``src/`` from git), the revisions taking turns for
@@ -19,6 +20,7 @@ Not a test: nothing here runs in CI. Figures: benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("comment", "literal", "name")
 
 
-def measure(path: str, kind: str, edits: int) -> list[float]:
+def measure(path: str, kind: str, edits: int, extend: str) -> list[float]:
     """Seconds per check, after each of ``edits`` edits of ``kind`` (run in the revision's process)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import server as bench
@@ -42,6 +44,8 @@ def measure(path: str, kind: str, edits: int) -> list[float]:
 
     text = bench.torch_file() if not path else bench.given_file(Path(path))
     settings = Configuration([]).for_path(None)
+    if extend:
+        settings = dataclasses.replace(settings, extend_select=tuple(extend.split(",")))
     analysis = analyze(file_unit("file:///b.py", "b.py", None, text), settings, (1, 0))
     places = bench.marks(text) if kind == "comment" else bench.code_places(text, kind)
     lines = text.splitlines(keepends=True)
@@ -70,11 +74,12 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=40, help="edits of each kind per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--base", default="HEAD~1", metavar="REV")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--extend-select", default="", metavar="CODES", help="comma-separated, as in the configuration")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        path, kind, edits = args.child
-        print(json.dumps(measure(path, kind, int(edits))))
+        path, kind, edits, extend = args.child
+        print(json.dumps(measure(path, kind, int(edits), extend)))
         return
     with tempfile.TemporaryDirectory() as scratch:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.base, "src"], check=True, capture_output=True).stdout
@@ -85,7 +90,7 @@ def main() -> None:
             for kind in KINDS:
                 for name, src in trees.items():
                     out = subprocess.run(
-                        [sys.executable, __file__, "--child", str(args.file or ""), kind, str(args.edits)],
+                        [sys.executable, __file__, "--child", str(args.file or ""), kind, str(args.edits), args.extend_select],
                         check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": src},
                     ).stdout
                     results.setdefault((kind, name), []).extend(json.loads(out.splitlines()[-1]))
