@@ -8,9 +8,14 @@ a check of the same text from nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from torchbridge.diagnostics.finding import SYNTAX_ERROR
+from torchbridge.engine.lint import lint_source
+from torchbridge.project.config import Settings
 from torchbridge.server.analysis import Analysis, analyze, file_unit
 from torchbridge.server.settings import Configuration
 
@@ -24,8 +29,10 @@ def dense_file() -> str:
     return "".join(path.read_text() for path in paths)
 
 
-def check(text: str, previous: Analysis | None = None) -> Analysis:
+def check(text: str, previous: Analysis | None = None, *, every_rule: bool = False) -> Analysis:
     settings = Configuration([]).for_path(None)
+    if every_rule:  # TNP901 too, which reads the ``# noqa`` comments after the other rules
+        settings = replace(settings, extend_select=("TNP901",))
     return analyze(file_unit(URI, "t.py", None, text), settings, (1, 0), previous.parsed if previous else None)
 
 
@@ -68,3 +75,69 @@ def test_a_syntax_error_keeps_the_last_parse_for_the_next_check() -> None:
     again = check(text + "def mended():\n    pass\n", broken)
     assert again.outcome is not None and again.outcome.kind == "partial"
     assert findings(again) == findings(check(text + "def mended():\n    pass\n"))
+
+
+hypothesis = pytest.importorskip("hypothesis", reason="the property test needs hypothesis (in the test extra)")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# Statements whose findings hang on facts other statements give: a helper's return, a
+# ``self.`` attribute's kind, the grad mode a helper is called in, a module-level device
+# string, an import, a later rebinding, a CUDA guard or early exit, ``# noqa`` comments and
+# the file-level text facts. The edits below change those facts.
+PIECES = [
+    "import numpy as np\n", "import torch\n", "from torch import tensor\n", "DEVICE = 'cuda'\n",
+    "def helper():\n    return torch.ones(3, requires_grad=True)\n",
+    "def use():\n    y = helper()\n    return y.numpy()\n",
+    "def moved(x):\n    return torch.tensor(np.zeros(3)).to(DEVICE)\n",
+    "with torch.no_grad():\n    z = use()\n",
+    "class Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.w = torch.nn.Linear(2, 2)\n\n    def run(self, a):\n        return self.w(a).numpy()\n",
+    "arr = np.ones((2, 3))[::-1]\nt = torch.from_numpy(arr)\n",
+    "x = torch.zeros(3).cuda()  # noqa: TNP302\n", "y = torch.zeros(3).cuda()  # noqa: TNP101\n",
+    "if torch.cuda.is_available():\n    g = torch.zeros(2).cuda()\n",
+    "if not torch.cuda.is_available():\n    raise SystemExit\n",
+    "for batch in range(3):\n    b = torch.tensor(batch).to('cuda')\n",
+    "helper = None\n", "\n", "# c\n",
+]
+# Typed at a random place, or one word swapped for another through the whole text.
+TYPED = ["x", "1", " ", "\n", "_", "(", "#", "    ", "  # noqa\n", "requires_grad = False\n"]
+SWAPS = [
+    ("no_grad", "enable_grad"), ("'cuda'", "'cpu'"), ("requires_grad=True", "requires_grad=False"),
+    ("helper", "helper2"), ("numpy()", "tolist()"), ("import torch", "import torch as th"),
+    ("is_available()", "device_count()"), ("Linear", "Identity"), ("TNP302", "TNP301"), ("[::-1]", "[::1]"),
+]
+
+
+@st.composite
+def edited(draw: st.DrawFn) -> tuple[str, list[tuple[float, int, str | tuple[str, str]]]]:
+    text = "".join(draw(st.lists(st.sampled_from(PIECES), min_size=2, max_size=12)))
+    steps = draw(st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 2), st.one_of(st.sampled_from(TYPED), st.sampled_from(SWAPS))),
+        min_size=1, max_size=5,
+    ))
+    return text, steps
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited())
+def test_random_edits_checked_from_the_last_check_report_what_a_whole_check_reports(
+    case: tuple[str, list[tuple[float, int, str | tuple[str, str]]]],
+) -> None:
+    text, steps = case
+    analysis = check(text, every_rule=True)
+    for where, removed, typed in steps:
+        if isinstance(typed, tuple):
+            text = text.replace(*typed)
+        else:
+            at = int(where * len(text))
+            text = text[:at] + typed + text[at + removed :]
+        analysis = check(text, analysis, every_rule=True)
+        assert findings(analysis) == full_check(text, analysis.settings)
+
+
+def full_check(text: str, settings: Settings) -> list[tuple[object, ...]]:
+    """The findings of ``lint_source`` given the whole text, parsed whole (as the CLI checks it)."""
+    found = lint_source(text, "t.py", settings.rules_for(None), options=settings.rule_options)
+    return [(f.line, f.column, f.end_line, f.end_column, f.code, f.message, f.fix) for f in found]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # The same patterns as flake8.defaults (7.x).
@@ -62,10 +63,11 @@ def token_runs(lines: list[str]) -> list[TokenRun] | None:
     return runs
 
 
-def noqa_line_mapping(lines: list[str]) -> dict[int, str]:
-    """Map each line number to the text searched for ``# noqa`` (its whole statement)."""
+def noqa_line_mapping(lines: list[str], runs: list[TokenRun] | None = None) -> dict[int, str]:
+    """Map each line number to the text searched for ``# noqa`` (its whole statement);
+    ``runs``: the lines' ``token_runs`` where the caller has them."""
     mapping: dict[int, str] = {}
-    for run in token_runs(lines) or ():
+    for run in (token_runs(lines) if runs is None else runs) or ():
         joined = "".join(lines[run.first - 1 : run.last])
         for number in range(run.first, run.last + 1):
             mapping[number] = joined
@@ -98,14 +100,16 @@ class Suppressions:
     """Answers "is this finding suppressed?" for one file, tokenizing only when a finding is
     asked about and the text holds a ``# noqa`` (in any case, as flake8 matches it)."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], runs: Callable[[], list[TokenRun] | None] | None = None) -> None:
         self._lines = lines
+        self._runs = runs  # how to find the lines' token runs, when not by ``token_runs``
         self._mapping: dict[int, str] | None = None
 
     def suppressed(self, code: str, line: int) -> bool:
         if self._mapping is None:
             may_suppress = _NOQA_START.search("".join(self._lines)) is not None
-            self._mapping = noqa_line_mapping(self._lines) if may_suppress else {}
+            runs = self._runs() if may_suppress and self._runs is not None else None
+            self._mapping = noqa_line_mapping(self._lines, runs) if may_suppress else {}
         text = self._mapping.get(line)
         if text is None:
             text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""

@@ -38,11 +38,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from ..model.memo import SubtreeMemo
 from .positions import Remembered
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # LibCST's and CPython's ends of lines
@@ -75,6 +76,9 @@ class Parsed:
     # Where the statements of a function's or class's body start, from the start of the
     # function or class, for those edited inside before (``_reparse_inside``).
     inner: dict[cst.BaseStatement, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # What the checks of its statements computed that a later check may take (``model.memo``),
+    # shared like ``positions`` by the parses after it.
+    memo: SubtreeMemo = field(default_factory=SubtreeMemo, compare=False, repr=False)
 
     @property
     def incremental(self) -> bool:
@@ -108,8 +112,10 @@ def reparse(previous: Parsed | None, text: str) -> tuple[Parsed, Outcome]:
     """``text`` parsed, reusing the trees of ``previous``'s statements that the edit from
     ``previous.text`` left alone. Raises ``cst.ParserSyntaxError`` as ``cst.parse_module``
     does."""
-    if previous is None or not previous.incremental:
+    if previous is None:
         return parse(text), Outcome("full")
+    if not previous.incremental:
+        return replace(parse(text), memo=previous.memo), Outcome("full")
     if previous.text == text:
         return previous, Outcome("same", len(previous.module.body))
     try:
@@ -117,7 +123,7 @@ def reparse(previous: Parsed | None, text: str) -> tuple[Parsed, Outcome]:
     except cst.ParserSyntaxError:
         result = "the changed statements do not parse alone"
     if isinstance(result, str):
-        return parse(text), Outcome("fallback", reason=result)
+        return replace(parse(text), memo=previous.memo), Outcome("fallback", reason=result)
     parsed, reparsed = result
     return parsed, Outcome("partial", len(parsed.module.body), reparsed)
 
@@ -245,7 +251,7 @@ def _assemble(previous: Parsed, text: str, first: int, last: int, delta: int) ->
         new_lines.extend(number + shift for number in previous.lines[last + 1 :])
     kept = previous.inner.keys() - set(module.body[first : last + 1])
     inner = {statement: previous.inner[statement] for statement in kept}
-    return Parsed(text, assembled, tuple(new_starts), tuple(new_lines), previous.positions, inner), len(body)
+    return Parsed(text, assembled, tuple(new_starts), tuple(new_lines), previous.positions, inner, previous.memo), len(body)
 
 
 def _reparse_inside(
@@ -259,7 +265,7 @@ def _reparse_inside(
     the caller then re-parses the whole function or class."""
     module, starts = previous.module, previous.starts
     outer = module.body[k]
-    if not isinstance(outer, (cst.FunctionDef, cst.ClassDef)) or not isinstance(outer.body, cst.IndentedBlock):
+    if not (type(outer) is cst.FunctionDef or type(outer) is cst.ClassDef) or type(outer.body) is not cst.IndentedBlock:
         return None
     inner = previous.inner.get(outer) or _inner_starts(module, outer, previous.text[starts[k] : starts[k + 1]])
     if inner is None:
@@ -286,13 +292,13 @@ def _reparse_inside(
         begin, end = base + inner[first], base + inner[last + 1] + delta
         chunk = text[begin:end]
         # ``async def`` where the function is: ``await`` and ``async for`` read the same in both.
-        opener = "async def" if isinstance(outer, cst.FunctionDef) and outer.asynchronous is not None else "def"
+        opener = "async def" if type(outer) is cst.FunctionDef and outer.asynchronous is not None else "def"
         head = f"if 1:{newline}{indent}pass{newline}{opener} _():{newline}{block}pass{newline}"
         wrapper = cst.parse_module(head + chunk + f"{block}pass{newline}")
         if wrapper.default_newline != newline or wrapper.default_indent != indent or len(wrapper.body) != 2:
             return None
         function = wrapper.body[1]
-        if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
+        if type(function) is not cst.FunctionDef or type(function.body) is not cst.IndentedBlock:
             return None
         body = [statement for statement in function.body.body if isinstance(statement, _STATEMENTS)]
         if len(body) != len(function.body.body) or function.body.indent != outer.body.indent or len(body) < 3 or not _is_pass(body[0]) or not _is_pass(body[-1]):
@@ -318,6 +324,7 @@ def _reparse_inside(
     parsed = Parsed(
         text, assembled, (*starts[: k + 1], *(start + delta for start in starts[k + 1 :])),
         (*previous.lines[: k + 1], *(line + shift for line in previous.lines[k + 1 :])), previous.positions, positions,
+        previous.memo,
     )
     return parsed, len(new)
 
@@ -339,7 +346,7 @@ def _inner_starts(module: cst.Module, outer: cst.FunctionDef | cst.ClassDef, tex
     """Where each statement of ``outer``'s body starts in ``text`` (its code in ``module``,
     from its first leading line), and where the body's last statement ends; None when the
     code is not ``text``."""
-    assert isinstance(outer.body, cst.IndentedBlock)
+    assert type(outer.body) is cst.IndentedBlock
     statements = outer.body.body
     if not statements:
         return None
@@ -370,7 +377,7 @@ def _clean(text: str, start: int, end: int) -> bool:
 
 def _is_pass(statement: cst.BaseStatement) -> bool:
     return (
-        isinstance(statement, cst.SimpleStatementLine)
+        type(statement) is cst.SimpleStatementLine
         and len(statement.body) == 1
         and isinstance(statement.body[0], cst.Pass)
     )
@@ -395,7 +402,7 @@ def _first_indent(statements: Sequence[cst.BaseStatement], default: str) -> str 
     """The indentation of the first indented block in ``statements`` (``default`` where the
     block stores none), or None when they have no block."""
     for statement in statements:
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             continue
         block = _first_block(statement)
         if block is not None:
@@ -404,7 +411,7 @@ def _first_indent(statements: Sequence[cst.BaseStatement], default: str) -> str 
 
 
 def _first_block(node: cst.CSTNode) -> cst.IndentedBlock | None:
-    if isinstance(node, cst.IndentedBlock):
+    if type(node) is cst.IndentedBlock:
         return node
     for child in node.children:
         if isinstance(child, _HOLDS_BLOCKS):

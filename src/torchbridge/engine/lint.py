@@ -30,13 +30,16 @@ from ..diagnostics.finding import (
     diagnostic,
 )
 from ..diagnostics.fix import TextIndex
+from ..diagnostics.noqa import TokenRun
 from ..model.call_contexts import mentions_grad_off
+from ..model.memo import NO_MEMO, SubtreeMemo
 from ..model.project_index import FileImports, ProjectIndex, TextFacts
 from ..model.semantic import SemanticModel
 from ..rules import Rule, RuleContext, RuleOptions
 from ..rules.base import RuleReport
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .incremental import Parsed
+from .noqa_runs import runs_by_statement
 from .notebook import is_notebook, lint_notebook
 from .positions import Misaligned, Positions, Remembered, resolve_positions
 from .prefilter import active_rules, mentions
@@ -126,14 +129,15 @@ def lint_source(
         ]
     suppressed: list[tuple[str, int]] = []  # (code, line) of each finding a noqa comment hid
     findings: list[Finding] = []
+    runs_of: Callable[[], list[TokenRun] | None] | None = None
     if active:
         with _without_cyclic_gc():
             # The tree and the model die when this call returns, before the collector is back on.
-            findings = _parse_and_check(
+            findings, runs_of = _parse_and_check(
                 text, filename, active, lines, apply_noqa, options, line_names, suppressed, project, dependencies, parse,
             )
     if judge_noqa and not any(f.is_diagnostic for f in findings):
-        findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules)])
+        findings = sorted([*findings, *unused_noqa(lines, filename, suppressed, rules, runs_of)])
     return findings
 
 
@@ -141,19 +145,38 @@ def _parse_and_check(
     text: str, filename: str, rules: Sequence[type[Rule]], lines: list[str], apply_noqa: bool,
     options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
     project: ProjectIndex | None, dependencies: dict[str, str | None] | None, parse: Callable[[str], Parsed] | None,
-) -> list[Finding]:
+) -> tuple[list[Finding], Callable[[], list[TokenRun] | None] | None]:
     try:
         parsed = Parsed(text, cst.parse_module(text)) if parse is None else parse(text)
     except cst.ParserSyntaxError as exc:
-        return [_parse_failure(text, filename, exc)]
+        return [_parse_failure(text, filename, exc)], None
     imports = project_imports(filename, project)
+    memo = parsed.memo if parsed.incremental else NO_MEMO  # kept for the next check of the text
+    memo.begin()
+    runs_of = _runs_by_statement(parsed)
     findings = _run_rules(
         parsed.module, text, filename, rules, lines, apply_noqa, options, line_names, suppressed, imports,
         parsed.statement_starts if parsed.incremental else None, parsed.positions if parsed.incremental else None,
+        runs_of, memo,
     )
     if imports is not None and dependencies is not None:
         dependencies.update(imports.dependencies)
-    return findings
+    return findings, runs_of
+
+
+def _runs_by_statement(parsed: Parsed) -> Callable[[], list[TokenRun] | None] | None:
+    """How a check of a text parsed in parts (the server's) finds its ``# noqa`` token runs:
+    statement by statement, each segment tokenized once per document (``noqa_runs``)."""
+    if not parsed.incremental:
+        return None
+    found: list[list[TokenRun] | None] = []
+
+    def runs_of() -> list[TokenRun] | None:
+        if not found:
+            found.append(runs_by_statement(parsed, parsed.memo))
+        return found[0]
+
+    return runs_of
 
 
 def project_imports(filename: str, project: ProjectIndex | None = None) -> FileImports | None:
@@ -296,8 +319,10 @@ def _run_rules(
     options: RuleOptions, line_names: Callable[[int], str], suppressed: list[tuple[str, int]],
     imports: FileImports | None = None,
     starts: Callable[[], Mapping[int, tuple[int, int]]] | None = None, remembered: Remembered | None = None,
+    runs_of: Callable[[], list[TokenRun] | None] | None = None, memo: SubtreeMemo = NO_MEMO,
 ) -> list[Finding]:
     model = SemanticModel()
+    model.memo = memo
     model.track_values = any(rule.needs_values for rule in rules)
     facts = text_facts(text)
     model.freezes_parameters = facts.freezes_parameters
@@ -336,7 +361,7 @@ def _run_rules(
         model.close()
         if imports is not None:
             imports.close_hosts()
-    suppressions = noqa.Suppressions(lines) if apply_noqa else None
+    suppressions = noqa.Suppressions(lines, runs_of) if apply_noqa else None
     index = TextIndex(lines, module.default_newline, text) if any(r.fix is not None for r in reports) else None
     findings = []
     for report in reports:

@@ -295,7 +295,7 @@ def _statement_starts(
             line = decorators[0].lineno if decorators else parsed.lineno
             lines[statement] = line - len(statement.leading_lines)
         # ``a = 1; b = 2`` is one LibCST statement line and two CPython statements.
-        index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        index += len(statement.body) if type(statement) is cst.SimpleStatementLine else 1
     if index != len(tree.body):
         return {}
     line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(source)), len(source) + 1]

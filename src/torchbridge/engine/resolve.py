@@ -90,7 +90,7 @@ def _probe_text(probe: Probe, edits: list[Edit], positions: Mapping[cst.CSTNode,
         prelude=tuple(text[s:e] for s, e in prelude),
         fixed_prelude=tuple(statements),
         names=tuple(sorted(names.items())),
-        hole_sources=tuple(h.node.value if isinstance(h.node, cst.Name) else "" for h in probe.holes),
+        hole_sources=tuple(h.node.value if type(h.node) is cst.Name else "" for h in probe.holes),
     )
 
 

@@ -29,9 +29,11 @@ been walked.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import libcst as cst
 
+from .memo import NO_MEMO, SubtreeMemo
 from .names import dotted, string_value
 from .tree import EXPRESSIONS, children
 from .values import UNKNOWN, Kind, Value
@@ -98,8 +100,9 @@ class OutsideWrites:
     methods, found by one scan of its statements (expressions are not entered: a write is a
     statement, and ``setattr`` is a call statement)."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module | None, memo: SubtreeMemo = NO_MEMO) -> None:
         self._module = module
+        self._memo = memo
         self._scanned = False
         self._through_other: set[str] = set()  # obj.<name> = ... with obj not ``self``
         self._by_class: dict[str, set[str]] = {}  # class name -> its self.<name> writes
@@ -145,7 +148,22 @@ class OutsideWrites:
 
     def _scan(self) -> None:
         self._scanned = True
-        pending: list[tuple[cst.CSTNode, str | None]] = [(self._module, None)]
+        for statement in self._module.body if self._module is not None else ():
+            # The writes one module-level statement makes, and the classes it defines, are
+            # read from its own subtree alone (a write's owner is a class inside it), so a
+            # statement the server's last check scanned is not scanned again.
+            self._add(self._memo.of_node("outside-writes", statement, partial(_writes_of, statement)))
+
+    def _add(self, part: OutsideWrites) -> None:
+        self._through_other |= part._through_other
+        for name, writes in part._by_class.items():
+            self._by_class.setdefault(name, set()).update(writes)
+        for name, bases in part._bases.items():
+            self._bases.setdefault(name, set()).update(bases)
+        self._everything = self._everything or part._everything
+
+    def _scan_from(self, root: cst.CSTNode) -> None:
+        pending: list[tuple[cst.CSTNode, str | None]] = [(root, None)]
         while pending:
             node, owner = pending.pop()
             # ``type(...) is`` rather than ``isinstance``: most nodes here match nothing, and
@@ -207,3 +225,12 @@ class OutsideWrites:
                 self._through_other.add(name)
         elif "__dict__" in callee:
             self._everything = True  # self.__dict__.update(...): any name
+
+
+def _writes_of(statement: cst.BaseStatement) -> OutsideWrites:
+    """The writes of one module-level statement (never changed once made: ``OutsideWrites._add``
+    copies them)."""
+    part = OutsideWrites(None)
+    part._scanned = True
+    part._scan_from(statement)
+    return part

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import libcst as cst
@@ -40,6 +41,7 @@ from .evaluate import Evaluator
 from .grad_mode import GradMode
 from .lists import ListContents
 from .loops import SampleLoop, is_one_sample, sample_loop, sample_parts
+from .memo import NO_MEMO, SubtreeMemo
 from .names import (
     bound_name,
     dotted,
@@ -99,6 +101,8 @@ class SemanticModel:
         self._summary_models: list[SemanticModel] = []  # the models ``for_summary`` made for this one
         # id(FunctionDef) -> what one call passes to its parameters (a summary's walk for that call)
         self.argument_facts: dict[int, dict[str, Value]] = {}
+        # Where pure scans of unchanged subtrees are kept between the server's checks (``memo``).
+        self.memo: SubtreeMemo = NO_MEMO
 
     # ----------------------------------------------------------------- queries
 
@@ -220,18 +224,18 @@ class SemanticModel:
         """The attribute names of ``cls`` that code other than its own methods writes (None:
         any name may be; ``attributes.OutsideWrites``)."""
         if self._outside_writes is None and self.module is not None:
-            self._outside_writes = OutsideWrites(self.module)
+            self._outside_writes = OutsideWrites(self.module, self.memo)
         return self._outside_writes.of(cls) if self._outside_writes is not None else None
 
     def related_classes(self, cls: cst.ClassDef) -> frozenset[str]:
         """The names of the module's classes that ``cls`` derives from or that derive from it."""
         if self._outside_writes is None and self.module is not None:
-            self._outside_writes = OutsideWrites(self.module)
+            self._outside_writes = OutsideWrites(self.module, self.memo)
         return frozenset(self._outside_writes.related(cls.name.value)) if self._outside_writes is not None else frozenset()
 
     def _new_class_facts(self, node: cst.ClassDef) -> ClassFacts:
         if self._outside_writes is None and self.module is not None:
-            self._outside_writes = OutsideWrites(self.module)
+            self._outside_writes = OutsideWrites(self.module, self.memo)
         if not self.track_values:
             return ClassFacts({})
         total, class_names = self.summaries.class_counts(node)
@@ -1132,9 +1136,11 @@ class SemanticModel:
         """A name the function assigns anywhere is local in all of it (Python's rule): until
         its assignment runs, a read sees no module value (an earlier loop iteration's, or an
         UnboundLocalError)."""
-        outer: set[str] = set()
+        # Which names a body assigns, and declares global or nonlocal, is read from its own
+        # subtree alone: a body the server's last check read is not read again.
+        counts, outer = self.memo.of_node("assigned-locals", body, partial(_assigned_and_declared, body))
         bindings = self.scope.bindings
-        for name in assignment_counts(body, outer):
+        for name in counts:
             if name not in bindings and name not in outer:
                 bindings[name] = Binding(name=name, kind="unbound", guarded=self.in_cuda_guard)
 
@@ -1282,6 +1288,12 @@ class SemanticModel:
                 loop.names |= names
                 added.append((loop, names))
         return added
+
+
+def _assigned_and_declared(body: cst.BaseSuite) -> tuple[dict[str, int], frozenset[str]]:
+    """``assignment_counts`` of a function body, and the names it declares global or nonlocal."""
+    declared: set[str] = set()
+    return assignment_counts(body, declared), frozenset(declared)
 
 
 def _type_test(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:

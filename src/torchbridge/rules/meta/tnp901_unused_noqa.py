@@ -6,7 +6,7 @@ It is not a tree rule: the engine calls ``unused_noqa`` after the other rules ra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ...diagnostics import noqa
 from ...diagnostics.contract import (
@@ -126,11 +126,15 @@ class UnusedNoqa(Rule):
     )
 
 
-def unused_noqa(lines: list[str], filename: str, suppressed: Sequence[tuple[str, int]], rules: Sequence[type[Rule]]) -> list[Finding]:
-    """A finding for each ``# noqa`` comment with codes that hid none of ``suppressed``."""
+def unused_noqa(
+    lines: list[str], filename: str, suppressed: Sequence[tuple[str, int]], rules: Sequence[type[Rule]],
+    runs_of: Callable[[], list[noqa.TokenRun] | None] | None = None,
+) -> list[Finding]:
+    """A finding for each ``# noqa`` comment with codes that hid none of ``suppressed``;
+    ``runs_of``: how to find the lines' token runs, when not by ``noqa.token_runs``."""
     from .. import all_rules
 
-    runs = noqa.token_runs(lines)
+    runs = noqa.token_runs(lines) if runs_of is None else runs_of()
     if not runs:
         return []
     known = [rule.code for rule in all_rules()]
