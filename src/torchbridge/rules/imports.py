@@ -47,7 +47,7 @@ def _layout(model: SemanticModel) -> ModuleLayout:
     header_end = None
     header_imports: dict[str, frozenset[str]] = {}
     for index, statement in enumerate(statements):
-        if not isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is not cst.SimpleStatementLine:
             break
         if index == 0 and _is_docstring(statement):
             header_end = statement
@@ -56,7 +56,7 @@ def _layout(model: SemanticModel) -> ModuleLayout:
             break
         header_end = statement
         for small in statement.body:
-            if isinstance(small, (cst.Import, cst.ImportFrom)):  # all of them: _only_imports said so
+            if type(small) is cst.Import or type(small) is cst.ImportFrom:  # all of them: _only_imports said so
                 header_imports.update(_imported(small))
     return ModuleLayout(
         first=statements[0] if statements else None,
@@ -77,8 +77,8 @@ def _imported(small: cst.Import | cst.ImportFrom) -> dict[str, frozenset[str]]:
     found: dict[str, frozenset[str]] = {}
     if isinstance(small.names, cst.ImportStar):
         return found
-    module = dotted(small.module) if isinstance(small, cst.ImportFrom) and small.module and not small.relative else None
-    if isinstance(small, cst.ImportFrom) and module is None:
+    module = dotted(small.module) if type(small) is cst.ImportFrom and small.module and not small.relative else None
+    if type(small) is cst.ImportFrom and module is None:
         return found  # a relative import: a local module
     for alias in small.names:
         named = imported_name(alias, module)
@@ -105,12 +105,12 @@ def later_import(model: SemanticModel, module: str) -> tuple[str, cst.BaseStatem
     body: list[cst.BaseStatement] = list(model.module.body) if model.module is not None else []
     found: tuple[str, cst.BaseStatement] | None = None
     for statement in body:
-        lines = statement.body.body if isinstance(statement, cst.Try) else [statement]
+        lines = statement.body.body if type(statement) is cst.Try else [statement]
         for line in lines:
-            if not isinstance(line, cst.SimpleStatementLine):
+            if type(line) is not cst.SimpleStatementLine:
                 continue
             for small in line.body:
-                if isinstance(small, cst.Import) and not isinstance(small.names, cst.ImportStar):
+                if type(small) is cst.Import and not isinstance(small.names, cst.ImportStar):
                     for name, qualnames in _imported(small).items():
                         if qualnames == frozenset({module}):
                             found = (name, statement)
@@ -126,8 +126,8 @@ def later_import(model: SemanticModel, module: str) -> tuple[str, cst.BaseStatem
 
 
 def _only_imports(statement: cst.BaseStatement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    return type(statement) is cst.SimpleStatementLine and all(
+        (type(small) is cst.Import or type(small) is cst.ImportFrom) for small in statement.body
     )
 
 
@@ -192,14 +192,14 @@ def _leading_imports(model: SemanticModel) -> list[tuple[tuple[int, int, str], c
     body = list(model.module.body) if model.module is not None else []
     found: list[tuple[tuple[int, int, str], cst.SimpleStatementLine]] = []
     for statement in body:
-        if not isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is not cst.SimpleStatementLine:
             break
         if not _only_imports(statement):
             if _is_docstring(statement) and not found:
                 continue
             break
         small = statement.body[0]
-        if isinstance(small, cst.ImportFrom):
+        if type(small) is cst.ImportFrom:
             if small.relative or small.module is None:
                 key = (_LOCAL, 1, "")
             else:

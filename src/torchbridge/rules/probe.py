@@ -44,15 +44,15 @@ def probe(
         node = pending.pop()
         if id(node) in skip:
             continue
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             found = model.qualnames(node)
             if len(found) == 1:
                 names[node.value] = next(iter(found))
             continue
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             pending.append(node.value)  # ``x.attr``: the attribute's name is not free
             continue
-        if isinstance(node, cst.Arg):
+        if type(node) is cst.Arg:
             pending.append(node.value)  # nor is a keyword's
             continue
         pending.extend(children(node))

@@ -37,7 +37,7 @@ def cuda_device(model: SemanticModel, expr: cst.BaseExpression) -> tuple[cst.Bas
     text = cuda_literal(expr)
     if text is not None:
         return expr, text
-    if isinstance(expr, cst.Call) and model.resolves_to(expr.func, "torch.device"):
+    if type(expr) is cst.Call and model.resolves_to(expr.func, "torch.device"):
         if any(_calls_cuda_requiring(model, arg.value) for arg in expr.args):
             return None  # torch.device("cuda", torch.cuda.current_device()) raises itself first
         for arg in expr.args:
@@ -50,7 +50,7 @@ def cuda_device(model: SemanticModel, expr: cst.BaseExpression) -> tuple[cst.Bas
 def _calls_cuda_requiring(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """``expr`` calls something that raises without CUDA (``torch.cuda.current_device()``):
     a device built from it is never reached on a machine without CUDA."""
-    return isinstance(expr, cst.Call) and not model.qualnames(expr.func).isdisjoint(CUDA_REQUIRING_CALLS)
+    return type(expr) is cst.Call and not model.qualnames(expr.func).isdisjoint(CUDA_REQUIRING_CALLS)
 
 
 def device_arguments(model: SemanticModel, call: cst.Call) -> Iterator[cst.BaseExpression]:
@@ -58,7 +58,7 @@ def device_arguments(model: SemanticModel, call: cst.Call) -> Iterator[cst.BaseE
     func = call.func
     qualnames = model.qualnames(func)
     in_torch = any(q == "torch" or q.startswith("torch.") for q in qualnames)
-    method = func.attr.value if isinstance(func, cst.Attribute) and not qualnames else None
+    method = func.attr.value if type(func) is cst.Attribute and not qualnames else None
     if not in_torch and method not in DEVICE_METHODS:
         return
     takes_positional = (method == "to") or not qualnames.isdisjoint(POSITIONAL_DEVICE_FUNCTIONS)

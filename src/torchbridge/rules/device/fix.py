@@ -118,15 +118,15 @@ def _cuda_or_cpu(model: SemanticModel, value: cst.BaseExpression) -> str | None:
     """``"string"`` for ``"cuda" if torch.cuda.is_available() else "cpu"``, ``"device"`` for
     ``torch.device(<that>)``; None for anything else (the ``torch.accelerator`` forms
     included: they pick MPS or XPU)."""
-    if isinstance(value, cst.IfExp):
+    if type(value) is cst.IfExp:
         test = value.test
         if (
-            isinstance(test, cst.Call) and not test.args and model.resolves_to(test.func, "torch.cuda.is_available")
+            type(test) is cst.Call and not test.args and model.resolves_to(test.func, "torch.cuda.is_available")
             and string_value(value.body) == "cuda" and string_value(value.orelse) == "cpu"
         ):
             return "string"
         return None
-    if isinstance(value, cst.Call) and model.resolves_to(value.func, "torch.device") and len(value.args) == 1:
+    if type(value) is cst.Call and model.resolves_to(value.func, "torch.device") and len(value.args) == 1:
         arg = value.args[0]
         if arg.keyword is None and not arg.star and _cuda_or_cpu(model, arg.value) == "string":
             return "device"
@@ -136,6 +136,6 @@ def _cuda_or_cpu(model: SemanticModel, value: cst.BaseExpression) -> str | None:
 def receiver_is_proven(model: SemanticModel, func: cst.BaseExpression) -> bool:
     """For a method call (``x.cuda()``, ``x.to('cuda')``): ``x`` is a tensor or a module.
     A torch function has no receiver to prove."""
-    if not isinstance(func, cst.Attribute) or model.qualnames(func):
+    if type(func) is not cst.Attribute or model.qualnames(func):
         return True
     return model.value_of(func.value).kind in (Kind.TENSOR, Kind.MODULE)

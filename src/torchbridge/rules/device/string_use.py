@@ -38,30 +38,30 @@ def used_as_string(module: cst.Module | None, name: str, text: str) -> bool:
 
 
 def _is(expr: cst.CSTNode, name: str) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == name
+    return type(expr) is cst.Name and expr.value == name
 
 
 def _textual(expr: cst.BaseExpression) -> bool:
-    return string_value(expr) is not None or isinstance(expr, (cst.FormattedString, cst.ConcatenatedString))
+    return string_value(expr) is not None or (type(expr) is cst.FormattedString or type(expr) is cst.ConcatenatedString)
 
 
 def _string_use(node: cst.CSTNode, name: str) -> bool:
-    if isinstance(node, cst.Comparison):
+    if type(node) is cst.Comparison:
         operands = [node.left, *(target.comparator for target in node.comparisons)]
         if not any(_is(operand, name) for operand in operands):
             return False
         for target in node.comparisons:
-            if isinstance(target.operator, (cst.In, cst.NotIn)):
+            if type(target.operator) is cst.In or type(target.operator) is cst.NotIn:
                 return True
         return any(_textual(operand) for operand in operands)
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         return _is(node.value, name) and node.attr.value not in _DEVICE_ATTRIBUTES
-    if isinstance(node, cst.Subscript):
+    if type(node) is cst.Subscript:
         return _is(node.value, name)
-    if isinstance(node, cst.FormattedStringExpression):
+    if type(node) is cst.FormattedStringExpression:
         return _is(node.expression, name)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _STRING_OPERATORS):
+    if type(node) is cst.BinaryOperation and isinstance(node.operator, _STRING_OPERATORS):
         return _is(node.left, name) or _is(node.right, name)
-    if isinstance(node, cst.Call) and dotted(node.func) in _TYPE_CHECKS:
+    if type(node) is cst.Call and dotted(node.func) in _TYPE_CHECKS:
         return any(_is(arg.value, name) for arg in node.args)
     return False

@@ -288,7 +288,7 @@ class HardcodedCudaDevice(Rule):
                 edits = _device_edits(argument, literal, string_only=_is_keyword(node, argument, "pin_memory_device"))
                 fix = device_fix(self.context, edits, receiver_proven=proven, subject=argument, use=AS_A_DEVICE)
                 self._report_once(literal, self.message.format(device=text), fix)
-            elif isinstance(argument, cst.Name):
+            elif type(argument) is cst.Name:
                 self._check_bound_name(argument)
 
     def _check_bound_name(self, name: cst.Name) -> None:
@@ -328,7 +328,7 @@ class HardcodedCudaDevice(Rule):
 def _always_taken(expr: cst.BaseExpression) -> cst.BaseExpression:
     """``'cuda' if torch.cuda.is_available else 'cpu'``: the test is a function object, always
     true, so the expression is its first branch."""
-    while isinstance(expr, cst.IfExp) and uncalled_check(expr.test):
+    while type(expr) is cst.IfExp and uncalled_check(expr.test):
         expr = expr.body
     return expr
 
@@ -348,7 +348,7 @@ def _device_edits(device: cst.BaseExpression, literal: cst.BaseExpression, *, st
             return None
         if device is literal:
             return (replace(literal, name),)
-        if not isinstance(device, cst.Call) or len(device.args) != 1:
+        if type(device) is not cst.Call or len(device.args) != 1:
             return None
         return (replace(device, name),) if holds_device else (replace(literal, name),)
 

@@ -215,7 +215,7 @@ class HardcodedCudaCall(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "cuda"):
+        if not (type(func) is cst.Attribute and func.attr.value == "cuda"):
             return
         model = self.model
         if not model.imports_torch or model.in_cuda_guard or model.in_api_implementation:

@@ -196,7 +196,7 @@ class CreateThenMove(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "to" and isinstance(func.value, cst.Call)):
+        if not (type(func) is cst.Attribute and func.attr.value == "to" and type(func.value) is cst.Call):
             return
         if len(node.args) != 1 or node.args[0].star:
             return
@@ -216,10 +216,10 @@ class CreateThenMove(Rule):
 
     def _default_device(self, target: cst.BaseExpression) -> bool:
         """``torch.get_default_device()``, or a name bound to it."""
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             binding = self.model.lookup(target.value)
             target = binding.value if binding is not None and binding.value is not None else target
-        return isinstance(target, cst.Call) and self.model.resolves_to(target.func, "torch.get_default_device")
+        return type(target) is cst.Call and self.model.resolves_to(target.func, "torch.get_default_device")
 
     def _factory(self, call: cst.Call) -> str | None:
         for name in self.model.qualnames(call.func):
@@ -235,7 +235,7 @@ class CreateThenMove(Rule):
             return None
         if not isinstance(factory_call.args[-1].comma, cst.MaybeSentinel) or any(a.star for a in factory_call.args):
             return None
-        exact = factory in FILL or (factory == "arange" and all(isinstance(a.value, cst.Integer) for a in factory_call.args))
+        exact = factory in FILL or (factory == "arange" and all(type(a.value) is cst.Integer for a in factory_call.args))
         chosen = DEVICE_IN_FACTORY if exact else DEVICE_IN_FACTORY_DIFFERS
         device_text = _EMPTY.code_for_node(target)
         edits = (
@@ -243,7 +243,7 @@ class CreateThenMove(Rule):
             replace_span(Anchor(factory_call, "end"), Anchor(call, "end"), ""),
         )
         prelude = []
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             binding = self.model.lookup(target.value)
             if binding is not None and binding.node is not None:
                 prelude.append(binding.node)  # the device variable, defined as the module does

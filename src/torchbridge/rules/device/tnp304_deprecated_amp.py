@@ -348,7 +348,7 @@ class DeprecatedAmp(Rule):
         self._check(node.func, node)
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
-        if not isinstance(node.decorator, cst.Call):  # ``@custom_bwd``: a decorator used bare
+        if type(node.decorator) is not cst.Call:  # ``@custom_bwd``: a decorator used bare
             self._check(node.decorator, None)
 
     def _check(self, reference: cst.BaseExpression, call: cst.Call | None) -> None:
@@ -422,9 +422,9 @@ def _is_version_test(test: cst.BaseExpression) -> bool:
     pending: list[cst.CSTNode] = [test]
     while pending:
         node = pending.pop()
-        if isinstance(node, cst.Name) and _VERSION_TEST.search(node.value):
+        if type(node) is cst.Name and _VERSION_TEST.search(node.value):
             return True
-        if isinstance(node, cst.SimpleString) and "version" in node.value.lower():
+        if type(node) is cst.SimpleString and "version" in node.value.lower():
             return True
         pending.extend(node.children)
     return False
@@ -433,5 +433,5 @@ def _is_version_test(test: cst.BaseExpression) -> bool:
 def _is_fallback(handler: cst.ExceptHandler) -> bool:
     """``except (AttributeError, TypeError):``: the fallback for a torch without the new API."""
     caught = handler.type
-    items = [element.value for element in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-    return any(isinstance(item, cst.Name) and item.value in _FALLBACK_ERRORS for item in items)
+    items = [element.value for element in caught.elements] if type(caught) is cst.Tuple else [caught]
+    return any(type(item) is cst.Name and item.value in _FALLBACK_ERRORS for item in items)

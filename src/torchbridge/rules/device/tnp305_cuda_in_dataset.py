@@ -231,7 +231,7 @@ class CudaInDataset(Rule):
         model = self.model
         func = node.func
         message = self.message.format(where=where)
-        if isinstance(func, cst.Attribute) and func.attr.value == "cuda" and not model.qualnames(func):
+        if type(func) is cst.Attribute and func.attr.value == "cuda" and not model.qualnames(func):
             self.report(node, message)
             return
         names = model.qualnames(func)
@@ -242,7 +242,7 @@ class CudaInDataset(Rule):
             found = cuda_device(model, argument)
             if found is not None:
                 self.report(found[0], message)
-            elif isinstance(argument, cst.Name) and self._cuda_whenever_available(argument):
+            elif type(argument) is cst.Name and self._cuda_whenever_available(argument):
                 self.report(argument, message)
 
     def _cuda_whenever_available(self, name: cst.Name) -> bool:
@@ -257,9 +257,9 @@ class CudaInDataset(Rule):
 
     def _cuda_choice(self, value: cst.BaseExpression) -> bool:
         model = self.model
-        if isinstance(value, cst.Call) and model.resolves_to(value.func, "torch.device") and len(value.args) == 1:
+        if type(value) is cst.Call and model.resolves_to(value.func, "torch.device") and len(value.args) == 1:
             value = value.args[0].value  # torch.device("cuda" if ... else "cpu")
-        if isinstance(value, cst.IfExp):
+        if type(value) is cst.IfExp:
             return any(cuda_device(model, branch) is not None for branch in (value.body, value.orelse))
         return cuda_device(model, value) is not None
 
@@ -298,17 +298,17 @@ class CudaInDataset(Rule):
 
 def _returned_parts(value: cst.BaseExpression) -> list[cst.BaseExpression]:
     """What a ``return`` hands out: the value, or each element of a tuple, list or dict display."""
-    if isinstance(value, (cst.Tuple, cst.List)):
-        return [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
-    if isinstance(value, cst.Dict):
-        return [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+    if type(value) is cst.Tuple or type(value) is cst.List:
+        return [e.value for e in value.elements if type(e) is not cst.StarredElement]
+    if type(value) is cst.Dict:
+        return [e.value for e in value.elements if type(e) is cst.DictElement]
     return [value]
 
 
 def _self_attribute_read(expr: cst.BaseExpression) -> str | None:
     """``self.frames`` or ``self.frames[index]``, as written; else None."""
-    while isinstance(expr, cst.Subscript):
+    while type(expr) is cst.Subscript:
         expr = expr.value
-    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+    if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == "self":
         return f"self.{expr.attr.value}"
     return None

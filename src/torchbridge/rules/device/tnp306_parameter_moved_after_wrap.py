@@ -144,7 +144,7 @@ class ParameterMovedAfterWrap(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value in CONVERSIONS and isinstance(func.value, cst.Call)):
+        if not (type(func) is cst.Attribute and func.attr.value in CONVERSIONS and type(func.value) is cst.Call):
             return
         inner = func.value
         if not self.model.resolves_to(inner.func, "torch.nn.Parameter", "torch.nn.parameter.Parameter"):

@@ -175,7 +175,7 @@ class DeviceEquality(Rule):
         if len(node.comparisons) != 1:
             return
         target = node.comparisons[0]
-        op = "==" if isinstance(target.operator, cst.Equal) else "!=" if isinstance(target.operator, cst.NotEqual) else None
+        op = "==" if type(target.operator) is cst.Equal else "!=" if type(target.operator) is cst.NotEqual else None
         if op is None:
             return
         left, right = node.left, target.comparator
@@ -210,7 +210,7 @@ class DeviceEquality(Rule):
             if kind in ("cuda", "cpu", "mps", "xpu", "meta"):
                 return kind, "a torch.device never equals a string", not index
             return None
-        if isinstance(other, cst.Call) and self.model.resolves_to(other.func, "torch.device") and len(other.args) == 1:
+        if type(other) is cst.Call and self.model.resolves_to(other.func, "torch.device") and len(other.args) == 1:
             value = string_value(other.args[0].value)
             if value in ("cuda", "xpu", "mps"):
                 return value, f"a tensor lives on '{value}:0', which is not '{value}'", True
@@ -218,7 +218,7 @@ class DeviceEquality(Rule):
 
 
 def _is_device_attribute(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Attribute) and expr.attr.value == "device"
+    return type(expr) is cst.Attribute and expr.attr.value == "device"
 
 
 def _short(expr: cst.BaseExpression) -> str:

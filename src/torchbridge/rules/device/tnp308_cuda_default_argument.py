@@ -153,7 +153,7 @@ class CudaDefaultArgument(Rule):
 
     def _visit_add_argument(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "add_argument"):
+        if not (type(func) is cst.Attribute and func.attr.value == "add_argument"):
             return
         if not self.model.imports_torch:
             return
@@ -206,9 +206,9 @@ class CudaDefaultArgument(Rule):
             self._not_names.add(id(node.keyword))  # device=...: a keyword, not a read
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if self._pending and isinstance(node.value, cst.Name) and len(node.targets) == 1:
+        if self._pending and type(node.value) is cst.Name and len(node.targets) == 1:
             target = node.targets[0].target
-            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            if type(target) is cst.Attribute and type(target.value) is cst.Name and target.value.value == "self":
                 self._stored[id(node.value)] = target.attr.value
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -272,10 +272,10 @@ def _reads_self_attribute(cls: cst.ClassDef, attribute: str) -> bool:
     stack: list[cst.CSTNode] = [cls]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Assign):
+        if type(node) is cst.Assign:
             stores.update(id(target.target) for target in node.targets)  # popped after: seen first
-        elif isinstance(node, cst.Attribute) and id(node) not in stores and node.attr.value == attribute \
-                and isinstance(node.value, cst.Name) and node.value.value == "self":
+        elif type(node) is cst.Attribute and id(node) not in stores and node.attr.value == attribute \
+                and type(node.value) is cst.Name and node.value.value == "self":
             return True
         stack.extend(children(node))
     return False

@@ -448,7 +448,7 @@ class CudaSpecificApi(Rule):
         stack: list[cst.CSTNode] = [test]
         while stack:
             node = stack.pop()
-            if isinstance(node, cst.Call) and dotted(node.func) == "hasattr" and node.args \
+            if type(node) is cst.Call and dotted(node.func) == "hasattr" and node.args \
                     and self.model.resolves_into(node.args[0].value, "torch"):
                 return True
             stack.extend(children(node))
@@ -493,7 +493,7 @@ class CudaSpecificApi(Rule):
         found, stack = [], [node]
         while stack:
             current = stack.pop()
-            if isinstance(current, cst.Call):
+            if type(current) is cst.Call:
                 found.append(current)
             stack.extend(children(current))
         return found
@@ -534,7 +534,7 @@ class CudaSpecificApi(Rule):
         stack: list[cst.CSTNode] = [scope]
         while stack:
             node = stack.pop()
-            if isinstance(node, cst.Attribute):
+            if type(node) is cst.Attribute:
                 if any(q.startswith(features) for q in self.model.qualnames(node)):
                     return True
                 stack.append(node.value)
@@ -570,9 +570,9 @@ class CudaSpecificApi(Rule):
 def _skips(body: cst.BaseSuite) -> bool:
     """The block ends by skipping a test (``pytest.skip(...)``, ``self.skipTest(...)``)."""
     last = body.body[-1] if body.body else None
-    if isinstance(last, cst.SimpleStatementLine) and last.body:
+    if type(last) is cst.SimpleStatementLine and last.body:
         small = last.body[-1]
-        return isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
+        return type(small) is cst.Expr and type(small.value) is cst.Call and \
             "skip" in (callee_name(small.value.func) or "").lower()
     return False
 
@@ -583,18 +583,18 @@ def _chain_bodies(node: cst.If) -> list[cst.BaseSuite]:
     current: cst.If | cst.Else | None = node
     while current is not None:
         bodies.append(current.body)
-        current = current.orelse if isinstance(current, cst.If) else None
+        current = current.orelse if type(current) is cst.If else None
     return bodies
 
 
 def _imports_test_framework(statement: cst.BaseStatement) -> bool:
     """``import pytest``, ``from unittest import mock``, at the module's top level."""
-    if not isinstance(statement, cst.SimpleStatementLine):
+    if type(statement) is not cst.SimpleStatementLine:
         return False
     for small in statement.body:
-        if isinstance(small, cst.Import):
+        if type(small) is cst.Import:
             roots = [(dotted(alias.name) or "").split(".")[0] for alias in small.names]
-        elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+        elif type(small) is cst.ImportFrom and small.module is not None and not small.relative:
             roots = [(dotted(small.module) or "").split(".")[0]]
         else:
             continue
@@ -606,9 +606,9 @@ def _imports_test_framework(statement: cst.BaseStatement) -> bool:
 def _requires_cuda(body: cst.BaseSuite) -> bool:
     """The block raises, saying CUDA (or a GPU) is required: a stated requirement, not a choice."""
     last = body.body[-1] if body.body else None
-    if isinstance(last, cst.SimpleStatementLine) and last.body:
+    if type(last) is cst.SimpleStatementLine and last.body:
         small = last.body[-1]
-        return isinstance(small, cst.Raise) and small.exc is not None and _says_cuda(small.exc)
+        return type(small) is cst.Raise and small.exc is not None and _says_cuda(small.exc)
     return False
 
 

@@ -453,7 +453,7 @@ class ModuleStateNotMoved(Rule):
             scope = scope.parent
         if scope is None or scope.kind != "function" or scope.parent is None:
             return None
-        if scope.parent.node is not state.node or not isinstance(scope.node, cst.FunctionDef):
+        if scope.parent.node is not state.node or type(scope.node) is not cst.FunctionDef:
             return None
         return state, scope.node
 
@@ -464,9 +464,9 @@ class ModuleStateNotMoved(Rule):
             return
         state, method = found
         func = node.func
-        if isinstance(func, cst.Attribute) and _is_self(func.value):
+        if type(func) is cst.Attribute and _is_self(func.value):
             state.calls.setdefault(method.name.value, set()).add(func.attr.value)
-        if isinstance(func, cst.Attribute) and (name := _self_name(func.value)) is not None:
+        if type(func) is cst.Attribute and (name := _self_name(func.value)) is not None:
             self._fill(state, name, func.attr.value, node)
         self._meeting_in_call(state, method, node)
 
@@ -484,13 +484,13 @@ class ModuleStateNotMoved(Rule):
             return
         state, method = found
         target = node.targets[0].target
-        if isinstance(target, (cst.Name, cst.Tuple, cst.List)):
+        if type(target) is cst.Name or type(target) is cst.Tuple or type(target) is cst.List:
             # ``x, y = batch``: the parts of an input batch are on its device too.
             self._assigned[id(node)] = self._follows(node.value, method)
         name = _self_name(target)
         if name is not None:
             self._container_write(state, name, node)
-        elif isinstance(target, cst.Subscript) and (name := _self_name(target.value)) is not None:
+        elif type(target) is cst.Subscript and (name := _self_name(target.value)) is not None:
             self._element(state, name, node.value)  # self.heads["a"] = nn.Linear(...)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
@@ -504,8 +504,8 @@ class ModuleStateNotMoved(Rule):
         """Judge the classes once the whole file is seen: code after a class may register
         the names it assigns."""
         for state in self._judged:
-            body = state.node.body.body if isinstance(state.node.body, cst.IndentedBlock) else ()
-            methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
+            body = state.node.body.body if type(state.node.body) is cst.IndentedBlock else ()
+            methods = {s.name.value: s for s in body if type(s) is cst.FunctionDef}
             registered = self._registered_for(state.node)
             if not methods.keys() & _MOVING_METHODS and registered is not None:
                 self._report_tensors(state, methods, registered)
@@ -526,7 +526,7 @@ class ModuleStateNotMoved(Rule):
 
     def _note_registration(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value in _REGISTERING):
+        if not (type(func) is cst.Attribute and func.attr.value in _REGISTERING):
             return
         owner = self._owners[-1] if self._owners else None
         names = self._registered.setdefault(owner, set())
@@ -551,7 +551,7 @@ class ModuleStateNotMoved(Rule):
         func = node.func
         operands = list(_operands(node))
         kept = [(name, e) for e in operands if (name := self._kept(e)) is not None]
-        receiver = self._kept(func.value) if isinstance(func, cst.Attribute) else None
+        receiver = self._kept(func.value) if type(func) is cst.Attribute else None
         if (not kept and receiver is None) or keyword_argument(node, "device") is not None:
             return  # nothing of the module's here, or the call places its result
         others = [e for e in operands if all(e is not k for _, k in kept)]
@@ -562,7 +562,7 @@ class ModuleStateNotMoved(Rule):
             ):
                 state.meetings.extend(_Meeting(name, node, method.name.value) for name, _ in kept)
             return
-        if not isinstance(func, cst.Attribute) or func.attr.value in _NOT_A_MEETING:
+        if type(func) is not cst.Attribute or func.attr.value in _NOT_A_MEETING:
             return
         if receiver is not None:  # self.scale.mul(x)
             if any(self._follows(e, method) for e in others):
@@ -579,16 +579,16 @@ class ModuleStateNotMoved(Rule):
         name = _self_name(expr)
         if name is not None:
             return name
-        if isinstance(expr, cst.Subscript) and _keeps_dimensions(expr):
+        if type(expr) is cst.Subscript and _keeps_dimensions(expr):
             return self._kept(expr.value, depth + 1)
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _KEEPS_PLACE:
+        if type(expr) is cst.Call and type(expr.func) is cst.Attribute and expr.func.attr.value in _KEEPS_PLACE:
             return None if any(a.keyword is not None for a in expr.args) else self._kept(expr.func.value, depth + 1)
         sides: list[cst.BaseExpression] = []
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, _OPERATORS):
+        if type(expr) is cst.BinaryOperation and isinstance(expr.operator, _OPERATORS):
             sides = [expr.left, expr.right]
-        elif isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
+        elif type(expr) is cst.Comparison and len(expr.comparisons) == 1:
             sides = [expr.left, expr.comparisons[0].comparator]
-        elif (isinstance(expr, cst.Call) and keyword_argument(expr, "device") is None
+        elif (type(expr) is cst.Call and keyword_argument(expr, "device") is None
               and self.model.resolves_into(expr.func, "torch")
               and (dotted(expr.func) or "").rpartition(".")[2] not in _NEUTRAL_FUNCTIONS):
             sides = list(_operands(expr))
@@ -602,20 +602,20 @@ class ModuleStateNotMoved(Rule):
         or computed from it (``x.view(...)``, ``x * 2``, ``F.relu(x)``, ``self.conv(x)``)."""
         if depth > _MAX_DEPTH:
             return False
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             binding = self.model.lookup(expr.value)
             return binding is not None and all(
                 self._bound_to_input(b, method) for b in (binding.reaching or (binding,))
             )
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             return expr.attr.value in ("T", "mT", "data", "real") and self._follows(expr.value, method, depth + 1)
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             return self._follows(expr.value, method, depth + 1)
-        if isinstance(expr, cst.UnaryOperation):
+        if type(expr) is cst.UnaryOperation:
             return self._follows(expr.expression, method, depth + 1)
-        if isinstance(expr, cst.BinaryOperation):
+        if type(expr) is cst.BinaryOperation:
             return self._follows(expr.left, method, depth + 1) or self._follows(expr.right, method, depth + 1)
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return self._call_follows(expr, method, depth)
         return False
 
@@ -625,26 +625,26 @@ class ModuleStateNotMoved(Rule):
             value = self.model.value_of(call)  # torch.ones(3, device="cuda")
             return value.kind is Kind.TENSOR and value.on_device is True
         # A method of the input (``x.view(...)``), unless it leaves the device or the tensor.
-        if (isinstance(func, cst.Attribute) and not _is_self(func.value)
+        if (type(func) is cst.Attribute and not _is_self(func.value)
                 and func.attr.value not in _LEAVES_DEVICE | _NOT_A_MEETING
                 and self._follows(func.value, method, depth + 1)):
             return True
         # The cheap test first: a call follows only when an argument does.
         if not any(self._follows(a.value, method, depth + 1) for a in call.args if not a.star):
             return False
-        if isinstance(func, cst.Subscript):
+        if type(func) is cst.Subscript:
             # ``self.layers[i](x)``: an element of the module's container, called on the input.
             return _self_name(func.value) is not None
         if _is_self(func):
             return True  # ``self(x)`` in a Lightning step: forward, on the module's device
-        if isinstance(func, cst.Attribute) and _is_self(func.value):
+        if type(func) is cst.Attribute and _is_self(func.value):
             # A layer of the module (``self.conv(x)``) keeps its input's device.
             return self.model.self_attribute(func.attr.value).kind is Kind.MODULE
         return any(self.model.resolves_into(func, library) for library in _TENSOR_LIBRARIES)
 
     def _bound_to_input(self, binding: Binding, method: cst.FunctionDef) -> bool:
         if binding.kind == "param":
-            return isinstance(binding.node, cst.Param) and _is_input(binding.node, method)
+            return type(binding.node) is cst.Param and _is_input(binding.node, method)
         if binding.kind == "assign":
             return self._assigned.get(id(binding.node), False)
         return False
@@ -667,23 +667,23 @@ class ModuleStateNotMoved(Rule):
     def _plain_cpu_tensor(self, facts: AttributeFacts) -> bool:
         if facts.value.kind is not Kind.TENSOR or facts.value.on_device is not False or not facts.writes:
             return False
-        return all(isinstance(w, cst.Assign) and self._at_least_one_dimension(w.value) for w in facts.writes)
+        return all(type(w) is cst.Assign and self._at_least_one_dimension(w.value) for w in facts.writes)
 
     def _at_least_one_dimension(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
         """Every value ``expr`` can have is a tensor of one or more dimensions (a 0-d CPU
         tensor mixes with device tensors without error)."""
         if depth > _MAX_DEPTH:
             return False
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             return _keeps_dimensions(expr) and self._at_least_one_dimension(expr.value, depth + 1)
-        if isinstance(expr, cst.BinaryOperation):
+        if type(expr) is cst.BinaryOperation:
             return self._at_least_one_dimension(expr.left, depth + 1) or self._at_least_one_dimension(expr.right, depth + 1)
-        if not isinstance(expr, cst.Call):
+        if type(expr) is not cst.Call:
             return False
         func = expr.func
         if self.model.resolves_into(func, "torch"):
             return _factory_has_dimensions(expr, (dotted(func) or "").rpartition(".")[2])
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             if func.attr.value == "unsqueeze":
                 return True
             return func.attr.value in _KEEPS_PLACE and self._at_least_one_dimension(func.value, depth + 1)
@@ -693,10 +693,10 @@ class ModuleStateNotMoved(Rule):
         if init is None or len(facts.writes) != 1:
             return None
         write = facts.writes[0]
-        if not isinstance(write, cst.Assign) or len(write.targets) != 1:
+        if type(write) is not cst.Assign or len(write.targets) != 1:
             return None
         after_super = False  # register_buffer raises before Module.__init__ has run
-        smalls = (small for line in _statements(init) if isinstance(line, cst.SimpleStatementLine) for small in line.body)
+        smalls = (small for line in _statements(init) if type(line) is cst.SimpleStatementLine for small in line.body)
         for small in smalls:
             if small is write:
                 if not after_super:
@@ -710,10 +710,10 @@ class ModuleStateNotMoved(Rule):
 
     def _container_write(self, state: _ClassState, name: str, node: cst.Assign) -> None:
         display = node.value
-        if isinstance(display, (cst.List, cst.ListComp)):
+        if type(display) is cst.List or type(display) is cst.ListComp:
             kind = "ModuleList"
-        elif isinstance(display, (cst.Dict, cst.DictComp)):
-            kind = "ModuleDict" if isinstance(display, cst.Dict) and _string_keys(display) else ""
+        elif type(display) is cst.Dict or type(display) is cst.DictComp:
+            kind = "ModuleDict" if type(display) is cst.Dict and _string_keys(display) else ""
         else:
             return
         for element in _display_elements(display):
@@ -740,7 +740,7 @@ class ModuleStateNotMoved(Rule):
 
     def _element(self, state: _ClassState, name: str, element: cst.BaseExpression | None) -> None:
         """Whether ``element`` is a layer made right there (not one held elsewhere too)."""
-        if element is None or not isinstance(element, cst.Call) or self.model.value_of(element).kind is not Kind.MODULE:
+        if element is None or type(element) is not cst.Call or self.model.value_of(element).kind is not Kind.MODULE:
             state.unknown_elements.add(name)
         else:
             state.layers.add(name)
@@ -769,32 +769,32 @@ _EMPTY = cst.Module(body=[])
 
 
 def _is_self(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "self"
+    return type(expr) is cst.Name and expr.value == "self"
 
 
 def _self_name(expr: cst.BaseExpression) -> str | None:
     """``name`` for ``self.name``."""
-    if isinstance(expr, cst.Attribute) and _is_self(expr.value):
+    if type(expr) is cst.Attribute and _is_self(expr.value):
         return expr.attr.value
     return None
 
 
 def _number(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, (cst.Integer, cst.Float)) or (
-        isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, (cst.Integer, cst.Float))
+    return (type(expr) is cst.Integer or type(expr) is cst.Float) or (
+        type(expr) is cst.UnaryOperation and (type(expr.expression) is cst.Integer or type(expr.expression) is cst.Float)
     )
 
 
 def _keeps_dimensions(subscript: cst.Subscript) -> bool:
     """``x[..., None]``, ``x[:, None]``, ``x[1:]``: slices and new axes keep every dimension."""
     return all(
-        isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and _new_axis(e.slice.value))
+        type(e.slice) is cst.Slice or (type(e.slice) is cst.Index and _new_axis(e.slice.value))
         for e in subscript.slice
     )
 
 
 def _new_axis(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Ellipsis) or (isinstance(expr, cst.Name) and expr.value == "None")
+    return type(expr) is cst.Ellipsis or (type(expr) is cst.Name and expr.value == "None")
 
 
 def _operands(call: cst.Call) -> Iterator[cst.BaseExpression]:
@@ -802,8 +802,8 @@ def _operands(call: cst.Call) -> Iterator[cst.BaseExpression]:
     for arg in call.args:
         if arg.star:
             continue
-        if isinstance(arg.value, (cst.List, cst.Tuple)):
-            yield from (e.value for e in arg.value.elements if not isinstance(e, cst.StarredElement))
+        if type(arg.value) is cst.List or type(arg.value) is cst.Tuple:
+            yield from (e.value for e in arg.value.elements if type(e) is not cst.StarredElement)
         else:
             yield arg.value
 
@@ -826,9 +826,9 @@ def _annotation_names(annotation: cst.BaseExpression) -> Iterator[str]:
     pending: list[cst.CSTNode] = [annotation]
     while pending:
         node = pending.pop()
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             yield node.value
-        elif isinstance(node, cst.SimpleString):
+        elif type(node) is cst.SimpleString:
             yield from (string_value(node) or "").replace("[", " ").replace("]", " ").replace("|", " ").split()
         else:
             pending.extend(children(node))
@@ -840,7 +840,7 @@ def _factory_has_dimensions(call: cst.Call, factory: str) -> bool:
     positional = [a for a in call.args if a.keyword is None]
     if factory in _DATA_FACTORIES and len(positional) == 1 and not positional[0].star:
         data = positional[0].value
-        if isinstance(data, (cst.List, cst.Tuple, cst.ListComp)) and (not isinstance(data, (cst.List, cst.Tuple))
+        if (type(data) is cst.List or type(data) is cst.Tuple or type(data) is cst.ListComp) and (not (type(data) is cst.List or type(data) is cst.Tuple)
                                                                      or data.elements):
             return True
     if factory in _SIZED_FACTORIES or factory == "full":
@@ -853,8 +853,8 @@ def _factory_has_dimensions(call: cst.Call, factory: str) -> bool:
             # ()``) would give a 0-d tensor, and no one builds a constant that way.
             if isinstance(size, (cst.Integer, cst.Name, cst.Attribute, cst.Subscript, cst.BinaryOperation)):
                 return True
-            if isinstance(size, (cst.Tuple, cst.List)) and size.elements and not any(
-                isinstance(e, cst.StarredElement) for e in size.elements
+            if (type(size) is cst.Tuple or type(size) is cst.List) and size.elements and not any(
+                type(e) is cst.StarredElement for e in size.elements
             ):
                 return True
     return False
@@ -862,17 +862,17 @@ def _factory_has_dimensions(call: cst.Call, factory: str) -> bool:
 
 def _statements(function: cst.FunctionDef) -> list[cst.BaseStatement]:
     body = function.body
-    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+    return list(body.body) if type(body) is cst.IndentedBlock else []
 
 
 def _is_super_init(small: cst.BaseSmallStatement) -> bool:
     """``super().__init__(...)`` or ``Base.__init__(self, ...)``."""
-    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+    if not (type(small) is cst.Expr and type(small.value) is cst.Call):
         return False
     func = small.value.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+    if not (type(func) is cst.Attribute and func.attr.value == "__init__"):
         return False
-    if isinstance(func.value, cst.Call) and dotted(func.value.func) == "super":
+    if type(func.value) is cst.Call and dotted(func.value.func) == "super":
         return True
     receiver = first_argument(small.value)
     return receiver is not None and _is_self(receiver)
@@ -891,20 +891,20 @@ def _reached(calls: dict[str, set[str]], entries: set[str] | frozenset[str]) -> 
 
 
 def _display_elements(display: cst.BaseExpression) -> Iterator[cst.BaseExpression | None]:
-    if isinstance(display, cst.List):
+    if type(display) is cst.List:
         for element in display.elements:
-            yield None if isinstance(element, cst.StarredElement) else element.value
-    elif isinstance(display, cst.ListComp):
+            yield None if type(element) is cst.StarredElement else element.value
+    elif type(display) is cst.ListComp:
         yield display.elt
-    elif isinstance(display, cst.Dict):
+    elif type(display) is cst.Dict:
         for entry in display.elements:
-            yield entry.value if isinstance(entry, cst.DictElement) else None
-    elif isinstance(display, cst.DictComp):
+            yield entry.value if type(entry) is cst.DictElement else None
+    elif type(display) is cst.DictComp:
         yield display.value
 
 
 def _string_keys(display: cst.Dict) -> bool:
-    return all(isinstance(e, cst.DictElement) and string_value(e.key) is not None for e in display.elements)
+    return all(type(e) is cst.DictElement and string_value(e.key) is not None for e in display.elements)
 
 
 _FILLS = frozenset({"append", "extend", "insert"})
@@ -926,7 +926,7 @@ def _self_uses(cls: cst.ClassDef) -> dict[str, list[str]]:
     pending: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(cls.body, ())]
     while pending:
         node, parents = pending.pop()
-        name = _self_name(node) if isinstance(node, cst.Attribute) else None
+        name = _self_name(node) if type(node) is cst.Attribute else None
         if name is not None:
             uses.setdefault(name, []).append(_use(node, parents))
             continue
@@ -939,15 +939,15 @@ def _use(node: cst.CSTNode, parents: tuple[cst.CSTNode, ...]) -> str:
     """"for" (iterated), "subscript", "write" (assigned), a method of it ("append",
     "items"...), a builtin it is handed to ("len", "enumerate"...), or "other"."""
     parent = parents[0] if parents else None
-    if isinstance(parent, (cst.For, cst.CompFor)):
+    if type(parent) is cst.For or type(parent) is cst.CompFor:
         return "for" if parent.iter is node else "other"
-    if isinstance(parent, cst.Subscript) and parent.value is node:
+    if type(parent) is cst.Subscript and parent.value is node:
         return "subscript"
-    if isinstance(parent, cst.AssignTarget):
+    if type(parent) is cst.AssignTarget:
         return "write"
-    if isinstance(parent, cst.Attribute) and parent.value is node:
+    if type(parent) is cst.Attribute and parent.value is node:
         return parent.attr.value
     call = parents[1] if len(parents) > 1 else None
-    if isinstance(parent, cst.Arg) and not parent.star and isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
+    if type(parent) is cst.Arg and not parent.star and type(call) is cst.Call and type(call.func) is cst.Name:
         return call.func.value
     return "other"

@@ -430,7 +430,7 @@ class FactoryIgnoresModuleDevice(Rule):
         # Only notes, by name, where factories and registrations are: the analysis runs
         # when a module class that holds one is left (most classes hold none).
         func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        name = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
         cls = self.model.enclosing_class
         if name in FACTORIES:
             if cls is not None:
@@ -438,7 +438,7 @@ class FactoryIgnoresModuleDevice(Rule):
             elif self.model.function is not None:
                 self._factories_in_functions = True
         elif name in ("register_buffer", "register_parameter") and cls is not None and \
-                isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+                type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == "self":
             self._registered.setdefault(id(cls), []).append(node)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -478,7 +478,7 @@ def _shape_readers(call: cst.Call) -> list[cst.Name]:
     """The names in ``call``'s arguments read only for a size: ``x`` in ``x.shape[0]``, ``x.size(1)``."""
     found = []
     for node in _walk(call):
-        if isinstance(node, cst.Attribute) and node.attr.value in ("shape", "size") and isinstance(node.value, cst.Name):
+        if type(node) is cst.Attribute and node.attr.value in ("shape", "size") and type(node.value) is cst.Name:
             found.append(node.value)
     return found
 
@@ -488,9 +488,9 @@ def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
     pending = [node]
     while pending:
         current = pending.pop()
-        if isinstance(current, cst.Name):
+        if type(current) is cst.Name:
             yield current
-        elif isinstance(current, (cst.Attribute, cst.Arg)):
+        elif type(current) is cst.Attribute or type(current) is cst.Arg:
             pending.append(current.value)
         else:
             pending.extend(reversed(list(children(current))))
@@ -511,8 +511,8 @@ class ModuleState:
     def __init__(self, rule: Rule, cls: cst.ClassDef, registered: Iterable[cst.Call]) -> None:
         self.rule = rule
         self.cls = cls
-        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-        self.methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
+        body = cls.body.body if type(cls.body) is cst.IndentedBlock else ()
+        self.methods = {s.name.value: s for s in body if type(s) is cst.FunctionDef}
         # The model's facts: attributes whose every write it followed, nothing else writing them.
         known = rule.model.class_attributes(cls)
         written = {name: [_written(w) for w in facts.writes] for name, facts in known.items() if facts.writes}
@@ -541,10 +541,10 @@ class ModuleState:
         code (the model's scan). Read once, and only when a finding depends on a buffer."""
         if self._elsewhere is None:
             names: set[str] = set()
-            body = self.cls.body.body if isinstance(self.cls.body, cst.IndentedBlock) else ()
+            body = self.cls.body.body if type(self.cls.body) is cst.IndentedBlock else ()
             for statement in body:
                 for node in _walk(statement):
-                    if isinstance(node, cst.Name) and not isinstance(statement, cst.FunctionDef):
+                    if type(node) is cst.Name and type(statement) is not cst.FunctionDef:
                         names.add(node.value)
                     for target, _ in _attribute_writes(node):
                         names.add(target.attr.value)
@@ -554,10 +554,10 @@ class ModuleState:
         return self._elsewhere
 
     def _parameter(self, value: cst.BaseExpression | None) -> bool:
-        return isinstance(value, cst.Call) and self.rule.model.resolves_to(value.func, *_PARAMETER)
+        return type(value) is cst.Call and self.rule.model.resolves_to(value.func, *_PARAMETER)
 
     def _layer(self, value: cst.BaseExpression | None) -> bool:
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return False
         for name in self.rule.model.qualnames(value.func):
             if name in STATEFUL_LAYERS:
@@ -573,35 +573,35 @@ class ModuleState:
 
 def _written(statement: cst.CSTNode) -> cst.BaseExpression | None:
     """The value a write of ``self.<name>`` stores, where it is one plain assignment."""
-    if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and \
+    if type(statement) is cst.Assign and len(statement.targets) == 1 and \
             isinstance(statement.targets[0].target, cst.Attribute):
         return statement.value
-    if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Attribute):
+    if type(statement) is cst.AnnAssign and type(statement.target) is cst.Attribute:
         return statement.value
     return None
 
 
 def _attribute_writes(node: cst.CSTNode) -> Iterator[tuple[cst.Attribute, cst.BaseExpression | None]]:
     """``obj.<name> = value`` (None: a value the rule does not follow) in a statement."""
-    if isinstance(node, cst.Assign):
+    if type(node) is cst.Assign:
         for target in node.targets:
             for element in _targets(target.target):
-                if isinstance(element, cst.Attribute):
-                    single = isinstance(target.target, cst.Attribute) and len(node.targets) == 1
+                if type(element) is cst.Attribute:
+                    single = type(target.target) is cst.Attribute and len(node.targets) == 1
                     yield element, node.value if single else None
-    elif isinstance(node, (cst.AnnAssign, cst.AugAssign)) and isinstance(node.target, cst.Attribute):
-        yield node.target, node.value if isinstance(node, cst.AnnAssign) else None
-    elif isinstance(node, (cst.For, cst.CompFor, cst.Del)):
+    elif (type(node) is cst.AnnAssign or type(node) is cst.AugAssign) and type(node.target) is cst.Attribute:
+        yield node.target, node.value if type(node) is cst.AnnAssign else None
+    elif type(node) is cst.For or type(node) is cst.CompFor or type(node) is cst.Del:
         for element in _targets(node.target):
-            if isinstance(element, cst.Attribute):
+            if type(element) is cst.Attribute:
                 yield element, None
 
 
 def _targets(target: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) is cst.Tuple or type(target) is cst.List:
         for element in target.elements:
             yield from _targets(element.value)
-    elif isinstance(target, cst.StarredElement):
+    elif type(target) is cst.StarredElement:
         yield from _targets(target.value)
     else:
         yield target
@@ -640,7 +640,7 @@ class Analysis:
         if self._functions is None:
             module = self.model.module
             body = module.body if module is not None else []
-            defined = [s for s in body if isinstance(s, cst.FunctionDef)]
+            defined = [s for s in body if type(s) is cst.FunctionDef]
             self._functions = {f.name.value: f for f in defined
                                if sum(g.name.value == f.name.value for g in defined) == 1
                                and self.model.module_assignment_count(f.name.value) <= 1}
@@ -678,7 +678,7 @@ class FunctionFlow:
         self.device_checks = 0  # inside an ``if`` that tests the device
 
     def run(self) -> Summary:
-        if isinstance(self.function.body, cst.IndentedBlock):
+        if type(self.function.body) is cst.IndentedBlock:
             self.block(self.function.body.body)
         returns = NOTHING
         for i, flow in enumerate(self.returns):
@@ -699,17 +699,17 @@ class FunctionFlow:
         self.nested -= 1
 
     def suite(self, body: cst.BaseSuite) -> None:
-        if isinstance(body, cst.IndentedBlock):
+        if type(body) is cst.IndentedBlock:
             self.block(body.body)
-        elif isinstance(body, cst.SimpleStatementSuite):
+        elif type(body) is cst.SimpleStatementSuite:
             for small in body.body:
                 self.small(small)
 
     def statement(self, node: cst.BaseStatement) -> None:
-        if isinstance(node, cst.SimpleStatementLine):
+        if type(node) is cst.SimpleStatementLine:
             for small in node.body:
                 self.small(small)
-        elif isinstance(node, cst.If):
+        elif type(node) is cst.If:
             self.value(node.test)
             checks = any(word in dotted_words(node.test) for word in _DEVICE_WORDS)
             self.device_checks += checks
@@ -718,7 +718,7 @@ class FunctionFlow:
                 self.branch(node.orelse.body if isinstance(node.orelse, cst.Else) else
                             cst.IndentedBlock(body=[node.orelse]))
             self.device_checks -= checks
-        elif isinstance(node, (cst.For, cst.While)):
+        elif type(node) is cst.For or type(node) is cst.While:
             if isinstance(node, cst.For):
                 self.value(node.iter)
                 self.bind(node.target, NOTHING)
@@ -727,18 +727,18 @@ class FunctionFlow:
             self.branch(node.body)
             if node.orelse is not None:
                 self.branch(node.orelse.body)
-        elif isinstance(node, cst.With):
+        elif type(node) is cst.With:
             for item in node.items:
                 self.value(item.item)
                 if item.asname is not None:
                     self.bind(item.asname.name, NOTHING)
             # `with torch.device(d):` makes d the factories' default inside it.
-            sets_device = any(isinstance(i.item, cst.Call) and self.model.resolves_to(i.item.func, "torch.device")
+            sets_device = any(type(i.item) is cst.Call and self.model.resolves_to(i.item.func, "torch.device")
                               for i in node.items)
             self.device_checks += sets_device
             self.suite(node.body)  # a with-block's body always runs
             self.device_checks -= sets_device
-        elif isinstance(node, cst.Try):
+        elif type(node) is cst.Try:
             self.branch(node.body)
             for handler in node.handlers:
                 self.branch(handler.body)
@@ -749,30 +749,30 @@ class FunctionFlow:
         # Nested functions and classes run when called: not followed.
 
     def small(self, node: cst.BaseSmallStatement) -> None:
-        if isinstance(node, cst.Assign):
+        if type(node) is cst.Assign:
             flow = self.value(node.value)
             for target in node.targets:
                 self.bind(target.target, flow)
-        elif isinstance(node, cst.AnnAssign):
+        elif type(node) is cst.AnnAssign:
             if node.value is not None:
                 self.bind(node.target, self.value(node.value))
-        elif isinstance(node, cst.AugAssign):
+        elif type(node) is cst.AugAssign:
             self.bind(node.target, self.combine(self.value(node.target), self.value(node.value), node))
-        elif isinstance(node, cst.Expr):
+        elif type(node) is cst.Expr:
             self.value(node.value)
-        elif isinstance(node, cst.Return):
+        elif type(node) is cst.Return:
             self.returns.append(self.value(node.value) if node.value is not None else NOTHING)
 
     def bind(self, target: cst.BaseExpression, flow: Flow) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             if flow == NOTHING:
                 self.env.pop(target.value, None)
             else:
                 self.env[target.value] = flow
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) is cst.Tuple or type(target) is cst.List:
             for element in target.elements:
                 self.bind(element.value, flow)  # unpacking: each part is where the whole was
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self.bind(target.value, flow)
         else:
             self.value(target)
@@ -782,47 +782,47 @@ class FunctionFlow:
     def value(self, expr: cst.BaseExpression | None) -> Flow:
         if expr is None:
             return NOTHING
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return self.env.get(expr.value, NOTHING)
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             if self._is_self(expr.value) and self.state.follows(expr.attr.value):
                 return FOLLOWS
-            if expr.attr.value == "weight" and isinstance(expr.value, cst.Attribute) and \
+            if expr.attr.value == "weight" and type(expr.value) is cst.Attribute and \
                     self._is_self(expr.value.value) and self.state.is_layer(expr.value.attr.value):
                 return FOLLOWS  # self.embed.weight: a layer's parameter
             inner = self.value(expr.value)
             return inner if expr.attr.value in VIEWS else NOTHING
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             inner = self.value(expr.value)
             keeps = True  # only slices, None and ...: no dimension is dropped
             for element in expr.slice:
-                if isinstance(element.slice, cst.Index):
+                if type(element.slice) is cst.Index:
                     self.value(element.slice.value)
-                    keeps = keeps and isinstance(element.slice.value, cst.Name) and \
-                        element.slice.value.value == "None" or isinstance(element.slice.value, cst.Ellipsis)
+                    keeps = keeps and type(element.slice.value) is cst.Name and \
+                        element.slice.value.value == "None" or type(element.slice.value) is cst.Ellipsis
             return inner if inner.follows or keeps else NOTHING
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return self.call(expr)
-        if isinstance(expr, cst.BinaryOperation):
+        if type(expr) is cst.BinaryOperation:
             return self.combine(self.value(expr.left), self.value(expr.right), expr)
-        if isinstance(expr, cst.Comparison):
+        if type(expr) is cst.Comparison:
             flow = self.value(expr.left)
             for target in expr.comparisons:
                 flow = self.combine(flow, self.value(target.comparator), expr)
             return flow
-        if isinstance(expr, cst.UnaryOperation):
+        if type(expr) is cst.UnaryOperation:
             return self.value(expr.expression)
-        if isinstance(expr, cst.IfExp):
+        if type(expr) is cst.IfExp:
             self.value(expr.test)
             return self.value(expr.body) | self.value(expr.orelse)
-        if isinstance(expr, cst.BooleanOperation):
+        if type(expr) is cst.BooleanOperation:
             return self.value(expr.left) | self.value(expr.right)
-        if isinstance(expr, (cst.Tuple, cst.List)):
+        if type(expr) is cst.Tuple or type(expr) is cst.List:
             # A container carries its factories' tensors into a layer (an RNN's `(h, c)`), but
             # is no tensor itself: `outputs + [y]` joins lists, it does not combine tensors.
             flows = [self.value(e.value) for e in expr.elements]
             return Flow(made=frozenset().union(*(f.made for f in flows))) if flows else NOTHING
-        if isinstance(expr, cst.NamedExpr):
+        if type(expr) is cst.NamedExpr:
             flow = self.value(expr.value)
             self.bind(expr.target, flow)
             return flow
@@ -851,12 +851,12 @@ class FunctionFlow:
 
     def call(self, call: cst.Call) -> Flow:
         func = call.func
-        if self.is_method and isinstance(func, cst.Attribute) and self._is_self(func.value):
+        if self.is_method and type(func) is cst.Attribute and self._is_self(func.value):
             return self._own_attribute_call(call, func.attr.value)
         if self.is_method and self._is_self(func):
             forward = self.state.methods.get("forward")
             return self.through(forward, call) if forward is not None else self._ignore(call)
-        if isinstance(func, cst.Name) and func.value not in self.parameters:
+        if type(func) is cst.Name and func.value not in self.parameters:
             found = self.analysis.module_function(func.value)
             if found is not None:
                 return self.through(found, call)
@@ -865,7 +865,7 @@ class FunctionFlow:
         function = self._torch_function(call)
         if function is not None:
             return self._torch_call(call, function)
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             return self._method_call(call, func)
         return self._ignore(call)
 
@@ -946,12 +946,12 @@ class FunctionFlow:
 
     def _spread(self, expr: cst.BaseExpression) -> list[Flow]:
         """An argument's flows: each element of a list or tuple (``torch.cat([a, b])``)."""
-        if isinstance(expr, (cst.List, cst.Tuple)):
+        if type(expr) is cst.List or type(expr) is cst.Tuple:
             return [f for e in expr.elements for f in self._spread(e.value)]
         return [self.value(expr)]
 
     def _is_self(self, expr: cst.BaseExpression) -> bool:
-        return self.is_method and isinstance(expr, cst.Name) and expr.value == "self" and "self" not in self.env
+        return self.is_method and type(expr) is cst.Name and expr.value == "self" and "self" not in self.env
 
     def _torch_function(self, call: cst.Call) -> str | None:
         for name in self.model.qualnames(call.func):
@@ -988,25 +988,25 @@ class FunctionFlow:
 
 def _shaped_sequence(expr: cst.BaseExpression | None) -> bool:
     """A tuple or list literal with at least one element: a shape of one dimension or more."""
-    return isinstance(expr, (cst.Tuple, cst.List)) and bool(expr.elements) and \
-        not any(isinstance(e, cst.StarredElement) for e in expr.elements)
+    return (type(expr) is cst.Tuple or type(expr) is cst.List) and bool(expr.elements) and \
+        not any(type(e) is cst.StarredElement for e in expr.elements)
 
 
 def _a_number(expr: cst.BaseExpression) -> bool:
     """A size that is a number, not a shape that may be empty: a literal, ``x.shape[0]``,
     ``x.size(0)``, ``len(...)``, arithmetic on those, a plain name or ``self.n`` (a name
     holding an empty shape is the one case this lets through)."""
-    if isinstance(expr, (cst.Integer, cst.Name)):
+    if type(expr) is cst.Integer or type(expr) is cst.Name:
         return True
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return expr.attr.value not in ("shape",)
-    if isinstance(expr, cst.Subscript):
+    if type(expr) is cst.Subscript:
         return True  # x.shape[0], sizes[i]
-    if isinstance(expr, cst.Call):
-        name = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else (
-            expr.func.value if isinstance(expr.func, cst.Name) else "")
+    if type(expr) is cst.Call:
+        name = expr.func.attr.value if type(expr.func) is cst.Attribute else (
+            expr.func.value if type(expr.func) is cst.Name else "")
         return (name == "size" and len(expr.args) == 1) or name in ("len", "int")
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.BinaryOperation:
         return _a_number(expr.left) and _a_number(expr.right)
     return False
 
@@ -1015,8 +1015,8 @@ def dotted_words(expr: cst.BaseExpression) -> str:
     """The names and attribute names an expression reads, as one text (for word tests)."""
     words = []
     for node in _walk(expr):
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             words.append(node.value)
-        elif isinstance(node, cst.SimpleString):
+        elif type(node) is cst.SimpleString:
             words.append(string_value(node) or "")
     return " ".join(words).lower()

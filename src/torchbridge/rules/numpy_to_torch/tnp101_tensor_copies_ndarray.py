@@ -221,7 +221,7 @@ class TensorCopiesNdarray(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         model = self.model
         func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and _moves_to_device(model, node):
+        if type(func) is cst.Attribute and type(func.value) is cst.Call and _moves_to_device(model, node):
             self._moved.add(id(func.value))
         if not model.resolves_to(func, "torch.tensor") or id(node) in self._moved:
             return
@@ -249,7 +249,7 @@ class TensorCopiesNdarray(Rule):
         chosen = AS_TENSOR if proven else AS_TENSOR_UNPROVEN
         func = call.func
         check = probe(self.model, call, [hole(self.model, source, "array")])
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             return FixSpec(chosen, (replace(func.attr, "as_tensor"),), probe=check)
         found = module_reference(self.model, "torch")  # ``from torch import tensor``
         if found is None:

@@ -211,7 +211,7 @@ class NonContiguousFromNumpy(Rule):
     def _transposed_conversion(self, node: cst.BaseExpression | None) -> tuple[str, cst.CSTNode | None, FixSpec | None] | None:
         """``torch.from_numpy(<transposed ndarray>)``: the message's start, the evidence, and
         the fix that makes the array contiguous."""
-        if not isinstance(node, cst.Call):
+        if type(node) is not cst.Call:
             return None
         call = converter_name(self.model, node.func, SHARING_CONVERTERS)
         source = first_argument(node) if call is not None else None
@@ -238,9 +238,9 @@ class NonContiguousFromNumpy(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "contiguous" and isinstance(func.value, cst.Call):
+        if type(func) is cst.Attribute and func.attr.value == "contiguous" and type(func.value) is cst.Call:
             self._contiguous.add(id(func.value))
-        if isinstance(func, cst.Attribute) and func.attr.value == "view":
+        if type(func) is cst.Attribute and func.attr.value == "view":
             self._view_calls[id(func)] = node
         if id(node) in self._contiguous or id(node) in self._assigned or self._in_getitem():
             return
@@ -250,14 +250,14 @@ class NonContiguousFromNumpy(Rule):
             self.report(node, message.replace("{view}", ""), evidence=evidence, fix=fix)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call):
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and type(node.value) is cst.Call:
             self._assigned.add(id(node.value))
 
     def leave_Assign(self, node: cst.Assign) -> None:
         target, call = node.targets[0].target, node.value
         if id(call) not in self._assigned or self._in_getitem():
             return
-        if not isinstance(target, cst.Name) or not isinstance(call, cst.Call):
+        if type(target) is not cst.Name or type(call) is not cst.Call:
             return  # visit_Assign took only ``name = call(...)``
         found = self._transposed_conversion(call)
         if found is not None:
@@ -290,7 +290,7 @@ class NonContiguousFromNumpy(Rule):
             self.report(call, message.replace("{view}", ""), evidence=evidence, fix=fix)
 
     def _use_of(self, node: cst.BaseExpression) -> _Pending | None:
-        if not isinstance(node, cst.Name):
+        if type(node) is not cst.Name:
             return None
         pending = self._pending.get(node.value)
         if pending is None or self.model.lookup(node.value) is not pending[0]:
@@ -308,15 +308,15 @@ def _is_shape(args: Sequence[cst.Arg]) -> bool:
 
 
 def _is_size(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         return True
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        return isinstance(expr.expression, cst.Integer)
-    if isinstance(expr, (cst.Tuple, cst.List)):
-        return all(not isinstance(e, cst.StarredElement) and _is_size(e.value) for e in expr.elements)
-    if isinstance(expr, cst.Attribute) and expr.attr.value == "shape":
+    if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:
+        return type(expr.expression) is cst.Integer
+    if type(expr) is cst.Tuple or type(expr) is cst.List:
+        return all(type(e) is not cst.StarredElement and _is_size(e.value) for e in expr.elements)
+    if type(expr) is cst.Attribute and expr.attr.value == "shape":
         return True
     return (
-        isinstance(expr, cst.Call) and not expr.args and isinstance(expr.func, cst.Attribute)
+        type(expr) is cst.Call and not expr.args and type(expr.func) is cst.Attribute
         and expr.func.attr.value == "size"
     )

@@ -215,7 +215,7 @@ class DoubleConversion(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Call):
+        if type(func) is not cst.Attribute or type(func.value) is not cst.Call:
             return
         inner = func.value
         if not self.model.resolves_to(inner.func, "torch.tensor") or keyword_argument(inner, "dtype") is not None:

@@ -267,5 +267,5 @@ class TensorOfTensor(Rule):
 def _parameter(model: SemanticModel, source: cst.BaseExpression) -> bool:
     """A parameter, known a tensor only by its annotation: converting it says the callers
     may pass something else."""
-    binding = model.lookup(source.value) if isinstance(source, cst.Name) else None
+    binding = model.lookup(source.value) if type(source) is cst.Name else None
     return binding is not None and binding.kind == "param"

@@ -225,10 +225,10 @@ class NumpyWithoutDetachCpu(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "numpy"):
+        if not (type(func) is cst.Attribute and func.attr.value == "numpy"):
             return
         force = keyword_argument(node, "force")
-        if force is not None and not (isinstance(force, cst.Name) and force.value == "False"):
+        if force is not None and not (type(force) is cst.Name and force.value == "False"):
             return
         value = self.model.value_of(func.value)
         if value.kind is not Kind.TENSOR:
@@ -254,9 +254,9 @@ class NumpyWithoutDetachCpu(Rule):
         first = cst.ensure_type(call.func, cst.Attribute)  # ``....numpy()``
         base = first.value
         while True:
-            if isinstance(base, cst.Call) and not base.args and isinstance(base.func, cst.Attribute) and base.func.attr.value in _PEELED:
+            if type(base) is cst.Call and not base.args and type(base.func) is cst.Attribute and base.func.attr.value in _PEELED:
                 first, base = base.func, base.func.value
-            elif isinstance(base, cst.Attribute) and base.attr.value == "data":
+            elif type(base) is cst.Attribute and base.attr.value == "data":
                 first, base = base, base.value
             else:
                 break

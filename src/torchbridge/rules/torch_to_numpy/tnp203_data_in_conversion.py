@@ -144,14 +144,14 @@ class DataInConversion(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "numpy" and not node.args):
+        if not (type(func) is cst.Attribute and func.attr.value == "numpy" and not node.args):
             return
         link = func.value
         while True:
-            if isinstance(link, cst.Attribute) and link.attr.value == "data":
+            if type(link) is cst.Attribute and link.attr.value == "data":
                 self._report(node, link)
                 return
-            if isinstance(link, cst.Call) and not link.args and isinstance(link.func, cst.Attribute) and link.func.attr.value in _CHAIN:
+            if type(link) is cst.Call and not link.args and type(link.func) is cst.Attribute and link.func.attr.value in _CHAIN:
                 link = link.func.value
                 continue
             return

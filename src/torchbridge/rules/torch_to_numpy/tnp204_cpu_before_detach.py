@@ -163,10 +163,10 @@ class CpuBeforeDetach(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "detach" and not node.args):
+        if not (type(func) is cst.Attribute and func.attr.value == "detach" and not node.args):
             return
         inner = func.value
-        if not (isinstance(inner, cst.Call) and not inner.args and isinstance(inner.func, cst.Attribute)
+        if not (type(inner) is cst.Call and not inner.args and type(inner.func) is cst.Attribute
                 and inner.func.attr.value == "cpu"):
             return
         base = inner.func.value

@@ -316,8 +316,8 @@ def raising_element(model: SemanticModel, sequence: cst.BaseExpression) -> Value
     """An element of the list ``sequence`` whose conversion raises: any item of a display
     (``[loss, 1.0]`` raises for ``loss`` alone), or what every element of a list built in the
     function is. TNP202 leaves such lists to this rule."""
-    if isinstance(sequence, (cst.List, cst.Tuple)):
-        items = (model.value_of(e.value) for e in sequence.elements if not isinstance(e, cst.StarredElement))
+    if type(sequence) is cst.List or type(sequence) is cst.Tuple:
+        items = (model.value_of(e.value) for e in sequence.elements if type(e) is not cst.StarredElement)
         return next((item for item in items if raises_on_conversion(model, item)), None)
     element = element_value(model, sequence)
     return element if raises_on_conversion(model, element) else None

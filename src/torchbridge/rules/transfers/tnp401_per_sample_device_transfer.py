@@ -223,10 +223,10 @@ def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpressi
     """What ``call`` moves to a device (the receiver of ``.cuda()`` / ``.to(device)``, or the
     data of ``torch.tensor(data, device=device)``) and whether it converts on the way."""
     func = call.func
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         # torch.Tensor(s).to(dev), torch.from_numpy(s).cuda(): a conversion, then the move
         receiver = func.value
-        converts = isinstance(receiver, cst.Call) and bool(model.qualnames(receiver.func) & ARRAY_CONVERTERS)
+        converts = type(receiver) is cst.Call and bool(model.qualnames(receiver.func) & ARRAY_CONVERTERS)
         if func.attr.value == "cuda":
             return receiver, converts
         if func.attr.value == "to":
@@ -243,10 +243,10 @@ def _moved_value(model: SemanticModel, call: cst.Call) -> tuple[cst.BaseExpressi
 def _reads_index(data: cst.BaseExpression, getitem: cst.FunctionDef) -> bool:
     """``self.items[index]``: a subscript with ``__getitem__``'s index in it, one sample."""
     params = getitem.params.params
-    if len(params) < 2 or not isinstance(data, cst.Subscript):
+    if len(params) < 2 or type(data) is not cst.Subscript:
         return False
     index = params[1].name.value
-    return any(isinstance(e.slice, cst.Index) and index in names_in(e.slice.value) for e in data.slice)
+    return any(type(e.slice) is cst.Index and index in names_in(e.slice.value) for e in data.slice)
 
 
 def _is_device(model: SemanticModel, expr: cst.BaseExpression) -> bool:

@@ -46,7 +46,7 @@ class _Frame:
     @cached_property
     def changed(self) -> set[str]:
         """The names and dotted paths bound or changed in it (scanned only when a transfer asks)."""
-        if isinstance(self.node, cst.FunctionDef):
+        if type(self.node) is cst.FunctionDef:
             names = {p.name.value for p in parameters(self.node.params) if p.name.value != "self"}
             return _changed_in(self.node.body) | names
         return _changed_in(self.node)
@@ -235,7 +235,7 @@ class LoopInvariantTransfer(Rule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._frames:
-            targets = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
+            targets = [t.target.value for t in node.targets if type(t.target) is cst.Name]
             self._frames[-1].assigned[id(node.value)] = targets
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
@@ -248,7 +248,7 @@ class LoopInvariantTransfer(Rule):
         if not self._frames or id(node) in self._reported:
             return
         frame = self._frames[-1]
-        if isinstance(frame.node, cst.FunctionDef) and not frame.is_forward:
+        if type(frame.node) is cst.FunctionDef and not frame.is_forward:
             return  # a plain function body: called once, as far as this file shows
         data = self._transferred_data(node, frame)
         if data is None:
@@ -268,7 +268,7 @@ class LoopInvariantTransfer(Rule):
         """The data a host-to-device transfer moves, when the transfer is invariant in ``frame``."""
         func = call.func
         model = self.model
-        if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda"):
+        if type(func) is cst.Attribute and func.attr.value in ("to", "cuda"):
             data = func.value
             if func.attr.value == "to":
                 device = device_argument(call)
@@ -276,7 +276,7 @@ class LoopInvariantTransfer(Rule):
                     return None
             elif call.args:
                 return None
-            converted = isinstance(data, cst.Call) and not model.qualnames(data.func).isdisjoint(_PURE_CALLS)
+            converted = type(data) is cst.Call and not model.qualnames(data.func).isdisjoint(_PURE_CALLS)
             if not converted and model.value_of(data).kind is not Kind.TENSOR:
                 return None  # modules move in place once; other objects are not known
             if frame.is_forward and self._module_owned(data):
@@ -293,18 +293,18 @@ class LoopInvariantTransfer(Rule):
         if dtype is not None and not _invariant(model, dtype, frame.changed):
             return None  # a different dtype each time
         data = call.args[0].value
-        if isinstance(data, (cst.List, cst.Tuple)) and not data.elements:
+        if (type(data) is cst.List or type(data) is cst.Tuple) and not data.elements:
             return None  # nothing to copy
         return data if (_is_constant(data) or _invariant(model, data, frame.changed)) else None
 
     def _is_device(self, device: cst.BaseExpression, frame: _Frame) -> bool:
         if self.model.placement_of(device) is False:
             return False  # to the CPU: no host-to-device copy
-        if isinstance(device, cst.Attribute) and device.attr.value == "device":
+        if type(device) is cst.Attribute and device.attr.value == "device":
             # ``x.device``: forward's inputs change per call, but their device is the point
             return frame.is_forward or _invariant(self.model, device, frame.changed)
         value = self.model.value_of(device)
-        if value.kind is not Kind.DEVICE and not (isinstance(device, cst.Name) and "device" in device.value.lower()):
+        if value.kind is not Kind.DEVICE and not (type(device) is cst.Name and "device" in device.value.lower()):
             return False
         return _invariant(self.model, device, frame.changed)
 
@@ -318,15 +318,15 @@ class LoopInvariantTransfer(Rule):
         stack: list[cst.CSTNode] = [owner]
         while stack:
             node = stack.pop()
-            if isinstance(node, cst.Call):
+            if type(node) is cst.Call:
                 callee = dotted(node.func) or ""
                 first = node.args[0].value if node.args else None
-                if callee.endswith("register_buffer") and isinstance(first, cst.SimpleString) \
+                if callee.endswith("register_buffer") and type(first) is cst.SimpleString \
                         and first.evaluated_value == name:
                     return True
-            if isinstance(node, cst.Assign) and any(dotted(t.target) == path for t in node.targets):
+            if type(node) is cst.Assign and any(dotted(t.target) == path for t in node.targets):
                 value = node.value
-                if isinstance(value, cst.Call) and (dotted(value.func) or "").endswith("Parameter"):
+                if type(value) is cst.Call and (dotted(value.func) or "").endswith("Parameter"):
                     return True
             stack.extend(children(node))
         return False
@@ -347,26 +347,26 @@ def _changed_in(node: cst.CSTNode) -> set[str]:
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+        if type(current) is cst.FunctionDef or type(current) is cst.ClassDef:
             changed.add(current.name.value)
             if current is not node:
                 continue
         targets: list[cst.BaseExpression] = []
-        if isinstance(current, cst.Assign):
+        if type(current) is cst.Assign:
             targets = [t.target for t in current.targets]
         elif isinstance(current, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
             targets = [current.target]
-        elif isinstance(current, cst.WithItem) and current.asname is not None:
+        elif type(current) is cst.WithItem and current.asname is not None:
             targets = [current.asname.name]
-        elif isinstance(current, cst.Del):
+        elif type(current) is cst.Del:
             targets = [current.target]
-        elif isinstance(current, cst.ExceptHandler) and current.name is not None:
+        elif type(current) is cst.ExceptHandler and current.name is not None:
             targets = [current.name.name]
-        elif isinstance(current, cst.ImportAlias):
+        elif type(current) is cst.ImportAlias:
             changed.add(dotted(current.asname.name if current.asname else current.name) or "")
-        elif isinstance(current, (cst.Global, cst.Nonlocal)):
+        elif type(current) is cst.Global or type(current) is cst.Nonlocal:
             changed.update(item.name.value for item in current.names)
-        elif isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+        elif type(current) is cst.Call and type(current.func) is cst.Attribute:
             method = current.func.attr.value
             if (method.endswith("_") and not method.startswith("_")) or method in _MUTATORS:
                 changed.add(dotted(current.func.value) or "")
@@ -382,15 +382,15 @@ def _changed_in_place(scope: cst.CSTNode, name: str) -> bool:
     stack: list[cst.CSTNode] = [scope]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Assign) and any(
-            isinstance(t.target, cst.Subscript) and dotted(t.target.value) == name for t in node.targets
+        if type(node) is cst.Assign and any(
+            type(t.target) is cst.Subscript and dotted(t.target.value) == name for t in node.targets
         ):
             return True
-        if isinstance(node, cst.AugAssign) and dotted(node.target) == name:
+        if type(node) is cst.AugAssign and dotted(node.target) == name:
             return True
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             func = node.func
-            if isinstance(func, cst.Attribute) and dotted(func.value) == name and func.attr.value.endswith("_") \
+            if type(func) is cst.Attribute and dotted(func.value) == name and func.attr.value.endswith("_") \
                     and not func.attr.value.startswith("_"):
                 return True
             if any(arg.keyword is not None and arg.keyword.value == "out" and dotted(arg.value) == name
@@ -401,11 +401,11 @@ def _changed_in_place(scope: cst.CSTNode, name: str) -> bool:
 
 
 def _stored(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) is cst.Tuple or type(target) is cst.List:
         return {name for element in target.elements for name in _stored(element.value)}
-    if isinstance(target, cst.StarredElement):
+    if type(target) is cst.StarredElement:
         return _stored(target.value)
-    if isinstance(target, cst.Subscript):
+    if type(target) is cst.Subscript:
         return _stored(target.value)  # ``buf[i] = ...`` changes ``buf``
     path = dotted(target)
     return {path} if path else set()
@@ -422,16 +422,16 @@ def _invariant(model, expr: cst.BaseExpression, changed: set[str]) -> bool:
     path = dotted(expr)
     if path is not None:
         return not _conflicts(path, changed)
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return _invariant(model, expr.value, changed)
-    if isinstance(expr, (cst.List, cst.Tuple)):
-        return all(_invariant(model, e.value, changed) for e in expr.elements if not isinstance(e, cst.StarredElement)) \
-            and not any(isinstance(e, cst.StarredElement) for e in expr.elements)
-    if isinstance(expr, cst.UnaryOperation):
+    if type(expr) is cst.List or type(expr) is cst.Tuple:
+        return all(_invariant(model, e.value, changed) for e in expr.elements if type(e) is not cst.StarredElement) \
+            and not any(type(e) is cst.StarredElement for e in expr.elements)
+    if type(expr) is cst.UnaryOperation:
         return _invariant(model, expr.expression, changed)
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.BinaryOperation:
         return _invariant(model, expr.left, changed) and _invariant(model, expr.right, changed)
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         if model.qualnames(expr.func).isdisjoint(_PURE_CALLS):
             return False
         return all(not arg.star and _invariant(model, arg.value, changed) for arg in expr.args)
@@ -441,11 +441,11 @@ def _invariant(model, expr: cst.BaseExpression, changed: set[str]) -> bool:
 def _is_constant(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, _LITERALS):
         return True
-    if isinstance(expr, cst.UnaryOperation):
+    if type(expr) is cst.UnaryOperation:
         return _is_constant(expr.expression)
-    if isinstance(expr, (cst.List, cst.Tuple)):
+    if type(expr) is cst.List or type(expr) is cst.Tuple:
         return bool(expr.elements) and all(
-            not isinstance(e, cst.StarredElement) and _is_constant(e.value) for e in expr.elements
+            type(e) is not cst.StarredElement and _is_constant(e.value) for e in expr.elements
         )
     return False
 

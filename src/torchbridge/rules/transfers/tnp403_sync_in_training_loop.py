@@ -209,7 +209,7 @@ class SyncInTrainingLoop(Rule):
     # and the walk counts them as it enters and leaves them.
     def visit_If(self, node: cst.If) -> None:
         self._branches.add(id(node.body))
-        if isinstance(node.orelse, cst.Else):
+        if type(node.orelse) is cst.Else:
             self._branches.add(id(node.orelse.body))
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
@@ -252,10 +252,10 @@ class SyncInTrainingLoop(Rule):
 
     def _synced_value(self, call: cst.Call) -> cst.BaseExpression | None:
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _SYNC_METHODS and not call.args:
+        if type(func) is cst.Attribute and func.attr.value in _SYNC_METHODS and not call.args:
             receiver = func.value
             return receiver if self.model.value_of(receiver).kind not in _NOT_TENSORS else None
-        if isinstance(func, cst.Name) and func.value in _SYNC_BUILTINS and len(call.args) == 1:
+        if type(func) is cst.Name and func.value in _SYNC_BUILTINS and len(call.args) == 1:
             argument = call.args[0].value
             if self.model.resolves_to(func, f"builtins.{func.value}") or self.model.lookup(func.value) is None:
                 return argument if self.model.value_of(argument).kind is Kind.TENSOR else None
@@ -264,9 +264,9 @@ class SyncInTrainingLoop(Rule):
 
 def _runs_as_script(statement: cst.BaseStatement) -> bool:
     """A module-level loop, or ``if __name__ == "__main__":``."""
-    if isinstance(statement, (cst.For, cst.While)):
+    if type(statement) is cst.For or type(statement) is cst.While:
         return True
-    return isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison) \
+    return type(statement) is cst.If and type(statement.test) is cst.Comparison \
         and dotted(statement.test.left) == "__name__"
 
 
@@ -280,7 +280,7 @@ def _training_call(body: cst.CSTNode) -> cst.Call | None:
         node = stack.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While)):
             continue
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if type(node) is cst.Call and type(node.func) is cst.Attribute:
             method = node.func.attr.value
             receiver = (dotted(node.func.value) or "").lower()
             if method == "backward" or (method == "step" and ("optim" in receiver or "scaler" in receiver)):

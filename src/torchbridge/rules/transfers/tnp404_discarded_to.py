@@ -132,7 +132,7 @@ class DiscardedTo(Rule):
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
-        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in MOVES):
+        if not (type(call) is cst.Call and type(call.func) is cst.Attribute and call.func.attr.value in MOVES):
             return
         receiver = call.func.value
         target = dotted(receiver)

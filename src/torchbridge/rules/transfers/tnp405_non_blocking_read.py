@@ -217,7 +217,7 @@ class NonBlockingRead(Rule):
             after: list[cst.CSTNode] = [*node.body[i + 1:], *self._following.get(id(node), ())]
             event = _first_event(self.model, after, result)
             if event is not None and event[0] == _READ:
-                copy = small.value if isinstance(small, (cst.Assign, cst.Expr)) else small
+                copy = small.value if (type(small) is cst.Assign or type(small) is cst.Expr) else small
                 self.report(copy, self.message.format(name=result), evidence=event[1], fix=FixSpec(SYNCHRONIZE, ()))
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -228,7 +228,7 @@ class NonBlockingRead(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if (isinstance(func, cst.Attribute) and func.attr.value not in _METADATA | _BACK_TO_DEVICE
+        if (type(func) is cst.Attribute and func.attr.value not in _METADATA | _BACK_TO_DEVICE
                 and _device_to_host(self.model, func.value)):
             self.report(func.value, "the result of a non-blocking copy from the device is read at once, before any "
                                     "synchronization: the copy may not have finished", fix=FixSpec(SYNCHRONIZE, ()))
@@ -240,11 +240,11 @@ class NonBlockingRead(Rule):
 
     def _copied_into(self, small: cst.BaseSmallStatement) -> str | None:
         """The name that holds a non-blocking device-to-host copy after ``small``."""
-        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        if type(small) is cst.Assign and len(small.targets) == 1:
             target = small.targets[0].target
-            if isinstance(target, cst.Name) and _device_to_host(self.model, small.value):
+            if type(target) is cst.Name and _device_to_host(self.model, small.value):
                 return target.value
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        if type(small) is cst.Expr and type(small.value) is cst.Call:
             return _copied_into_host_tensor(self.model, small.value)
         return None
 
@@ -256,7 +256,7 @@ def _non_blocking(call: cst.Call) -> bool:
 
 def _device_to_host(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """``x.to("cpu", non_blocking=True)`` with ``x`` proven on a device."""
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "to"):
+    if not (type(expr) is cst.Call and type(expr.func) is cst.Attribute and expr.func.attr.value == "to"):
         return False
     target = device_argument(expr)
     return (_non_blocking(expr) and target is not None and model.placement_of(target) is False
@@ -266,7 +266,7 @@ def _device_to_host(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 def _copied_into_host_tensor(model: SemanticModel, call: cst.Call) -> str | None:
     """``dst.copy_(src, non_blocking=True)``: ``dst`` a name proven on the CPU, ``src`` on a device."""
     func = call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value == "copy_" and isinstance(func.value, cst.Name)):
+    if not (type(func) is cst.Attribute and func.attr.value == "copy_" and type(func.value) is cst.Name):
         return None
     source = first_argument(call)
     if source is None or not _non_blocking(call):
@@ -291,24 +291,24 @@ def _first_event(model: SemanticModel, nodes: Iterable[cst.CSTNode], name: str) 
 
 
 def _event(model: SemanticModel, node: cst.CSTNode, name: str) -> Event | None:
-    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+    if type(node) is cst.FunctionDef or type(node) is cst.ClassDef or type(node) is cst.Lambda:
         return None  # defined, not run
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return (_READ, node) if node.value == name else None
-    if isinstance(node, cst.Attribute):
-        if isinstance(node.value, cst.Name) and node.value.value == name and node.attr.value in _METADATA:
+    if type(node) is cst.Attribute:
+        if type(node.value) is cst.Name and node.value.value == name and node.attr.value in _METADATA:
             return None
         return _event(model, node.value, name)
-    if isinstance(node, cst.Arg):
+    if type(node) is cst.Arg:
         return _event(model, node.value, name)
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         return _call_event(model, node, name)
-    if isinstance(node, cst.Assign):
+    if type(node) is cst.Assign:
         event = _event(model, node.value, name)
         if event is not None:
             return event
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
+            if type(target.target) is cst.Name:
                 if target.target.value == name:
                     return (_STOP, target)
                 continue
@@ -316,12 +316,12 @@ def _event(model: SemanticModel, node: cst.CSTNode, name: str) -> Event | None:
             if event is not None:
                 return event
         return None
-    if isinstance(node, cst.AnnAssign):
-        if isinstance(node.target, cst.Name):
+    if type(node) is cst.AnnAssign:
+        if type(node.target) is cst.Name:
             event = _event(model, node.value, name) if node.value is not None else None
             return event or ((_STOP, node) if node.target.value == name else None)
         return _first_event(model, [node.target, *([node.value] if node.value else [])], name)
-    if isinstance(node, (cst.For, cst.CompFor)):
+    if type(node) is cst.For or type(node) is cst.CompFor:
         event = _event(model, node.iter, name)
         if event is not None or name in _bound(node.target):
             return event or (_STOP, node)
@@ -333,20 +333,20 @@ def _event(model: SemanticModel, node: cst.CSTNode, name: str) -> Event | None:
 
 def _call_event(model: SemanticModel, call: cst.Call, name: str) -> Event | None:
     func = call.func
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name:
+    if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == name:
         if func.attr.value in _METADATA:
             return _first_event(model, call.args, name)
         if func.attr.value in _BACK_TO_DEVICE:
             return _STOP, call  # back to a device: ordered on the stream; what follows is unknown
         return _READ, call  # a method of the copy reads it
-    if isinstance(func, cst.Name) and func.value in _METADATA_BUILTINS:
+    if type(func) is cst.Name and func.value in _METADATA_BUILTINS:
         return None
-    known = (isinstance(func, cst.Name) and func.value in _HOST_BUILTINS and model.lookup(func.value) is None) \
+    known = (type(func) is cst.Name and func.value in _HOST_BUILTINS and model.lookup(func.value) is None) \
         or model.resolves_into(func, "numpy") or _device_to_host(model, call)
     if known:
         return _first_event(model, [func, *call.args], name)
     # A call that may synchronize: a name handed to it is not read before it runs.
-    passed = [a for a in call.args if not (isinstance(a.value, cst.Name) and a.value.value == name)]
+    passed = [a for a in call.args if not (type(a.value) is cst.Name and a.value.value == name)]
     return _first_event(model, [func, *passed], name) or (_STOP, call)
 
 
@@ -356,16 +356,16 @@ def _bound(node: cst.CSTNode) -> set[str]:
     pending: list[cst.CSTNode] = [node]
     while pending:
         current = pending.pop()
-        if isinstance(current, cst.Name):
+        if type(current) is cst.Name:
             found.add(current.value)
-        elif isinstance(current, cst.NamedExpr):
+        elif type(current) is cst.NamedExpr:
             pending.append(current.target)
-        elif isinstance(current, cst.WithItem):
+        elif type(current) is cst.WithItem:
             if current.asname is not None:
                 pending.append(current.asname.name)
-        elif isinstance(current, cst.ImportAlias):
+        elif type(current) is cst.ImportAlias:
             pending.append(current.asname.name if current.asname else current.name)
-        elif isinstance(current, (cst.Attribute, cst.Subscript)):
+        elif type(current) is cst.Attribute or type(current) is cst.Subscript:
             continue
         else:
             pending.extend(children(current))
