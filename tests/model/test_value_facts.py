@@ -7,35 +7,16 @@ from __future__ import annotations
 
 import textwrap
 
-import libcst as cst
 import numpy as np
 import pytest
 import torch
+from value_probe import value_at_probe
 
-from torchbridge.engine.walk import Dispatcher
-from torchbridge.model import SemanticModel
 from torchbridge.model.values import Kind, Layout, Value
 
 
-class _Recorder:
-    def __init__(self, model: SemanticModel) -> None:
-        self.model = model
-        self.values: list[Value] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name) and node.func.value == "probe":
-            self.values.append(self.model.value_of(node.args[0].value))
-
-
 def modelled(program: str) -> Value:
-    model = SemanticModel()
-    model.track_values = True
-    recorder = _Recorder(model)
-    dispatcher = Dispatcher([recorder], model.traversals())
-    model.walk = dispatcher.walk
-    dispatcher.walk(cst.parse_module(program))
-    (value,) = recorder.values
-    return value
+    return value_at_probe(program, prelude="")
 
 
 def ran(program: str) -> object:

@@ -88,13 +88,7 @@ def elements(model: SemanticModel, name: cst.Name) -> Value:
     values += tracker.appended.get((id(definition), name.value), [])
     if not values:
         return UNKNOWN
-    kind = values[0].kind
-    if kind not in (Kind.NDARRAY, Kind.TENSOR) or any(v.kind is not kind for v in values):
-        return UNKNOWN
-    joined = values[0]
-    for value in values[1:]:
-        joined = joined.join(value)
-    return joined
+    return _joined_arrays(values)
 
 
 def _display(definition: cst.Assign, name: str) -> tuple[cst.BaseExpression, cst.Name] | None:
@@ -241,13 +235,7 @@ def attribute_elements(model: SemanticModel, expr: cst.Attribute) -> Value:
         values += found
     if not values or len(values) != len(appends):
         return UNKNOWN  # an append the walk of its method did not record
-    kind = values[0].kind
-    if kind not in (Kind.NDARRAY, Kind.TENSOR) or any(v.kind is not kind for v in values):
-        return UNKNOWN
-    joined = values[0]
-    for value in values[1:]:
-        joined = joined.join(value)
-    return joined
+    return _joined_arrays(values)
 
 
 def _attribute_uses(module: cst.Module, owner: cst.ClassDef,
@@ -318,3 +306,14 @@ def _always_an_array(model, elt: cst.BaseExpression) -> bool:
     if type(elt.func) is cst.Attribute and elt.func.attr.value == "numpy" and not elt.args:
         return True
     return any(catalogue.is_always_ndarray(name) for name in model.qualnames(elt.func))
+
+
+def _joined_arrays(values: list[Value]) -> Value:
+    """What every appended element agrees on, when all are arrays or all are tensors."""
+    kind = values[0].kind
+    if kind not in (Kind.NDARRAY, Kind.TENSOR) or any(v.kind is not kind for v in values):
+        return UNKNOWN
+    joined = values[0]
+    for value in values[1:]:
+        joined = joined.join(value)
+    return joined
