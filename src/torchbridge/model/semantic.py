@@ -501,15 +501,19 @@ class SemanticModel:
 
     def qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
         """The known objects ``expr`` names: ``th.cuda.is_available`` -> {'torch.cuda.is_available'}."""
-        path = dotted(expr)
-        if path is None:
+        # Asked of most calls by several rules: the dotted path is built only when its head
+        # names something known (most heads are local names).
+        head = expr
+        while type(head) is cst.Attribute:
+            head = head.value
+        if type(head) is not cst.Name:
             return frozenset()
-        head, _, rest = path.partition(".")
-        binding = self.lookup(head)
+        binding = self.lookup(head.value)
         if binding is None or not binding.qualnames:
             return frozenset()
-        if not rest:
+        if head is expr:
             return binding.qualnames
+        rest = (dotted(expr) or "").partition(".")[2]
         return frozenset(f"{q}.{rest}" for q in binding.qualnames)
 
     def imported_qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
@@ -999,7 +1003,10 @@ class SemanticModel:
             bindings[name] = rebind(binding, facts=kept)
 
     def traverse_Call(self, node: cst.Call) -> None:
-        with self.cuda_guards.guarded(is_cuda_only_case(node)):
+        if is_cuda_only_case(node):
+            with self.cuda_guards.guarded():
+                walk_children(node, self.walk)
+        else:  # nearly every call: no context manager to enter and leave
             walk_children(node, self.walk)
         if self.track_values:
             self.lists.observe(self, node)  # ``frames.append(x)``: what ``x`` is here
