@@ -41,6 +41,7 @@ from ..rules.meta.tnp901_unused_noqa import UnusedNoqa, unused_noqa
 from .incremental import Parsed
 from .noqa_runs import runs_by_statement
 from .notebook import is_notebook, lint_notebook
+from .parse import parse_module
 from .positions import Misaligned, Positions, Remembered, resolve_positions
 from .prefilter import active_rules, mentions
 from .prescan import prescan
@@ -147,7 +148,7 @@ def _parse_and_check(
     project: ProjectIndex | None, dependencies: dict[str, str | None] | None, parse: Callable[[str], Parsed] | None,
 ) -> tuple[list[Finding], Callable[[], list[TokenRun] | None] | None]:
     try:
-        parsed = Parsed(text, cst.parse_module(text)) if parse is None else parse(text)
+        parsed = Parsed(text, parse_module(text)) if parse is None else parse(text)
     except cst.ParserSyntaxError as exc:
         return [_parse_failure(text, filename, exc)], None
     imports = project_imports(filename, project)
@@ -214,7 +215,7 @@ def parse_for_index(text: str) -> cst.Module | None:
         return None
     with _without_cyclic_gc():
         try:
-            return cst.parse_module(text)
+            return parse_module(text)
         except (cst.ParserSyntaxError, RecursionError):
             return None
 
