@@ -18,6 +18,8 @@ import libcst as cst
 from ..model.tree import NODE_TYPES, SEQUENCES, semantic_fields
 
 Handler = Callable[[Any], Any]
+# A node type's visitors, its traversal (None: walk its semantic fields), fields, leavers.
+_Plan = tuple[tuple[Handler, ...], Callable[[Any], None] | None, tuple[str, ...], tuple[Handler, ...]]
 
 
 class Dispatcher:
@@ -37,16 +39,20 @@ class Dispatcher:
                 table = self.visits if prefix == "visit" else self.leaves
                 table.setdefault(node_type, []).append(getattr(visitor, attr))
         self.traversals = traversals
+        self._plans: dict[type, _Plan] = {}
 
     def walk(self, node: cst.CSTNode) -> None:
-        node_type = type(node)
-        for handler in self.visits.get(node_type, ()):
+        # One table lookup per node: its visitors, its traversal (or fields) and its leavers.
+        plan = self._plans.get(type(node))
+        if plan is None:
+            plan = self._plan(type(node))
+        visits, traverse, fields, leaves = plan
+        for handler in visits:
             handler(node)
-        traverse = self.traversals.get(node_type)
         if traverse is not None:
             traverse(node)
         else:
-            for name in semantic_fields(node_type):
+            for name in fields:
                 value = getattr(node, name)
                 kind = type(value)
                 if kind in NODE_TYPES:
@@ -55,5 +61,13 @@ class Dispatcher:
                     for item in value:
                         if type(item) in NODE_TYPES:
                             self.walk(item)
-        for handler in self.leaves.get(node_type, ()):
+        for handler in leaves:
             handler(node)
+
+    def _plan(self, node_type: type) -> _Plan:
+        plan = (
+            tuple(self.visits.get(node_type, ())), self.traversals.get(node_type),
+            semantic_fields(node_type), tuple(self.leaves.get(node_type, ())),
+        )
+        self._plans[node_type] = plan
+        return plan
