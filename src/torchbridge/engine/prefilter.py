@@ -39,26 +39,49 @@ def _matcher(needle: str) -> tuple[str, re.Pattern[str] | None]:
 
 def mentions(text: str, needles: Iterable[str]) -> bool:
     """Whether ``text`` holds one of ``needles``, allowing any gap Python allows between tokens."""
-    for needle in needles:
-        word, pattern = _matcher(needle)
-        if word in text and (pattern is None or pattern.search(text) is not None):
-            return True
-    return False
+    return _Needles(text).any_of(needles)
 
 
 def could_match(text: str, rule: type[Rule]) -> bool:
     """Whether ``text`` holds one of the rule's needles and each of its ``requires_also``."""
-    return mentions(text, rule.requires_text) and all(mentions(text, (needle,)) for needle in rule.requires_also)
+    return _Needles(text).could_match(rule)
+
+
+class _Needles:
+    """The needles found in one text, each looked for once: rules share needles (``.to(`` is
+    several rules'), and the pattern's search over a file that has the word but not the
+    needle is the costly case."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Keyed by the test, not the needle: ``.device!=`` and ``.device !=`` are one pattern.
+        self._found: dict[tuple[str, re.Pattern[str] | None], bool] = {}
+
+    def holds(self, needle: str) -> bool:
+        test = _matcher(needle)
+        found = self._found.get(test)
+        if found is None:
+            word, pattern = test
+            found = word in self.text and (pattern is None or pattern.search(self.text) is not None)
+            self._found[test] = found
+        return found
+
+    def any_of(self, needles: Iterable[str]) -> bool:
+        return any(self.holds(needle) for needle in needles)
+
+    def could_match(self, rule: type[Rule]) -> bool:
+        return self.any_of(rule.requires_text) and all(self.holds(needle) for needle in rule.requires_also)
 
 
 def active_rules(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The rules whose needles are in ``text``: in its code, or anywhere for a rule whose
     needle may be string data. The code is read only for a file that passes the plain test."""
-    candidates = [rule for rule in rules if could_match(text, rule)]
+    in_text = _Needles(text)
+    candidates = [rule for rule in rules if in_text.could_match(rule)]
     if all(rule.requires_text_in_strings for rule in candidates):
         return candidates
-    code = code_only(text)
-    return [rule for rule in candidates if rule.requires_text_in_strings or could_match(code, rule)]
+    in_code = _Needles(code_only(text))
+    return [rule for rule in candidates if rule.requires_text_in_strings or in_code.could_match(rule)]
 
 
 # Comments and string literals, earliest first, so that a ``#`` in a string and a quote in a
