@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import libcst as cst
@@ -59,6 +59,16 @@ Walk = Callable[[cst.CSTNode], None]
 API_METHODS = frozenset({"cuda", "to", "cpu", "numpy", "_apply", "to_empty"})
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+
+
+@cache
+def _traversed(model_class: type) -> tuple[tuple[type, str], ...]:
+    """The node types the model walks itself, with the method that does (read once per
+    class: ``dir`` of the model is a few hundred names, and every check and summary asked)."""
+    pairs = [
+        (getattr(cst, attr[len("traverse_"):]), attr) for attr in dir(model_class) if attr.startswith("traverse_")
+    ]
+    return (*pairs, *((comprehension, "_traverse_comprehension") for comprehension in _COMPREHENSIONS))
 
 
 class SemanticModel:
@@ -706,13 +716,7 @@ class SemanticModel:
     # -------------------------------------------------------------- traversal
 
     def traversals(self) -> dict[type, Callable[[Any], None]]:
-        table: dict[type, Callable[[Any], None]] = {}
-        for attr in dir(self):
-            if attr.startswith("traverse_"):
-                table[getattr(cst, attr[len("traverse_"):])] = getattr(self, attr)
-        for comprehension in _COMPREHENSIONS:
-            table[comprehension] = self._traverse_comprehension
-        return table
+        return {node_type: getattr(self, method) for node_type, method in _traversed(type(self))}
 
     def _walk_all(self, nodes: Sequence[cst.CSTNode | None]) -> None:
         for node in nodes:
