@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
 import libcst as cst
@@ -61,14 +61,19 @@ API_METHODS = frozenset({"cuda", "to", "cpu", "numpy", "_apply", "to_empty"})
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
-@cache
+_TRAVERSED: dict[type, tuple[tuple[type, str], ...]] = {}
+
+
 def _traversed(model_class: type) -> tuple[tuple[type, str], ...]:
     """The node types the model walks itself, with the method that does (read once per
     class: ``dir`` of the model is a few hundred names, and every check and summary asked)."""
-    pairs = [
-        (getattr(cst, attr[len("traverse_"):]), attr) for attr in dir(model_class) if attr.startswith("traverse_")
-    ]
-    return (*pairs, *((comprehension, "_traverse_comprehension") for comprehension in _COMPREHENSIONS))
+    found = _TRAVERSED.get(model_class)
+    if found is None:
+        pairs = [
+            (getattr(cst, attr[len("traverse_"):]), attr) for attr in dir(model_class) if attr.startswith("traverse_")
+        ]
+        found = _TRAVERSED[model_class] = (*pairs, *((kind, "_traverse_comprehension") for kind in _COMPREHENSIONS))
+    return found
 
 
 class SemanticModel:
