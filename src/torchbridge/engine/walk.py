@@ -11,11 +11,12 @@ scope, flow or context (see ``model.SemanticModel.traversals``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
 import libcst as cst
 
-from ..model.tree import NODE_TYPES, SEQUENCES, semantic_fields
+from ..model.tree import NODE_TYPES, SEQUENCES, TEXT_LEAVES, semantic_fields
 
 Handler = Callable[[Any], Any]
 # A node type's visitors, its traversal (None: walk its semantic fields), fields, leavers.
@@ -40,6 +41,7 @@ class Dispatcher:
                 table.setdefault(node_type, []).append(getattr(visitor, attr))
         self.traversals = traversals
         self._plans: dict[type, _Plan] = {}
+        self._walked = _walked_types(frozenset(self.visits).union(self.leaves, traversals))
 
     def walk(self, node: cst.CSTNode) -> None:
         # One table lookup per node: its visitors, its traversal (or fields) and its leavers.
@@ -52,14 +54,15 @@ class Dispatcher:
         if traverse is not None:
             traverse(node)
         else:
+            walked = self._walked
             for name in fields:
                 value = getattr(node, name)
                 kind = type(value)
-                if kind in NODE_TYPES:
+                if kind in walked:
                     self.walk(value)
                 elif kind in SEQUENCES:
                     for item in value:
-                        if type(item) in NODE_TYPES:
+                        if type(item) in walked:
                             self.walk(item)
         for handler in leaves:
             handler(node)
@@ -71,3 +74,10 @@ class Dispatcher:
         )
         self._plans[node_type] = plan
         return plan
+
+
+@cache
+def _walked_types(handled: frozenset[type]) -> frozenset[type]:
+    """The node types a walk must call itself for: those a visitor or traversal handles, and
+    those with children; a leaf that only holds text and that nothing handles is skipped."""
+    return frozenset(t for t in NODE_TYPES if t in handled or t not in TEXT_LEAVES)
