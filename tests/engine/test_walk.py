@@ -1,0 +1,56 @@
+"""The engine's walk: a visitor meets every node of its type, leaves included, though the
+walk skips leaves that nothing handles."""
+
+from __future__ import annotations
+
+import libcst as cst
+from conftest import FIXTURES
+
+from torchbridge.engine.walk import Dispatcher
+from torchbridge.model.tree import TEXT_LEAVES, children
+
+SOURCES = sorted(FIXTURES.rglob("*.py"))
+
+
+class _Everything(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.leaves: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if type(node) is cst.Name:
+            self.names.append(node.value)
+        if type(node) in TEXT_LEAVES:
+            self.leaves.append(node)
+        return True
+
+
+class _Names:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.seen.append(node.value)
+
+
+def test_a_visitor_of_names_meets_every_name() -> None:
+    assert SOURCES
+    for path in SOURCES:
+        module = cst.parse_module(path.read_text("utf-8"))
+        everything = _Everything()
+        module.visit(everything)
+        names = _Names()
+        Dispatcher([names], {}).walk(module)
+        assert sorted(names.seen) == sorted(everything.names), path  # the walk goes field by field, LibCST in source order
+
+
+def test_text_leaves_have_no_children() -> None:
+    leaves = 0
+    for path in SOURCES:
+        everything = _Everything()
+        cst.parse_module(path.read_text("utf-8")).visit(everything)
+        for node in everything.leaves:
+            assert list(children(node)) == [], (path, node)
+        leaves += len(everything.leaves)
+    assert leaves
+    assert cst.Name in TEXT_LEAVES and cst.Call not in TEXT_LEAVES and cst.Attribute not in TEXT_LEAVES
