@@ -23,12 +23,21 @@ NOQA_FILE = re.compile(r"\s*# (?:flake8|torchbridge)[:=]\s*noqa", re.IGNORECASE)
 # What every inline match begins with: where it is nowhere in the text, no line is suppressed
 # and the tokens need not be read.
 _NOQA_START = re.compile(r"# noqa", re.IGNORECASE)
+# NOQA_FILE after its leading whitespace, searched for in a whole text (no gap crosses a line's end).
+_NOQA_FILE_COMMENT = re.compile(r"# (?:flake8|torchbridge)[:=][^\S\n]*noqa", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]")
 _TRAILING_SEPARATORS = re.compile(r"[,\s]+$")
 
 
-def file_is_exempt(lines: list[str]) -> bool:
-    """``# flake8: noqa`` or ``# torchbridge: noqa`` on a line of its own skips the file."""
+def file_is_exempt(lines: list[str], text: str | None = None) -> bool:
+    """``# flake8: noqa`` or ``# torchbridge: noqa`` on a line of its own skips the file.
+    ``text``, the lines joined (a parser's text: no lone CR), is searched in one pass instead."""
+    if text is not None:
+        for found in _NOQA_FILE_COMMENT.finditer(text):
+            before = text[text.rfind("\n", 0, found.start()) + 1 : found.start()]
+            if not before or before.isspace():
+                return True
+        return False
     return any(NOQA_FILE.match(line) for line in lines)
 
 

@@ -115,7 +115,7 @@ def lint_source(
         if broken or not judge_noqa:
             return broken
     lines = python_lines(text)
-    if noqa.file_is_exempt(lines):
+    if noqa.file_is_exempt(lines, text):
         return []
     if "\x00" in text:
         return [diagnostic(filename, SYNTAX_ERROR, "source contains a NUL byte", *line_and_column(text, text.index("\x00")))]
