@@ -8,6 +8,7 @@ parse time grows quadratically on the way there (1k/2k/4k-term ``+`` chains: 0.4
 
 The scan reads only structure (brackets, separators, operators), skipping comments and
 strings (except the fields of f-strings, which are code), with one regular expression; it costs about 4% of a LibCST parse.
+A text with too few brackets and link characters to reach a limit is passed on their counts alone.
 """
 
 from __future__ import annotations
@@ -45,8 +46,30 @@ class TooComplex:
     reason: str
 
 
+# Every link token holds one of these characters or is one of these words.
+_LINK_CHARACTERS = ".(-+*/%&|^@~<>[{"
+_LINK_WORDS = ("and", "or", "not", "if", "else", "lambda", "await")
+
+
+def _too_few_links(text: str) -> bool:
+    """Whether ``text`` is too small to hit a limit at all: fewer than ``MAX_DEPTH`` opening
+    brackets and ``MAX_CHAIN`` possible link tokens, counted as characters and substrings
+    anywhere, strings and comments included (each such count bounds its tokens from above).
+    Most files of a project are that small; their tokens need not be read."""
+    if text.count("(") + text.count("[") + text.count("{") > MAX_DEPTH:
+        return False
+    links = 0
+    for needle in (*_LINK_CHARACTERS, *_LINK_WORDS):
+        links += text.count(needle)
+        if links > MAX_CHAIN:
+            return False
+    return True
+
+
 def prescan(text: str) -> TooComplex | None:
     """Return why the file must not be parsed, or None when it is safe."""
+    if _too_few_links(text):
+        return None
     depth = 0
     links = [0]  # links counted at each open bracket level
     lambdas = 0  # ``lambda:`` nests through the ':' that resets a chain, so count it apart
