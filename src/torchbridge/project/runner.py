@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import multiprocessing
 import os
 import signal
 import stat
 import sys
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -104,10 +105,30 @@ def check_files(
             if progress is not None:
                 progress()
     task = functools.partial(check_file, cache=cache) if cache is not None else check_file
-    results += run_all(missed, jobs, task, lambda target, why: [_crash_report(target, why)], progress)
+    with _loaded_code_frozen(bool(missed)):
+        results += run_all(missed, jobs, task, lambda target, why: [_crash_report(target, why)], progress)
     if cache is not None:
         cache.prune(set(whole))
     return sorted((f for findings in results for f in findings), key=sort_key)
+
+
+@contextlib.contextmanager
+def _loaded_code_frozen(checking: bool) -> Iterator[None]:
+    """While files are checked: the engine loaded, and everything alive so far (the modules
+    of Python, LibCST, the engine and the rules: never garbage) out of the cyclic collector's
+    reach. Each full collection of a run scanned it all again: 0.25-0.34 s of a cold check of
+    Lightning in three, 0.11-0.12 s in two after (forked workers inherit it). Given back after,
+    for a process that goes on (a test, a caller of the command line's ``main``)."""
+    if not checking:
+        yield  # nothing to check: LibCST is never loaded (a cached run)
+        return
+    from ..engine import lint  # noqa: F401 - loaded to be frozen with the rest
+
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 Task = Callable[[Target], Any]
