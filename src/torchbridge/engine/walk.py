@@ -30,14 +30,8 @@ class Dispatcher:
         self.visits: dict[type, list[Handler]] = {}
         self.leaves: dict[type, list[Handler]] = {}
         for visitor in visitors:
-            for attr in dir(type(visitor)):
-                prefix, _, type_name = attr.partition("_")
-                if prefix not in ("visit", "leave") or not type_name:
-                    continue
-                node_type = getattr(cst, type_name, None)
-                if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
-                    continue
-                table = self.visits if prefix == "visit" else self.leaves
+            for attr, node_type, is_visit in _handler_names(type(visitor)):
+                table = self.visits if is_visit else self.leaves
                 table.setdefault(node_type, []).append(getattr(visitor, attr))
         self.traversals = traversals
         self._plans: dict[type, _Plan] = {}
@@ -74,6 +68,26 @@ class Dispatcher:
         )
         self._plans[node_type] = plan
         return plan
+
+
+_HANDLER_NAMES: dict[type, tuple[tuple[str, type, bool], ...]] = {}
+
+
+def _handler_names(visitor_type: type) -> tuple[tuple[str, type, bool], ...]:
+    """A visitor class's ``visit_<Type>`` and ``leave_<Type>`` methods: (name, node type,
+    whether it visits), read once per class (``dir`` per rule per check cost more)."""
+    found = _HANDLER_NAMES.get(visitor_type)
+    if found is None:
+        names = []
+        for attr in dir(visitor_type):
+            prefix, _, type_name = attr.partition("_")
+            if prefix not in ("visit", "leave") or not type_name:
+                continue
+            node_type = getattr(cst, type_name, None)
+            if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
+                names.append((attr, node_type, prefix == "visit"))
+        found = _HANDLER_NAMES[visitor_type] = tuple(names)
+    return found
 
 
 @cache
