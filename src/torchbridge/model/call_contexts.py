@@ -29,7 +29,7 @@ import libcst as cst
 
 from . import grad_mode, returns
 from .names import dotted
-from .tree import children
+from .tree import EXPRESSIONS, children
 
 if TYPE_CHECKING:
     from .semantic import SemanticModel
@@ -118,8 +118,8 @@ def _called_without_grad(module: cst.Module, functions: set[str], model: Semanti
         if (type(node) is cst.With or type(node) is cst.FunctionDef) and _is_grad_region(node, model, resolve) \
                 and _calls_any(node.body, functions):
             return True
-        if not isinstance(node, cst.BaseExpression):
-            pending.extend(child for child in children(node) if not isinstance(child, cst.BaseExpression))
+        if type(node) not in EXPRESSIONS:
+            pending.extend(child for child in children(node) if type(child) not in EXPRESSIONS)
     return False
 
 

@@ -47,7 +47,7 @@ import libcst as cst
 from . import grad_mode
 from .blocks import assignment_counts, self_assignment_counts
 from .names import dotted
-from .tree import children
+from .tree import children, node_types
 from .values import UNKNOWN, Kind, Layout, Value
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ MAX_STATEMENTS = 400  # a longer body is not summarised: its cost would not pay
 MAX_WALKS = 200  # values-only walks per file (summaries not memoised in a cycle may repeat)
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_STATEMENTS = node_types(cst.BaseStatement, cst.BaseSmallStatement)
 
 
 class Summaries:
@@ -309,11 +310,11 @@ def _summarisable(function: cst.FunctionDef, model: SemanticModel) -> bool:
         node = pending.pop()
         if type(node) is cst.Yield or type(node) is cst.Await:
             return False
-        if isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)):
+        if type(node) in _STATEMENTS:
             statements += 1
             if statements > MAX_STATEMENTS:
                 return False
-        if isinstance(node, _SCOPES):
+        if type(node) in _SCOPES:
             continue
         pending.extend(children(node))
     return True
