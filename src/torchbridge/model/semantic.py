@@ -19,7 +19,7 @@ from typing import Any
 
 import libcst as cst
 
-from . import array_sources, grad_mode, guards, read_only, returns
+from . import array_sources, context_managers, grad_mode, guards, read_only, returns
 from .attributes import AttributeFacts, ClassFacts, OutsideWrites
 from .blocks import (
     assignment_counts,
@@ -27,6 +27,7 @@ from .blocks import (
     parameters,
     rebound_in_place,
     self_assignment_counts,
+    walrus_targets,
 )
 from .call_contexts import CallContexts
 from .cuda_guards import (
@@ -93,6 +94,7 @@ class SemanticModel:
         self.summaries = Summaries(self, type(self).for_summary)  # what the module's functions and methods return
         self.call_contexts = CallContexts(self)  # the grad mode the module calls each function in
         self.may_turn_grad_off = True  # the text names a grad-off context (the engine checks)
+        self.may_use_walrus = True  # the text has ``:=`` (the engine checks): loop heads look for its targets
         self._last_returns: list[Value] = []  # the returns of the function walked last
         self.last_class_writes: dict[str, Value] = {}  # what the method walked last stores in self
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
@@ -393,6 +395,7 @@ class SemanticModel:
         child.project = parent.project
         child._import_counts = parent._import_counts
         child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
+        child.may_use_walrus = parent.may_use_walrus
         parent._summary_models.append(child)
         table = child.traversals()
 
@@ -983,8 +986,27 @@ class SemanticModel:
             if item.asname is not None:
                 entered = array_sources.entered(self.evaluator.value(item.item)) if self.track_values else None
                 self.bind_target(item.asname.name, "with", item, None, facts=entered)
+        swallows = self.track_values and context_managers.may_swallow(self, node)
+        bound_before = frozenset(self.scope.bindings) if swallows else frozenset()
         with self.grad_mode.entered(off=grad_mode.OFF in modes, undecided=grad_mode.UNDECIDED in modes):
             self.walk(node.body)
+        if swallows:
+            self._forget_after_partial_body(node.body, bound_before)
+
+    def _forget_after_partial_body(self, body: cst.BaseSuite, bound_before: frozenset[str]) -> None:
+        """After a ``with`` whose manager may swallow an exception, the body may have stopped
+        at any statement: a name it rebinds holds an unknown one of its values. A name
+        unbound before and bound once in the body (not by ``:=``) keeps its value, or is
+        unbound, and reading it raises ``NameError`` first."""
+        walrus = walrus_targets(body) if self.may_use_walrus else set()
+        counts = assignment_counts(body)
+        bindings = self.scope.bindings
+        for name in counts.keys() | walrus:
+            if counts.get(name) == 1 and name not in bound_before and name not in walrus:
+                continue
+            binding = bindings.get(name)
+            if binding is not None and binding.facts is not UNKNOWN:
+                bindings[name] = rebind(binding, facts=UNKNOWN)
 
     def _forget_rebound(self, body: cst.BaseSuite) -> None:
         """At a loop's head, a name the body rebinds may hold the previous iteration's value.
@@ -993,7 +1015,7 @@ class SemanticModel:
         if not self.track_values:
             return
         bindings = self.scope.bindings
-        rebound, in_place = rebound_in_place(body)
+        rebound, in_place = rebound_in_place(body, walrus=self.may_use_walrus)
         for name in rebound:
             binding = bindings.get(name)
             if binding is None or binding.facts is UNKNOWN:
