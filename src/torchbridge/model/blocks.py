@@ -118,6 +118,26 @@ def parameters(params: cst.Parameters) -> list[cst.Param]:
     return found
 
 
+def argument_map(function: cst.FunctionDef, call: cst.Call, method: bool) -> dict[str, cst.BaseExpression] | None:
+    """The expression ``call`` passes to each parameter of ``function`` that it names or
+    reaches by position (``method``: the first parameter is ``self``, not passed); None when
+    a starred argument makes the positions unknown or the positions run into ``*args``."""
+    if any(arg.star for arg in call.args):
+        return None
+    params = function.params
+    positional = [*params.posonly_params, *params.params]
+    if method:
+        positional = positional[1:]
+    passed = [arg.value for arg in call.args if arg.keyword is None]
+    if len(passed) > len(positional):
+        return None  # the rest goes to *args
+    found = {param.name.value: value for param, value in zip(positional, passed)}
+    by_name = {param.name.value for param in (*positional, *params.kwonly_params)}
+    found.update((arg.keyword.value, arg.value) for arg in call.args
+                 if arg.keyword is not None and arg.keyword.value in by_name)
+    return found
+
+
 def captured_names(pattern: cst.MatchPattern) -> list[str]:
     """The names a match pattern binds (``case Point(x=a, y=b)``, ``case [first, *rest]``)."""
     found = []

@@ -31,6 +31,9 @@ PROPAGATING = frozenset({
     "torch.device", "torch.cuda.device", "torch.cuda.stream", "torch.random.fork_rng",
     "torch.profiler.profile", "torch.profiler.record_function",
     "torch.autograd.profiler.profile", "torch.autograd.profiler.record_function",
+    # Not installed here; from the library's source: ``File.__exit__`` closes the file and
+    # returns None (h5py/_hl/files.py, https://docs.h5py.org/en/stable/high/file.html).
+    "h5py.File",
 })
 
 _BUILTINS = frozenset({"open"})

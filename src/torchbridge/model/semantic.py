@@ -22,6 +22,7 @@ import libcst as cst
 from . import array_sources, context_managers, grad_mode, guards, read_only, returns
 from .attributes import AttributeFacts, ClassFacts, OutsideWrites
 from .blocks import (
+    argument_map,
     assignment_counts,
     captured_names,
     parameters,
@@ -30,6 +31,7 @@ from .blocks import (
     walrus_targets,
 )
 from .call_contexts import CallContexts
+from .call_sites import CallSites
 from .cuda_guards import (
     CudaGuards,
     cuda_only_by_name,
@@ -105,6 +107,8 @@ class SemanticModel:
         self.argument_facts: dict[int, dict[str, Value]] = {}
         # Where pure scans of unchanged subtrees are kept between the server's checks (``memo``).
         self.memo: SubtreeMemo = NO_MEMO
+        # What private helpers' callers pass (``call_sites``): the checked file's model only.
+        self.call_sites: CallSites | None = CallSites(self)
 
     # ----------------------------------------------------------------- queries
 
@@ -158,8 +162,25 @@ class SemanticModel:
         return self._conditional_depth > 0
 
     def value_of(self, expr: cst.BaseExpression) -> Value:
-        """What ``expr`` is at this point: kind, layout, grad, placement (often unknown)."""
-        return self.evaluator.value(expr)
+        """What ``expr`` is at this point: kind, layout, grad, placement (often unknown). A
+        rule's question left open inside a private helper asks the helper's callers
+        (``call_sites``); the model's own flow uses ``evaluator.value``."""
+        value = self.evaluator.value(expr)
+        if self.call_sites is not None and self._functions and open_result(value):
+            return self.call_sites.refine(expr, value)
+        return value
+
+    @property
+    def outermost_function(self) -> cst.FunctionDef | None:
+        """The function being walked whose ``def`` is not inside another function."""
+        return self._functions[0] if self._functions else None
+
+    def walk_module_prefix(self, last: int) -> None:
+        """A values-only walk of the module's statements from the first to the one at index
+        ``last``, from an empty module scope (``call_sites``)."""
+        if self.module is not None:
+            self.module_scope.bindings = {}
+            self._walk_block(self.module.body[: last + 1])
 
     def one_sample(self, expr: cst.BaseExpression) -> SampleLoop | None:
         """The per-sample loop (or comprehension) in which ``expr`` holds one sample, if any."""
@@ -264,20 +285,10 @@ class SemanticModel:
     def _arguments(self, function: cst.FunctionDef, owner: cst.ClassDef | None, call: cst.Call) -> Arguments:
         """The known values ``call`` passes, by the parameter that receives each (a method's
         ``self`` skipped); nothing when a starred argument makes the positions unknown."""
-        if any(arg.star for arg in call.args):
-            return ()
-        params = function.params
-        positional = [*params.posonly_params, *params.params]
         static = any(dotted(d.decorator) == "staticmethod" for d in function.decorators)
-        if owner is not None and not static:
-            positional = positional[1:]
-        passed = [arg.value for arg in call.args if arg.keyword is None]
-        if len(passed) > len(positional):
-            return ()  # the rest goes to *args
-        found = {param.name.value: value for param, value in zip(positional, passed)}
-        by_name = {param.name.value for param in (*positional, *params.kwonly_params)}
-        found.update((arg.keyword.value, arg.value) for arg in call.args
-                     if arg.keyword is not None and arg.keyword.value in by_name)
+        found = argument_map(function, call, method=owner is not None and not static)
+        if found is None:
+            return ()
         values = ((name, self.evaluator.value(expr)) for name, expr in found.items())
         return tuple(sorted(((name, value) for name, value in values if value.kind is not Kind.UNKNOWN),
                             key=lambda item: item[0]))
@@ -396,6 +407,7 @@ class SemanticModel:
         child._import_counts = parent._import_counts
         child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
         child.may_use_walrus = parent.may_use_walrus
+        child.call_sites = None  # a summary's walk answers no rule
         parent._summary_models.append(child)
         table = child.traversals()
 
@@ -421,6 +433,7 @@ class SemanticModel:
         model.sets_default_device = facts.sets_default_device
         model.sets_default_dtype = facts.sets_default_dtype
         model.may_turn_grad_off = False
+        model.call_sites = None  # a host of summaries answers no rule
         model.project = project
         model._module_assignments = assignment_counts(module)
         model._hoist_imports(module.body)
@@ -987,7 +1000,9 @@ class SemanticModel:
                 entered = array_sources.entered(self.evaluator.value(item.item)) if self.track_values else None
                 self.bind_target(item.asname.name, "with", item, None, facts=entered)
         swallows = self.track_values and context_managers.may_swallow(self, node)
-        bound_before = frozenset(self.scope.bindings) if swallows else frozenset()
+        # (``_bind_locals`` enters a function's locals as "unbound" until assigned)
+        bound_before = frozenset(name for name, binding in self.scope.bindings.items()
+                                 if binding.kind != "unbound") if swallows else frozenset()
         with self.grad_mode.entered(off=grad_mode.OFF in modes, undecided=grad_mode.UNDECIDED in modes):
             self.walk(node.body)
         if swallows:

@@ -1,0 +1,227 @@
+"""Values that only a caller knows: the facts every call site of a private helper proves for
+one of its parameters (``def _detect(net, img)`` called only as ``_detect(net, frame[..., ::-1])``).
+
+Computed lazily, for a rule's question alone: when a rule asks the value of an expression
+inside a module-level function and the flow leaves it open, the module's call sites of that
+function are found (one scan of the module, kept per module) and their arguments evaluated
+(one values-only walk of the module up to the last statement with such a call, kept per
+module). Where every call site proves a fact of a parameter, the function's body is walked
+again with the parameter bound to it, and the question is answered at the same point.
+Nothing of this runs in a file where no rule asks about a value in such a function.
+
+Which functions are summarised (the soundness criterion): a fact is used only when the
+module's own calls are the only calls the function can get.
+
+- A module-level ``def`` whose name has one leading underscore (``_load``; not a dunder):
+  private by Python's convention, so no other module calls it (``from m import *`` leaves it
+  out too). The name is bound once in the module, and the ``def`` has no decorator.
+- Every other occurrence of its name in the module is the callee of a direct call
+  ``_load(...)``. A name used as a value (passed, returned, stored, decorated, rebound,
+  shadowed by a parameter or local of the same name, named in ``global``, or spelled in a
+  string, which covers ``__all__`` and ``getattr(module, "_load")``) is never summarised.
+- At least one call site and at most ``MAX_CALL_SITES`` of them; a call with ``*args`` or
+  ``**kwargs`` makes every parameter unknown. A parameter the call leaves out takes its
+  default, which counts when it is a literal (``None``, a number, a string).
+- A parameter's fact is the join of its argument's value at each call, as the caller's flow
+  has it there; an argument the walk does not reach is unknown.
+
+Not summarised: methods (a subclass or an instance attribute may replace them), nested
+functions, public functions (another module may call them; the project index cannot tell
+every importer without reading the whole project), and functions of a script module that
+is also imported. Calls through ``globals()``, ``sys.modules`` or ``exec`` are not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from . import grad_mode
+from .blocks import argument_map, parameters
+from .names import string_value
+from .tree import children, walk_children
+from .values import UNKNOWN, Kind, Value
+
+if TYPE_CHECKING:
+    from .semantic import SemanticModel
+
+MAX_CALL_SITES = 16  # more calls than this: the parameter is not summarised
+MAX_REWALKS = 32  # walks of a function with its callers' facts, per file
+
+_LITERALS = (cst.Integer, cst.Float, cst.SimpleString)
+
+
+class CallSites:
+    """The call-site facts of one module's private functions, for one check (lazy, memoised)."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self._model = model
+        self._sites: dict[str, list[tuple[int, cst.Call]]] | None = None  # name -> (statement index, call)
+        self._seen: dict[int, list[Value]] | None = None  # id(argument) -> its values where the walk reached it
+        self._facts: dict[int, dict[str, Value]] = {}  # id(FunctionDef) -> parameter -> fact
+        self._answers: dict[int, Value] = {}  # id(expr) -> the value with the callers' facts
+        self.rewalks = 0
+        self.module_walks = 0  # for the cost measurement (benchmarks)
+
+    def refine(self, expr: cst.BaseExpression, value: Value) -> Value:
+        """``value``, the flow's answer for ``expr`` in the function being walked, made more
+        precise with what the function's callers pass, where they prove something."""
+        model = self._model
+        function = model.outermost_function
+        if function is None or not _private(function) or function.decorators:
+            return value
+        answer = self._answers.get(id(expr))
+        if answer is not None:
+            return answer
+        facts = self.parameter_facts(function)
+        if not facts or self.rewalks >= MAX_REWALKS:
+            return value
+        self.rewalks += 1
+        mode = model.call_contexts.mode_of(function.name.value) if model.may_turn_grad_off else None
+
+        def rewalk(child: SemanticModel) -> None:
+            child.argument_facts[id(function)] = facts
+            with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
+                child.returns_of(function, None)
+
+        found = _joined(_probed(model, {id(expr)}, rewalk).get(id(expr)))
+        # The flow's own answer where the walk with the callers' facts knows no more (or, which
+        # should not happen, names another kind).
+        useful = found.kind is not Kind.UNKNOWN and (value.kind is Kind.UNKNOWN or found.kind is value.kind)
+        answer = self._answers[id(expr)] = found if useful else value
+        return answer
+
+    def parameter_facts(self, function: cst.FunctionDef) -> dict[str, Value]:
+        """The facts every call site of ``function`` proves, by parameter (empty: none)."""
+        found = self._facts.get(id(function))
+        if found is None:
+            found = self._facts[id(function)] = self._parameter_facts(function)
+        return found
+
+    def _parameter_facts(self, function: cst.FunctionDef) -> dict[str, Value]:
+        model = self._model
+        if not model.summaries.is_top_level(function):
+            return {}
+        sites = self._call_sites().get(function.name.value)
+        if not sites or len(sites) > MAX_CALL_SITES:
+            return {}
+        passed = [argument_map(function, call, method=False) for _, call in sites]
+        if any(arguments is None for arguments in passed):
+            return {}  # *args or **kwargs at a call, or more positions than parameters
+        seen = self._argument_values()
+        facts: dict[str, Value] = {}
+        for param in parameters(function.params):
+            if param is function.params.star_arg or param is function.params.star_kwarg:
+                continue
+            name = param.name.value
+            joined: Value | None = None
+            for arguments in passed:
+                assert arguments is not None
+                given = arguments.get(name)
+                value = _joined(seen.get(id(given))) if given is not None else _default(model, param)
+                joined = value if joined is None else joined.join(value)
+                if joined.kind is Kind.UNKNOWN:
+                    break
+            if joined is not None and joined.kind is not Kind.UNKNOWN:
+                facts[name] = joined
+        return facts
+
+    def _call_sites(self) -> dict[str, list[tuple[int, cst.Call]]]:
+        if self._sites is None:
+            module = self._model.module
+            self._sites = _scan(self._model, module) if module is not None else {}
+        return self._sites
+
+    def _argument_values(self) -> dict[int, list[Value]]:
+        """Every argument of every call site the scan found, as the module's flow has it:
+        one walk of the module from its start to the last statement with such a call."""
+        if self._seen is None:
+            sites = self._call_sites()
+            probes = {id(arg.value) for calls in sites.values() for _, call in calls for arg in call.args}
+            last = max((index for calls in sites.values() for index, _ in calls), default=-1)
+            module = self._model.module
+            self.module_walks += 1
+            self._seen = _probed(self._model, probes, lambda child: child.walk_module_prefix(last)) \
+                if probes and module is not None else {}
+        return self._seen
+
+
+def _private(function: cst.FunctionDef) -> bool:
+    name = function.name.value
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _default(model: SemanticModel, param: cst.Param) -> Value:
+    """A left-out argument's default, when a literal (evaluated in any scope alike)."""
+    default = param.default
+    if default is None:
+        return UNKNOWN  # a call that leaves it out raises TypeError: this call adds nothing
+    if isinstance(default, _LITERALS) or (type(default) is cst.Name and default.value in ("None", "True", "False")):
+        return model.evaluator.value(default)
+    return UNKNOWN
+
+
+def _joined(values: list[Value] | None) -> Value:
+    if not values:
+        return UNKNOWN
+    result = values[0]
+    for other in values[1:]:
+        result = result.join(other)
+    return result
+
+
+def _scan(model: SemanticModel, module: cst.Module) -> dict[str, list[tuple[int, cst.Call]]]:
+    """For each private module-level function of the module whose name is only ever called
+    directly, its calls (with the index of the module statement each is in)."""
+    candidates = {
+        statement.name.value: statement for statement in module.body
+        if type(statement) is cst.FunctionDef and _private(statement) and not statement.decorators
+        and model.summaries.is_top_level(statement)
+    }
+    if not candidates:
+        return {}
+    sites: dict[str, list[tuple[int, cst.Call]]] = {name: [] for name in candidates}
+    escaped: set[str] = set()
+    skipped: set[int] = {id(node.name) for node in candidates.values()}  # the defs' own names
+    for index, statement in enumerate(module.body):
+        pending: list[cst.CSTNode] = [statement]
+        while pending:
+            node = pending.pop()
+            if type(node) is cst.Name:
+                if node.value in sites and id(node) not in skipped:
+                    escaped.add(node.value)  # a use as a value, a binding, a ``global``
+                continue
+            if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in sites:
+                sites[node.func.value].append((index, node))
+                skipped.add(id(node.func))
+            elif type(node) is cst.Attribute:
+                skipped.add(id(node.attr))  # ``obj._load``: another object's attribute
+            elif type(node) is cst.Arg and node.keyword is not None:
+                skipped.add(id(node.keyword))
+            elif type(node) is cst.SimpleString and string_value(node) in sites:
+                escaped.add(string_value(node) or "")  # ``__all__``, ``getattr(module, "_load")``
+            pending.extend(children(node))
+    return {name: calls for name, calls in sites.items() if name not in escaped and calls}
+
+
+def _probed(model: SemanticModel, probes: set[int], walk: Callable[[SemanticModel], object]) -> dict[int, list[Value]]:
+    """The values the nodes ``probes`` have where a values-only walk (``walk``, given a child
+    model of ``model``) reaches them, each time it does."""
+    child = type(model).for_summary(model, model.summaries)
+    seen: dict[int, list[Value]] = {}
+    table = child.traversals()
+
+    def probing(node: cst.CSTNode) -> None:
+        if id(node) in probes:
+            seen.setdefault(id(node), []).append(child.evaluator.value(node))  # type: ignore[arg-type]
+        traverse = table.get(type(node))
+        if traverse is not None:
+            traverse(node)
+        else:
+            walk_children(node, probing)
+
+    child.walk = probing
+    walk(child)
+    return seen
