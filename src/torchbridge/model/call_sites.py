@@ -34,13 +34,14 @@ is also imported. Calls through ``globals()``, ``sys.modules`` or ``exec`` are n
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from . import grad_mode
 from .blocks import argument_map, parameters
-from .names import string_value
+from .names import names_in, string_value
 from .tree import children, walk_children
 from .values import UNKNOWN, Kind, Value
 
@@ -49,8 +50,16 @@ if TYPE_CHECKING:
 
 MAX_CALL_SITES = 16  # more calls than this: the parameter is not summarised
 MAX_REWALKS = 32  # walks of a function with its callers' facts, per file
+_MAX_STEPS = 4  # assignments followed back from a rule's question to a parameter
 
 _LITERALS = (cst.Integer, cst.Float, cst.SimpleString)
+_SETTLING = frozenset({Kind.NDARRAY, Kind.TENSOR, Kind.MODULE, Kind.DEVICE})
+
+
+# Where a call's arguments get their values: a module-level function, or a method of a
+# module-level class, walked alone; the module's statements from the first to the one at
+# this index; or None, a class body, whose values are not followed.
+Unit = tuple[cst.FunctionDef, "cst.ClassDef | None"] | int | None
 
 
 class CallSites:
@@ -58,12 +67,13 @@ class CallSites:
 
     def __init__(self, model: SemanticModel) -> None:
         self._model = model
-        self._sites: dict[str, list[tuple[int, cst.Call]]] | None = None  # name -> (statement index, call)
-        self._seen: dict[int, list[Value]] | None = None  # id(argument) -> its values where the walk reached it
+        self._sites: dict[str, list[tuple[Unit, cst.Call]]] | None = None  # name -> its calls
+        self._seen: dict[int, list[Value]] = {}  # id(argument) -> its values where a walk reached it
+        self._walked: set[object] = set()  # the units walked (id of the function; the module's last index)
         self._facts: dict[int, dict[str, Value]] = {}  # id(FunctionDef) -> parameter -> fact
         self._answers: dict[int, Value] = {}  # id(expr) -> the value with the callers' facts
-        self.rewalks = 0
-        self.module_walks = 0  # for the cost measurement (benchmarks)
+        self.rewalks = 0  # walks of a helper with its callers' facts
+        self.walks = 0  # walks for the call sites' arguments (a caller, or the module's start)
 
     def refine(self, expr: cst.BaseExpression, value: Value) -> Value:
         """``value``, the flow's answer for ``expr`` in the function being walked, made more
@@ -75,8 +85,11 @@ class CallSites:
         answer = self._answers.get(id(expr))
         if answer is not None:
             return answer
+        read = _parameters_read(model, expr, function)
+        if not read:
+            return value
         facts = self.parameter_facts(function)
-        if not facts or self.rewalks >= MAX_REWALKS:
+        if read.isdisjoint(facts) or self.rewalks >= MAX_REWALKS:
             return value
         self.rewalks += 1
         mode = model.call_contexts.mode_of(function.name.value) if model.may_turn_grad_off else None
@@ -102,15 +115,15 @@ class CallSites:
 
     def _parameter_facts(self, function: cst.FunctionDef) -> dict[str, Value]:
         model = self._model
-        if not model.summaries.is_top_level(function):
+        if not model.summaries.is_top_level(function) or not function.params.params:
             return {}
         sites = self._call_sites().get(function.name.value)
-        if not sites or len(sites) > MAX_CALL_SITES:
+        if not sites or len(sites) > MAX_CALL_SITES or any(unit is None for unit, _ in sites):
             return {}
         passed = [argument_map(function, call, method=False) for _, call in sites]
         if any(arguments is None for arguments in passed):
             return {}  # *args or **kwargs at a call, or more positions than parameters
-        seen = self._argument_values()
+        self._walk_units([unit for unit, _ in sites])
         facts: dict[str, Value] = {}
         for param in parameters(function.params):
             if param is function.params.star_arg or param is function.params.star_kwarg:
@@ -120,32 +133,48 @@ class CallSites:
             for arguments in passed:
                 assert arguments is not None
                 given = arguments.get(name)
-                value = _joined(seen.get(id(given))) if given is not None else _default(model, param)
+                value = _joined(self._seen.get(id(given))) if given is not None else _default(model, param)
                 joined = value if joined is None else joined.join(value)
                 if joined.kind is Kind.UNKNOWN:
                     break
-            if joined is not None and joined.kind is not Kind.UNKNOWN:
+            if joined is not None and _may_settle(joined):
                 facts[name] = joined
         return facts
 
-    def _call_sites(self) -> dict[str, list[tuple[int, cst.Call]]]:
+    def _call_sites(self) -> dict[str, list[tuple[Unit, cst.Call]]]:
         if self._sites is None:
             module = self._model.module
             self._sites = _scan(self._model, module) if module is not None else {}
         return self._sites
 
-    def _argument_values(self) -> dict[int, list[Value]]:
-        """Every argument of every call site the scan found, as the module's flow has it:
-        one walk of the module from its start to the last statement with such a call."""
-        if self._seen is None:
-            sites = self._call_sites()
-            probes = {id(arg.value) for calls in sites.values() for _, call in calls for arg in call.args}
-            last = max((index for calls in sites.values() for index, _ in calls), default=-1)
-            module = self._model.module
-            self.module_walks += 1
-            self._seen = _probed(self._model, probes, lambda child: child.walk_module_prefix(last)) \
-                if probes and module is not None else {}
-        return self._seen
+    def _walk_units(self, units: list[Unit]) -> None:
+        """Walk each unit not walked yet, recording the arguments of every call site in it."""
+        sites = self._call_sites()
+        probes = {id(arg.value) for calls in sites.values() for _, call in calls for arg in call.args}
+        last = max((unit for unit in units if isinstance(unit, int)), default=-1)
+        if last >= 0 and ("module", last) not in self._walked:
+            self._walked.add(("module", last))
+            self.walks += 1
+            self._record(_probed(self._model, probes, lambda child: child.walk_module_prefix(last)))
+        for unit in units:
+            if isinstance(unit, tuple) and id(unit[0]) not in self._walked:
+                self._walked.add(id(unit[0]))
+                self.walks += 1
+                self._record(_probed(self._model, probes, partial(_walk_caller, *unit)))
+
+    def _record(self, seen: dict[int, list[Value]]) -> None:
+        for key, values in seen.items():
+            self._seen.setdefault(key, []).extend(values)
+
+
+def _may_settle(value: Value) -> bool:
+    """A fact that the rules' questions turn on: an array, a tensor, a module, a device, or a
+    list or tuple of arrays or tensors (a number or a dict alone settles none, and would cost
+    a walk of the helper for nothing)."""
+    if value.kind in _SETTLING:
+        return True
+    element = value.result
+    return value.kind in (Kind.LIST, Kind.TUPLE) and element is not None and element.kind in _SETTLING
 
 
 def _private(function: cst.FunctionDef) -> bool:
@@ -172,9 +201,9 @@ def _joined(values: list[Value] | None) -> Value:
     return result
 
 
-def _scan(model: SemanticModel, module: cst.Module) -> dict[str, list[tuple[int, cst.Call]]]:
+def _scan(model: SemanticModel, module: cst.Module) -> dict[str, list[tuple[Unit, cst.Call]]]:
     """For each private module-level function of the module whose name is only ever called
-    directly, its calls (with the index of the module statement each is in)."""
+    directly, its calls, each with the unit whose walk gives its arguments' values."""
     candidates = {
         statement.name.value: statement for statement in module.body
         if type(statement) is cst.FunctionDef and _private(statement) and not statement.decorators
@@ -182,11 +211,22 @@ def _scan(model: SemanticModel, module: cst.Module) -> dict[str, list[tuple[int,
     }
     if not candidates:
         return {}
-    sites: dict[str, list[tuple[int, cst.Call]]] = {name: [] for name in candidates}
+    sites: dict[str, list[tuple[Unit, cst.Call]]] = {name: [] for name in candidates}
     escaped: set[str] = set()
     skipped: set[int] = {id(node.name) for node in candidates.values()}  # the defs' own names
+    units: list[tuple[Unit, cst.CSTNode]] = []
     for index, statement in enumerate(module.body):
-        pending: list[cst.CSTNode] = [statement]
+        if type(statement) is cst.FunctionDef:
+            units.append(((statement, None), statement))
+        elif type(statement) is cst.ClassDef:
+            units.append((None, statement.name))
+            units.extend(((part, statement), part) if type(part) is cst.FunctionDef else (None, part)
+                         for part in (*statement.decorators, *statement.bases, *statement.keywords,
+                                      *_statements(statement.body)))
+        else:
+            units.append((index, statement))
+    for unit, root in units:
+        pending: list[cst.CSTNode] = [root]
         while pending:
             node = pending.pop()
             if type(node) is cst.Name:
@@ -194,7 +234,7 @@ def _scan(model: SemanticModel, module: cst.Module) -> dict[str, list[tuple[int,
                     escaped.add(node.value)  # a use as a value, a binding, a ``global``
                 continue
             if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in sites:
-                sites[node.func.value].append((index, node))
+                sites[node.func.value].append((unit, node))
                 skipped.add(id(node.func))
             elif type(node) is cst.Attribute:
                 skipped.add(id(node.attr))  # ``obj._load``: another object's attribute
@@ -204,6 +244,36 @@ def _scan(model: SemanticModel, module: cst.Module) -> dict[str, list[tuple[int,
                 escaped.add(string_value(node) or "")  # ``__all__``, ``getattr(module, "_load")``
             pending.extend(children(node))
     return {name: calls for name, calls in sites.items() if name not in escaped and calls}
+
+
+def _walk_caller(caller: cst.FunctionDef, owner: cst.ClassDef | None, child: SemanticModel) -> None:
+    child.returns_of(caller, owner)
+
+
+def _statements(body: cst.BaseSuite) -> list[cst.CSTNode]:
+    return list(body.body) if type(body) is cst.IndentedBlock else [body]
+
+
+def _parameters_read(model: SemanticModel, expr: cst.BaseExpression, function: cst.FunctionDef) -> set[str]:
+    """The parameters of ``function`` that ``expr`` reads, directly or through the values
+    assigned to the names it reads (a few steps back): only their callers' facts may change
+    its value. A name is a parameter's when it is spelled like one (``img = img.transpose(...)``
+    rebinds it from itself, so its binding alone leads nowhere)."""
+    names = {param.name.value for param in parameters(function.params)}
+    found: set[str] = set()
+    pending: list[tuple[cst.CSTNode, int]] = [(expr, 0)]
+    seen: set[str] = set()
+    while pending:
+        node, depth = pending.pop()
+        for name in names_in(node) - seen:
+            seen.add(name)
+            if name in names:
+                found.add(name)
+            binding = model.lookup(name)
+            for path in binding.paths() if binding is not None and depth < _MAX_STEPS else ():
+                if path.value is not None:
+                    pending.append((path.value, depth + 1))
+    return found
 
 
 def _probed(model: SemanticModel, probes: set[int], walk: Callable[[SemanticModel], object]) -> dict[int, list[Value]]:
