@@ -115,6 +115,54 @@ CASES = {
         with torch.no_grad():
             _numpy(w * 2)  # ok: w * 2 made under no_grad requires no grad
         """), set(), False),
+    "nested-function-called-in-its-parent": (program("""
+        import numpy as np, torch
+        def load(frames):
+            def convert(img):
+                return torch.from_numpy(img)
+            first = convert(np.zeros((4, 4, 3))[..., ::-1])
+            return first, convert(np.flip(np.ones((2, 3)), axis=1))
+        load(None)
+        """), {(4, "TNP102")}, True),
+    "nested-function-in-a-method": (program("""
+        import numpy as np, torch
+        class Loader:
+            def load(self, frame):
+                def numpy_of(t):
+                    return t.numpy()
+                w = torch.ones(3, requires_grad=True)
+                return numpy_of(w * 2)
+        Loader().load(None)
+        """), {(5, "TNP201")}, False),
+    "nested-function-returned": (program("""
+        import numpy as np, torch
+        def make():
+            def convert(img):
+                return torch.from_numpy(img)
+            convert(np.zeros(3)[::-1])
+            return convert
+        make()
+        """), set(), True),
+    "nested-function-bound-twice": (program("""
+        import numpy as np, torch
+        def make(copy):
+            def convert(img):
+                return torch.from_numpy(img)
+            if copy:
+                def convert(img):
+                    return torch.from_numpy(img.copy())
+            return convert(np.zeros(3)[::-1])
+        make(True)
+        """), set(), False),
+    "nested-function-one-call-contiguous": (program("""
+        import numpy as np, torch
+        def make():
+            def convert(img):
+                return torch.from_numpy(img)
+            convert(np.zeros(3))
+            return convert(np.zeros(3)[::-1])
+        make()
+        """), set(), True),
     "value-rebound-before-the-call": (program("""
         import numpy as np, torch
         def _to_tensor(img):

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import grad_mode
-from .blocks import argument_map, parameters
+from .blocks import argument_map, assignment_counts, parameters
 from .names import names_in, string_value
 from .tree import children, walk_children
 from .values import UNKNOWN, Kind, Value
@@ -63,13 +63,14 @@ Unit = tuple[cst.FunctionDef, "cst.ClassDef | None"] | int | None
 
 
 class CallSites:
-    """The call-site facts of one module's private functions, for one check (lazy, memoised)."""
+    """The call-site facts of one module's private and nested functions, for one check (lazy,
+    memoised)."""
 
     def __init__(self, model: SemanticModel) -> None:
         self._model = model
         self._sites: dict[str, list[tuple[Unit, cst.Call]]] | None = None  # name -> its calls
         self._seen: dict[int, list[Value]] = {}  # id(argument) -> its values where a walk reached it
-        self._walked: set[object] = set()  # the units walked (id of the function; the module's last index)
+        self._recorded: dict[object, set[int]] = {}  # a unit walked -> the arguments recorded in it
         self._facts: dict[int, dict[str, Value]] = {}  # id(FunctionDef) -> parameter -> fact
         self._answers: dict[int, Value] = {}  # id(expr) -> the value with the callers' facts
         self.rewalks = 0  # walks of a helper with its callers' facts
@@ -77,53 +78,104 @@ class CallSites:
 
     def refine(self, expr: cst.BaseExpression, value: Value) -> Value:
         """``value``, the flow's answer for ``expr`` in the function being walked, made more
-        precise with what the function's callers pass, where they prove something."""
-        model = self._model
-        function = model.outermost_function
-        if function is None or not _private(function) or function.decorators:
+        precise with what the function's callers pass, where they prove something: the
+        callers of a function nested in a module-level function or method, else those of a
+        private module-level function."""
+        functions = self._model.enclosing_functions
+        if not functions:
             return value
         answer = self._answers.get(id(expr))
         if answer is not None:
             return answer
-        read = _parameters_read(model, expr, function)
-        if not read:
+        found = self._from_callers(expr, functions[1], functions[0]) if len(functions) == 2 else None
+        if found is None and _private(functions[0]):
+            found = self._from_callers(expr, functions[0], None)
+        if found is None:
             return value
-        facts = self.parameter_facts(function)
-        if read.isdisjoint(facts) or self.rewalks >= MAX_REWALKS:
-            return value
-        self.rewalks += 1
-        mode = model.call_contexts.mode_of(function.name.value) if model.may_turn_grad_off else None
-
-        def rewalk(child: SemanticModel) -> None:
-            child.argument_facts[id(function)] = facts
-            with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
-                child.returns_of(function, None)
-
-        found = _joined(_probed(model, {id(expr)}, rewalk).get(id(expr)))
         # The flow's own answer where the walk with the callers' facts knows no more (or, which
         # should not happen, names another kind).
         useful = found.kind is not Kind.UNKNOWN and (value.kind is Kind.UNKNOWN or found.kind is value.kind)
         answer = self._answers[id(expr)] = found if useful else value
         return answer
 
-    def parameter_facts(self, function: cst.FunctionDef) -> dict[str, Value]:
-        """The facts every call site of ``function`` proves, by parameter (empty: none)."""
+    def _from_callers(self, expr: cst.BaseExpression, function: cst.FunctionDef,
+                      parent: cst.FunctionDef | None) -> Value | None:
+        """``expr``'s value in ``function`` (nested in ``parent`` when given) walked with the
+        facts its callers prove; None where they prove nothing ``expr`` reads."""
+        model = self._model
+        if function.decorators:
+            return None
+        read = _parameters_read(model, expr, function)
+        if not read:
+            return None
+        facts = self.parameter_facts(function, parent)
+        if read.isdisjoint(facts) or self.rewalks >= MAX_REWALKS:
+            return None
+        unit = self._unit_of(parent) if parent is not None else (function, None)
+        if unit is None:
+            return None
+        self.rewalks += 1
+        outer, owner = unit
+        mode = model.call_contexts.mode_of(outer.name.value) \
+            if model.may_turn_grad_off and owner is None and model.summaries.is_top_level(outer) else None
+
+        def rewalk(child: SemanticModel) -> None:
+            child.argument_facts[id(function)] = facts
+            with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
+                child.returns_of(outer, owner)
+
+        return _joined(_probed(model, {id(expr)}, rewalk).get(id(expr)))
+
+    def parameter_facts(self, function: cst.FunctionDef, parent: cst.FunctionDef | None = None) -> dict[str, Value]:
+        """The facts every call site of ``function`` proves, by parameter (empty: none);
+        ``parent``: the module-level function or method ``function`` is nested in."""
         found = self._facts.get(id(function))
         if found is None:
-            found = self._facts[id(function)] = self._parameter_facts(function)
+            sites = self._nested_sites(function, parent) if parent is not None else self._module_sites(function)
+            found = self._facts[id(function)] = self._parameter_facts(function, sites)
         return found
 
-    def _parameter_facts(self, function: cst.FunctionDef) -> dict[str, Value]:
+    def _module_sites(self, function: cst.FunctionDef) -> list[tuple[Unit, cst.Call]] | None:
+        if not self._model.summaries.is_top_level(function):
+            return None
+        if self._sites is None:
+            module = self._model.module
+            self._sites = _scan(self._model, module) if module is not None else {}
+        return self._sites.get(function.name.value)
+
+    def _nested_sites(self, function: cst.FunctionDef, parent: cst.FunctionDef) -> list[tuple[Unit, cst.Call]] | None:
+        """The calls of ``function``, a ``def`` in ``parent``'s own body that binds its name
+        once, when every use of the name in ``parent`` is such a call."""
+        name = function.name.value
+        unit = self._unit_of(parent)
+        if unit is None or assignment_counts(parent.body).get(name) != 1:
+            return None
+        sites: dict[str, list[tuple[Unit, cst.Call]]] = {name: []}
+        escaped: set[str] = set()
+        _collect(parent.body, unit, sites, escaped, {id(function.name)})
+        return None if escaped else sites[name]
+
+    def _unit_of(self, function: cst.FunctionDef) -> tuple[cst.FunctionDef, cst.ClassDef | None] | None:
+        """``function`` and its class, when it is a module-level function or a method of a
+        module-level class, which a walk can start from."""
+        summaries = self._model.summaries
+        if summaries.is_top_level(function):
+            return function, None
+        module = self._model.module
+        for statement in module.body if module is not None else ():
+            if type(statement) is cst.ClassDef and function in _statements(statement.body):
+                return (function, statement) if summaries.is_top_level(statement) else None
+        return None
+
+    def _parameter_facts(self, function: cst.FunctionDef, sites: list[tuple[Unit, cst.Call]] | None) -> dict[str, Value]:
         model = self._model
-        if not model.summaries.is_top_level(function) or not function.params.params:
-            return {}
-        sites = self._call_sites().get(function.name.value)
-        if not sites or len(sites) > MAX_CALL_SITES or any(unit is None for unit, _ in sites):
+        if not sites or len(sites) > MAX_CALL_SITES or any(unit is None for unit, _ in sites) \
+                or not function.params.params:
             return {}
         passed = [argument_map(function, call, method=False) for _, call in sites]
         if any(arguments is None for arguments in passed):
             return {}  # *args or **kwargs at a call, or more positions than parameters
-        self._walk_units([unit for unit, _ in sites])
+        self._walk_units(sites)
         facts: dict[str, Value] = {}
         for param in parameters(function.params):
             if param is function.params.star_arg or param is function.params.star_kwarg:
@@ -141,30 +193,24 @@ class CallSites:
                 facts[name] = joined
         return facts
 
-    def _call_sites(self) -> dict[str, list[tuple[Unit, cst.Call]]]:
-        if self._sites is None:
-            module = self._model.module
-            self._sites = _scan(self._model, module) if module is not None else {}
-        return self._sites
-
-    def _walk_units(self, units: list[Unit]) -> None:
-        """Walk each unit not walked yet, recording the arguments of every call site in it."""
-        sites = self._call_sites()
-        probes = {id(arg.value) for calls in sites.values() for _, call in calls for arg in call.args}
-        last = max((unit for unit in units if isinstance(unit, int)), default=-1)
-        if last >= 0 and ("module", last) not in self._walked:
-            self._walked.add(("module", last))
+    def _walk_units(self, sites: list[tuple[Unit, cst.Call]]) -> None:
+        """Walk the units of ``sites`` whose arguments are not recorded yet, recording them."""
+        needed: dict[object, tuple[Callable[[SemanticModel], None], set[int]]] = {}
+        last = max((unit for unit, _ in sites if isinstance(unit, int)), default=-1)
+        for unit, call in sites:
+            if unit is None:
+                continue
+            key: object = ("module", last) if isinstance(unit, int) else id(unit[0])
+            arguments = {id(arg.value) for arg in call.args} - self._recorded.get(key, set())
+            if arguments:
+                walk: Callable[[SemanticModel], None] = \
+                    partial(_walk_prefix, last) if isinstance(unit, int) else partial(_walk_caller, *unit)
+                needed.setdefault(key, (walk, set()))[1].update(arguments)
+        for key, (walking, probes) in needed.items():
             self.walks += 1
-            self._record(_probed(self._model, probes, lambda child: child.walk_module_prefix(last)))
-        for unit in units:
-            if isinstance(unit, tuple) and id(unit[0]) not in self._walked:
-                self._walked.add(id(unit[0]))
-                self.walks += 1
-                self._record(_probed(self._model, probes, partial(_walk_caller, *unit)))
-
-    def _record(self, seen: dict[int, list[Value]]) -> None:
-        for key, values in seen.items():
-            self._seen.setdefault(key, []).extend(values)
+            self._recorded.setdefault(key, set()).update(probes)
+            for argument, values in _probed(self._model, probes, walking).items():
+                self._seen.setdefault(argument, []).extend(values)
 
 
 def _may_settle(value: Value) -> bool:
@@ -226,24 +272,35 @@ def _scan(model: SemanticModel, module: cst.Module) -> dict[str, list[tuple[Unit
         else:
             units.append((index, statement))
     for unit, root in units:
-        pending: list[cst.CSTNode] = [root]
-        while pending:
-            node = pending.pop()
-            if type(node) is cst.Name:
-                if node.value in sites and id(node) not in skipped:
-                    escaped.add(node.value)  # a use as a value, a binding, a ``global``
-                continue
-            if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in sites:
-                sites[node.func.value].append((unit, node))
-                skipped.add(id(node.func))
-            elif type(node) is cst.Attribute:
-                skipped.add(id(node.attr))  # ``obj._load``: another object's attribute
-            elif type(node) is cst.Arg and node.keyword is not None:
-                skipped.add(id(node.keyword))
-            elif type(node) is cst.SimpleString and string_value(node) in sites:
-                escaped.add(string_value(node) or "")  # ``__all__``, ``getattr(module, "_load")``
-            pending.extend(children(node))
+        _collect(root, unit, sites, escaped, skipped)
     return {name: calls for name, calls in sites.items() if name not in escaped and calls}
+
+
+def _collect(root: cst.CSTNode, unit: Unit, sites: dict[str, list[tuple[Unit, cst.Call]]], escaped: set[str],
+             skipped: set[int]) -> None:
+    """Add the direct calls under ``root`` of the functions named in ``sites``; a name of
+    theirs used any other way (not one of the ``skipped`` nodes) goes into ``escaped``."""
+    pending: list[cst.CSTNode] = [root]
+    while pending:
+        node = pending.pop()
+        if type(node) is cst.Name:
+            if node.value in sites and id(node) not in skipped:
+                escaped.add(node.value)  # a use as a value, a binding, a ``global``
+            continue
+        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in sites:
+            sites[node.func.value].append((unit, node))
+            skipped.add(id(node.func))
+        elif type(node) is cst.Attribute:
+            skipped.add(id(node.attr))  # ``obj._load``: another object's attribute
+        elif type(node) is cst.Arg and node.keyword is not None:
+            skipped.add(id(node.keyword))
+        elif type(node) is cst.SimpleString and string_value(node) in sites:
+            escaped.add(string_value(node) or "")  # ``__all__``, ``getattr(module, "_load")``
+        pending.extend(children(node))
+
+
+def _walk_prefix(last: int, child: SemanticModel) -> None:
+    child.walk_module_prefix(last)
 
 
 def _walk_caller(caller: cst.FunctionDef, owner: cst.ClassDef | None, child: SemanticModel) -> None:

@@ -171,9 +171,9 @@ class SemanticModel:
         return value
 
     @property
-    def outermost_function(self) -> cst.FunctionDef | None:
-        """The function being walked whose ``def`` is not inside another function."""
-        return self._functions[0] if self._functions else None
+    def enclosing_functions(self) -> tuple[cst.FunctionDef, ...]:
+        """The functions being walked, the outermost first."""
+        return tuple(self._functions)
 
     def walk_module_prefix(self, last: int) -> None:
         """A values-only walk of the module's statements from the first to the one at index
