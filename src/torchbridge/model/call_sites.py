@@ -1,13 +1,15 @@
-"""Values that only a caller knows: the facts every call site of a private helper proves for
-one of its parameters (``def _detect(net, img)`` called only as ``_detect(net, frame[..., ::-1])``).
+"""Values that only a caller knows: the facts every call site of a private helper (or of a
+function nested in another) proves for one of its parameters (``def _detect(net, img)``
+called only as ``_detect(net, frame[..., ::-1])``).
 
 Computed lazily, for a rule's question alone: when a rule asks the value of an expression
-inside a module-level function and the flow leaves it open, the module's call sites of that
-function are found (one scan of the module, kept per module) and their arguments evaluated
-(one values-only walk of the module up to the last statement with such a call, kept per
-module). Where every call site proves a fact of a parameter, the function's body is walked
-again with the parameter bound to it, and the question is answered at the same point.
-Nothing of this runs in a file where no rule asks about a value in such a function.
+that reads a parameter of such a function and the flow leaves it open, the function's call
+sites are found (one scan of the module, or of the parent function, kept per check) and
+their arguments valued by a values-only walk of each calling function (of the module's
+statements up to the call, for a call at module level), kept per caller. Where every call
+site proves a fact of a parameter (an array, a tensor, a module or a device), the function
+is walked again with the parameter bound to it, and the question is answered at the same
+point. Nothing of this runs in a file where no rule asks such a question.
 
 Which functions are summarised (the soundness criterion): a fact is used only when the
 module's own calls are the only calls the function can get.
@@ -22,13 +24,19 @@ module's own calls are the only calls the function can get.
 - At least one call site and at most ``MAX_CALL_SITES`` of them; a call with ``*args`` or
   ``**kwargs`` makes every parameter unknown. A parameter the call leaves out takes its
   default, which counts when it is a literal (``None``, a number, a string).
+- A ``def`` nested directly in a module-level function or a method of a module-level class,
+  without decorators, whose name that parent binds once and uses only as the callee of
+  direct calls (anywhere in its body, nested functions included): its name cannot be
+  reached from anywhere else.
 - A parameter's fact is the join of its argument's value at each call, as the caller's flow
   has it there; an argument the walk does not reach is unknown.
 
-Not summarised: methods (a subclass or an instance attribute may replace them), nested
-functions, public functions (another module may call them; the project index cannot tell
-every importer without reading the whole project), and functions of a script module that
-is also imported. Calls through ``globals()``, ``sys.modules`` or ``exec`` are not seen.
+Not summarised: methods (a subclass or an instance attribute may replace them), public
+functions (another module may call them; the project index cannot tell every importer
+without reading the whole project, and a file checked alone, by flake8 or from standard
+input, would then get other findings), functions nested two deep, and functions of a script
+module (one with ``if __name__ == "__main__":``), which tests often import. Calls through
+``globals()``, ``sys.modules``, ``locals()`` or ``exec`` are not seen.
 """
 
 from __future__ import annotations
