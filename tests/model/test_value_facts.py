@@ -46,6 +46,8 @@ def _holds(value: Value, real: object) -> None:
             assert not real.flags.c_contiguous and min(real.strides) >= 0
         if value.ndim is not None:
             assert real.ndim == value.ndim
+        if value.zero_strides:
+            assert set(real.strides) <= {0}
         if value.dtype is not None:
             assert str(real.dtype) == value.dtype
     elif value.kind is Kind.TUPLE:
@@ -105,6 +107,17 @@ CASES: dict[str, tuple[Kind, Layout | None] | None] = {
     "probe(np.ones((3, 4), np.float32, 'F').T)": (Kind.NDARRAY, None),
     "probe(np.full((3, 4), 7, order='F').T)": (Kind.NDARRAY, None),
     "probe(np.ascontiguousarray([[1, 2], [3, 4]]))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    # A new array with a zero-length axis has all-zero strides; its flips keep them.
+    "probe(np.zeros((0, 3))[::-1])": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "probe(np.flip(np.empty(0)))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "probe(np.ones((2, 0, 4))[:, ::-1][..., ::-2].T[::-1])": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "probe(np.rot90(np.full((3, 0), 7.0)))": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    "a = np.zeros(shape=[5, 0])\nb = a[:, ::-1]\nprobe(b[1:])": (Kind.NDARRAY, Layout.CONTIGUOUS),
+    # An empty view of a non-empty array keeps its strides; a size not written out is not known.
+    "probe(np.zeros((4, 3))[::-1][2:2])": (Kind.NDARRAY, Layout.NEGATIVE),
+    "probe(np.zeros((4, 3))[2:2][:, ::-1])": (Kind.NDARRAY, Layout.NEGATIVE),
+    "n = 2\nprobe(np.zeros((n, 3))[::-1])": (Kind.NDARRAY, Layout.NEGATIVE),
+    "probe(np.zeros((0, 3), order='F')[::-1])": (Kind.NDARRAY, None),
 }
 
 
@@ -119,6 +132,17 @@ def test_the_model_claims_only_what_runs(program: str) -> None:
         assert value.kind is kind, f"the model should know a {kind.value}"
         if layout is not None:
             assert value.layout is layout, f"the model should know the layout {layout.value}"
+
+
+@pytest.mark.parametrize("array", [np.zeros((0, 3))[::-1], np.flip(np.ones((2, 0))), np.empty(0)[::-1]])
+def test_torch_takes_the_flip_of_a_new_empty_array(array: np.ndarray) -> None:
+    assert set(array.strides) == {0}
+    assert torch.from_numpy(array).shape == array.shape
+
+
+def test_torch_refuses_an_empty_view_of_a_flipped_array() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        torch.from_numpy(np.zeros((4, 3))[::-1][2:2])
 
 
 def test_the_flip_of_a_length_1_axis_made_contiguous_still_crashes_torch():

@@ -261,8 +261,40 @@ TNP102_BUGS = [
             risky()
             x = x[::-1]
         t = torch.from_numpy(x)
-        """, set(), "suppressing-context-manager",
-        bug="a `with` body is treated as always completing; contextlib.suppress can skip its rest"),
+        """, set(), "suppressing-context-manager"),
+    case("""
+        import numpy as np, torch
+        x = np.zeros(3)
+        with lock:
+            x = x[::-1]
+            x = x.copy()
+        t = torch.from_numpy(x)
+        """, set(), "unknown-context-manager-may-swallow"),
+    case("""
+        import contextlib
+        import numpy as np, torch
+        def flipped():
+            with contextlib.suppress(ValueError):
+                return np.flip(np.zeros(3))
+        t = torch.from_numpy(flipped())
+        """, set(), "suppressed-return-may-fall-off"),
+    case("""
+        import contextlib
+        import numpy as np, torch
+        x = np.zeros(3)
+        with contextlib.suppress(ValueError):
+            risky()
+            x = x[::-1]
+        t = torch.from_numpy(x)
+        with open(path) as f, torch.no_grad():
+            y = np.zeros(3)[::-1]
+            y = y[::-1]
+            y = y[::-1]
+        u = torch.from_numpy(y)
+        with contextlib.suppress(ValueError):
+            z = np.flip(np.zeros(3))
+        v = torch.from_numpy(z)
+        """, {(12, "TNP102"), (15, "TNP102")}, "propagating-managers-and-names-first-bound-once"),
     case("""
         import numpy as np, torch
         x = np.zeros(3)
@@ -296,8 +328,23 @@ TNP102_BUGS = [
                 t = torch.from_numpy(arr)
             if (arr := arr.copy()) is not None:
                 pass
-        """, set(), "walrus-in-loop-not-forgotten",
-        bug="_rebound_names ignores walrus targets, so arr keeps its pre-loop value at the loop head"),
+        """, set(), "walrus-in-loop-not-forgotten"),
+    case("""
+        import numpy as np, torch
+        arr = np.flip(np.zeros(4))
+        while True:
+            t = torch.from_numpy(arr)
+            if [arr := np.zeros(4) for _ in range(1)]:
+                break
+        """, set(), "walrus-in-comprehension-rebinds-in-loop"),
+    case("""
+        import numpy as np, torch
+        arr = np.flip(np.zeros(4))
+        for step in range(3):
+            t = torch.from_numpy(arr)
+            if (other := arr.copy()) is not None:
+                pass
+        """, {(4, "TNP102")}, "walrus-on-another-name-keeps-the-loop-value"),
     case("""
         import numpy as np, torch
         x = np.flip(np.zeros(3))
@@ -315,8 +362,13 @@ TNP102_BUGS = [
     case("""
         import numpy as np, torch
         t = torch.from_numpy(np.zeros((0, 3))[::-1])
-        """, set(), "empty-array-has-zero-strides",
-        bug="numpy gives empty arrays zero strides ((0, 0) after [::-1]); from_numpy does not raise"),
+        """, set(), "empty-array-has-zero-strides"),
+    case("""
+        import numpy as np, torch
+        t = torch.from_numpy(np.flip(np.empty((3, 0))))
+        u = torch.from_numpy(np.zeros((4, 3))[::-1][2:2])
+        v = torch.from_numpy(np.zeros((n, 3))[::-1])
+        """, {(3, "TNP102"), (4, "TNP102")}, "only-new-empty-arrays-have-zero-strides"),
     case("""
         import numpy as np, torch
         x = np.zeros((2, 2))

@@ -82,12 +82,32 @@ def rebound_names(body: cst.CSTNode) -> set[str]:
     return set(assignment_counts(body))
 
 
-def rebound_in_place(body: cst.CSTNode) -> tuple[set[str], set[str]]:
+def rebound_in_place(body: cst.CSTNode, walrus: bool = True) -> tuple[set[str], set[str]]:
     """The names a loop body assigns, and of those the ones it rebinds only by augmented
-    assignments that a tensor runs in place (``w -= lr * w.grad``: the same object)."""
+    assignments that a tensor runs in place (``w -= lr * w.grad``: the same object).
+    ``walrus``: the text may hold ``:=``, whose targets count too (an expression walk)."""
     in_place: dict[str, int] = {}
     counts = assignment_counts(body, in_place=in_place)
-    return set(counts), {name for name, count in in_place.items() if counts.get(name) == count}
+    rebound = set(counts)
+    if walrus:
+        named = walrus_targets(body)
+        rebound |= named
+        in_place = {name: count for name, count in in_place.items() if name not in named}
+    return rebound, {name for name, count in in_place.items() if counts.get(name) == count}
+
+
+def walrus_targets(body: cst.CSTNode) -> set[str]:
+    """The names ``:=`` binds anywhere in ``body``: in its expressions and comprehensions
+    (which bind in the enclosing scope), and, an over-approximation that only forgets more,
+    in nested functions and lambdas too."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if type(node) is cst.NamedExpr and type(node.target) is cst.Name:
+            found.add(node.target.value)
+        pending.extend(children(node))
+    return found
 
 
 def parameters(params: cst.Parameters) -> list[cst.Param]:
@@ -95,6 +115,26 @@ def parameters(params: cst.Parameters) -> list[cst.Param]:
     for star in (params.star_arg, params.star_kwarg):
         if type(star) is cst.Param:
             found.append(star)
+    return found
+
+
+def argument_map(function: cst.FunctionDef, call: cst.Call, method: bool) -> dict[str, cst.BaseExpression] | None:
+    """The expression ``call`` passes to each parameter of ``function`` that it names or
+    reaches by position (``method``: the first parameter is ``self``, not passed); None when
+    a starred argument makes the positions unknown or the positions run into ``*args``."""
+    if any(arg.star for arg in call.args):
+        return None
+    params = function.params
+    positional = [*params.posonly_params, *params.params]
+    if method:
+        positional = positional[1:]
+    passed = [arg.value for arg in call.args if arg.keyword is None]
+    if len(passed) > len(positional):
+        return None  # the rest goes to *args
+    found = {param.name.value: value for param, value in zip(positional, passed)}
+    by_name = {param.name.value for param in (*positional, *params.kwonly_params)}
+    found.update((arg.keyword.value, arg.value) for arg in call.args
+                 if arg.keyword is not None and arg.keyword.value in by_name)
     return found
 
 

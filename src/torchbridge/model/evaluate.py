@@ -172,7 +172,8 @@ class Evaluator:
         ndim = _ndim_of_shape(call) if entry.ndim_from_shape else entry.ndim
         layout = entry.layout if not _orders_otherwise(call, entry) else Layout.UNKNOWN
         return Value(Kind.NDARRAY, layout, ndim=ndim, evidence=call,
-                     dtype=dtypes.numpy_produced(self.model, entry.name, call))
+                     dtype=dtypes.numpy_produced(self.model, entry.name, call),
+                     zero_strides=entry.ndim_from_shape and _has_empty_axis(call))
 
     def _sized(self, call: cst.Call, entry: Entry) -> Value:
         array = self._random(call, entry.size_at)
@@ -561,6 +562,8 @@ class Evaluator:
     def _flipped(self, source: Value, call: cst.Call) -> Value:
         if source.ndim == 0:
             return UNKNOWN  # np.flip of a 0-d array returns a NumPy scalar
+        if source.zero_strides:
+            return ndarray_ops.zero_strided(source.ndim)
         if source.kind is not Kind.NDARRAY or source.layout is Layout.NEGATIVE:
             return Value(Kind.NDARRAY, Layout.UNKNOWN, source.ndim)
         return Value(Kind.NDARRAY, Layout.NEGATIVE, source.ndim, evidence=call)
@@ -586,6 +589,8 @@ class Evaluator:
             return NDARRAY  # np.transpose(list) makes an array
         if source.layout is Layout.NEGATIVE:
             return source  # still negative: a transpose only permutes the strides
+        if source.zero_strides:
+            return ndarray_ops.zero_strided(None)
         arguments = [a for a in args if a.keyword is None or a.keyword.value in _AXES_KEYWORDS]
         axes = [literal_int(a.value) for a in arguments]
         if len(arguments) == 1 and isinstance(arguments[0].value, (cst.Tuple, cst.List)):
@@ -680,6 +685,14 @@ def _reshaped(array: Value, call: cst.Call) -> Value:
     keywords = any(arg.keyword is not None for arg in call.args)  # order=, copy=, shape=
     layout = Layout.CONTIGUOUS if array.layout is Layout.CONTIGUOUS and not keywords else Layout.UNKNOWN
     return Value(Kind.NDARRAY, layout, ndim, dtype=array.dtype)
+
+
+def _has_empty_axis(call: cst.Call) -> bool:
+    """``np.zeros((0, 3))``, ``np.empty(0)``: a literal shape with a zero-length axis."""
+    shape = first_argument(call) or keyword_argument(call, "shape")
+    if type(shape) is cst.Tuple or type(shape) is cst.List:
+        return any(type(e) is not cst.StarredElement and literal_int(e.value) == 0 for e in shape.elements)
+    return shape is not None and literal_int(shape) == 0
 
 
 def _ndim_of_shape(call: cst.Call) -> int | None:

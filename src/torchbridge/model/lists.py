@@ -46,7 +46,7 @@ class ListContents:
         receiver = func.value
         if (type(receiver) is cst.Attribute and type(receiver.value) is cst.Name
                 and model.instance_class(receiver.value.value) is not None):
-            self.attribute_appended.setdefault(receiver.attr.value, []).append(model.value_of(call.args[0].value))
+            self.attribute_appended.setdefault(receiver.attr.value, []).append(model.evaluator.value(call.args[0].value))
             return
         if type(func.value) is not cst.Name:
             return
@@ -54,7 +54,7 @@ class ListContents:
         binding = model.lookup(func.value.value)
         if binding is None or binding.node is None:
             return
-        self.appended.setdefault((id(binding.node), func.value.value), []).append(model.value_of(call.args[0].value))
+        self.appended.setdefault((id(binding.node), func.value.value), []).append(model.evaluator.value(call.args[0].value))
 
 
 def elements(model: SemanticModel, name: cst.Name) -> Value:
@@ -71,12 +71,12 @@ def elements(model: SemanticModel, name: cst.Name) -> Value:
         return UNKNOWN
     display, target = made
     if type(display) is cst.ListComp:
-        first = Value(Kind.NDARRAY) if _always_an_array(model, display.elt) else model.value_of(display).result
+        first = Value(Kind.NDARRAY) if _always_an_array(model, display.elt) else model.evaluator.value(display).result
         if first is None:
             return UNKNOWN
         values = [first]
     elif type(display) is cst.List and not any(type(e) is cst.StarredElement for e in display.elements):
-        values = [model.value_of(e.value) for e in display.elements]  # items of a literal display
+        values = [model.evaluator.value(e.value) for e in display.elements]  # items of a literal display
     else:
         return UNKNOWN
     appends = _uses_in_scope(model, name, target)
@@ -290,7 +290,7 @@ def element_value(model, expr: cst.BaseExpression) -> Value:
         found = attribute_elements(model, expr)
         if found.kind is not Kind.UNKNOWN:
             return found
-    value = model.value_of(expr)
+    value = model.evaluator.value(expr)
     if value.kind in (Kind.LIST, Kind.TUPLE) and value.result is not None:
         return value.result
     if type(expr) is cst.ListComp and _always_an_array(model, expr.elt):

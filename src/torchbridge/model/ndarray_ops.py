@@ -85,6 +85,8 @@ def indexed(base: Value, indices: Sequence[cst.BaseSlice], integer: Sequence[boo
         return UNKNOWN  # every axis picked: a NumPy scalar (or an IndexError)
     if ndim is None and slots and all(slot == "int" for slot in slots) and not added and not row_of_unknown_rank:
         return UNKNOWN  # a[0] of an array of unknown rank: a row, or a scalar of a 1-d array
+    if base.zero_strides:
+        return zero_strided(ndim)
     if "flip" in slots:
         if base.layout is Layout.NEGATIVE:
             return Value(Kind.NDARRAY, Layout.UNKNOWN, ndim)  # may flip back
@@ -95,6 +97,12 @@ def indexed(base: Value, indices: Sequence[cst.BaseSlice], integer: Sequence[boo
     if base.layout is Layout.CONTIGUOUS and _keeps_c_order(slots):
         return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim, evidence=base.evidence)
     return Value(Kind.NDARRAY, Layout.UNKNOWN, ndim)
+
+
+def zero_strided(ndim: int | None) -> Value:
+    """A view of an array whose strides are all 0 (``Value.zero_strides``): its strides stay 0,
+    and NumPy calls a zero-size array C-contiguous."""
+    return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim, zero_strides=True)
 
 
 def _slice_kind(index: cst.Slice) -> str:

@@ -19,16 +19,19 @@ from typing import Any
 
 import libcst as cst
 
-from . import array_sources, grad_mode, guards, read_only, returns
+from . import array_sources, context_managers, grad_mode, guards, read_only, returns
 from .attributes import AttributeFacts, ClassFacts, OutsideWrites
 from .blocks import (
+    argument_map,
     assignment_counts,
     captured_names,
     parameters,
     rebound_in_place,
     self_assignment_counts,
+    walrus_targets,
 )
 from .call_contexts import CallContexts
+from .call_sites import CallSites
 from .cuda_guards import (
     CudaGuards,
     cuda_only_by_name,
@@ -108,6 +111,7 @@ class SemanticModel:
         self.summaries = Summaries(self, type(self).for_summary)  # what the module's functions and methods return
         self.call_contexts = CallContexts(self)  # the grad mode the module calls each function in
         self.may_turn_grad_off = True  # the text names a grad-off context (the engine checks)
+        self.may_use_walrus = True  # the text has ``:=`` (the engine checks): loop heads look for its targets
         self._last_returns: list[Value] = []  # the returns of the function walked last
         self.last_class_writes: dict[str, Value] = {}  # what the method walked last stores in self
         self.top_statement: cst.BaseStatement | None = None  # the module-level statement being walked
@@ -118,6 +122,8 @@ class SemanticModel:
         self.argument_facts: dict[int, dict[str, Value]] = {}
         # Where pure scans of unchanged subtrees are kept between the server's checks (``memo``).
         self.memo: SubtreeMemo = NO_MEMO
+        # What private helpers' callers pass (``call_sites``): the checked file's model only.
+        self.call_sites: CallSites | None = CallSites(self)
 
     # ----------------------------------------------------------------- queries
 
@@ -171,8 +177,25 @@ class SemanticModel:
         return self._conditional_depth > 0
 
     def value_of(self, expr: cst.BaseExpression) -> Value:
-        """What ``expr`` is at this point: kind, layout, grad, placement (often unknown)."""
-        return self.evaluator.value(expr)
+        """What ``expr`` is at this point: kind, layout, grad, placement (often unknown). A
+        rule's question left open inside a private helper asks the helper's callers
+        (``call_sites``); the model's own flow uses ``evaluator.value``."""
+        value = self.evaluator.value(expr)
+        if self.call_sites is not None and self._functions and open_result(value):
+            return self.call_sites.refine(expr, value)
+        return value
+
+    @property
+    def enclosing_functions(self) -> tuple[cst.FunctionDef, ...]:
+        """The functions being walked, the outermost first."""
+        return tuple(self._functions)
+
+    def walk_module_prefix(self, last: int) -> None:
+        """A values-only walk of the module's statements from the first to the one at index
+        ``last``, from an empty module scope (``call_sites``)."""
+        if self.module is not None:
+            self.module_scope.bindings = {}
+            self._walk_block(self.module.body[: last + 1])
 
     def one_sample(self, expr: cst.BaseExpression) -> SampleLoop | None:
         """The per-sample loop (or comprehension) in which ``expr`` holds one sample, if any."""
@@ -277,20 +300,10 @@ class SemanticModel:
     def _arguments(self, function: cst.FunctionDef, owner: cst.ClassDef | None, call: cst.Call) -> Arguments:
         """The known values ``call`` passes, by the parameter that receives each (a method's
         ``self`` skipped); nothing when a starred argument makes the positions unknown."""
-        if any(arg.star for arg in call.args):
-            return ()
-        params = function.params
-        positional = [*params.posonly_params, *params.params]
         static = any(dotted(d.decorator) == "staticmethod" for d in function.decorators)
-        if owner is not None and not static:
-            positional = positional[1:]
-        passed = [arg.value for arg in call.args if arg.keyword is None]
-        if len(passed) > len(positional):
-            return ()  # the rest goes to *args
-        found = {param.name.value: value for param, value in zip(positional, passed)}
-        by_name = {param.name.value for param in (*positional, *params.kwonly_params)}
-        found.update((arg.keyword.value, arg.value) for arg in call.args
-                     if arg.keyword is not None and arg.keyword.value in by_name)
+        found = argument_map(function, call, method=owner is not None and not static)
+        if found is None:
+            return ()
         values = ((name, self.evaluator.value(expr)) for name, expr in found.items())
         return tuple(sorted(((name, value) for name, value in values if value.kind is not Kind.UNKNOWN),
                             key=lambda item: item[0]))
@@ -408,6 +421,8 @@ class SemanticModel:
         child.project = parent.project
         child._import_counts = parent._import_counts
         child.may_turn_grad_off = False  # the summary's walk takes the grad mode of the call
+        child.may_use_walrus = parent.may_use_walrus
+        child.call_sites = None  # a summary's walk answers no rule
         parent._summary_models.append(child)
         table = child.traversals()
 
@@ -433,6 +448,7 @@ class SemanticModel:
         model.sets_default_device = facts.sets_default_device
         model.sets_default_dtype = facts.sets_default_dtype
         model.may_turn_grad_off = False
+        model.call_sites = None  # a host of summaries answers no rule
         model.project = project
         model._module_assignments = assignment_counts(module)
         model._hoist_imports(module.body)
@@ -992,8 +1008,29 @@ class SemanticModel:
             if item.asname is not None:
                 entered = array_sources.entered(self.evaluator.value(item.item)) if self.track_values else None
                 self.bind_target(item.asname.name, "with", item, None, facts=entered)
+        swallows = self.track_values and context_managers.may_swallow(self, node)
+        # (``_bind_locals`` enters a function's locals as "unbound" until assigned)
+        bound_before = frozenset(name for name, binding in self.scope.bindings.items()
+                                 if binding.kind != "unbound") if swallows else frozenset()
         with self.grad_mode.entered(off=grad_mode.OFF in modes, undecided=grad_mode.UNDECIDED in modes):
             self.walk(node.body)
+        if swallows:
+            self._forget_after_partial_body(node.body, bound_before)
+
+    def _forget_after_partial_body(self, body: cst.BaseSuite, bound_before: frozenset[str]) -> None:
+        """After a ``with`` whose manager may swallow an exception, the body may have stopped
+        at any statement: a name it rebinds holds an unknown one of its values. A name
+        unbound before and bound once in the body (not by ``:=``) keeps its value, or is
+        unbound, and reading it raises ``NameError`` first."""
+        walrus = walrus_targets(body) if self.may_use_walrus else set()
+        counts = assignment_counts(body)
+        bindings = self.scope.bindings
+        for name in counts.keys() | walrus:
+            if counts.get(name) == 1 and name not in bound_before and name not in walrus:
+                continue
+            binding = bindings.get(name)
+            if binding is not None and binding.facts is not UNKNOWN:
+                bindings[name] = rebind(binding, facts=UNKNOWN)
 
     def _forget_rebound(self, body: cst.BaseSuite) -> None:
         """At a loop's head, a name the body rebinds may hold the previous iteration's value.
@@ -1002,7 +1039,7 @@ class SemanticModel:
         if not self.track_values:
             return
         bindings = self.scope.bindings
-        rebound, in_place = rebound_in_place(body)
+        rebound, in_place = rebound_in_place(body, walrus=self.may_use_walrus)
         for name in rebound:
             binding = bindings.get(name)
             if binding is None or binding.facts is UNKNOWN:

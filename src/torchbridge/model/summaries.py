@@ -40,11 +40,12 @@ the mode the module's calls give it (``call_contexts``), not per call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import grad_mode
+from . import context_managers, grad_mode
 from .blocks import assignment_counts, self_assignment_counts
 from .names import dotted
 from .tree import children, node_types
@@ -301,7 +302,7 @@ def _summarisable(function: cst.FunctionDef, model: SemanticModel) -> bool:
             continue
         if model.grad_mode.of(decorator.decorator) is None:
             return False
-    if not _always_returns(function.body):
+    if not _always_returns(function.body, partial(context_managers.may_swallow, model)):
         return False
     # No ``yield`` (a generator), and a bounded size.
     statements = 0
@@ -320,9 +321,10 @@ def _summarisable(function: cst.FunctionDef, model: SemanticModel) -> bool:
     return True
 
 
-def _always_returns(body: cst.BaseSuite) -> bool:
+def _always_returns(body: cst.BaseSuite, may_swallow: Callable[[cst.With], bool]) -> bool:
     """Every path through ``body`` ends in ``return`` or ``raise`` (never falls off the end,
-    which returns ``None``)."""
+    which returns ``None``). A ``with`` whose manager ``may_swallow`` an exception may end
+    early and fall off."""
     if type(body) is cst.SimpleStatementSuite:
         return bool(body.body) and isinstance(body.body[-1], (cst.Return, cst.Raise))
     if type(body) is not cst.IndentedBlock or not body.body:
@@ -331,24 +333,25 @@ def _always_returns(body: cst.BaseSuite) -> bool:
     if type(last) is cst.SimpleStatementLine:
         return any((type(small) is cst.Return or type(small) is cst.Raise) for small in last.body)
     if type(last) is cst.If:
-        return _if_always_returns(last)
+        return _if_always_returns(last, may_swallow)
     if type(last) is cst.With:
-        return _always_returns(last.body)
+        return not may_swallow(last) and _always_returns(last.body, may_swallow)
     if type(last) is cst.Try:
         # The body's end or else's, and every handler's; a finally that returns decides alone.
-        if last.finalbody is not None and _always_returns(last.finalbody.body):
+        if last.finalbody is not None and _always_returns(last.finalbody.body, may_swallow):
             return True
-        ended = _always_returns(last.body) or (last.orelse is not None and _always_returns(last.orelse.body))
-        return ended and all(_always_returns(h.body) for h in last.handlers)
+        ended = _always_returns(last.body, may_swallow) or (
+            last.orelse is not None and _always_returns(last.orelse.body, may_swallow))
+        return ended and all(_always_returns(h.body, may_swallow) for h in last.handlers)
     return False
 
 
-def _if_always_returns(node: cst.If) -> bool:
-    if not _always_returns(node.body):
+def _if_always_returns(node: cst.If, may_swallow: Callable[[cst.With], bool]) -> bool:
+    if not _always_returns(node.body, may_swallow):
         return False
     orelse = node.orelse
     if orelse is None:
         return False
     if type(orelse) is cst.If:
-        return _if_always_returns(orelse)
-    return _always_returns(orelse.body)
+        return _if_always_returns(orelse, may_swallow)
+    return _always_returns(orelse.body, may_swallow)

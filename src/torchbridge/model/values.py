@@ -62,6 +62,11 @@ class Value:
     # depending on the library's version (pandas 3's copy-on-write hands out read-only views):
     # a copy of it is deliberate.
     borrowed: bool = False
+    # Arrays: every stride is 0. NumPy gives a new array with a zero-length axis
+    # (``np.zeros((0, 3))``) all-zero strides, and basic indexing, flips and transposes of it
+    # keep them, so its "flips" have no negative stride and ``torch.from_numpy`` takes them.
+    # An empty view of a non-empty array keeps its strides (``a[::-1][2:2]`` is still negative).
+    zero_strides: bool = False
     # The node that established the interesting fact (a flip, a transpose, a .cuda()): its
     # line goes into the message so that a reader can judge the finding.
     evidence: cst.CSTNode | None = field(default=None, repr=False, compare=False)
@@ -84,6 +89,7 @@ class Value:
             dtype=self.dtype if self.dtype == other.dtype else None,
             readonly=self.readonly if self.readonly == other.readonly else None,
             borrowed=self.borrowed or other.borrowed,  # it silences: one path that borrows is enough
+            zero_strides=self.zero_strides and other.zero_strides,
             evidence=self.evidence if self.evidence is not None else other.evidence,
         )
 

@@ -78,7 +78,8 @@ class TensorCopiesNdarray(Rule):
     of an `.npy`, `np.stack`...), `x.numpy()`, `np.ndarray` annotations, through assignments
     and branches that agree, and across functions of the same file: the return of a function
     or method whose every `return` gives an ndarray, a `self.` attribute that every write in
-    the class sets to one.
+    the class sets to one, a parameter of a private or nested helper (`def _to_tensor(a)`) that every
+    call in the file passes one.
 
     ## Why is this bad?
     `torch.tensor` always copies its input. `torch.as_tensor(a)` (or `torch.from_numpy(a)`)

@@ -57,9 +57,13 @@ class NegativeStrideToTensor(Rule):
     multiple of 4). The rule follows the array through assignments and reports only when
     every path that reaches the call carries the negative stride, also out of a helper of the
     same file (`load(p)` whose every `return` flips) and through a `self.` attribute whose
-    every write in the class does. `np.ascontiguousarray` of a flip is reported where the
-    file writes out that every flipped axis has length 1 (`np.zeros((1, h, w))[::-1]`):
-    NumPy hands such an array back with its negative stride.
+    every write in the class does, and into a private or nested helper (`_detect(img)`) whose every
+    call in the file passes a flip. A new array with a zero-length axis written out
+    (`np.zeros((0, 3))`) has all-zero strides in NumPy, and its flips keep them: those are
+    not reported (an array of unknown size is taken to be non-empty).
+    `np.ascontiguousarray` of a flip is reported where the file writes out that every
+    flipped axis has length 1 (`np.zeros((1, h, w))[::-1]`): NumPy hands such an array
+    back with its negative stride.
 
     ## Why is this bad?
     torch has no tensors with negative strides, so every one of these calls raises:

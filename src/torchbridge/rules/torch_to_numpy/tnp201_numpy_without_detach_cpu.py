@@ -86,8 +86,9 @@ class NumpyWithoutDetachCpu(Rule):
     functions of the same file: a helper whose every `return` gives such a tensor (made in
     the grad mode of the call), a `self.` attribute, `layer.weight` of an `nn.Linear` (also
     `self.layer.weight` where every write of `self.layer` in the class makes such a layer)
-    or a parameter of the file's own module; a helper the file calls only under `no_grad`
-    is judged without grad.
+    or a parameter of the file's own module, a parameter of a private or nested helper (`def
+    _plot(x)`) that every call in the file passes such a tensor; a helper the file calls
+    only under `no_grad` is judged without grad.
 
     ## Why is this bad?
     Both raise. With grad on: `RuntimeError: Can't call numpy() on Tensor that requires
