@@ -52,7 +52,7 @@ class SampleLoop:
 def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
                 model: SemanticModel) -> SampleLoop | None:
     """The per-sample reading of ``for target in iterable``, or None for other loops."""
-    element_of, value_of = model.evaluator.element_of, model.value_of
+    element_of = model.evaluator.element_of
     targets = names_in(target)
     if any("batch" in name.lower() for name in targets):
         return None  # named for what it is: a batch, whatever the collection
