@@ -90,12 +90,15 @@ def _split_into_batches(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """``expr`` holds the pieces of a split tensor (``torch.split(x, n)``, ``x.chunk(k)``, or a
     name bound to one here) that are not proven single samples: only ``split`` with a size of
     literally 1 along dimension 0, of a tensor proven to be on the host, gives samples."""
-    pieces = model.value_of(expr)
     if type(expr) is cst.Name:
         binding = model.lookup(expr.value)
         if binding is None or binding.kind != "assign" or binding.value is None:
             return False
         expr, pieces = binding.value, binding.facts  # the facts as assigned: the name may be the split's input too
+    elif type(expr) is cst.Call:
+        pieces = model.value_of(expr)
+    else:
+        return False
     if type(expr) is not cst.Call or pieces.result is None or pieces.result.kind is not Kind.TENSOR:
         return False
     func = expr.func
