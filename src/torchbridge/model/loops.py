@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .names import dotted, keyword_argument, literal_int, names_in
+from .names import dotted, first_argument, keyword_argument, literal_int, names_in
 from .tree import children
 from .values import Kind
 
@@ -102,10 +102,11 @@ def _split_into_batches(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     if type(expr) is not cst.Call or pieces.result is None or pieces.result.kind is not Kind.TENSOR:
         return False
     func = expr.func
-    if model.qualnames(func) & _SPLITTING_FUNCTIONS:
-        name, arguments = dotted(func) or "", expr.args[1:]
+    function = model.qualnames(func) & _SPLITTING_FUNCTIONS
+    if function:
+        name, source, arguments = min(function), first_argument(expr), expr.args[1:]
     elif type(func) is cst.Attribute and func.attr.value in _SPLITTING_METHODS:
-        name, arguments = func.attr.value, expr.args  # pieces of tensors: a tensor's method
+        name, source, arguments = func.attr.value, func.value, expr.args  # pieces of tensors: a tensor's method
     else:
         return False
     if name.rpartition(".")[2] != "split":
@@ -116,7 +117,9 @@ def _split_into_batches(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     dim = keyword_argument(expr, "dim") or (positional[1] if len(positional) > 1 else None)
     if literal_int(size) != 1 or (dim is not None and literal_int(dim) != 0):
         return True
-    return pieces.result.on_device is not False
+    # On the host: the model proves it, or the split tensor is written as moved there (x.cpu()).
+    moved_to_host = type(source) is cst.Call and type(source.func) is cst.Attribute and source.func.attr.value == "cpu"
+    return pieces.result.on_device is not False and not moved_to_host
 
 
 def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
