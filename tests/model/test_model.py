@@ -42,6 +42,10 @@ P, N, B, X = Polarity.POSITIVE, Polarity.NEGATIVE, Polarity.BOTH, Polarity.NONE
         ("epoch > 3", X),
         ("torch.distributed.is_available()", X),
         ("ngpus == 2", B),
+        # An empty selection means nothing was chosen; a non-empty one is the user's choice.
+        ("os.environ.get('CUDA_VISIBLE_DEVICES', '') == ''", N),
+        ("os.environ.get('CUDA_VISIBLE_DEVICES', '') != ''", P),
+        ("os.environ.get('CUDA_VISIBLE_DEVICES') == '0'", B),
         # A function object is always true: no guard (fastai_dev#138's crash)
         ("torch.cuda.is_available", X),
         ("not torch.cuda.is_available", X),

@@ -171,6 +171,8 @@ def _comparison_polarity(left: cst.BaseExpression, target: cst.ComparisonTarget)
 def _literal_text(expr: cst.BaseExpression) -> str | None:
     if type(expr) is cst.Integer:
         return expr.value
+    if type(expr) is cst.SimpleString and string_value(expr) == "":
+        return "''"  # os.environ.get("CUDA_VISIBLE_DEVICES", "") == "": nothing chosen
     if type(expr) is cst.Name and expr.value in ("None", "False"):
         return expr.value.lower()
     if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:

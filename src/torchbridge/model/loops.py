@@ -10,6 +10,11 @@ configurations. Comprehensions count as loops. Inside such a loop, the loop vari
 every name assigned from it hold one sample, and so do the parts of one sample that an
 inner loop or comprehension takes in turn (``for v in sample``, ``for k, v in
 sample.items()``, ``sample.values()``): moving each of them is still a transfer per sample.
+
+The chunks of ``torch.split``, ``torch.chunk`` and ``tensor_split`` (and their methods) are
+batches, not samples: code splits a tensor to bound the memory one step needs. They count
+as samples only when the split size is literally 1 along the first dimension and the tensor
+split is proven to be on the host; iterating a tensor itself, or its ``unbind``, gives rows.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .names import dotted, names_in
+from .names import dotted, first_argument, keyword_argument, literal_int, names_in
 from .tree import children
 from .values import Kind
 
@@ -31,6 +36,9 @@ _DATA = frozenset({Kind.NDARRAY, Kind.TENSOR})
 _ELEMENTWISE_WRAPPERS = frozenset({"enumerate", "zip", "reversed", "sorted"})
 # A dict's views that give its values (with ``items`` the value is the second of each pair).
 _VALUE_VIEWS = frozenset({"items", "values"})
+# Calls that cut a tensor into pieces along a dimension: each piece is a batch of rows.
+_SPLITTING_FUNCTIONS = frozenset({"torch.split", "torch.chunk", "torch.tensor_split"})
+_SPLITTING_METHODS = frozenset({"split", "chunk", "tensor_split"})
 
 
 @dataclass
@@ -44,7 +52,7 @@ class SampleLoop:
 def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
                 model: SemanticModel) -> SampleLoop | None:
     """The per-sample reading of ``for target in iterable``, or None for other loops."""
-    element_of, value_of = model.evaluator.element_of, model.value_of
+    element_of = model.evaluator.element_of
     targets = names_in(target)
     if any("batch" in name.lower() for name in targets):
         return None  # named for what it is: a batch, whatever the collection
@@ -52,8 +60,8 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
     while type(inner) is cst.Call and dotted(inner.func) in _ELEMENTWISE_WRAPPERS and inner.args:
         inner = inner.args[0].value
     if type(inner) is cst.Call and dotted(inner.func) == "range":
-        return _range_loop(node, target, inner, element_of, value_of)
-    if element_of(inner).kind in _DATA and not _list_parameter(model, inner):
+        return _range_loop(node, target, inner, model)
+    if element_of(inner).kind in _DATA and not _list_parameter(model, inner) and not _split_into_batches(model, inner):
         return SampleLoop(node, names=targets)
     if _named_dataset(inner) and type(node) is not cst.For:
         # A comprehension over a dataset takes all of it, one sample at a time (preloading it);
@@ -78,8 +86,45 @@ def _list_parameter(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     return binding is not None and binding.kind == "param" and binding.facts.kind in (Kind.LIST, Kind.TUPLE)
 
 
+def _split_into_batches(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``expr`` holds the pieces of a split tensor (``torch.split(x, n)``, ``x.chunk(k)``, or a
+    name bound to one here) that are not proven single samples: only ``split`` with a size of
+    literally 1 along dimension 0, of a tensor proven to be on the host, gives samples."""
+    if type(expr) is cst.Name:
+        binding = model.lookup(expr.value)
+        if binding is None or binding.kind != "assign" or binding.value is None:
+            return False
+        expr, pieces = binding.value, binding.facts  # the facts as assigned: the name may be the split's input too
+    elif type(expr) is cst.Call:
+        pieces = model.value_of(expr)
+    else:
+        return False
+    if type(expr) is not cst.Call or pieces.result is None or pieces.result.kind is not Kind.TENSOR:
+        return False
+    func = expr.func
+    function = model.qualnames(func) & _SPLITTING_FUNCTIONS
+    if function:
+        name, source, arguments = min(function), first_argument(expr), expr.args[1:]
+    elif type(func) is cst.Attribute and func.attr.value in _SPLITTING_METHODS:
+        name, source, arguments = func.attr.value, func.value, expr.args  # pieces of tensors: a tensor's method
+    else:
+        return False
+    if name.rpartition(".")[2] != "split":
+        return True  # chunk(k), tensor_split(k): k pieces, whose size the code does not show
+    positional = [a.value for a in arguments if a.keyword is None and not a.star]
+    size = keyword_argument(expr, "split_size_or_sections") or keyword_argument(expr, "split_size") \
+        or (positional[0] if positional else None)
+    dim = keyword_argument(expr, "dim") or (positional[1] if len(positional) > 1 else None)
+    if literal_int(size) != 1 or (dim is not None and literal_int(dim) != 0):
+        return True
+    # On the host: the model proves it, or the split tensor is written as moved there (x.cpu()).
+    moved_to_host = type(source) is cst.Call and type(source.func) is cst.Attribute and source.func.attr.value == "cpu"
+    return pieces.result.on_device is not False and not moved_to_host
+
+
 def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
-                element_of, value_of) -> SampleLoop | None:
+                model: SemanticModel) -> SampleLoop | None:
+    element_of, value_of = model.evaluator.element_of, model.value_of
     if type(target) is not cst.Name:
         return None
     indexed: set[str] = set()
@@ -87,7 +132,8 @@ def _range_loop(node: cst.CSTNode, target: cst.BaseExpression, call: cst.Call,
     bound = call.args[0].value if len(call.args) == 1 else call.args[1].value if len(call.args) > 1 else None
     for container in _measured(bound):
         name = dotted(container)
-        if name is not None and (value_of(container).kind in _DATA or element_of(container).kind in _DATA):
+        if name is not None and (value_of(container).kind in _DATA or element_of(container).kind in _DATA) \
+                and not _split_into_batches(model, container):
             indexed.add(name)
     return SampleLoop(node, index=target.value, indexed=indexed)
 

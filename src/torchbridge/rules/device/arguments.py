@@ -16,8 +16,9 @@ _CUDA_LITERAL = re.compile(r"^cuda(?::\d+)?$")
 DEVICE_KEYWORDS = frozenset({"device", "map_location", "pin_memory_device"})
 # Tensor and module methods that take a device= keyword; for .to() the first positional too.
 DEVICE_METHODS = frozenset({"to", "to_empty", "new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"})
-# torch functions whose first positional argument is a device.
-POSITIONAL_DEVICE_FUNCTIONS = frozenset({"torch.set_default_device"})
+# torch functions whose first positional argument is a device (``torch.Generator("cuda")``
+# raises without CUDA, as a device= keyword does).
+POSITIONAL_DEVICE_FUNCTIONS = frozenset({"torch.set_default_device", "torch.Generator"})
 
 
 def cuda_literal(node: cst.CSTNode) -> str | None:

@@ -26,7 +26,8 @@ class HardcodedCudaDevice(Rule):
     Finds a hard-coded `'cuda'` or `'cuda:N'` device that no CUDA check guards.
 
     Device positions are `.to('cuda')`, `.to(device='cuda')`, `device='cuda'` in a torch call,
-    `map_location='cuda'` in `torch.load`, `torch.set_default_device('cuda')`; the device may
+    `map_location='cuda'` in `torch.load`, `torch.set_default_device('cuda')`,
+    `torch.Generator('cuda')` (a CUDA generator raises without CUDA too); the device may
     be a string or `torch.device('cuda')`. A name bound to such a device (`device = "cuda"`)
     that reaches a device position is reported at the literal.
 

@@ -19,7 +19,6 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
-from ...model.cuda_guards import names_cuda
 from ...model.guards import mentions_cuda
 from ...model.names import callee_name, dotted, identifier_words
 from ...model.tree import children
@@ -150,7 +149,9 @@ class CudaSpecificApi(Rule):
     Not reported: code that is CUDA-specific on purpose: under a CUDA check (`if
     torch.cuda.is_available():`, `if device.type == "cuda":`, `if args.cuda:`; the check
     itself is reported when it is a `torch.cuda` call), in functions and classes named for
-    CUDA (`def num_cuda_devices():`, `CUDAAccelerator`: CUDA's own API is their purpose), in
+    CUDA (`def num_cuda_devices():`, `CUDAAccelerator`: CUDA's own API is their purpose; a
+    name that says only "GPU", such as `def set_gpu_device():`, is no exception: MPS and XPU
+    devices are GPUs too), in
     functions that handle other backends by name too
     (`torch.backends.mps`, `"xpu"`) or use a CUDA feature with no device-generic
     counterpart (cuDNN and `torch.backends.cuda` settings, CUDA graphs, device properties,
@@ -519,11 +520,13 @@ class CudaSpecificApi(Rule):
 
     def _named_for_cuda(self) -> bool:
         """Inside a function or class named for CUDA (``def num_cuda_devices():``, ``class
-        GpuMonitor:``): it exists to use CUDA's own API, which is no portability slip. (A name
-        guards nothing against a crash, so the device rules still report there.)"""
+        CudaMonitor:``): it exists to use CUDA's own API, which is no portability slip. A name
+        that says only "GPU" (``def set_gpu_device():``) is not: GPU is the generic word, MPS
+        and XPU devices are GPUs too, and such code is what the audit is for. (A name guards
+        nothing against a crash, so the device rules still report there.)"""
         function, cls = self.model.function, self.model.enclosing_class
-        return (function is not None and names_cuda(function.name.value)) or (
-            cls is not None and names_cuda(cls.name.value))
+        return (function is not None and _says_cuda_itself(function.name.value)) or (
+            cls is not None and _says_cuda_itself(cls.name.value))
 
     def _guards_cuda_only(self, call: cst.Call) -> bool:
         """``call`` is in the test of a check whose code uses a CUDA-only feature (``if
@@ -616,6 +619,11 @@ def _says_cuda(expr: cst.BaseExpression) -> bool:
     """The expression's text names CUDA or a GPU (f-strings included)."""
     text = cst.Module([]).code_for_node(expr).lower()
     return "cuda" in text or "gpu" in text
+
+
+def _says_cuda_itself(name: str) -> bool:
+    """``num_cuda_devices``, ``CUDAStats``: the name says CUDA, not merely a GPU."""
+    return "cuda" in name.lower()
 
 
 def _positional(call: cst.Call) -> str | None:
