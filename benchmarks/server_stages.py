@@ -20,7 +20,9 @@ the monotonic clock (shared by both processes on Linux) as a message passes them
 - ``report built``: the findings made LSP diagnostics;
 - ``sent``: pygls serialising the answer (cattrs, ``json.dumps``) and writing it;
 - ``client``: from the write to the client's ``await`` returning (the pipe, the client's
-  reader thread, JSON and structuring on its side).
+  reader thread, JSON and structuring on its side);
+- ``collector``: the time the cyclic garbage collector ran in the server during the edit
+  (inside the stages above, on any thread).
 
 ``--profile DIR`` also writes a cProfile of the server's main thread (``main.prof``) and of
 the check worker (``worker.prof``; cProfile is per thread) over the edits.
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import json
 import os
 import statistics
@@ -162,9 +165,25 @@ def serve(log: str, profile: str) -> None:
         Path(log).write_text(json.dumps(events))
 
     atexit.register(save)
+    _note_collections(events)
     from torchbridge.server import serve as run
 
     run()
+
+
+def _note_collections(events: list[tuple[str, int]]) -> None:
+    """The cyclic collector's passes, on whichever thread set them off: ("collector NS", when it
+    ended), NS the nanoseconds it ran."""
+    started = [0]
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.monotonic_ns()
+        else:
+            ended = time.monotonic_ns()
+            events.append((f"collector {ended - started[0]}", ended))
+
+    gc.callbacks.append(collected)
 
 
 async def drive(edits: int, kind: str, log: str, profile: str) -> list[dict[str, int]]:
@@ -204,6 +223,9 @@ async def drive(edits: int, kind: str, log: str, profile: str) -> list[dict[str,
     for start, end in zip(sent, received, strict=True):
         row = {"client sent": start, "client received": end}
         for name, at in stream:
+            if name.startswith("collector "):
+                row["collector"] = row.get("collector", 0) + int(name.split()[1])
+                continue
             row.setdefault(name, at)
             if name == "report written":
                 break
@@ -223,13 +245,13 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as scratch:
         rows = asyncio.run(drive(args.edits, args.kind, str(Path(scratch) / "events.json"), args.profile))
-    print(f"{len(rows)} {args.kind} edits, load average {os.getloadavg()[0]:.1f}; ms per stage, p50 / p95 / mean:")
-    for name, start, end in (*STAGES, ("total", "client sent", "client received")):
-        spans = [(row[end] - row[start]) / 1e6 for row in rows if start in row and end in row]
+    print(f"{len(rows)} {args.kind} edits, load average {os.getloadavg()[0]:.1f}; ms per stage, p50 / p95 / mean / max:")
+    for name, start, end in (*STAGES, ("total", "client sent", "client received"), ("collector", "", "collector")):
+        spans = [(row[end] - row.get(start, 0)) / 1e6 if end in row else 0.0 for row in rows if not start or start in row]
         if spans:
             ordered = sorted(spans)
             p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-            print(f"  {name:18s} {statistics.median(spans):7.2f} {p95:7.2f} {statistics.fmean(spans):7.2f}")
+            print(f"  {name:18s} {statistics.median(spans):7.2f} {p95:7.2f} {statistics.fmean(spans):7.2f} {ordered[-1]:7.2f}")
 
 
 if __name__ == "__main__":
