@@ -7,8 +7,8 @@ rules' classes). CPython's collector rescans all of them in each full pass, and 
 after an edit sets one off every twenty to forty edits: 35 ms for the tree alone and about
 150 ms with the modules' objects, on a loaded 2-core machine, added to that edit's latency.
 
-So the real server process (``manage``, from ``serve``) runs no collection during a check and
-freezes (``gc.freeze``) what is alive after it: a frozen object is freed as ever when its last reference goes (the trees
+So the real server process (``manage``, from ``serve``) freezes (``gc.freeze``) what is alive
+after each check: a frozen object is freed as ever when its last reference goes (the trees
 hold no reference cycles, and a check leaves no cyclic garbage: each model breaks its own
 cycles, ``SemanticModel.close``), but the collector no longer scans it. What may still hold
 a cycle (an exception's traceback on the main thread, say) would stay frozen, so every
@@ -21,8 +21,6 @@ Outside ``serve`` (the tests, the API) nothing is frozen.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 FULL_PASS_EVERY = 256  # checks
 
@@ -38,26 +36,14 @@ class Heap:
         gc.collect()
         gc.freeze()
 
-    @contextmanager
-    def checking(self) -> Iterator[None]:
-        """Around a check: no collection during it (the engine turns the collector off for
-        the walk anyway; here the check's surviving objects are not scanned as young ones
-        either), and what it keeps frozen after it."""
+    def after_check(self) -> None:
         if not self.managed:
-            yield
             return
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            yield
-        finally:
-            self.checks += 1
-            if self.checks % FULL_PASS_EVERY == 0:
-                gc.unfreeze()
-                gc.collect()
-            gc.freeze()
-            if enabled:
-                gc.enable()
+        self.checks += 1
+        if self.checks % FULL_PASS_EVERY == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
 
 
 HEAP = Heap()

@@ -654,14 +654,15 @@ def _checked(
     if excluded:
         return Analysis(unit, settings, key)
     try:
-        with HEAP.checking():  # what the check keeps goes out of the collector's full passes
-            return analyze(unit, settings, key, previous)
+        return analyze(unit, settings, key, previous)
     except Exception as exc:  # noqa: BLE001 - one document's bug must not end the session
         first = unit.parts[0] if unit.parts else Part(unit.uri, "")
         message = f"internal error while checking this file ({_describe(exc)}); {BUG_REPORT}"
         finding = diagnostic(unit.filename, INTERNAL_ERROR, message)
         analysis = Analysis(unit, settings, key, [Placed(finding, first.uri, finding)], error=_describe(exc))
         return analysis
+    finally:
+        HEAP.after_check()  # out of the collector's full passes: what this check keeps
 
 
 def _path(uri: str) -> Path | None:
