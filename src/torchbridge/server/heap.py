@@ -12,8 +12,8 @@ after each check: a frozen object is freed as ever when its last reference goes 
 hold no reference cycles, and a check leaves no cyclic garbage: each model breaks its own
 cycles, ``SemanticModel.close``), but the collector no longer scans it. The freeze comes
 after the young pass that the engine sets off when it turns the collector back on after
-its walk: that pass frees the cyclic garbage the main thread made meanwhile (pygls'
-futures for each ``didChange``). Kept off for the whole check, freezing that garbage grew
+its walk: that pass frees the cyclic garbage the main thread made meanwhile (handling
+each ``didChange`` in pygls). With the collector off for the whole check, freezing that garbage grew
 the server from 92 to 203 MiB over 10,000 edits; as it is, 92 to 95 MiB. What may still hold
 a cycle (an exception's traceback on the main thread, say) would stay frozen, so every
 ``FULL_PASS_EVERY`` checks the heap is thawed and collected in full once before it is frozen
