@@ -27,7 +27,8 @@ _ALPHABET = list("()[]{},;:=\n\r#\\'\"rbufRBUF.+-*/%&|^@~<> \tx_9é") + [
 
 
 def _tokens(pattern: re.Pattern[str], text: str) -> list[tuple[str | None, int, int]]:
-    return [(m.lastgroup, m.start(), m.end()) for m in pattern.finditer(text)]
+    # A stray quote (one no string alternative took) is no token: the plain pattern skips it.
+    return [(m.lastgroup, m.start(), m.end()) for m in pattern.finditer(text) if m.lastgroup != "stray"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -41,6 +42,14 @@ def test_keywords_inside_words_are_no_links_and_prefixed_strings_are_strings() -
     assert [(kind, text[start:end]) for kind, start, end in _tokens(_TOKENS, text) if kind in ("link", "skip")] == [
         ("link", "or"), ("skip", "rb'a('"), ("link", "+"),
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_ALPHABET), max_size=60).map("".join))
+def test_the_stray_quotes_are_the_quotes_no_token_holds(text: str) -> None:
+    covered = {at for _, start, end in _tokens(_PLAIN, text) for at in range(start, end)}
+    stray = [m.start() for m in _TOKENS.finditer(text) if m.lastgroup == "stray"]
+    assert stray == [at for at, char in enumerate(text) if char in "'\"" and at not in covered]
 
 
 def test_long_chains_and_deep_brackets_are_still_refused() -> None:

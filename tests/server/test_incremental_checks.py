@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from torchbridge.diagnostics.finding import SYNTAX_ERROR
+from torchbridge.diagnostics.finding import SYNTAX_ERROR, TOO_COMPLEX
 from torchbridge.engine.lint import lint_source
 from torchbridge.project.config import Settings
 from torchbridge.server.analysis import Analysis, analyze, file_unit
@@ -75,6 +75,19 @@ def test_a_syntax_error_keeps_the_last_parse_for_the_next_check() -> None:
     again = check(text + "def mended():\n    pass\n", broken)
     assert again.outcome is not None and again.outcome.kind == "partial"
     assert findings(again) == findings(check(text + "def mended():\n    pass\n"))
+
+
+def test_a_text_too_complex_to_parse_is_refused_as_a_fresh_check_refuses_it() -> None:
+    # The pre-scan, too, starts from the last check's (``engine.incremental_prescan``).
+    text = dense_file()
+    good = check(text)
+    assert good.parsed is not None and good.parsed.scanned is not None and good.parsed.scanned.text == text
+    nested = text.replace("import torch\n", "import torch\nx = " + "(" * 250 + ")" * 250 + "\n", 2)
+    refused = check(nested, good)
+    assert findings(refused) == findings(check(nested)) and [p.finding.name for p in refused.placed] == [TOO_COMPLEX]
+    mended = check(nested.replace("(" * 250 + ")" * 250, "()"), refused)
+    assert mended.outcome is not None and mended.outcome.kind == "partial"
+    assert findings(mended) == findings(check(nested.replace("(" * 250 + ")" * 250, "()")))
 
 
 hypothesis = pytest.importorskip("hypothesis", reason="the property test needs hypothesis (in the test extra)")

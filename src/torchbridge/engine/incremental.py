@@ -39,12 +39,16 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from ..model.memo import SubtreeMemo
 from .positions import Remembered
+
+if TYPE_CHECKING:
+    from .incremental_prescan import Prescanned
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # LibCST's and CPython's ends of lines
 # The lines a clean boundary may hold before a statement's first token: empty ones and
@@ -79,6 +83,9 @@ class Parsed:
     # What the checks of its statements computed that a later check may take (``model.memo``),
     # shared like ``positions`` by the parses after it.
     memo: SubtreeMemo = field(default_factory=SubtreeMemo, compare=False, repr=False)
+    # How the pre-scan passed its text, for the next text's scan to start from
+    # (``engine.incremental_prescan``); set by the server's check, None elsewhere.
+    scanned: Prescanned | None = field(default=None, compare=False, repr=False)
 
     @property
     def incremental(self) -> bool:
@@ -158,8 +165,8 @@ def _reparse(previous: Parsed, text: str) -> tuple[Parsed, int] | str:
     old, module, starts = previous.text, previous.module, previous.starts
     if not text.endswith(("\n", "\r")):
         return "no final newline"
-    prefix = _common_prefix(old, text)
-    suffix = _common_suffix(old, text, min(len(old), len(text)) - prefix)
+    prefix = common_prefix(old, text)
+    suffix = common_suffix(old, text, min(len(old), len(text)) - prefix)
     old_end, delta = len(old) - suffix, len(text) - len(old)
     count = len(module.body)
     # Every statement the changed stretch touches, a statement ending or starting right at
@@ -421,7 +428,7 @@ def _first_block(node: cst.CSTNode) -> cst.IndentedBlock | None:
     return None
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
     """The length of the longest common prefix, by halving (each comparison is a C memcmp)."""
     low, high = 0, min(len(a), len(b))
     while low < high:
@@ -433,7 +440,7 @@ def _common_prefix(a: str, b: str) -> int:
     return low
 
 
-def _common_suffix(a: str, b: str, limit: int) -> int:
+def common_suffix(a: str, b: str, limit: int) -> int:
     """The length of the longest common suffix, at most ``limit``."""
     low, high = 0, limit
     while low < high:

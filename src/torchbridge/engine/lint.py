@@ -44,7 +44,7 @@ from .notebook import is_notebook, lint_notebook
 from .parse import parse_module
 from .positions import Misaligned, Positions, Remembered, resolve_positions
 from .prefilter import active_rules, mentions
-from .prescan import prescan
+from .prescan import TooComplex, prescan
 from .resolve import resolve
 from .source import DecodeError, SourceText, decode, from_text, line_and_column, python_lines
 from .walk import Dispatcher
@@ -81,14 +81,15 @@ def lint_source(
     source: SourceText | str, filename: str, rules: Sequence[type[Rule]], *, apply_noqa: bool = True,
     options: RuleOptions | None = None, line_names: Callable[[int], str] = str,
     project: ProjectIndex | None = None, dependencies: dict[str, str | None] | None = None,
-    parse: Callable[[str], Parsed] | None = None,
+    parse: Callable[[str], Parsed] | None = None, prescan: Callable[[str], TooComplex | None] = prescan,
 ) -> list[Finding]:
     """``line_names`` says how a message names a line of ``source`` (a notebook's module
     says ``3 of cell 2``). ``project`` gives the project's other modules (default: the
     process's index, for a file that names a real folder: ``project_imports``); the files it
     consulted go into ``dependencies`` with their content hashes. ``parse``: how to parse the
     text, when not whole with LibCST (the language server re-parses only what an edit
-    changed: ``engine.incremental``)."""
+    changed: ``engine.incremental``), and ``prescan`` how to pre-scan it (the server scans only
+    around the edit: ``engine.incremental_prescan``)."""
     if isinstance(source, str):
         source = from_text(source)
     text = source.text

@@ -39,9 +39,11 @@ def serve() -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_OneLine())
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    from .heap import HEAP
     from .session import create_server
 
     server, session = create_server()
+    HEAP.manage()  # the collector's full passes leave the modules and the trees alone
     server.start_io()
     # LSP: exit after shutdown is a clean end (0); exit without it, or a lost client, is not (1).
     return 0 if session.shut_down else 1

@@ -20,13 +20,15 @@ still walk the whole module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..diagnostics.finding import Finding
 from ..engine.incremental import Outcome, Parsed, reparse
+from ..engine.incremental_prescan import prescan_from
 from ..engine.lint import lint_source
 from ..engine.notebook import Locator, Notebook, NotebookError, NotebookModule, cell_texts, python_cell, to_module
+from ..engine.prescan import TooComplex
 from ..engine.source import from_text
 from ..fixing.loop import fix_source_text
 from ..fixing.noqa_comments import with_noqa
@@ -108,14 +110,24 @@ class Analysis:
 
 
 class _Reparser:
-    """Parses a unit's text from the unit's previous parse, and keeps the result."""
+    """Pre-scans and parses a unit's text from the unit's previous parse (and the pre-scan
+    of its text), and keeps the result."""
 
     def __init__(self, previous: Parsed | None) -> None:
         self.parsed = previous
+        self.scanned = previous.scanned if previous is not None else None
         self.outcome: Outcome | None = None
 
+    def prescan(self, text: str) -> TooComplex | None:
+        verdict, scanned = prescan_from(self.scanned, text)
+        if scanned is not None:  # a text the scan passed: the next scan starts from it
+            self.scanned = scanned
+        return verdict
+
     def __call__(self, text: str) -> Parsed:
-        self.parsed, self.outcome = reparse(self.parsed, text)
+        parsed, self.outcome = reparse(self.parsed, text)
+        # The text was just pre-scanned (``lint_source`` scans, then parses).
+        self.parsed = replace(parsed, scanned=self.scanned if self.scanned is not None and self.scanned.text == text else None)
         return self.parsed
 
 
@@ -125,7 +137,7 @@ def analyze(unit: Unit, settings: Settings, key: tuple[int, int], previous: Pars
     parser = _Reparser(previous)
     findings = lint_source(
         from_text(unit.text), unit.filename, rules, options=settings.rule_options, line_names=unit.line_names(unit.text),
-        parse=parser,
+        parse=parser, prescan=parser.prescan,
     )
     analysis = _placed(unit, settings, key, findings)
     analysis.parsed, analysis.outcome = parser.parsed, parser.outcome

@@ -65,6 +65,7 @@ from .analysis import Analysis, Part, Placed, Refused, Unit, analyze, file_unit,
 from .convert import diagnostic as to_diagnostic
 from .convert import finding_range, text_edits
 from .documents import Codec, Documents, TextDocument
+from .heap import HEAP
 from .settings import ClientSettings, Configuration
 
 DEBOUNCE = 0.15  # seconds of quiet after a change before a pushed check
@@ -660,6 +661,8 @@ def _checked(
         finding = diagnostic(unit.filename, INTERNAL_ERROR, message)
         analysis = Analysis(unit, settings, key, [Placed(finding, first.uri, finding)], error=_describe(exc))
         return analysis
+    finally:
+        HEAP.after_check()  # out of the collector's full passes: what this check keeps
 
 
 def _path(uri: str) -> Path | None:
