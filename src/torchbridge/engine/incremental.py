@@ -45,6 +45,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from ..model.memo import SubtreeMemo
+from .parse import parse_module
 from .positions import Remembered
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class Outcome:
 def parse(text: str) -> Parsed:
     """A full parse (raises ``cst.ParserSyntaxError``), with the offsets that let the next
     edit be re-parsed in parts."""
-    module = cst.parse_module(text)
+    module = parse_module(text)
     return Parsed(text, module, *offsets(module, text))
 
 
@@ -205,7 +206,7 @@ def _assemble(previous: Parsed, text: str, first: int, last: int, delta: int) ->
     newline, indent = module.default_newline, module.default_indent
     prologue = "" if at_start else f"if 1:{newline}{indent}pass{newline}pass{newline}"
     epilogue = "" if at_end else f"pass{newline}"
-    parsed = cst.parse_module(prologue + chunk + epilogue)
+    parsed = parse_module(prologue + chunk + epilogue)
     body = list(parsed.body)
     if not at_start:
         if len(body) < 2 or parsed.code_for_node(body[0]) + parsed.code_for_node(body[1]) != prologue:
@@ -301,7 +302,7 @@ def _reparse_inside(
         # ``async def`` where the function is: ``await`` and ``async for`` read the same in both.
         opener = "async def" if type(outer) is cst.FunctionDef and outer.asynchronous is not None else "def"
         head = f"if 1:{newline}{indent}pass{newline}{opener} _():{newline}{block}pass{newline}"
-        wrapper = cst.parse_module(head + chunk + f"{block}pass{newline}")
+        wrapper = parse_module(head + chunk + f"{block}pass{newline}")
         if wrapper.default_newline != newline or wrapper.default_indent != indent or len(wrapper.body) != 2:
             return None
         function = wrapper.body[1]
