@@ -27,6 +27,7 @@ from ...diagnostics.fix import (
     replace,
     replace_span,
 )
+from ...model.names import dotted
 from ..base import Invalid, Rule, Valid
 from ..imports import module_reference
 from ..probe import probe
@@ -146,7 +147,11 @@ class DeprecatedAmp(Rule):
     autocast`. Calls in a branch that chooses the API by torch version
     (`X if _TORCH_GREATER_EQUAL_2_4 else torch.cuda.amp.GradScaler()`) or in an `except
     AttributeError` / `ImportError` / `TypeError` fallback after trying the new API are
-    compatibility code and are not reported.
+    compatibility code and are not reported. So is a call of a name that the `try` of a
+    `try` / `except ImportError` imports from the new API and only the `except` fallback
+    from the old one (`try: from torch.amp import GradScaler` / `except ImportError: from
+    torch.cuda.amp import GradScaler`): on every torch that has the new API the name is the
+    new class.
 
     ## Why is this bad?
     Since torch 2.4 each of these emits a `FutureWarning` (`torch.cuda.amp.autocast(args...)
@@ -216,6 +221,15 @@ class DeprecatedAmp(Rule):
                 scaler = torch.amp.GradScaler(device="cuda")
             except (AttributeError, TypeError):  # an older torch
                 scaler = torch.cuda.amp.GradScaler()
+            """
+        ),
+        Valid(
+            """
+            try:
+                from torch.amp import GradScaler
+            except ImportError:  # an older torch
+                from torch.cuda.amp import GradScaler
+            scaler = GradScaler(enabled=False)
             """
         ),
         Valid(
@@ -318,6 +332,7 @@ class DeprecatedAmp(Rule):
         self._tests: list[cst.BaseExpression] = []
         self._fallback_depth = 0
         self._fallbacks: set[int] = set()
+        self._fallback_imports: set[int] = set()  # the imports in those bodies
 
     def visit_If(self, node: cst.If) -> None:
         self._tests.append(node.test)
@@ -344,6 +359,12 @@ class DeprecatedAmp(Rule):
     visit_SimpleStatementSuite = visit_IndentedBlock  # ``except AttributeError: x = ...``
     leave_SimpleStatementSuite = leave_IndentedBlock
 
+    def visit_ImportFrom(self, node: cst.ImportFrom | cst.Import) -> None:
+        if self._fallback_depth and not isinstance(node.names, cst.ImportStar):
+            self._fallback_imports.update(id(alias) for alias in node.names)
+
+    visit_Import = visit_ImportFrom
+
     def visit_Call(self, node: cst.Call) -> None:
         self._check(node.func, node)
 
@@ -356,11 +377,30 @@ class DeprecatedAmp(Rule):
         if found is None or self._fallback_depth or any(_is_version_test(test) for test in self._tests):
             return
         old, api = found
-        if call is None and not api.is_decorator:
+        if (call is None and not api.is_decorator) or self._new_unless_fallback(reference, api):
             return
         node = call if call is not None else reference
         message = self.message.format(old=old, member=api.member, device=api.device)
         self.report(node, message, fix=self._fix(reference, call, api))
+
+    def _new_unless_fallback(self, reference: cst.BaseExpression, api: _OldApi) -> bool:
+        """``try: from torch.amp import GradScaler`` / ``except ImportError: from torch.cuda.amp
+        import GradScaler``: the name is the new class on every torch that has it; the old
+        binding reaches only through the fallback import."""
+        head = reference
+        while type(head) is cst.Attribute:
+            head = head.value
+        binding = self.model.lookup(head.value) if type(head) is cst.Name else None
+        if binding is None or not binding.reaching:
+            return False  # one binding, or too many paths to know
+        rest = (dotted(reference) or "").partition(".")[2]
+        paths = [frozenset(f"{q}.{rest}" if rest else q for q in path.qualnames) for path in binding.reaching]
+        new = f"torch.amp.{api.member}"
+        return any(new in names for names in paths) and all(
+            id(path.node) in self._fallback_imports
+            for path, names in zip(binding.reaching, paths)
+            if _old_api(names) is not None
+        )
 
     def _fix(self, reference: cst.BaseExpression, call: cst.Call | None, api: _OldApi) -> FixSpec | None:
         found = module_reference(self.model, "torch")
