@@ -70,7 +70,8 @@ class NonContiguousFromNumpy(Rule):
 
     Not reported: a tensor returned from `__getitem__` (a DataLoader's collate stacks samples
     into a new, contiguous batch), one whose first use is `.contiguous()` or `.reshape()`
-    (which copies where a view cannot be had), and arrays made
+    (which copies where a view cannot be had), named first or chained straight onto the
+    conversion (`torch.from_numpy(a.T).reshape(1, 30, 30)`), and arrays made
     contiguous before the conversion (`np.ascontiguousarray`, `.copy()`). `.astype()` and
     `np.array()` copy in the array's own memory order, so a transposed array stays
     transposed through them.
@@ -146,6 +147,14 @@ class NonContiguousFromNumpy(Rule):
             import numpy as np
             import torch
             weights = np.zeros((3, 4))
+            batch = torch.from_numpy(weights.T).reshape(1, 4, 3)
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            weights = np.zeros((3, 4))
             tensor = torch.from_numpy(weights.T.copy())
             """
         ),
@@ -201,7 +210,9 @@ class NonContiguousFromNumpy(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self._contiguous: set[int] = set()  # conversions whose result is made contiguous at once
+        # conversions whose result is made contiguous, or reshaped, at once: the same first use
+        # as for a named tensor
+        self._contiguous: set[int] = set()
         self._assigned: set[int] = set()  # conversions bound to a name: the first use decides
         # name -> (its binding, the conversion, its message, the evidence) until the first use
         self._pending: dict[str, _Pending] = {}
@@ -238,7 +249,7 @@ class NonContiguousFromNumpy(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if type(func) is cst.Attribute and func.attr.value == "contiguous" and type(func.value) is cst.Call:
+        if type(func) is cst.Attribute and func.attr.value in _SETTLING and type(func.value) is cst.Call:
             self._contiguous.add(id(func.value))
         if type(func) is cst.Attribute and func.attr.value == "view":
             self._view_calls[id(func)] = node
@@ -270,7 +281,7 @@ class NonContiguousFromNumpy(Rule):
         self._seen_uses.add(id(node.value))
         name = cst.ensure_type(node.value, cst.Name).value  # _use_of found a pending name
         del self._pending[name]
-        if node.attr.value in ("contiguous", "reshape"):
+        if node.attr.value in _SETTLING:
             return  # made contiguous, or reshaped (which copies where a view cannot be had)
         view = " (and `.view` of it raises when the new shape merges the transposed dimensions)" if node.attr.value == "view" else ""
         _, call, message, evidence, fix = pending
@@ -297,6 +308,10 @@ class NonContiguousFromNumpy(Rule):
             return None
         return pending
 
+
+# A first use after which the layout is no longer this rule's: ``.contiguous()`` makes it
+# contiguous, ``.reshape()`` copies where a view cannot be had.
+_SETTLING = ("contiguous", "reshape")
 
 
 def _is_shape(args: Sequence[cst.Arg]) -> bool:
