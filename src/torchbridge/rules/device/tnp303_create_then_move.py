@@ -72,7 +72,9 @@ class CreateThenMove(Rule):
     `torch.device(...)`, the `'cuda' if ... else 'cpu'` expression,
     `torch.accelerator.current_accelerator()` and its `.type`, or a name bound to one).
     `.to(torch.get_default_device())` is not reported: factories already make their
-    tensors on the default device, so that `.to` moves nothing.
+    tensors on the default device, so that `.to` moves nothing. Nor is a device proven to
+    be the CPU (`.to("cpu")`, or a private helper's `device` parameter to which every call
+    of the helper passes `"cpu"`): nothing is copied.
     `.cuda()` and `.to('cuda')` straight after a factory are TNP302's and TNP301's first
     (portability ranks higher, and folding a hard-coded `'cuda'` would only move it); once
     the device is a variable, this rule reports the fold.
@@ -145,6 +147,15 @@ class CreateThenMove(Rule):
                 return torch.zeros(3).to(target)  # target may be a tensor: .to(tensor) also casts
             """
         ),
+        Valid(
+            """
+            import torch
+            def _step(device):
+                return torch.rand(4, 1).to(device)  # every call passes the CPU: nothing moves
+            def test_step():
+                _step("cpu")
+            """
+        ),
     ]
     INVALID = [
         Invalid(
@@ -205,8 +216,10 @@ class CreateThenMove(Rule):
         if factory is None or target is None or keyword_argument(func.value, "device") is not None:
             return
         # A device string, torch.device(...), the cuda-or-cpu expression or a name bound to one;
-        # never a parameter of unknown type (`.to(tensor)` also casts). The CPU moves nothing.
-        if self.model.value_of(target).kind is not Kind.DEVICE or self.model.placement_of(target) is False:
+        # never a parameter of unknown type (`.to(tensor)` also casts). The CPU moves nothing,
+        # also where the callers of a helper prove the device is the CPU (`value_of` asks them).
+        device = self.model.value_of(target)
+        if device.kind is not Kind.DEVICE or device.on_device is False or self.model.placement_of(target) is False:
             return
         if self._default_device(target):
             return  # the factory already made it there: `.to` returns it as it is
