@@ -176,7 +176,9 @@ class CudaSpecificApi(Rule):
     (`torch.accelerator.current_accelerator() if hasattr(torch, "accelerator") else
     torch.cuda.current_device()`: compatibility code), in test modules (they import pytest or unittest, and pick the
     hardware they test on purpose), and in modules that import a CUDA-only library
-    (TensorRT, pycuda, CuPy). Code after an unguarded `torch.cuda.set_device(rank)` is
+    (TensorRT, pycuda, CuPy) or set up apex's amp at their top level (`amp.initialize`
+    raises for parameters off CUDA at any opt level; in a notebook, a set-up in any cell
+    counts for all). Code after an unguarded `torch.cuda.set_device(rank)` is
     reported: that call is what commits it to CUDA.
 
     ## Why is this bad?
