@@ -134,6 +134,7 @@ _VERSION_WORD = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d
 # A failing branch that reports one of these with CUDA or a GPU states a requirement
 # ("Distributed training requires CUDA", "Does not support training without GPU").
 _REQUIREMENT_WORD = re.compile(r"requir|need|only|support")
+_WARNING_CALLS = frozenset({"warning", "warn", "error"})
 # Calls that end the process: after a message, the branch refuses to run.
 _PROCESS_EXITS = frozenset({"exit", "_exit", "quit", "abort"})
 # Test modules pick the hardware they test on purpose.
@@ -167,9 +168,10 @@ class CudaSpecificApi(Rule):
     "CUDA required for APEX"`, `raise ...("TensorRT only supports CUDA")`, also from an
     `elif` or `else` of the same chain; or whose failing branch prints, logs or warns
     that CUDA or a GPU is needed and then exits the process, `print("Does not support
-    training without GPU."); sys.exit(1)`, or whose message itself states the requirement,
+    training without GPU."); sys.exit(1)`, or whose warning states the requirement,
     `logger.warn("Distributed training requires CUDA")`: a message that only reports the
-    device, `print("Running on the CPU")`, is no requirement), in a CUDA check that picks
+    device, `print("Running on the CPU")`, or a print before a `return`, is no
+    requirement), in a CUDA check that picks
     NCCL, CUDA's collective library (`"nccl" if torch.cuda.is_available() else "gloo"`: a
     generic check would pick NCCL on MPS and XPU, where it does not run), `is_available()` and `device_count()` printed or
     logged (`print("CUDA:", torch.cuda.is_available())` reports on CUDA itself), in the branches of a test that picks an API by what torch has
@@ -666,15 +668,18 @@ def _requires_cuda(body: cst.BaseSuite) -> bool:
 
 def _reports_cuda_requirement(body: cst.BaseSuite) -> bool:
     """The block prints, logs or warns that CUDA or a GPU is required: either it then ends
-    the process (``print("Does not support training without GPU."); sys.exit(1)``), or the
-    message itself says so (``logger.warn("Distributed training requires CUDA")``). A
-    message that only reports the device (``print("Using CPU")``) is no requirement."""
+    the process (``print("Does not support training without GPU."); sys.exit(1)``), or a
+    warning says so (``logger.warn("Distributed training requires CUDA")``). A message that
+    only reports the device (``print("Using CPU")``), or a print before a ``return``, is no
+    requirement."""
     statements = body.body
     last = statements[-1] if statements else None
     exits = type(last) is cst.SimpleStatementLine and bool(last.body) and type(last.body[-1]) is cst.Expr \
         and type(last.body[-1].value) is cst.Call and callee_name(last.body[-1].value.func) in _PROCESS_EXITS
     for call in CudaSpecificApi._calls_of(body):
-        if (callee_name(call.func) or "").lower() not in _REPORTING_CALLS:
+        callee = (callee_name(call.func) or "").lower()
+        # Without an exit only a warning counts: a print or an info line may be a remark.
+        if callee not in (_REPORTING_CALLS if exits else _WARNING_CALLS):
             continue
         for arg in call.args:
             if _says_cuda(arg.value) and (exits or _REQUIREMENT_WORD.search(_text(arg.value))):
