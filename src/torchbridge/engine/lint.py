@@ -331,7 +331,6 @@ def _run_rules(
     model.sets_default_device = facts.sets_default_device
     model.sets_default_dtype = facts.sets_default_dtype
     model.project = imports
-    model.filename = filename
     model.may_turn_grad_off = mentions_grad_off(text)
     model.may_use_walrus = ":=" in text  # loop heads look for walrus targets only where there may be one
     context = RuleContext(model, text, options, reports=_Reports(model))

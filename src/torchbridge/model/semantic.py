@@ -85,7 +85,6 @@ class SemanticModel:
         self.module_scope = Scope("module", None, None)
         self.scope = self.module_scope
         self.imports_torch = False
-        self.filename = ""  # the checked file's path as given (the engine sets it): a test file's name
         self.cuda_guards = CudaGuards(self)
         self.grad_mode = GradMode(self)
         self.lists = ListContents()  # what each list built by ``.append`` holds

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
 
 import libcst as cst
 
@@ -20,7 +19,6 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
-from ...model.cuda_guards import is_test_name
 from ...model.guards import Polarity, mentions_cuda, polarity
 from ...model.names import callee_name, dotted, identifier_words
 from ...model.tree import children
@@ -178,9 +176,8 @@ class CudaSpecificApi(Rule):
     generic check would pick NCCL on MPS and XPU, where it does not run), `is_available()` and `device_count()` printed or
     logged (`print("CUDA:", torch.cuda.is_available())` reports on CUDA itself), in the branches of a test that picks an API by what torch has
     (`torch.accelerator.current_accelerator() if hasattr(torch, "accelerator") else
-    torch.cuda.current_device()`: compatibility code), in test modules (they import pytest or unittest, or are
-    pytest files in a test folder, `tests/.../test_*.py`, read in their `test*` functions and
-    `Test*` classes; they pick the hardware they test on purpose), and in modules that import a CUDA-only library
+    torch.cuda.current_device()`: compatibility code), in test modules (they import pytest or unittest, and pick the
+    hardware they test on purpose), and in modules that import a CUDA-only library
     (TensorRT, pycuda, CuPy) or set up apex's amp at their top level (`amp.initialize`
     raises for parameters off CUDA at any opt level; in a notebook, a set-up in any cell
     counts for all). Code after an unguarded `torch.cuda.set_device(rank)` is
@@ -593,14 +590,7 @@ class CudaSpecificApi(Rule):
         if self._test_module is None:
             module = self.model.module
             self._test_module = module is not None and any(_imports_test_framework(s) for s in module.body)
-        return self._test_module or (_is_test_file(self.model.filename) and self._in_test_case())
-
-    def _in_test_case(self) -> bool:
-        """Inside what pytest collects from a test file: a ``test*`` function, a ``Test*``
-        class (a file that needs no pytest import still runs under it)."""
-        cls = self.model.enclosing_class
-        return any(isinstance(f, cst.FunctionDef) and is_test_name(f) for f in self._scopes) or (
-            cls is not None and is_test_name(cls))
+        return self._test_module
 
     def _fix(self, call: cst.Call, short: str, generic: _Generic) -> FixSpec | None:
         if generic.entry is None or generic.since is None:
@@ -649,14 +639,6 @@ def _failing_bodies(node: cst.If) -> list[cst.BaseSuite]:
     if direction is Polarity.POSITIVE:
         return bodies[1:]
     return bodies[:1] if direction is Polarity.NEGATIVE else []
-
-
-def _is_test_file(filename: str) -> bool:
-    """``tests/.../test_serial.py``, ``test/foo_test.py``: pytest's file pattern in a test
-    folder (a ``test_net.py`` script at a project's top is no test file)."""
-    path = PurePath(filename)
-    named = path.name.startswith("test_") or path.stem.endswith("_test")
-    return path.suffix == ".py" and named and any(part in ("tests", "test") for part in path.parts[:-1])
 
 
 def _imports_test_framework(statement: cst.BaseStatement) -> bool:
