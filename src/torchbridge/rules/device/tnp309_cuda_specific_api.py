@@ -20,7 +20,7 @@ from ...diagnostics.contract import (
 )
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
 from ...model.guards import Polarity, mentions_cuda, polarity
-from ...model.names import callee_name, dotted, identifier_words
+from ...model.names import callee_name, device_text, dotted, identifier_words
 from ...model.tree import children
 from ..base import Invalid, Rule, Valid
 from ..explain import quote, under_accelerator_check
@@ -135,6 +135,7 @@ _VERSION_WORD = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d
 # ("Distributed training requires CUDA", "Does not support training without GPU").
 _REQUIREMENT_WORD = re.compile(r"requir|need|only|support")
 _WARNING_CALLS = frozenset({"warning", "warn", "error"})
+_CUDA_DEVICE = re.compile(r"^cuda(?::\d+)?$")
 # Calls that end the process: after a message, the branch refuses to run.
 _PROCESS_EXITS = frozenset({"exit", "_exit", "quit", "abort"})
 # Test modules pick the hardware they test on purpose.
@@ -153,8 +154,9 @@ class CudaSpecificApi(Rule):
     run on MPS, XPU and other accelerators too.
 
     Not reported: code that is CUDA-specific on purpose: under a CUDA check (`if
-    torch.cuda.is_available():`, `if device.type == "cuda":`, `if args.cuda:`, or such a
-    test `and`-ed with the call: `torch.cuda.device_count() > 1 and "cuda" in device.type`;
+    torch.cuda.is_available():`, `if device.type == "cuda":`, `if args.cuda:`, or a test
+    that the device is CUDA `and`-ed with the call, `torch.cuda.device_count() > 1 and
+    "cuda" in device.type`, not a flag or `device != "cpu"`, true on MPS too;
     the check itself is reported when it is a `torch.cuda` call), in functions and classes named for
     CUDA (`def num_cuda_devices():`, `CUDAAccelerator`: CUDA's own API is their purpose; a
     name that says only "GPU", such as `def set_gpu_device():`, is no exception: MPS and XPU
@@ -444,16 +446,14 @@ class CudaSpecificApi(Rule):
         )
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        # ``torch.cuda.device_count() > 1 and "cuda" in device.type``: a CUDA check in the
-        # same ``and`` guards the other side as one above it would (the count only matters
-        # when it is true). A side that is itself a ``torch.cuda`` call is no such guard: it
-        # is reported as the check it is.
+        # ``torch.cuda.device_count() > 1 and "cuda" in device.type``: a test that the device
+        # in use is CUDA, in the same ``and``, means the other side only matters on CUDA (on
+        # MPS the type is "mps"). A flag (``cuda and ...``, ``args.backend == "gpu"``) or
+        # ``device != "cpu"`` is no such test: it is true on MPS and XPU machines too.
         if type(node.operator) is not cst.And:
             return
         for guard, guarded in ((node.left, node.right), (node.right, node.left)):
-            if polarity(guard) is Polarity.POSITIVE and all(
-                self._cuda_call(call) is None for call in self._calls_of(guard)
-            ):
+            if _tests_cuda_device(guard):
                 self._skipping.update(self._calls_in(guarded))
 
     def visit_Assert(self, node: cst.Assert) -> None:
@@ -629,6 +629,16 @@ def _chain_bodies(node: cst.If) -> list[cst.BaseSuite]:
         bodies.append(current.body)
         current = current.orelse if type(current) is cst.If else None
     return bodies
+
+
+def _tests_cuda_device(expr: cst.BaseExpression) -> bool:
+    """``device.type == "cuda"``, ``"cuda" in str(device)``: true only when the device is CUDA."""
+    if type(expr) is not cst.Comparison or len(expr.comparisons) != 1:
+        return False
+    target = expr.comparisons[0]
+    if type(target.operator) not in (cst.Equal, cst.Is, cst.In):
+        return False
+    return any(_CUDA_DEVICE.match((device_text(side) or "").lower()) for side in (expr.left, target.comparator))
 
 
 def _failing_bodies(node: cst.If) -> list[cst.BaseSuite]:
