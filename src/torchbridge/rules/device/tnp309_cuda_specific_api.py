@@ -132,8 +132,9 @@ _REPORTING_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "erro
 # A test that picks an API by what torch has: its branches are compatibility code.
 _VERSION_WORD = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d", re.I)
 # A failing branch that reports one of these with CUDA or a GPU states a requirement
-# ("Distributed training requires CUDA", "Does not support training without GPU").
-_REQUIREMENT_WORD = re.compile(r"requir|need|only|support")
+# ("Distributed training requires CUDA", "Does not support training without GPU"; "CUDA
+# not available, only the CPU will be used" is a remark, not a requirement).
+_REQUIREMENT_WORD = re.compile(r"requir|\bneeds?\b|not supported|unsupported|(?:does not|doesn't|cannot) support")
 _WARNING_CALLS = frozenset({"warning", "warn", "error"})
 _CUDA_DEVICE = re.compile(r"^cuda(?::\d+)?$")
 # Calls that end the process: after a message, the branch refuses to run.
