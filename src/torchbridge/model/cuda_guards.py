@@ -35,6 +35,7 @@ class CudaGuards:
         self.accelerator_tests: list[cst.BaseExpression] = []
         self.cuda_only_module = False  # the module runs only with CUDA (see ``requires_cuda``)
         self.cuda_library_module = False  # ... because it imports a CUDA-only library
+        self._sets_up_library: bool | None = None  # see ``sets_up_cuda_only_library``; None: not asked yet
 
     @property
     def active(self) -> bool:
@@ -70,6 +71,35 @@ class CudaGuards:
     def see_module(self, module: cst.Module) -> None:
         self.cuda_library_module = any(imports_cuda_only_package(statement) for statement in module.body)
         self.cuda_only_module = self.cuda_library_module
+
+    def sets_up_cuda_only_library(self) -> bool:
+        """The module's top level calls a CUDA-only library's set-up unconditionally
+        (``model, opt = amp.initialize(model, opt)`` after ``from apex import amp``, in any
+        cell of a notebook): the module cannot run to its end without CUDA. Read the first
+        time a rule asks, from the module's imports (``imported_qualnames``), not the walk's
+        bindings, so a call in a later cell counts for the earlier ones too."""
+        if self._sets_up_library is None:
+            self._sets_up_library = self._finds_cuda_only_setup()
+        return self._sets_up_library
+
+    def _finds_cuda_only_setup(self) -> bool:
+        model = self._model
+        module = model.module
+        if module is None:
+            return False
+        for statement in module.body:
+            if type(statement) is not cst.SimpleStatementLine:
+                continue
+            for small in statement.body:
+                value = small.value if type(small) is cst.Expr or type(small) is cst.Assign else None
+                if type(value) is not cst.Call or callee_name(value.func) != "initialize":
+                    continue  # the cheap test first: most statements call nothing of the kind
+                origins = model.imported_qualnames(value.func)
+                head = (dotted(value.func) or "").partition(".")[0]
+                if origins and origins <= guards.CUDA_ONLY_SETUPS and not model.module_assignment_count(head):
+                    # Rare enough to read the whole text for apex's private override.
+                    return guards.AMP_OVERRIDE not in module.code
+        return False
 
     def rest_of_block_test(self, statement: cst.BaseStatement) -> cst.BaseExpression | None:
         """The test of an early exit that guards the rest of the block (its ``if``'s or assert's)."""

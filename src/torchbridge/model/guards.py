@@ -74,6 +74,12 @@ CUDA_COMMITTING_CALLS = frozenset({"torch.cuda.set_device"})
 PROCESS_GROUP_INITS = frozenset({"torch.distributed.init_process_group"})
 # Top-level packages that need CUDA to import or to do anything (cuda is NVIDIA's cuda-python).
 CUDA_ONLY_PACKAGES = frozenset({"tensorrt", "torch_tensorrt", "pycuda", "cuda", "cupy", "polygraphy"})
+# Set-up calls of CUDA-only libraries: apex's amp.initialize raises a RuntimeError for any
+# floating-point parameter or buffer not on a CUDA device, "no matter what optimization level
+# you chose" (apex/amp/_initialize.py, check_params_fp32), unless apex's private
+# ``_amp_state`` is switched to let it pass (``AMP_OVERRIDE``).
+CUDA_ONLY_SETUPS = frozenset({"apex.amp.initialize"})
+AMP_OVERRIDE = "_amp_state"
 
 
 def names_nccl_backend(call: cst.Call) -> bool:

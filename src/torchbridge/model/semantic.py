@@ -147,14 +147,15 @@ class SemanticModel:
 
     @property
     def imports_cuda_library(self) -> bool:
-        """The module imports a library that needs CUDA (TensorRT, pycuda, CuPy...)."""
-        return self.cuda_guards.cuda_library_module
+        """The module imports a library that needs CUDA (TensorRT, pycuda, CuPy...) or sets
+        one up unconditionally (apex's ``amp.initialize``)."""
+        return self.cuda_guards.cuda_library_module or self.cuda_guards.sets_up_cuda_only_library()
 
     @property
     def cuda_only_module(self) -> bool:
         """The module cannot run without CUDA anyway (it imports TensorRT, or pins its process
-        to a GPU unguarded)."""
-        return self.cuda_guards.cuda_only_module
+        to a GPU unguarded, or sets up apex's amp)."""
+        return self.cuda_guards.cuda_only_module or self.cuda_guards.sets_up_cuda_only_library()
 
     @property
     def in_no_grad(self) -> bool:

@@ -47,7 +47,10 @@ class HardcodedCudaDevice(Rule):
     cannot run without CUDA anyway is not reported either: what follows an unguarded call
     that raises without CUDA (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) or an
     import of a CUDA-only library in its block, and whole modules that import a CUDA-only
-    library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their process to a GPU
+    library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy), set up apex's amp at their
+    top level (`model, opt = amp.initialize(model, opt)`, which raises for parameters off
+    CUDA at any opt level unless apex's private `_amp_state` override is used; in a
+    notebook, a set-up in any cell counts for all), or pin their process to a GPU
     unguarded (`torch.cuda.set_device(rank)`, an NCCL process group). A device built from
     a call that raises without CUDA (`torch.device("cuda",
     torch.cuda.current_device())`) raises there itself, before any use.

@@ -19,8 +19,8 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
-from ...model.guards import mentions_cuda
-from ...model.names import callee_name, dotted, identifier_words
+from ...model.guards import Polarity, mentions_cuda, polarity
+from ...model.names import callee_name, device_text, dotted, identifier_words
 from ...model.tree import children
 from ..base import Invalid, Rule, Valid
 from ..explain import quote, under_accelerator_check
@@ -131,6 +131,14 @@ _CUDA_FACTS = frozenset({"is_available", "device_count"})
 _REPORTING_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "error"})
 # A test that picks an API by what torch has: its branches are compatibility code.
 _VERSION_WORD = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d", re.I)
+# A failing branch that reports one of these with CUDA or a GPU states a requirement
+# ("Distributed training requires CUDA", "Does not support training without GPU"; "CUDA
+# not available, only the CPU will be used" is a remark, not a requirement).
+_REQUIREMENT_WORD = re.compile(r"requir|\bneeds?\b|not supported|unsupported|(?:does not|doesn't|cannot) support")
+_WARNING_CALLS = frozenset({"warning", "warn", "error"})
+_CUDA_DEVICE = re.compile(r"^cuda(?::\d+)?$")
+# Calls that end the process: after a message, the branch refuses to run.
+_PROCESS_EXITS = frozenset({"exit", "_exit", "quit", "abort"})
 # Test modules pick the hardware they test on purpose.
 _TEST_FRAMEWORKS = frozenset({"pytest", "unittest"})
 
@@ -147,8 +155,10 @@ class CudaSpecificApi(Rule):
     run on MPS, XPU and other accelerators too.
 
     Not reported: code that is CUDA-specific on purpose: under a CUDA check (`if
-    torch.cuda.is_available():`, `if device.type == "cuda":`, `if args.cuda:`; the check
-    itself is reported when it is a `torch.cuda` call), in functions and classes named for
+    torch.cuda.is_available():`, `if device.type == "cuda":`, `if args.cuda:`, or a test
+    that the device is CUDA `and`-ed with the call, `torch.cuda.device_count() > 1 and
+    "cuda" in device.type`, not a flag or `device != "cpu"`, true on MPS too;
+    the check itself is reported when it is a `torch.cuda` call), in functions and classes named for
     CUDA (`def num_cuda_devices():`, `CUDAAccelerator`: CUDA's own API is their purpose; a
     name that says only "GPU", such as `def set_gpu_device():`, is no exception: MPS and XPU
     devices are GPUs too), in
@@ -159,12 +169,21 @@ class CudaSpecificApi(Rule):
     of CUDA graph trees (`torch.compiler.cudagraph_mark_step_begin()`), in
     a check whose failure says CUDA or a GPU is required (`assert torch.cuda.is_available(),
     "CUDA required for APEX"`, `raise ...("TensorRT only supports CUDA")`, also from an
-    `elif` or `else` of the same chain), `is_available()` and `device_count()` printed or
+    `elif` or `else` of the same chain; or whose failing branch prints, logs or warns
+    that CUDA or a GPU is needed and then exits the process, `print("Does not support
+    training without GPU."); sys.exit(1)`, or whose warning states the requirement,
+    `logger.warn("Distributed training requires CUDA")`: a message that only reports the
+    device, `print("Running on the CPU")`, or a print before a `return`, is no
+    requirement), in a CUDA check that picks
+    NCCL, CUDA's collective library (`"nccl" if torch.cuda.is_available() else "gloo"`: a
+    generic check would pick NCCL on MPS and XPU, where it does not run), `is_available()` and `device_count()` printed or
     logged (`print("CUDA:", torch.cuda.is_available())` reports on CUDA itself), in the branches of a test that picks an API by what torch has
     (`torch.accelerator.current_accelerator() if hasattr(torch, "accelerator") else
     torch.cuda.current_device()`: compatibility code), in test modules (they import pytest or unittest, and pick the
     hardware they test on purpose), and in modules that import a CUDA-only library
-    (TensorRT, pycuda, CuPy). Code after an unguarded `torch.cuda.set_device(rank)` is
+    (TensorRT, pycuda, CuPy) or set up apex's amp at their top level (`amp.initialize`
+    raises for parameters off CUDA at any opt level; in a notebook, a set-up in any cell
+    counts for all). Code after an unguarded `torch.cuda.set_device(rank)` is
     reported: that call is what commits it to CUDA.
 
     ## Why is this bad?
@@ -417,8 +436,26 @@ class CudaSpecificApi(Rule):
         self._mark_test(node.test, (node.body, *([node.orelse] if node.orelse is not None else [])))
         # ...: pytest.skip() / raise "CUDA required", in this branch or in an elif or else
         # of the same chain (``if fp16 and cuda: ... elif fp16: raise "needs CUDA"``)
-        if any(_skips(body) or _requires_cuda(body) for body in _chain_bodies(node)):
+        if any(_skips(body) or _requires_cuda(body) for body in _chain_bodies(node)) or self._states_requirement(node):
             self._skipping.update(self._calls_in(node.test))
+
+    def _states_requirement(self, node: cst.If) -> bool:
+        """A ``torch.cuda`` check whose failing branch says CUDA is required (asked only of
+        such checks: their bodies are read only then)."""
+        return any(self._cuda_call(call) is not None for call in self._calls_of(node.test)) and any(
+            _reports_cuda_requirement(body) for body in _failing_bodies(node)
+        )
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        # ``torch.cuda.device_count() > 1 and "cuda" in device.type``: a test that the device
+        # in use is CUDA, in the same ``and``, means the other side only matters on CUDA (on
+        # MPS the type is "mps"). A flag (``cuda and ...``, ``args.backend == "gpu"``) or
+        # ``device != "cpu"`` is no such test: it is true on MPS and XPU machines too.
+        if type(node.operator) is not cst.And:
+            return
+        for guard, guarded in ((node.left, node.right), (node.right, node.left)):
+            if _tests_cuda_device(guard):
+                self._skipping.update(self._calls_in(guarded))
 
     def visit_Assert(self, node: cst.Assert) -> None:
         if node.msg is not None and _says_cuda(node.msg):  # assert ..., "CUDA required for APEX"
@@ -530,8 +567,13 @@ class CudaSpecificApi(Rule):
 
     def _guards_cuda_only(self, call: cst.Call) -> bool:
         """``call`` is in the test of a check whose code uses a CUDA-only feature (``if
-        torch.cuda.is_available() and compiled: torch.compiler.cudagraph_mark_step_begin()``)."""
-        return any(self._uses_cuda_only(part, _GUARDED_CUDA_ONLY_FEATURES) for part in self._guarding.get(id(call), ()))
+        torch.cuda.is_available() and compiled: torch.compiler.cudagraph_mark_step_begin()``)
+        or picks NCCL, CUDA's collective library (``"nccl" if torch.cuda.is_available() else
+        "gloo"``: a generic check would pick NCCL on MPS and XPU, where it does not run)."""
+        return any(
+            self._uses_cuda_only(part, _GUARDED_CUDA_ONLY_FEATURES) or _names_nccl(part)
+            for part in self._guarding.get(id(call), ())
+        )
 
     def _uses_cuda_only(self, scope: cst.CSTNode, features: tuple[str, ...] = _CUDA_ONLY_FEATURES) -> bool:
         stack: list[cst.CSTNode] = [scope]
@@ -590,6 +632,26 @@ def _chain_bodies(node: cst.If) -> list[cst.BaseSuite]:
     return bodies
 
 
+def _tests_cuda_device(expr: cst.BaseExpression) -> bool:
+    """``device.type == "cuda"``, ``"cuda" in str(device)``: true only when the device is CUDA."""
+    if type(expr) is not cst.Comparison or len(expr.comparisons) != 1:
+        return False
+    target = expr.comparisons[0]
+    if type(target.operator) not in (cst.Equal, cst.Is, cst.In):
+        return False
+    return any(_CUDA_DEVICE.match((device_text(side) or "").lower()) for side in (expr.left, target.comparator))
+
+
+def _failing_bodies(node: cst.If) -> list[cst.BaseSuite]:
+    """The branches of the chain that run without CUDA: the ``elif`` and ``else`` bodies of
+    a positive check, the body of a negative one (``if not torch.cuda.is_available():``)."""
+    direction = polarity(node.test)
+    bodies = _chain_bodies(node)
+    if direction is Polarity.POSITIVE:
+        return bodies[1:]
+    return bodies[:1] if direction is Polarity.NEGATIVE else []
+
+
 def _imports_test_framework(statement: cst.BaseStatement) -> bool:
     """``import pytest``, ``from unittest import mock``, at the module's top level."""
     if type(statement) is not cst.SimpleStatementLine:
@@ -615,9 +677,45 @@ def _requires_cuda(body: cst.BaseSuite) -> bool:
     return False
 
 
+def _reports_cuda_requirement(body: cst.BaseSuite) -> bool:
+    """The block prints, logs or warns that CUDA or a GPU is required: either it then ends
+    the process (``print("Does not support training without GPU."); sys.exit(1)``), or a
+    warning says so (``logger.warn("Distributed training requires CUDA")``). A message that
+    only reports the device (``print("Using CPU")``), or a print before a ``return``, is no
+    requirement."""
+    statements = body.body
+    last = statements[-1] if statements else None
+    exits = type(last) is cst.SimpleStatementLine and bool(last.body) and type(last.body[-1]) is cst.Expr \
+        and type(last.body[-1].value) is cst.Call and callee_name(last.body[-1].value.func) in _PROCESS_EXITS
+    for call in CudaSpecificApi._calls_of(body):
+        callee = (callee_name(call.func) or "").lower()
+        # Without an exit only a warning counts: a print or an info line may be a remark.
+        if callee not in (_REPORTING_CALLS if exits else _WARNING_CALLS):
+            continue
+        for arg in call.args:
+            if _says_cuda(arg.value) and (exits or _REQUIREMENT_WORD.search(_text(arg.value))):
+                return True
+    return False
+
+
+def _names_nccl(node: cst.CSTNode) -> bool:
+    """A string in ``node`` names NCCL (``backend = "nccl"``)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is cst.SimpleString and "nccl" in current.value.lower():
+            return True
+        stack.extend(children(current))
+    return False
+
+
+def _text(expr: cst.BaseExpression) -> str:
+    return cst.Module([]).code_for_node(expr).lower()
+
+
 def _says_cuda(expr: cst.BaseExpression) -> bool:
     """The expression's text names CUDA or a GPU (f-strings included)."""
-    text = cst.Module([]).code_for_node(expr).lower()
+    text = _text(expr)
     return "cuda" in text or "gpu" in text
 
 
