@@ -5,7 +5,9 @@ when the model asks for the value of such a call, the index finds the module's f
 outlines it with CPython's parser (``Outline``: once per process and content), parses only
 the function's snippet with LibCST (the function, the imports it mentions, the module's
 helpers it mentions), and gives the callee's return summary (``summaries``) as if the
-function were defined in the calling file. Nothing is read until the model asks.
+function were defined in the calling file. Nothing is read until the model asks. The
+device rules ask one more question of such a function (``judged``): whether it returns only
+with CUDA committed (``cuda_guards.commits_on_every_return``), read in its own module.
 
 Which file an import names, decided as Python would and unknown where Python could pick
 either:
