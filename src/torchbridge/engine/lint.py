@@ -342,7 +342,8 @@ def _run_rules(
     try:
         dispatcher.walk(module)
         reports = context.reports
-        if model.cuda_only_module:
+        # Asked only when it matters: the answer may read the project helpers the module calls.
+        if any(r.rule.silent_in_cuda_only_modules for r in reports) and model.cuda_only_module:
             reports = [r for r in reports if not r.rule.silent_in_cuda_only_modules]
         reports = _one_per_rule_and_node(reports)
         wanted = [r.node for r in reports] + [r.evidence for r in reports if r.evidence is not None]

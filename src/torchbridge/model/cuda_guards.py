@@ -4,8 +4,8 @@
 walk: the depth of guards around the current point (an ``if`` branch, a guarded
 expression, a CUDA skip decorator, the rest of a block after a CUDA early exit), and
 whether the module cannot run without CUDA at all (it imports TensorRT, or pins its process
-to a GPU unguarded). The device rules ask it through ``SemanticModel.in_cuda_guard`` and
-``cuda_only_module``.
+to a GPU unguarded, or calls a project helper that does: ``commits_on_every_return``). The
+device rules ask it through ``SemanticModel.in_cuda_guard`` and ``cuda_only_module``.
 """
 
 from __future__ import annotations
@@ -33,9 +33,40 @@ class CudaGuards:
         # Tests of accelerator-only checks around the current point (innermost last): they
         # guard device-generic code, not CUDA calls (true on MPS and XPU too).
         self.accelerator_tests: list[cst.BaseExpression] = []
-        self.cuda_only_module = False  # the module runs only with CUDA (see ``requires_cuda``)
+        self._cuda_only = False  # the module runs only with CUDA, as the walk has shown it
         self.cuda_library_module = False  # ... because it imports a CUDA-only library
         self._sets_up_library: bool | None = None  # see ``sets_up_cuda_only_library``; None: not asked yet
+        # Unguarded calls of project functions (a ``def`` of this module, or the reference
+        # of an imported one) that may commit the module: judged only when asked.
+        self._helper_calls: dict[cst.FunctionDef | str, None] = {}
+
+    @property
+    def cuda_only_module(self) -> bool:
+        """The module runs only with CUDA: it imports a CUDA-only library, pins its process
+        to a GPU unguarded (``requires_cuda``), or unguardedly calls a project function
+        that returns only with CUDA committed (``commits_on_every_return``; those are read
+        here, on the first question, once)."""
+        if not self._cuda_only and self._helper_calls:
+            calls, self._helper_calls = self._helper_calls, {}
+            self._cuda_only = any(self._helper_commits(target) for target in calls)
+        return self._cuda_only
+
+    def _helper_commits(self, target: cst.FunctionDef | str) -> bool:
+        model = self._model
+        if type(target) is cst.FunctionDef:
+            return commits_on_every_return(model, target)
+        return model.project is not None and model.project.judged(target, commits_on_every_return)  # type: ignore[arg-type]
+
+    def _note_helper_call(self, func: cst.BaseExpression) -> None:
+        """Remembers an unguarded call of a project function, to be judged if asked."""
+        model = self._model
+        function = model.called_top_level_function(func) if type(func) is cst.Name else None
+        if function is not None:
+            self._helper_calls[function] = None
+            return
+        reference = model.imported_reference(func)
+        if reference is not None:
+            self._helper_calls[reference] = None
 
     @property
     def active(self) -> bool:
@@ -70,7 +101,7 @@ class CudaGuards:
 
     def see_module(self, module: cst.Module) -> None:
         self.cuda_library_module = any(imports_cuda_only_package(statement) for statement in module.body)
-        self.cuda_only_module = self.cuda_library_module
+        self._cuda_only = self.cuda_library_module
 
     def sets_up_cuda_only_library(self) -> bool:
         """The module's top level calls a CUDA-only library's set-up unconditionally
@@ -176,9 +207,11 @@ class CudaGuards:
             elif not qualnames.isdisjoint(guards.PROCESS_GROUP_INITS) and guards.names_nccl_backend(call):
                 found = commits = True
             else:
+                if not self._cuda_only and not self.active and not self._model.in_branch:
+                    self._note_helper_call(call.func)
                 continue
             if commits and not self.active and not self._model.in_branch:
-                self.cuda_only_module = True
+                self._cuda_only = True
         return found
 
     def by_decorators(self, decorators: Sequence[cst.Decorator]) -> bool:
@@ -191,6 +224,116 @@ class CudaGuards:
                 if binding is not None and binding.value is not None and guards.mentions_cuda(binding.value):
                     return True
         return False
+
+
+def commits_on_every_return(model: SemanticModel, function: cst.FunctionDef) -> bool:
+    """Calling ``function`` returns only with the process committed to CUDA, as ``model``
+    (its module's) reads it: before any statement of its body that may return, a statement
+    of the body itself either pins the process to a GPU or starts NCCL (``requires_cuda``'s
+    committing calls), or checks ``torch.cuda.is_available()`` with a failing branch that
+    raises or ends the process (``sys.exit``, ``os._exit``, ``exit``, ``quit``). Unknown,
+    so False, for a generator or coroutine (calling it runs nothing) or a decorated function."""
+    if function.asynchronous is not None or function.decorators or type(function.body) is not cst.IndentedBlock:
+        return False
+    parameters = {param.name.value for param in (*function.params.posonly_params, *function.params.params,
+                                                    *function.params.kwonly_params)}
+    if _contains(function.body, cst.Yield):
+        return False
+    for statement in function.body.body:
+        if type(statement) is cst.SimpleStatementLine:
+            for small in statement.body:
+                if type(small) is cst.Return:
+                    return False
+                if _commits_process(model, small, parameters):
+                    return True
+        elif type(statement) is cst.If and _exits_without_cuda(model, statement, parameters):
+            return True
+        elif _contains(statement, cst.Return):
+            return False
+    return False
+
+
+def _commits_process(model: SemanticModel, statement: cst.BaseSmallStatement, parameters: set[str]) -> bool:
+    """``torch.cuda.set_device(...)``, ``dist.init_process_group("nccl", ...)``."""
+    value = statement.value if type(statement) is cst.Expr or type(statement) is cst.Assign else None
+    if type(value) is not cst.Call or _head(value.func) in parameters:
+        return False
+    qualnames = model.imported_qualnames(value.func)
+    return not qualnames.isdisjoint(guards.CUDA_COMMITTING_CALLS) or (
+        not qualnames.isdisjoint(guards.PROCESS_GROUP_INITS) and guards.names_nccl_backend(value)
+    )
+
+
+def _exits_without_cuda(model: SemanticModel, statement: cst.If, parameters: set[str]) -> bool:
+    """``if not torch.cuda.is_available(): sys.exit(1)``, or ``if torch.cuda.is_available():
+    ... else: raise ...`` (no ``elif``: every other path has CUDA)."""
+    test = statement.test
+    negated = type(test) is cst.UnaryOperation and type(test.operator) is cst.Not
+    check = test.expression if type(test) is cst.UnaryOperation and negated else test
+    if type(check) is not cst.Call or check.args or _head(check.func) in parameters or \
+            "torch.cuda.is_available" not in model.imported_qualnames(check.func):
+        return False
+    if negated:
+        return statement.orelse is None and _ends_process_or_raises(model, statement.body, parameters)
+    return type(statement.orelse) is cst.Else and _ends_process_or_raises(model, statement.orelse.body, parameters)
+
+
+_PROCESS_EXITS = frozenset({"sys.exit", "os._exit"})
+_BUILTIN_EXITS = frozenset({"exit", "quit"})
+
+
+def _ends_process_or_raises(model: SemanticModel, body: cst.BaseSuite, parameters: set[str]) -> bool:
+    """The block's last statement raises or ends the process (never a ``return``: the
+    caller would go on without CUDA)."""
+    if not body.body:
+        return False
+    last: cst.CSTNode = body.body[-1]
+    if type(last) is cst.SimpleStatementLine:
+        if not last.body:
+            return False
+        last = last.body[-1]
+    if type(last) is cst.Raise:
+        return True
+    if type(last) is not cst.Expr or type(last.value) is not cst.Call or _head(last.value.func) in parameters:
+        return False
+    func = last.value.func
+    if type(func) is cst.Name and func.value in _BUILTIN_EXITS:
+        return model.module_assignment_count(func.value) == 0 and not model.imported_qualnames(func)
+    return not model.imported_qualnames(func).isdisjoint(_PROCESS_EXITS)
+
+
+def _head(expr: cst.BaseExpression) -> str | None:
+    while type(expr) is cst.Attribute:
+        expr = expr.value
+    return expr.value if type(expr) is cst.Name else None
+
+
+class _Finder(cst.CSTVisitor):
+    """A ``return`` or ``yield`` (``wanted``) of the function itself, not of a nested one."""
+
+    def __init__(self, wanted: type[cst.CSTNode]) -> None:
+        self.wanted = wanted
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if type(node) is self.wanted:
+            self.found = True
+        return not self.found and super().on_visit(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _contains(node: cst.CSTNode, wanted: type[cst.CSTNode]) -> bool:
+    finder = _Finder(wanted)
+    node.visit(finder)
+    return finder.found
 
 
 def is_cuda_only_case(call: cst.Call) -> bool:

@@ -5,7 +5,9 @@ when the model asks for the value of such a call, the index finds the module's f
 outlines it with CPython's parser (``Outline``: once per process and content), parses only
 the function's snippet with LibCST (the function, the imports it mentions, the module's
 helpers it mentions), and gives the callee's return summary (``summaries``) as if the
-function were defined in the calling file. Nothing is read until the model asks.
+function were defined in the calling file. Nothing is read until the model asks. The
+device rules ask one more question of such a function (``judged``): whether it returns only
+with CUDA committed (``cuda_guards.commits_on_every_return``), read in its own module.
 
 Which file an import names, decided as Python would and unknown where Python could pick
 either:
@@ -146,6 +148,9 @@ Reader = Callable[[Path], "bytes | None"]
 # How a module's model is made (``SemanticModel.for_module``), passed in so that the model
 # and the index do not import each other.
 HostFactory = Callable[[cst.Module, TextFacts, "FileImports"], "SemanticModel"]
+# A question about one function of the project asked of its own module's model (its
+# imports, not the caller's): ``FileImports.judged``.
+Judge = Callable[["SemanticModel", cst.FunctionDef], bool]
 
 
 def read_file(path: Path) -> bytes | None:
@@ -214,6 +219,8 @@ class ProjectIndex:
         self._consulted: dict[Path, set[Path]] = {}
         self._roots: dict[Path, list[Path]] = {}  # per folder, its files' search roots
         self._summaries: OrderedDict[tuple[object, ...], _Summary] = OrderedDict()
+        # Per (module, function, content, judge): ``judged``'s answer, which reads that file alone.
+        self._judged: OrderedDict[tuple[object, ...], bool] = OrderedDict()
 
     def for_file(self, path: Path) -> FileImports:
         """What one check of the file at ``path`` may learn from the project's other modules."""
@@ -267,6 +274,21 @@ class ProjectIndex:
         check.consulted |= alone.consulted
         _remember(self._summaries, key, _Summary(value, tuple(alone.dependencies.items())), MAX_SUMMARIES)
         return value
+
+    def judged(self, found: tuple[Path, str], check: _Check, judge: Judge) -> bool:
+        """``judge``'s answer on the project function ``found``, once per process and content
+        of its file (the only file the answer reads); False where the function cannot be read."""
+        _, digest = check.read(found[0])
+        key = (found, digest, judge)
+        known = self._judged.get(key)
+        if known is None:
+            host = FileImports(found[0], check)._host(*found)
+            node = host.summaries.top_level(found[1]) if host is not None else None
+            known = host is not None and type(node) is cst.FunctionDef and judge(host, node)
+            _remember(self._judged, key, known, MAX_SUMMARIES)
+        else:
+            self._judged.move_to_end(key)
+        return known
 
     def function_module(self, path: Path, digest: str, outline: Outline, name: str) -> cst.Module | None:
         """LibCST's tree of ``outline.source_of(name)``, parsed once per process."""
@@ -359,6 +381,15 @@ class FileImports:
         if check.active:
             return self._summary(found, caller)  # a step of the summary in progress
         return check.index.summary(found, caller, check)
+
+    def judged(self, reference: str, judge: Judge) -> bool:
+        """What ``judge`` says of the project function ``reference`` names (as for
+        ``returned``), asked of the function's own module; False when it names none or the
+        index cannot tell which."""
+        found = self._function(reference, self.path, 0)
+        if found is None or isinstance(found, Value):
+            return False
+        return self._check.index.judged(found, self._check, judge)
 
     def _summary(self, found: tuple[Path, str], caller: SemanticModel) -> Value:
         check = self._check

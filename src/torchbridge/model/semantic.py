@@ -313,8 +313,21 @@ class SemanticModel:
         """What calling a function imported from another module of the project gives
         (``load(p)`` after ``from .data import load``, ``io.load(p)`` after ``import pkg.io as
         io``), through the project index; None when ``func`` names no such import."""
+        reference = self.imported_reference(func)
+        if reference is None or self.project is None:
+            return None
+        value = self.project.returned(reference, self)
+        if value is None or value.kind is Kind.UNKNOWN:
+            return value
+        # The other module's nodes mean nothing here: the call is where the value came from.
+        result = value.result.but(evidence=None) if value.result is not None else None
+        return value.but(evidence=func if value.evidence is not None else None, result=result)
+
+    def imported_reference(self, func: cst.BaseExpression) -> str | None:
+        """The project reference (``.data.load``, ``pkg.io.load``) of a function that ``func``
+        names through an import of this module, for the project index; None when it names none."""
         path = dotted(func) if self.project is not None else None
-        if path is None or self.project is None:
+        if path is None:
             return None
         head, _, rest = path.partition(".")
         binding = self.lookup(head)
@@ -329,12 +342,12 @@ class SemanticModel:
         if len(origins) != 1:
             return None
         origin = next(iter(origins))
-        value = self.project.returned(f"{origin}.{rest}" if rest else origin, self)
-        if value is None or value.kind is Kind.UNKNOWN:
-            return value
-        # The other module's nodes mean nothing here: the call is where the value came from.
-        result = value.result.but(evidence=None) if value.result is not None else None
-        return value.but(evidence=func if value.evidence is not None else None, result=result)
+        return f"{origin}.{rest}" if rest else origin
+
+    def called_top_level_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """The module-level ``def`` a plain name calls, when the model can tell."""
+        node = self._called_top_level(func)
+        return node if type(node) is cst.FunctionDef else None
 
     def _module_import_count(self, name: str) -> int:
         if self._import_counts is None:

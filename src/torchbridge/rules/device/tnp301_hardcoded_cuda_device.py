@@ -51,7 +51,13 @@ class HardcodedCudaDevice(Rule):
     top level (`model, opt = amp.initialize(model, opt)`, which raises for parameters off
     CUDA at any opt level unless apex's private `_amp_state` override is used; in a
     notebook, a set-up in any cell counts for all), or pin their process to a GPU
-    unguarded (`torch.cuda.set_device(rank)`, an NCCL process group). A device built from
+    unguarded (`torch.cuda.set_device(rank)`, an NCCL process group), also through a call,
+    outside any branch, of a project function (of the module, or imported from another
+    module of the project) that returns only with CUDA committed: before anything that may
+    return, its body pins the process to a GPU, starts NCCL, or checks
+    `torch.cuda.is_available()` and raises or exits (`sys.exit`) without it. A helper that
+    returns early without CUDA, a generator, or a helper called in a branch commits
+    nothing; one the project index cannot read is unknown. A device built from
     a call that raises without CUDA (`torch.device("cuda",
     torch.cuda.current_device())`) raises there itself, before any use.
 

@@ -37,7 +37,13 @@ class HardcodedCudaCall(Rule):
     (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) or an import of a CUDA-only library
     in its block, and whole modules that
     import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
-    process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group).
+    process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group), also
+    through a call, outside any branch, of a project function (of the module, or imported
+    from another module of the project: `utils.init_distributed_mode(args)`) that returns
+    only with CUDA committed: before anything that may return, its body pins the process to
+    a GPU, starts NCCL, or checks `torch.cuda.is_available()` and raises or exits
+    (`sys.exit`) without it. A helper that returns early without CUDA, a generator, or a
+    helper called in a branch commits nothing; one the project index cannot read is unknown.
 
     An accelerator check (`if torch.accelerator.is_available():`, `current_accelerator()`)
     is no CUDA guard: it is also true on MPS and XPU machines, where CUDA calls still raise.
