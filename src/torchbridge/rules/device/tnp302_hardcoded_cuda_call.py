@@ -36,7 +36,9 @@ class HardcodedCudaCall(Rule):
     without CUDA anyway: what follows an unguarded call that raises without CUDA
     (`torch.cuda.synchronize()`, `torch.cuda.Event(...)`) or an import of a CUDA-only library
     in its block, and whole modules that
-    import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy) or pin their
+    import a CUDA-only library (TensorRT, pycuda, cuda-python, CuPy, Polygraphy), set up
+    apex's amp at their top level (`amp.initialize`, which raises for parameters off CUDA;
+    in a notebook, a set-up in any cell counts for all), or pin their
     process to a GPU unguarded (`torch.cuda.set_device(rank)`, an NCCL process group), also
     through a call, outside any branch, of a project function (of the module, or imported
     from another module of the project: `utils.init_distributed_mode(args)`) that returns

@@ -42,7 +42,11 @@ class CudaDefaultArgument(Rule):
     function only compares or passes as a device *type* (to autocast, `GradScaler`,
     `torch.get_autocast_dtype`) is not reported: those work without CUDA. Nor is one that a
     method only stores in `self.X` when its class never reads `self.X`: the default then
-    never becomes a device in the class.
+    never becomes a device in the class. Modules that cannot run without CUDA are not
+    reported either, as for TNP301 and TNP302: those that import a CUDA-only library
+    (TensorRT, pycuda, CuPy...), set up apex's amp at their top level, or pin their process
+    to a GPU unguarded (`torch.cuda.set_device`, an NCCL process group), themselves or
+    through a project helper that returns only with CUDA committed.
 
     ## Why is this bad?
     A user without CUDA must know to pass `--device cpu` (or `device="cpu"`), or the
