@@ -74,7 +74,21 @@ def torch_file() -> str:
                 out.append(MARK)
             out.append(line)
         index += 1
-    return "\n".join(out[:LINES]) + "\n"
+    out = out[:LINES]
+    # The cut may fall inside a statement (a ``def`` line without its body); end the file at
+    # the last line where it is whole, and pad with comment lines back to LINES.
+    while out and not _parses("\n".join(out) + "\n"):
+        out.pop()
+    out += ["# padding"] * (LINES - len(out))
+    return "\n".join(out) + "\n"
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
 
 
 def given_file(path: Path) -> str:
