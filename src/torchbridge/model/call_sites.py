@@ -51,7 +51,7 @@ from . import grad_mode
 from .blocks import argument_map, assignment_counts, parameters
 from .names import names_in, string_value
 from .tree import children, walk_children
-from .values import UNKNOWN, Kind, Value
+from .values import UNKNOWN, Kind, Value, join_all
 
 if TYPE_CHECKING:
     from .semantic import SemanticModel
@@ -132,7 +132,7 @@ class CallSites:
             with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
                 child.returns_of(outer, owner)
 
-        return _joined(_probed(model, {id(expr)}, rewalk).get(id(expr)))
+        return join_all(_probed(model, {id(expr)}, rewalk).get(id(expr)))
 
     def parameter_facts(self, function: cst.FunctionDef, parent: cst.FunctionDef | None = None) -> dict[str, Value]:
         """The facts every call site of ``function`` proves, by parameter (empty: none);
@@ -193,7 +193,7 @@ class CallSites:
             for arguments in passed:
                 assert arguments is not None
                 given = arguments.get(name)
-                value = _joined(self._seen.get(id(given))) if given is not None else _default(model, param)
+                value = join_all(self._seen.get(id(given))) if given is not None else _default(model, param)
                 joined = value if joined is None else joined.join(value)
                 if joined.kind is Kind.UNKNOWN:
                     break
@@ -244,15 +244,6 @@ def _default(model: SemanticModel, param: cst.Param) -> Value:
     if isinstance(default, _LITERALS) or (type(default) is cst.Name and default.value in ("None", "True", "False")):
         return model.evaluator.value(default)
     return UNKNOWN
-
-
-def _joined(values: list[Value] | None) -> Value:
-    if not values:
-        return UNKNOWN
-    result = values[0]
-    for other in values[1:]:
-        result = result.join(other)
-    return result
 
 
 def _scan(model: SemanticModel, module: cst.Module) -> dict[str, list[tuple[Unit, cst.Call]]]:

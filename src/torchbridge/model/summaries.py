@@ -49,7 +49,7 @@ from . import context_managers, grad_mode
 from .blocks import assignment_counts, self_assignment_counts
 from .names import dotted
 from .tree import children, node_types
-from .values import UNKNOWN, Kind, Layout, Value
+from .values import UNKNOWN, Kind, Layout, Value, join_all
 
 if TYPE_CHECKING:
     from .semantic import SemanticModel
@@ -258,12 +258,7 @@ class Summaries:
         child.argument_facts[id(function)] = dict(arguments)
         with child.grad_mode.entered(off=mode == grad_mode.OFF, undecided=mode == grad_mode.UNDECIDED):
             found = child.returns_of(function, owner)
-        if not found:
-            return UNKNOWN
-        result = found[0]
-        for other in found[1:]:
-            result = result.join(other)
-        return result
+        return join_all(found)
 
 
 def open_result(value: Value) -> bool:

@@ -98,6 +98,16 @@ class Value:
 
 
 UNKNOWN = Value()
+
+
+def join_all(values: list[Value] | None) -> Value:
+    """What every one of ``values`` (the values on several paths) agrees on; unknown for none."""
+    if not values:
+        return UNKNOWN
+    result = values[0]
+    for other in values[1:]:
+        result = result.join(other)
+    return result
 NDARRAY = Value(Kind.NDARRAY)
 TENSOR = Value(Kind.TENSOR)
 NUMBER = Value(Kind.NUMBER)
