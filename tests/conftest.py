@@ -17,6 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The result cache keys its entries on torchbridge's files as they are when the key is
+    first asked for. A test process loads the code now but may first ask minutes later; if
+    the files were edited meanwhile, it would store the old code's results under the new
+    code's key, and later runs would read them. So ask now, with the code it loads."""
+    from torchbridge.project import cache
+
+    cache._code_fingerprint()
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT
