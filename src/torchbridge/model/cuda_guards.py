@@ -207,7 +207,8 @@ class CudaGuards:
             elif not qualnames.isdisjoint(guards.PROCESS_GROUP_INITS) and guards.names_nccl_backend(call):
                 found = commits = True
             else:
-                if not self._cuda_only and not self.active and not self._model.in_branch:
+                model = self._model
+                if model.answers_rules and not self._cuda_only and not self.active and not model.in_branch:
                     self._note_helper_call(call.func)
                 continue
             if commits and not self.active and not self._model.in_branch:

@@ -44,7 +44,8 @@ class ListContents:
                 and len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None):
             return
         receiver = func.value
-        if (type(receiver) is cst.Attribute and type(receiver.value) is cst.Name
+        # Only the walks of a method's writes read these (``Summaries``); the file's own walk skips them.
+        if (type(receiver) is cst.Attribute and type(receiver.value) is cst.Name and not model.answers_rules
                 and model.instance_class(receiver.value.value) is not None):
             self.attribute_appended.setdefault(receiver.attr.value, []).append(model.evaluator.value(call.args[0].value))
             return

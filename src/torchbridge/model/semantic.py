@@ -128,6 +128,12 @@ class SemanticModel:
     # ----------------------------------------------------------------- queries
 
     @property
+    def answers_rules(self) -> bool:
+        """The checked file's own model, not one that only values a summary's walk or hosts
+        another module's functions (those have no ``call_sites``)."""
+        return self.call_sites is not None
+
+    @property
     def in_cuda_guard(self) -> bool:
         """Inside code that runs only when CUDA is there, or when the user chose the GPU."""
         return self.cuda_guards.active
