@@ -70,6 +70,7 @@ class Dispatcher:
         return plan
 
 
+# A dict, not @cache: mypy does not take a class for a Hashable cache key.
 _HANDLER_NAMES: dict[type, tuple[tuple[str, type, bool], ...]] = {}
 
 

@@ -77,11 +77,6 @@ def target_names(target: cst.BaseExpression) -> list[str]:
     return []
 
 
-def rebound_names(body: cst.CSTNode) -> set[str]:
-    """Names a loop body assigns, in its statements and nested blocks (not in nested scopes)."""
-    return set(assignment_counts(body))
-
-
 def rebound_in_place(body: cst.CSTNode, walrus: bool = True) -> tuple[set[str], set[str]]:
     """The names a loop body assigns, and of those the ones it rebinds only by augmented
     assignments that a tensor runs in place (``w -= lr * w.grad``: the same object).

@@ -34,8 +34,9 @@ module's own calls are the only calls the function can get.
 Not summarised: methods (a subclass or an instance attribute may replace them), public
 functions (another module may call them; the project index cannot tell every importer
 without reading the whole project, and a file checked alone, by flake8 or from standard
-input, would then get other findings), functions nested two deep, and functions of a script
-module (one with ``if __name__ == "__main__":``), which tests often import. Calls through
+input, would then get other findings) and functions nested two deep. A private function of a
+script module (one with ``if __name__ == "__main__":``) is summarised like any other: its
+underscore keeps other modules' calls out as much there as anywhere. Calls through
 ``globals()``, ``sys.modules``, ``locals()`` or ``exec`` are not seen.
 """
 

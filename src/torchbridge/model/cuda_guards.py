@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import guards
+from . import blocks, guards
 from .names import callee_name, dotted, string_value
+from .tree import children
 
 if TYPE_CHECKING:
     from .semantic import SemanticModel
@@ -236,8 +237,7 @@ def commits_on_every_return(model: SemanticModel, function: cst.FunctionDef) -> 
     so False, for a generator or coroutine (calling it runs nothing) or a decorated function."""
     if function.asynchronous is not None or function.decorators or type(function.body) is not cst.IndentedBlock:
         return False
-    parameters = {param.name.value for param in (*function.params.posonly_params, *function.params.params,
-                                                    *function.params.kwonly_params)}
+    parameters = {param.name.value for param in blocks.parameters(function.params)}
     if _contains(function.body, cst.Yield):
         return False
     for statement in function.body.body:
@@ -309,32 +309,19 @@ def _head(expr: cst.BaseExpression) -> str | None:
     return expr.value if type(expr) is cst.Name else None
 
 
-class _Finder(cst.CSTVisitor):
-    """A ``return`` or ``yield`` (``wanted``) of the function itself, not of a nested one."""
-
-    def __init__(self, wanted: type[cst.CSTNode]) -> None:
-        self.wanted = wanted
-        self.found = False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if type(node) is self.wanted:
-            self.found = True
-        return not self.found and super().on_visit(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 def _contains(node: cst.CSTNode, wanted: type[cst.CSTNode]) -> bool:
-    finder = _Finder(wanted)
-    node.visit(finder)
-    return finder.found
+    """A ``return`` or ``yield`` (``wanted``) of the function itself, not of a nested scope."""
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        if type(node) is wanted:
+            return True
+        if type(node) not in _SCOPES:
+            pending.extend(children(node))
+    return False
 
 
 def is_cuda_only_case(call: cst.Call) -> bool:

@@ -200,7 +200,9 @@ def is_guard_decorator(decorator: cst.Decorator) -> bool:
 # ``@require_torch_accelerator``, ``@require_torch_multi_accelerator``).
 _REQUIRES_ACCELERATOR = re.compile(r"^requires?_(?:torch_)?(?:multi_)?accelerator")
 
-_EXIT_CALLS = frozenset({"skip", "skipTest", "exit", "_exit", "abort", "quit", "fail"})
+# Calls that end the process (``sys.exit``, ``os._exit``, ``exit()``, ``abort()``), by their last name.
+PROCESS_EXITS = frozenset({"exit", "_exit", "abort", "quit"})
+_EXIT_CALLS = PROCESS_EXITS | {"skip", "skipTest", "fail"}
 
 
 def ends_in_exit(body: cst.BaseSuite) -> bool:

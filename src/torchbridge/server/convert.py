@@ -14,6 +14,7 @@ import difflib
 from lsprotocol import types
 
 from ..diagnostics.finding import Finding
+from ..engine.incremental import common_prefix, common_suffix
 from ..engine.source import python_lines
 from ..output.report import severity
 from .documents import Codec, TextDocument
@@ -73,9 +74,9 @@ def text_edits(document: TextDocument, new: str, codec: Codec) -> list[types.Tex
             continue
         start, end = starts[i1], starts[i2]
         content = new[new_starts[j1] : new_starts[j2]]
-        prefix = _common_prefix(old_text[start:end], content)
+        prefix = common_prefix(old_text[start:end], content)
         start, content = start + prefix, content[prefix:]
-        suffix = _common_prefix(old_text[start:end][::-1], content[::-1])
+        suffix = common_suffix(old_text[start:end], content, min(end - start, len(content)))
         end, content = end - suffix, content[: len(content) - suffix]
         # An LSP position cannot fall between the two characters of a CRLF.
         if 0 < start < len(old_text) and old_text[start - 1 : start + 1] == "\r\n":
@@ -88,9 +89,3 @@ def text_edits(document: TextDocument, new: str, codec: Codec) -> list[types.Tex
     return edits
 
 
-def _common_prefix(a: str, b: str) -> int:
-    size = min(len(a), len(b))
-    for index in range(size):
-        if a[index] != b[index]:
-            return index
-    return size

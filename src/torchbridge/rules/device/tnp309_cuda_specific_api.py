@@ -19,7 +19,7 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
-from ...model.guards import Polarity, mentions_cuda, polarity
+from ...model.guards import PROCESS_EXITS, Polarity, mentions_cuda, polarity
 from ...model.names import callee_name, device_text, dotted, identifier_words
 from ...model.tree import children
 from ..base import Invalid, Rule, Valid
@@ -137,8 +137,6 @@ _VERSION_WORD = re.compile(r"version|torch_?(greater|ge|gt|lt|less|le)|torch_?\d
 _REQUIREMENT_WORD = re.compile(r"requir|\bneeds?\b|not supported|unsupported|(?:does not|doesn't|cannot) support")
 _WARNING_CALLS = frozenset({"warning", "warn", "error"})
 _CUDA_DEVICE = re.compile(r"^cuda(?::\d+)?$")
-# Calls that end the process: after a message, the branch refuses to run.
-_PROCESS_EXITS = frozenset({"exit", "_exit", "quit", "abort"})
 # Test modules pick the hardware they test on purpose.
 _TEST_FRAMEWORKS = frozenset({"pytest", "unittest"})
 
@@ -686,7 +684,7 @@ def _reports_cuda_requirement(body: cst.BaseSuite) -> bool:
     statements = body.body
     last = statements[-1] if statements else None
     exits = type(last) is cst.SimpleStatementLine and bool(last.body) and type(last.body[-1]) is cst.Expr \
-        and type(last.body[-1].value) is cst.Call and callee_name(last.body[-1].value.func) in _PROCESS_EXITS
+        and type(last.body[-1].value) is cst.Call and callee_name(last.body[-1].value.func) in PROCESS_EXITS
     for call in CudaSpecificApi._calls_of(body):
         callee = (callee_name(call.func) or "").lower()
         # Without an exit only a warning counts: a print or an info line may be a remark.
