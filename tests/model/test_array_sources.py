@@ -109,3 +109,55 @@ def test_rules_see_arrays_read_out_of_library_objects():
         "    d = torch.tensor(f['x'][0])\n"  # 10: maybe a NumPy scalar
     )
     assert found == [(6, "TNP105"), (9, "TNP101")]
+
+
+@pytest.mark.parametrize(
+    ("index", "kind"),
+    [
+        ("[0]", Kind.ARRAY_OR_SCALAR),  # a row of a dataset of two or more dimensions, else a scalar
+        ("[-1]", Kind.ARRAY_OR_SCALAR),
+        ("[i // n]", Kind.ARRAY_OR_SCALAR),  # `//` raises on a name: a number wherever it runs
+        ("[0, 1]", Kind.ARRAY_OR_SCALAR),
+        ("[i]", Kind.UNKNOWN),  # may be a name: a group's member
+        ("[i, j]", Kind.UNKNOWN),
+        ("[i + n]", Kind.UNKNOWN),  # `+` joins names too
+        ("[()]", Kind.UNKNOWN),
+    ],
+)
+def test_reading_an_h5py_object_at_numbers(index, kind):
+    assert value(f"f = h5py.File(p)\nprobe(f['x']{index})").kind is kind
+
+
+def test_arithmetic_keeps_an_array_or_a_scalar():
+    assert value("f = h5py.File(p)\nprobe(f['x'][0] / 255.0)").kind is Kind.ARRAY_OR_SCALAR
+    assert value("f = h5py.File(p)\nprobe(-1 + f['x'][0] * 2)").kind is Kind.ARRAY_OR_SCALAR
+    assert value("f = h5py.File(p)\nprobe(f['x'][0] - mean)").kind is Kind.UNKNOWN  # mean may be a tensor
+
+
+def test_h5py_reads_at_numbers_give_an_array_or_a_scalar(tmp_path):
+    """The facts above, on the installed h5py, NumPy and torch: every read at a number of a
+    dataset is an ndarray or a NumPy scalar (arithmetic keeps which), a group raises, and a
+    legacy constructor raises on the scalar, so it runs only on the array."""
+    h5py = pytest.importorskip("h5py")
+    import numpy as np
+    import torch
+
+    with h5py.File(tmp_path / "data.h5", "w") as store:
+        store["images"] = np.zeros((4, 3, 2), np.uint8)
+        store["counts"] = np.zeros(4, np.float32)
+        store.create_group("group")
+        for index in (0, -1, np.int64(1), 5 // 2, np.array([0, 1]), torch.tensor(1)):
+            for name in ("images", "counts"):
+                read = store[name][index]
+                assert isinstance(read, (np.ndarray, np.generic))
+                scaled = read / 255.0
+                assert isinstance(scaled, np.ndarray) is isinstance(read, np.ndarray)
+                assert isinstance(scaled, (np.ndarray, np.generic))
+                if isinstance(scaled, np.ndarray):
+                    assert torch.FloatTensor(scaled).shape == scaled.shape
+                else:
+                    with pytest.raises(TypeError):
+                        torch.FloatTensor(scaled)
+            with pytest.raises(TypeError):
+                store["group"][index]
+        assert isinstance(store["counts"][0], np.generic)  # the scalar case happens

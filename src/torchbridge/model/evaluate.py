@@ -529,7 +529,8 @@ class Evaluator:
         if base.kind is Kind.TENSOR:
             return self._combined([base])
         if base.kind in array_sources.KINDS:
-            return array_sources.subscript(base, slices)
+            numeric = [type(s) is cst.Index and self._is_number_index(s.value) for s in slices]
+            return array_sources.subscript(base, slices, numeric)
         if base.kind is Kind.TUPLE and base.items is not None and len(slices) == 1 and isinstance(slices[0], cst.Index):
             position = literal_int(slices[0].value)  # pair[1]: that position's value
             if position is not None and -len(base.items) <= position < len(base.items):
@@ -548,6 +549,13 @@ class Evaluator:
             return True
         value = self.value(expr) if type(expr) is cst.Name else UNKNOWN
         return value.kind is Kind.NUMBER and value.dtype == "int"
+
+    def _is_number_index(self, expr: cst.BaseExpression) -> bool:
+        """An index that is a number wherever it runs, never a name or a slice: an integer
+        (``_is_integer``) or a floor division (``i // n``: ``//`` raises on strings)."""
+        if type(expr) is cst.BinaryOperation and type(expr.operator) is cst.FloorDivide:
+            return True
+        return self._is_integer(expr)
 
     # -------------------------------------------------------------- helpers
 

@@ -14,6 +14,8 @@ installed NumPy):
   a C-contiguous operand gives a C-contiguous result, a transposed one a transposed
   result, and negative strides become positive. Of two arrays, only two C-contiguous
   operands give a known (C-contiguous) result.
+- An operand that is an ndarray or a NumPy scalar (``Kind.ARRAY_OR_SCALAR``) with numbers
+  gives an ndarray or a NumPy scalar again.
 
 An integer or fancy index whose value is not known may be a tuple that picks a scalar, so
 only literal integers (and names proven to hold a Python number) count as integers here.
@@ -37,6 +39,10 @@ def elementwise(operands: Sequence[Value]) -> Value:
     """The result of ``a / 255``, ``a - mean``, ``-a`` where no operand is a tensor: an ndarray
     when one operand is and the others are numbers, arrays or sequences; else unknown."""
     arrays = [v for v in operands if v.kind is Kind.NDARRAY]
+    if not arrays and any(v.kind is Kind.ARRAY_OR_SCALAR for v in operands):
+        # ``ds[i] / 255``: an array of an array, a NumPy scalar of a NumPy scalar
+        either = all(v.kind in _SCALARS | {Kind.ARRAY_OR_SCALAR} for v in operands)
+        return Value(Kind.ARRAY_OR_SCALAR) if either else UNKNOWN
     if not arrays or any(v.kind not in _SCALARS | _SEQUENCES | {Kind.NDARRAY} for v in operands):
         return UNKNOWN
     if any(v.ndim == 0 for v in arrays):

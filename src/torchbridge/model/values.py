@@ -20,6 +20,10 @@ import libcst as cst
 class Kind(enum.Enum):
     NDARRAY = "ndarray"
     NUMPY_SCALAR = "numpy scalar"
+    # One or the other, which only the data decides: an h5py dataset read at an integer is a row
+    # (an ndarray) of a dataset of two or more dimensions and a NumPy scalar of a 1-d one.
+    # A consumer that raises on a NumPy scalar (a legacy constructor) sees an ndarray wherever it runs.
+    ARRAY_OR_SCALAR = "ndarray or NumPy scalar"
     TENSOR = "tensor"
     LIST = "list"
     TUPLE = "tuple"

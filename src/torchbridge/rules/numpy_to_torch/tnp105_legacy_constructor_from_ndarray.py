@@ -76,7 +76,9 @@ class LegacyConstructorFromNdarray(Rule):
     Finds an ndarray passed to a legacy constructor: `torch.Tensor(a)`, `torch.FloatTensor(a)`
     and the other typed constructors, and `torch.cuda.FloatTensor(a)` and its kin, also
     through a module-level alias chosen at run time (`Tensor = torch.cuda.FloatTensor if
-    cuda else torch.FloatTensor`).
+    cuda else torch.FloatTensor`). An h5py dataset read at a number (`ds[i // n] / 255.`) is
+    a row or a NumPy scalar, and the constructor raises on the scalar: such a read is reported
+    too, without a fix.
 
     ## Why is this bad?
     The legacy constructors behave unlike the modern ones in ways that are easy to miss:
@@ -191,7 +193,10 @@ class LegacyConstructorFromNdarray(Rule):
         if array is None:
             return
         value = self.model.value_of(array)
-        if value.kind is not Kind.NDARRAY or value.layout is Layout.NEGATIVE:
+        # An ndarray or a NumPy scalar (an h5py row, ``ds[i] / 255``): the constructor raises on
+        # the scalar, so it runs only on an ndarray; no fix, since that is not proven before it runs.
+        either = value.kind is Kind.ARRAY_OR_SCALAR
+        if (value.kind is not Kind.NDARRAY and not either) or value.layout is Layout.NEGATIVE:
             return  # a negative stride makes the constructor and from_numpy raise alike: TNP102's finding
         single = choices[0] if len(choices) == 1 else None
         casts = {_cast_text(c.cast, "torch") for c in choices}
@@ -202,7 +207,7 @@ class LegacyConstructorFromNdarray(Rule):
         if single is None:  # a run-time alias: name what it may be
             constructor += " (" + " or ".join(f"`{c.qualname}`" for c in choices) + ")"
         message = self.message.format(constructor=constructor, array=quote(array), cast=cast)
-        fix = self._fix(node, array, single) if single is not None and not single.on_cuda else None
+        fix = self._fix(node, array, single) if single is not None and not single.on_cuda and not either else None
         self.report(node, message, fix=fix)
 
     def _constructors(self, func: cst.BaseExpression) -> list[_Constructor]:
