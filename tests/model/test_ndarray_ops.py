@@ -20,7 +20,10 @@ m = np.zeros((3, 4))
 t = a.transpose(2, 0, 1)
 f = a[::-1]
 i = 1
+j = (1, 2)
 images = np.stack([a, a])
+o = np.empty((3, 3), dtype=object)  # o[1, 2] is None
+s = np.stack([m, m])
 """
 
 # expression -> (kind, layout, ndim) the model must prove; None: the model must not claim more
@@ -50,10 +53,16 @@ CASES: dict[str, tuple[Kind, Layout, int | None] | None] = {
     "f[:, 0]": (Kind.NDARRAY, Layout.UNKNOWN, 2),
     "f[::-1]": (Kind.NDARRAY, Layout.UNKNOWN, 3),
     "t[0]": (Kind.NDARRAY, Layout.UNKNOWN, 2),
-    "a[0, 1, 2]": None,  # a NumPy scalar
-    "m[0, 1]": None,
-    "a[[0, 1]]": None,  # fancy: a copy
-    "a[a > 0]": None,
+    # Of an array whose dtype the code shows, any index gives an ndarray or a NumPy scalar.
+    "a[0, 1, 2]": (Kind.ARRAY_OR_SCALAR, Layout.UNKNOWN, None),  # a NumPy scalar
+    "m[0, 1]": (Kind.ARRAY_OR_SCALAR, Layout.UNKNOWN, None),
+    "a[[0, 1]]": (Kind.ARRAY_OR_SCALAR, Layout.UNKNOWN, None),  # fancy: a copy
+    "a[a > 0]": (Kind.ARRAY_OR_SCALAR, Layout.UNKNOWN, None),
+    "a[j]": (Kind.ARRAY_OR_SCALAR, Layout.UNKNOWN, None),  # an index unknown: a tuple, a mask...
+    "a[j] / 255": (Kind.ARRAY_OR_SCALAR, Layout.UNKNOWN, None),
+    "m[0, 1] / 255": (Kind.ARRAY_OR_SCALAR, Layout.UNKNOWN, None),
+    "o[j]": None,  # an array of objects holds anything
+    "s[j]": None,  # a stack's dtype is not shown
     "images[0]": None,  # rank unknown: a row, or a scalar of a 1-d array
     "a / 255": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
     "a - a.mean()": (Kind.NDARRAY, Layout.CONTIGUOUS, 3),
@@ -138,6 +147,10 @@ def test_the_model_claims_only_what_numpy_does(expression: str) -> None:
     kind, layout, ndim = _layout(numpy_value(expression))
     if value.kind is Kind.UNKNOWN:
         assert CASES[expression] is None, f"{expression}: the model should know {CASES[expression]}"
+        return
+    if value.kind is Kind.ARRAY_OR_SCALAR:
+        assert kind in (Kind.NDARRAY, Kind.NUMPY_SCALAR)
+        assert CASES[expression] == (value.kind, value.layout, value.ndim)
         return
     assert value.kind is kind
     if value.layout is not Layout.UNKNOWN:

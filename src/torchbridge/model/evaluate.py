@@ -523,9 +523,13 @@ class Evaluator:
         slices = [e.slice for e in node.slice]
         inner = node.value
         base = self._subscript(inner, _slices_something(slices)) if type(inner) is cst.Subscript else self.value(inner)
-        if base.kind is Kind.NDARRAY and base.ndim != 0:  # a 0-d array cannot be sliced
-            integer = [type(s) is cst.Index and self._is_integer(s.value) for s in slices]
-            return ndarray_ops.indexed(base, slices, integer, node, row_of_unknown_rank=sliced_after)
+        if base.kind is Kind.NDARRAY:
+            if base.ndim != 0:  # a 0-d array cannot be sliced
+                integer = [type(s) is cst.Index and self._is_integer(s.value) for s in slices]
+                found = ndarray_ops.indexed(base, slices, integer, node, row_of_unknown_rank=sliced_after)
+                if found.kind is not Kind.UNKNOWN:
+                    return found
+            return ndarray_ops.part_of(base)
         if base.kind is Kind.TENSOR:
             return self._combined([base])
         if base.kind in array_sources.KINDS:

@@ -14,6 +14,8 @@ installed NumPy):
   a C-contiguous operand gives a C-contiguous result, a transposed one a transposed
   result, and negative strides become positive. Of two arrays, only two C-contiguous
   operands give a known (C-contiguous) result.
+- Any index of an array whose dtype is a number's gives a part of it or one element: an
+  ndarray or a NumPy scalar (``Kind.ARRAY_OR_SCALAR``), when no basic index says which.
 - An operand that is an ndarray or a NumPy scalar (``Kind.ARRAY_OR_SCALAR``) with numbers
   gives an ndarray or a NumPy scalar again.
 
@@ -27,9 +29,12 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from . import dtypes
 from .names import literal_int
 from .values import UNKNOWN, Kind, Layout, Value
 
+# The NumPy dtypes the model names (``dtypes``): numbers and bools, never objects or records.
+_NUMERIC_DTYPES = frozenset(dtypes.NUMPY_DTYPES.values())
 # What NumPy turns into an array operand: numbers broadcast, lists and tuples become arrays.
 _SCALARS = frozenset({Kind.NUMBER, Kind.NUMPY_SCALAR})
 _SEQUENCES = frozenset({Kind.LIST, Kind.TUPLE})
@@ -103,6 +108,13 @@ def indexed(base: Value, indices: Sequence[cst.BaseSlice], integer: Sequence[boo
     if base.layout is Layout.CONTIGUOUS and _keeps_c_order(slots):
         return Value(Kind.NDARRAY, Layout.CONTIGUOUS, ndim, evidence=base.evidence)
     return Value(Kind.NDARRAY, Layout.UNKNOWN, ndim)
+
+
+def part_of(base: Value) -> Value:
+    """``a[i]`` for any index ``i`` of an ndarray whose dtype is a number's: a part of it (an
+    ndarray) or one element (a NumPy scalar); a name raises without a structured dtype. An
+    array of objects, or of a dtype the code does not show, may hold anything."""
+    return Value(Kind.ARRAY_OR_SCALAR) if base.dtype in _NUMERIC_DTYPES else UNKNOWN
 
 
 def zero_strided(ndim: int | None) -> Value:

@@ -76,9 +76,10 @@ class LegacyConstructorFromNdarray(Rule):
     Finds an ndarray passed to a legacy constructor: `torch.Tensor(a)`, `torch.FloatTensor(a)`
     and the other typed constructors, and `torch.cuda.FloatTensor(a)` and its kin, also
     through a module-level alias chosen at run time (`Tensor = torch.cuda.FloatTensor if
-    cuda else torch.FloatTensor`). An h5py dataset read at a number (`ds[i // n] / 255.`) is
-    a row or a NumPy scalar, and the constructor raises on the scalar: such a read is reported
-    too, without a fix.
+    cuda else torch.FloatTensor`). A value that is an ndarray or a NumPy scalar is reported
+    too, without a fix, since the constructor raises on the scalar: an h5py dataset read at a
+    number (`ds[i // n] / 255.`), and any index of an array whose dtype the code shows
+    (`clip[index]` where `clip = np.zeros(shape, dtype=np.float32)`).
 
     ## Why is this bad?
     The legacy constructors behave unlike the modern ones in ways that are easy to miss:
