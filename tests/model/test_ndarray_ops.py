@@ -24,6 +24,7 @@ j = (1, 2)
 images = np.stack([a, a])
 o = np.empty((3, 3), dtype=object)  # o[1, 2] is None
 s = np.stack([m, m])
+z = np.zeros((0, 3))
 """
 
 # expression -> (kind, layout, ndim) the model must prove; None: the model must not claim more
@@ -88,6 +89,16 @@ CASES: dict[str, tuple[Kind, Layout, int | None] | None] = {
     "t.reshape(6, 20)": (Kind.NDARRAY, Layout.UNKNOWN, 2),  # still a view: the merged axes are adjacent in memory
     "f.reshape(4, 30)": (Kind.NDARRAY, Layout.UNKNOWN, 2),  # a view with the flipped axis
     "np.flip(a.reshape(20, 6), 0)": (Kind.NDARRAY, Layout.NEGATIVE, 2),
+    # A new empty array has all-zero strides, and so has every copy of it or result computed
+    # from it: its flips are no negative strides (torch.from_numpy takes them).
+    "z[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "(z / 2)[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "(z + a[0, :1, :3])[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "z.astype(np.float32)[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "z.astype(np.float64, copy=False)[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "np.array(z)[:, ::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "z.copy()[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
+    "z.flatten()[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 1),
 }
 
 

@@ -402,7 +402,9 @@ class Evaluator:
             # Their only argument is the order (``copy("F")``, ``ravel(order="K")``): it may not be C.
             ordered = bool(call.args)
             return Value(Kind.NDARRAY, Layout.UNKNOWN if ordered else Layout.CONTIGUOUS,
-                         ndim=array.ndim if method == "copy" else 1, dtype=array.dtype)
+                         ndim=array.ndim if method == "copy" else 1, dtype=array.dtype,
+                         # a new empty array: strides 0 (ravel's view of one keeps a stride)
+                         zero_strides=array.zero_strides and method != "ravel")
         if method in returns.ARRAY_METHODS_KEEP_ORDER:  # astype
             target = first_argument(call) or keyword_argument(call, "dtype")
             return _copied_keeping_order(array, call).but(dtype=dtypes.numpy_dtype(self.model, target))
@@ -655,6 +657,8 @@ def _names_dim(call: cst.Call) -> bool:
 
 def _copied_keeping_order(source: Value, call: cst.Call) -> Value:
     """``np.array(x)``, ``x.astype(t)``: strides become positive, a transposition stays."""
+    if source.zero_strides:
+        return ndarray_ops.zero_strided(source.ndim)  # a copy of an empty array is empty: strides 0 again
     if keyword_argument(call, "order") is not None:
         return NDARRAY
     layout = source.layout

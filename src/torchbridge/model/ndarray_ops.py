@@ -16,6 +16,8 @@ installed NumPy):
   operands give a known (C-contiguous) result.
 - Any index of an array whose dtype is a number's gives a part of it or one element: an
   ndarray or a NumPy scalar (``Kind.ARRAY_OR_SCALAR``), when no basic index says which.
+- A new empty array has all-zero strides, and so has every copy of one and every
+  element-wise result with an empty operand (``Value.zero_strides``).
 - An operand that is an ndarray or a NumPy scalar (``Kind.ARRAY_OR_SCALAR``) with numbers
   gives an ndarray or a NumPy scalar again.
 
@@ -55,6 +57,8 @@ def elementwise(operands: Sequence[Value]) -> Value:
     ranks = [v.ndim for v in arrays if v.ndim is not None]
     # Broadcasting gives the largest rank; a list's rank is not known.
     ndim = max(ranks) if len(ranks) == len(arrays) and not any(v.kind in _SEQUENCES for v in operands) else None
+    if any(v.zero_strides for v in arrays):
+        return zero_strided(ndim)  # an empty operand makes a new, empty result
     evidence = next((v.evidence for v in arrays if v.evidence is not None), None)
     if len(arrays) == 1 and all(v.kind in _SCALARS for v in operands if v is not arrays[0]):
         layout = arrays[0].layout
