@@ -99,6 +99,10 @@ CASES: dict[str, tuple[Kind, Layout, int | None] | None] = {
     "np.array(z)[:, ::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
     "z.copy()[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 2),
     "z.flatten()[::-1]": (Kind.NDARRAY, Layout.CONTIGUOUS, 1),
+    # astype(its own dtype, copy=False) is the array itself, flipped strides included.
+    "f.astype(np.float64, copy=False)": (Kind.NDARRAY, Layout.NEGATIVE, 3),
+    "f.astype(np.float32, copy=False)": (Kind.NDARRAY, Layout.UNKNOWN, 3),  # a copy, strides positive
+    "f[0][j]": (Kind.ARRAY_OR_SCALAR, Layout.UNKNOWN, None),  # a view keeps the dtype
 }
 
 

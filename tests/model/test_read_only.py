@@ -43,6 +43,8 @@ def value_at_probe(body: str) -> Value:
         # read-only array): neither is read-only on every path.
         ('a = np.frombuffer(b"abcdefgh")\nprobe(a.astype(np.float32))', None),
         ('a = np.frombuffer(b"abcdefgh")\nprobe(a.astype(t, copy=False))', None),
+        ('a = np.frombuffer(b"abcdefgh", dtype=np.uint8)\nprobe(a.astype(np.uint8, copy=False))', True),
+        ('a = np.frombuffer(b"abcdefgh", dtype=np.uint8)\nprobe(a.astype(np.float32, copy=False))', None),
         ("a = np.broadcast_to(x, (2, 3))\nprobe(a.reshape(6))", None),  # not contiguous: reshape may copy
         ("a = np.zeros(3)\na.setflags(write=False)\nprobe(a)", True),
         ("a = np.zeros(3)\na.setflags(write=False)\na.setflags(write=True)\nprobe(a)", False),
@@ -62,3 +64,15 @@ def test_join_keeps_agreement_only():
     ro = Value(Kind.NDARRAY, readonly=True)
     assert ro.join(ro.but(ndim=2)).readonly is True
     assert ro.join(Value(Kind.NDARRAY, readonly=False)).readonly is None
+
+
+def test_astype_without_copy_keeps_the_array_only_for_its_own_dtype():
+    """The two astype cases above, on the installed NumPy."""
+    import numpy as np
+
+    array = np.frombuffer(b"abcdefgh", dtype=np.uint8)
+    same = array.astype(np.uint8, copy=False)
+    assert same is array and not same.flags.writeable
+    assert array.astype(np.float32, copy=False).flags.writeable
+    flipped = np.zeros((2, 3), dtype=np.float32)[::-1]
+    assert flipped.astype(np.float32, copy=False).strides[0] < 0  # the same flipped array

@@ -407,7 +407,11 @@ class Evaluator:
                          zero_strides=array.zero_strides and method != "ravel")
         if method in returns.ARRAY_METHODS_KEEP_ORDER:  # astype
             target = first_argument(call) or keyword_argument(call, "dtype")
-            return _copied_keeping_order(array, call).but(dtype=dtypes.numpy_dtype(self.model, target))
+            dtype = dtypes.numpy_dtype(self.model, target)
+            copy = keyword_argument(call, "copy")
+            if copy is not None and _is_false(copy) and dtype is not None and dtype == array.dtype:
+                return array  # astype(its own dtype, copy=False) returns the array itself
+            return _copied_keeping_order(array, call).but(dtype=dtype)
         if method in ("transpose", "swapaxes"):
             return self._transposed(array, method == "swapaxes", call.args, call)
         if method == "reshape":
@@ -530,7 +534,7 @@ class Evaluator:
                 integer = [type(s) is cst.Index and self._is_integer(s.value) for s in slices]
                 found = ndarray_ops.indexed(base, slices, integer, node, row_of_unknown_rank=sliced_after)
                 if found.kind is not Kind.UNKNOWN:
-                    return found
+                    return found.but(dtype=base.dtype)  # a view: the same dtype
             return ndarray_ops.part_of(base)
         if base.kind is Kind.TENSOR:
             return self._combined([base])
