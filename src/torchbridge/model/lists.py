@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import catalogue
+from .names import self_attribute
 from .tree import children
 from .values import UNKNOWN, Kind, Value
 
@@ -276,8 +277,7 @@ def _attribute_uses(module: cst.Module, owner: cst.ClassDef,
 
 
 def _is_self_attribute(expr: cst.BaseExpression, name: str) -> bool:
-    return (type(expr) is cst.Attribute and expr.attr.value == name
-            and type(expr.value) is cst.Name and expr.value.value == "self")
+    return self_attribute(expr) == name
 
 
 def element_value(model, expr: cst.BaseExpression) -> Value:
