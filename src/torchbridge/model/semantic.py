@@ -125,6 +125,8 @@ class SemanticModel:
         self.memo: SubtreeMemo = NO_MEMO
         # What private helpers' callers pass (``call_sites``): the checked file's model only.
         self.call_sites: CallSites | None = CallSites(self)
+        # id(ListComp) -> what each item is, where a rule asked (``comprehensions``)
+        self.comprehension_items: dict[int, Value] = {}
 
     # ----------------------------------------------------------------- queries
 
@@ -602,6 +604,15 @@ class SemanticModel:
             yield self.scope
         finally:
             self.scope = outer
+
+    @contextmanager
+    def comprehension_scope(self, node: cst.ListComp, bound: dict[str, Value]) -> Iterator[Scope]:
+        """A scope for valuing ``node``'s item from outside its walk, its variables bound to
+        ``bound`` (``comprehensions``)."""
+        with self._scope("comprehension", node) as scope:
+            for name, facts in bound.items():
+                scope.bindings[name] = Binding(name=name, kind="loop", node=node, facts=facts)
+            yield scope
 
     def _is_method(self, function: cst.FunctionDef) -> bool:
         return bool(self._classes) and bool(function.params.params)
