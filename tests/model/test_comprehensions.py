@@ -8,6 +8,7 @@ from __future__ import annotations
 import textwrap
 
 import libcst as cst
+import numpy as np
 import pytest
 import torch
 
@@ -156,3 +157,26 @@ def test_a_name_the_comprehension_binds_hides_the_outer_one_only_inside_it() -> 
     model.walk = dispatcher.walk
     dispatcher.walk(cst.parse_module(program))
     assert seen[0].kind is Kind.TENSOR and seen[0].grad is False
+
+
+def test_the_rows_of_a_1d_array_are_not_arrays() -> None:
+    program = textwrap.dedent("""
+        import numpy as np
+        def f():
+            a = np.zeros(3)
+            probe([x for x in a])
+            b = np.zeros((3, 2))
+            probe([x for x in b])
+        f()
+        """)
+    model = SemanticModel()
+    model.track_values = True
+    recorder = _Recorder(model)
+    dispatcher = Dispatcher([recorder], model.traversals())
+    model.walk = dispatcher.walk
+    dispatcher.walk(cst.parse_module(program))
+    flat, rows = recorder.seen
+    seen: list[list[object]] = []
+    exec(program, {"probe": seen.append})  # noqa: S102 - the fixed program above
+    assert flat.kind is Kind.UNKNOWN and not any(isinstance(x, np.ndarray) for x in seen[0])
+    assert rows.kind is Kind.NDARRAY and all(isinstance(x, np.ndarray) for x in seen[1])

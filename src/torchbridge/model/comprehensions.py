@@ -6,7 +6,8 @@ The value model's own answer (``Evaluator._element``) values an item only when i
 none of the comprehension's variables, and keeps only its kind and placement. Here the item
 is valued with every fact the model proves (grad too), its variables bound to what iterating
 their iterables gives at the point of the question: a list's elements (a display, its
-appends: ``lists.element_value``), the rows of an array or tensor, and through ``zip(...)``
+appends: ``lists.element_value``), the rows of a tensor or of an array of two or more
+dimensions, and through ``zip(...)``
 and ``enumerate(...)`` the same per position. A variable whose iterable proves nothing is
 unknown, so an item that depends on it is unknown too.
 
@@ -104,10 +105,16 @@ def _bind_unknown(target: cst.BaseExpression, bound: dict[str, Value]) -> bool:
 
 def _element(model: SemanticModel, iterable: cst.BaseExpression) -> Value:
     """What iterating ``iterable`` gives: a list's elements where the model knows them all,
-    else the rows of an array or tensor (``Evaluator.element_of``)."""
+    else the rows of a tensor (tensors, 0-d ones for a 1-d tensor) or of an array of two or
+    more dimensions (a 1-d array gives NumPy scalars)."""
     from .lists import element_value  # lists asks this module back for a comprehension's items
 
     found = element_value(model, iterable)
     if found.kind is not Kind.UNKNOWN:
         return found
-    return model.evaluator.element_of(iterable)
+    whole = model.evaluator.value(iterable)
+    if whole.kind is Kind.TENSOR:
+        return Value(Kind.TENSOR, grad=whole.grad, on_device=whole.on_device, evidence=whole.evidence)
+    if whole.kind is Kind.NDARRAY and whole.ndim is not None and whole.ndim >= 2:
+        return Value(Kind.NDARRAY, ndim=whole.ndim - 1)
+    return UNKNOWN
