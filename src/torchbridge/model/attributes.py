@@ -34,7 +34,7 @@ from functools import partial
 import libcst as cst
 
 from .memo import NO_MEMO, SubtreeMemo
-from .names import dotted, string_value
+from .names import dotted, self_attribute, string_value
 from .tree import EXPRESSIONS, children
 from .values import UNKNOWN, Kind, Value
 
@@ -206,7 +206,7 @@ class OutsideWrites:
         elif type(target) is cst.Attribute:
             if target.attr.value == "__dict__" or dotted(target.value) is not None and "__dict__" in (dotted(target.value) or ""):
                 self._everything = True
-            elif type(target.value) is cst.Name and target.value.value == "self" and owner is not None:
+            elif self_attribute(target) is not None and owner is not None:
                 self._by_class.setdefault(owner, set()).add(target.attr.value)
             else:
                 self._through_other.add(target.attr.value)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from .names import self_attribute
 from .tree import EXPRESSIONS, children
 
 _SUITES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)
@@ -162,6 +163,7 @@ def self_assignment_counts(body: cst.BaseSuite) -> dict[str, int]:
                 pending.extend(child for child in children(node) if type(child) not in EXPRESSIONS)
             continue
         for target in targets:
-            if type(target) is cst.Attribute and type(target.value) is cst.Name and target.value.value == "self":
-                found[target.attr.value] = found.get(target.attr.value, 0) + 1
+            name = self_attribute(target)
+            if name is not None:
+                found[name] = found.get(name, 0) + 1
     return found

@@ -19,6 +19,7 @@ from .names import (
     literal_bool,
     literal_int,
     names_in,
+    self_attribute,
     string_value,
 )
 from .values import NDARRAY, NUMBER, TENSOR, UNKNOWN, Kind, Layout, Value
@@ -495,7 +496,7 @@ class Evaluator:
             return UNKNOWN
         if base.kind in array_sources.KINDS:
             return array_sources.attribute(base, attr, node)
-        if type(node.value) is cst.Name and node.value.value == "self":
+        if self_attribute(node) is not None:
             return self.model.self_attribute(attr)
         if base.kind is Kind.MODULE and attr == "weight" and base.grad:
             layer = self._weighted_layer(node.value)
@@ -508,8 +509,9 @@ class Evaluator:
         """The call that made ``expr``, a torch layer with a ``weight`` parameter
         (``nn.Linear(...)``, a name assigned one, or ``self.<name>`` that every write of the
         class assigns one); an ``nn.Sequential`` has none."""
-        if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == "self":
-            writes = self.model.self_attribute_writes(expr.attr.value)
+        name = self_attribute(expr)
+        if name is not None:
+            writes = self.model.self_attribute_writes(name)
             layers = [self._weighted_layer(w.value) for w in writes or () if type(w) is cst.Assign]
             return layers[0] if writes and len(layers) == len(writes) and all(layers) else None
         if type(expr) is cst.Name:

@@ -5,7 +5,7 @@ The usual way data is gathered before one conversion (`torch.tensor(frames)`,
 mutations, so the model records each ``.append`` as its walk passes it (``observe``), with
 the value it sees *there*; ``elements`` then answers for a list whose every use in its
 function is accounted for: one binding to a list display, ``.append(x)`` statements
-already walked, ``len(...)``, and the conversion asked about. Anything else (``extend``, an
+already walked, ``len(...)``, iteration by a comprehension, and the conversion asked about. Anything else (``extend``, an
 index assignment, passing the list elsewhere, a closure) leaves the answer unknown.
 """
 
@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from . import catalogue
+from . import catalogue, comprehensions
+from .names import self_attribute
 from .tree import children
 from .values import UNKNOWN, Kind, Value
 
@@ -167,7 +168,8 @@ def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
 def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name, last: cst.SimpleStatementLine | None,
                     nested_uses: bool = True) -> list[cst.Call] | None:
     """The ``name.append(...)`` calls of ``body``, when every other occurrence of the name is
-    its definition ``target``, ``len(name)`` or ``name`` itself; None otherwise, and None for
+    its definition ``target``, ``len(name)``, the iterable of a comprehension, or ``name``
+    itself; None otherwise, and None for
     any occurrence inside a nested function, class or lambda unless ``nested_uses``. With
     ``last`` (``_rebinding_line``), the occurrences after that statement are not read."""
     appends: list[cst.Call] = []
@@ -192,6 +194,10 @@ def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name, last: c
             elif (type(func) is cst.Name and func.value in _HARMLESS_CALLS and len(node.args) == 1
                   and isinstance(node.args[0].value, cst.Name)):
                 allowed.add(id(node.args[0].value))
+        elif type(node) is cst.CompFor and type(node.iter) is cst.Name:
+            # A comprehension's iteration reads the list (a ``for`` statement's body may change
+            # its elements in place, ``t.requires_grad_(False)``: not taken as a read).
+            allowed.add(id(node.iter))
         elif type(node) is cst.Name:
             if node.value == name.value and (id(node) not in allowed or (nested and not nested_uses)):
                 return None
@@ -276,13 +282,17 @@ def _attribute_uses(module: cst.Module, owner: cst.ClassDef,
 
 
 def _is_self_attribute(expr: cst.BaseExpression, name: str) -> bool:
-    return (type(expr) is cst.Attribute and expr.attr.value == name
-            and type(expr.value) is cst.Name and expr.value.value == "self")
+    return self_attribute(expr) == name
 
 
 def element_value(model, expr: cst.BaseExpression) -> Value:
     """What every element of the list or tuple ``expr`` is: a display's or comprehension's
-    items, or an appended-to list's; UNKNOWN when not known."""
+    items (a comprehension written here valued with its variables bound: ``comprehensions``),
+    or an appended-to list's; UNKNOWN when not known."""
+    if type(expr) is cst.ListComp:
+        found = comprehensions.item_value(model, expr)
+        if found.kind is Kind.NDARRAY or found.kind is Kind.TENSOR:
+            return found
     if type(expr) is cst.Name:
         found = elements(model, expr)
         if found.kind is not Kind.UNKNOWN:

@@ -19,6 +19,14 @@ def dotted(expr: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
+def self_attribute(expr: cst.CSTNode) -> str | None:
+    """``name`` for ``self.<name>``, else None (the spelling ``self``: what a method's first
+    parameter is called by convention, which the callers check where it matters)."""
+    if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == "self":
+        return expr.attr.value
+    return None
+
+
 def import_target(alias: cst.ImportAlias) -> str | None:
     return dotted(alias.name)
 

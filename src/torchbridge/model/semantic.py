@@ -49,6 +49,7 @@ from .names import (
     bound_name,
     dotted,
     imported_name,
+    self_attribute,
 )
 from .project_index import FileImports, TextFacts, import_counts, import_reference
 from .scope import Binding, Scope, rebind
@@ -124,6 +125,8 @@ class SemanticModel:
         self.memo: SubtreeMemo = NO_MEMO
         # What private helpers' callers pass (``call_sites``): the checked file's model only.
         self.call_sites: CallSites | None = CallSites(self)
+        # id(ListComp) -> what each item is, where a rule asked (``comprehensions``)
+        self.comprehension_items: dict[int, Value] = {}
 
     # ----------------------------------------------------------------- queries
 
@@ -268,23 +271,27 @@ class SemanticModel:
     def attributes_written_outside(self, cls: cst.ClassDef) -> frozenset[str] | None:
         """The attribute names of ``cls`` that code other than its own methods writes (None:
         any name may be; ``attributes.OutsideWrites``)."""
-        if self._outside_writes is None and self.module is not None:
-            self._outside_writes = OutsideWrites(self.module, self.memo)
-        return self._outside_writes.of(cls) if self._outside_writes is not None else None
+        outside = self._module_outside_writes()
+        return outside.of(cls) if outside is not None else None
 
     def related_classes(self, cls: cst.ClassDef) -> frozenset[str]:
         """The names of the module's classes that ``cls`` derives from or that derive from it."""
+        outside = self._module_outside_writes()
+        return frozenset(outside.related(cls.name.value)) if outside is not None else frozenset()
+
+    def _module_outside_writes(self) -> OutsideWrites | None:
+        """The module's attribute writes not through a method's ``self``: one object per check,
+        shared with the summaries' walks, which scans the module only when first asked."""
         if self._outside_writes is None and self.module is not None:
             self._outside_writes = OutsideWrites(self.module, self.memo)
-        return frozenset(self._outside_writes.related(cls.name.value)) if self._outside_writes is not None else frozenset()
+        return self._outside_writes
 
     def _new_class_facts(self, node: cst.ClassDef) -> ClassFacts:
-        if self._outside_writes is None and self.module is not None:
-            self._outside_writes = OutsideWrites(self.module, self.memo)
+        outside = self._module_outside_writes()
         if not self.track_values:
             return ClassFacts({})
         total, class_names = self.summaries.class_counts(node)
-        return ClassFacts(total, node, class_names, self._outside_writes)
+        return ClassFacts(total, node, class_names, outside)
 
     def returned_by(self, func: cst.BaseExpression, call: cst.Call | None = None) -> Value | None:
         """What calling ``func`` gives when it is a function or a method of this module
@@ -302,7 +309,7 @@ class SemanticModel:
         if call is None or not call.args or not open_result(plain):
             return plain
         arguments = self._arguments(function, owner, call)  # evaluated only where they may settle it
-        return self.summaries.returned(function, owner, arguments) if arguments else plain
+        return self.summaries.returned_for(function, owner, plain, arguments) if arguments else plain
 
     def _arguments(self, function: cst.FunctionDef, owner: cst.ClassDef | None, call: cst.Call) -> Arguments:
         """The known values ``call`` passes, by the parameter that receives each (a method's
@@ -598,6 +605,15 @@ class SemanticModel:
         finally:
             self.scope = outer
 
+    @contextmanager
+    def comprehension_scope(self, node: cst.ListComp, bound: dict[str, Value]) -> Iterator[Scope]:
+        """A scope for valuing ``node``'s item from outside its walk, its variables bound to
+        ``bound`` (``comprehensions``)."""
+        with self._scope("comprehension", node) as scope:
+            for name, facts in bound.items():
+                scope.bindings[name] = Binding(name=name, kind="loop", node=node, facts=facts)
+            yield scope
+
     def _is_method(self, function: cst.FunctionDef) -> bool:
         return bool(self._classes) and bool(function.params.params)
 
@@ -679,10 +695,8 @@ class SemanticModel:
                 evaluated = self._unpacked(target, value) or evaluated
             for element, element_value, facts in zip(target.elements, values, evaluated):
                 self.bind_target(element.value, kind, node, element_value, facts)
-        elif (
-            self.track_values and type(target) is cst.Attribute and type(target.value) is cst.Name
-            and target.value.value == "self" and self._class_facts_stack and self._functions
-        ):
+        elif self.track_values and self_attribute(target) is not None and self._class_facts_stack and self._functions:
+            assert type(target) is cst.Attribute  # self_attribute said so (mypy)
             self.walk(target)
             self._class_facts_stack[-1].assign(
                 target.attr.value, self.evaluator.value(value) if value is not None else UNKNOWN, node)

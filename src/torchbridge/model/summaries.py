@@ -162,17 +162,20 @@ class Summaries:
 
     # --------------------------------------------------------------- summaries
 
-    def returned(self, function: cst.FunctionDef, owner: cst.ClassDef | None, arguments: Arguments = ()) -> Value:
+    def returned(self, function: cst.FunctionDef, owner: cst.ClassDef | None) -> Value:
         """What calling ``function`` here gives: the join of its returns, its body walked in
         the grad mode of this point (a helper called under ``no_grad`` returns tensors that
-        do not require grad, unless they are leaves that do), or unknown.
+        do not require grad, unless they are leaves that do), or unknown."""
+        return self._returned(function, owner, ())
 
-        ``arguments``: what this call passes for some parameters. Where the summary that knows
-        nothing of its parameters leaves the result open, the body is walked again with those
-        parameters bound to these values: an answer for this call alone, whoever else calls
-        the function (memoised per function, grad mode and argument values)."""
-        plain = self._returned(function, owner, ())
-        if not arguments or not open_result(plain) or id(function) in self._active_functions:
+    def returned_for(self, function: cst.FunctionDef, owner: cst.ClassDef | None, plain: Value,
+                     arguments: Arguments) -> Value:
+        """What one call gives, passing ``arguments`` for some parameters, where ``plain`` (the
+        summary that knows nothing of its parameters: ``returned``) leaves the result open
+        (``open_result``, which the caller has asked before valuing the arguments): the body walked again with those parameters bound to these values, an answer for this
+        call alone, whoever else calls the function (memoised per function, grad mode and
+        argument values). Inside a cycle through the function, ``plain`` stays the answer."""
+        if not arguments or id(function) in self._active_functions:
             return plain
         return self._returned(function, owner, arguments)
 

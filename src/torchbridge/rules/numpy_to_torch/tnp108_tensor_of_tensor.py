@@ -73,7 +73,8 @@ class TensorOfTensor(Rule):
     A parameter is not reported on its annotation alone: `torch.tensor(mean)` on a
     parameter annotated `torch.Tensor` is how code accepts the lists its callers really pass
     (diffusers' `_normalize_latents(latents, latents_mean: torch.Tensor, ...)` is called with
-    a VAE config's list).
+    a VAE config's list). A private helper's parameter without an annotation is reported
+    when every call of the helper in the module passes a tensor (`_center(x, x.mean(0))`).
 
     ## Why is this bad?
     `torch.tensor` is meant for Python data and arrays. Given a tensor, it copies it, warns
@@ -265,7 +266,8 @@ class TensorOfTensor(Rule):
 
 
 def _parameter(model: SemanticModel, source: cst.BaseExpression) -> bool:
-    """A parameter, known a tensor only by its annotation: converting it says the callers
-    may pass something else."""
+    """A parameter, known a tensor by its annotation: converting it says the callers may
+    pass something else. One without an annotation that is a tensor here was proven so by
+    every call of a private helper (``call_sites``): those calls are all it gets."""
     binding = model.lookup(source.value) if type(source) is cst.Name else None
-    return binding is not None and binding.kind == "param"
+    return binding is not None and binding.kind == "param" and model.evaluator.value(source).kind is not Kind.UNKNOWN

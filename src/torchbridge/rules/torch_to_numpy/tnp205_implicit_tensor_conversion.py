@@ -81,9 +81,11 @@ class ImplicitTensorConversion(Rule):
     module's output outside `no_grad` (a loss module such as `nn.MSELoss()` passes its
     input's grad on; an unknown `criterion` proves nothing), `.cuda()`, `.to('cuda')`, a
     helper's return (summarised for the call's own arguments where that settles it), a
-    weight updated in place in the loop (`w -= lr * w.grad`), and a list whose every element
+    weight updated in place in the loop (`w -= lr * w.grad`), a list whose every element
     was appended where the model sees it: in the same function, in the module's own code for
-    a module-level list, or in the class's methods for `self.losses`.
+    a module-level list, or in the class's methods for `self.losses`, and a list
+    comprehension over such a list or over a tensor's rows (`np.mean([l * w for l in
+    losses])`).
 
     `np.asarray(t)` and `np.array(t)` of one tensor are TNP202's; of a list of tensors,
     this rule reports them when an element is proven to require grad or to live on a
