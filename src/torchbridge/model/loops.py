@@ -31,7 +31,8 @@ from .values import Kind
 if TYPE_CHECKING:
     from .semantic import SemanticModel
 
-_DATA = frozenset({Kind.NDARRAY, Kind.TENSOR})
+# What one step over a data collection gives: a tensor's rows, an array's rows or (1-d) scalars.
+_DATA = frozenset({Kind.NDARRAY, Kind.TENSOR, Kind.ARRAY_OR_SCALAR, Kind.NUMPY_SCALAR})
 # enumerate(xs), zip(xs, ys), reversed(xs), sorted(xs): still one element at a time.
 _ELEMENTWISE_WRAPPERS = frozenset({"enumerate", "zip", "reversed", "sorted"})
 # A dict's views that give its values (with ``items`` the value is the second of each pair).
