@@ -197,6 +197,13 @@ class _DiskFiles:
             _remember(self._known, path, (signature, data, digest), self.LIMIT)
         return data, digest
 
+    def digest(self, path: Path, data: bytes) -> str:
+        """The hash of ``data``, a file's bytes as some reader gave them: the one kept for
+        ``path`` when ``data`` is the very object kept with it (a reader that falls back to
+        ``read_file``, as the language server's does), else computed."""
+        known = self._known.get(path)
+        return known[2] if known is not None and known[1] is data else hashlib.sha256(data).hexdigest()
+
 
 _DISK = _DiskFiles()
 
@@ -344,7 +351,7 @@ class _Check:
             data, digest = _DISK.read(path)  # the hash too, once per content
         else:
             data = self.index.reader(path)
-            digest = digest_of(data)
+            digest = _DISK.digest(path, data) if data is not None else None
         self._read[path] = data, digest
         self.dependencies[str(path)] = digest
         self.consulted.add(path)
