@@ -91,6 +91,9 @@ class SemanticModel:
         self._functions: list[cst.FunctionDef] = []
         self._classes: list[cst.ClassDef] = []
         self._hoisted_imports: dict[str, Binding] = {}
+        # id(attribute) -> (the attribute, its head's qualnames, its qualnames): ``qualnames``
+        # of an attribute chain, asked by several rules of every call, built once per head.
+        self._attribute_qualnames: dict[int, tuple[cst.BaseExpression, frozenset[str], frozenset[str]]] = {}
         # Values are followed only when a rule asks (the engine sets this); names always are.
         self.track_values = False
         self.evaluator = Evaluator(self)
@@ -564,8 +567,15 @@ class SemanticModel:
             return frozenset()
         if head is expr:
             return binding.qualnames
+        # The answer depends only on the chain and the head's qualnames: kept while both are
+        # the same objects (the entry holds them, so neither id can be reused meanwhile).
+        known = self._attribute_qualnames.get(id(expr))
+        if known is not None and known[0] is expr and known[1] is binding.qualnames:
+            return known[2]
         rest = (dotted(expr) or "").partition(".")[2]
-        return frozenset(f"{q}.{rest}" for q in binding.qualnames)
+        found = frozenset(f"{q}.{rest}" for q in binding.qualnames)
+        self._attribute_qualnames[id(expr)] = (expr, binding.qualnames, found)
+        return found
 
     def imported_qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
         """Like ``qualnames``, through the module's imports alone (wherever they are in its
