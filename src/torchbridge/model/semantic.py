@@ -53,7 +53,7 @@ from .names import (
 from .project_index import FileImports, TextFacts, import_counts, import_reference
 from .scope import Binding, Scope, rebind
 from .summaries import Arguments, Summaries, open_result
-from .tree import walk_children
+from .tree import TEXT_LEAVES, walk_children
 from .values import UNKNOWN, Kind, Value
 
 Walk = Callable[[cst.CSTNode], None]
@@ -448,12 +448,13 @@ class SemanticModel:
         child.call_sites = None  # a summary's walk answers no rule
         parent._summary_models.append(child)
         table = child.traversals()
+        leaves = TEXT_LEAVES.difference(table)  # no children to descend into (a name, a number...)
 
         def walk(node: cst.CSTNode) -> None:
             traverse = table.get(type(node))
             if traverse is not None:
                 traverse(node)
-            else:
+            elif type(node) not in leaves:
                 walk_children(node, walk)
 
         child.walk = walk
