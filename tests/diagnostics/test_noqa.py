@@ -315,3 +315,18 @@ def test_a_noqa_in_any_case_still_covers_its_whole_token_run(marker):
 
     suppressions = Suppressions(["x = torch.zeros(1) \\\n", f"    .cuda()  {marker}\n", "y = 1\n"])
     assert [suppressions.suppressed("TNP302", line) for line in (1, 2, 3)] == [True, True, False]
+
+
+def test_token_runs_given_as_not_tokenizing_are_not_asked_of_the_whole_text_again(monkeypatch):
+    """The server's statement-by-statement runs answer None for a text that does not
+    tokenize: that is the answer, so the whole text is not tokenized a second time, and
+    each line is read for itself (as when the whole text fails to tokenize)."""
+    from torchbridge.diagnostics import noqa
+
+    def tokenized(lines):
+        raise AssertionError("tokenized the whole text after its runs said it does not tokenize")
+
+    monkeypatch.setattr(noqa, "token_runs", tokenized)
+    lines = ["x = torch.zeros(1) \\\n", "    .cuda()  # noqa\n", "y = (\n"]
+    suppressions = noqa.Suppressions(lines, lambda: None)
+    assert [suppressions.suppressed("TNP302", line) for line in (1, 2, 3)] == [False, True, False]

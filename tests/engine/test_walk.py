@@ -7,7 +7,7 @@ import libcst as cst
 from conftest import FIXTURES
 
 from torchbridge.engine.walk import Dispatcher
-from torchbridge.model.tree import TEXT_LEAVES, children
+from torchbridge.model.tree import EXPRESSIONS, TEXT_LEAVES, children, statement_children
 
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 
@@ -54,3 +54,18 @@ def test_text_leaves_have_no_children() -> None:
         leaves += len(everything.leaves)
     assert leaves
     assert cst.Name in TEXT_LEAVES and cst.Call not in TEXT_LEAVES and cst.Attribute not in TEXT_LEAVES
+
+
+def test_statement_children_are_the_children_that_are_no_expressions_in_order() -> None:
+    """``statement_children`` is the scanners' old filter over ``children``, node for node."""
+    checked = 0
+    for path in SOURCES:
+        module = cst.parse_module(path.read_text("utf-8"))
+        pending: list[cst.CSTNode] = [module]
+        while pending:
+            node = pending.pop()
+            expected = [id(child) for child in children(node) if type(child) not in EXPRESSIONS]
+            assert [id(child) for child in statement_children(node)] == expected, (path, node)
+            checked += bool(expected)
+            pending.extend(children(node))
+    assert checked

@@ -279,3 +279,22 @@ def test_string_value_reads_a_literal_as_python_does(literal: str) -> None:
         value = ast.literal_eval(literal) if "b" not in node.prefix.lower() and "f" not in node.prefix.lower() else None
         expected = value if isinstance(value, str) else None
     assert string_value(node) == expected
+
+
+def test_an_attribute_chains_qualnames_follow_its_heads_binding_when_asked_again():
+    """``qualnames`` of an attribute chain is kept per chain while its head's binding names
+    the same objects: asked again after the head is rebound, it names the new ones."""
+    model = SemanticModel()
+    dispatcher = Dispatcher([], model.traversals())
+    model.walk = dispatcher.walk
+    module = cst.parse_module("import torch as t\nt.cuda.is_available()\n")
+    dispatcher.walk(module)
+    chain = module.body[1].body[0].value.func
+    assert model.qualnames(chain) == {"torch.cuda.is_available"}
+    assert model.qualnames(chain) is model.qualnames(chain)  # built once
+    model.bind("t", "import", None, qualnames=frozenset({"numpy"}))
+    assert model.qualnames(chain) == {"numpy.cuda.is_available"}
+    model.bind("t", "assign", None)
+    assert model.qualnames(chain) == frozenset()
+    model.bind("t", "import", None, qualnames=frozenset({"torch", "jax"}))
+    assert model.qualnames(chain) == {"torch.cuda.is_available", "jax.cuda.is_available"}

@@ -425,3 +425,30 @@ def test_the_disk_memo_rereads_a_file_rewritten_within_a_clock_tick(tmp_path: Pa
     path.unlink()
     assert disk.read(path) == (None, None)
     assert disk.read(tmp_path) == (None, None)  # a folder is no module
+
+
+def test_a_readers_bytes_reuse_the_disk_memos_hash_only_when_they_are_its_own(tmp_path: Path, monkeypatch) -> None:
+    """The language server's reader gives the disk memo's bytes for a file no editor has
+    open: their hash is the one kept with them, not computed again; any other bytes (an
+    open document's text, even with the same content) are hashed."""
+    import hashlib
+
+    import torchbridge.model.project_index as project_index
+
+    path = tmp_path / "m.py"
+    path.write_bytes(b"x = 1\n")
+    _settled(path)
+    disk = _DiskFiles()
+    data, digest = disk.read(path)
+    hashed: list[bytes] = []
+    real = hashlib.sha256
+
+    def counting(value: bytes = b""):
+        hashed.append(value)
+        return real(value)
+
+    monkeypatch.setattr(project_index.hashlib, "sha256", counting)
+    assert data is not None and disk.digest(path, data) == digest
+    assert hashed == []
+    assert disk.digest(path, bytes(bytearray(data))) == digest and len(hashed) == 1
+    assert disk.digest(path, b"x = 2\n") == digest_of(b"x = 2\n")

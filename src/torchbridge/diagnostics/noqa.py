@@ -41,6 +41,14 @@ def file_is_exempt(lines: list[str], text: str | None = None) -> bool:
     return any(NOQA_FILE.match(line) for line in lines)
 
 
+class _Tokenize:
+    """The type of ``TOKENIZE``: no token runs given, tokenize the lines (``None`` already
+    means "they do not tokenize", an answer that must not be asked for again)."""
+
+
+TOKENIZE = _Tokenize()
+
+
 @dataclass(frozen=True)
 class TokenRun:
     """Physical lines flake8 reads as one for ``# noqa``: ``first`` to ``last`` (1-based). A
@@ -72,11 +80,12 @@ def token_runs(lines: list[str]) -> list[TokenRun] | None:
     return runs
 
 
-def noqa_line_mapping(lines: list[str], runs: list[TokenRun] | None = None) -> dict[int, str]:
+def noqa_line_mapping(lines: list[str], runs: list[TokenRun] | None | _Tokenize = TOKENIZE) -> dict[int, str]:
     """Map each line number to the text searched for ``# noqa`` (its whole statement);
-    ``runs``: the lines' ``token_runs`` where the caller has them."""
+    ``runs``: the lines' ``token_runs`` where the caller has them (None: they do not
+    tokenize, so every line is read for itself), ``TOKENIZE`` to tokenize them here."""
     mapping: dict[int, str] = {}
-    for run in (token_runs(lines) if runs is None else runs) or ():
+    for run in (token_runs(lines) if isinstance(runs, _Tokenize) else runs) or ():
         joined = "".join(lines[run.first - 1 : run.last])
         for number in range(run.first, run.last + 1):
             mapping[number] = joined
@@ -117,7 +126,7 @@ class Suppressions:
     def suppressed(self, code: str, line: int) -> bool:
         if self._mapping is None:
             may_suppress = _NOQA_START.search("".join(self._lines)) is not None
-            runs = self._runs() if may_suppress and self._runs is not None else None
+            runs = self._runs() if may_suppress and self._runs is not None else TOKENIZE
             self._mapping = noqa_line_mapping(self._lines, runs) if may_suppress else {}
         text = self._mapping.get(line)
         if text is None:

@@ -35,7 +35,7 @@ import libcst as cst
 
 from .memo import NO_MEMO, SubtreeMemo
 from .names import dotted, self_attribute, string_value
-from .tree import EXPRESSIONS, children
+from .tree import statement_children
 from .values import UNKNOWN, Kind, Value
 
 
@@ -195,7 +195,7 @@ class OutsideWrites:
                 self._call_statement(node.value)
                 continue
             # A write is a statement: expressions are not entered.
-            pending.extend((child, owner) for child in children(node) if type(child) not in EXPRESSIONS)
+            pending.extend((child, owner) for child in statement_children(node))
 
     def _target(self, target: cst.BaseExpression, owner: str | None) -> None:
         if type(target) is cst.Tuple or type(target) is cst.List:

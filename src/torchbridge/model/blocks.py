@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from .names import self_attribute
-from .tree import EXPRESSIONS, children
+from .tree import children, statement_children
 
 _SUITES = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)
 
@@ -160,7 +160,7 @@ def self_assignment_counts(body: cst.BaseSuite) -> dict[str, int]:
             targets = [node.target]
         else:
             if type(node) is not cst.ClassDef:
-                pending.extend(child for child in children(node) if type(child) not in EXPRESSIONS)
+                pending.extend(statement_children(node))
             continue
         for target in targets:
             name = self_attribute(target)

@@ -29,7 +29,7 @@ import libcst as cst
 
 from . import grad_mode, returns
 from .names import dotted
-from .tree import EXPRESSIONS, children
+from .tree import EXPRESSIONS, children, statement_children
 
 if TYPE_CHECKING:
     from .semantic import SemanticModel
@@ -119,7 +119,7 @@ def _called_without_grad(module: cst.Module, functions: set[str], model: Semanti
                 and _calls_any(node.body, functions):
             return True
         if type(node) not in EXPRESSIONS:
-            pending.extend(child for child in children(node) if type(child) not in EXPRESSIONS)
+            pending.extend(statement_children(node))
     return False
 
 

@@ -11,6 +11,7 @@ index assignment, passing the list elsewhere, a closure) leaves the answer unkno
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -37,6 +38,9 @@ class ListContents:
         # (id(class), name) -> the appends to self.<name> in its methods, and any other uses
         self._attribute_uses: dict[tuple[int, str], tuple[list[tuple[cst.FunctionDef, cst.Call]], set[int]]] = {}
         self.seen: set[int] = set()  # id of each ``.append`` call recorded
+        # (id(body), name, id(target), id(last) or None, nested uses allowed) -> ``_Uses``: a
+        # scope's walk for a list, shared by every question about it (``_accounted_uses``).
+        self.uses: dict[tuple[int, str, int, int | None, bool], _Uses] = {}
 
     def observe(self, model: SemanticModel, call: cst.Call) -> None:
         """Record ``name.append(x)``: what ``x`` is here."""
@@ -117,10 +121,19 @@ def _uses_in_scope(model: SemanticModel, name: cst.Name, target: cst.Name) -> li
     (Another module sees it only once this one has run, except through a circular import.)"""
     function = model.function
     if function is not None:
-        return _accounted_uses(function.body, name, target, _rebinding_line(function.body, name, target))
-    if model.scope is not model.module_scope or model.module is None:
+        body: cst.CSTNode = function.body
+        nested_uses = True
+    elif model.scope is not model.module_scope or model.module is None:
         return None
-    return _accounted_uses(model.module, name, target, _rebinding_line(model.module, name, target), nested_uses=False)
+    else:
+        body, nested_uses = model.module, False
+    last = _rebinding_line(body, name, target)
+    key = (id(body), name.value, id(target), id(last) if last is not None else None, nested_uses)
+    uses = model.lists.uses.get(key)
+    if uses is None:
+        uses = model.lists.uses[key] = _accounted_uses(body, name.value, target, last, nested_uses)
+    # The occurrence asked about is accounted for: it is the use being answered.
+    return None if uses.forbidden or any(stray != id(name) for stray in uses.strays) else uses.appends
 
 
 def _rebinding_line(body: cst.CSTNode, name: cst.Name, target: cst.Name) -> cst.SimpleStatementLine | None:
@@ -165,15 +178,26 @@ def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
     return False
 
 
-def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name, last: cst.SimpleStatementLine | None,
-                    nested_uses: bool = True) -> list[cst.Call] | None:
-    """The ``name.append(...)`` calls of ``body``, when every other occurrence of the name is
-    its definition ``target``, ``len(name)``, the iterable of a comprehension, or ``name``
-    itself; None otherwise, and None for
-    any occurrence inside a nested function, class or lambda unless ``nested_uses``. With
-    ``last`` (``_rebinding_line``), the occurrences after that statement are not read."""
+@dataclass(frozen=True)
+class _Uses:
+    """A list's occurrences in one scope, read once for every question about it."""
+
+    appends: list[cst.Call]  # its ``.append(...)`` calls
+    strays: tuple[int, ...]  # ids of occurrences not accounted for (at most two: then no question can be answered)
+    forbidden: bool  # an occurrence inside a nested function, class or lambda where none may be
+
+
+def _accounted_uses(body: cst.CSTNode, name: str, target: cst.Name, last: cst.SimpleStatementLine | None,
+                    nested_uses: bool = True) -> _Uses:
+    """The ``name.append(...)`` calls of ``body``, and the other occurrences of the name that
+    are neither its definition ``target``, ``len(name)``, an append nor the iterable of a
+    comprehension (the one asked about is one of them: ``_uses_in_scope`` lets it through);
+    any occurrence inside a nested function, class or lambda is forbidden unless
+    ``nested_uses``. With ``last``
+    (``_rebinding_line``), the occurrences after that statement are not read."""
     appends: list[cst.Call] = []
-    allowed: set[int] = {id(name), id(target)}
+    strays: list[int] = []
+    allowed: set[int] = {id(target)}
     stack: list[tuple[cst.CSTNode, bool]] = [(body, False)]
     after_last: int | None = None  # the stack's depth once ``last`` is read: what remains comes after it
     while stack:
@@ -188,7 +212,7 @@ def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name, last: c
         if type(node) is cst.Call:
             func = node.func
             if (type(func) is cst.Attribute and func.attr.value == "append" and type(func.value) is cst.Name
-                    and func.value.value == name.value):
+                    and func.value.value == name):
                 appends.append(node)
                 allowed.add(id(func.value))
             elif (type(func) is cst.Name and func.value in _HARMLESS_CALLS and len(node.args) == 1
@@ -199,13 +223,18 @@ def _accounted_uses(body: cst.CSTNode, name: cst.Name, target: cst.Name, last: c
             # its elements in place, ``t.requires_grad_(False)``: not taken as a read).
             allowed.add(id(node.iter))
         elif type(node) is cst.Name:
-            if node.value == name.value and (id(node) not in allowed or (nested and not nested_uses)):
-                return None
+            if node.value == name:
+                if nested and not nested_uses:
+                    return _Uses(appends, tuple(strays), forbidden=True)
+                if id(node) not in allowed:
+                    strays.append(id(node))
+                    if len(strays) == 2:
+                        break  # one of them is not the use asked about, whichever it is
             continue
         inner = nested or isinstance(node, _SCOPES)
         # Children after the parent: a call marks its own names allowed before they are seen.
         stack.extend((child, inner) for child in reversed(list(children(node))))
-    return appends
+    return _Uses(appends, tuple(strays), forbidden=False)
 
 
 def attribute_elements(model: SemanticModel, expr: cst.Attribute) -> Value:

@@ -77,11 +77,12 @@ def identifier_words(expr: cst.CSTNode) -> list[str]:
         if type(node) is cst.Name:
             words.append(node.value.lower())
             continue
-        text = string_value(node)
-        if text is not None:
-            words.append(text.lower())
-            continue
-        if type(node) is cst.Arg and node.keyword is not None:
+        if type(node) is cst.SimpleString:  # the only node ``string_value`` reads: not called for the rest
+            text = string_value(node)
+            if text is not None:
+                words.append(text.lower())
+                continue
+        elif type(node) is cst.Arg and node.keyword is not None:
             words.append(node.keyword.value.lower())
         stack.extend(children(node))
     return words

@@ -54,7 +54,7 @@ from .names import (
 from .project_index import FileImports, TextFacts, import_counts, import_reference
 from .scope import Binding, Scope, rebind
 from .summaries import Arguments, Summaries, open_result
-from .tree import walk_children
+from .tree import TEXT_LEAVES, walk_children
 from .values import UNKNOWN, Kind, Value
 
 Walk = Callable[[cst.CSTNode], None]
@@ -92,6 +92,9 @@ class SemanticModel:
         self._functions: list[cst.FunctionDef] = []
         self._classes: list[cst.ClassDef] = []
         self._hoisted_imports: dict[str, Binding] = {}
+        # id(attribute) -> (the attribute, its head's qualnames, its qualnames): ``qualnames``
+        # of an attribute chain, asked by several rules of every call, built once per head.
+        self._attribute_qualnames: dict[int, tuple[cst.BaseExpression, frozenset[str], frozenset[str]]] = {}
         # Values are followed only when a rule asks (the engine sets this); names always are.
         self.track_values = False
         self.evaluator = Evaluator(self)
@@ -452,12 +455,13 @@ class SemanticModel:
         child.call_sites = None  # a summary's walk answers no rule
         parent._summary_models.append(child)
         table = child.traversals()
+        leaves = TEXT_LEAVES.difference(table)  # no children to descend into (a name, a number...)
 
         def walk(node: cst.CSTNode) -> None:
             traverse = table.get(type(node))
             if traverse is not None:
                 traverse(node)
-            else:
+            elif type(node) not in leaves:
                 walk_children(node, walk)
 
         child.walk = walk
@@ -571,8 +575,15 @@ class SemanticModel:
             return frozenset()
         if head is expr:
             return binding.qualnames
+        # The answer depends only on the chain and the head's qualnames: kept while both are
+        # the same objects (the entry holds them, so neither id can be reused meanwhile).
+        known = self._attribute_qualnames.get(id(expr))
+        if known is not None and known[0] is expr and known[1] is binding.qualnames:
+            return known[2]
         rest = (dotted(expr) or "").partition(".")[2]
-        return frozenset(f"{q}.{rest}" for q in binding.qualnames)
+        found = frozenset(f"{q}.{rest}" for q in binding.qualnames)
+        self._attribute_qualnames[id(expr)] = (expr, binding.qualnames, found)
+        return found
 
     def imported_qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
         """Like ``qualnames``, through the module's imports alone (wherever they are in its

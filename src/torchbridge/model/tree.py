@@ -8,7 +8,7 @@ the like; the engine's walk, the model's scanners and the rules all descend this
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 
 import libcst as cst
@@ -75,16 +75,41 @@ def _holds_only_text(node_type: type) -> bool:
 TEXT_LEAVES = frozenset(t for t in NODE_TYPES if _holds_only_text(t))
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The node's children with meaning, in source order. A list, not a generator: most
+    callers push them all onto a scan's stack (``pending.extend``), where a list is cheaper
+    (0.87x on a scan of 200 Lightning trees; about a million calls per check of Lightning)."""
+    found = []
     for name in semantic_fields(type(node)):
         value = getattr(node, name)
         kind = type(value)
         if kind in NODE_TYPES:
-            yield value
+            found.append(value)
         elif kind in SEQUENCES:
             for item in value:
                 if type(item) in NODE_TYPES:
-                    yield item
+                    found.append(item)
+    return found
+
+
+def statement_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """``children`` that are no expressions, in the same order: what a scan of statements
+    descends into (the blocks of ``if``, ``for``, ``with``..., an assignment's targets).
+    One loop and a list instead of a generator and a filter over it (0.70x on a scan of
+    200 Lightning trees): three scanners call it for every statement of a file."""
+    found = []
+    for name in semantic_fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind in NODE_TYPES:
+            if kind not in EXPRESSIONS:
+                found.append(value)
+        elif kind in SEQUENCES:
+            for item in value:
+                kind = type(item)
+                if kind in NODE_TYPES and kind not in EXPRESSIONS:
+                    found.append(item)
+    return found
 
 
 def walk_children(node: cst.CSTNode, walk: Callable[[cst.CSTNode], None]) -> None:
