@@ -15,6 +15,12 @@ The chunks of ``torch.split``, ``torch.chunk`` and ``tensor_split`` (and their m
 batches, not samples: code splits a tensor to bound the memory one step needs. They count
 as samples only when the split size is literally 1 along the first dimension and the tensor
 split is proven to be on the host; iterating a tensor itself, or its ``unbind``, gives rows.
+
+A ``for`` loop whose body asserts on every iteration (an ``assert`` statement, or a call of
+``self.assertEqual``, ``np.testing.assert_allclose``, ``torch.testing.assert_close`` among its
+statements) is no per-sample loop either: it tests behaviour step by step (a streaming
+metric updated and checked after each input), so each step's transfer is part of what is
+tested, and batching the inputs would remove the checks between them.
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
     targets = names_in(target)
     if any("batch" in name.lower() for name in targets):
         return None  # named for what it is: a batch, whatever the collection
+    if type(node) is cst.For and _asserts_each_step(node):
+        return None  # a step-by-step test: the steps are its subject
     inner = iterable
     while type(inner) is cst.Call and dotted(inner.func) in _ELEMENTWISE_WRAPPERS and inner.args:
         inner = inner.args[0].value
@@ -69,6 +77,22 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
         # video) or a loader's batches, where one item per step is the point.
         return SampleLoop(node, names=targets)
     return None
+
+
+def _asserts_each_step(loop: cst.For) -> bool:
+    """One of the loop body's own statements is an assertion: ``assert ...``, or a call of
+    an assertion function (unittest's ``self.assert*``, ``numpy.testing.assert_*``,
+    ``torch.testing.assert_close``), which runs on every iteration."""
+    body = loop.body
+    if type(body) is cst.SimpleStatementSuite:
+        smalls = list(body.body)  # for x in xs: assert check(x)
+    else:
+        smalls = [small for line in body.body if type(line) is cst.SimpleStatementLine for small in line.body]
+    return any(
+        type(small) is cst.Assert or type(small) is cst.Expr and type(small.value) is cst.Call
+        and (dotted(small.value.func) or "").rpartition(".")[2].startswith("assert")
+        for small in smalls
+    )
 
 
 def _named_dataset(expr: cst.BaseExpression) -> bool:
