@@ -58,12 +58,19 @@ class SampleLoop:
 def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
                 model: SemanticModel) -> SampleLoop | None:
     """The per-sample reading of ``for target in iterable``, or None for other loops."""
+    loop = _over_samples(node, target, iterable, model)
+    if loop is not None and type(node) is cst.For and _asserts_each_step(node):
+        return None  # a step-by-step test: the steps are its subject
+    return loop
+
+
+def _over_samples(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
+                  model: SemanticModel) -> SampleLoop | None:
+    """What ``sample_loop`` says, before a step-by-step test is set aside."""
     element_of = model.evaluator.element_of
     targets = names_in(target)
     if any("batch" in name.lower() for name in targets):
         return None  # named for what it is: a batch, whatever the collection
-    if type(node) is cst.For and _asserts_each_step(node):
-        return None  # a step-by-step test: the steps are its subject
     inner = iterable
     while type(inner) is cst.Call and dotted(inner.func) in _ELEMENTWISE_WRAPPERS and inner.args:
         inner = inner.args[0].value
