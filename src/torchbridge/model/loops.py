@@ -16,9 +16,9 @@ batches, not samples: code splits a tensor to bound the memory one step needs. T
 as samples only when the split size is literally 1 along the first dimension and the tensor
 split is proven to be on the host; iterating a tensor itself, or its ``unbind``, gives rows.
 
-A ``for`` loop whose body asserts on every iteration (an ``assert`` statement, or a call of
-``self.assertEqual``, ``np.testing.assert_allclose``, ``torch.testing.assert_close`` among its
-statements) is no per-sample loop either: it tests behaviour step by step (a streaming
+A ``for`` loop whose body ends with an assertion (an ``assert`` statement, or a call of
+``self.assertEqual``, ``np.testing.assert_allclose``, ``torch.testing.assert_close``) is no
+per-sample loop either: it tests behaviour step by step (a streaming
 metric updated and checked after each input), so each step's transfer is part of what is
 tested, and batching the inputs would remove the checks between them.
 """
@@ -87,19 +87,20 @@ def _over_samples(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.B
 
 
 def _asserts_each_step(loop: cst.For) -> bool:
-    """One of the loop body's own statements is an assertion: ``assert ...``, or a call of
-    an assertion function (unittest's ``self.assert*``, ``numpy.testing.assert_*``,
-    ``torch.testing.assert_close``), which runs on every iteration."""
+    """The loop body ends by checking the step's result: its last statement is an assertion
+    (``assert ...``, or a call of an assertion function: unittest's ``self.assert*``,
+    ``numpy.testing.assert_*``, ``torch.testing.assert_close``). An assertion before the
+    work (``assert x.ndim == 3`` on each input) validates the samples and is no such test."""
     body = loop.body
     if type(body) is cst.SimpleStatementSuite:
-        smalls = list(body.body)  # for x in xs: assert check(x)
+        last_line: cst.CSTNode | None = body  # for x in xs: step(x); assert check(x)
     else:
-        smalls = [small for line in body.body if type(line) is cst.SimpleStatementLine for small in line.body]
-    return any(
-        type(small) is cst.Assert or type(small) is cst.Expr and type(small.value) is cst.Call
+        last_line = body.body[-1] if body.body else None
+    if type(last_line) is not cst.SimpleStatementLine and type(last_line) is not cst.SimpleStatementSuite:
+        return False
+    small = last_line.body[-1] if last_line.body else None
+    return type(small) is cst.Assert or type(small) is cst.Expr and type(small.value) is cst.Call \
         and (dotted(small.value.func) or "").rpartition(".")[2].startswith("assert")
-        for small in smalls
-    )
 
 
 def _named_dataset(expr: cst.BaseExpression) -> bool:
