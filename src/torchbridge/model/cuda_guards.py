@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import libcst as cst
 
@@ -437,3 +437,34 @@ def is_cpu_literal(expr: cst.BaseExpression) -> bool:
     if type(expr) is cst.Call and expr.args:
         return (string_value(expr.args[0].value) or "").lower() == "cpu"
     return False
+
+
+class CudaChoice(NamedTuple):
+    """A device picked by CUDA's availability (see ``cuda_when_available``)."""
+
+    on_cuda: cst.BaseExpression  # the device picked where CUDA is there
+    otherwise: cst.BaseExpression  # the device picked where it is not
+    as_device: bool  # wrapped in ``torch.device(...)``
+
+
+def cuda_when_available(model: SemanticModel, value: cst.BaseExpression) -> CudaChoice | None:
+    """``A if torch.cuda.is_available() else B`` (or ``B if not torch.cuda.is_available() else
+    A``), bare or as the one positional argument of ``torch.device(...)``: a choice that
+    picks ``A`` on exactly the machines that have CUDA. Any other test (a flag, ``args.cuda``,
+    ``get_worker_info() is None``, a ``torch.accelerator`` check) is no such choice: it may
+    pick either device wherever CUDA is."""
+    as_device = False
+    if type(value) is cst.Call and model.resolves_to(value.func, "torch.device"):
+        if len(value.args) != 1 or value.args[0].keyword is not None or value.args[0].star:
+            return None
+        value, as_device = value.args[0].value, True
+    if type(value) is not cst.IfExp:
+        return None
+    test, negated = value.test, False
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        test, negated = test.expression, True
+    if type(test) is not cst.Call or test.args or not model.resolves_to(test.func, "torch.cuda.is_available"):
+        return None
+    if negated:
+        return CudaChoice(value.orelse, value.body, as_device)
+    return CudaChoice(value.body, value.orelse, as_device)

@@ -15,6 +15,12 @@ The chunks of ``torch.split``, ``torch.chunk`` and ``tensor_split`` (and their m
 batches, not samples: code splits a tensor to bound the memory one step needs. They count
 as samples only when the split size is literally 1 along the first dimension and the tensor
 split is proven to be on the host; iterating a tensor itself, or its ``unbind``, gives rows.
+
+A ``for`` loop whose body ends with an assertion (an ``assert`` statement, or a call of
+``self.assertEqual``, ``np.testing.assert_allclose``, ``torch.testing.assert_close``) is no
+per-sample loop either: it tests behaviour step by step (a streaming
+metric updated and checked after each input), so each step's transfer is part of what is
+tested, and batching the inputs would remove the checks between them.
 """
 
 from __future__ import annotations
@@ -53,6 +59,15 @@ class SampleLoop:
 def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
                 model: SemanticModel) -> SampleLoop | None:
     """The per-sample reading of ``for target in iterable``, or None for other loops."""
+    loop = _over_samples(node, target, iterable, model)
+    if loop is not None and type(node) is cst.For and _asserts_each_step(node):
+        return None  # a step-by-step test: the steps are its subject
+    return loop
+
+
+def _over_samples(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.BaseExpression,
+                  model: SemanticModel) -> SampleLoop | None:
+    """What ``sample_loop`` says, before a step-by-step test is set aside."""
     element_of = model.evaluator.element_of
     targets = names_in(target)
     if any("batch" in name.lower() for name in targets):
@@ -70,6 +85,23 @@ def sample_loop(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.Bas
         # video) or a loader's batches, where one item per step is the point.
         return SampleLoop(node, names=targets)
     return None
+
+
+def _asserts_each_step(loop: cst.For) -> bool:
+    """The loop body ends by checking the step's result: its last statement is an assertion
+    (``assert ...``, or a call of an assertion function: unittest's ``self.assert*``,
+    ``numpy.testing.assert_*``, ``torch.testing.assert_close``). An assertion before the
+    work (``assert x.ndim == 3`` on each input) validates the samples and is no such test."""
+    body = loop.body
+    if type(body) is cst.SimpleStatementSuite:
+        last_line: cst.CSTNode | None = body  # for x in xs: step(x); assert check(x)
+    else:
+        last_line = body.body[-1] if body.body else None
+    if type(last_line) is not cst.SimpleStatementLine and type(last_line) is not cst.SimpleStatementSuite:
+        return False
+    small = last_line.body[-1] if last_line.body else None
+    return type(small) is cst.Assert or type(small) is cst.Expr and type(small.value) is cst.Call \
+        and (dotted(small.value.func) or "").rpartition(".")[2].startswith("assert")
 
 
 def _named_dataset(expr: cst.BaseExpression) -> bool:

@@ -218,8 +218,14 @@ class SemanticModel:
         return None
 
     def placement_of(self, expr: cst.BaseExpression) -> bool | None:
-        """Where a device expression points: True an accelerator, False the CPU, None unknown."""
-        return self.evaluator.placement(expr)
+        """Where a device expression points: True an accelerator, False the CPU, None unknown.
+        Like ``value_of``, a question left open inside a private helper asks its callers (a
+        ``device`` parameter that every call passes as ``"cpu"`` points to the CPU)."""
+        placement = self.evaluator.placement(expr)
+        if placement is not None or self.call_sites is None or not self._functions:
+            return placement
+        value = self.value_of(expr)
+        return value.on_device if value.kind is Kind.DEVICE else None
 
     def self_attribute(self, name: str) -> Value:
         """``self.<name>`` inside a class, when every assignment to it agrees (``attributes``

@@ -22,6 +22,7 @@ from ...diagnostics.contract import (
     INSERT_DEVICE_STRING,
 )
 from ...diagnostics.fix import FixSpec, Hole, NodeEdit, insert_line_after
+from ...model.cuda_guards import cuda_when_available
 from ...model.names import string_value
 from ...model.semantic import SemanticModel
 from ...model.values import Kind
@@ -118,19 +119,10 @@ def _cuda_or_cpu(model: SemanticModel, value: cst.BaseExpression) -> str | None:
     """``"string"`` for ``"cuda" if torch.cuda.is_available() else "cpu"``, ``"device"`` for
     ``torch.device(<that>)``; None for anything else (the ``torch.accelerator`` forms
     included: they pick MPS or XPU)."""
-    if type(value) is cst.IfExp:
-        test = value.test
-        if (
-            type(test) is cst.Call and not test.args and model.resolves_to(test.func, "torch.cuda.is_available")
-            and string_value(value.body) == "cuda" and string_value(value.orelse) == "cpu"
-        ):
-            return "string"
+    choice = cuda_when_available(model, value)
+    if choice is None or string_value(choice.on_cuda) != "cuda" or string_value(choice.otherwise) != "cpu":
         return None
-    if type(value) is cst.Call and model.resolves_to(value.func, "torch.device") and len(value.args) == 1:
-        arg = value.args[0]
-        if arg.keyword is None and not arg.star and _cuda_or_cpu(model, arg.value) == "string":
-            return "device"
-    return None
+    return "device" if choice.as_device else "string"
 
 
 def receiver_is_proven(model: SemanticModel, func: cst.BaseExpression) -> bool:

@@ -217,9 +217,8 @@ class CreateThenMove(Rule):
             return
         # A device string, torch.device(...), the cuda-or-cpu expression or a name bound to one;
         # never a parameter of unknown type (`.to(tensor)` also casts). The CPU moves nothing,
-        # also where the callers of a helper prove the device is the CPU (`value_of` asks them).
-        device = self.model.value_of(target)
-        if device.kind is not Kind.DEVICE or device.on_device is False or self.model.placement_of(target) is False:
+        # also where the callers of a helper prove the device is the CPU (both questions ask them).
+        if self.model.value_of(target).kind is not Kind.DEVICE or self.model.placement_of(target) is False:
             return
         if self._default_device(target):
             return  # the factory already made it there: `.to` returns it as it is

@@ -9,6 +9,7 @@ import re
 
 import libcst as cst
 
+from ...model.cuda_guards import cuda_when_available
 from ...model.values import Kind
 from ..base import Invalid, Rule, Valid
 from .arguments import cuda_device, device_arguments
@@ -50,7 +51,11 @@ class CudaInDataset(Rule):
     A device held in a name counts when every binding of it that reaches the call is CUDA
     wherever CUDA is there: `device = torch.device("cuda")`, or the usual `device = "cuda"
     if torch.cuda.is_available() else "cpu"` (on a GPU machine it picks CUDA, and the
-    worker raises there). A device that arrives as a parameter is not known, and not
+    worker raises there; `torch.device(...)` of it, or the negated test, `"cpu" if not
+    torch.cuda.is_available() else "cuda"`, too). A choice made by any other test is not
+    known to be CUDA: `"cuda" if get_worker_info() is None else "cpu"` picks the CPU in
+    exactly the workers, and a flag (`"cuda" if args.cuda else "cpu"`) may pick either on a
+    GPU machine. A device that arrives as a parameter is not known either, and not
     reported.
 
     ## Why is this bad?
@@ -256,11 +261,11 @@ class CudaInDataset(Rule):
         )
 
     def _cuda_choice(self, value: cst.BaseExpression) -> bool:
+        """A CUDA device, or a choice that picks one wherever CUDA is there."""
         model = self.model
-        if type(value) is cst.Call and model.resolves_to(value.func, "torch.device") and len(value.args) == 1:
-            value = value.args[0].value  # torch.device("cuda" if ... else "cpu")
-        if type(value) is cst.IfExp:
-            return any(cuda_device(model, branch) is not None for branch in (value.body, value.orelse))
+        choice = cuda_when_available(model, value)
+        if choice is not None:
+            return cuda_device(model, choice.on_cuda) is not None
         return cuda_device(model, value) is not None
 
     def visit_Return(self, node: cst.Return) -> None:

@@ -6,6 +6,7 @@ The class docstring is the rule's documentation (``torchbridge rule``, ``docs/ru
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -139,6 +140,14 @@ _WARNING_CALLS = frozenset({"warning", "warn", "error"})
 _CUDA_DEVICE = re.compile(r"^cuda(?::\d+)?$")
 # Test modules pick the hardware they test on purpose.
 _TEST_FRAMEWORKS = frozenset({"pytest", "unittest"})
+# Libraries whose only accelerator is CUDA (or ROCm, which poses as it) while they also run on
+# the CPU: Horovod's PyTorch collectives take a tensor's GPU index only when it is a CUDA
+# tensor and treat any other tensor as host memory (horovod/torch/mpi_ops_v2.cc,
+# GetDeviceID), and its GPU builds are NCCL/CUDA or ROCm (docs/gpus.rst). A module built on
+# one picks between CUDA and the CPU, exactly torch.cuda's scope; an MPS or XPU device would
+# reach collectives that cannot take it. (The module may run without CUDA, so the device
+# rules that report crashes still read it.)
+_CUDA_OR_CPU_LIBRARIES = frozenset({"horovod"})
 
 
 class CudaSpecificApi(Rule):
@@ -178,10 +187,14 @@ class CudaSpecificApi(Rule):
     logged (`print("CUDA:", torch.cuda.is_available())` reports on CUDA itself), in the branches of a test that picks an API by what torch has
     (`torch.accelerator.current_accelerator() if hasattr(torch, "accelerator") else
     torch.cuda.current_device()`: compatibility code), in test modules (they import pytest or unittest, and pick the
-    hardware they test on purpose), and in modules that import a CUDA-only library
+    hardware they test on purpose), in modules that import a CUDA-only library
     (TensorRT, pycuda, CuPy) or set up apex's amp at their top level (`amp.initialize`
     raises for parameters off CUDA at any opt level; in a notebook, a set-up in any cell
-    counts for all). Code after an unguarded `torch.cuda.set_device(rank)` is
+    counts for all), and in modules built on Horovod (an `import horovod...` at their top
+    level, in a `try:` too): Horovod runs on the CPU or on CUDA and ROCm GPUs only (its
+    PyTorch collectives read a GPU index only from CUDA tensors and take any other tensor
+    for host memory), so `torch.cuda` there is the library's own device scope, and a
+    generic call would hand MPS or XPU tensors to collectives that cannot take them. Code after an unguarded `torch.cuda.set_device(rank)` is
     reported: that call is what commits it to CUDA.
 
     ## Why is this bad?
@@ -244,6 +257,8 @@ class CudaSpecificApi(Rule):
     - [`torch.Stream`](https://docs.pytorch.org/docs/stable/generated/torch.Stream.html),
       [`torch.Event`](https://docs.pytorch.org/docs/stable/generated/torch.Event.html)
       (device-generic since pytorch/pytorch#123611)
+    - Horovod: [GPU builds (NCCL, ROCm)](https://github.com/horovod/horovod/blob/master/docs/gpus.rst),
+      [`GetDeviceID` in its PyTorch ops](https://github.com/horovod/horovod/blob/master/horovod/torch/mpi_ops_v2.cc)
     - [vLLM: replace `torch.cuda.device_count/current_device/set_device`](https://github.com/vllm-project/vllm/pull/36145)
     """
 
@@ -423,6 +438,7 @@ class CudaSpecificApi(Rule):
         self._skipping: set[int] = set()  # calls in a test skip's condition, or a stated CUDA requirement
         self._cuda_scope: dict[int, bool] = {}
         self._test_module: bool | None = None
+        self._cuda_or_cpu_module: bool | None = None
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes.append(node)
@@ -505,7 +521,8 @@ class CudaSpecificApi(Rule):
         found = self._cuda_call(node)
         if found is None or id(node) in self._skipping or model.in_cuda_check or model.imports_cuda_library:
             return
-        if self._in_test_module() or self._about_cuda() or self._named_for_cuda() or self._guards_cuda_only(node):
+        if self._in_test_module() or self._on_cuda_or_cpu_library() or self._about_cuda() or self._named_for_cuda() \
+                or self._guards_cuda_only(node):
             return
         short, generic = found
         since = f" (torch {generic.since[0]}.{generic.since[1]}+)" if generic.since else ""
@@ -588,8 +605,20 @@ class CudaSpecificApi(Rule):
     def _in_test_module(self) -> bool:
         if self._test_module is None:
             module = self.model.module
-            self._test_module = module is not None and any(_imports_test_framework(s) for s in module.body)
+            self._test_module = module is not None and any(
+                _imports_package(s, _TEST_FRAMEWORKS) for s in module.body
+            )
         return self._test_module
+
+    def _on_cuda_or_cpu_library(self) -> bool:
+        """The module imports Horovod at its top level (also in a ``try:`` that guards an
+        optional import): its devices are CUDA or the CPU, by the library's design."""
+        if self._cuda_or_cpu_module is None:
+            module = self.model.module
+            self._cuda_or_cpu_module = module is not None and any(
+                _imports_package(s, _CUDA_OR_CPU_LIBRARIES) for s in _top_level_and_try(module.body)
+            )
+        return self._cuda_or_cpu_module
 
     def _fix(self, call: cst.Call, short: str, generic: _Generic) -> FixSpec | None:
         if generic.entry is None or generic.since is None:
@@ -650,8 +679,20 @@ def _failing_bodies(node: cst.If) -> list[cst.BaseSuite]:
     return bodies[:1] if direction is Polarity.NEGATIVE else []
 
 
-def _imports_test_framework(statement: cst.BaseStatement) -> bool:
-    """``import pytest``, ``from unittest import mock``, at the module's top level."""
+def _top_level_and_try(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """The module's statements, and those of the ``try:`` blocks among them (``try: import
+    horovod.torch as hvd / except ImportError: ...``): its imports, optional ones too."""
+    statements: list[cst.BaseStatement] = []
+    for statement in body:
+        statements.append(statement)
+        if type(statement) is cst.Try and type(statement.body) is cst.IndentedBlock:
+            statements.extend(statement.body.body)
+    return statements
+
+
+def _imports_package(statement: cst.BaseStatement, packages: frozenset[str]) -> bool:
+    """``import pytest``, ``from unittest import mock``, ``import horovod.torch as hvd``: the
+    statement imports one of ``packages`` (absolutely: a relative import is the project's)."""
     if type(statement) is not cst.SimpleStatementLine:
         return False
     for small in statement.body:
@@ -661,7 +702,7 @@ def _imports_test_framework(statement: cst.BaseStatement) -> bool:
             roots = [(dotted(small.module) or "").split(".")[0]]
         else:
             continue
-        if not _TEST_FRAMEWORKS.isdisjoint(roots):
+        if not packages.isdisjoint(roots):
             return True
     return False
 

@@ -67,7 +67,12 @@ class PerSampleDeviceTransfer(Rule):
     the finding stands beside another rule's on the same call (TNP302's unguarded
     `.cuda()`, TNP305's CUDA in a worker). The once-per-batch `.to(device)` in a loop over a DataLoader, over a dict's
     items or over anything unknown is not reported, nor is a loop variable named for a
-    batch. Nor is a sample that already lives on a device (an element of a tensor or of a
+    batch, nor a `for` loop whose body ends by asserting the step's result (`assert
+    m.compute() == expected`, `self.assertEqual(...)`, `np.testing.assert_allclose(...)` as
+    its last statement): it tests behaviour step by step, such as a streaming metric checked
+    after each update, so each step's transfer is part of what is tested and batching the
+    inputs would remove the checks between them (an assertion before the work, `assert
+    x.ndim == 3`, validates the samples, and the loop is still reported). Nor is a sample that already lives on a device (an element of a tensor or of a
     list of tensors moved there): that loop copies nothing from the host, and what it does
     cost (a same-device `.to` returns its input; reading device scalars back waits for the
     device) is not what this rule's message says.
