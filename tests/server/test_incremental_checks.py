@@ -33,7 +33,7 @@ def check(text: str, previous: Analysis | None = None, *, every_rule: bool = Fal
     settings = Configuration([]).for_path(None)
     if every_rule:  # TNP901 too, which reads the ``# noqa`` comments after the other rules
         settings = replace(settings, extend_select=("TNP901",))
-    return analyze(file_unit(URI, "t.py", None, text), settings, (1, 0), previous.parsed if previous else None)
+    return analyze(file_unit(URI, "t.py", None, text), settings, (1, 0), previous.parsed if previous else None, previous)
 
 
 def findings(analysis: Analysis) -> list[tuple[object, ...]]:
