@@ -122,7 +122,7 @@ PIECES = [
 # Typed at a random place, or one word swapped for another through the whole text.
 TYPED = ["x", "1", " ", "\n", "_", "(", "#", "    ", "  # noqa\n", "requires_grad = False\n"]
 # Typed just after a ``#``: comment-only edits (a directive, a search's word, a line more).
-IN_COMMENTS = ["x", " torch", " return torch", " c", " noqa", ": TNP201", " cuda", " global helper", " := ", "\n# moved", " collate_fn=use"]
+IN_COMMENTS = ["x", " torch", " return torch", " c", " noqa", ": TNP201", " cuda", " DEVICE", " data_on_device", " global helper", " := ", "\n# moved", " collate_fn=use"]
 SWAPS = [
     ("no_grad", "enable_grad"), ("'cuda'", "'cpu'"), ("requires_grad=True", "requires_grad=False"),
     ("helper", "helper2"), ("numpy()", "tolist()"), ("import torch", "import torch as th"),

@@ -33,9 +33,11 @@ from ..engine.prefilter import active_rules, mentions
 from ..model.call_contexts import mentions_grad_off
 from ..rules import Rule
 from ..rules.base import _DECLARATION, _WORD
+from ..rules.device.fix import INSERTED_NAME
 from ..rules.device.string_use import _OVERRIDES
 from ..rules.device.tnp305_cuda_in_dataset import _PASSED_AS
 from ..rules.meta.tnp901_unused_noqa import UnusedNoqa
+from ..rules.transfers.tnp402_loop_invariant_transfer import HOISTED_SUFFIX
 from ..rules.transfers.tnp403_sync_in_training_loop import _DEVICE_WORDS
 
 # Comments that mean something to a tool: an edit of one is always checked in full.
@@ -46,8 +48,9 @@ _IGNORED = frozenset((tokenize.COMMENT, tokenize.NL))
 
 def readings(text: str, rules: Sequence[type[Rule]]) -> tuple[Hashable, ...]:
     """Everything a check reads from the whole text rather than from its tokens. A new
-    search of ``text`` (or of ``RuleContext.text``) must be added here: the test
-    ``test_every_search_of_the_whole_text_is_compared`` lists the places that search it."""
+    search of ``text`` (or of ``RuleContext.text``, ``words``, ``declared_names``) must be
+    added here: the test ``test_every_search_of_the_whole_text_is_compared`` pins the lines
+    that search it, so that a changed search is looked at here again."""
     checked = [rule for rule in rules if rule is not UnusedNoqa]
     return (
         tuple(active_rules(text, checked)),
@@ -58,7 +61,8 @@ def readings(text: str, rules: Sequence[type[Rule]]) -> tuple[Hashable, ...]:
         text_facts(text),
         mentions_grad_off(text),
         ":=" in text,
-        frozenset(_WORD.findall(text)),  # RuleContext.words
+        # RuleContext.words, as far as it is asked: whether the names a fix would insert are taken.
+        frozenset(word for word in _WORD.findall(text) if word == INSERTED_NAME or word.endswith(HOISTED_SUFFIX)),
         frozenset(word for rest in _DECLARATION.findall(text) for word in _WORD.findall(rest)),
         frozenset(_PASSED_AS.findall(text)),  # TNP305
         _DEVICE_WORDS.search(text) is not None,  # TNP403
