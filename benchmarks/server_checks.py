@@ -9,7 +9,8 @@ previous check's parse (the incremental parse, the model and rules, positions, `
 with the server's default rule selection (``--extend-select TNP901``: the unused-``noqa``
 rule too, which tokenizes the file when it names a TNP code). The edits are those of ``benchmarks/server.py``
 (a character typed, then deleted again, in a comment line, after an integer literal, after
-a name inside a function body), applied one after the other as an editor sends them. Each
+a name inside a function body), applied one after the other as an editor sends them, each
+check given the last one (so that comment edits reuse its findings where the revision can). Each
 revision runs in its own process (its ``src/`` from git), the revisions taking turns for
 ``--rounds`` rounds so that the machine's load falls on both; p50 and p95 per edit kind
 and revision, and the ratio of the medians.

@@ -14,7 +14,8 @@ which gives the tree a full parse gives or makes one). The parse carries the uni
 (``model.memo``): scans whose result depends only on a subtree (the ``# noqa`` token runs
 of a statement's text, the attribute writes of a statement, the names a function body
 assigns) are not made again for a statement that kept its tree. The model and the rules
-still walk the whole module.
+still walk the whole module, except after an edit of comments only, where ``comment_edits``
+shows that the last check's findings hold for the new text, and they are kept.
 """
 
 from __future__ import annotations
