@@ -53,6 +53,11 @@ def test_comment_edits_outside_brackets_reuse_the_findings_a_full_check_reports(
         ("# inside the body", "# inside the body, the body"),
         ("# about z", "# about z z"),
         ("# before the class", "# before the class Net, a"),
+        # Lines added or removed after the line the TNP201 message names: the rest moves.
+        ("# before the class", "# before\n# the class"),
+        ("    # inside the body\n", ""),
+        ("# trailing\n", "# trailing\n    # x\n"),
+        ("\n\n# before the class", "\n# before the class"),
     ]:
         edited = check(TEXT.replace(old, new), analysis)
         assert edited.reused, new
@@ -67,7 +72,7 @@ def test_edits_that_may_change_findings_are_checked_in_full() -> None:
         ("# trailing", "# collate_fn = use"),  # a search of the whole text sees it (TNP305)
         ("# inside the body", "# DEVICE"),  # the name a fix inserts is taken now
         ("# inside the body", "# y_on_device"),  # and the name a hoisting fix would take
-        ("# before the class", "# before\n# the class"),  # one line more
+        ("# a comment between statements", "# a comment\n# between statements"),  # "line 6" would be 7
         ("    # inside the body\n", "    # inside the body\n    pass\n"),  # code
     ]:
         edited = check(TEXT.replace(old, new), analysis)
