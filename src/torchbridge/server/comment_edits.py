@@ -25,6 +25,7 @@ import tokenize
 from bisect import bisect_right
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from ..diagnostics import noqa
 from ..diagnostics.edits import Fix
@@ -130,16 +131,29 @@ class _Shift:
     def position(self, text: str, offset: int) -> Position:
         return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1)
 
+    # The edit's bounds as positions, read once: each costs a count over the text.
+    @cached_property
+    def first(self) -> Position:
+        return self.position(self.old, self.start)
+
+    @cached_property
+    def last(self) -> Position:
+        return self.position(self.old, self.old_end)
+
+    @cached_property
+    def last_new(self) -> Position:
+        return self.position(self.new, self.new_end)
+
     @property
     def lines_moved(self) -> bool:
-        return self.position(self.old, self.old_end)[0] != self.position(self.new, self.new_end)[0]
+        return self.last[0] != self.last_new[0]
 
     def side(self, begin: Position | int, end: Position | int, moves_at_insertion: bool) -> str | None:
         """``before``, ``after`` the edit, or None where the span holds part of it (as
         offsets, or as positions). A span of no width where the edit only inserted belongs
         after it only where ``moves_at_insertion``."""
-        first = self.start if type(begin) is int else self.position(self.old, self.start)
-        last = self.old_end if type(begin) is int else self.position(self.old, self.old_end)
+        first = self.start if type(begin) is int else self.first
+        last = self.old_end if type(begin) is int else self.last
         if begin == end and begin == first == last:
             return "after" if moves_at_insertion else None
         if end <= first and (begin < end or begin < first or first < last):  # type: ignore[operator]
@@ -150,8 +164,8 @@ class _Shift:
 
     def moved(self, position: Position) -> Position:
         """A position after the edit, in the new text."""
-        old_line, old_column = self.position(self.old, self.old_end)
-        new_line, new_column = self.position(self.new, self.new_end)
+        old_line, old_column = self.last
+        new_line, new_column = self.last_new
         line, column = position
         if line == old_line:
             return new_line, column - old_column + new_column
@@ -236,7 +250,7 @@ def _moved(
     if any(comment in finding.message for comment in changed):
         return None
     # A message may name an evidence line (``{line}``): one at or after the edit may have moved.
-    if shift.lines_moved and any(int(number) >= shift.position(shift.old, shift.start)[0] for number in _NUMBER.findall(finding.message)):
+    if shift.lines_moved and any(int(number) >= shift.first[0] for number in _NUMBER.findall(finding.message)):
         return None
     span = _moved_span(begin, end, shift, False)
     if span is None:
