@@ -99,8 +99,8 @@ def test_every_search_of_the_whole_text_is_compared() -> None:
     changed one, fails here until ``readings`` is looked at again."""
     searching = {
         (str(path.relative_to(SRC)), line.strip())
-        for path in SRC.glob("rules/**/*.py") for line in path.read_text().splitlines()
-        if re.search(r"context\.text|context\.words|\.declared_names|[^_]used_as_string\(", line)
+        for path in [*SRC.glob("rules/**/*.py"), *SRC.glob("model/**/*.py")] for line in path.read_text().splitlines()
+        if re.search(r"context\.text|context\.words|\.declared_names|[^_]used_as_string\(|module\.code\b", line)
         and not line.strip().startswith(("def ", '"""'))
     }
     assert searching == {
@@ -113,6 +113,7 @@ def test_every_search_of_the_whole_text_is_compared() -> None:
         ("rules/transfers/tnp403_sync_in_training_loop.py",
          "self._cpu_script = script and _DEVICE_WORDS.search(self.context.text) is None"),
         ("rules/transfers/tnp402_loop_invariant_transfer.py", "if name in self.context.words:"),
+        ("model/cuda_guards.py", "return guards.AMP_OVERRIDE not in module.code"),
     }
     hoisted = (SRC / "rules/transfers/tnp402_loop_invariant_transfer.py").read_text()
     assert 'name = f"{stem}{HOISTED_SUFFIX}"' in hoisted  # the only name it asks the words for

@@ -34,6 +34,7 @@ from ..engine.incremental import Parsed, common_prefix, common_suffix
 from ..engine.lint import text_facts
 from ..engine.prefilter import active_rules, mentions
 from ..model.call_contexts import mentions_grad_off
+from ..model.guards import AMP_OVERRIDE
 from ..rules import Rule
 from ..rules.base import _DECLARATION, _WORD
 from ..rules.device.fix import INSERTED_NAME
@@ -52,7 +53,8 @@ _NUMBER = re.compile(r"\d+")
 
 def readings(text: str, rules: Sequence[type[Rule]]) -> tuple[Hashable, ...]:
     """Everything a check reads from the whole text rather than from its tokens. A new
-    search of ``text`` (or of ``RuleContext.text``, ``words``, ``declared_names``) must be
+    search of ``text`` (or of ``RuleContext.text``, ``words``, ``declared_names``, a
+    module's ``code``) must be
     added here: the test ``test_every_search_of_the_whole_text_is_compared`` pins the lines
     that search it, so that a changed search is looked at here again."""
     checked = [rule for rule in rules if rule is not UnusedNoqa]
@@ -71,6 +73,7 @@ def readings(text: str, rules: Sequence[type[Rule]]) -> tuple[Hashable, ...]:
         frozenset(_PASSED_AS.findall(text)),  # TNP305
         _DEVICE_WORDS.search(text) is not None,  # TNP403
         any(sign in text for sign in _OVERRIDES),  # string_use
+        AMP_OVERRIDE in text,  # cuda_guards reads the module's code
     )
 
 
