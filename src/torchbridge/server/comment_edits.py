@@ -86,6 +86,11 @@ def reused(last: Parsed, findings: Sequence[Finding], text: str) -> list[Finding
     start = common_prefix(old, text)
     tail = common_suffix(old, text, min(len(old), len(text)) - start)
     shift = _Shift(old, text, start, len(old) - tail, len(text) - tail)
+    removed, typed = old[start : shift.old_end], text[start : shift.new_end]
+    # Cheap first: an edit of comments changes text after a ``#`` on its line, or removes or
+    # types a ``#``, or only white space. Anything else (an edit of code) is not tokenized.
+    if "#" not in old[old.rfind("\n", 0, start) + 1 : start] and "#" not in removed + typed and (removed + typed).strip():
+        return None
     # Module-level statements start where the tokenizer is fresh: tokenize only theirs.
     first = max(bisect_right(last.starts, start) - 1, 0)
     segment_start = last.starts[first] if start >= last.starts[0] else 0
