@@ -33,7 +33,7 @@ def check(text: str, previous: Analysis | None = None, *, every_rule: bool = Fal
     settings = Configuration([]).for_path(None)
     if every_rule:  # TNP901 too, which reads the ``# noqa`` comments after the other rules
         settings = replace(settings, extend_select=("TNP901",))
-    return analyze(file_unit(URI, "t.py", None, text), settings, (1, 0), previous.parsed if previous else None)
+    return analyze(file_unit(URI, "t.py", None, text), settings, (1, 0), previous.parsed if previous else None, previous)
 
 
 def findings(analysis: Analysis) -> list[tuple[object, ...]]:
@@ -113,9 +113,16 @@ PIECES = [
     "if not torch.cuda.is_available():\n    raise SystemExit\n",
     "for batch in range(3):\n    b = torch.tensor(batch).to('cuda')\n",
     "helper = None\n", "\n", "# c\n",
+    # Comments the comment-only reuse (``server.comment_edits``) must see through: trailing,
+    # in a body, in brackets, and words the whole-text searches look for.
+    "def traced():\n    # the body\n    w = torch.ones(2, requires_grad=True)  # w\n    return w.numpy()  # x\n",
+    "q = torch.tensor(np.zeros(3)).to(\n    'cuda'  # in brackets\n)\n",
+    "# collate_fn = helper\n", "# data_on_device\n",
 ]
 # Typed at a random place, or one word swapped for another through the whole text.
 TYPED = ["x", "1", " ", "\n", "_", "(", "#", "    ", "  # noqa\n", "requires_grad = False\n"]
+# Typed just after a ``#``: comment-only edits (a directive, a search's word, a line more).
+IN_COMMENTS = ["x", " torch", " return torch", " c", " noqa", ": TNP201", " cuda", " DEVICE", " data_on_device", " global helper", " := ", "\n# moved", " collate_fn=use"]
 SWAPS = [
     ("no_grad", "enable_grad"), ("'cuda'", "'cpu'"), ("requires_grad=True", "requires_grad=False"),
     ("helper", "helper2"), ("numpy()", "tolist()"), ("import torch", "import torch as th"),
@@ -127,13 +134,15 @@ SWAPS = [
 def edited(draw: st.DrawFn) -> tuple[str, list[tuple[float, int, str | tuple[str, str]]]]:
     text = "".join(draw(st.lists(st.sampled_from(PIECES), min_size=2, max_size=12)))
     steps = draw(st.lists(
-        st.tuples(st.floats(0, 1), st.integers(0, 2), st.one_of(st.sampled_from(TYPED), st.sampled_from(SWAPS))),
+        st.tuples(st.floats(0, 1), st.integers(0, 2), st.one_of(
+            st.sampled_from(TYPED), st.sampled_from(SWAPS), st.sampled_from(IN_COMMENTS).map(lambda typed: ("#", typed)),
+        )),
         min_size=1, max_size=5,
     ))
     return text, steps
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edited())
 def test_random_edits_checked_from_the_last_check_report_what_a_whole_check_reports(
     case: tuple[str, list[tuple[float, int, str | tuple[str, str]]]],
@@ -141,7 +150,13 @@ def test_random_edits_checked_from_the_last_check_report_what_a_whole_check_repo
     text, steps = case
     analysis = check(text, every_rule=True)
     for where, removed, typed in steps:
-        if isinstance(typed, tuple):
+        if isinstance(typed, tuple) and typed[0] == "#":
+            marks = [n for n, c in enumerate(text) if c == "#"]
+            if not marks:
+                continue
+            at = marks[int(where * len(marks)) % len(marks)] + 1  # typed in a comment, or after a quoted '#'
+            text = text[:at] + typed[1] + text[at + min(removed, 1) :]
+        elif isinstance(typed, tuple):
             text = text.replace(*typed)
         else:
             at = int(where * len(text))

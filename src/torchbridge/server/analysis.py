@@ -14,25 +14,30 @@ which gives the tree a full parse gives or makes one). The parse carries the uni
 (``model.memo``): scans whose result depends only on a subtree (the ``# noqa`` token runs
 of a statement's text, the attribute writes of a statement, the names a function body
 assigns) are not made again for a statement that kept its tree. The model and the rules
-still walk the whole module.
+still walk the whole module, except after an edit of comments only, where ``comment_edits``
+shows that the last check's findings hold for the new text, and they are kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import libcst as cst
 
 from ..diagnostics.finding import Finding
 from ..engine.incremental import Outcome, Parsed, reparse
 from ..engine.incremental_prescan import prescan_from
-from ..engine.lint import lint_source
+from ..engine.lint import default_index, lint_source
 from ..engine.notebook import Locator, Notebook, NotebookError, NotebookModule, cell_texts, python_cell, to_module
 from ..engine.prescan import TooComplex
 from ..engine.source import from_text
 from ..fixing.loop import fix_source_text
 from ..fixing.noqa_comments import with_noqa
+from ..model.project_index import digest_of
 from ..project.config import Settings
+from .comment_edits import readings, reused
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,16 @@ class Analysis:
     # not parsed: a syntax error, nothing to check), for the next check to start from.
     parsed: Parsed | None = field(default=None, repr=False)
     outcome: Outcome | None = None  # how this check's text was parsed, when it was
+    # The files of the project the check consulted (path: content hash), when it checked.
+    dependencies: dict[str, str | None] | None = field(default=None, repr=False)
+    reused: bool = False  # the findings are the last check's (``comment_edits``): only comments changed
+    _readings: tuple[Hashable, ...] | None = field(default=None, repr=False)
+
+    def readings(self) -> tuple[Hashable, ...]:
+        """``comment_edits.readings`` of the unit's text, computed once."""
+        if self._readings is None:
+            self._readings = readings(self.unit.text, self.settings.rules_for(self.unit.path))
+        return self._readings
 
     def in_document(self, uri: str) -> list[Placed]:
         return [p for p in self.placed if p.uri == uri]
@@ -131,17 +146,60 @@ class _Reparser:
         return self.parsed
 
 
-def analyze(unit: Unit, settings: Settings, key: tuple[int, int], previous: Parsed | None = None) -> Analysis:
-    """The unit's findings; ``previous``: a parse of an earlier text of the unit."""
+def analyze(
+    unit: Unit, settings: Settings, key: tuple[int, int], previous: Parsed | None = None, last: Analysis | None = None,
+) -> Analysis:
+    """The unit's findings; ``previous``: a parse of an earlier text of the unit, ``last``:
+    the check that made it, whose findings are taken over when the edit since changed only
+    comments (``comment_edits``)."""
     rules = settings.rules_for(unit.path)
     parser = _Reparser(previous)
+    if last is not None and previous is not None and last.parsed is previous:
+        analysis = _after_comment_edit(unit, settings, key, last, parser)
+        if analysis is not None:
+            return analysis
+    dependencies: dict[str, str | None] = {}
     findings = lint_source(
         from_text(unit.text), unit.filename, rules, options=settings.rule_options, line_names=unit.line_names(unit.text),
-        parse=parser, prescan=parser.prescan,
+        parse=parser, prescan=parser.prescan, dependencies=dependencies,
     )
     analysis = _placed(unit, settings, key, findings)
-    analysis.parsed, analysis.outcome = parser.parsed, parser.outcome
+    analysis.parsed, analysis.outcome, analysis.dependencies = parser.parsed, parser.outcome, dependencies
     return analysis
+
+
+def _after_comment_edit(unit: Unit, settings: Settings, key: tuple[int, int], last: Analysis, parser: _Reparser) -> Analysis | None:
+    """The last check's findings, moved, where the edit since changed only comments and
+    ``comment_edits`` shows a full check would report exactly them; else None. The text is
+    still pre-scanned and parsed from the last parse, for the next check to start from."""
+    previous = last.parsed
+    if (
+        previous is None or last.error is not None or last.dependencies is None or last.outcome is None
+        or unit.notebook is not None or last.unit.notebook is not None or last.unit.filename != unit.filename
+        or last.unit.path != unit.path or last.settings != settings or previous.text != last.unit.text
+        or any(p.finding.code is None for p in last.placed)
+    ):
+        return None
+    moved = reused(previous, [p.finding for p in last.placed], unit.text)
+    if moved is None or parser.prescan(unit.text) is not None:
+        return None
+    analysis = _placed(unit, settings, key, moved)
+    if analysis.readings() != last.readings() or not _current(last.dependencies):
+        return None
+    try:
+        parser(unit.text)
+    except cst.ParserSyntaxError:
+        return None
+    analysis.parsed, analysis.outcome, analysis.reused = parser.parsed, parser.outcome, True
+    analysis.dependencies = last.dependencies
+    return analysis
+
+
+def _current(dependencies: dict[str, str | None]) -> bool:
+    """Every file of the project the last check consulted reads as it did then (through the
+    index's reader: an open document's text before the file on disk)."""
+    reader = default_index().reader
+    return all(digest_of(reader(Path(path))) == digest for path, digest in dependencies.items())
 
 
 def _placed(unit: Unit, settings: Settings, key: tuple[int, int], findings: list[Finding]) -> Analysis:

@@ -420,7 +420,7 @@ class Session:
             excluded = self.config.excluded(unit.path)
             previous = known.parsed if known is not None else None  # the next parse starts from it
             future = asyncio.get_running_loop().run_in_executor(
-                self._worker, _checked, unit, settings, key, excluded, previous,
+                self._worker, _checked, unit, settings, key, excluded, previous, known,
             )
             running = (key, asyncio.ensure_future(future))
             self._running[unit_uri] = running
@@ -648,13 +648,14 @@ class Session:
 
 def _checked(
     unit: Unit, settings: Settings, key: tuple[int, int], excluded: bool, previous: Parsed | None = None,
+    last: Analysis | None = None,
 ) -> Analysis:
     """``analyze``, on the worker; a bug of ours becomes the unit's one diagnostic. An
     excluded file has no findings, as with ``--force-exclude``."""
     if excluded:
         return Analysis(unit, settings, key)
     try:
-        return analyze(unit, settings, key, previous)
+        return analyze(unit, settings, key, previous, last)
     except Exception as exc:  # noqa: BLE001 - one document's bug must not end the session
         first = unit.parts[0] if unit.parts else Part(unit.uri, "")
         message = f"internal error while checking this file ({_describe(exc)}); {BUG_REPORT}"

@@ -35,6 +35,8 @@ _MUTATORS = frozenset({"append", "extend", "insert", "update", "pop", "clear", "
                        "sort", "resize", "put", "itemset"})
 _LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)
 
+HOISTED_SUFFIX = "_on_device"  # the hoisted copy's name: ``x_on_device``
+
 
 @dataclass
 class _Frame:
@@ -333,7 +335,7 @@ class LoopInvariantTransfer(Rule):
 
     def _hoist(self, call: cst.Call, data: cst.BaseExpression, frame: _Frame) -> FixSpec | None:
         stem = (dotted(data) or ("constant" if _is_constant(data) else "data")).split(".")[-1]
-        name = f"{stem}_on_device"
+        name = f"{stem}{HOISTED_SUFFIX}"
         if name in self.context.words:
             return None  # the name is taken (or at least mentioned): never guess another
         text = cst.Module([]).code_for_node(call)
