@@ -7,7 +7,7 @@ import libcst as cst
 from conftest import FIXTURES
 
 from torchbridge.engine.walk import Dispatcher
-from torchbridge.model.tree import EXPRESSIONS, TEXT_LEAVES, children, statement_children
+from torchbridge.model.tree import EXPRESSIONS, NODE_TYPES, TEXT_LEAVES, children, node_types, statement_children
 
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 
@@ -69,3 +69,15 @@ def test_statement_children_are_the_children_that_are_no_expressions_in_order() 
             checked += bool(expected)
             pending.extend(children(node))
     assert checked
+
+
+def test_node_types_are_the_types_issubclass_accepts() -> None:
+    """``node_types`` follows ``__subclasses__``; ``issubclass`` would also accept a virtual
+    subclass registered with an ABC. For every node type as a base, and for pairs, the two agree."""
+    bases = sorted(NODE_TYPES, key=lambda t: t.__qualname__)
+    assert len(bases) > 100
+    for base in bases:
+        assert node_types(base) == frozenset(t for t in NODE_TYPES if issubclass(t, base)), base
+    pair = (cst.BaseStatement, cst.BaseSmallStatement)
+    assert node_types(*pair) == frozenset(t for t in NODE_TYPES if issubclass(t, pair))
+    assert cst.Name in node_types(cst.BaseExpression) and cst.If not in node_types(cst.BaseExpression)

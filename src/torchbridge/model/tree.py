@@ -56,8 +56,20 @@ SEQUENCES = (tuple, list)  # the containers a field holds several nodes in
 def node_types(*bases: type) -> frozenset[type]:
     """The node types derived from any of ``bases``: ``type(node) in node_types(...)`` is the
     cheap form of ``isinstance`` where a scanner rejects most nodes it sees (a failed
-    ``isinstance`` on a LibCST class costs about six times a set lookup, through ``ABCMeta``)."""
-    return frozenset(t for t in NODE_TYPES if issubclass(t, bases))
+    ``isinstance`` on a LibCST class costs about six times a set lookup, through ``ABCMeta``).
+
+    Found by following ``__subclasses__`` down from each base, as ``NODE_TYPES`` is, not by
+    ``issubclass`` over all the node types: each first ``issubclass`` of a pair fills
+    ``ABCMeta``'s caches (about 20 ms per base, paid by every command line start-up). LibCST
+    registers no virtual subclass, so both give the same set (``tests/engine/test_walk.py``)."""
+    found: set[type] = set()
+    pending = list(bases)
+    while pending:
+        cls = pending.pop()
+        if cls not in found:
+            found.add(cls)
+            pending.extend(cls.__subclasses__())
+    return frozenset(found & NODE_TYPES)
 
 
 EXPRESSIONS = node_types(cst.BaseExpression)
