@@ -14,6 +14,7 @@ give one column each (each change of a series against the one before it).
 from __future__ import annotations
 
 import argparse
+import compileall
 import fnmatch
 import io
 import json
@@ -456,7 +457,8 @@ def render(report: dict) -> str:
     meta = report["meta"]
     out.append(f"{meta['dir']}: {meta['files']} .py files, {meta['lines']:,} lines; best of {meta['repeat']}, "
                f"CPU seconds (user+sys); torchbridge {meta['torchbridge']}, libcst {meta['libcst']}, "
-               f"flake8 {meta['flake8']}, Python {meta['python']}; flake8 baseline: {meta['baseline']}")
+               f"flake8 {meta['flake8']}, Python {meta['python']}; flake8 baseline: {meta['baseline']}"
+               + ("; packages byte-compiled first" if meta.get('compiled') else ""))
     out.append(f"{'set':<7}{'files':>6}{'lines':>9}{'floor':>8}{'check':>8}{'flake8':>8}{'+TNP':>8}"
                f"{'check/floor':>13}{'(d)/(c)':>9}{'((d)-(c))/floor':>17}")
     for s in report["sets"]:
@@ -509,6 +511,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", metavar="REV[,REV...]", dest="base_rev",
                         help="also time the check of the package at these commits, in the same rounds")
     parser.add_argument("--no-flake8", action="store_true", help="skip the two flake8 columns")
+    parser.add_argument("--compiled", action="store_true",
+                        help="byte-compile this checkout's src/ and each --base package first, as an installed "
+                             "package is (else a tree without .pyc files compiles its modules in every run "
+                             "where PYTHONDONTWRITEBYTECODE is set, and one with stray .pyc files does not)")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="write the numbers as JSON to FILE (or to standard output, instead of the table)")
     args = parser.parse_args(argv)
@@ -538,11 +544,15 @@ def main(argv: list[str] | None = None) -> int:
         "torchbridge": torchbridge.__version__, "libcst": _installed_version("libcst"),
         "flake8": flake8.__version__, "python": sys.version.split()[0], "baseline": args.baseline,
         "prefilter": list(needles), "date": time.strftime("%Y-%m-%d"), "base": args.base_rev,
+        "compiled": args.compiled,
     }, "sets": []}
     scratch = Path(tempfile.mkdtemp(prefix="torchbridge-bench-"))
     try:
         revs = [rev.strip() for rev in (args.base_rev or "").split(",") if rev.strip()]
         bases = {rev: extract(rev, scratch / f"base-{i}") for i, rev in enumerate(revs)}
+        if args.compiled:
+            for src in (ROOT / "src", *bases.values()):
+                compileall.compile_dir(src, quiet=1)
         empty = scratch / "empty"
         empty.mkdir()
         report["startup"] = startup(tools, empty, args.repeat, not args.no_flake8)

@@ -7,7 +7,16 @@ import libcst as cst
 from conftest import FIXTURES
 
 from torchbridge.engine.walk import Dispatcher
-from torchbridge.model.tree import EXPRESSIONS, TEXT_LEAVES, children, statement_children
+from torchbridge.model.tree import (
+    EXPRESSIONS,
+    NODE_TYPES,
+    TEXT_LEAVES,
+    _statement_fields,
+    children,
+    node_types,
+    semantic_fields,
+    statement_children,
+)
 
 SOURCES = sorted(FIXTURES.rglob("*.py"))
 
@@ -69,3 +78,27 @@ def test_statement_children_are_the_children_that_are_no_expressions_in_order() 
             checked += bool(expected)
             pending.extend(children(node))
     assert checked
+
+
+def test_node_types_are_the_types_issubclass_accepts() -> None:
+    """``node_types`` follows ``__subclasses__``; ``issubclass`` would also accept a virtual
+    subclass registered with an ABC. For every node type as a base, and for pairs, the two agree."""
+    bases = sorted(NODE_TYPES, key=lambda t: t.__qualname__)
+    assert len(bases) > 100
+    for base in bases:
+        assert node_types(base) == frozenset(t for t in NODE_TYPES if issubclass(t, base)), base
+    pair = (cst.BaseStatement, cst.BaseSmallStatement)
+    assert node_types(*pair) == frozenset(t for t in NODE_TYPES if issubclass(t, pair))
+    assert cst.Name in node_types(cst.BaseExpression) and cst.If not in node_types(cst.BaseExpression)
+
+
+def test_statement_fields_leave_out_only_fields_declared_as_expressions() -> None:
+    """What ``statement_children`` does not read: ``If.test``, ``Expr.value``, ``Return.value``
+    (optional), never a block, a sequence or a field that may hold a statement."""
+    assert _statement_fields(cst.If) == ("body", "orelse")
+    assert _statement_fields(cst.Expr) == ()
+    assert _statement_fields(cst.Return) == ()
+    assert _statement_fields(cst.Assign) == ("targets",)
+    assert "params" in _statement_fields(cst.FunctionDef) and "name" not in _statement_fields(cst.FunctionDef)
+    for node_type in NODE_TYPES:
+        assert set(_statement_fields(node_type)) <= set(semantic_fields(node_type)), node_type

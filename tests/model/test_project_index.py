@@ -11,6 +11,7 @@ import pytest
 
 import torchbridge
 from torchbridge.engine.lint import decode_for_index, default_index, lint_source, parse_for_index, project_imports
+from torchbridge.model import project_index
 from torchbridge.model.project_index import (
     MAX_CHAIN,
     ProjectIndex,
@@ -452,3 +453,25 @@ def test_a_readers_bytes_reuse_the_disk_memos_hash_only_when_they_are_its_own(tm
     assert hashed == []
     assert disk.digest(path, bytes(bytearray(data))) == digest and len(hashed) == 1
     assert disk.digest(path, b"x = 2\n") == digest_of(b"x = 2\n")
+
+
+def test_a_module_is_searched_for_a_name_once_per_content(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_may_define`` reads the whole module: asked once per content and name in a process,
+    however many checks import the name; a changed module is searched again."""
+    searched: list[str] = []
+    real = project_index._may_define
+
+    def counting(data: bytes, name: str) -> bool:
+        searched.append(name)
+        return real(data, name)
+
+    monkeypatch.setattr(project_index, "_may_define", counting)
+    unique = f"# {project}\n"  # the index is the process's: content no other test wrote
+    _write(project, {"pkg/io.py": unique + LOADER})
+    main = project / "pkg" / "main.py"
+    main.write_text("import torch\nfrom .io import load\n\nt = torch.tensor(load('a.npy'))\n", encoding="utf-8")
+    first = _found(main)
+    assert first and searched == ["load"]
+    assert _found(main) == first and searched == ["load"]  # the same bytes: not searched again
+    _write(project, {"pkg/io.py": unique + LOADER.replace("def load(p)", "def read(p)")})
+    assert _found(main) != first and searched == ["load", "load"]  # new content: searched, and no load

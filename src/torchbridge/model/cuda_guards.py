@@ -11,12 +11,13 @@ device rules ask it through ``SemanticModel.in_cuda_guard`` and ``cuda_only_modu
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 import libcst as cst
 
 from . import blocks, guards
+from .grad_mode import UNCHANGED
 from .names import callee_name, dotted, string_value
 from .tree import children
 
@@ -73,17 +74,23 @@ class CudaGuards:
     def active(self) -> bool:
         return self.depth > 0
 
+    def guarded(self, active: bool = True, test: cst.BaseExpression | None = None) -> AbstractContextManager[None]:
+        """Code that runs only when ``active``; an accelerator-only ``test`` guards no CUDA call.
+        Code that is not (most blocks) changes nothing: a shared empty context."""
+        if not active:
+            return UNCHANGED
+        return self._guarded(test)
+
     @contextmanager
-    def guarded(self, active: bool = True, test: cst.BaseExpression | None = None) -> Iterator[None]:
-        """Code that runs only when ``active``; an accelerator-only ``test`` guards no CUDA call."""
-        accelerator = active and test is not None and guards.accelerator_only(test)
+    def _guarded(self, test: cst.BaseExpression | None) -> Iterator[None]:
+        accelerator = test is not None and guards.accelerator_only(test)
         if accelerator:
             self.accelerator_tests.append(test)  # type: ignore[arg-type]  # not None when accelerator
-        self.depth += active and not accelerator
+        self.depth += not accelerator
         try:
             yield
         finally:
-            self.depth -= active and not accelerator
+            self.depth -= not accelerator
             if accelerator:
                 self.accelerator_tests.pop()
 

@@ -10,7 +10,7 @@ the hooks a framework runs without grad; and the statements that change one tens
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -22,6 +22,9 @@ from .values import Kind, Value
 
 if TYPE_CHECKING:
     from .semantic import SemanticModel
+
+# The context of a block that changes no state (``nullcontext`` holds none: one serves all).
+UNCHANGED: AbstractContextManager[None] = nullcontext()
 
 OFF = "off"  # grad is off
 UNDECIDED = "unknown"  # a flag decides, or one path turns it off
@@ -45,8 +48,16 @@ class GradMode:
         """The value is a tensor proven to require grad, and grad is on at this point."""
         return bool(value.grad) and not self.in_no_grad and not self.undecided
 
+    def entered(self, off: bool, undecided: bool = False) -> AbstractContextManager[None]:
+        """A block in this grad mode: grad off (``off``), or decided by a flag (``undecided``).
+        Neither (most functions and blocks) changes nothing: a shared empty context, not a
+        generator made for each block."""
+        if not off and not undecided:
+            return UNCHANGED
+        return self._entered(off, undecided)
+
     @contextmanager
-    def entered(self, off: bool, undecided: bool = False) -> Iterator[None]:
+    def _entered(self, off: bool, undecided: bool) -> Iterator[None]:
         self.off_depth += off
         self.undecided_depth += undecided
         try:

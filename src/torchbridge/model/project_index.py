@@ -228,6 +228,9 @@ class ProjectIndex:
         self._summaries: OrderedDict[tuple[object, ...], _Summary] = OrderedDict()
         # Per (module, function, content, judge): ``judged``'s answer, which reads that file alone.
         self._judged: OrderedDict[tuple[object, ...], bool] = OrderedDict()
+        # Per (content hash, name): ``_may_define``'s answer, a search of the whole file that
+        # every check importing the name would otherwise repeat.
+        self._may_define: OrderedDict[tuple[str, str], bool] = OrderedDict()
 
     def for_file(self, path: Path) -> FileImports:
         """What one check of the file at ``path`` may learn from the project's other modules."""
@@ -295,6 +298,17 @@ class ProjectIndex:
             _remember(self._judged, key, known, MAX_SUMMARIES)
         else:
             self._judged.move_to_end(key)
+        return known
+
+    def may_define(self, data: bytes, digest: str, name: str) -> bool:
+        """``_may_define(data, name)`` for the bytes whose hash is ``digest``, once per process."""
+        key = (digest, name)
+        known = self._may_define.get(key)
+        if known is None:
+            known = _may_define(data, name)
+            _remember(self._may_define, key, known, MAX_SUMMARIES)
+        else:
+            self._may_define.move_to_end(key)
         return known
 
     def function_module(self, path: Path, digest: str, outline: Outline, name: str) -> cst.Module | None:
@@ -440,8 +454,8 @@ class FileImports:
         module_path = self._module_file(module_reference, origin)
         if module_path is None or isinstance(module_path, Value):
             return module_path
-        data, _ = self._check.read(module_path)
-        if data is None or not _may_define(data, name):
+        data, digest = self._check.read(module_path)
+        if data is None or digest is None or not self._check.index.may_define(data, digest, name):
             return UNKNOWN  # a name the module never mentions, a class of no torch.nn base: no outline needed
         outline = self._outline(module_path)
         if outline is None:

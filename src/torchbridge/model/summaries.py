@@ -215,7 +215,7 @@ class Summaries:
             return UNKNOWN
         writers = self._writers.get(id(owner))
         if writers is None:
-            writers = self._writers[id(owner)] = _writers(owner)
+            writers = self._writers[id(owner)] = _writers(owner, self.class_counts(owner)[0])
         methods = writers.get(name)
         if not methods:
             return UNKNOWN
@@ -274,10 +274,10 @@ def open_result(value: Value) -> bool:
     return value.kind is Kind.UNKNOWN
 
 
-def _writers(owner: cst.ClassDef) -> dict[str, list[cst.FunctionDef]]:
+def _writers(owner: cst.ClassDef, total: dict[str, int]) -> dict[str, list[cst.FunctionDef]]:
     """For each ``self.<name>``, the class's methods that assign it; a name also assigned
-    elsewhere in the class (a nested class, the class body) has none."""
-    total = self_assignment_counts(owner.body)
+    elsewhere in the class (a nested class, the class body) has none. ``total``: the
+    class's ``self_assignment_counts``, as ``class_counts`` keeps it (not counted again)."""
     found: dict[str, list[cst.FunctionDef]] = {}
     counted: dict[str, int] = {}
     for statement in _statements(owner.body):
