@@ -105,16 +105,11 @@ def _bind_unknown(target: cst.BaseExpression, bound: dict[str, Value]) -> bool:
 
 def _element(model: SemanticModel, iterable: cst.BaseExpression) -> Value:
     """What iterating ``iterable`` gives: a list's elements where the model knows them all,
-    else the rows of a tensor (tensors, 0-d ones for a 1-d tensor) or of an array of two or
-    more dimensions (a 1-d array gives NumPy scalars)."""
+    else what the evaluator says one step over it gives (a tensor's rows, an array's rows or
+    NumPy scalars)."""
     from .lists import element_value  # lists asks this module back for a comprehension's items
 
     found = element_value(model, iterable)
     if found.kind is not Kind.UNKNOWN:
         return found
-    whole = model.evaluator.value(iterable)
-    if whole.kind is Kind.TENSOR:
-        return Value(Kind.TENSOR, grad=whole.grad, on_device=whole.on_device, evidence=whole.evidence)
-    if whole.kind is Kind.NDARRAY and whole.ndim is not None and whole.ndim >= 2:
-        return Value(Kind.NDARRAY, ndim=whole.ndim - 1)
-    return UNKNOWN
+    return model.evaluator.element_of(iterable)

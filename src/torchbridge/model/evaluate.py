@@ -90,7 +90,7 @@ class Evaluator:
         it has one, either where the code does not show its rank."""
         value = self.value(iterable)
         if value.kind is Kind.TENSOR:
-            return Value(value.kind, grad=value.grad, on_device=value.on_device)
+            return Value(value.kind, grad=value.grad, on_device=value.on_device, evidence=value.evidence)
         if value.kind is Kind.NDARRAY:
             if value.ndim is None:
                 return Value(Kind.ARRAY_OR_SCALAR)
