@@ -11,11 +11,13 @@ from value_probe import value_at_probe
 from torchbridge.model.values import Kind
 
 _ARRAYS = {
-    "np.zeros((4, 3))": Kind.NDARRAY,  # rows of a 2-d array are 1-d arrays
+    "np.zeros((4, 3), dtype=np.float32)": Kind.NDARRAY,  # rows of a 2-d array are 1-d arrays
     "np.zeros((4, 3, 2))": Kind.NDARRAY,
-    "np.zeros(4)": Kind.NUMPY_SCALAR,  # a 1-d array's elements are NumPy scalars
-    "np.arange(5)": Kind.NUMPY_SCALAR,
-    "np.load(path)": Kind.ARRAY_OR_SCALAR,  # rank not shown: either
+    "np.zeros(4, dtype=np.float32)": Kind.NUMPY_SCALAR,  # a 1-d array of numbers: NumPy scalars
+    "np.arange(5, dtype=np.int64)": Kind.NUMPY_SCALAR,
+    "np.array([None, 'a'], dtype=object)": Kind.UNKNOWN,  # of objects: anything
+    "np.load(path)": Kind.UNKNOWN,  # neither rank nor dtype shown: anything
+    "np.load(path).astype(np.float32)": Kind.ARRAY_OR_SCALAR,  # numbers of unknown rank: either
 }
 
 
@@ -29,5 +31,7 @@ def test_loop_target_over_an_array(source: str, kind: Kind) -> None:
     if kind is Kind.NDARRAY:
         assert all(type(row) is np.ndarray for row in rows)
         assert value.ndim == rows[0].ndim
-    else:
+    elif kind is Kind.NUMPY_SCALAR:
         assert all(isinstance(row, np.generic) for row in rows)
+    else:
+        assert not all(isinstance(row, (np.ndarray, np.generic)) for row in rows)

@@ -105,6 +105,17 @@ _PROGRAMS = {
             probe([x for group in groups for x in group])
         f()
         """, None),
+    "elements-changed-in-place-by-a-comprehension": ("""
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        def f():
+            losses = []
+            for _ in range(3):
+                losses.append((w ** 2).sum())
+            [loss.detach_() for loss in losses]
+            probe([loss * 2 for loss in losses])
+        f()
+        """, None),
     "parameter-unknown": ("""
         import torch
         def f(outputs):

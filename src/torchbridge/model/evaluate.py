@@ -85,16 +85,13 @@ class Evaluator:
         return UNKNOWN
 
     def element_of(self, iterable: cst.BaseExpression) -> Value:
-        """What iterating ``iterable`` gives: rows of a tensor (tensors), a list's elements, and
-        for an array its rows: arrays where it has two or more dimensions, NumPy scalars where
-        it has one, either where the code does not show its rank."""
+        """What iterating ``iterable`` gives: rows of a tensor (tensors), a list's elements,
+        an array's rows or elements (``ndarray_ops.row_of``)."""
         value = self.value(iterable)
         if value.kind is Kind.TENSOR:
             return Value(value.kind, grad=value.grad, on_device=value.on_device, evidence=value.evidence)
         if value.kind is Kind.NDARRAY:
-            if value.ndim is None:
-                return Value(Kind.ARRAY_OR_SCALAR)
-            return Value(Kind.NDARRAY, ndim=value.ndim - 1) if value.ndim >= 2 else Value(Kind.NUMPY_SCALAR)
+            return ndarray_ops.row_of(value)
         if value.kind in (Kind.LIST, Kind.TUPLE) and value.result is not None:
             return value.result
         return UNKNOWN

@@ -187,6 +187,20 @@ class _Uses:
     forbidden: bool  # an occurrence inside a nested function, class or lambda where none may be
 
 
+def _changes_in_place(tree: cst.CSTNode) -> bool:
+    """Whether ``tree`` calls a method named as PyTorch names its in-place ones (``add_``,
+    ``requires_grad_``, ``detach_``): one trailing underscore."""
+    pending: list[cst.CSTNode] = [tree]
+    while pending:
+        node = pending.pop()
+        if type(node) is cst.Call and type(node.func) is cst.Attribute:
+            attr = node.func.attr.value
+            if attr.endswith("_") and not attr.startswith("_"):
+                return True
+        pending.extend(children(node))
+    return False
+
+
 def _accounted_uses(body: cst.CSTNode, name: str, target: cst.Name, last: cst.SimpleStatementLine | None,
                     nested_uses: bool = True) -> _Uses:
     """The ``name.append(...)`` calls of ``body``, and the other occurrences of the name that
@@ -218,10 +232,15 @@ def _accounted_uses(body: cst.CSTNode, name: str, target: cst.Name, last: cst.Si
             elif (type(func) is cst.Name and func.value in _HARMLESS_CALLS and len(node.args) == 1
                   and isinstance(node.args[0].value, cst.Name)):
                 allowed.add(id(node.args[0].value))
-        elif type(node) is cst.CompFor and type(node.iter) is cst.Name:
-            # A comprehension's iteration reads the list (a ``for`` statement's body may change
-            # its elements in place, ``t.requires_grad_(False)``: not taken as a read).
-            allowed.add(id(node.iter))
+        elif isinstance(node, cst.BaseComp) and not _changes_in_place(node):
+            # A comprehension that calls no in-place method only reads the lists it iterates
+            # (``[t.requires_grad_(False) for t in ts]`` would change their elements; so may a
+            # ``for`` statement's body, whose iteration is not taken as a read).
+            for_in: cst.CompFor | None = node.for_in
+            while for_in is not None:
+                if type(for_in.iter) is cst.Name:
+                    allowed.add(id(for_in.iter))
+                for_in = for_in.inner_for_in
         elif type(node) is cst.Name:
             if node.value == name:
                 if nested and not nested_uses:

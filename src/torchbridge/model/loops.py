@@ -37,8 +37,9 @@ from .values import Kind
 if TYPE_CHECKING:
     from .semantic import SemanticModel
 
-# What one step over a data collection gives: a tensor's rows, an array's rows or (1-d) scalars.
-_DATA = frozenset({Kind.NDARRAY, Kind.TENSOR, Kind.ARRAY_OR_SCALAR, Kind.NUMPY_SCALAR})
+# A data collection, or what one step over a list of them gives. Any step over an array or a
+# tensor is one sample, whatever it is (a row, or an element of a 1-d array).
+_DATA = frozenset({Kind.NDARRAY, Kind.TENSOR})
 # enumerate(xs), zip(xs, ys), reversed(xs), sorted(xs): still one element at a time.
 _ELEMENTWISE_WRAPPERS = frozenset({"enumerate", "zip", "reversed", "sorted"})
 # A dict's views that give its values (with ``items`` the value is the second of each pair).
@@ -77,7 +78,7 @@ def _over_samples(node: cst.CSTNode, target: cst.BaseExpression, iterable: cst.B
         inner = inner.args[0].value
     if type(inner) is cst.Call and dotted(inner.func) == "range":
         return _range_loop(node, target, inner, model)
-    if element_of(inner).kind in _DATA and not _list_parameter(model, inner) and not _split_into_batches(model, inner):
+    if (model.value_of(inner).kind in _DATA or element_of(inner).kind in _DATA) and not _list_parameter(model, inner) and not _split_into_batches(model, inner):
         return SampleLoop(node, names=targets)
     if _named_dataset(inner) and type(node) is not cst.For:
         # A comprehension over a dataset takes all of it, one sample at a time (preloading it);

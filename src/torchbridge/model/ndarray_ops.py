@@ -121,6 +121,18 @@ def part_of(base: Value) -> Value:
     return Value(Kind.ARRAY_OR_SCALAR) if base.dtype in _NUMERIC_DTYPES else UNKNOWN
 
 
+def row_of(base: Value) -> Value:
+    """What one step of ``for x in a`` gives for an ndarray ``a``: a row (an ndarray of one
+    dimension less, the same dtype) where ``a`` has two or more; where it has one, or the code
+    does not show its rank, what ``a[i]`` is (``part_of``; a 1-d array of numbers gives NumPy
+    scalars, one of objects anything)."""
+    if base.ndim is not None and base.ndim >= 2:
+        return Value(Kind.NDARRAY, ndim=base.ndim - 1, dtype=base.dtype)
+    if base.ndim == 1:
+        return Value(Kind.NUMPY_SCALAR) if base.dtype in _NUMERIC_DTYPES else UNKNOWN
+    return part_of(base)
+
+
 def zero_strided(ndim: int | None) -> Value:
     """A view of an array whose strides are all 0 (``Value.zero_strides``): its strides stay 0,
     and NumPy calls a zero-size array C-contiguous."""
