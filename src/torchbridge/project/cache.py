@@ -33,6 +33,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from functools import cache
 from pathlib import Path
@@ -219,15 +220,25 @@ def _dependencies_current(document: dict[str, Any], filename: str) -> bool:
         return True
     if document.get("path") != os.path.abspath(filename):
         return False
+    return dependencies_current(dependencies, _read_or_none)
+
+
+def dependencies_current(dependencies: dict[str, str | None], read: Callable[[Path], bytes | None]) -> bool:
+    """Every file a check consulted (path -> its SHA-256 then, None where it was missing)
+    reads, through ``read``, with the same hash now. The language server passes the project
+    index's reader (an open document's text before the file on disk)."""
     for path, digest in dependencies.items():
-        try:
-            with open(path, "rb") as handle:
-                current: str | None = hashlib.sha256(handle.read()).hexdigest()
-        except OSError:
-            current = None
-        if current != digest:
+        data = read(Path(path))
+        if (hashlib.sha256(data).hexdigest() if data is not None else None) != digest:
             return False
     return True
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _key(entry: Path) -> str:

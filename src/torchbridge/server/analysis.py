@@ -35,7 +35,7 @@ from ..engine.prescan import TooComplex
 from ..engine.source import from_text
 from ..fixing.loop import fix_source_text
 from ..fixing.noqa_comments import with_noqa
-from ..model.project_index import digest_of
+from ..project.cache import dependencies_current
 from ..project.config import Settings
 from .comment_edits import readings, reused
 
@@ -198,8 +198,7 @@ def _after_comment_edit(unit: Unit, settings: Settings, key: tuple[int, int], la
 def _current(dependencies: dict[str, str | None]) -> bool:
     """Every file of the project the last check consulted reads as it did then (through the
     index's reader: an open document's text before the file on disk)."""
-    reader = default_index().reader
-    return all(digest_of(reader(Path(path))) == digest for path, digest in dependencies.items())
+    return dependencies_current(dependencies, default_index().reader)
 
 
 def _placed(unit: Unit, settings: Settings, key: tuple[int, int], findings: list[Finding]) -> Analysis:
