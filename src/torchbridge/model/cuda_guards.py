@@ -293,13 +293,7 @@ _BUILTIN_EXITS = frozenset({"exit", "quit"})
 def _ends_process_or_raises(model: SemanticModel, body: cst.BaseSuite, parameters: set[str]) -> bool:
     """The block's last statement raises or ends the process (never a ``return``: the
     caller would go on without CUDA)."""
-    if not body.body:
-        return False
-    last: cst.CSTNode = body.body[-1]
-    if type(last) is cst.SimpleStatementLine:
-        if not last.body:
-            return False
-        last = last.body[-1]
+    last = guards.last_statement(body)
     if type(last) is cst.Raise:
         return True
     if type(last) is not cst.Expr or type(last.value) is not cst.Call or _head(last.value.func) in parameters:

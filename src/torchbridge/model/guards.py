@@ -205,16 +205,19 @@ PROCESS_EXITS = frozenset({"exit", "_exit", "abort", "quit"})
 _EXIT_CALLS = PROCESS_EXITS | {"skip", "skipTest", "fail"}
 
 
+def last_statement(body: cst.BaseSuite) -> cst.CSTNode | None:
+    """The block's last statement, the last small one where it ends in a line of them."""
+    if not body.body:
+        return None
+    last: cst.CSTNode = body.body[-1]
+    if type(last) is cst.SimpleStatementLine:
+        return last.body[-1] if last.body else None
+    return last
+
+
 def ends_in_exit(body: cst.BaseSuite) -> bool:
     """The block always leaves: return, raise, continue, break, pytest.skip(), sys.exit()..."""
-    statements = body.body
-    if not statements:
-        return False
-    last = statements[-1]
-    if type(last) is cst.SimpleStatementLine:
-        if not last.body:
-            return False
-        last = last.body[-1]
+    last = last_statement(body)
     if type(last) is cst.Return or type(last) is cst.Raise or type(last) is cst.Continue or type(last) is cst.Break:
         return True
     if type(last) is cst.Expr and type(last.value) is cst.Call:

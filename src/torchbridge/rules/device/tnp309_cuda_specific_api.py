@@ -20,7 +20,7 @@ from ...diagnostics.contract import (
     Verdict,
 )
 from ...diagnostics.fix import FixSpec, NodeEdit, replace
-from ...model.guards import PROCESS_EXITS, Polarity, mentions_cuda, polarity
+from ...model.guards import PROCESS_EXITS, Polarity, last_statement, mentions_cuda, polarity
 from ...model.names import callee_name, device_text, dotted, identifier_words
 from ...model.tree import children
 from ..base import Invalid, Rule, Valid
@@ -722,10 +722,8 @@ def _reports_cuda_requirement(body: cst.BaseSuite) -> bool:
     warning says so (``logger.warn("Distributed training requires CUDA")``). A message that
     only reports the device (``print("Using CPU")``), or a print before a ``return``, is no
     requirement."""
-    statements = body.body
-    last = statements[-1] if statements else None
-    exits = type(last) is cst.SimpleStatementLine and bool(last.body) and type(last.body[-1]) is cst.Expr \
-        and type(last.body[-1].value) is cst.Call and callee_name(last.body[-1].value.func) in PROCESS_EXITS
+    last = last_statement(body)
+    exits = type(last) is cst.Expr and type(last.value) is cst.Call and callee_name(last.value.func) in PROCESS_EXITS
     for call in CudaSpecificApi._calls_of(body):
         callee = (callee_name(call.func) or "").lower()
         # Without an exit only a warning counts: a print or an info line may be a remark.
